@@ -1,0 +1,120 @@
+"""Settings of this installation: TOML files, then the environment.
+
+Order (later wins): built-in defaults, /etc/skranke/config.toml, the user's
+config file (platformdirs), $SKRANKE_CONFIG, then $SKRANKE_DB / --db for the
+database. Clinic settings that the admin edits in the app live in the database.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "skranke"
+SYSTEM_CONFIG = Path("/etc/skranke/config.toml")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be read: one line for the user."""
+
+
+def user_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{user_data_dir() / 'skranke.db'}"
+
+
+def demo_db_url() -> str:
+    return f"sqlite:///{user_data_dir() / 'demo.db'}"
+
+
+@dataclass
+class PhoneConfig:
+    bind: str = "127.0.0.1"
+    port: int = 8765
+    token: str = ""
+    bell: bool = True
+
+
+@dataclass
+class Config:
+    db_url: str = ""
+    language: str = "da"
+    idle_lock_minutes: float = 5.0
+    demo: bool = False  # demo passwords are only accepted in demo mode
+    keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, remapped
+    phone: PhoneConfig = field(default_factory=PhoneConfig)
+    theme: str = ""  # empty: chosen from the terminal's colours
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or default_db_url()
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc.strerror}") from None
+
+
+def _apply(cfg: Config, data: dict, source: str) -> None:
+    try:
+        if "database" in data:
+            db = data["database"]
+            cfg.db_url = str(db.get("url", cfg.db_url)) if isinstance(db, dict) else str(db)
+        if "language" in data:
+            cfg.language = str(data["language"])
+        if "idle_lock_minutes" in data:
+            cfg.idle_lock_minutes = float(data["idle_lock_minutes"])
+        if "theme" in data:
+            cfg.theme = str(data["theme"])
+        keys = data.get("keys", {})
+        if not isinstance(keys, dict):
+            raise TypeError("[keys] must be a table")
+        cfg.keys.update({str(k): str(v) for k, v in keys.items()})
+        phone = data.get("phone", {})
+        if not isinstance(phone, dict):
+            raise TypeError("[phone] must be a table")
+        for name in ("bind", "token"):
+            if name in phone:
+                setattr(cfg.phone, name, str(phone[name]))
+        if "port" in phone:
+            cfg.phone.port = int(phone["port"])
+        if "bell" in phone:
+            cfg.phone.bell = bool(phone["bell"])
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"Config file {source} has a bad value: {exc}") from None
+    cfg.sources.append(source)
+
+
+def load_config(db_url: str | None = None, language: str | None = None) -> Config:
+    cfg = Config()
+    paths = [SYSTEM_CONFIG, user_config_path()]
+    if os.environ.get("SKRANKE_CONFIG"):
+        paths.append(Path(os.environ["SKRANKE_CONFIG"]))
+    for path in paths:
+        if path.exists():
+            _apply(cfg, _read_toml(path), str(path))
+    if os.environ.get("SKRANKE_DB"):
+        cfg.db_url = os.environ["SKRANKE_DB"]
+    if db_url:
+        cfg.db_url = db_url
+    if os.environ.get("SKRANKE_LANG"):
+        cfg.language = os.environ["SKRANKE_LANG"]
+    if language:
+        cfg.language = language
+    return cfg

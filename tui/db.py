@@ -1,0 +1,160 @@
+"""The database: one peewee proxy, opened from a URL, migrated at start.
+
+`sqlite:///path` (relative) or `sqlite:////abs/path` or a bare path for the embedded
+default; `postgresql://user:pass@host:port/dbname` for shared installations.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from peewee import DatabaseError, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+
+log = logging.getLogger(__name__)
+
+database_proxy = DatabaseProxy()
+db = database_proxy  # the name the rest of the code uses
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_TABLE = "schema_migration"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "cache_size": -16 * 1024,  # 16 MB
+    "temp_store": "memory",
+}
+
+
+class DatabaseConfigError(Exception):
+    """A problem the user can fix (bad URL, missing directory, newer schema): one line."""
+
+
+def is_sqlite(database=None) -> bool:
+    target = database if database is not None else database_proxy.obj
+    return isinstance(target, SqliteDatabase)
+
+
+def sqlite_path_from_url(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+    elif url.startswith("sqlite://"):
+        raise DatabaseConfigError(f"Malformed database URL: {url!r} (use sqlite:///path)")
+    else:
+        path = url
+    if not path:
+        raise DatabaseConfigError(f"Malformed database URL: {url!r} (no file name)")
+    return unquote(path)
+
+
+def make_database(url: str):
+    """Build (do not open) the peewee database object for a URL."""
+    url = (url or "").strip()
+    if not url:
+        raise DatabaseConfigError("No database URL given")
+    if url.startswith(("postgresql://", "postgres://")):
+        parsed = urlparse(url)
+        name = parsed.path.lstrip("/")
+        if not name:
+            raise DatabaseConfigError(f"Malformed database URL: {url!r} (no database name)")
+        try:
+            port = parsed.port
+        except ValueError as exc:
+            raise DatabaseConfigError(f"Malformed database URL: {url!r} ({exc})") from None
+        return PostgresqlDatabase(
+            unquote(name),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname or None,
+            port=port,
+            autorollback=True,
+        )
+    if "://" in url and not url.startswith("sqlite:"):
+        raise DatabaseConfigError(
+            f"Unsupported database URL: {url!r} (use sqlite:///path or postgresql://...)"
+        )
+    path = sqlite_path_from_url(url)
+    if path != ":memory:":
+        parent = Path(path).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise DatabaseConfigError(f"Database directory does not exist: {parent}")
+        if not os.access(parent, os.W_OK):
+            raise DatabaseConfigError(f"Database directory is not writable: {parent}")
+        path = str(Path(path).expanduser())
+    return SqliteDatabase(path, timeout=10, lock_type="IMMEDIATE", pragmas=SQLITE_PRAGMAS)
+
+
+def connect(url: str, *, migrate: bool = True):
+    """Open the database at `url`, bind the models to it and bring the schema up to date."""
+    database = make_database(url)
+    try:
+        database.connect(reuse_if_open=True)
+        if isinstance(database, SqliteDatabase):
+            database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        raise DatabaseConfigError(f"Cannot open database {url!r}: {_first_line(exc)}") from None
+    database_proxy.initialize(database)
+    if migrate:
+        migrate_schema(database)
+    return database
+
+
+def close() -> None:
+    target = database_proxy.obj
+    if target is not None and not target.is_closed():
+        target.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]
+
+
+def _runner(database):
+    from playhouse.migrations import Runner
+
+    return Runner(database, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE)
+
+
+def schema_status(database) -> tuple[list[str], list[str], list[str]]:
+    """(applied, pending, unknown) migration names; unknown means a newer Skranke made them."""
+    runner = _runner(database)
+    applied, pending, unknown = [], [], []
+    for m in runner.status():
+        if m.path is None:
+            unknown.append(m.name)
+        elif m.applied:
+            applied.append(m.name)
+        else:
+            pending.append(m.name)
+    return applied, pending, unknown
+
+
+def migrate_schema(database) -> list[str]:
+    """Apply pending migrations; refuse, untouched, a database from a newer version."""
+    try:
+        applied, pending, unknown = schema_status(database)
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        raise DatabaseConfigError(f"Cannot read the database schema: {_first_line(exc)}") from None
+    if unknown:
+        raise DatabaseConfigError(
+            "The database was made by a newer version of Skranke "
+            f"(unknown schema step {unknown[-1]}); upgrade Skranke to open it"
+        )
+    if not pending:
+        return []
+    try:
+        done = _runner(database).up()
+    except OperationalError as exc:
+        raise DatabaseConfigError(f"Cannot migrate the database: {_first_line(exc)}") from None
+    log.info("migrated: %s", ", ".join(done))
+    return done
+
+
+def schema_version(database=None) -> int:
+    applied, _, _ = schema_status(database or database_proxy.obj)
+    return max((int(name.split("_", 1)[0]) for name in applied), default=0)

@@ -1,0 +1,44 @@
+"""Clinic time: appointment times are Copenhagen wall-clock, event times are UTC."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+CLINIC_TZ = ZoneInfo("Europe/Copenhagen")
+
+# Tests and demos may stop the clock at a given moment (aware UTC); None = real time.
+_frozen: dt.datetime | None = None
+
+
+def freeze(local_naive: dt.datetime | None) -> None:
+    """Stop the clock at a clinic wall-clock moment (tests, snapshots); None restarts it."""
+    global _frozen
+    _frozen = None if local_naive is None else local_naive.replace(tzinfo=CLINIC_TZ).astimezone(
+        dt.timezone.utc)
+
+
+def now_utc() -> dt.datetime:
+    """Now, as the naive UTC datetime event times are stored in."""
+    now = _frozen if _frozen is not None else dt.datetime.now(dt.timezone.utc)
+    return now.replace(tzinfo=None)
+
+
+def now_local() -> dt.datetime:
+    """The clinic's wall-clock time, naive (the form appointment times are kept in)."""
+    now = _frozen if _frozen is not None else dt.datetime.now(dt.timezone.utc)
+    return now.astimezone(CLINIC_TZ).replace(tzinfo=None)
+
+
+def today() -> dt.date:
+    return now_local().date()
+
+
+def to_local(utc_naive: dt.datetime | None) -> dt.datetime | None:
+    """A stored UTC event time as the clinic's naive wall-clock time."""
+    if utc_naive is None:
+        return None
+    return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(CLINIC_TZ).replace(tzinfo=None)
+
+
+def to_utc(local_naive: dt.datetime) -> dt.datetime:
+    return local_naive.replace(tzinfo=CLINIC_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)

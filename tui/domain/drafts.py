@@ -1,0 +1,47 @@
+"""Drafts: what a user is typing, saved as it is typed so nothing is lost.
+
+A screen calls `save` about every second while text changes, `load` when it opens
+the same thing again (also after a crash, a dropped SSH session or a change of
+user at the desk), and `discard` when the work is saved for good.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tui.domain.clock import to_local
+from tui.i18n import N_, _
+from tui.models import Draft, Staff, utcnow
+
+KIND_LABELS = {
+    "journal": N_("journal note"),
+    "letter": N_("letter"),
+    "task": N_("task"),
+}
+
+
+def save(owner: Staff, kind: str, key: str | int, data: dict[str, Any]) -> None:
+    Draft.insert(owner=owner, kind=kind, key=str(key), data=data, updated_at=utcnow()).on_conflict(
+        conflict_target=[Draft.owner, Draft.kind, Draft.key],
+        update={Draft.data: data, Draft.updated_at: utcnow()},
+    ).execute()
+
+
+def load(owner: Staff, kind: str, key: str | int) -> dict[str, Any] | None:
+    row = Draft.get_or_none((Draft.owner == owner) & (Draft.kind == kind) & (Draft.key == str(key)))
+    return row.data if row else None
+
+
+def discard(owner: Staff, kind: str, key: str | int) -> None:
+    Draft.delete().where(
+        (Draft.owner == owner) & (Draft.kind == kind) & (Draft.key == str(key))).execute()
+
+
+def list_for(owner: Staff) -> list[Draft]:
+    return list(Draft.select().where(Draft.owner == owner).order_by(Draft.updated_at.desc()))
+
+
+def describe(draft: Draft) -> str:
+    label = _(KIND_LABELS.get(draft.kind, draft.kind))
+    title = str((draft.data or {}).get("title", "")).strip()
+    when = to_local(draft.updated_at).strftime("%d.%m %H:%M") if draft.updated_at else ""
+    return " ".join(part for part in (label, title, f"({when})") if part)

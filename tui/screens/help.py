@@ -1,0 +1,55 @@
+"""F1: every key of the current screen and the global ones."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from tui.i18n import _
+
+
+def describe_keys(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Deduplicate (key, description, where) rows, keeping the first of each key."""
+    seen, out = set(), []
+    for key, desc, where in rows:
+        if key in seen or not desc:
+            continue
+        seen.add(key)
+        out.append((key, desc, where))
+    return out
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", _("Close"), id="help.close"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $primary;
+                            background: $surface; padding: 0 1; }
+    HelpScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.rows = describe_keys(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, style="bold"))
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Static(Text(_("Esc closes · Ctrl+P finds any action by name")))
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Key"), _("Action"), _("Where"))
+        for key, desc, where in self.rows:
+            table.add_row(Text(key), Text(desc), Text(where))
+        table.focus()
+
+    def action_dismiss(self) -> None:
+        self.dismiss()

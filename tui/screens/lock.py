@@ -1,0 +1,40 @@
+"""The lock: nothing on screen but the prompt, until the password is typed.
+
+The same user unlocks; another user may log in instead (the desk changes hands),
+and the first user's unsaved work is kept for her as drafts.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Center
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tui.domain import audit
+from tui.i18n import _
+from tui.screens.login import LoginForm
+
+
+class LockScreen(Screen):
+    DEFAULT_CSS = """
+    LockScreen { align: center middle; background: $background; }
+    LockScreen #lock-hint { width: 100%; text-align: center; color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, user) -> None:
+        super().__init__()
+        self.locked_user = user
+
+    def compose(self) -> ComposeResult:
+        with Center():
+            yield LoginForm(_("Locked. Type the password to unlock."), username=self.locked_user.username)
+        yield Static(Text(_("Another user may log in here; unsaved work is kept.")), id="lock-hint")
+
+    def on_login_form_done(self, message: LoginForm.Done) -> None:
+        message.stop()
+        if message.user.id == self.locked_user.id:
+            audit.log("unlock", message.user)
+            self.app.unlocked()
+        else:
+            self.app.switch_user(message.user)

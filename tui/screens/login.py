@@ -1,0 +1,92 @@
+"""Login: user name and password; also the lock prompt's twin."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Input, Label, Static
+
+from tui.domain import auth
+from tui.i18n import _
+
+
+class LoginForm(Vertical):
+    """User name, password and a message line. Posts Done with the Staff on success."""
+
+    DEFAULT_CSS = """
+    LoginForm { width: 50; height: auto; border: round $primary; padding: 1 2; }
+    LoginForm Input { margin-bottom: 1; }
+    LoginForm #message { color: $error; height: auto; }
+    LoginForm #title { text-style: bold; margin-bottom: 1; }
+    """
+
+    class Done(Message):
+        def __init__(self, user) -> None:
+            super().__init__()
+            self.user = user
+
+    def __init__(self, title: str, username: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.title_text = title
+        self.initial_username = username
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.title_text), id="title")
+        yield Label(_("User name"))
+        yield Input(value=self.initial_username, id="username", placeholder=_("user name"))
+        yield Label(_("Password"))
+        yield Input(password=True, id="password", placeholder=_("password"))
+        yield Static("", id="message", markup=False)
+
+    def on_mount(self) -> None:
+        if self.initial_username:
+            self.query_one("#password", Input).focus()
+        else:
+            self.query_one("#username", Input).focus()
+
+    @on(Input.Submitted, "#username")
+    def _next(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _submit(self) -> None:
+        username = self.query_one("#username", Input).value
+        password_input = self.query_one("#password", Input)
+        message = self.query_one("#message", Static)
+        if not username.strip():
+            message.update(_("Type your user name."))
+            self.query_one("#username", Input).focus()
+            return
+        try:
+            user = auth.login(username, password_input.value)
+        except auth.LoginError as exc:
+            password_input.value = ""
+            message.update(str(exc))
+            self.app.bell()
+            return
+        finally:
+            password_input.value = ""
+        message.update("")
+        self.post_message(self.Done(user))
+
+
+
+class LoginScreen(Screen):
+    """The first thing anyone sees; nothing of the clinic's data is on it."""
+
+    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.app.clinic_name, style="bold"), id="login-clinic")
+        with Center():
+            yield LoginForm(_("Log in to Skranke"))
+        yield Static(Text(_("Enter: next field · Ctrl+Q: quit")), id="login-hint")
+
+    def on_login_form_done(self, message: LoginForm.Done) -> None:
+        message.stop()
+        self.dismiss()
+        self.app.logged_in(message.user)
