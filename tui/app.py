@@ -26,7 +26,7 @@ HANGUP_GRACE_SECONDS = 0.8
 def _section_bindings() -> list[Binding]:
     out = []
     for s in SECTIONS:
-        out.append(Binding(f"{s.key},{s.alt_key}", f"app.section('{s.id}')", s.label,
+        out.append(Binding(s.key, f"app.section('{s.id}')", s.label,
                            key_display=s.key.upper(), priority=True, id=f"section.{s.id}"))
     return out
 
@@ -37,10 +37,11 @@ class SkrankeApp(App):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("f1,alt+1", "help", "Help", key_display="F1", priority=True, id="app.help"),
+        Binding("f1", "help", "Help", key_display="F1", priority=True, id="app.help"),
         *_section_bindings(),
-        Binding("f12,alt+0", "section('start')", "Overview", key_display="F12", show=False,
+        Binding("f12", "section('start')", "Overview", key_display="F12", show=False,
                 priority=True, id="section.start"),
+        Binding("ctrl+g", "goto", "Go to", show=False, priority=True, id="app.goto"),
         Binding("ctrl+l", "lock", "Lock", priority=True, id="app.lock"),
         Binding("ctrl+q", "logout", "Log out", priority=True, id="app.logout"),
         Binding("ctrl+c", "noop", "", show=False, system=True),
@@ -131,7 +132,7 @@ class SkrankeApp(App):
     # --- keys -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "lock", "section") and (self.user is None or self.locked):
+        if action in ("help", "lock", "section", "goto") and (self.user is None or self.locked):
             return False
         if action == "logout" and self.locked:
             return False
@@ -163,6 +164,24 @@ class SkrankeApp(App):
             self.add_mode(section_id, section.load())
         self.switch_mode(section_id)
 
+    def action_goto(self) -> None:
+        """Ctrl+G then a digit: the F-keys for terminals that keep them for themselves."""
+        from tui.screens.goto import GotoScreen
+
+        if isinstance(self.screen, GotoScreen):
+            return
+        choices = [("1", _("Help"), "help")]
+        choices += [(s.digit, _(s.label), s.id) for s in self.sections_for_user()]
+        choices.append(("0", _("Overview"), START_MODE))
+
+        def chosen(target: str | None) -> None:
+            if target == "help":
+                self.action_help()
+            elif target:
+                self.open_section(target)
+
+        self.push_screen(GotoScreen(choices), callback=chosen)
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
@@ -175,6 +194,8 @@ class SkrankeApp(App):
             rows.append((shown, _(binding.description) or binding.tooltip, where))
         for s in self.sections_for_user():
             rows.append((f"{s.key.upper()} / {s.alt_key}", _(s.label), _("everywhere")))
+        rows.append(("Ctrl+G 1", _("Help"), _("everywhere")))
+        rows.append(("Ctrl+G 0", _("Overview"), _("everywhere")))
         rows.append(("Ctrl+P", _("Find any action by name"), _("everywhere")))
         title = _("Keys") + (f": {_(screen.TITLE)}" if getattr(screen, "TITLE", None) else "")
         self.push_screen(HelpScreen(title, rows))

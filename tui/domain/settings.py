@@ -10,6 +10,12 @@ DEFAULTS: dict[str, Any] = {
     "clinic": {"name": "Skranke", "address": "", "postcode": "", "city": "", "phone": "",
                "sor": "", "ean": "", "letterhead": ""},
     "idle_lock_minutes": 5,
+    "slot_minutes": 15,  # the schedule's grid: 5, 10 or 15
+    "waiting_threshold_minutes": 15,  # highlight who has waited longer
+    "calendar": None,  # tui.domain.calendar.ClinicSettings.to_dict(); None = Danish defaults
+    "language": "da",
+    "doctors_edit_own_pattern": False,
+    "bell_on_call": True,
 }
 
 
@@ -30,3 +36,11 @@ def clinic() -> dict[str, Any]:
     merged = dict(DEFAULTS["clinic"])
     merged.update(get("clinic") or {})
     return merged
+
+
+def calendar_settings():
+    """Opening hours, lunch, telephone hour and closing days as a ClinicSettings."""
+    from tui.domain.calendar import ClinicSettings
+
+    data = get("calendar")
+    return ClinicSettings.from_dict(data) if data else ClinicSettings()

@@ -1,9 +1,10 @@
 """The sections of the app: one screen each, reached by an F-key and a second key.
 
 A section is registered here by the issue that brings its screen; the app imports
-the screen lazily, the first time it is opened. `alt_key` works where a terminal
-keeps the F-key for itself. Every key can be remapped in the config file under
-[keys], by the binding id "section.<id>".
+the screen lazily, the first time it is opened. Where a terminal keeps the F-keys
+for itself, Ctrl+G followed by the F-key's digit does the same (Ctrl+G 3 = F3).
+Every F-key can be remapped in the config file under [keys], by the binding id
+"section.<id>".
 """
 from __future__ import annotations
 
@@ -16,11 +17,19 @@ from tui.i18n import N_
 @dataclass(frozen=True)
 class Section:
     id: str
-    key: str  # the F-key
-    alt_key: str  # the key for terminals that swallow F-keys
+    key: str  # the F-key, "f3"
     label: str  # English source string, translated when shown
     permission: str  # tui.domain.auth action needed to open it
     target: str  # "module:Class" of the screen, imported on first use
+
+    @property
+    def digit(self) -> str:
+        """The digit after Ctrl+G that opens the section too."""
+        return self.key[1:]
+
+    @property
+    def alt_key(self) -> str:
+        return f"Ctrl+G {self.digit}"
 
     def load(self):
         module, _, name = self.target.partition(":")

@@ -1,0 +1,37 @@
+"""Name keys for search: case-folded, å=aa, æ=ae, ø=oe, each part of a name on its own.
+
+"Hansen-Møller" gives the keys "hansen", "moeller" and "hansenmoeller", so a double
+or hyphenated surname is found by either part, however the secretary spells ø.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
+_SPLIT = re.compile(r"[\s\-]+")
+_DROP = re.compile(r"[^a-z0-9]")
+
+
+def normalize(text: str) -> str:
+    """One comparable key: lower case, Danish letters spelled out, accents and signs gone."""
+    folded = text.casefold().translate(_FOLD)
+    plain = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    return _DROP.sub("", plain)
+
+
+def parts(text: str) -> list[str]:
+    """The keys a name is found by: every part, and the whole name when it has several."""
+    pieces = [normalize(p) for p in _SPLIT.split(text.strip())]
+    pieces = [p for p in pieces if p]
+    keys = list(dict.fromkeys(pieces))
+    if len(pieces) > 1:
+        whole = "".join(pieces)
+        if whole not in keys:
+            keys.append(whole)
+    return keys
+
+
+def name_keys(first_name: str, last_name: str) -> list[tuple[str, str]]:
+    """(kind, key) rows for PatientNameKey: kind "f" for first names, "l" for last names."""
+    return [("f", k) for k in parts(first_name)] + [("l", k) for k in parts(last_name)]
