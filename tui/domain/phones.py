@@ -1,0 +1,145 @@
+"""Phone numbers: whatever way they were typed (or sent by an IP phone), stored as E.164.
+
+"12 34 56 78", "12345678", "+45 12345678", "004512345678", "sip:+4512345678@pbx" and
+"sip:12345678@10.0.0.1" all become "+4512345678". Foreign numbers ("+46 70 123 45 67",
+"0046701234567") are kept in E.164. Too short, too long or garbage is refused with a
+`ValueError` saying why.
+
+Danish numbers (8 digits, +45) take a fast path; everything else goes through the
+`phonenumbers` library, which is lenient on purpose: a number is accepted when it is
+*possible* (right length for its country), not only when the library's (changing) table
+of allocated ranges knows it.
+
+No textual or rich imports here.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, ValidationResult
+
+from tui.i18n import _
+
+__all__ = ["normalize_phone", "format_phone", "is_danish", "DEFAULT_REGION"]
+
+DEFAULT_REGION = "DK"
+
+# "Name" <sip:+4512345678@pbx;user=phone>, sip:..., sips:..., tel:...
+_URI = re.compile(r"(?:[^<]*<)?\s*(?:sips?|tel)\s*:\s*([^@;>?]*)", re.I)
+_SEPARATORS = re.compile(r"[\s\-().\/\u00a0\u2010-\u2015]+")
+_ALLOWED = re.compile(r"\+?[0-9]+", re.A)
+_DK_FAST = re.compile(r"(?:\+45|0045)?([1-9][0-9]{7})", re.A)
+_DK_E164 = re.compile(r"\+45[0-9]{8}", re.A)
+
+
+def _strip_uri(text: str) -> str:
+    if ":" in text:
+        m = _URI.match(text)
+        if m:
+            text = m.group(1)
+            if "%" in text:
+                text = unquote(text)
+    return text
+
+
+def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str:
+    """Normalize a typed number or SIP URI to E.164; `ValueError` says why not."""
+    if not isinstance(text, str):
+        raise ValueError(_("Telefonnummeret skal være tekst"))
+    raw = text.strip()
+    if not raw:
+        raise ValueError(_("Skriv et telefonnummer"))
+    if len(raw) > 200:
+        raise ValueError(_("Telefonnummeret er for langt"))
+    s = _SEPARATORS.sub("", _strip_uri(raw))
+    if not s:
+        raise ValueError(_("Forstår ikke telefonnummeret: «{text}»").format(text=raw))
+    m = _DK_FAST.fullmatch(s)
+    if m:
+        return "+45" + m.group(1)
+    if not _ALLOWED.fullmatch(s):
+        if any(ch.isalpha() for ch in s):
+            raise ValueError(
+                _("Telefonnummeret må kun indeholde cifre (og + foran): «{text}»").format(text=raw)
+            )
+        raise ValueError(_("Forstår ikke telefonnummeret: «{text}»").format(text=raw))
+    ndigits = len(s) - s.startswith("+")
+    if ndigits > 17:
+        raise ValueError(_("Telefonnummeret er for langt: «{text}»").format(text=raw))
+    # Danish without country code but not 8 digits
+    if not s.startswith(("+", "00")):
+        if ndigits < 8:
+            raise ValueError(
+                _("Telefonnummeret er for kort: {n} cifre (et dansk nummer har 8)").format(n=ndigits)
+            )
+        if ndigits > 8:
+            raise ValueError(
+                _("Telefonnummeret er for langt: {n} cifre (et dansk nummer har 8; "
+                  "skriv +landekode foran et udenlandsk nummer)").format(n=ndigits)
+            )
+        raise ValueError(_("Et dansk telefonnummer begynder ikke med 0"))
+    try:
+        num = phonenumbers.parse(s, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValueError(_("Ukendt landekode i «{text}»").format(text=raw)) from None
+        if exc.error_type in (
+            phonenumbers.NumberParseException.TOO_SHORT_NSN,
+            phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
+        ):
+            raise ValueError(_("Telefonnummeret er for kort: «{text}»").format(text=raw)) from None
+        raise ValueError(_("Forstår ikke telefonnummeret: «{text}»").format(text=raw)) from None
+    if num.country_code == 45:
+        national = str(num.national_number)
+        if num.italian_leading_zero:
+            raise ValueError(_("Et dansk telefonnummer begynder ikke med 0"))
+        if len(national) < 8:
+            raise ValueError(
+                _("Telefonnummeret er for kort: {n} cifre (et dansk nummer har 8)").format(
+                    n=len(national)
+                )
+            )
+        if len(national) > 8:
+            raise ValueError(
+                _("Telefonnummeret er for langt: et dansk nummer har 8 cifre")
+            )
+        return "+45" + national
+    reason = phonenumbers.is_possible_number_with_reason(num)
+    if reason == ValidationResult.IS_POSSIBLE or reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        return phonenumbers.format_number(num, PhoneNumberFormat.E164)
+    if reason == ValidationResult.INVALID_COUNTRY_CODE:
+        raise ValueError(
+            _("Ukendt landekode: +{code}").format(code=num.country_code)
+        )
+    if reason == ValidationResult.TOO_SHORT:
+        raise ValueError(_("Telefonnummeret er for kort: «{text}»").format(text=raw))
+    if reason == ValidationResult.TOO_LONG:
+        raise ValueError(_("Telefonnummeret er for langt: «{text}»").format(text=raw))
+    raise ValueError(_("Ugyldigt telefonnummer: «{text}»").format(text=raw))
+
+
+def is_danish(e164: str) -> bool:
+    return bool(_DK_E164.fullmatch(e164))
+
+
+def format_phone(e164: str) -> str:
+    """"12 34 56 78" for a Danish number, the international format otherwise.
+
+    Never raises: text that is not a number is returned as it was.
+    """
+    if not isinstance(e164, str):
+        return str(e164)
+    if not _DK_E164.fullmatch(e164):
+        try:
+            e164 = normalize_phone(e164)
+        except ValueError:
+            return e164
+    if e164.startswith("+45") and len(e164) == 11:
+        n = e164[3:]
+        return f"{n[0:2]} {n[2:4]} {n[4:6]} {n[6:8]}"
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
