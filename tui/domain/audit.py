@@ -12,6 +12,8 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from peewee import JOIN
+
 from tui.db import database_proxy as db, is_sqlite
 from tui.models import AuditEvent, Patient, Staff, utcnow
 
@@ -100,7 +102,7 @@ def verify_chain(batch: int = 5000) -> ChainBreak | None:
 def patient_access(patient: Patient | int, limit: int | None = None) -> list[AuditEvent]:
     """Who looked at this patient's record, newest first (the patient's right to know)."""
     pid = patient.id if isinstance(patient, Patient) else patient
-    query = (AuditEvent.select(AuditEvent, Staff).join(Staff, join_type="LEFT OUTER")
+    query = (AuditEvent.select(AuditEvent, Staff).join(Staff, JOIN.LEFT_OUTER)
              .where(AuditEvent.patient == pid).order_by(AuditEvent.id.desc()))
     if limit:
         query = query.limit(limit)

@@ -19,11 +19,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get(key: str, default: Any = None) -> Any:
+def stored(key: str) -> Any:
+    """The value the clinic has set, or None when it has set none."""
     row = Setting.get_or_none(Setting.key == key)
-    if row is not None:
-        return row.value
-    return DEFAULTS.get(key, default) if default is None else default
+    return None if row is None else row.value
+
+
+def get(key: str, default: Any = None) -> Any:
+    """The clinic's value, else `default`, else the built-in default."""
+    value = stored(key)
+    if value is not None:
+        return value
+    return DEFAULTS.get(key) if default is None else default
 
 
 def put(key: str, value: Any, *, by: Staff | None = None) -> None:

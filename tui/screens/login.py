@@ -88,5 +88,4 @@ class LoginScreen(Screen):
 
     def on_login_form_done(self, message: LoginForm.Done) -> None:
         message.stop()
-        self.dismiss()
         self.app.logged_in(message.user)

@@ -1,0 +1,104 @@
+"""The `skranke` command as a user runs it: one clear line and exit code 2 on bad input."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tui import __version__
+
+
+def run(*args, env_extra=None, input_text=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
+                          env=env, input=input_text, timeout=60)
+
+
+def assert_one_clear_line(result):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("skranke: "), result.stderr
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_help_in_english_on_request():
+    result = run("--lang", "en", "--help")
+    assert result.returncode == 0
+    assert "Database URL" in result.stdout and "demo" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["sqlite:////no/such/dir/x.db", "mysql://x/y", "sqlite://", "postgresql://h"])
+def test_bad_database_urls(url):
+    assert_one_clear_line(run("--db", url, "user", "list"))
+    assert_one_clear_line(run("user", "list", env_extra={"SKRANKE_DB": url}))
+
+
+def test_unwritable_directory(tmp_path, monkeypatch):
+    # root may write anywhere, so the check itself is what is tested here
+    from tui.db import DatabaseConfigError, make_database
+
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode))
+    with pytest.raises(DatabaseConfigError, match="not writable"):
+        make_database(f"sqlite:///{tmp_path}/x.db")
+
+
+def test_corrupt_config_file(tmp_path):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[database\nurl = ")
+    assert_one_clear_line(run("user", "list", env_extra={"SKRANKE_CONFIG": str(bad)}))
+
+
+def test_newer_database_is_refused_and_untouched(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run("--db", url, "user", "list").returncode == 0
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("INSERT INTO schema_migration (name, applied) VALUES ('9999_future', '2031-01-01')")
+    conn.commit()
+    conn.close()
+    before = (tmp_path / "x.db").read_bytes()
+    result = run("--db", url, "user", "list")
+    assert_one_clear_line(result)
+    assert "newer" in result.stderr
+    assert (tmp_path / "x.db").read_bytes() == before
+
+
+def test_empty_database_tells_how_to_create_the_first_user(tmp_path):
+    result = run("--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert_one_clear_line(result)
+    assert "user add" in result.stderr
+
+
+def test_user_administration(tmp_path):
+    env = {"SKRANKE_DB": f"sqlite:///{tmp_path / 'x.db'}"}
+    added = run("user", "add", "Mette", "--name", "Mette Mørk", "--role", "doctor",
+                "--password", "Hemmelig-123", env_extra=env)
+    assert added.returncode == 0, added.stderr
+    weak = run("user", "add", "kim", "--name", "Kim", "--role", "nurse", "--password", "kort",
+               env_extra=env)
+    assert_one_clear_line(weak)
+    listed = run("user", "list", env_extra=env)
+    assert "mette" in listed.stdout and "Mette Mørk" in listed.stdout and "kim" not in listed.stdout
+    assert run("user", "passwd", "mette", "--password", "Andet-kode-42", env_extra=env).returncode == 0
+    assert run("user", "deactivate", "mette", env_extra=env).returncode == 0
+    assert_one_clear_line(run("user", "deactivate", "nobody", env_extra=env))
+
+    from tui.db import close, connect
+    from tui.domain import auth
+
+    connect(env["SKRANKE_DB"])
+    try:
+        with pytest.raises(auth.LoginError):
+            auth.login("mette", "Andet-kode-42")  # deactivated
+    finally:
+        close()
