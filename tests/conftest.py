@@ -39,9 +39,53 @@ def _frozen_clock_and_language(monkeypatch):
     clock.freeze(None)
 
 
+# Set SKRANKE_TEST_PG=postgresql://user@host:port/dbname to run the suite on PostgreSQL:
+# each test then gets a fresh database copied from a migrated template.
+PG_URL = os.environ.get("SKRANKE_TEST_PG", "")
+
+
+def _pg_admin():
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope="session")
+def _pg_template():
+    template = f"skranke_tmpl_{os.getpid()}"
+    conn = _pg_admin()
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {template}")
+    connect(PG_URL.rsplit("/", 1)[0] + "/" + template)
+    close()
+    yield template
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+    conn.close()
+
+
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'skranke.db'}"
+def db_url(tmp_path, request):
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'skranke.db'}"
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("tests SQLite itself")
+    import uuid
+
+    template = request.getfixturevalue("_pg_template")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    conn = _pg_admin()
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    close()
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    conn.close()
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+import pytest
+
 from tui.db import database_proxy
 from tui.domain import audit
 from tui.models import Patient
@@ -30,6 +32,7 @@ def test_an_intact_chain_verifies(staff):
     assert audit.verify_chain() is None
 
 
+@pytest.mark.sqlite_only
 def test_a_changed_row_is_named(staff, db_url):
     _events(staff)
     database_proxy.obj.close()
@@ -42,6 +45,7 @@ def test_a_changed_row_is_named(staff, db_url):
     assert broken is not None and broken.event_id == third
 
 
+@pytest.mark.sqlite_only
 def test_a_deleted_row_is_found_at_the_next_one(staff, db_url):
     _events(staff)
     database_proxy.obj.close()

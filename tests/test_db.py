@@ -25,6 +25,7 @@ def _book(doctor, patient, k15, start, minutes=15, **extra):
                               end=start + dt.timedelta(minutes=minutes), **extra)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_is_opened_for_many_users(database):
     assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1

@@ -71,7 +71,6 @@ def make_database(url: str):
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or None,
             port=port,
-            autorollback=True,
         )
     if "://" in url and not url.startswith("sqlite:"):
         raise DatabaseConfigError(

@@ -491,7 +491,7 @@ POSTGRES_GUARDS = [
     CHECK ("end" > start)""",
     """CREATE OR REPLACE FUNCTION skranke_refuse_change() RETURNS trigger AS $$
     BEGIN
-        RAISE EXCEPTION '% rows cannot be changed or deleted', TG_TABLE_NAME
+        RAISE EXCEPTION '%% rows cannot be changed or deleted', TG_TABLE_NAME
             USING ERRCODE = 'integrity_constraint_violation';
     END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER journal_entry_immutable BEFORE UPDATE OR DELETE ON journal_entry
