@@ -1,0 +1,503 @@
+"""The clinic's day: who works when, what is booked, who is waiting.
+
+Working time of a doctor or nurse on a day = their WorkPattern RRULEs (valid on the
+day) minus their Absence rows, intersected with the clinic's open intervals
+(opening hours minus lunch, telephone hour, closing days and public holidays).
+Appointment times are clinic wall-clock naive datetimes (tui.domain.clock).
+
+Everything here returns plain dataclasses; screens render them. No textual or rich.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from dateutil.rrule import rrulestr
+
+from tui.db import database_proxy as db
+from tui.domain import audit, auth, settings
+from tui.domain.calendar import ClinicSettings, closed_reason, is_public_holiday, open_intervals
+from tui.domain.clock import CLINIC_TZ, now_local, now_utc, to_local
+from tui.i18n import N_, _
+from tui.models import ACTIVE_STATUSES, Absence, Appointment, AppointmentType, Patient, Staff, WorkPattern
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+ABSENCE_REASONS = {
+    "holiday": N_("holiday"),
+    "course": N_("course"),
+    "sick": N_("sick"),
+    "other": N_("other"),
+}
+
+STATUS_LABELS = {
+    "booked": N_("booked"),
+    "arrived": N_("arrived"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "no_show": N_("no-show"),
+    "cancelled": N_("cancelled"),
+}
+
+# Shown in the grid: what still occupies (or occupied) the person's time, and no-shows.
+GRID_STATUSES = ACTIVE_STATUSES + ("no_show",)
+
+
+# --- small helpers -------------------------------------------------------------------
+
+
+def slot_minutes() -> int:
+    try:
+        value = int(settings.get("slot_minutes") or 15)
+    except (TypeError, ValueError):
+        value = 15
+    return value if value in (5, 10, 15, 20, 30) else 15
+
+
+def waiting_threshold_minutes() -> int:
+    try:
+        return max(1, int(settings.get("waiting_threshold_minutes") or 15))
+    except (TypeError, ValueError):
+        return 15
+
+
+def day_bounds(day: dt.date) -> Interval:
+    start = dt.datetime.combine(day, dt.time())
+    return start, start + dt.timedelta(days=1)
+
+
+def as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def wall_clock_ok(start: dt.datetime, end: dt.datetime) -> bool:
+    """False when a wall-clock interval touches a time that does not exist (the hour
+    skipped when clocks go forward) or spans a clock change (its real length differs)."""
+    def utc(x: dt.datetime) -> dt.datetime:
+        return x.replace(tzinfo=CLINIC_TZ).astimezone(dt.timezone.utc)
+
+    def exists(x: dt.datetime) -> bool:
+        return utc(x).astimezone(CLINIC_TZ).replace(tzinfo=None) == x
+
+    if not (exists(start) and exists(end)):
+        return False
+    return utc(end) - utc(start) == end - start
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for a, b in sorted(intervals):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def intersect(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for a, b in xs:
+        for c, d in ys:
+            lo, hi = max(a, c), min(b, d)
+            if lo < hi:
+                out.append((lo, hi))
+    return merge(out)
+
+
+def subtract(xs: list[Interval], cuts: Iterable[Interval]) -> list[Interval]:
+    result = list(xs)
+    for c, d in cuts:
+        nxt: list[Interval] = []
+        for a, b in result:
+            if d <= a or c >= b:
+                nxt.append((a, b))
+                continue
+            if a < c:
+                nxt.append((a, c))
+            if d < b:
+                nxt.append((d, b))
+        result = nxt
+    return result
+
+
+# --- work patterns ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _pattern_days(rule: str, valid_from: dt.date, valid_to: dt.date | None, year: int) -> frozenset[dt.date]:
+    """The days of `year` on which an RRULE (starting at valid_from) occurs."""
+    start = dt.datetime.combine(valid_from, dt.time())
+    try:
+        rr = rrulestr(rule, dtstart=start)
+    except (ValueError, TypeError):
+        return frozenset()
+    lo = max(start, dt.datetime(year, 1, 1))
+    hi = dt.datetime(year, 12, 31, 23, 59, 59)
+    if valid_to is not None:
+        hi = min(hi, dt.datetime.combine(valid_to, dt.time(23, 59, 59)))
+    if hi < lo:
+        return frozenset()
+    return frozenset(x.date() for x in rr.between(lo, hi, inc=True))
+
+
+def pattern_occurs(pattern: WorkPattern, day: dt.date) -> bool:
+    if day < pattern.valid_from or (pattern.valid_to is not None and day > pattern.valid_to):
+        return False
+    return day in _pattern_days(pattern.rrule, pattern.valid_from, pattern.valid_to, day.year)
+
+
+def validate_rrule(rule: str) -> str:
+    """The rule text if dateutil understands it, else ValueError with a user message."""
+    try:
+        rrulestr(rule, dtstart=dt.datetime(2026, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(_("Not a valid repeat rule: {rule} ({error})").format(rule=rule, error=exc)) from None
+    return rule
+
+
+@dataclass
+class Calendars:
+    """Work patterns and absences of some staff over a date range, loaded in two queries."""
+
+    settings: ClinicSettings
+    patterns: dict[int, list[WorkPattern]]
+    absences: dict[int, list[Interval]]
+
+    @classmethod
+    def load(cls, staff_ids: Iterable[int], first: dt.date, last: dt.date,
+             clinic: ClinicSettings | None = None) -> "Calendars":
+        ids = list(staff_ids)
+        patterns: dict[int, list[WorkPattern]] = {i: [] for i in ids}
+        absences: dict[int, list[Interval]] = {i: [] for i in ids}
+        if ids:
+            for p in WorkPattern.select().where(
+                    WorkPattern.staff.in_(ids) & (WorkPattern.valid_from <= last)
+                    & (WorkPattern.valid_to.is_null() | (WorkPattern.valid_to >= first))):
+                patterns[p.staff_id].append(p)
+            lo, hi = day_bounds(first)[0], day_bounds(last)[1]
+            for a in Absence.select(Absence.staff, Absence.start, Absence.end).where(
+                    Absence.staff.in_(ids) & (Absence.start < hi) & (Absence.end > lo)):
+                absences[a.staff_id].append((a.start, a.end))
+        return cls(clinic or settings.calendar_settings(), patterns, absences)
+
+    def clinic_open(self, day: dt.date) -> list[Interval]:
+        return [(dt.datetime.combine(day, a), dt.datetime.combine(day, b))
+                for a, b in open_intervals(day, self.settings)]
+
+    def pattern_intervals(self, staff_id: int, day: dt.date) -> list[Interval]:
+        out = []
+        for p in self.patterns.get(staff_id, ()):
+            if pattern_occurs(p, day):
+                end = (dt.datetime.combine(day, p.end_time) if p.end_time != dt.time(0)
+                       else dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+                out.append((dt.datetime.combine(day, p.start_time), end))
+        return merge(out)
+
+    def working(self, staff_id: int, day: dt.date, clinic_open: list[Interval] | None = None) -> list[Interval]:
+        if clinic_open is None:
+            clinic_open = self.clinic_open(day)
+        if not clinic_open:
+            return []
+        pat = self.pattern_intervals(staff_id, day)
+        if not pat:
+            return []
+        return subtract(intersect(pat, clinic_open), self.absences.get(staff_id, ()))
+
+
+def working_intervals(staff: Staff | int, day: dt.date, clinic: ClinicSettings | None = None) -> list[Interval]:
+    """When `staff` can see patients on `day`: patterns minus absences, within opening hours."""
+    sid = staff if isinstance(staff, int) else staff.id
+    return Calendars.load([sid], day, day, clinic).working(sid, day)
+
+
+def calendar_staff() -> list[Staff]:
+    """Active doctors and nurses (staff with a calendar), by role then name."""
+    rows = Staff.select().where(Staff.active & Staff.has_calendar)
+    order = {"doctor": 0, "nurse": 1}
+    return sorted(rows, key=lambda s: (order.get(s.role, 2), s.full_name))
+
+
+def staff_working(day: dt.date, clinic: ClinicSettings | None = None) -> list[tuple[Staff, list[Interval]]]:
+    """Who works on `day`, with their working intervals."""
+    people = calendar_staff()
+    cal = Calendars.load([s.id for s in people], day, day, clinic)
+    opened = cal.clinic_open(day)
+    out = []
+    for s in people:
+        work = cal.working(s.id, day, opened)
+        if work:
+            out.append((s, work))
+    return out
+
+
+# --- the day view ------------------------------------------------------------------------
+
+
+@dataclass
+class ApptInfo:
+    id: int
+    start: dt.datetime
+    end: dt.datetime
+    staff_id: int
+    patient_id: int
+    patient_name: str
+    cpr_masked: str
+    type_code: str
+    type_name: str
+    colour: str
+    status: str
+    note: str
+    double_booked: bool
+    arrived_at: dt.datetime | None  # clinic wall-clock
+    waited_minutes: int | None  # while arrived (waiting)
+
+    @property
+    def status_label(self) -> str:
+        return _(STATUS_LABELS.get(self.status, self.status))
+
+
+@dataclass
+class StaffColumn:
+    staff_id: int
+    name: str
+    initials: str
+    role: str
+    working: list[Interval]
+    absences: list[Interval]
+    appointments: list[ApptInfo] = field(default_factory=list)
+
+    def appointment_at(self, t: dt.datetime) -> ApptInfo | None:
+        """The appointment covering moment `t` (active ones before no-shows)."""
+        found = None
+        for a in self.appointments:
+            if a.start <= t < a.end:
+                if a.status != "no_show":
+                    return a
+                found = found or a
+        return found
+
+    def is_working(self, t: dt.datetime, minutes: int = 1) -> bool:
+        end = t + dt.timedelta(minutes=minutes)
+        return any(a <= t and end <= b for a, b in self.working)
+
+    def absent(self, t: dt.datetime) -> bool:
+        return any(a <= t < b for a, b in self.absences)
+
+
+@dataclass
+class DayView:
+    day: dt.date
+    week: int
+    closed: str | None  # why the clinic is closed all day (holiday name...), or None
+    grid: int  # minutes per row
+    rows: list[dt.datetime]
+    open: list[Interval]
+    lunch: Interval | None
+    phone_hour: Interval | None
+    columns: list[StaffColumn]
+
+    def closed_label(self, t: dt.datetime) -> str | None:
+        """Why the clinic is closed at `t` (lunch, telephone hour, closed), or None."""
+        if self.closed:
+            return self.closed
+        if self.lunch and self.lunch[0] <= t < self.lunch[1]:
+            return _("Lunch")
+        if self.phone_hour and self.phone_hour[0] <= t < self.phone_hour[1] and not any(
+                a <= t < b for a, b in self.open):
+            return _("Phone hour")
+        if not any(a <= t < b for a, b in self.open):
+            return _("Closed")
+        return None
+
+    def cell(self, col: int, t: dt.datetime) -> tuple[str, ApptInfo | str | None]:
+        """("appt", info) | ("free", None) | ("closed", why) | ("off", why) for one grid cell."""
+        column = self.columns[col]
+        appt = column.appointment_at(t)
+        if appt is not None:
+            return "appt", appt
+        why = self.closed_label(t)
+        if why:
+            return "closed", why
+        if column.absent(t):
+            return "off", _("Absent")
+        if column.is_working(t, self.grid):
+            return "free", None
+        return "off", _("Not working")
+
+    def appointments(self) -> list[ApptInfo]:
+        return sorted((a for c in self.columns for a in c.appointments), key=lambda a: (a.start, a.staff_id))
+
+
+def _masked(cpr: str) -> str:
+    return f"{cpr[:6]}-xxxx"
+
+
+def _parse_datetime(value):
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value)
+
+
+def appointments_between(lo: dt.datetime, hi: dt.datetime, statuses: Iterable[str] | None = None,
+                         staff_ids: Iterable[int] | None = None) -> list[ApptInfo]:
+    """Appointments starting in [lo, hi) as plain ApptInfo rows (one query, no model objects)."""
+    query = (Appointment
+             .select(Appointment.id, Appointment.start, Appointment.end, Appointment.staff,
+                     Appointment.status, Appointment.note, Appointment.double_booked,
+                     Appointment.arrived_at, Patient.id, Patient.first_name, Patient.last_name,
+                     Patient.cpr, AppointmentType.code, AppointmentType.name, AppointmentType.colour)
+             .join(Patient, on=(Appointment.patient == Patient.id))
+             .switch(Appointment)
+             .join(AppointmentType, on=(Appointment.type == AppointmentType.id))
+             .where((Appointment.start >= lo) & (Appointment.start < hi))
+             .order_by(Appointment.start, Appointment.id))
+    if statuses is not None:
+        query = query.where(Appointment.status.in_(list(statuses)))
+    if staff_ids is not None:
+        query = query.where(Appointment.staff.in_(list(staff_ids)))
+    now_u = now_utc()
+    out = []
+    # raw cursor: a busy day has thousands of rows, and peewee's per-value conversion
+    # costs more than the query; SQLite gives ISO text, PostgreSQL datetime objects.
+    parse = _parse_datetime
+    sql, params = query.sql()
+    for (aid, start, end, staff_id, status, note, double, arrived, pid, first, last, cpr,
+         code, tname, colour) in db.execute_sql(sql, params).fetchall():
+        start, end, arrived = parse(start), parse(end), parse(arrived)
+        waited = None
+        if status == "arrived" and arrived:
+            waited = max(0, int((now_u - arrived).total_seconds() // 60))
+        out.append(ApptInfo(
+            id=aid, start=start, end=end, staff_id=staff_id, patient_id=pid,
+            patient_name=f"{first} {last}".strip(), cpr_masked=_masked(cpr), type_code=code,
+            type_name=tname, colour=colour or "blue", status=status, note=note or "",
+            double_booked=bool(double), arrived_at=to_local(arrived) if arrived else None,
+            waited_minutes=waited))
+    return out
+
+
+def day_view(day: dt.date, user: Staff | None = None, *, include_cancelled: bool = False,
+             clinic: ClinicSettings | None = None, audit_view: bool = True) -> DayView:
+    """Everything the schedule shows for one day: columns, rows, closed times, bookings."""
+    if user is not None:
+        auth.require(user, "schedule.view")
+    s = clinic or settings.calendar_settings()
+    grid = slot_minutes()
+    people = calendar_staff()
+    cal = Calendars.load([p.id for p in people], day, day, s)
+    opened = cal.clinic_open(day)
+    lo, hi = day_bounds(day)
+    statuses = None if include_cancelled else GRID_STATUSES
+    appts = appointments_between(lo, hi, statuses)
+    by_staff: dict[int, list[ApptInfo]] = {}
+    for a in appts:
+        by_staff.setdefault(a.staff_id, []).append(a)
+    columns = []
+    known = {p.id: p for p in people}
+    for p in people:
+        work = cal.working(p.id, day, opened)
+        if work or p.id in by_staff:
+            absent = intersect(merge(cal.absences.get(p.id, ())), [(lo, hi)])
+            columns.append(StaffColumn(p.id, p.full_name, p.initials, p.role, work, absent,
+                                       by_staff.get(p.id, [])))
+    missing = [sid for sid in by_staff if sid not in known]
+    for other in Staff.select().where(Staff.id.in_(missing)) if missing else ():
+        columns.append(StaffColumn(other.id, other.full_name, other.initials, other.role, [], [],
+                                   by_staff.get(other.id, [])))
+    # rows: from the earliest opening/working/booked time to the latest, on the grid
+    hours = s.hours.get(day.weekday())
+    bounds: list[Interval] = list(opened)
+    if hours:
+        bounds.append((dt.datetime.combine(day, hours[0]), dt.datetime.combine(day, hours[1])))
+    for c in columns:
+        bounds.extend(c.working)
+        bounds.extend((a.start, a.end) for a in c.appointments)
+    rows: list[dt.datetime] = []
+    if bounds:
+        first = min(a for a, _b in bounds)
+        last = max(b for _a, b in bounds)
+        first = lo + dt.timedelta(minutes=((first - lo).seconds // 60) // grid * grid)
+        t = first
+        while t < last:
+            rows.append(t)
+            t += dt.timedelta(minutes=grid)
+    lunch = (dt.datetime.combine(day, s.lunch[0]), dt.datetime.combine(day, s.lunch[1])) if s.lunch and opened else None
+    phone = None
+    if s.phone_hour and opened:
+        phone = (dt.datetime.combine(day, s.phone_hour[0]), dt.datetime.combine(day, s.phone_hour[1]))
+    if user is not None and audit_view:
+        audit.log("schedule_viewed", user, detail=day.isoformat())
+    return DayView(day=day, week=day.isocalendar()[1], closed=closed_reason(day, s), grid=grid,
+                   rows=rows, open=opened, lunch=lunch, phone_hour=phone, columns=columns)
+
+
+def holiday_name(day: dt.date) -> str | None:
+    return is_public_holiday(day)
+
+
+# --- waiting room ------------------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    appt: ApptInfo
+    staff_name: str
+    minutes: int
+    over: bool
+
+
+def waiting_room(day: dt.date | None = None, user: Staff | None = None) -> list[Waiting]:
+    """Who has arrived and waits (status arrived), longest waiting first."""
+    if user is not None:
+        auth.require(user, "schedule.view")
+    day = day or now_local().date()
+    lo, hi = day_bounds(day)
+    threshold = waiting_threshold_minutes()
+    rows = appointments_between(lo, hi, ("arrived",))
+    names = {s.id: s.full_name for s in Staff.select(Staff.id, Staff.full_name)
+             .where(Staff.id.in_({r.staff_id for r in rows}))} if rows else {}
+    out = [Waiting(r, names.get(r.staff_id, ""), r.waited_minutes or 0, (r.waited_minutes or 0) >= threshold)
+           for r in rows]
+    out.sort(key=lambda w: -w.minutes)
+    return out
+
+
+# --- the day list (print / export) --------------------------------------------------------
+
+
+def day_list_lines(day: dt.date, staff: Staff) -> list[str]:
+    """One line per appointment of `staff` on `day`: time, type, patient, masked CPR, note."""
+    lo, hi = day_bounds(day)
+    rows = appointments_between(lo, hi, GRID_STATUSES, [staff.id])
+    lines = [f"{staff.full_name} · {day:%d.%m.%Y} · " + _("week") + f" {day.isocalendar()[1]}", ""]
+    if not rows:
+        lines.append(_("No appointments."))
+    for a in rows:
+        status = "" if a.status == "booked" else f" [{a.status_label}]"
+        line = f"{a.start:%H.%M}-{a.end:%H.%M}  {a.type_code:<6} {a.patient_name}  {a.cpr_masked}{status}"
+        if a.note:
+            line += f"  ({a.note})"
+        lines.append(line)
+    return lines
+
+
+def export_day_list(user: Staff, day: dt.date, staff: Staff, path, fmt: str = "txt") -> str:
+    """Write the day list of one person as plain text or PDF; returns the path written."""
+    auth.require(user, "schedule.view")
+    lines = day_list_lines(day, staff)
+    title = _("Day list") + f" {day:%d.%m.%Y}"
+    path = str(path)
+    if fmt == "pdf":
+        from tui.domain.pdf import write_simple_pdf
+
+        write_simple_pdf(path, title, lines, settings.clinic())
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(title + "\n\n" + "\n".join(lines) + "\n")
+    audit.log("day_list_exported", user, detail=f"{staff.username} {day.isoformat()} {fmt}")
+    return path

@@ -1,0 +1,746 @@
+"""Booking dialog and the small dialogs of the schedule.
+
+`BookingScreen(patient=None, staff=None, start=None)` is a ModalScreen that returns the
+booked Appointment (or None). The patient comes from the patient picker; the type is
+typed by its short code (K15, BLOD, EKG...); it proposes the next free slots across
+everyone who performs the type (or the chosen person) and Enter books the highlighted
+one. Two terminals booking the same slot: the loser is told at once and offered the
+next slots.
+
+The other dialogs: ChoiceScreen (cancel reason), TextPromptScreen (note, override
+reason), ConfirmScreen, GoToDateScreen, MoveScreen, SeriesScreen, AbsenceScreen,
+HistoryScreen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from tui.db import database_proxy as db
+from tui.domain import auth, booking, drafts
+from tui.domain.booking import BookingError, Slot, SlotTaken
+from tui.domain.clock import today
+from tui.domain.cpr import format_cpr
+from tui.domain.dates import WEEKDAYS, parse_time
+from tui.domain.schedule import ABSENCE_REASONS
+from tui.i18n import _
+from tui.models import Appointment, AppointmentType, Patient, Staff
+from tui.widgets.date_input import DateInput
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > .dialog {{
+    width: 90%; max-width: 96; height: auto; max-height: 95%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} .dialog-title {{ text-style: bold; height: 1; }}
+{name} .hint {{ color: $text-muted; height: auto; }}
+{name} .row {{ height: auto; }}
+{name} .row > Label {{ width: 13; padding: 0 1 0 0; }}
+{name} Input {{ border: none; height: 1; padding: 0 1; background: $boost; }}
+{name} Input:focus {{ border: none; background: $primary 40%; }}
+{name} Select {{ height: 1; }}
+{name} SelectCurrent {{ border: none; height: 1; padding: 0 1; background: $boost; }}
+{name} Select:focus > SelectCurrent {{ background: $primary 40%; }}
+{name} DateInput > .date-result {{ padding: 0 1; }}
+{name} .row > Input {{ width: 1fr; }}
+{name} .row > Select {{ width: 1fr; }}
+{name} .error {{ color: $text-error; height: auto; }}
+{name} OptionList {{ height: auto; max-height: 10; border: none; border-top: solid $primary; }}
+{name} OptionList:focus {{ border: none; border-top: solid $accent; }}
+"""
+
+
+def slot_label(slot: Slot) -> Text:
+    day = slot.start.date()
+    text = Text(f"{WEEKDAYS[day.weekday()][:3]} {day:%d.%m}  {slot.start:%H.%M}-{slot.end:%H.%M}  ")
+    text.append(_("wk") + f" {day.isocalendar()[1]}  ", style="dim")
+    text.append(Text(slot.staff.full_name))
+    return text
+
+
+def patient_label(patient: Patient | None) -> Text:
+    if patient is None:
+        return Text(_("No patient chosen (F2)"), style="italic")
+    try:
+        masked = format_cpr(patient.cpr)
+    except ValueError:
+        masked = patient.cpr[:6] + "-xxxx"
+    text = Text(patient.full_name, style="bold")
+    text.append(f"  {masked}")
+    shows = booking.no_show_count(patient)
+    if shows:
+        text.append("  " + _("No-shows: {n}").format(n=shows), style="bold red")
+    if patient.deceased_date:
+        text.append("  " + _("deceased"), style="bold red")
+    return text
+
+
+class BookingScreen(ModalScreen[Appointment | None]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
+    BookingScreen #slots { max-height: 8; }
+    BookingScreen #patient { height: 1; }
+    BookingScreen #type-info { height: 1; color: $text-muted; padding: 0 0 0 13; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("f2", "pick_patient", "Patient"),
+        Binding("f5", "search", "Find slots"),
+        Binding("f9", "book", "Book"),
+        Binding("ctrl+s", "book", "Book", show=False),
+    ]
+
+    def __init__(self, patient: Patient | None = None, staff: Staff | None = None,
+                 start: dt.datetime | None = None, *, appt_type: AppointmentType | None = None,
+                 channel: str = "phone") -> None:
+        super().__init__()
+        self.patient = patient
+        self.fixed_staff = staff
+        self.start = start
+        self.appt_type = appt_type
+        self.channel = channel
+        self.slots: list[Slot] = []
+        self._note_saved = ""
+
+    # -- layout --
+    def compose(self) -> ComposeResult:
+        staff_options = [(_("Anyone who can"), 0)] + [
+            (f"{s.full_name} ({s.initials})", s.id) for s in booking.calendar_staff()]
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Book appointment"), classes="dialog-title", markup=False)
+            yield Static(patient_label(self.patient), id="patient")
+            with Horizontal(classes="row"):
+                yield Label(_("Type"))
+                yield Input(self.appt_type.code if self.appt_type else "", id="type",
+                            placeholder=_("K15, BLOD, EKG ..."), max_length=6)
+            yield Static("", id="type-info", markup=False)
+            with Horizontal(classes="row"):
+                yield Label(_("Person"))
+                yield Select(staff_options, value=self.fixed_staff.id if self.fixed_staff else 0,
+                             allow_blank=False, id="staff")
+            with Horizontal(classes="row"):
+                yield Label(_("Earliest"))
+                yield DateInput(self.start.date() if self.start else "", today=today, id="earliest")
+            with Horizontal(classes="row"):
+                yield Label(_("Part of day"))
+                yield Select([(_("Any time"), ""), (_("Morning"), "morning"), (_("Afternoon"), "afternoon")],
+                             value="", allow_blank=False, id="part")
+                yield Label(_("Weekdays"))
+                yield Input("", id="weekdays", placeholder=_("e.g. man ons"))
+            with Horizontal(classes="row"):
+                yield Label(_("Asked for"))
+                yield DateInput("", today=today, id="requested")
+            with Horizontal(classes="row"):
+                yield Label(_("Channel"))
+                yield Select([(_("phone"), "phone"), (_("desk"), "desk"), (_("web"), "web")],
+                             value=self.channel, allow_blank=False, id="channel")
+            with Horizontal(classes="row"):
+                yield Label(_("Note"))
+                yield Input("", id="note", max_length=500)
+            yield Static("", id="error", classes="error", markup=False)
+            yield OptionList(id="slots")
+            yield Static(_("F2 patient · F5 find slots · Enter/F9 books the highlighted slot · Esc cancels"),
+                         classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        data = drafts.load(self.app.user, "booking", self._draft_key()) if self.app.user else None
+        if data and data.get("note"):
+            self.query_one("#note", Input).value = data["note"]
+            self._note_saved = data["note"]
+        self.set_interval(1.0, self._save_draft)
+        self._type_changed()
+        if self.patient is None:
+            self.call_after_refresh(self.action_pick_patient)
+        elif self.appt_type is None:
+            self.query_one("#type", Input).focus()
+        else:
+            self.query_one("#slots", OptionList).focus()
+
+    # -- drafts --
+    def _draft_key(self) -> str:
+        return str(self.patient.id) if self.patient else "new"
+
+    def _save_draft(self) -> None:
+        if self.app.user is None:
+            return
+        note = self.query_one("#note", Input).value
+        if note != self._note_saved:
+            drafts.save(self.app.user, "booking", self._draft_key(), {"title": _("booking note"), "note": note})
+            self._note_saved = note
+
+    # -- patient --
+    def action_pick_patient(self) -> None:
+        from tui.widgets.patient_picker import PickPatientScreen
+
+        def chosen(patient: Patient | None) -> None:
+            if patient is not None:
+                self.patient = patient
+                self.query_one("#patient", Static).update(patient_label(patient))
+                self._warn_overlap()
+            if self.patient is None:
+                self.dismiss(None)
+                return
+            if self.appt_type is None:
+                self.query_one("#type", Input).focus()
+
+        self.app.push_screen(PickPatientScreen(reason=_("booking"), title=_("Book for which patient?")),
+                             callback=chosen)
+
+    # -- type and search --
+    @on(Input.Changed, "#type")
+    def _type_input(self, event: Input.Changed) -> None:
+        self._type_changed()
+
+    def _type_changed(self) -> None:
+        code = self.query_one("#type", Input).value.strip()
+        info = self.query_one("#type-info", Static)
+        if not code:
+            self.appt_type = None
+            info.update(", ".join(t.code for t in booking.appointment_types()[:12]))
+            return
+        try:
+            self.appt_type = booking.type_by_code(code)
+        except ValueError as exc:
+            self.appt_type = None
+            info.update(str(exc))
+            return
+        t = self.appt_type
+        info.update(f"{t.name} · {t.minutes} min · " + ", ".join(_(r) for r in t.role_list))
+        self.action_search()
+
+    @on(Select.Changed)
+    @on(DateInput.Changed)
+    def _criteria_changed(self, event) -> None:
+        if getattr(event, "control", None) is not None and getattr(event.control, "id", "") in ("channel", "requested"):
+            return
+        if self.appt_type is not None:
+            self.action_search()
+
+    @on(Input.Submitted, "#type")
+    @on(Input.Submitted, "#weekdays")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.action_search()
+        self.query_one("#slots", OptionList).focus()
+
+    def _criteria(self) -> dict:
+        staff_id = self.query_one("#staff", Select).value
+        earliest = self.query_one("#earliest", DateInput).value_date
+        part = self.query_one("#part", Select).value or None
+        weekdays = booking.parse_weekdays(self.query_one("#weekdays", Input).value)
+        return {"staff_id": staff_id or None, "earliest": earliest, "part": part, "weekdays": weekdays}
+
+    def action_search(self) -> None:
+        if self.appt_type is None:
+            self._error(_("Type the appointment type's code first."))
+            return
+        try:
+            crit = self._criteria()
+        except ValueError as exc:
+            self._error(str(exc))
+            return
+        self._error("")
+        self._find_slots(self.appt_type, crit, self.start)
+
+    @work(thread=True, exclusive=True, group="booking-slots")
+    def _find_slots(self, appt_type: AppointmentType, crit: dict, start: dt.datetime | None) -> None:
+        with db.connection_context():
+            staff = Staff.get_by_id(crit["staff_id"]) if crit["staff_id"] else None
+            earliest = crit["earliest"]
+            if start is not None and (earliest is None or earliest == start.date()):
+                earliest = start
+            slots = booking.free_slots(appt_type, staff=staff, earliest=earliest, part_of_day=crit["part"],
+                                       weekdays=crit["weekdays"], limit=8)
+        self.app.call_from_thread(self._show_slots, slots)
+
+    def _show_slots(self, slots: list[Slot], message: str = "") -> None:
+        self.slots = slots
+        options = self.query_one("#slots", OptionList)
+        options.clear_options()
+        for s in slots:
+            options.add_option(Option(slot_label(s)))
+        if not slots:
+            options.add_option(Option(Text(_("No free time within 90 days.")), disabled=True))
+        else:
+            options.highlighted = 0
+        if message:
+            self._error(message)
+
+    def _error(self, text: str) -> None:
+        self.query_one("#error", Static).update(text)
+
+    def _warn_overlap(self, slot: Slot | None = None) -> bool:
+        if self.patient is None or slot is None:
+            return False
+        return bool(booking.overlapping_for_patient(self.patient, slot.start, slot.end))
+
+    # -- booking --
+    @on(OptionList.OptionSelected, "#slots")
+    def _slot_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_book()
+
+    def selected_slot(self) -> Slot | None:
+        index = self.query_one("#slots", OptionList).highlighted
+        if index is None or not self.slots or index >= len(self.slots):
+            return None
+        return self.slots[index]
+
+    def action_book(self, override_reason: str | None = None, confirmed: bool = False) -> None:
+        slot = self.selected_slot()
+        if self.patient is None:
+            self.action_pick_patient()
+            return
+        if slot is None or self.appt_type is None:
+            self._error(_("Choose a free slot first (F5 finds them)."))
+            return
+        if not confirmed:
+            others = booking.overlapping_for_patient(self.patient, slot.start, slot.end)
+            if others:
+                o = others[0]
+                question = _("{name} already has an appointment {time} with {staff}. Book anyway?").format(
+                    name=self.patient.full_name, time=f"{o.start:%d.%m %H.%M}", staff=o.staff.full_name)
+
+                def answer(yes: bool | None) -> None:
+                    if yes:
+                        self.action_book(override_reason, confirmed=True)
+
+                self.app.push_screen(ConfirmScreen(question), callback=answer)
+                return
+        try:
+            crit_requested = self.query_one("#requested", DateInput).value_date
+            appt = booking.book(self.app.user, self.patient, slot.staff, self.appt_type, slot.start,
+                                channel=self.query_one("#channel", Select).value,
+                                requested_date=crit_requested,
+                                note=self.query_one("#note", Input).value.strip(),
+                                override_reason=override_reason)
+        except SlotTaken as exc:
+            self.app.bell()
+            self._show_slots(exc.slots, _("That slot just went. Here are the next free ones."))
+            self.notify(_("That slot just went."), severity="warning")
+            return
+        except BookingError as exc:
+            self._error(str(exc))
+            return
+        drafts.discard(self.app.user, "booking", self._draft_key())
+        self._note_saved = self.query_one("#note", Input).value
+        self.notify(_("Booked {time} with {staff}.").format(time=f"{slot.start:%d.%m %H.%M}",
+                                                             staff=slot.staff.full_name), markup=False)
+        self.dismiss(appt)
+
+    def action_cancel(self) -> None:
+        self._save_draft()
+        self.dismiss(None)
+
+
+# --- small dialogs -----------------------------------------------------------------------
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
+    BINDINGS = [
+        Binding("y,j,enter", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, markup=False)
+            yield Static(_("Enter/Y yes · N/Esc no"), classes="hint", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of a list (the cancel reasons...). Enter picks, Esc cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield OptionList(*[Option(Text(label), id=value) for value, label in self.choices], id="choices")
+            yield Static(_("Enter picks · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#choices", OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPromptScreen(ModalScreen[str | None]):
+    """One line of text (a note, a reason). The text is kept as a draft while typed."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", *, draft_kind: str = "", draft_key: str = "",
+                 allow_empty: bool = True) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.draft_kind = draft_kind
+        self.draft_key = draft_key
+        self.allow_empty = allow_empty
+        self._saved = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Input(self.value, id="text", max_length=500)
+            yield Static("", id="error", classes="error", markup=False)
+            yield Static(_("Enter saves · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        if self.draft_kind and self.app.user:
+            data = drafts.load(self.app.user, self.draft_kind, self.draft_key)
+            if data and "text" in data:
+                self.query_one("#text", Input).value = data["text"]
+            self.set_interval(1.0, self._save_draft)
+        self.query_one("#text", Input).focus()
+
+    def _save_draft(self) -> None:
+        text = self.query_one("#text", Input).value
+        if self.draft_kind and self.app.user and text != self._saved:
+            drafts.save(self.app.user, self.draft_kind, self.draft_key, {"title": self.title_text, "text": text})
+            self._saved = text
+
+    @on(Input.Submitted)
+    def _done(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if not value and not self.allow_empty:
+            self.query_one("#error", Static).update(_("Write something first."))
+            return
+        if self.draft_kind and self.app.user:
+            drafts.discard(self.app.user, self.draft_kind, self.draft_key)
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self._save_draft()
+        self.dismiss(None)
+
+
+class GoToDateScreen(ModalScreen[dt.date | None]):
+    """Type a date as a secretary would ("tirs", "uge 49", "+3u"); Enter goes there."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="GoToDateScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("Go to date"), classes="dialog-title", markup=False)
+            yield DateInput("", today=today, id="date")
+            yield Static(_("Enter goes there · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DateInput).focus()
+
+    @on(Input.Submitted)
+    def _go(self, event: Input.Submitted) -> None:
+        day = self.query_one(DateInput).value_date
+        if day is not None:
+            self.dismiss(day)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MoveScreen(ModalScreen[Slot | None]):
+    """Move an appointment: pick a proposed free slot, or type date, time and person."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="MoveScreen")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("f5", "search", "Find slots"),
+        Binding("f9", "use_typed", "Use typed time"),
+    ]
+
+    def __init__(self, appt_id: int) -> None:
+        super().__init__()
+        self.appt = Appointment.get_by_id(appt_id)
+        self.slots: list[Slot] = []
+
+    def compose(self) -> ComposeResult:
+        a = self.appt
+        staff_options = [(_("Anyone who can"), 0)] + [
+            (f"{s.full_name} ({s.initials})", s.id) for s in booking.performers(a.type)]
+        with Vertical(classes="dialog"):
+            yield Static(_("Move appointment"), classes="dialog-title", markup=False)
+            yield Static(Text(f"{a.type.code}  {a.start:%d.%m.%Y %H.%M}  {a.staff.full_name}  ")
+                         + Text(a.patient.full_name))
+            with Horizontal(classes="row"):
+                yield Label(_("Person"))
+                yield Select(staff_options, value=0, allow_blank=False, id="staff")
+            with Horizontal(classes="row"):
+                yield Label(_("Date"))
+                yield DateInput("", today=today, id="date")
+            with Horizontal(classes="row"):
+                yield Label(_("Time"))
+                yield Input("", id="time", placeholder="10.30", max_length=8)
+            yield Static("", id="error", classes="error", markup=False)
+            yield OptionList(id="slots")
+            yield Static(_("Enter on a slot moves there · F9 uses the typed date and time · Esc cancels"),
+                         classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.action_search()
+        self.query_one("#slots", OptionList).focus()
+
+    @on(Select.Changed)
+    @on(DateInput.Changed)
+    def _changed(self, event) -> None:
+        self.action_search()
+
+    def action_search(self) -> None:
+        staff_id = self.query_one("#staff", Select).value
+        staff = Staff.get_by_id(staff_id) if staff_id else None
+        day = self.query_one("#date", DateInput).value_date
+        self.slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
+        options = self.query_one("#slots", OptionList)
+        options.clear_options()
+        for s in self.slots:
+            options.add_option(Option(slot_label(s)))
+        if self.slots:
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#slots")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.slots[event.option_index])
+
+    @on(Input.Submitted, "#time")
+    def _time_done(self, event: Input.Submitted) -> None:
+        self.action_use_typed()
+
+    def action_use_typed(self) -> None:
+        day = self.query_one("#date", DateInput).value_date
+        try:
+            t = parse_time(self.query_one("#time", Input).value)
+        except ValueError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        if day is None:
+            self.query_one("#error", Static).update(_("Type a date."))
+            return
+        staff_id = self.query_one("#staff", Select).value
+        staff = Staff.get_by_id(staff_id) if staff_id else self.appt.staff
+        start = dt.datetime.combine(day, t)
+        self.dismiss(Slot(start, start + (self.appt.end - self.appt.start), staff))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SeriesScreen(ModalScreen[list | None]):
+    """A series from the selected appointment: every N weeks or months, K times.
+    The clashes are listed before anything is booked; F9 books all (or none)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="SeriesScreen")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("f5", "check", "Check"),
+        Binding("f9", "book", "Book series"),
+    ]
+
+    def __init__(self, appt_id: int) -> None:
+        super().__init__()
+        self.appt = Appointment.get_by_id(appt_id)
+        self.items: list[booking.SeriesItem] = []
+
+    def compose(self) -> ComposeResult:
+        a = self.appt
+        with Vertical(classes="dialog"):
+            yield Static(_("Series from this appointment"), classes="dialog-title", markup=False)
+            yield Static(Text(f"{a.type.code}  {a.start:%d.%m.%Y %H.%M}  {a.staff.full_name}  ")
+                         + Text(a.patient.full_name))
+            with Horizontal(classes="row"):
+                yield Label(_("Every"))
+                yield Input("1", id="every", max_length=3)
+                yield Select([(_("weeks"), "weeks"), (_("months"), "months")], value="weeks",
+                             allow_blank=False, id="unit")
+                yield Label(_("Times"))
+                yield Input("6", id="count", max_length=3)
+            yield Static("", id="error", classes="error", markup=False)
+            yield OptionList(id="items")
+            yield Static(_("F5 checks · F9 books all free times (nothing if any clash) · Esc cancels"),
+                         classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.action_check()
+        self.query_one("#every", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.action_check()
+
+    def _starts(self) -> list[dt.datetime]:
+        every = int(self.query_one("#every", Input).value or "1")
+        count = int(self.query_one("#count", Input).value or "1")
+        unit = self.query_one("#unit", Select).value
+        # the first occurrence is the appointment itself; the series adds `count` more
+        kwargs = {unit: every}
+        starts = booking.series_starts(self.appt.start, count=count + 1, **kwargs)
+        return starts[1:]
+
+    def action_check(self) -> None:
+        try:
+            starts = self._starts()
+        except ValueError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        self.items = booking.check_series(self.appt.patient, self.appt.staff, self.appt.type, starts)
+        options = self.query_one("#items", OptionList)
+        options.clear_options()
+        clashes = 0
+        for i in self.items:
+            text = Text(f"{WEEKDAYS[i.start.weekday()][:3]} {i.start:%d.%m.%Y %H.%M}  ")
+            if i.problem:
+                clashes += 1
+                text.append(i.problem, style="bold red")
+            else:
+                text.append(_("free"), style="green")
+            options.add_option(Option(text))
+        self.query_one("#error", Static).update(
+            _("{n} of the times clash; change them before booking.").format(n=clashes) if clashes else "")
+
+    def action_book(self) -> None:
+        self.action_check()
+        if not self.items:
+            return
+        try:
+            made = booking.book_series(self.app.user, self.appt.patient, self.appt.staff, self.appt.type,
+                                       [i.start for i in self.items], channel=self.appt.channel)
+        except BookingError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        self.dismiss(made)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AbsenceScreen(ModalScreen[tuple | None]):
+    """Register a holiday, course or sick day (days, or hours on one day) for a person.
+    Returns (absence, appointments inside it) for rebooking."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AbsenceScreen")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("f9", "save", "Register"),
+    ]
+
+    def __init__(self, staff_id: int | None = None, day: dt.date | None = None) -> None:
+        super().__init__()
+        self.staff_id = staff_id
+        self.day = day or today()
+
+    def compose(self) -> ComposeResult:
+        people = [(f"{s.full_name} ({s.initials})", s.id) for s in booking.calendar_staff()]
+        value = self.staff_id if any(v == self.staff_id for _l, v in people) else (people[0][1] if people else None)
+        with Vertical(classes="dialog"):
+            yield Static(_("Register absence"), classes="dialog-title", markup=False)
+            with Horizontal(classes="row"):
+                yield Label(_("Person"))
+                yield Select(people, value=value, allow_blank=not people, id="staff")
+            with Horizontal(classes="row"):
+                yield Label(_("Reason"))
+                yield Select([(_(label), key) for key, label in ABSENCE_REASONS.items()], value="holiday",
+                             allow_blank=False, id="reason")
+            with Horizontal(classes="row"):
+                yield Label(_("From"))
+                yield DateInput(self.day, today=today, id="from")
+            with Horizontal(classes="row"):
+                yield Label(_("To"))
+                yield DateInput(self.day, today=today, id="to")
+            with Horizontal(classes="row"):
+                yield Label(_("Hours"))
+                yield Input("", id="hours", placeholder=_("e.g. 10-12 (empty = whole days)"), max_length=20)
+            with Horizontal(classes="row"):
+                yield Label(_("Note"))
+                yield Input("", id="note", max_length=200)
+            yield Static("", id="error", classes="error", markup=False)
+            yield Static(_("F9 registers · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Select).focus()
+
+    def action_save(self) -> None:
+        error = self.query_one("#error", Static)
+        staff_id = self.query_one("#staff", Select).value
+        first = self.query_one("#from", DateInput).value_date
+        last = self.query_one("#to", DateInput).value_date or first
+        if not staff_id or first is None:
+            error.update(_("Choose a person and a date."))
+            return
+        hours = self.query_one("#hours", Input).value.strip()
+        start, end = first, last
+        if hours:
+            try:
+                a, b = (parse_time(x) for x in hours.replace("–", "-").split("-", 1))
+            except ValueError as exc:
+                error.update(str(exc) if "-" in hours else _("Write hours as 10-12."))
+                return
+            start, end = dt.datetime.combine(first, a), dt.datetime.combine(first, b)
+        try:
+            result = booking.register_absence(self.app.user, Staff.get_by_id(staff_id), start, end,
+                                              self.query_one("#reason", Select).value,
+                                              self.query_one("#note", Input).value.strip())
+        except (BookingError, auth.PermissionDenied) as exc:
+            error.update(str(exc))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HistoryScreen(ModalScreen[None]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="HistoryScreen")
+    BINDINGS = [Binding("escape,enter,h", "close", "Close")]
+
+    def __init__(self, title: str, items: list[booking.HistoryItem]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for h in self.items:
+            text.append(f"{h.at:%d.%m.%Y %H.%M}  ")
+            text.append(Text(h.by or "-", style="bold"))
+            text.append(f"  {h.action}  ")
+            text.append(Text(h.detail))
+            text.append("\n")
+        with VerticalScroll(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(text)
+            yield Static(_("Esc closes"), classes="hint", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+__all__ = ["BookingScreen", "ConfirmScreen", "ChoiceScreen", "TextPromptScreen", "GoToDateScreen",
+           "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]

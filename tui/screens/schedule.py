@@ -1,0 +1,473 @@
+"""F3 Schedule: the clinic's day at a glance, arrivals, no-shows, booking.
+
+Grid mode: one column per person working that day, one row per slot. List mode (L):
+every appointment of the day by time. The waiting room shows who has arrived and how
+long they have waited (highlighted past the threshold in the settings).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from tui.db import database_proxy as db
+from tui.domain import auth, booking, schedule
+from tui.domain.auth import PermissionDenied
+from tui.domain.booking import BookingError, SlotTaken
+from tui.domain.clock import today
+from tui.domain.dates import WEEKDAYS, MONTHS
+from tui.domain.schedule import ApptInfo, DayView
+from tui.i18n import _
+from tui.models import Staff
+from tui.screens.base import SkrankeScreen
+from tui.screens.booking import (
+    AbsenceScreen,
+    BookingScreen,
+    ChoiceScreen,
+    GoToDateScreen,
+    HistoryScreen,
+    MoveScreen,
+    SeriesScreen,
+    TextPromptScreen,
+)
+from tui.widgets.day_grid import DayGrid
+
+WIDE = 110
+
+
+def export_dir() -> Path:
+    """Where day lists are written: $SKRANKE_EXPORT_DIR or the user's documents/Skranke."""
+    env = os.environ.get("SKRANKE_EXPORT_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir()) / "Skranke"
+
+
+class ScheduleScreen(SkrankeScreen):
+    section_id = "schedule"
+    TITLE = "Schedule"
+
+    DEFAULT_CSS = """
+    ScheduleScreen #day-title { height: 1; padding: 0 1; background: $boost; }
+    ScheduleScreen #status-line { height: 1; padding: 0 1; color: $text-muted; }
+    ScheduleScreen #day-body { height: 1fr; }
+    ScheduleScreen #day-list { height: 1fr; display: none; }
+    ScheduleScreen.-list #day-list { display: block; }
+    ScheduleScreen.-list DayGrid { display: none; }
+    ScheduleScreen #waiting { width: 34; border-left: vkey $primary; padding: 0 1; display: none; }
+    ScheduleScreen.-waiting #waiting { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("pageup", "day(-1)", "Prev day", key_display="PgUp"),
+        Binding("pagedown", "day(1)", "Next day", key_display="PgDn"),
+        Binding("t", "today", "Today"),
+        Binding("g", "goto_date", "Go to date"),
+        Binding("l", "toggle_list", "List/grid"),
+        Binding("enter", "enter", "Book/show", show=False),
+        Binding("b", "book_here", "Book"),
+        Binding("f", "first_free", "First free"),
+        Binding("a", "status('arrived')", "Arrived"),
+        Binding("i", "status('in_progress')", "In progress", show=False),
+        Binding("d", "status('done')", "Done", show=False),
+        Binding("n", "status('no_show')", "No-show"),
+        Binding("c", "cancel_appt", "Cancel appt", show=False),
+        Binding("m", "move_appt", "Move", show=False),
+        Binding("e", "edit_note", "Note", show=False),
+        Binding("h", "history", "History", show=False),
+        Binding("s", "series", "Series", show=False),
+        Binding("x", "absence", "Absence", show=False),
+        Binding("w", "toggle_waiting", "Waiting room", show=False),
+        Binding("p", "export", "Day list", show=False),
+        Binding("r,f5", "reload", "Refresh", show=False),
+        Binding("left", "list_day(-1)", "Prev day", show=False),
+        Binding("right", "list_day(1)", "Next day", show=False),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.day: dt.date = today()
+        self.view: DayView | None = None
+        self._waiting_forced: bool | None = None
+        self._focus_time: dt.datetime | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical():
+            yield Static("", id="day-title", markup=False)
+            with Horizontal(id="day-body"):
+                yield DayGrid(id="grid")
+                yield DataTable(id="day-list", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="waiting", markup=False)
+            yield Static("", id="status-line", markup=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#day-list", DataTable)
+        table.add_columns(_("Time"), _("Person"), _("Patient"), _("CPR"), _("Type"), _("Status"), _("Waited"))
+        self.query_one(DayGrid).focus()
+        self._apply_width()
+        self.load_day()
+        self.set_interval(30, self._tick)
+
+    def on_screen_resume(self) -> None:
+        self.load_day()
+
+    def on_resize(self) -> None:
+        self._apply_width()
+
+    def _apply_width(self) -> None:
+        wide = self.size.width >= WIDE
+        show = self._waiting_forced if self._waiting_forced is not None else wide
+        self.set_class(bool(show), "-waiting")
+
+    def _tick(self) -> None:
+        if self.day == today():
+            self.load_day()
+
+    # -- loading --
+    def load_day(self, focus_time: dt.datetime | None = None) -> None:
+        self._focus_time = focus_time
+        self._load(self.day, self.app.user)
+
+    @work(thread=True, exclusive=True, group="schedule-day")
+    def _load(self, day: dt.date, user) -> None:
+        with db.connection_context():
+            try:
+                view = schedule.day_view(day, user)
+                waiting = schedule.waiting_room(day, user)
+            except PermissionDenied as exc:
+                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+                return
+        self.app.call_from_thread(self._show, day, view, waiting)
+
+    def _show(self, day: dt.date, view: DayView, waiting) -> None:
+        if day != self.day:
+            return  # the user moved on while this loaded
+        self.view = view
+        title = Text(f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month]} {day.year}", style="bold")
+        title.append(f"  ·  {_('week')} {view.week}", style="bold")
+        if day == today():
+            title.append("  ·  " + _("today"))
+        if view.closed:
+            title.append("  ·  ")
+            title.append(Text(view.closed, style="bold red"))
+        booked = sum(1 for a in view.appointments() if a.status in ("booked", "arrived", "in_progress", "done"))
+        title.append(f"  ·  {booked} " + _("booked"))
+        self.query_one("#day-title", Static).update(title)
+        grid = self.query_one(DayGrid)
+        grid.set_view(view, keep_cursor=self._focus_time is None, focus_time=self._focus_time)
+        self._focus_time = None
+        self._fill_list(view)
+        self._fill_waiting(waiting)
+        self._update_status()
+
+    def _fill_list(self, view: DayView) -> None:
+        table = self.query_one("#day-list", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        names = {c.staff_id: c.initials for c in view.columns}
+        for a in view.appointments():
+            waited = f"{a.waited_minutes} min" if a.waited_minutes is not None else ""
+            table.add_row(Text(f"{a.start:%H.%M}"), Text(names.get(a.staff_id, "")), Text(a.patient_name),
+                          Text(a.cpr_masked), Text(a.type_code), Text(a.status_label), Text(waited),
+                          key=str(a.id))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def _fill_waiting(self, waiting) -> None:
+        text = Text(_("Waiting room") + "\n", style="bold")
+        if not waiting:
+            text.append(_("Nobody is waiting.") + "\n", style="dim")
+        for w in waiting:
+            style = "bold red" if w.over else ""
+            text.append(f"{w.minutes:>3} min ", style=style)
+            text.append(Text(w.appt.patient_name, style=style))
+            text.append(f"\n      {w.appt.start:%H.%M} {w.appt.type_code} ")
+            text.append(Text(w.staff_name))
+            text.append("\n")
+        self.query_one("#waiting", Static).update(text)
+
+    # -- selection --
+    @property
+    def list_mode(self) -> bool:
+        return self.has_class("-list")
+
+    def selected(self) -> ApptInfo | None:
+        if self.view is None:
+            return None
+        if self.list_mode:
+            table = self.query_one("#day-list", DataTable)
+            if not table.row_count:
+                return None
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            return next((a for a in self.view.appointments() if str(a.id) == key), None)
+        return self.query_one(DayGrid).cursor_appointment()
+
+    @on(DayGrid.CursorMoved)
+    def _cursor_moved(self, event: DayGrid.CursorMoved) -> None:
+        self._update_status()
+
+    @on(DataTable.RowHighlighted)
+    def _row_moved(self, event) -> None:
+        self._update_status()
+
+    def _update_status(self) -> None:
+        line = Text()
+        appt = self.selected()
+        grid = self.query_one(DayGrid)
+        if appt is not None:
+            line.append(f"{appt.start:%H.%M}-{appt.end:%H.%M} {appt.type_code} ({appt.type_name}) ")
+            line.append(Text(appt.patient_name, style="bold"))
+            line.append(f" {appt.cpr_masked} · {appt.status_label}")
+            if appt.double_booked:
+                line.append(" · " + _("double-booked"), style="bold yellow")
+            if appt.note:
+                line.append(" · ")
+                line.append(Text(appt.note))
+        elif not self.list_mode:
+            kind, value = grid.cursor_cell()
+            t = grid.cursor_time()
+            if kind == "free" and t is not None:
+                line.append(f"{t:%H.%M} " + _("free") + " · " + _("B books here, F finds the first free slot"))
+            elif kind in ("closed", "off") and value:
+                line.append(str(value))
+        self.query_one("#status-line", Static).update(line)
+
+    # -- navigation --
+    def action_day(self, delta: int) -> None:
+        self.day += dt.timedelta(days=delta)
+        self.load_day()
+
+    def action_list_day(self, delta: int) -> None:
+        if self.list_mode:
+            self.action_day(delta)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "list_day" and not self.list_mode:
+            return False  # the grid's own left/right move between people
+        return True
+
+    def action_today(self) -> None:
+        self.day = today()
+        self.load_day()
+
+    def action_goto_date(self) -> None:
+        def chosen(day: dt.date | None) -> None:
+            if day is not None:
+                self.day = day
+                self.load_day()
+
+        self.app.push_screen(GoToDateScreen(), callback=chosen)
+
+    def action_toggle_list(self) -> None:
+        self.toggle_class("-list")
+        if self.list_mode:
+            self.query_one("#day-list", DataTable).focus()
+        else:
+            self.query_one(DayGrid).focus()
+        self._update_status()
+
+    def action_toggle_waiting(self) -> None:
+        self._waiting_forced = not self.has_class("-waiting")
+        self._apply_width()
+
+    def action_reload(self) -> None:
+        self.load_day()
+
+    # -- acting on an appointment --
+    def _need_appt(self) -> ApptInfo | None:
+        appt = self.selected()
+        if appt is None:
+            self.app.bell()
+            self.notify(_("Select an appointment first."), severity="warning")
+        return appt
+
+    def _run(self, fn, *args, success: str = "") -> bool:
+        try:
+            fn(self.app.user, *args)
+        except SlotTaken as exc:
+            self.notify(str(exc) + " " + _("That time just went."), severity="warning", markup=False)
+            return False
+        except (BookingError, PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return False
+        if success:
+            self.notify(success, markup=False)
+        self.load_day()
+        return True
+
+    def action_status(self, status: str) -> None:
+        appt = self._need_appt()
+        if appt is not None:
+            label = _(schedule.STATUS_LABELS[status])
+            self._run(booking.set_status, appt.id, status,
+                      success=f"{appt.patient_name}: {label}")
+
+    def action_cancel_appt(self) -> None:
+        appt = self._need_appt()
+        if appt is None:
+            return
+        choices = [(r, _(r)) for r in booking.CANCEL_REASONS]
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self._run(booking.cancel, appt.id, _(reason), success=_("Cancelled."))
+
+        self.app.push_screen(ChoiceScreen(_("Why is it cancelled?"), choices), callback=chosen)
+
+    def action_move_appt(self) -> None:
+        appt = self._need_appt()
+        if appt is None:
+            return
+
+        def chosen(slot) -> None:
+            if slot is not None:
+                if self._run(booking.move, appt.id, slot.start, slot.staff,
+                             success=_("Moved to {time}.").format(time=f"{slot.start:%d.%m %H.%M}")):
+                    self.day = slot.start.date()
+                    self.load_day(focus_time=slot.start)
+
+        self.app.push_screen(MoveScreen(appt.id), callback=chosen)
+
+    def action_edit_note(self) -> None:
+        appt = self._need_appt()
+        if appt is None:
+            return
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self._run(booking.set_note, appt.id, note, success=_("Note saved."))
+
+        self.app.push_screen(TextPromptScreen(_("Note"), appt.note, draft_kind="appointment_note",
+                                              draft_key=str(appt.id)), callback=done)
+
+    def action_history(self) -> None:
+        appt = self._need_appt()
+        if appt is None:
+            return
+        title = _("History") + f": {appt.start:%d.%m %H.%M} {appt.type_code} "
+        self.app.push_screen(HistoryScreen(title + appt.patient_name, booking.history(appt.id)))
+
+    def action_series(self) -> None:
+        appt = self._need_appt()
+        if appt is None:
+            return
+
+        def done(made) -> None:
+            if made:
+                self.notify(_("{n} appointments booked.").format(n=len(made)))
+                self.load_day()
+
+        self.app.push_screen(SeriesScreen(appt.id), callback=done)
+
+    # -- booking --
+    def action_enter(self) -> None:
+        if self.selected() is not None:
+            self.action_history()
+        else:
+            self.action_book_here()
+
+    def _after_booking(self, appt) -> None:
+        if appt is not None:
+            self.day = appt.start.date()
+            self.load_day(focus_time=appt.start)
+
+    def action_book_here(self) -> None:
+        if not auth.can(self.app.user, "appointment.book"):
+            self.notify(_("You are not allowed to book."), severity="error")
+            return
+        grid = self.query_one(DayGrid)
+        staff = start = None
+        if not self.list_mode:
+            kind, _value = grid.cursor_cell()
+            if kind == "free":
+                start = grid.cursor_time()
+                staff = Staff.get_by_id(grid.cursor_staff_id())
+        self.app.push_screen(BookingScreen(staff=staff, start=start), callback=self._after_booking)
+
+    def action_first_free(self) -> None:
+        if not auth.can(self.app.user, "appointment.book"):
+            self.notify(_("You are not allowed to book."), severity="error")
+            return
+        self.app.push_screen(BookingScreen(), callback=self._after_booking)
+
+    # -- absences --
+    def action_absence(self) -> None:
+        if not auth.can(self.app.user, "absence.register"):
+            self.notify(_("You are not allowed to register absences."), severity="error")
+            return
+        grid = self.query_one(DayGrid)
+
+        def done(result) -> None:
+            if not result:
+                return
+            _absence, affected = result
+            self.load_day()
+            if affected:
+                self._offer_rebooking([a.id for a in affected])
+            else:
+                self.notify(_("Absence registered; no appointments inside it."))
+
+        self.app.push_screen(AbsenceScreen(grid.cursor_staff_id(), self.day), callback=done)
+
+    def _offer_rebooking(self, ids: list[int]) -> None:
+        from tui.models import Appointment
+
+        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.type.code} {a.patient.full_name}") for a in rows
+                   if a.status == "booked"]
+        if not choices:
+            self.load_day()
+            return
+
+        def chosen(appt_id: str | None) -> None:
+            if appt_id is None:
+                return
+            try:
+                new = booking.rebook_first_free(self.app.user, int(appt_id))
+            except (BookingError, PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+            else:
+                self.notify(_("Moved to {time} with {staff}.").format(
+                    time=f"{new.start:%d.%m %H.%M}", staff=new.staff.full_name), markup=False)
+            self._offer_rebooking([i for i in ids if str(i) != appt_id])
+
+        title = _("Appointments inside the absence: Enter moves one to the first free slot")
+        self.app.push_screen(ChoiceScreen(title, choices), callback=chosen)
+
+    # -- export --
+    def action_export(self) -> None:
+        grid = self.query_one(DayGrid)
+        sid = grid.cursor_staff_id()
+        if sid is None:
+            self.notify(_("Nobody works this day."), severity="warning")
+            return
+
+        def chosen(fmt: str | None) -> None:
+            if fmt:
+                self._export(sid, self.day, fmt)
+
+        self.app.push_screen(ChoiceScreen(_("Day list as"), [("txt", _("Text file")), ("pdf", "PDF")]),
+                             callback=chosen)
+
+    @work(thread=True, exclusive=True, group="schedule-export")
+    def _export(self, staff_id: int, day: dt.date, fmt: str) -> None:
+        with db.connection_context():
+            staff = Staff.get_by_id(staff_id)
+            folder = export_dir()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"dagsliste-{day.isoformat()}-{staff.initials or staff.username}.{fmt}"
+                schedule.export_day_list(self.app.user, day, staff, path, fmt)
+            except (OSError, PermissionDenied) as exc:
+                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+                return
+        self.app.call_from_thread(self.notify, _("Written: {path}").format(path=path), markup=False)
