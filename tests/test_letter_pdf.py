@@ -1,0 +1,66 @@
+"""PDF output: Danish letters survive, the letterhead and page numbers are there."""
+from __future__ import annotations
+
+import time
+
+from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
+from pypdf import PdfReader
+
+from tui.domain import letters, pdf
+
+
+def _text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def test_a_letter_pdf_has_the_patient_name_with_ae_oe_aa(staff, patient, org, clinic, tmp_path):
+    letter = letters.create_letter(staff["doctor"], patient, "henvisning", recipient=org,
+                                   fields={"diagnosis_text": "Knæartrose", "question": "Operation?"})
+    letters.sign(staff["doctor"], letter)
+    path = letters.export(staff["secretary"], letter, "pdf", tmp_path)
+    text = _text(path)
+    assert "Søren Ærø Åberg" in text
+    assert "Lægehuset Ærøskøbing" in text  # letterhead
+    assert "Medicinsk Afdeling M, Demo Sygehus" in text  # recipient
+    assert "Knæartrose" in text
+    assert "Lars Læge" in text  # signature
+    assert "Side 1 af 1" in text
+
+
+def test_page_numbers_count_all_pages(database, clinic, tmp_path):
+    lines = [f"{i:03d} Åse Ørsted Æbelø" for i in range(150)]
+    path = pdf.write_simple_pdf(tmp_path / "dag.pdf", "Dagsliste torsdag", lines, clinic)
+    reader = PdfReader(str(path))
+    n = len(reader.pages)
+    assert n >= 3
+    assert f"Side 1 af {n}" in reader.pages[0].extract_text()
+    assert f"Side {n} af {n}" in reader.pages[-1].extract_text()
+    assert "149 Åse Ørsted Æbelø" in _text(path)
+
+
+def test_the_core_font_fallback_keeps_danish_letters(database, clinic, tmp_path):
+    path = pdf.render_document(tmp_path / "x.pdf", "Brev – test", clinic=clinic,
+                               lines=["Søren Ærø Åberg"], use_unicode=False)
+    text = _text(path)
+    assert "Søren Ærø Åberg" in text and "Brev - test" in text
+
+
+def test_a_letter_and_its_pdf_render_within_200_ms(staff, patient, org, clinic, tmp_path):
+    letter = letters.create_letter(staff["doctor"], patient, "epikrise", recipient=org)
+    letters.write_pdf(letter, tmp_path / "warm.pdf")  # first use loads the font
+    start = time.perf_counter()
+    for i in range(5):
+        body = letters.prefill_body(letter)
+        assert body.ok
+        letters.write_pdf(letter, tmp_path / f"{i}.pdf")
+    assert (time.perf_counter() - start) / 5 < 0.2
+
+
+def test_a_name_outside_latin1_uses_the_unicode_font(database, clinic, tmp_path):
+    import pytest
+
+    if pdf.find_unicode_font() is None:
+        pytest.skip("fonts-dejavu-core is not installed")
+    assert pdf.needs_unicode("Łukasz") and not pdf.needs_unicode("Søren Ærø Åberg – ok")
+    path = pdf.write_simple_pdf(tmp_path / "u.pdf", "Brev", ["Łukasz Świątek, Søren"], clinic)
+    assert "Łukasz Świątek, Søren" in _text(path)

@@ -1,0 +1,181 @@
+"""Pilot tests of the letters section (F5) and the drafting screen, keys only."""
+from __future__ import annotations
+
+from helpers import login, screen_text
+from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
+
+from tui.domain import letters
+from tui.models import Draft, Letter
+
+
+async def _open_letters(pilot, user="anne"):
+    await login(pilot, user)
+    await pilot.press("f5")
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_list_shows_letters_and_filters_by_status(make_app, staff, patient, org, clinic):
+    a = letters.create_letter(staff["secretary"], patient, "henvisning", recipient=org)
+    b = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.submit(staff["secretary"], b)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        text = screen_text(app)
+        assert "Søren Ærø Åberg" in text
+        assert "henvisning" in text and "korrespondance" in text
+        await pilot.press("s")  # status: draft
+        await pilot.pause()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "henvisning" in text and "korrespondance" not in text
+        assert [r.id for r in app.screen.rows] == [a.id]
+
+
+async def test_new_letter_is_typed_saved_as_draft_and_kept(make_app, staff, patient, org, clinic):
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        screen = app.screen
+        # pick the patient and the kind the way the dialogs are answered
+        screen.action_new()
+        await pilot.pause()
+        picker = app.screen
+        picker.dismiss(patient)
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the second kind in the list
+        await pilot.pause()
+        await pilot.pause()
+        editor = app.screen
+        assert type(editor).__name__ == "LetterEditorScreen"
+        letter = Letter.get()
+        assert letter.kind == list(letters.KINDS)[1] and letter.status == "draft"
+        assert "Søren Ærø Åberg" in screen_text(app)
+        body = editor.query_one("#le-body")
+        body.focus()
+        await pilot.press("end", *"Ekstra linje", "enter")
+        await pilot.pause(1.3)  # the one-second timer keeps the typing
+        kept = letters.load_typing(staff["secretary"], letter.id)
+        assert kept and "Ekstra linje" in kept["body"]
+        assert "epikrise" in kept["title"] and "Søren Ærø Åberg" in kept["title"]
+        assert "Ekstra linje" in screen_text(app)  # the live preview
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Ekstra linje" in Letter.get_by_id(letter.id).body
+        assert Draft.select().count() == 0
+
+
+async def test_typing_survives_a_lost_session(make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.save_typing(staff["secretary"], letter, {"body": "Skrevet før forbindelsen røg\n",
+                                                     "fields": {"topic": "Blodprøver"}})
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        assert "korrespondance · Søren Ærø Åberg" in screen_text(app)  # the start screen
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.pause()
+        editor = app.screen
+        assert editor.query_one("#le-body").text == "Skrevet før forbindelsen røg\n"
+        assert editor.query_one("#fld-topic").value == "Blodprøver"
+        await pilot.press("escape")  # closing saves to the letter
+        await pilot.pause()
+    assert Letter.get_by_id(letter.id).body == "Skrevet før forbindelsen røg\n"
+
+
+async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, org, clinic):
+    letters.save_template(staff["secretary"], "henvisning", "Fejl", "{{ 1 / 0 }}")
+    letter = letters.create_letter(staff["secretary"], patient, "henvisning", recipient=org,
+                                   body="Eget indhold\n")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert "ZeroDivisionError" in screen_text(app)
+        assert app.screen.query_one("#le-body").text == "Eget indhold\n"  # untouched
+    assert Letter.get_by_id(letter.id).body == "Eget indhold\n"
+
+
+async def test_doctor_signs_from_the_queue(make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.submit(staff["secretary"], letter, staff["doctor"])
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot, "lars")
+        assert "to sign" in screen_text(app).lower() or "underskrive" in screen_text(app).lower()
+        assert [r.id for r in app.screen.rows] == [letter.id]
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # the first action for a waiting letter: sign
+        await pilot.pause()
+        await pilot.pause()
+    assert Letter.get_by_id(letter.id).status == "signed"
+
+
+async def test_a_secretary_is_not_offered_to_sign(make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.submit(staff["secretary"], letter)
+    from tui.screens.letter_editor import workflow_choices
+
+    assert "sign" not in [c for c, _l in workflow_choices(staff["secretary"], letter)]
+    assert "sign" in [c for c, _l in workflow_choices(staff["doctor"], letter)]
+
+
+async def test_export_from_the_list_in_a_worker(make_app, staff, patient, org, clinic, tmp_path):
+    letter = letters.create_letter(staff["doctor"], patient, "korrespondance", recipient=org)
+    letters.sign(staff["doctor"], letter)
+    out = tmp_path / "ud"
+    out.mkdir()
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        folder = app.screen.query_one("#exp-folder")
+        folder.value = str(out)
+        folder.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Saved" in screen_text(app) or "Gemt" in screen_text(app)
+    [pdf] = list(out.iterdir())
+    assert pdf.suffix == ".pdf"
+    assert Letter.get_by_id(letter.id).status == "sent"
+
+
+async def _snap_list(pilot):
+    await login(pilot)
+    await pilot.press("f5")
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_snapshot_letters_list(snap_compare, make_app, staff, patient, org, clinic):
+    letters.create_letter(staff["secretary"], patient, "henvisning", recipient=org)
+    b = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.submit(staff["secretary"], b, staff["doctor"])
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_snap_list)
+
+
+async def _snap_editor(pilot):
+    await login(pilot)
+    await pilot.press("f5")
+    await pilot.pause()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_snapshot_letter_editor(snap_compare, make_app, staff, patient, org, clinic):
+    letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org,
+                          fields={"topic": "Svar på blodprøver"})
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_snap_editor)

@@ -1,0 +1,614 @@
+"""Drafting a letter: structured fields, the body (prefilled from a template), a live preview.
+
+What is typed is kept every second (tui.domain.drafts through letters.save_typing) and
+survives a dropped connection: the next time the letter is opened the typing is put back.
+Ctrl+S writes it to the letter itself. The workflow (send to a doctor, sign, return,
+export) is one key away: Ctrl+N opens the list of what can be done now.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.db import database_proxy as db
+from tui.domain import auth, letters
+from tui.domain.auth import PermissionDenied
+from tui.domain.letters import LetterError
+from tui.i18n import _
+from tui.models import Letter, Organization, Staff
+from tui.screens.base import SkrankeScreen
+
+
+def status_text(status: str) -> str:
+    return _(letters.STATUS_LABELS.get(status, status))
+
+
+# --- small dialogs ------------------------------------------------------------------------
+
+
+class ChoiceDialog(ModalScreen):
+    """Choose one of a few options with the arrow keys and Enter; Esc cancels (None)."""
+
+    DEFAULT_CSS = """
+    ChoiceDialog { align: center middle; }
+    ChoiceDialog > Vertical { width: 60; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1; }
+    ChoiceDialog .title { text-style: bold; height: auto; }
+    ChoiceDialog OptionList { height: auto; max-height: 16; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text), classes="title")
+            yield OptionList(*[Option(Text(label), id=key) for key, label in self.choices])
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CommentDialog(ModalScreen):
+    """One line of text (a doctor's comment when returning a letter). Enter = OK."""
+
+    DEFAULT_CSS = """
+    CommentDialog { align: center middle; }
+    CommentDialog > Vertical { width: 70; max-width: 100%; height: auto;
+        border: round $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, style="bold"))
+            yield Input(id="comment", max_length=500)
+            yield Static(_("Enter to confirm · Esc cancels"), markup=False)
+
+    @on(Input.Submitted)
+    def _ok(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RecipientDialog(ModalScreen):
+    """Search the directory of recipients as you type; Enter picks. Dismisses with an id."""
+
+    DEFAULT_CSS = """
+    RecipientDialog { align: center middle; }
+    RecipientDialog > Vertical { width: 76; max-width: 100%; height: 80%;
+        border: round $primary; background: $surface; padding: 0 1; }
+    RecipientDialog OptionList { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "to_list", "Results", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Choose recipient"), style="bold"))
+            yield Input(placeholder=_("Name, town, SOR or EAN"), id="org-search")
+            yield OptionList(id="org-list")
+            yield Static(_("Enter picks · Down goes to the list · Esc cancels"), markup=False)
+
+    def on_mount(self) -> None:
+        self.search("")
+
+    @on(Input.Changed, "#org-search")
+    def _changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @work(thread=True, exclusive=True)
+    def search(self, text: str) -> None:
+        with db.connection_context():
+            found = [(o.id, o.name, o.city, o.sor) for o in letters.search_organizations(text)]
+        self.app.call_from_thread(self._show, found)
+
+    def _show(self, found) -> None:
+        options = self.query_one("#org-list", OptionList)
+        options.clear_options()
+        for oid, name, city, sor in found:
+            label = Text(name)
+            label.append(f"  {city}  SOR {sor or '-'}", style="dim")
+            options.add_option(Option(label, id=str(oid)))
+        if found:
+            options.highlighted = 0
+
+    @on(Input.Submitted, "#org-search")
+    def _submitted(self) -> None:
+        options = self.query_one("#org-list", OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.dismiss(int(options.get_option_at_index(options.highlighted).id))
+
+    def action_to_list(self) -> None:
+        self.query_one("#org-list", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#org-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def default_export_folder() -> str:
+    return os.environ.get("SKRANKE_EXPORT_DIR") or str(Path.home() / "Skranke")
+
+
+class ExportDialog(ModalScreen):
+    """Choose the format and the folder; dismisses with (format, folder) or None."""
+
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical { width: 70; max-width: 100%; height: auto;
+        border: round $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "export", "Export", priority=True),
+    ]
+    last_folder = ""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        formats = [(_("PDF"), "pdf"), (_("Plain text"), "txt")]
+        if self.kind == "korrespondance":
+            formats.append((_("MedCom message (FHIR JSON)"), "fhir"))
+        with Vertical():
+            yield Static(Text(_("Export the letter"), style="bold"))
+            yield Label(_("Format"))
+            yield Select(formats, value="pdf", allow_blank=False, id="exp-format")
+            yield Label(_("Folder"))
+            yield Input(ExportDialog.last_folder or default_export_folder(), id="exp-folder")
+            yield Static(_("Enter in the folder field or Ctrl+S exports · Esc cancels"),
+                         markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#exp-format", Select).focus()
+
+    @on(Input.Submitted, "#exp-folder")
+    def _submitted(self) -> None:
+        self.action_export()
+
+    def action_export(self) -> None:
+        folder = self.query_one("#exp-folder", Input).value.strip()
+        if not folder:
+            return
+        ExportDialog.last_folder = folder
+        self.dismiss((self.query_one("#exp-format", Select).value, folder))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --- workflow actions shared by the list and the editor ------------------------------------
+
+
+def workflow_choices(user: Staff, letter: Letter) -> list[tuple[str, str]]:
+    """What `user` can do with the letter now, as (action, label)."""
+    out = []
+    doctor = auth.can(user, "letter.sign")
+    if letter.status == "draft" and auth.can(user, "letter.draft"):
+        out.append(("submit", _("Send to a doctor for signature")))
+    if letter.status in ("draft", "awaiting_signature") and doctor:
+        out.append(("sign", _("Sign the letter")))
+    if letter.status == "awaiting_signature" and doctor:
+        out.append(("return", _("Return to the author with a comment")))
+    if letter.status in ("signed", "sent") and auth.can(user, "letter.send"):
+        out.append(("export", _("Export / send")))
+    if letter.status in ("signed", "sent") and auth.can(user, "letter.draft"):
+        out.append(("version", _("Write a new version")))
+    if letter.status == "draft" and auth.can(user, "letter.draft"):
+        out.append(("discard", _("Discard the draft")))
+    return out
+
+
+class WorkflowMixin:
+    """Runs a workflow action on a letter id; `after_workflow(letter_id)` refreshes."""
+
+    def start_workflow(self, letter_id: int) -> None:
+        letter = letters.peek(letter_id)
+        if letter is None:
+            return
+        choices = workflow_choices(self.app.user, letter)
+        if not choices:
+            self.notify(_("Nothing can be done with this letter now."), markup=False)
+            return
+        self.app.push_screen(ChoiceDialog(_("Letter no. {n}").format(n=letter_id), choices),
+                             callback=lambda action: self.run_workflow(letter_id, action))
+
+    def run_workflow(self, letter_id: int, action: str | None) -> None:
+        if not action:
+            return
+        user = self.app.user
+        if action == "submit":
+            docs = letters.doctors()
+            choices = [("0", _("Any doctor"))] + [(str(d.id), d.full_name) for d in docs]
+
+            def to(choice):
+                if choice is None:
+                    return
+                signer = next((d for d in docs if str(d.id) == choice), None)
+                self._do(lambda: letters.submit(user, letter_id, signer), letter_id,
+                         _("Sent to {who} for signature.").format(
+                             who=signer.full_name if signer else _("any doctor")))
+
+            self.app.push_screen(ChoiceDialog(_("Which doctor signs?"), choices), callback=to)
+        elif action == "sign":
+            self._do(lambda: letters.sign(user, letter_id), letter_id, _("Signed."))
+        elif action == "return":
+            self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
+                lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))
+        elif action == "export":
+            letter = letters.peek(letter_id)
+            self.app.push_screen(ExportDialog(letter.kind),
+                                 callback=lambda choice: choice and self.export_letter(letter_id, *choice))
+        elif action == "version":
+            try:
+                new = letters.new_version(user, letter_id)
+            except (LetterError, PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.after_workflow(letter_id)
+            self.app.push_screen(LetterEditorScreen(new.id))
+        elif action == "discard":
+            self.app.push_screen(
+                ChoiceDialog(_("Discard the draft for good?"),
+                             [("no", _("No, keep it")), ("yes", _("Yes, discard it"))]),
+                callback=lambda c: c == "yes" and self._do(
+                    lambda: letters.discard(user, letter_id), letter_id, _("Draft discarded.")))
+
+    def _do(self, fn, letter_id: int, message: str) -> bool:
+        try:
+            fn()
+        except (LetterError, PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return False
+        self.notify(message, markup=False)
+        self.after_workflow(letter_id)
+        return True
+
+    @work(thread=True, exclusive=True, group="export")
+    def export_letter(self, letter_id: int, fmt: str, folder: str) -> None:
+        user = self.app.user
+        try:
+            with db.connection_context():
+                path = letters.export(user, letter_id, fmt, folder)
+        except (LetterError, PermissionDenied, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.notify, _("Saved: {path}").format(path=str(path)),
+                                  markup=False)
+        self.app.call_from_thread(self.after_workflow, letter_id)
+
+    def after_workflow(self, letter_id: int) -> None:
+        """Refresh what is shown (overridden)."""
+
+
+# --- the editor ------------------------------------------------------------------------------
+
+
+class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
+    """Fields and body on the left, the letter as it will look on the right."""
+
+    section_id = "letters"
+    TITLE = "Letter"
+    DEFAULT_CSS = """
+    LetterEditorScreen #le-top { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    LetterEditorScreen #le-return { height: auto; color: $text-warning; padding: 0 1; }
+    LetterEditorScreen #le-split { height: 1fr; }
+    LetterEditorScreen #le-form { width: 1fr; padding: 0 1; }
+    LetterEditorScreen #le-preview-pane { width: 1fr; border-left: solid $primary; padding: 0 1; }
+    LetterEditorScreen #le-error { height: auto; color: $text-error; text-style: bold; }
+    LetterEditorScreen Label { margin-top: 1; color: $text-muted; }
+    LetterEditorScreen .multi { height: 4; background: $boost; }
+    LetterEditorScreen #le-body { height: 14; background: $boost; }
+    LetterEditorScreen Input { background: $boost; }
+    LetterEditorScreen Input, LetterEditorScreen Select { width: 100%; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+n", "workflow", "Next step", priority=True),
+        Binding("ctrl+o", "recipient", "Recipient", priority=True),
+        Binding("ctrl+b", "refill", "Fill from template", priority=True),
+        Binding("escape", "close", "Close"),
+    ]
+
+    def __init__(self, letter_id: int) -> None:
+        super().__init__()
+        self.letter_id = letter_id
+        self.letter: Letter | None = None
+        self.recipient: Organization | None = None
+        self.dirty = False
+        self.preview_due = True
+        self._loading = False
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        self.letter = letters.get_letter(self.app.user, self.letter_id, reason="letter")
+        self.recipient = self.letter.recipient if self.letter.recipient_id else None
+        spec = letters.kind_spec(self.letter.kind)
+        values = self.letter.fields or {}
+        yield Static("", id="le-top", markup=False)
+        yield Static("", id="le-return", markup=False)
+        with Horizontal(id="le-split"):
+            with VerticalScroll(id="le-form"):
+                yield Label(_("Subject"))
+                yield Input(self.letter.subject, id="le-subject", max_length=200, compact=True)
+                for f in spec.fields:
+                    yield Label(_(f.label) + (" *" if f.required else ""))
+                    value = str(values.get(f.name, "") or "")
+                    if f.choices:
+                        options = [(label, code) for code, label in f.choices]
+                        if value not in {c for c, _l in f.choices}:
+                            value = f.choices[0][0]
+                        yield Select(options, value=value, allow_blank=False, id=f"fld-{f.name}",
+                                     compact=True)
+                    elif f.multiline:
+                        yield TextArea(value, id=f"fld-{f.name}", classes="multi",
+                                       soft_wrap=True, show_line_numbers=False, compact=True)
+                    else:
+                        yield Input(value, id=f"fld-{f.name}", max_length=500, compact=True)
+                yield Label(_("Template"))
+                yield Select([(t.name, str(t.id or 0)) for t in letters.templates_for(self.letter.kind)],
+                             value=str(self.letter.template_id or 0)
+                             if any((t.id or 0) == (self.letter.template_id or 0)
+                                    for t in letters.templates_for(self.letter.kind)) else "0",
+                             allow_blank=False, id="le-template", compact=True)
+                yield Label(_("Text of the letter"))
+                yield TextArea(self.letter.body, id="le-body", soft_wrap=True,
+                               show_line_numbers=False, compact=True)
+            with VerticalScroll(id="le-preview-pane"):
+                yield Static("", id="le-error", markup=False)
+                yield Static("", id="le-preview", markup=False)
+
+    def on_mount(self) -> None:
+        self._loading = True
+        letter = self.letter
+        if letter.status == "draft" or (letter.status == "awaiting_signature"
+                                         and auth.can(self.app.user, "letter.sign")):
+            kept = letters.load_typing(self.app.user, letter.id)
+            if kept:
+                self.apply_values(kept)
+                self.dirty = True
+                self.notify(_("Unsaved changes from earlier are back."), markup=False)
+        else:
+            letters.forget_typing(self.app.user, letter.id)
+        self.set_editable(self.editable)
+        self.refresh_top()
+        self.refresh_preview()
+        self.set_interval(1.0, self._tick)
+        self.call_after_refresh(self._loaded)
+        focus = self.query_one("#le-body", TextArea) if not self.editable else \
+            self.query_one("#le-form").query("Input, Select, TextArea").first()
+        focus.focus()
+
+    def _loaded(self) -> None:
+        self._loading = False
+
+    @property
+    def editable(self) -> bool:
+        letter = self.letter
+        if letter is None:
+            return False
+        if letter.status == "draft":
+            return auth.can(self.app.user, "letter.draft")
+        return letter.status == "awaiting_signature" and auth.can(self.app.user, "letter.sign")
+
+    def set_editable(self, editable: bool) -> None:
+        for widget in self.query_one("#le-form").query("Input, Select"):
+            widget.disabled = not editable
+        for area in self.query_one("#le-form").query(TextArea):
+            area.read_only = not editable
+
+    def refresh_top(self) -> None:
+        letter, p = self.letter, self.letter.patient
+        from tui.domain.cpr import format_cpr
+
+        try:
+            cpr = format_cpr(p.cpr, masked=True)
+        except ValueError:
+            cpr = ""
+        top = Text(f"{letters.kind_spec(letter.kind).title} ", style="bold")
+        top.append(f"#{letter.id}  ")
+        top.append(f"{p.full_name}  {cpr}")
+        top.append(f"  [{status_text(letter.status)}]", style="bold")
+        top.append("\n" + _("To") + ": ")
+        top.append(self.recipient.name if self.recipient else _("(none: Ctrl+O chooses)"))
+        if letter.replaces_id:
+            top.append("  " + _("replaces no. {n}").format(n=letter.replaces_id), style="italic")
+        self.query_one("#le-top", Static).update(top)
+        comment = letter.return_comment if letter.status == "draft" else ""
+        self.query_one("#le-return", Static).update(
+            Text(_("Returned by the doctor: {c}").format(c=comment)) if comment else "")
+        self.query_one("#le-return", Static).display = bool(comment)
+
+    # --- values -------------------------------------------------------------------------
+
+    def field_values(self) -> dict[str, str]:
+        out = {}
+        for f in letters.kind_spec(self.letter.kind).fields:
+            widget = self.query_one(f"#fld-{f.name}")
+            if isinstance(widget, TextArea):
+                out[f.name] = widget.text
+            elif isinstance(widget, Select):
+                out[f.name] = "" if widget.value is Select.BLANK else str(widget.value)
+            else:
+                out[f.name] = widget.value
+        return out
+
+    def values(self) -> dict:
+        return {
+            "fields": self.field_values(),
+            "subject": self.query_one("#le-subject", Input).value,
+            "body": self.query_one("#le-body", TextArea).text,
+            "recipient_id": self.recipient.id if self.recipient else None,
+            "template_id": int(self.query_one("#le-template", Select).value or 0) or None,
+        }
+
+    def apply_values(self, data: dict) -> None:
+        fields = data.get("fields") or {}
+        for f in letters.kind_spec(self.letter.kind).fields:
+            if f.name not in fields:
+                continue
+            widget = self.query_one(f"#fld-{f.name}")
+            value = str(fields[f.name])
+            if isinstance(widget, TextArea):
+                widget.load_text(value)
+            elif isinstance(widget, Select):
+                if value in {c for c, _l in f.choices}:
+                    widget.value = value
+            else:
+                widget.value = value
+        if "subject" in data:
+            self.query_one("#le-subject", Input).value = str(data["subject"])
+        if "body" in data:
+            self.query_one("#le-body", TextArea).load_text(str(data["body"]))
+        rid = data.get("recipient_id")
+        self.recipient = letters.organization(rid)
+
+    # --- changes, the preview and the drafts -------------------------------------------------
+
+    def _changed(self) -> None:
+        if self._loading or not self.editable:
+            return
+        self.dirty = True
+        self.preview_due = True
+
+    @on(Input.Changed)
+    def _input_changed(self) -> None:
+        self._changed()
+
+    @on(TextArea.Changed)
+    def _area_changed(self) -> None:
+        self._changed()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        self._changed()
+
+    def _tick(self) -> None:
+        self.save_drafts()
+        if self.preview_due:
+            self.refresh_preview()
+
+    def save_drafts(self) -> None:
+        if self.dirty and self.letter is not None and self.app.user is not None and self.editable:
+            letters.save_typing(self.app.user, self.letter, self.values())
+            self.dirty = False
+            self.unsaved = True
+
+    unsaved = False
+
+    def refresh_preview(self) -> None:
+        self.preview_due = False
+        v = self.values()
+        doc = letters.letter_doc(self.letter, fields=v["fields"], body=v["body"],
+                                 subject=v["subject"], recipient=self.recipient, masked_cpr=True)
+        self.query_one("#le-preview", Static).update(Text(letters.doc_text(doc, None)))
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#le-error", Static).update(
+            Text(_("Template error: {e}").format(e=message)) if message else "")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def write_letter(self) -> bool:
+        """Write what is on screen to the letter; False when it could not be saved."""
+        if not self.editable:
+            return True
+        v = self.values()
+        try:
+            self.letter = letters.update_draft(
+                self.app.user, self.letter.id, fields=v["fields"], body=v["body"],
+                subject=v["subject"], recipient=self.recipient, template_id=v["template_id"])
+        except (LetterError, PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return False
+        letters.forget_typing(self.app.user, self.letter.id)
+        self.dirty = False
+        self.unsaved = False
+        return True
+
+    def action_save(self) -> None:
+        if self.write_letter():
+            self.notify(_("Letter saved."), markup=False)
+
+    def action_close(self) -> None:
+        if self.write_letter():
+            self.app.pop_screen()
+
+    def action_recipient(self) -> None:
+        if not self.editable:
+            return
+
+        def chosen(org_id):
+            if org_id:
+                self.recipient = letters.organization(org_id)
+                self._changed()
+                self.refresh_top()
+                self.refresh_preview()
+
+        self.app.push_screen(RecipientDialog(), callback=chosen)
+
+    def action_refill(self) -> None:
+        """Put the template's text, with the fields as they are now, into the body."""
+        if not self.editable:
+            return
+        tid = int(self.query_one("#le-template", Select).value or 0)
+        choice = next((t for t in letters.templates_for(self.letter.kind) if (t.id or 0) == tid),
+                      letters.default_template(self.letter.kind))
+        rendered = letters.prefill_body(self.letter, choice.body, fields=self.field_values(),
+                                        recipient=self.recipient)
+        if not rendered.ok:
+            self.show_error(rendered.error)
+            return
+        self.show_error("")
+        self.query_one("#le-body", TextArea).load_text(rendered.text)
+        self._changed()
+        self.refresh_preview()
+
+    def action_workflow(self) -> None:
+        if self.write_letter():
+            self.start_workflow(self.letter.id)
+
+    def after_workflow(self, letter_id: int) -> None:
+        letter = letters.peek(letter_id)
+        if letter is None:  # discarded
+            self.app.pop_screen()
+            return
+        self.letter = letter
+        self.set_editable(self.editable)
+        self.refresh_top()
+        self.refresh_preview()
