@@ -1,0 +1,446 @@
+"""Office and clinic supplies (F8): items and stock, what is under its reorder level, orders."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+
+from tui.db import database_proxy as db
+from tui.domain import auth
+from tui.domain import supplies as sup
+from tui.domain.clock import to_local
+from tui.i18n import _
+from tui.screens.base import SkrankeScreen
+from tui.widgets.shell import ShellHeader
+
+
+class FormScreen(ModalScreen):
+    """A few labelled one-line fields. `submit(values)` returns an error message or None;
+    on None the dialog closes with the values. Ctrl+S or Enter in the last field submits."""
+
+    DEFAULT_CSS = """
+    FormScreen { align: center middle; }
+    FormScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    FormScreen .title { text-style: bold; }
+    FormScreen VerticalScroll { height: auto; max-height: 16; }
+    FormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
+    FormScreen Grid Label { padding: 1 0 0 0; }
+    FormScreen #form-error { color: $text-error; height: auto; }
+    FormScreen #form-help { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]],
+                 submit: Callable[[dict[str, str]], str | None]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title", markup=False)
+            with VerticalScroll(), Grid():
+                for key, label, value in self.fields:
+                    yield Label(Text(label))
+                    yield Input(value, id=f"f-{key}", max_length=300)
+            yield Static("", id="form-error", markup=False)
+            yield Static(_("Ctrl+S or Enter in the last field saves · Esc cancels"),
+                         id="form-help", markup=False)
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#f-{key}", Input).value for key, _label, _v in self.fields}
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    def action_submit(self) -> None:
+        values = self.values()
+        try:
+            error = self.submit(values)
+        except (ValueError, auth.PermissionDenied) as exc:
+            error = str(exc)
+        if error:
+            self.query_one("#form-error", Static).update(error)
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _when(utc) -> str:
+    local = to_local(utc)
+    return f"{local:%d.%m.%y}" if local else ""
+
+
+class SuppliesScreen(SkrankeScreen):
+    """F8: items (stock, reorder level), the items under their level, and orders."""
+
+    section_id = "supplies"
+    TITLE = "Supplies"
+    DEFAULT_CSS = """
+    SuppliesScreen TabbedContent { height: 1fr; }
+    SuppliesScreen TabbedContent ContentSwitcher { height: 1fr; }
+    SuppliesScreen DataTable { height: 1fr; }
+    SuppliesScreen #lines-table { height: 8; border-top: solid $primary; }
+    """
+
+    BINDINGS = [
+        Binding("a", "adjust", "Adjust stock"),
+        Binding("e", "edit", "Edit item"),
+        Binding("n", "new", "New item", show=False),
+        Binding("i", "import", "Import catalogue", show=False),
+        Binding("o", "order", "Make orders"),
+        Binding("s", "send", "Send order"),
+        Binding("r", "receive", "Receive"),
+        Binding("q", "quantities", "Change quantities", show=False),
+        Binding("x", "delete", "Delete draft", show=False),
+        Binding("1", "tab('items')", "Items", show=False),
+        Binding("2", "tab('low')", "Under reorder level", show=False),
+        Binding("3", "tab('orders')", "Orders", show=False),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows: dict[str, dict[str, object]] = {"items": {}, "low": {}, "orders": {}}
+        self.export_folder = str(Path.home())
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(initial="items"):
+            with TabPane("1 " + _("Items"), id="items"):
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="items-table")
+            with TabPane("2 " + _("Under reorder level"), id="low"):
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="low-table")
+            with TabPane("3 " + _("Orders"), id="orders"):
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="orders-table")
+                yield DataTable(cursor_type="row", id="lines-table")
+
+    def on_mount(self) -> None:
+        self.query_one("#items-table", DataTable).add_columns(
+            _("Item"), _("Unit"), _("Supplier"), _("Stock"), _("Level"))
+        self.query_one("#low-table", DataTable).add_columns(
+            _("Item"), _("Supplier"), _("Stock"), _("Level"), _("On order"))
+        self.query_one("#orders-table", DataTable).add_columns(
+            _("No."), _("Supplier"), _("Status"), _("Made"), _("Sent"), _("Lines"))
+        self.query_one("#lines-table", DataTable).add_columns(
+            _("Item"), _("Ordered"), _("Received"), _("Unit"))
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    # --- data ------------------------------------------------------------------------------
+
+    @property
+    def tab(self) -> str:
+        return self.query_one(TabbedContent).active or "items"
+
+    def current(self, tab: str | None = None):
+        tab = tab or self.tab
+        table = self.query_one(f"#{tab}-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows[tab].get(key)
+
+    def reload(self) -> None:
+        user = self.user
+        items = self.query_one("#items-table", DataTable)
+        keep = {name: self.query_one(f"#{name}-table", DataTable).cursor_row
+                for name in self.rows}
+        items.clear()
+        self.rows["items"] = {}
+        for item in sup.items(user):
+            key = str(item.id)
+            self.rows["items"][key] = item
+            low = sup.is_below_reorder(item)
+            items.add_row(Text(item.name), Text(item.unit), Text(item.supplier),
+                          Text(str(item.stock), style="bold red" if low else "", justify="right"),
+                          Text(str(item.reorder_level), justify="right"), key=key)
+        low_table = self.query_one("#low-table", DataTable)
+        low_table.clear()
+        self.rows["low"] = {}
+        for item in sup.below_reorder(user):
+            key = str(item.id)
+            self.rows["low"][key] = item
+            coming = sup.outstanding(item)
+            low_table.add_row(Text(item.name), Text(item.supplier),
+                              Text(str(item.stock), style="bold red", justify="right"),
+                              Text(str(item.reorder_level), justify="right"),
+                              Text(str(coming) if coming else "", justify="right"), key=key)
+        orders = self.query_one("#orders-table", DataTable)
+        orders.clear()
+        self.rows["orders"] = {}
+        for order in sup.orders(user):
+            key = str(order.id)
+            self.rows["orders"][key] = order
+            style = "bold" if order.status in ("draft", "partial") else ""
+            orders.add_row(Text(str(order.id), justify="right"), Text(order.supplier),
+                           Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
+                           Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right"),
+                           key=key)
+        for name, row in keep.items():
+            table = self.query_one(f"#{name}-table", DataTable)
+            if table.row_count:
+                table.move_cursor(row=min(row, table.row_count - 1))
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
+        self.show_lines()
+        self.focus_table()
+
+    def focus_table(self) -> None:
+        self.query_one(f"#{self.tab}-table", DataTable).focus()
+
+    def show_lines(self) -> None:
+        lines = self.query_one("#lines-table", DataTable)
+        lines.clear()
+        order = self.current("orders")
+        if order is None:
+            return
+        for line in sup.order_lines(self.user, order):
+            lines.add_row(Text(line.item.name), Text(str(line.quantity), justify="right"),
+                          Text(str(line.received_quantity), justify="right"), Text(line.item.unit))
+
+    @on(DataTable.RowHighlighted, "#orders-table")
+    def _order_moved(self) -> None:
+        self.show_lines()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+        self.focus_table()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        user = self.app.user
+        if user is None:
+            return False
+        manage = auth.can(user, "supplies.manage")
+        tab = self.tab
+        if action == "adjust":
+            return auth.can(user, "supply.adjust") and tab in ("items", "low")
+        if action in ("edit", "new", "import"):
+            return manage and tab in ("items", "low")
+        if action == "order":
+            return manage and tab == "low"
+        if action in ("send", "receive", "quantities", "delete"):
+            return manage and tab == "orders"
+        return True
+
+    def _refresh_header(self) -> None:
+        for header in self.query(ShellHeader):
+            header.refresh_counts()
+
+    # --- items ---------------------------------------------------------------------------
+
+    def action_adjust(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+
+        def submit(values: dict[str, str]) -> str | None:
+            sup.adjust_stock(self.user, item, values["delta"].replace("+", "").strip(),
+                             values["reason"])
+            return None
+
+        self.app.push_screen(FormScreen(
+            _("Adjust stock: {item} (now {n})").format(item=item.name, n=item.stock),
+            [("delta", _("Change (+/-)"), ""), ("reason", _("Reason"), _("count"))], submit),
+            callback=lambda v: v is not None and self.reload())
+
+    def _item_form(self, item) -> None:
+        def submit(values: dict[str, str]) -> str | None:
+            sup.save_item(self.user, item, name=values["name"], unit=values["unit"],
+                          supplier=values["supplier"], sku=values["sku"],
+                          reorder_level=values["level"] or 0,
+                          reorder_quantity=values["quantity"] or 0)
+            return None
+
+        fields = [
+            ("name", _("Name"), item.name if item else ""),
+            ("unit", _("Unit"), item.unit if item else "stk"),
+            ("supplier", _("Supplier"), item.supplier if item else ""),
+            ("sku", _("Item number"), item.sku if item else ""),
+            ("level", _("Reorder level"), str(item.reorder_level) if item else "0"),
+            ("quantity", _("Order quantity"), str(item.reorder_quantity) if item else "0"),
+        ]
+        title = _("Edit item") if item else _("New item")
+        self.app.push_screen(FormScreen(title, fields, submit),
+                             callback=lambda v: v is not None and self.reload())
+
+    def action_edit(self) -> None:
+        item = self.current()
+        if item is not None:
+            self._item_form(item)
+
+    def action_new(self) -> None:
+        self._item_form(None)
+
+    def action_import(self) -> None:
+        try:
+            added = sup.import_catalog(self.user)
+        except auth.PermissionDenied as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(_("{n} items added from the catalogue.").format(n=added))
+        self.reload()
+
+    # --- orders -----------------------------------------------------------------------------
+
+    def action_order(self) -> None:
+        try:
+            made = sup.create_orders(self.user)
+        except (ValueError, auth.PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if not made:
+            self.notify(_("Nothing to order: everything under its level is on order."))
+            return
+        self.notify(_("{n} draft orders made: {suppliers}").format(
+            n=len(made), suppliers=", ".join(o.supplier for o in made)), markup=False)
+        self.reload()
+        self.action_tab("orders")
+
+    def action_send(self) -> None:
+        order = self.current("orders")
+        if order is None:
+            return
+        if order.status not in ("draft", "sent", "partial"):
+            self.notify(_("This order is received."), severity="warning")
+            return
+        folder = self.export_folder
+
+        def submit(values: dict[str, str]) -> str | None:
+            fmt = values["format"].strip().lower().lstrip(".") or "txt"
+            if fmt not in sup.EXPORT_FORMATS:
+                return _("Format: txt or csv.")
+            if not Path(values["folder"]).expanduser().is_dir():
+                return _("No such folder: {folder}").format(folder=values["folder"])
+            return None
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values is not None:
+                fmt = values["format"].strip().lower().lstrip(".") or "txt"
+                self.export_folder = values["folder"]
+                self.export(order.id, values["folder"], fmt)
+
+        self.app.push_screen(FormScreen(
+            _("Send order {n} to {supplier}").format(n=order.id, supplier=order.supplier),
+            [("folder", _("Folder"), folder), ("format", _("Format (txt/csv)"), "txt")], submit),
+            callback=chosen)
+
+    @work(thread=True, exclusive=True, group="supply-export")
+    def export(self, order_id: int, folder: str, fmt: str) -> None:
+        user = self.user
+        clinic = self.app.clinic_name
+        with db.connection_context():
+            try:
+                order = sup.SupplyOrder.get_by_id(order_id)
+                paths = sup.export_orders(user, [order], folder, fmt, clinic_name=clinic)
+            except (ValueError, OSError, auth.PermissionDenied) as exc:
+                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+                return
+        self.app.call_from_thread(self._exported, [str(p) for p in paths])
+
+    def _exported(self, paths: list[str]) -> None:
+        self.notify(_("Order written to {path}").format(path=", ".join(paths)), markup=False)
+        self.reload()
+
+    def _lines_form(self, order, receive: bool) -> None:
+        lines = sup.order_lines(self.user, order)
+        if not lines:
+            return
+        fields = []
+        for line in lines:
+            missing = line.quantity - line.received_quantity
+            if receive:
+                if missing <= 0:
+                    continue
+                label = f"{line.item.name[:12]} ({missing})"
+                fields.append((str(line.id), label, str(missing)))
+            else:
+                fields.append((str(line.id), line.item.name[:18], str(line.quantity)))
+        if not fields:
+            return
+
+        def submit(values: dict[str, str]) -> str | None:
+            if receive:
+                sup.receive(self.user, order, {int(k): v.strip() or 0 for k, v in values.items()})
+                return None
+            changes = [(line, values[str(line.id)].strip() or "0") for line in lines
+                       if values[str(line.id)].strip() != str(line.quantity)]
+            for line, value in changes:
+                if not value.isdigit():
+                    return _("{item}: write a whole number (0 removes the line).").format(
+                        item=line.item.name)
+            for line, value in changes:
+                sup.set_line_quantity(self.user, line, value)
+            return None
+
+        title = (_("Receive order {n} from {supplier}") if receive
+                 else _("Quantities on order {n} to {supplier}")).format(n=order.id,
+                                                                         supplier=order.supplier)
+        self.app.push_screen(FormScreen(title, fields, submit),
+                             callback=lambda v: v is not None and self.reload())
+
+    def action_receive(self) -> None:
+        order = self.current("orders")
+        if order is None:
+            return
+        if order.status not in ("sent", "partial"):
+            self.notify(_("Only a sent order can be received."), severity="warning")
+            return
+        self._lines_form(order, receive=True)
+
+    def action_quantities(self) -> None:
+        order = self.current("orders")
+        if order is None:
+            return
+        if order.status != "draft":
+            self.notify(_("Only a draft order can be changed."), severity="warning")
+            return
+        self._lines_form(order, receive=False)
+
+    def action_delete(self) -> None:
+        from tui.screens.booking import ConfirmScreen
+
+        order = self.current("orders")
+        if order is None:
+            return
+
+        def answer(yes: bool) -> None:
+            if not yes:
+                return
+            try:
+                sup.delete_order(self.user, order)
+            except (ValueError, auth.PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.reload()
+
+        self.app.push_screen(ConfirmScreen(_("Delete draft order {n} to {supplier}?").format(
+            n=order.id, supplier=order.supplier)), callback=answer)
