@@ -141,9 +141,10 @@ class PatientNameKey(BaseModel):
     patient = ForeignKeyField(Patient, backref="name_keys", on_delete="CASCADE")
     kind = CharField(max_length=1)  # f(irst) / l(ast)
     key = CharField(max_length=100)
+    sort = CharField(max_length=200, default="")  # "last first-parts" (patients.sort_key, 0003)
 
     class Meta:
-        indexes = ((("kind", "key"), False),)
+        indexes = ((("kind", "key", "sort", "patient"), False), (("patient", "kind", "key"), False))
 
 
 class PatientPhone(BaseModel):

@@ -1,0 +1,301 @@
+"""Patient search, registration, edits with history, and audited opening of records."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tui.db import database_proxy as db
+from tui.domain import auth, patients
+from tui.models import AuditEvent, Patient, PatientChange
+
+PEOPLE = {
+    # key: (cpr, first, last, phones)
+    "jens": ("0707614285", "Jens Peter", "Hansen-Møller", [("12 34 56 78", "mobil")]),
+    "hans": ("0201919990", "Hans", "Jensen", [("+45 87 65 43 21", "hjem")]),
+    "aase": ("2509479989", "Åse", "Aagaard", []),
+    "soeren": ("1203611234", "Søren", "Hansen", [("20 30 40 50", "mobil")]),
+    "jensine": ("1203614321", "Jensine", "Hansen", []),
+    "mette": ("1503204008", "Mette", "Ærø Kristensen", [("0046701234567", "mobil")]),
+    "wq": ("0203291WQ3", "Wu", "Qiang", []),
+}
+
+
+@pytest.fixture
+def people(staff):
+    anne = staff["secretary"]
+    return {key: patients.register(anne, cpr=cpr, first_name=first, last_name=last, phones=phones)
+            for key, (cpr, first, last, phones) in PEOPLE.items()}
+
+
+def _desk():
+    from tui.models import Staff
+
+    return Staff.get(Staff.role == "secretary")
+
+
+def names_found(query):
+    return [(h.first_name, h.last_name) for h in patients.search(_desk(), query)]
+
+
+def keys_found(people, query):
+    by_id = {p.id: k for k, p in people.items()}
+    return [by_id[h.id] for h in patients.search(_desk(), query)]
+
+
+SEARCH_TABLE = [
+    # query -> expected keys, in order
+    ("jens han", ["jens", "jensine"]),  # exact first name before a longer one
+    ("Jens Hansen", ["jens", "jensine"]),
+    ("hansen, j", ["jensine", "jens"]),
+    ("HANSEN, JENS", ["jens", "jensine"]),
+    ("møller", ["jens"]),
+    ("moeller", ["jens"]),
+    ("hansen-møller", ["jens"]),
+    ("aase", ["aase"]),
+    ("åse aag", ["aase"]),
+    ("aagaard", ["aase"]),
+    ("søren", ["soeren"]),
+    ("soeren han", ["soeren"]),
+    ("ærø", ["mette"]),
+    ("aeroe", ["mette"]),
+    ("kristensen", ["mette"]),
+    ("mette kri", ["mette"]),
+    ("jensen", ["hans"]),
+    # one word: exact matches first, then last names before first names, alphabetically
+    ("hansen", ["jensine", "soeren", "jens"]),
+    ("jens", ["jens", "hans", "jensine"]),
+    ("070761-4285", ["jens"]),
+    ("0707614285", ["jens"]),
+    ("070761 4285", ["jens"]),
+    ("070761", ["jens"]),
+    ("120361", ["jensine", "soeren"]),
+    ("12.03.1961", ["jensine", "soeren"]),
+    ("12-3-61", ["jensine", "soeren"]),
+    ("25.09.1947", ["aase"]),
+    ("12345678", ["jens"]),
+    ("12 34 56 78", ["jens"]),
+    ("+45 12 34 56 78", ["jens"]),
+    ("87654321", ["hans"]),
+    ("+46 70 123 45 67", ["mette"]),
+    ("2030", ["soeren"]),  # a phone number being typed
+    ("0203291WQ3", ["wq"]),
+    ("020329-1wq3", ["wq"]),
+    ("", []),
+    ("   ", []),
+    ("zz", []),
+    ("jens zz", []),
+    ("99999999", []),
+]
+
+
+@pytest.mark.parametrize("query,expected", SEARCH_TABLE)
+def test_search_table(people, query, expected):
+    assert keys_found(people, query) == expected
+
+
+def test_search_hit_is_masked_and_complete(people):
+    hit = patients.search(_desk(), "jens han")[0]
+    assert hit.cpr == "070761-xxxx"
+    assert hit.name == "Jens Peter Hansen-Møller"
+    assert hit.age == 65 and hit.birth_date == dt.date(1961, 7, 7) and hit.sex == "M"
+    assert hit.phone == "12 34 56 78"
+    [wq] = patients.search(_desk(), "0203291WQ3")
+    assert wq.replacement_cpr
+
+
+def test_search_is_limited_and_writes_no_audit(staff):
+    anne = staff["secretary"]
+    for i in range(60):
+        patients.register(anne, cpr=f"0101{50 + i % 40:02d}{1000 + i:04d}"[:10],
+                          first_name=f"Per{i:02d}", last_name="Nielsen")
+    before = AuditEvent.select().count()
+    hits = patients.search(_desk(), "nielsen")
+    assert len(hits) == 50
+    assert AuditEvent.select().count() == before
+    assert patients.search(_desk(), "nielsen", limit=10)[0].first_name == "Per00"
+
+
+def test_name_prefix_search_uses_the_index(people):
+    plan = db.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT patient_id FROM patient_name_key WHERE kind = 'l' "
+        "AND key >= 'han' AND key < 'hao' ORDER BY key, sort LIMIT 50").fetchall()
+    text = " ".join(str(row) for row in plan)
+    assert "patient_name_key_kind_key_sort" in text
+    assert "TEMP B-TREE" not in text
+
+
+def test_find_by_phone_normalizes(people):
+    assert [p.id for p in patients.find_by_phone("sip:+4512345678@pbx")] == [people["jens"].id]
+    assert patients.find_by_phone("0045 12 34 56 78")[0].id == people["jens"].id
+    assert patients.find_by_phone("11 11 11 11") == []
+    assert patients.find_by_phone("not a number") == []
+
+
+def test_open_record_is_audited_with_reason(people, staff):
+    anne, lars = staff["secretary"], staff["doctor"]
+    patients.open_record(anne, people["jens"].id, "booking")
+    patients.open_record(lars, people["jens"])
+    events = list(AuditEvent.select().where(AuditEvent.action == "record_open").order_by(AuditEvent.id))
+    assert [e.patient_id for e in events] == [people["jens"].id] * 2
+    assert events[0].username == "anne"
+    assert "assisting the responsible clinician" in events[0].reason and "booking" in events[0].reason
+    assert events[1].username == "lars" and "assisting" not in events[1].reason
+
+
+def test_open_record_needs_permission(people, staff):
+    with pytest.raises(auth.PermissionDenied):
+        patients.open_record(staff["admin"], people["jens"].id)
+    assert AuditEvent.select().where(AuditEvent.action == "record_open").count() == 0
+
+
+def test_recent_for_lists_last_opened_most_recent_first(people, staff):
+    anne, lars = staff["secretary"], staff["doctor"]
+    for key in ("aase", "jens", "hans", "jens"):
+        patients.open_record(anne, people[key].id)
+    patients.open_record(lars, people["mette"].id)
+    assert [h.id for h in patients.recent_for(anne)] == [
+        people["jens"].id, people["hans"].id, people["aase"].id]
+    assert [h.id for h in patients.recent_for(lars)] == [people["mette"].id]
+    assert len(patients.recent_for(anne, limit=1)) == 1
+
+
+def test_register_refuses_duplicate_and_bad_input(people, staff):
+    anne = staff["secretary"]
+    with pytest.raises(patients.DuplicateCpr) as exc:
+        patients.register(anne, cpr="070761-4285", first_name="X", last_name="Y")
+    assert exc.value.existing.id == people["jens"].id
+    with pytest.raises(ValueError):
+        patients.register(anne, cpr="310287-1234", first_name="X", last_name="Y")
+    with pytest.raises(ValueError):
+        patients.register(anne, cpr="0101011234", first_name="", last_name="Y")
+    with pytest.raises(ValueError):
+        patients.register(anne, cpr="0101011234", first_name="X", last_name="Y", phones=[("123", "mobil")])
+    with pytest.raises(ValueError):
+        patients.register(anne, cpr="0101011234", first_name="X", last_name="Y", email="nope")
+    with pytest.raises(auth.PermissionDenied):
+        patients.register(staff["admin"], cpr="0101011234", first_name="X", last_name="Y")
+    assert Patient.get_or_none(Patient.cpr == "0101011234") is None
+
+
+def test_register_stores_everything(staff):
+    p = patients.register(staff["secretary"], cpr="0203291WQ3", first_name="Wu", last_name="Qiang",
+                          phones=[("12345678", "mobil"), ("+45 33 44 55 66", "hjem")],
+                          address="Nørregade 1", postcode="8000", city="Aarhus C",
+                          email="wu@example.dk", protected_address=True, cave="Penicillin",
+                          interpreter="kinesisk", own_gp="Lægerne i Midtbyen")
+    p = Patient.get_by_id(p.id)
+    assert p.cpr_kind == "x-ecpr" and p.birth_date == dt.date(1929, 3, 2)
+    assert patients.phones_of(p) == [("+4512345678", "mobil"), ("+4533445566", "hjem")]
+    h = patients.header(p)
+    assert h.replacement_cpr and h.protected and h.cave == "Penicillin"
+    assert h.phones == [("12 34 56 78", "mobil"), ("33 44 55 66", "hjem")]
+    assert h.cpr_masked == "020329-xxxx"
+
+
+def test_update_keeps_history_and_name_keys(people, staff):
+    anne = staff["secretary"]
+    p = people["aase"]
+    written = patients.update(anne, p, last_name="Østergaard", cave="Latex",
+                              phones=[("11223344", "mobil")])
+    assert {c.field for c in written} == {"last_name", "cave", "phones"}
+    assert patients.search(_desk(), "aagaard") == []
+    assert [h.id for h in patients.search(_desk(), "østergaard")] == [p.id]
+    assert [h.id for h in patients.search(_desk(), "oester")] == [p.id]
+    rows = patients.history(anne, p)
+    change = next(r for r in rows if r.field == "Last name")
+    assert change.old == "Aagaard" and change.new == "Østergaard" and change.who == "Anne Sekretær"
+    assert patients.update(anne, p, last_name="Østergaard") == []  # nothing changed, nothing kept
+    assert AuditEvent.select().where(AuditEvent.action == "patient_update").count() == 1
+
+
+def test_update_cpr_to_replacement_and_duplicate(people, staff):
+    anne = staff["secretary"]
+    with pytest.raises(patients.DuplicateCpr):
+        patients.update(anne, people["aase"], cpr="0707614285")
+    patients.update(anne, people["wq"], cpr="0203291234")
+    p = Patient.get_by_id(people["wq"].id)
+    assert p.cpr == "0203291234" and p.cpr_kind == "cpr"
+    assert PatientChange.select().where((PatientChange.patient == p) & (PatientChange.field == "cpr")).exists()
+
+
+def test_deceased_closes_the_record_for_booking(people, staff):
+    anne = staff["secretary"]
+    p = people["hans"]
+    assert patients.is_bookable(p)
+    with pytest.raises(ValueError):
+        patients.update(anne, p, deceased_date=dt.date(2027, 1, 1))
+    patients.update(anne, p, deceased_date="20.11.2026")
+    p = Patient.get_by_id(p.id)
+    assert p.deceased_date == dt.date(2026, 11, 20)
+    assert not patients.is_bookable(p)
+    with pytest.raises(patients.RecordClosed):
+        patients.ensure_bookable(p)
+    assert patients.search(_desk(), "jensen")[0].deceased
+
+
+def test_reveal_cpr_is_audited(people, staff):
+    full = patients.reveal_cpr(staff["secretary"], people["jens"])
+    assert full == "070761-4285"
+    assert AuditEvent.select().where(AuditEvent.action == "cpr_reveal").count() == 1
+
+
+def test_access_log_text_lists_who_looked(people, staff):
+    anne, lars = staff["secretary"], staff["doctor"]
+    patients.open_record(lars, people["jens"])
+    patients.open_record(anne, people["jens"], "phone call")
+    text = patients.access_log_text(anne, people["jens"])
+    assert "Lars Læge" in text and "Anne Sekretær" in text
+    assert "phone call" in text
+    assert "070761-xxxx" in text and "4285" not in text
+    assert AuditEvent.select().where(AuditEvent.action == "access_log_export").count() == 1
+    with pytest.raises(auth.PermissionDenied):
+        patients.access_log_text(staff["nurse"], people["jens"])
+
+
+def test_record_overview_reads_other_tables(people, staff):
+    from tui.models import Appointment, AppointmentType, Task
+
+    t = AppointmentType.create(code="K15", name="Konsultation", minutes=15)
+    lars = staff["doctor"]
+    p = people["jens"]
+    Appointment.create(patient=p, staff=lars, type=t, start=dt.datetime(2026, 11, 20, 9),
+                       end=dt.datetime(2026, 11, 20, 9, 15), status="no_show")
+    Appointment.create(patient=p, staff=lars, type=t, start=dt.datetime(2026, 12, 1, 9),
+                       end=dt.datetime(2026, 12, 1, 9, 15))
+    Task.create(title="Ring tilbage", patient=p, created_by=staff["secretary"])
+    ov = patients.record_overview(staff["secretary"], p)
+    assert [a.future for a in ov.appointments] == [True, False]
+    assert ov.no_shows == 1
+    assert ov.tasks[0].text == "Ring tilbage"
+
+
+def test_migration_0003_fills_sort_keys_of_an_older_database(tmp_path):
+    """A database made before 0003 opens with its name keys sortable and searchable."""
+    from playhouse.migrations import Runner
+
+    from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, close, connect, make_database, migrate_schema
+
+    close()
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = make_database(url)
+    old.connect()
+    Runner(old, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up(target="0001_initial")
+    old.execute_sql(
+        "INSERT INTO patient (id, cpr, cpr_kind, first_name, last_name, birth_date, sex, address, "
+        "postcode, city, email, protected_address, cave, interpreter, own_gp, note, created_at, "
+        "updated_at) VALUES (1, '0707614285', 'cpr', 'Jens Peter', 'Hansen-Møller', '1961-07-07', "
+        "'M', '', '', '', '', 0, '', '', '', '', '2020-01-01', '2020-01-01')")
+    old.execute_sql("INSERT INTO patient_name_key (patient_id, kind, key) VALUES "
+                    "(1, 'f', 'jens'), (1, 'f', 'peter'), (1, 'l', 'hansen'), (1, 'l', 'moeller')")
+    old.close()
+    try:
+        database = connect(url)
+        migrate_schema(database)
+        auth.create_user("anne", "Anne Sekretær", "secretary", "Hemmelig-123")
+        sorts = {r[0] for r in database.execute_sql("SELECT sort FROM patient_name_key")}
+        assert sorts == {patients.sort_key("Jens Peter", "Hansen-Møller")}
+        assert [h.id for h in patients.search(_desk(), "jens han")] == [1]
+        assert [h.id for h in patients.search(_desk(), "hansen, pe")] == [1]
+    finally:
+        close()

@@ -1,0 +1,510 @@
+"""The patient's record: header, and panes for journal, appointments, letters,
+renewals, tasks, calls, details (with edit history) and the access log.
+
+Opening the screen is an audited reading of the record (`patients.open_record`).
+The screen itself holds no text field, so single keys work: 1-8 switch panes,
+n writes a journal entry, c corrects the highlighted one, r shows the full CPR
+number (audited), e edits the details, x exports the access log, Esc closes.
+Writing happens in `JournalNoteScreen`, a modal that saves a draft every second.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, OptionList, Select, Static, TabbedContent, TabPane, TextArea
+from textual.widgets.option_list import Option
+
+from tui.db import database_proxy as db
+from tui.domain import auth, journal, patients
+from tui.domain.auth import PermissionDenied
+from tui.i18n import _
+from tui.models import JOURNAL_KINDS, JournalEntry, Patient
+from tui.screens.base import LIVE_SCREENS, SkrankeScreen
+
+PANES = (
+    ("journal", "1", "Journal"),
+    ("appointments", "2", "Appointments"),
+    ("letters", "3", "Letters"),
+    ("prescriptions", "4", "Renewals"),
+    ("tasks", "5", "Tasks"),
+    ("calls", "6", "Calls"),
+    ("details", "7", "Details"),
+    ("access", "8", "Access log"),
+)
+STATUS_LABELS = {
+    "booked": "booked", "arrived": "arrived", "in_progress": "in progress", "done": "done",
+    "no_show": "no-show", "cancelled": "cancelled", "draft": "draft",
+    "awaiting_signature": "to sign", "signed": "signed", "sent": "sent", "pending": "pending",
+    "approved": "approved", "declined": "declined", "needs_visit": "needs visit",
+    "open": "open", "ringing": "ringing", "answered": "answered", "missed": "missed",
+    "handled": "handled",
+}
+
+
+def export_dir() -> Path:
+    from tui.config import user_data_dir
+
+    return Path(os.environ.get("SKRANKE_EXPORT_DIR") or (user_data_dir() / "exports"))
+
+
+def header_text(h: patients.RecordHeader, cpr_shown: str | None = None) -> Text:
+    """The record header: who this is, how to reach them, and what to watch out for."""
+    sex = _("male") if h.sex == "M" else _("female")
+    line = Text()
+    line.append(h.name, style="bold")
+    line.append("  ")
+    line.append(cpr_shown or h.cpr_masked)
+    if h.replacement_cpr:
+        line.append("  " + _("REPLACEMENT CPR"), style="bold black on yellow")
+    line.append(f"  {h.age} " + _("years") + f"  {sex}")
+    if h.phones:
+        line.append("  ")
+        line.append(", ".join(f"{n} ({label})" for n, label in h.phones))
+    marks = Text()
+    if h.protected:
+        marks.append(" " + _("PROTECTED ADDRESS") + " ", style="bold white on blue")
+        marks.append(" ")
+    if h.deceased_date:
+        marks.append(" " + _("Deceased {date}").format(date=f"{h.deceased_date:%d.%m.%Y}") + " ",
+                     style="bold white on grey30")
+        marks.append(" ")
+    if h.interpreter:
+        marks.append(_("Interpreter: {language}").format(language=h.interpreter), style="bold")
+        marks.append("  ")
+    if h.cave:
+        marks.append("CAVE: ", style="bold red")
+        marks.append(h.cave, style="bold red")
+    if marks.plain:
+        line.append("\n")
+        line.append_text(marks)
+    return line
+
+
+def entry_prompt(e: journal.EntryView) -> Text:
+    text = Text()
+    text.append(f"{e.at:%d.%m.%Y %H:%M}  ", style="bold")
+    text.append(e.kind_label)
+    text.append(f"  {e.author} ({e.initials})", style="dim")
+    if e.corrects_id:
+        when = f"{e.corrects_at:%d.%m.%Y %H:%M}" if e.corrects_at else f"#{e.corrects_id}"
+        text.append("  " + _("Correction of the entry from {when}").format(when=when),
+                    style="bold yellow")
+    if e.is_corrected:
+        text.append("  " + _("CORRECTED"), style="bold red")
+    text.append("\n")
+    text.append(e.text, style="dim strike" if e.is_corrected else "")
+    return text
+
+
+class RecordScreen(SkrankeScreen):
+    """One patient's record, pushed on top of whatever section she is in."""
+
+    TITLE = "Record"
+    DEFAULT_CSS = """
+    RecordScreen #record-header { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    RecordScreen TabbedContent { height: 1fr; }
+    RecordScreen TabPane { padding: 0; }
+    RecordScreen #journal-list { height: 1fr; border: none; }
+    RecordScreen DataTable { height: 1fr; }
+    RecordScreen .pane-note { height: auto; padding: 0 1; color: $text-muted; }
+    RecordScreen #details-text { height: auto; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", key_display="Esc"),
+        Binding("n", "new_entry", "New entry"),
+        Binding("c", "correct", "Correct"),
+        Binding("r", "reveal", "Show CPR"),
+        Binding("e", "edit", "Edit"),
+        Binding("x", "export_log", "Export log", show=False),
+        *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
+    ]
+
+    def __init__(self, patient_id: int, reason: str = "") -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.reason = reason
+        self.patient: Patient | None = None
+        self.head: patients.RecordHeader | None = None
+        self.entries: list[journal.EntryView] = []
+        self.journal_done = False
+        self.cpr_revealed: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="record-header")
+        with TabbedContent(id="record-tabs", initial="pane-journal"):
+            with TabPane(_("Journal"), id="pane-journal"):
+                yield Static("", id="journal-note", classes="pane-note", markup=False)
+                yield OptionList(id="journal-list")
+            for pane, _key, label in PANES[1:6]:
+                with TabPane(_(label), id=f"pane-{pane}"):
+                    yield Static("", id=f"{pane}-note", classes="pane-note", markup=False)
+                    yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Details"), id="pane-details"):
+                with VerticalScroll():
+                    yield Static("", id="details-text", markup=False)
+                    yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
+                    yield DataTable(id="details-table", cursor_type="row")
+            with TabPane(_("Access log"), id="pane-access"):
+                yield Static(_("Who looked at this record (x exports it as text)"),
+                             id="access-note", classes="pane-note", markup=False)
+                yield DataTable(id="access-table", cursor_type="row", zebra_stripes=True)
+
+    # --- opening -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        try:
+            self.patient = patients.open_record(self.user, self.patient_id, self.reason)
+        except PermissionDenied as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            self.app.pop_screen()
+            return
+        self._columns()
+        self.refresh_header()
+        self.reload_journal()
+        self.load_overview()
+        self.query_one("#journal-list", OptionList).focus()
+
+    def _columns(self) -> None:
+        cols = {
+            "appointments": (_("When"), _("What"), _("Who"), _("Status")),
+            "letters": (_("Created"), _("Letter"), _("Who"), _("Status")),
+            "prescriptions": (_("Taken"), _("Drug"), _("Who"), _("Status")),
+            "tasks": (_("Created"), _("Task"), _("From"), _("Status")),
+            "calls": (_("When"), _("Call"), _("Who"), _("Status")),
+            "details": (_("When"), _("Who"), _("Field"), _("Before"), _("After")),
+            "access": (_("When"), _("Who"), _("What"), _("Why")),
+        }
+        for pane, titles in cols.items():
+            table = self.query_one(f"#{pane}-table", DataTable)
+            for title in titles:
+                table.add_column(title)
+
+    def refresh_header(self) -> None:
+        self.patient = Patient.get_by_id(self.patient_id)
+        self.head = patients.header(self.patient)
+        self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
+        self.sub_title = self.head.name
+        d = self.patient
+        lines = [
+            f"{_('Address')}: {self.head.address}" + (f"  ({_('protected')})" if d.protected_address else ""),
+            f"{_('E-mail')}: {d.email}",
+            f"{_('Own GP')}: {d.own_gp}",
+            f"{_('Interpreter')}: {d.interpreter or _('no')}",
+            f"{_('Note')}: {d.note}",
+        ]
+        self.query_one("#details-text", Static).update("\n".join(lines))
+        table = self.query_one("#details-table", DataTable)
+        table.clear()
+        for row in patients.history(self.user, self.patient)[:200]:
+            table.add_row(Text(f"{row.at:%d.%m.%Y %H:%M}"), Text(row.who), Text(row.field),
+                          Text(row.old), Text(row.new))
+
+    # --- journal ---------------------------------------------------------------------
+
+    def reload_journal(self) -> None:
+        self.entries = journal.entries(self.user, self.patient)
+        self.journal_done = len(self.entries) < journal.PAGE
+        options = self.query_one("#journal-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(entry_prompt(e), id=str(e.id)) for e in self.entries])
+        if self.entries:
+            options.highlighted = 0
+        self._journal_note()
+
+    def _journal_note(self) -> None:
+        note = ""
+        if not self.entries:
+            note = _("No journal entries yet. Press n to write one.")
+        if journal.has_drafts(self.user, self.patient):
+            note = (note + " " if note else "") + _("An entry you began is kept as a draft: n continues it.")
+        self.query_one("#journal-note", Static).update(note)
+        self.query_one("#journal-note", Static).display = bool(note)
+
+    def load_more_journal(self) -> None:
+        if self.journal_done or not self.entries:
+            return
+        more = journal.entries(self.user, self.patient, before_id=self.entries[-1].id)
+        self.journal_done = len(more) < journal.PAGE
+        self.entries.extend(more)
+        self.query_one("#journal-list", OptionList).add_options(
+            [Option(entry_prompt(e), id=str(e.id)) for e in more])
+
+    @on(OptionList.OptionHighlighted, "#journal-list")
+    def _near_end(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index >= len(self.entries) - 5:
+            self.load_more_journal()
+
+    @property
+    def highlighted_entry(self) -> journal.EntryView | None:
+        options = self.query_one("#journal-list", OptionList)
+        index = options.highlighted
+        if index is None or not (0 <= index < len(self.entries)):
+            return None
+        return self.entries[index]
+
+    # --- other panes -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="record-overview", exit_on_error=False)
+    def load_overview(self) -> None:
+        try:
+            with db.connection_context():
+                overview = patients.record_overview(self.user, self.patient)
+                try:
+                    access = patients.access_log(self.user, self.patient, limit=500)
+                except PermissionDenied:
+                    access = None
+        except Exception as exc:  # show it; never close the app over a pane
+            self.app.call_from_thread(self.notify, _("Could not load the record: {error}").format(
+                error=exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show_overview, overview, access)
+
+    def _show_overview(self, ov: patients.RecordOverview, access) -> None:
+        def fill(pane: str, rows: list[patients.OverviewRow], fmt: str) -> None:
+            table = self.query_one(f"#{pane}-table", DataTable)
+            table.clear()
+            for r in rows:
+                when = f"{r.when:{fmt}}" if r.when else ""
+                style = "bold" if r.future else ""
+                status = _(STATUS_LABELS.get(r.status, r.status))
+                table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
+                              Text(status, style="red" if r.status == "no_show" else ""))
+            note = self.query_one(f"#{pane}-note", Static)
+            note.update("" if rows else _("Nothing here yet."))
+            note.display = not rows
+
+        fill("appointments", ov.appointments, "%d.%m.%Y %H:%M")
+        if ov.no_shows:
+            note = self.query_one("#appointments-note", Static)
+            note.update(_("No-shows: {n}").format(n=ov.no_shows))
+            note.display = True
+        fill("letters", ov.letters, "%d.%m.%Y")
+        fill("prescriptions", ov.prescriptions, "%d.%m.%Y")
+        fill("tasks", ov.tasks, "%d.%m.%Y")
+        fill("calls", ov.calls, "%d.%m.%Y %H:%M")
+        table = self.query_one("#access-table", DataTable)
+        table.clear()
+        if access is None:
+            self.query_one("#access-note", Static).update(_("Your role cannot see the access log."))
+            return
+        for r in access:
+            what = r.action + (f" ({r.detail})" if r.detail else "")
+            table.add_row(Text(f"{r.at:%d.%m.%Y %H:%M}"), Text(f"{r.who}" + (f" ({r.role})" if r.role else "")),
+                          Text(what), Text(r.reason))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def action_pane(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = f"pane-{pane}"
+        target = "#journal-list" if pane == "journal" else f"#{pane}-table"
+        self.query_one(target).focus()
+
+    def action_new_entry(self) -> None:
+        if not auth.can(self.user, "journal.write"):
+            self.app.bell()
+            return
+        self.app.push_screen(JournalNoteScreen(self.patient, kind="contact"),
+                             callback=self._written)
+
+    def action_correct(self) -> None:
+        entry = self.highlighted_entry
+        if self.query_one(TabbedContent).active != "pane-journal" or entry is None:
+            self.notify(_("Choose an entry in the journal first."), severity="warning")
+            return
+        if not auth.can(self.user, "journal.correct"):
+            self.app.bell()
+            return
+        self.app.push_screen(JournalNoteScreen(self.patient, kind=entry.kind, corrects=entry),
+                             callback=self._written)
+
+    def _written(self, entry: JournalEntry | None) -> None:
+        self.reload_journal()
+        self.action_pane("journal")
+        if entry is not None:
+            self.notify(_("Saved in the journal."))
+
+    def action_reveal(self) -> None:
+        if self.cpr_revealed:
+            self.cpr_revealed = None
+        else:
+            try:
+                self.cpr_revealed = patients.reveal_cpr(self.user, self.patient)
+            except PermissionDenied as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+        self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
+
+    def action_edit(self) -> None:
+        if not auth.can(self.user, "patient.edit"):
+            self.app.bell()
+            return
+        from tui.screens.patient_form import PatientFormScreen
+
+        def done(patient) -> None:
+            if patient is not None:
+                self.refresh_header()
+
+        self.app.push_screen(PatientFormScreen(patient=self.patient), callback=done)
+
+    def action_export_log(self) -> None:
+        if not auth.can(self.user, "audit.patient_report"):
+            self.app.bell()
+            return
+        self.notify(_("Exporting the access log..."))
+        self._export_log()
+
+    @work(thread=True, exclusive=True, group="record-export", exit_on_error=False)
+    def _export_log(self) -> None:
+        from tui.domain.clock import now_local
+
+        try:
+            with db.connection_context():
+                text = patients.access_log_text(self.user, self.patient)
+            folder = export_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"access-log-{self.patient_id}-{now_local():%Y%m%d-%H%M%S}.txt"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, _("The export failed: {error}").format(error=exc),
+                                      severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._exported, path)
+
+    def _exported(self, path: Path) -> None:
+        self.last_export = path
+        self.notify(_("Access log saved: {path}").format(path=path), markup=False, timeout=8)
+        self.load_overview()
+
+
+class JournalNoteScreen(ModalScreen[JournalEntry | None]):
+    """Write one journal entry (or a correction). A draft is saved every second."""
+
+    DEFAULT_CSS = """
+    JournalNoteScreen { align: center middle; }
+    JournalNoteScreen > Vertical {
+        width: 90%; max-width: 110; height: 90%; min-height: 16;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    JournalNoteScreen .note-title { height: auto; text-style: bold; }
+    JournalNoteScreen .note-old { height: auto; max-height: 5; color: $text-muted; }
+    JournalNoteScreen Select { width: 30; }
+    JournalNoteScreen TextArea { height: 1fr; }
+    JournalNoteScreen .note-hint { height: 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save entry", key_display="Ctrl+S", priority=True),
+        Binding("escape", "close", "Close (keep draft)", key_display="Esc"),
+    ]
+
+    def __init__(self, patient: Patient, kind: str = "phone",
+                 corrects: journal.EntryView | JournalEntry | None = None) -> None:
+        super().__init__()
+        self.patient = patient
+        self.kind = kind if kind in JOURNAL_KINDS else "contact"
+        self.corrects = corrects
+        self.corrects_id = corrects.id if corrects is not None else None
+        self._saved_text: str | None = None
+        self.restored = False
+        LIVE_SCREENS.add(self)
+
+    @property
+    def user(self):
+        return self.app.user
+
+    def compose(self) -> ComposeResult:
+        name = self.patient.full_name
+        if self.corrects is not None:
+            title = _("Correct the entry from {when}: {name}").format(
+                when=f"{self._corrects_at():%d.%m.%Y %H:%M}", name=name)
+        else:
+            title = _("New journal entry: {name}").format(name=name)
+        with Vertical():
+            yield Static(title, classes="note-title", markup=False)
+            if self.corrects is not None:
+                yield Static(Text(self.corrects.text), classes="note-old")
+            yield Select([(_(journal.KIND_LABELS[k]), k) for k in JOURNAL_KINDS], value=self.kind,
+                         allow_blank=False, id="note-kind", disabled=self.corrects is not None)
+            yield TextArea(id="note-text", soft_wrap=True, tab_behavior="focus")
+            yield Static(_("Ctrl+S saves for good · Esc closes, the draft is kept · Tab/Shift+Tab: kind"),
+                         classes="note-hint", markup=False)
+            yield Footer()
+
+    def _corrects_at(self):
+        from tui.domain.clock import to_local
+
+        at = getattr(self.corrects, "at", None)
+        return at if at is not None else to_local(self.corrects.created_at)
+
+    def on_mount(self) -> None:
+        area = self.query_one("#note-text", TextArea)
+        draft = journal.load_draft(self.user, self.patient, self.corrects_id)
+        if draft is not None:
+            area.text = str(draft.get("text", ""))
+            kind = draft.get("kind")
+            if kind in JOURNAL_KINDS and self.corrects is None:
+                self.kind = kind
+                self.query_one("#note-kind", Select).value = kind
+            self._saved_text = area.text
+            self.restored = True
+            self.notify(_("Your unsaved text was restored."))
+        elif self.corrects is not None:
+            area.text = self.corrects.text
+        area.focus()
+        area.move_cursor(area.document.end)
+        self.set_interval(1.0, self.save_drafts)
+
+    @on(Select.Changed, "#note-kind")
+    def _kind(self, event: Select.Changed) -> None:
+        if event.value in JOURNAL_KINDS:
+            self.kind = str(event.value)
+            self._saved_text = None  # save the new kind with the next tick
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#note-text", TextArea).text
+
+    def save_drafts(self) -> None:
+        """Called every second and when the app must save everything (lock, hang-up)."""
+        if not self.is_mounted or self.user is None:
+            return
+        text = self.text
+        if text == self._saved_text:
+            return
+        if text.strip():
+            journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id)
+        else:
+            journal.discard_draft(self.user, self.patient, self.corrects_id)
+        self._saved_text = text
+
+    def action_save(self) -> None:
+        try:
+            if self.corrects is not None:
+                entry = journal.correct(self.user, self.corrects.id, self.text)
+            else:
+                entry = journal.append(self.user, self.patient, self.kind, self.text)
+        except (ValueError, PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        journal.discard_draft(self.user, self.patient, self.corrects_id)
+        self._saved_text = self.text
+        LIVE_SCREENS.discard(self)
+        self.dismiss(entry)
+
+    def action_close(self) -> None:
+        self.save_drafts()
+        LIVE_SCREENS.discard(self)
+        self.dismiss(None)

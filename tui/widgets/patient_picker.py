@@ -1,0 +1,251 @@
+"""Finding a patient: one search field, results as she types, Enter picks.
+
+`PatientSearch` is the field and its result list; it runs every search in an exclusive
+thread worker and drops results that arrive after the text changed again. Before
+anything is typed it shows the last patients this user opened. It posts
+`PatientSearch.Chosen(hit)`; the screen that holds it decides what picking means.
+
+`PickPatientScreen(query, reason)` is the modal other screens push to choose a patient:
+picking opens the record through `patients.open_record` (one audit event, with the
+caller's reason) and dismisses with the Patient; Esc dismisses with None.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Static
+
+from tui.db import database_proxy as db
+from tui.domain import patients
+from tui.domain.auth import PermissionDenied
+from tui.domain.patients import PatientHit
+from tui.i18n import _
+from tui.models import Patient
+
+
+def hit_row(hit: PatientHit) -> list[Text]:
+    """The cells of one result row; patient data as Text, never markup."""
+    marks = []
+    if hit.protected:
+        marks.append(_("protected"))
+    if hit.deceased:
+        marks.append(_("deceased"))
+    if hit.replacement_cpr:
+        marks.append(_("repl. CPR"))
+    return [
+        Text(f"{hit.last_name}, {hit.first_name}", overflow="ellipsis", no_wrap=True),
+        Text(hit.cpr),
+        Text(str(hit.age), justify="right"),
+        Text(hit.phone),
+        Text(" ".join(marks), style="bold yellow"),
+    ]
+
+
+class PatientSearch(Vertical):
+    """Search field + result table. Up/Down/PgUp/PgDn move in the results, Enter picks."""
+
+    DEFAULT_CSS = """
+    PatientSearch { height: 1fr; }
+    PatientSearch > Input { margin: 0 0 0 0; }
+    PatientSearch > .search-status { height: 1; color: $text-muted; padding: 0 1; }
+    PatientSearch > DataTable { height: 1fr; overflow-x: hidden; }
+    """
+
+    BINDINGS = [
+        Binding("down", "move(1)", "Next patient", show=False),
+        Binding("up", "move(-1)", "Previous patient", show=False),
+        Binding("pagedown", "move(10)", "Ten patients down", show=False),
+        Binding("pageup", "move(-10)", "Ten patients up", show=False),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        search: "PatientSearch"
+        hit: PatientHit
+
+    class Searched(Message):
+        """Results for the current text are on screen (tests and screens may wait for it)."""
+
+    def __init__(self, query: str = "", *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self._initial = query
+        self._seq = 0
+        self.hits: list[PatientHit] = []
+        self.shown_query: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(self._initial, id="patient-query",
+                    placeholder=_("Name, CPR, birth date or phone"))
+        yield Static("", classes="search-status", markup=False)
+        table = DataTable(id="patient-results", cursor_type="row", zebra_stripes=True)
+        table.can_focus = False
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(_("Name"), width=28, key="name")
+        table.add_column(_("CPR"), width=11, key="cpr")
+        table.add_column(_("Age"), width=4, key="age")
+        table.add_column(_("Phone"), width=11, key="phone")
+        table.add_column("", width=12, key="marks")
+        self.query_one(Input).focus()
+        self._start(self._initial)
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one(Input).value
+
+    @query_text.setter
+    def query_text(self, value: str) -> None:
+        self.query_one(Input).value = value
+
+    def focus(self, scroll_visible: bool = True) -> "PatientSearch":
+        self.query_one(Input).focus(scroll_visible)
+        return self
+
+    @on(Input.Changed, "#patient-query")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._start(event.value)
+
+    def refresh_results(self) -> None:
+        self._start(self.query_text)
+
+    def _start(self, text: str) -> None:
+        self._seq += 1
+        user = self.app.user
+        if user is None:
+            return
+        self._run_search(text, self._seq, user)
+
+    @work(thread=True, exclusive=True, group="patient-search", exit_on_error=False)
+    def _run_search(self, text: str, seq: int, user) -> None:
+        try:
+            with db.connection_context():
+                if text.strip():
+                    hits = patients.search(user, text)
+                else:
+                    try:
+                        hits = patients.recent_for(user)
+                    except PermissionDenied:
+                        hits = []
+        except Exception as exc:  # a database hiccup must not close the app
+            self.app.call_from_thread(self._failed, seq, str(exc))
+            return
+        if seq == self._seq:
+            self.app.call_from_thread(self._show, seq, text, hits)
+
+    def _failed(self, seq: int, message: str) -> None:
+        if seq == self._seq:
+            self.query_one(".search-status", Static).update(
+                _("The search failed: {error}").format(error=message))
+
+    def _show(self, seq: int, text: str, hits: list[PatientHit]) -> None:
+        if seq != self._seq:  # she typed more meanwhile: these results are stale
+            return
+        unchanged = hits == self.hits and self.shown_query is not None
+        self.hits = hits
+        self.shown_query = text
+        table = self.query_one(DataTable)
+        if not unchanged:  # the same rows again: repainting them costs bytes over SSH
+            table.clear()
+            for hit in hits:
+                table.add_row(*hit_row(hit), key=str(hit.id))
+        status = self.query_one(".search-status", Static)
+        if not text.strip():
+            status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
+        elif hits:
+            status.update(_("{n} found").format(n=len(hits)) if len(hits) < patients.SEARCH_LIMIT
+                          else _("First {n} found; type more to narrow").format(n=len(hits)))
+        else:
+            status.update(_("No patient found"))
+        if hits and not unchanged:
+            table.move_cursor(row=0)
+        self.post_message(self.Searched())
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row = max(0, min(table.row_count - 1, table.cursor_row + delta))
+            table.move_cursor(row=row)
+
+    @property
+    def highlighted(self) -> PatientHit | None:
+        table = self.query_one(DataTable)
+        if not self.hits or not table.row_count:
+            return None
+        row = table.cursor_row
+        return self.hits[row] if 0 <= row < len(self.hits) else None
+
+    @on(Input.Submitted, "#patient-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.shown_query != event.value:
+            # Enter came before the results for this text: search now, synchronously.
+            text = event.value
+            self._seq += 1
+            hits = patients.search(self.app.user, text) if text.strip() else patients.recent_for(self.app.user)
+            self._show(self._seq, text, hits)
+        hit = self.highlighted
+        if hit is None:
+            self.app.bell()
+            return
+        self.post_message(self.Chosen(self, hit))
+
+    @on(DataTable.RowSelected, "#patient-results")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        hit = self.highlighted
+        if hit is not None:
+            self.post_message(self.Chosen(self, hit))
+
+
+class PickPatientScreen(ModalScreen[Patient | None]):
+    """Choose a patient; picking is an audited opening of the record with `reason`."""
+
+    DEFAULT_CSS = """
+    PickPatientScreen { align: center middle; }
+    PickPatientScreen > Vertical {
+        width: 90%; max-width: 100; height: 80%; min-height: 14;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    PickPatientScreen .picker-title { height: 1; text-style: bold; }
+    PickPatientScreen .picker-hint { height: 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, query: str = "", reason: str = "", title: str | None = None) -> None:
+        super().__init__()
+        self.initial_query = query
+        self.reason = reason
+        self.title_text = title or _("Find patient")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="picker-title", markup=False)
+            yield PatientSearch(self.initial_query, id="picker-search")
+            yield Static(_("Enter picks · Up/Down move · Esc cancels"), classes="picker-hint",
+                         markup=False)
+
+    @on(PatientSearch.Chosen)
+    def _chosen(self, event: PatientSearch.Chosen) -> None:
+        event.stop()
+        try:
+            patient = patients.open_record(self.app.user, event.hit.id, self.reason)
+        except PermissionDenied as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.dismiss(patient)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
