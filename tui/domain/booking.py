@@ -19,7 +19,7 @@ from dateutil.rrule import rrulestr
 from peewee import JOIN, IntegrityError, OperationalError
 
 from tui.db import database_proxy as db
-from tui.domain import audit, auth, settings
+from tui.domain import audit, auth, patients, settings
 from tui.domain.clock import now_local, now_utc, to_local
 from tui.domain.schedule import Calendars, as_date, calendar_staff, day_bounds, slot_minutes, wall_clock_ok
 from tui.i18n import N_, _
@@ -315,8 +315,10 @@ def _check_can_book(user: Staff, patient: Patient, staff: Staff, appt_type: Appo
             raise BookingError(_("Only a doctor or an administrator may override a booking."))
         if not override_reason.strip():
             raise BookingError(_("Give a reason for the override."))
-    if patient.deceased_date is not None:
-        raise BookingError(_("The patient is registered as deceased; booking is closed."))
+    try:
+        patients.ensure_bookable(patient)
+    except patients.RecordClosed as exc:
+        raise BookingError(str(exc)) from None
     if appt_type.retired or not appt_type.bookable:
         raise BookingError(_("The appointment type {code} cannot be booked.").format(code=appt_type.code))
     if not can_perform(staff, appt_type):
