@@ -195,3 +195,51 @@ def test_snapshot_120x40(snap_compare, make_app, clinic):
         await open_schedule(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def _picker_that_picks(monkeypatch, patient):
+    from tui.screens import booking as booking_screen
+
+    class FakePicker(booking_screen.ModalScreen):
+        def on_mount(self) -> None:
+            self.dismiss(patient)
+
+    import tui.widgets.patient_picker as picker
+    monkeypatch.setattr(picker, "PickPatientScreen", lambda **kw: FakePicker())
+
+
+async def test_a_doctor_double_books_a_taken_time_with_a_reason(make_app, clinic, monkeypatch):
+    mark = clinic["patients"]["mark"]
+    _picker_that_picks(monkeypatch, mark)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_schedule(pilot, "lars")  # the cursor is on Jens's 10.00 with Lars
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press(*"K15")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"akut brystsmerter", "enter")
+        await settle(pilot)
+    made = Appointment.get((Appointment.patient == mark) & (Appointment.start == D(2026, 11, 26, 10, 0)))
+    assert made.double_booked and made.override_reason == "akut brystsmerter"
+    assert made.staff_id == clinic["doctor"].id
+    assert AppointmentEvent.select().where((AppointmentEvent.appointment == made)
+                                           & (AppointmentEvent.action == "override")).count() == 1
+
+
+async def test_a_secretary_cannot_double_book(make_app, clinic, monkeypatch):
+    mark = clinic["patients"]["mark"]
+    _picker_that_picks(monkeypatch, mark)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_schedule(pilot, "anne")
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press(*"K15")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert "why?" not in screen_text(app) and "hvorfor" not in screen_text(app).lower()
+    assert not Appointment.select().where(Appointment.double_booked == True).exists()  # noqa: E712

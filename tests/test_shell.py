@@ -9,7 +9,7 @@ from tui.models import AuditEvent
 async def test_login_shows_the_shell_with_user_and_danish_date(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        assert "Log ind" in screen_text(app) or "Log in" in screen_text(app)
+        assert "Log ind i Skranke" in screen_text(app)
         await login(pilot)
         text = screen_text(app)
         assert app.user is not None and app.user.username == "anne"
@@ -25,7 +25,7 @@ async def test_wrong_password_is_refused_with_a_message_and_audited(make_app):
         await login(pilot, "anne", "forkert-kode")
         assert app.user is None
         text = screen_text(app)
-        assert "Forkert" in text or "Wrong" in text
+        assert "Forkert brugernavn eller adgangskode." in text
     failed = AuditEvent.select().where(AuditEvent.action == "login_failed")
     assert failed.count() == 1
     assert failed.get().username == "anne"
@@ -93,8 +93,9 @@ async def test_f1_lists_the_keys_of_the_screen_and_the_global_ones(make_app):
         await login(pilot)
         await pilot.press("f1")
         await pilot.pause()
-        text = screen_text(app)
-        assert "Ctrl+G" in text and ("Lås" in text or "Lock" in text)
+        keys = {key: desc for key, desc, _where in app.screen.rows}
+        assert "Ctrl+G 1" in keys and "^l" in keys
+        assert "Ctrl+G" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("ctrl+g", "1")
@@ -158,3 +159,33 @@ async def test_hostile_names_are_shown_literally(make_app, staff):
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot)
         assert "[bold red]VIP[/]" in screen_text(app)
+
+
+async def test_a_dialogs_own_f_keys_win_over_the_section_keys(make_app):
+    from textual.binding import Binding
+    from textual.screen import ModalScreen
+    from textual.widgets import Static
+
+    pressed = []
+
+    class Dialog(ModalScreen):
+        BINDINGS = [Binding("f5", "find", "Find"), Binding("f2", "pick", "Pick")]
+
+        def compose(self):
+            yield Static("dialog")
+
+        def action_find(self):
+            pressed.append("f5")
+
+        def action_pick(self):
+            pressed.append("f2")
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app.push_screen(Dialog())
+        await pilot.pause()
+        await pilot.press("f5", "f2", "ctrl+g")
+        await pilot.pause()
+        assert pressed == ["f5", "f2"]
+        assert isinstance(app.screen, Dialog)

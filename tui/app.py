@@ -1,16 +1,20 @@
 """SkrankeApp: login, switching between sections, global keys, lock, idle timer."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
 import time
 from typing import Iterable
 
+from rich.segment import Segment
+from rich.style import NULL_STYLE
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.filter import Monochrome
+from textual.screen import ModalScreen, Screen
 
 from tui import i18n
 from tui.config import Config
@@ -18,22 +22,55 @@ from tui.domain import audit, auth, settings
 from tui.i18n import _
 from tui.screens import SECTIONS, Section
 from tui.screens.base import LIVE_SCREENS
+from tui.widgets.safe import ControlCharFilter
 
 START_MODE = "start"
+LOGIN_MODE = "login"
 HANGUP_GRACE_SECONDS = 0.8
+# Where the terminal has 16 colours (TERM=xterm, TEXTUAL_COLOR_SYSTEM=standard) the terminal's
+# own palette is used instead of RGB colours squeezed into 16; a cursor in a list that is not
+# focused shows in reverse video (the built-in ANSI theme leaves it invisible). With NO_COLOR
+# the default theme stays: Textual turns it into greys, which stay legible.
+ANSI_THEME = "skranke-ansi"
+
+
+class _Monochrome(Monochrome):
+    """NO_COLOR's grey filter; Textual's (8.2.8) fails on a segment without a style."""
+
+    def apply(self, segments: list[Segment], background):
+        return super().apply([seg if seg.style is not None else Segment(seg.text, NULL_STYLE)
+                              for seg in segments], background)
+
+
+def _ansi_theme():
+    from textual.theme import BUILTIN_THEMES
+
+    base = BUILTIN_THEMES["ansi-dark"]
+    return dataclasses.replace(base, name=ANSI_THEME, variables={
+        **base.variables, "block-cursor-blurred-text-style": "reverse"})
+
+
+def over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT"))
 
 
 def _section_bindings() -> list[Binding]:
     out = []
     for s in SECTIONS:
-        out.append(Binding(s.key, f"app.section('{s.id}')", s.label,
-                           key_display=s.key.upper(), priority=True, id=f"section.{s.id}"))
+        # Not in the footer: it belongs to the screen's own keys; F1 and Ctrl+P list these.
+        out.append(Binding(s.key, f"app.section('{s.id}')", s.label, key_display=s.key.upper(),
+                           show=False, priority=True, id=f"section.{s.id}"))
     return out
 
 
 class SkrankeApp(App):
     TITLE = "Skranke"
     CSS_PATH = "app.tcss"
+    # NO_COLOR leaves only greys: the cursor and highlight show in reverse video as well.
+    CSS = """
+    DataTable:nocolor > .datatable--cursor { text-style: reverse bold; }
+    OptionList:nocolor > .option-list--option-highlighted { text-style: reverse bold; }
+    """
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
@@ -42,13 +79,18 @@ class SkrankeApp(App):
         Binding("f12", "section('start')", "Overview", key_display="F12", show=False,
                 priority=True, id="section.start"),
         Binding("ctrl+g", "goto", "Go to", show=False, priority=True, id="app.goto"),
+        Binding("ctrl+t", "new_task", "New task", show=False, priority=True, id="app.new_task"),
+        Binding("ctrl+r", "open_ringing_call", "Open call", show=False, priority=True,
+                id="app.open_call"),
         Binding("ctrl+l", "lock", "Lock", priority=True, id="app.lock"),
-        Binding("ctrl+q", "logout", "Log out", priority=True, id="app.logout"),
+        Binding("ctrl+q", "logout", "Log out", show=False, priority=True, id="app.logout"),
         Binding("ctrl+c", "noop", "", show=False, system=True),
     ]
 
     def __init__(self, config: Config | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        # no control character from the data reaches the terminal (tui.widgets.safe)
+        self._filters.append(ControlCharFilter())
         self.config = config or Config()
         self.user = None
         self.locked = False
@@ -56,6 +98,18 @@ class SkrankeApp(App):
         self.clinic_name = settings.clinic().get("name") or "Skranke"
         if self.config.keys:
             self.set_keymap(self.config.keys)
+        if over_ssh():
+            self.animation_level = "none"  # every animation frame is bytes on the wire
+        self._filters = [_Monochrome() if type(f) is Monochrome else f for f in self._filters]
+
+    def choose_theme(self, color_system: str | None) -> None:
+        """The configured theme, else the ANSI one on a 16-colour terminal (not with NO_COLOR)."""
+        self.register_theme(_ansi_theme())
+        wanted = self.config.theme
+        if not wanted and not self.no_color and color_system in (None, "standard", "windows"):
+            wanted = ANSI_THEME
+        if wanted and wanted in self.available_themes:
+            self.theme = wanted
 
     # --- who is logged in ---------------------------------------------------
 
@@ -71,7 +125,7 @@ class SkrankeApp(App):
         return [s for s in SECTIONS if auth.can(self.user, s.permission)]
 
     def idle_limit_seconds(self) -> float:
-        minutes = settings.get("idle_lock_minutes", self.config.idle_lock_minutes)
+        minutes = settings.stored("idle_lock_minutes") or self.config.idle_lock_minutes
         try:
             return max(0.1, float(minutes)) * 60
         except (TypeError, ValueError):
@@ -81,13 +135,18 @@ class SkrankeApp(App):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
+        if not self.is_headless:  # tests and snapshots keep the default theme
+            self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
+        self.set_interval(0.5, self._poll_calls)
         self.show_login()
 
     def show_login(self) -> None:
         from tui.screens.login import LoginScreen
 
-        self.push_screen(LoginScreen())
+        if LOGIN_MODE not in self._modes:
+            self.add_mode(LOGIN_MODE, LoginScreen)
+        self.switch_mode(LOGIN_MODE)
 
     def logged_in(self, user) -> None:
         self.user = user
@@ -110,9 +169,10 @@ class SkrankeApp(App):
     def _leave(self) -> None:
         """Save all typing, close every section screen, back to the default mode."""
         self.save_all()
-        self.switch_mode("_default")
+        self.show_login()
         for mode in list(self._modes):
-            self.remove_mode(mode)
+            if mode != LOGIN_MODE:
+                self.remove_mode(mode)
         self.user = None
         self.locked = False
 
@@ -132,10 +192,13 @@ class SkrankeApp(App):
     # --- keys -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "lock", "section", "goto") and (self.user is None or self.locked):
+        if action in ("help", "lock", "section", "goto", "new_task") and (
+                self.user is None or self.locked):
             return False
         if action == "logout" and self.locked:
             return False
+        if action in ("section", "goto") and isinstance(self.screen, ModalScreen):
+            return False  # a dialog's own F-keys win; finish or close it first
         if action == "section" and parameters:
             section_id = str(parameters[0])
             if section_id == START_MODE:
@@ -146,6 +209,17 @@ class SkrankeApp(App):
 
     def action_noop(self) -> None:
         pass
+
+    def action_new_task(self) -> None:
+        """Ctrl+T: write a task or message from any screen."""
+        from tui.screens.tasks import TaskEditScreen
+
+        if self.user is None or self.locked or isinstance(self.screen, TaskEditScreen):
+            return
+        if not auth.can(self.user, "task.create"):
+            self.bell()
+            return
+        self.push_screen(TaskEditScreen())
 
     def action_section(self, section_id: str) -> None:
         self.open_section(section_id)
@@ -183,22 +257,45 @@ class SkrankeApp(App):
         self.push_screen(GotoScreen(choices), callback=chosen)
 
     def action_help(self) -> None:
+        """F1: this screen's keys first, then the global ones, then the focused field's."""
         from tui.screens.help import HelpScreen
 
         screen = self.screen
-        rows = []
-        for key, active in screen.active_bindings.items():
+        own, everywhere, field = [], [], []
+        digits = {f"app.section('{s.id}')": s.digit for s in SECTIONS}
+        for active in screen.active_bindings.values():
             binding = active.binding
-            where = _("everywhere") if active.node is self else _("this screen")
+            if binding.system or not binding.description:
+                continue
             shown = binding.key_display or self.get_key_display(binding)
-            rows.append((shown, _(binding.description) or binding.tooltip, where))
-        for s in self.sections_for_user():
-            rows.append((f"{s.key.upper()} / {s.alt_key}", _(s.label), _("everywhere")))
-        rows.append(("Ctrl+G 1", _("Help"), _("everywhere")))
-        rows.append(("Ctrl+G 0", _("Overview"), _("everywhere")))
-        rows.append(("Ctrl+P", _("Find any action by name"), _("everywhere")))
+            if binding.action in digits:
+                shown = f"{shown} / Ctrl+G {digits[binding.action]}"
+            row = (shown, _(binding.description), "")
+            if active.node is self:
+                everywhere.append((row[0], row[1], _("everywhere")))
+            elif active.node is screen:
+                own.append((row[0], row[1], _("this screen")))
+            else:
+                field.append((row[0], row[1], _("in the focused field")))
+        everywhere += [
+            ("Ctrl+G 1", _("Help"), _("everywhere")),
+            ("F12 / Ctrl+G 0", _("Overview"), _("everywhere")),
+            ("Ctrl+P", _("Find any action by name"), _("everywhere")),
+        ]
         title = _("Keys") + (f": {_(screen.TITLE)}" if getattr(screen, "TITLE", None) else "")
-        self.push_screen(HelpScreen(title, rows))
+        self.push_screen(HelpScreen(title, own + everywhere + field))
+
+    # --- incoming calls: the banner on every screen (tui.widgets.call_banner) ---
+
+    def _poll_calls(self) -> None:
+        from tui.widgets.call_banner import poll_calls
+
+        poll_calls(self)
+
+    def action_open_ringing_call(self) -> None:
+        from tui.widgets.call_banner import open_ringing_call
+
+        open_ringing_call(self)
 
     def action_lock(self) -> None:
         if self.user is None or self.locked:
@@ -206,8 +303,8 @@ class SkrankeApp(App):
         from tui.screens.lock import LockScreen
 
         self.save_all()
-        self.locked = True
         audit.log("lock", self.user)
+        self.locked = True
         self.push_screen(LockScreen(self.user))
 
     def unlocked(self) -> None:
@@ -271,6 +368,36 @@ class SkrankeApp(App):
     def deliver_screenshot(self, *args, **kwargs) -> None:
         """Disabled: a screenshot would write patient data to disk."""
 
+    # --- errors the user can do something about -------------------------------
+
+    def recover(self, error: Exception) -> bool:
+        """Tell the user about an error she can act on; False for a real bug."""
+        from tui.domain import health
+
+        cause = getattr(error, "error", error)  # a failed worker carries the real error
+        if health.is_busy_error(cause):
+            self.call_later(self._show_busy)
+            return True
+        if isinstance(cause, auth.PermissionDenied):
+            self.notify(str(cause), severity="error", markup=False)
+            return True
+        return False
+
+    async def _dispatch_message(self, message) -> None:
+        # Textual stops a widget's message loop on any exception; a busy database or a
+        # refused permission must not end the session, so they are caught here.
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:
+            if not self.recover(error):
+                raise
+
+    def _show_busy(self) -> None:
+        from tui.screens.busy import BusyScreen
+
+        if not isinstance(self.screen, BusyScreen):
+            self.push_screen(BusyScreen())
+
     # --- hang-up ----------------------------------------------------------------
 
     def _install_signal_handlers(self) -> None:
@@ -287,6 +414,8 @@ class SkrankeApp(App):
         """The terminal went away (or we were told to stop): save, then leave within a second."""
         try:
             self.save_all()
+            if self.user is not None:
+                audit.log("session_ended", self.user, detail="terminal closed or process stopped")
         finally:
             watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
             watchdog.daemon = True

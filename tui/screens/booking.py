@@ -97,6 +97,7 @@ class BookingScreen(ModalScreen[Appointment | None]):
         Binding("f5", "search", "Find slots"),
         Binding("f9", "book", "Book"),
         Binding("ctrl+s", "book", "Book", show=False),
+        Binding("ctrl+o", "override", "Double-book"),
     ]
 
     def __init__(self, patient: Patient | None = None, staff: Staff | None = None,
@@ -293,8 +294,34 @@ class BookingScreen(ModalScreen[Appointment | None]):
             return None
         return self.slots[index]
 
-    def action_book(self, override_reason: str | None = None, confirmed: bool = False) -> None:
-        slot = self.selected_slot()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "override":
+            return auth.can(self.app.user, "appointment.override")
+        return True
+
+    def action_book(self) -> None:
+        self._book(self.selected_slot())
+
+    def action_override(self) -> None:
+        """A doctor or admin books on top of another booking, with a reason that is logged."""
+        target = self.selected_slot()
+        if self.start is not None and self.fixed_staff is not None and self.appt_type is not None:
+            target = Slot(self.start, self.start + dt.timedelta(minutes=self.appt_type.minutes),
+                          self.fixed_staff)
+        if target is None or self.appt_type is None or self.patient is None:
+            self._error(_("Choose the patient, the type and a time first."))
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason and reason.strip():
+                self._book(target, override_reason=reason.strip())
+
+        title = _("Double-book {time} with {staff}: why?").format(
+            time=f"{target.start:%d.%m %H.%M}", staff=target.staff.full_name)
+        self.app.push_screen(TextPromptScreen(title, allow_empty=False), callback=reason_given)
+
+    def _book(self, slot: Slot | None, override_reason: str | None = None,
+              confirmed: bool = False) -> None:
         if self.patient is None:
             self.action_pick_patient()
             return
@@ -310,7 +337,7 @@ class BookingScreen(ModalScreen[Appointment | None]):
 
                 def answer(yes: bool | None) -> None:
                     if yes:
-                        self.action_book(override_reason, confirmed=True)
+                        self._book(slot, override_reason, confirmed=True)
 
                 self.app.push_screen(ConfirmScreen(question), callback=answer)
                 return
@@ -323,7 +350,10 @@ class BookingScreen(ModalScreen[Appointment | None]):
                                 override_reason=override_reason)
         except SlotTaken as exc:
             self.app.bell()
-            self._show_slots(exc.slots, _("That slot just went. Here are the next free ones."))
+            message = _("That slot just went. Here are the next free ones.")
+            if auth.can(self.app.user, "appointment.override"):
+                message += " " + _("Ctrl+O double-books with a reason.")
+            self._show_slots(exc.slots, message)
             self.notify(_("That slot just went."), severity="warning")
             return
         except BookingError as exc:

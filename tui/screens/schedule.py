@@ -388,7 +388,8 @@ class ScheduleScreen(SkrankeScreen):
         staff = start = None
         if not self.list_mode:
             kind, _value = grid.cursor_cell()
-            if kind == "free":
+            # On a taken time only someone who may double-book gets that time (Ctrl+O there).
+            if kind == "free" or (kind == "appt" and auth.can(self.app.user, "appointment.override")):
                 start = grid.cursor_time()
                 staff = Staff.get_by_id(grid.cursor_staff_id())
         self.app.push_screen(BookingScreen(staff=staff, start=start), callback=self._after_booking)
