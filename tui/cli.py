@@ -27,6 +27,77 @@ def _early_language(argv: list[str]) -> str:
 
 i18n.set_language(_early_language(sys.argv[1:]))
 _ = i18n._
+N_ = i18n.N_
+
+# Click's own words ("Usage:", "Options", "Show this message and exit.", its error
+# messages) go through the standard library's gettext, which reads only compiled .mo
+# files. Its modules look `_` and `ngettext` up at call time, so they are pointed at
+# our catalog here; the words are listed below so that extraction puts them in it.
+CLICK_MESSAGES = (
+    N_("Usage:"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("No such command {name!r}."),
+    N_("No such option {name!r}."),
+    N_("Missing command."),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("Missing {param_type}"),
+    N_("Missing parameter: {param_name}"),
+    N_("Invalid value: {message}"),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("{value!r} is not {choice}."),
+    N_("{value!r} is not one of {choices}."),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("Option {name!r} requires an argument."),
+    N_("Option {name!r} requires {nargs} arguments."),
+    N_("Option {name!r} does not take a value."),
+    N_("Got unexpected extra argument ({args})"),
+    N_("Got unexpected extra arguments ({args})"),
+    N_("Did you mean {possibility}?"),
+    N_("(Did you mean one of: {possibilities}?)"),
+    N_("default: {default}"),
+    N_("required"),
+    N_("Aborted!"),
+    N_("Repeat for confirmation"),
+    N_("Error: The two entered values do not match."),
+    N_("Do you want to continue?"),
+    N_("Confirm the action without prompting."),
+)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    # Danish and English share the plural rule (one, other), so the two forms can
+    # be ordinary catalog entries.
+    return i18n._(singular if n == 1 else plural)
+
+
+def _translate_click() -> None:
+    import gettext
+
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting,
+                   click.parser, click.termui, click.types):
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = i18n._
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = _click_ngettext
+
+
+_translate_click()
 
 
 class Fail(click.ClickException):
@@ -57,6 +128,14 @@ def _open_db(url: str):
         raise Fail(str(exc)) from None
 
 
+def apply_clinic_language(cfg) -> None:
+    """The clinic's language (set in the app) unless a file, the environment or --lang chose."""
+    if not cfg.language_explicit:
+        from tui.domain.admin import clinic_language
+
+        cfg.language = clinic_language() or cfg.language
+
+
 def _ensure_parent(url: str) -> None:
     """The default database's directory is ours to create; any other must exist."""
     from tui.config import user_data_dir
@@ -85,6 +164,7 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
         raise Fail(_("No users yet. Create the first administrator: "
                      "skranke user add NAME --role admin (or try: skranke demo)"))
+    apply_clinic_language(cfg)
     from tui.app import run
 
     run(cfg)
@@ -192,6 +272,42 @@ def user_passwd(ctx, username, password) -> None:
     click.echo(_("Password changed for {name}.").format(name=username.lower()))
 
 
+@main.command(help=_("Make a consistent copy of the database while others work."))
+@click.argument("dest", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx, dest) -> None:
+    from tui.domain import backup as backup_mod
+
+    url = _config(ctx).database_url
+    _open_db(url)  # migrated and ours before we copy it
+    try:
+        info = backup_mod.backup(url, dest)
+    except backup_mod.BackupError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Backup written to {path}.").format(path=info.path))
+
+
+@main.command(help=_("Replace the database with a backup, after checking the backup."))
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.pass_context
+def restore(ctx, src, yes) -> None:
+    from tui.domain import backup as backup_mod
+
+    url = _config(ctx).database_url
+    try:
+        if not url.startswith(("postgresql://", "postgres://")):
+            info = backup_mod.verify(src)
+            click.echo(_("Backup is intact: {patients} patients, {events} audit events.").format(
+                patients=info.patients, events=info.audit_events))
+        if not yes and not click.confirm(_("Replace the database {url} with it?").format(url=url)):
+            raise Fail(_("Nothing was changed."))
+        backup_mod.restore(url, src)
+    except backup_mod.BackupError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Database restored from {path}.").format(path=src))
+
+
 @main.group(help=_("The audit log."))
 def audit() -> None:
     pass
@@ -232,6 +348,43 @@ def audit_patient(ctx, cpr) -> None:
     for ev in reversed(patient_access(patient)):
         who = ev.user.full_name if ev.user else ev.username
         click.echo(f"{to_local(ev.at):%Y-%m-%d %H:%M:%S}  {who:<28} {ev.action:<16} {ev.reason or ev.detail}")
+
+
+@main.command("phone-listen", help=_("Receive the clinic IP phones' call events (Action URLs)."))
+@click.option("--bind", default=None, help=_("Address to listen on (config [phone] bind)."))
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help=_("Port (config [phone] port)."))
+@click.pass_context
+def phone_listen(ctx, bind, port) -> None:
+    import logging
+
+    cfg = _config(ctx)
+    if not cfg.phone.token:
+        raise Fail(_("Set a shared token under [phone] token in the config file first."))
+    _open_db(cfg.database_url)
+    from tui.phone_listener import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        serve(bind or cfg.phone.bind, cfg.phone.port if port is None else port, cfg.phone.token)
+    except OSError as exc:
+        raise Fail(_("Cannot listen on {addr}: {err}").format(
+            addr=f"{bind or cfg.phone.bind}:{cfg.phone.port if port is None else port}",
+            err=exc.strerror or exc)) from None
+
+
+@main.command("call", help=_("Record a ringing call by hand (demos, tests, a phone without integration)."))
+@click.argument("number")
+@click.option("--name", default="", help=_("The caller's name as a phone would show it."))
+@click.pass_context
+def call(ctx, number, name) -> None:
+    _open_db(_config(ctx).database_url)
+    from tui.domain import calls
+
+    try:
+        row = calls.record_event("incoming", source="manual", caller=number, name=name)
+    except ValueError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Call {id} is ringing.").format(id=row.id))
 
 
 if __name__ == "__main__":

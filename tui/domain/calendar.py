@@ -21,7 +21,7 @@ from typing import Any
 
 from dateutil.easter import easter
 
-from tui.i18n import _
+from tui.i18n import N_, _
 
 __all__ = [
     "public_holidays",
@@ -29,6 +29,8 @@ __all__ = [
     "ClinicSettings",
     "ClosedPeriod",
     "HalfDay",
+    "RecurringClosure",
+    "recurring_dates",
     "is_clinic_open",
     "closed_reason",
     "open_intervals",
@@ -81,7 +83,7 @@ def _holidays(year: int) -> tuple[tuple[date, str], ...]:
 def public_holidays(year: int) -> dict[date, str]:
     """Danish public holidays of `year` (1583-4099), in date order, with Danish names."""
     if not isinstance(year, int) or not 1583 <= year <= 4099:
-        raise ValueError(_("Helligdage kan kun beregnes for årene 1583-4099, ikke {year}").format(year=year))
+        raise ValueError(_("Holidays can only be computed for the years 1583-4099, not {year}").format(year=year))
     return dict(_holidays(year))
 
 
@@ -149,6 +151,38 @@ class HalfDay:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class RecurringClosure:
+    """A closing that comes back: an RFC 5545 RRULE from `start` (e.g. every 23 December,
+    the first Wednesday afternoon of each month). `close_at` None = the whole day."""
+
+    rule: str
+    start: date
+    close_at: time | None = None
+    reason: str = ""
+
+
+@lru_cache(maxsize=1024)
+def _recurring_year(rule: str, start: date, year: int) -> frozenset[date]:
+    from datetime import datetime
+
+    from dateutil.rrule import rrulestr
+
+    r = rrulestr(rule, dtstart=datetime.combine(start, time()))
+    lo = datetime(year, 1, 1)
+    hi = datetime(year, 12, 31, 23, 59)
+    return frozenset(d.date() for d in r.between(lo, hi, inc=True))
+
+
+def recurring_dates(closure: RecurringClosure, year: int) -> list[date]:
+    """The days of `year` a recurring closure falls on, in order."""
+    return sorted(_recurring_year(closure.rule, closure.start, year))
+
+
+def _recurs_on(closure: RecurringClosure, day: date) -> bool:
+    return day >= closure.start and day in _recurring_year(closure.rule, closure.start, day.year)
+
+
 DEFAULT_HOURS: dict[int, tuple[time, time] | None] = {
     0: (time(8, 0), time(16, 0)),
     1: (time(8, 0), time(16, 0)),
@@ -188,6 +222,7 @@ class ClinicSettings:
     closed_periods: list[ClosedPeriod] = field(default_factory=list)
     holiday_weeks: list[tuple[int, int]] = field(default_factory=list)
     half_days: list[HalfDay] = field(default_factory=list)
+    recurring_closures: list[RecurringClosure] = field(default_factory=list)
 
     # -- JSON --
     def to_dict(self) -> dict[str, Any]:
@@ -220,6 +255,15 @@ class ClinicSettings:
                     "reason": h.reason,
                 }
                 for h in self.half_days
+            ],
+            "recurring_closures": [
+                {
+                    "rule": r.rule,
+                    "start": r.start.isoformat(),
+                    "close_at": _ts(r.close_at) if r.close_at else None,
+                    "reason": r.reason,
+                }
+                for r in self.recurring_closures
             ],
         }
 
@@ -270,8 +314,19 @@ class ClinicSettings:
                 )
                 for h in data.get("half_days") or []
             ]
+            s.recurring_closures = [
+                RecurringClosure(
+                    str(r["rule"]),
+                    _d(r["start"]),
+                    _t(r["close_at"]) if r.get("close_at") else None,
+                    r.get("reason") or "",
+                )
+                for r in data.get("recurring_closures") or []
+            ]
+            for r in s.recurring_closures:
+                _recurring_year(r.rule, r.start, r.start.year)
         except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
-            raise ValueError(_("Ugyldige indstillinger for åbningstider: {error}").format(error=exc)) from None
+            raise ValueError(_("Invalid opening hours settings: {error}").format(error=exc)) from None
         return s
 
 
@@ -288,29 +343,40 @@ def _whole_day_reason(day: date, s: ClinicSettings) -> str | None:
         return name
     m, d = day.month, day.day
     if m == 12 and d == 24 and s.christmas_eve_closed:
-        return _("Juleaftensdag")
+        return "Juleaftensdag"
     if m == 12 and d == 31 and s.new_years_eve_closed:
-        return _("Nytårsaftensdag")
+        return "Nytårsaftensdag"
     if m == 5 and d == 1 and s.may_first_closed:
-        return _("1. maj")
+        return "1. maj"
     if s.friday_after_ascension_closed and day.weekday() == 4:
         if day - timedelta(days=1) == easter(day.year) + timedelta(days=39):
-            return _("Fredag efter Kristi himmelfartsdag")
+            return "Fredag efter Kristi himmelfartsdag"
     if day in s.extra_closed_days:
-        return _("Lukkedag")
+        return _("Closing day")
     for p in s.closed_periods:
         if p.start <= day <= p.end:
-            return p.reason or _("Ferielukket")
+            return p.reason or _("Closed for holidays")
+    for r in s.recurring_closures:
+        if r.close_at is None and _recurs_on(r, day):
+            return r.reason or _("Closing day")
     if s.holiday_weeks:
         y, w, _wd = day.isocalendar()
         if (y, w) in s.holiday_weeks:
-            return _("Ferielukket uge {week}").format(week=w)
+            return _("Closed for holidays, week {week}").format(week=w)
     if s.hours.get(day.weekday()) is None:
-        return _("Lukket om {weekday}en").format(weekday=_WEEKDAY_NAMES[day.weekday()])
+        return _(_CLOSED_ON_WEEKDAY[day.weekday()])
     return None
 
 
-_WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_CLOSED_ON_WEEKDAY = (
+    N_("Closed on Mondays"),
+    N_("Closed on Tuesdays"),
+    N_("Closed on Wednesdays"),
+    N_("Closed on Thursdays"),
+    N_("Closed on Fridays"),
+    N_("Closed on Saturdays"),
+    N_("Closed on Sundays"),
+)
 
 
 def _subtract(intervals: list[tuple[time, time]], cut: tuple[time, time]) -> list[tuple[time, time]]:
@@ -355,6 +421,9 @@ def open_intervals(
                 intervals = _subtract(intervals, (h.close_at, time.max))
             if h.open_at is not None:
                 intervals = _subtract(intervals, (time.min, h.open_at))
+    for r in s.recurring_closures:
+        if r.close_at is not None and _recurs_on(r, day):
+            intervals = _subtract(intervals, (r.close_at, time.max))
     return [(a, b) for a, b in intervals if a < b]
 
 
@@ -368,7 +437,10 @@ def closed_reason(day: date, settings: ClinicSettings | None = None) -> str | No
         for h in s.half_days:
             if h.day == day and h.reason:
                 return h.reason
-        return _("Lukket")
+        for r in s.recurring_closures:
+            if r.reason and _recurs_on(r, day):
+                return r.reason
+        return _("Closed")
     return None
 
 

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from tui.domain.dates import MONTHS as _MONTHS
+from tui.domain.dates import format_date_medium
 from tui.i18n import _
 
 __all__ = [
@@ -124,36 +124,36 @@ def _date_or_error(y: int, m: int, d: int, shown: str) -> date:
         return date(y, m, d)
     except ValueError:
         raise ValueError(
-            _("Fødselsdatoen findes ikke: {date}").format(date=shown)
+            _("The birth date does not exist: {date}").format(date=shown)
         ) from None
 
 
 def parse_cpr(text: str, today: date | None = None) -> Cpr:
     """Parse a CPR or replacement CPR number; `ValueError` says why it is refused."""
     if not isinstance(text, str):
-        raise ValueError(_("CPR-nummeret skal være tekst"))
+        raise ValueError(_("The CPR number must be text"))
     s = _DROP.sub("", text)
     if not s:
-        raise ValueError(_("Skriv et CPR-nummer"))
+        raise ValueError(_("Type a CPR number"))
     if len(s) > 10:
         raise ValueError(
-            _("CPR-nummeret skal have 10 cifre, ikke {n}").format(n=len(s))
+            _("The CPR number must have 10 digits, not {n}").format(n=len(s))
         )
     if not _ALLOWED.fullmatch(s) or not _DIGITS.fullmatch(s[:7] + s[9:]):
-        raise ValueError(_("CPR-nummeret må kun indeholde cifre og bindestreg"))
+        raise ValueError(_("The CPR number may only contain digits and a dash"))
     s = s.upper()
     if len(s) < 10:
         raise ValueError(
-            _("CPR-nummeret skal have 10 cifre, ikke {n}").format(n=len(s))
+            _("The CPR number must have 10 digits, not {n}").format(n=len(s))
         )
     dd, mm, yy = s[0:2], s[2:4], s[4:6]
     if not (dd + mm + yy).isdigit():
-        raise ValueError(_("De første 6 cifre skal være fødselsdatoen (DDMMÅÅ)"))
+        raise ValueError(_("The first 6 digits must be the birth date (DDMMYY)"))
     shown = f"{dd}.{mm}.{yy}"
     d, m, y = int(dd), int(mm), int(yy)
     if not 1 <= m <= 12:
         raise ValueError(
-            _("Fødselsdatoen findes ikke: {date} (måned {month})").format(date=shown, month=mm)
+            _("The birth date does not exist: {date} (month {month})").format(date=shown, month=mm)
         )
     if today is None:
         today = date.today()
@@ -178,7 +178,7 @@ def parse_cpr(text: str, today: date | None = None) -> Cpr:
                 birth = _date_or_error(1900 + y, m, d, shown)
         else:
             raise ValueError(
-                _("Erstatnings-CPR: 7. ciffer skal være 0, 1, 5, 6 eller 7, ikke {digit}").format(
+                _("Replacement CPR: the 7th digit must be 0, 1, 5, 6 or 7, not {digit}").format(
                     digit=s[6]
                 )
             )
@@ -186,13 +186,14 @@ def parse_cpr(text: str, today: date | None = None) -> Cpr:
     else:
         if s[6:].isalnum() and any(ch.isalpha() for ch in s[6:]):
             raise ValueError(
-                _("Erstatnings-CPR skal have formen DDMMÅÅ-CBBC: ciffer, to bogstaver, ciffer (fx 020329-1WQ3)")
+                _("A replacement CPR has the form DDMMYY-CLLC: digit, two letters, digit "
+                  "(e.g. 020329-1WQ3)")
             )
-        raise ValueError(_("CPR-nummeret må kun indeholde cifre og bindestreg"))
+        raise ValueError(_("The CPR number may only contain digits and a dash"))
 
     if birth > today:
         raise ValueError(
-            _("Fødselsdatoen ligger i fremtiden: {date}").format(
+            _("The birth date is in the future: {date}").format(
                 date=f"{birth.day:02d}.{birth.month:02d}.{birth.year}"
             )
         )
@@ -208,7 +209,7 @@ def format_cpr(cpr: Cpr | str, masked: bool = True) -> str:
         digits = normalize_cpr(str(cpr))
         if len(digits) != 10 or not digits.isalnum():
             raise ValueError(
-                _("CPR-nummeret skal have 10 cifre, ikke {n}").format(n=len(digits))
+                _("The CPR number must have 10 digits, not {n}").format(n=len(digits))
             )
     if masked:
         return f"{digits[:6]}-xxxx"
@@ -236,18 +237,18 @@ def describe_cpr(cpr: Cpr, today: date | None = None) -> str:
     b = cpr.birth_date
     parts = []
     if cpr.kind == KIND_X_ECPR:
-        parts.append(_("erstatnings-CPR (X-eCPR)"))
+        parts.append(_("replacement CPR (X-eCPR)"))
     elif cpr.kind == KIND_D_ECPR:
-        parts.append(_("erstatnings-CPR (D-eCPR)"))
-    parts.append(_("født {day}. {month} {year}").format(day=b.day, month=_MONTHS[b.month], year=b.year))
-    parts.append(_("mand") if cpr.sex == "M" else _("kvinde"))
+        parts.append(_("replacement CPR (D-eCPR)"))
+    parts.append(_("born {date}").format(date=format_date_medium(b)))
+    parts.append(_("male") if cpr.sex == "M" else _("female"))
     age = age_on(b, today)
     if age >= 2:
-        parts.append(_("{n} år").format(n=age))
+        parts.append(_("{n} years").format(n=age))
     else:
         months = (today.year - b.year) * 12 + today.month - b.month - (today.day < b.day)
-        parts.append(_("{n} mdr.").format(n=max(months, 0)))
+        parts.append(_("{n} months").format(n=max(months, 0)))
     text = " · ".join(parts)
     if cpr.kind == KIND_CPR and not cpr.passes_mod11:
-        text += " " + _("(modulus 11 passer ikke; nummeret er gyldigt alligevel)")
+        text += " " + _("(fails modulus 11; the number is valid all the same)")
     return text

@@ -33,13 +33,18 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from tui.i18n import _
+from tui.i18n import _, language
 
 __all__ = [
     "WEEKDAYS",
     "WEEKDAYS_SHORT",
     "MONTHS",
     "MONTHS_SHORT",
+    "WEEKDAYS_EN",
+    "MONTHS_EN",
+    "weekday_name",
+    "month_name",
+    "format_date_medium",
     "parse_date",
     "parse_time",
     "format_date_long",
@@ -150,19 +155,19 @@ _MAX_DATE_ORD = date.max.toordinal()
 
 
 def _out_of_range(text: str) -> ValueError:
-    return ValueError(_("Datoen ligger uden for det mulige område: {text}").format(text=text))
+    return ValueError(_("The date is out of range: {text}").format(text=text))
 
 
 def _make_date(y: int, m: int, d: int, text: str) -> date:
     if not 1 <= m <= 12:
         raise ValueError(
-            _("Ugyldig dato: {text} (måned {month} findes ikke)").format(text=text, month=m)
+            _("Invalid date: {text} (there is no month {month})").format(text=text, month=m)
         )
     try:
         return date(y, m, d)
     except ValueError:
         if 1 <= y <= 9999:
-            raise ValueError(_("Ugyldig dato: {text}").format(text=text)) from None
+            raise ValueError(_("Invalid date: {text}").format(text=text)) from None
         raise _out_of_range(text) from None
 
 
@@ -184,10 +189,10 @@ def _without_year(m: int, d: int, today: date, past_only: bool, text: str) -> da
     """The next (or, past_only, the latest) date with this day and month; today counts."""
     if not 1 <= m <= 12:
         raise ValueError(
-            _("Ugyldig dato: {text} (måned {month} findes ikke)").format(text=text, month=m)
+            _("Invalid date: {text} (there is no month {month})").format(text=text, month=m)
         )
     if not 1 <= d <= 31 or (m == 2 and d > 29) or (d == 31 and m in (4, 6, 9, 11)):
-        raise ValueError(_("Ugyldig dato: {text}").format(text=text))
+        raise ValueError(_("Invalid date: {text}").format(text=text))
     step = -1 if past_only else 1
     y = today.year
     for _k in range(9):  # 29 February is at most 8 years away
@@ -243,18 +248,18 @@ def _weekday_word(word: str | None, text: str) -> int | None:
         return None
     wd = _WEEKDAY_WORDS.get(word.rstrip("."))
     if wd is None:
-        raise ValueError(_("Ukendt ugedag: «{word}» i «{text}»").format(word=word, text=text))
+        raise ValueError(_("Unknown weekday: «{word}» in «{text}»").format(word=word, text=text))
     return wd
 
 
 def _week_date(week: int, year: int | None, wd: int, today: date, past_only: bool, text: str) -> date:
     if not 1 <= week <= 53:
-        raise ValueError(_("Ugyldigt ugenummer: {week} (uger går fra 1 til 53)").format(week=week))
+        raise ValueError(_("Invalid week number: {week} (weeks go from 1 to 53)").format(week=week))
     if year is not None:
         if not 1 <= year <= 9998:
             raise _out_of_range(text)
         if week > _weeks_in_year(year):
-            raise ValueError(_("Uge {week} findes ikke i {year}").format(week=week, year=year))
+            raise ValueError(_("There is no week {week} in {year}").format(week=week, year=year))
         return date.fromisocalendar(year, week, wd + 1)
     y = today.isocalendar()[0]
     step = -1 if past_only else 1
@@ -273,7 +278,7 @@ def _week_date(week: int, year: int | None, wd: int, today: date, past_only: boo
 
 
 def _not_understood(text: str) -> ValueError:
-    return ValueError(_("Forstår ikke datoen: «{text}»").format(text=text))
+    return ValueError(_("Cannot read the date: «{text}»").format(text=text))
 
 
 # --- parse_date --------------------------------------------------------------------
@@ -282,13 +287,13 @@ def _not_understood(text: str) -> ValueError:
 def parse_date(text: str, today: date | None = None, *, past_only: bool = False) -> date:
     """Turn what was typed into a date; `ValueError` names what was not understood."""
     if not isinstance(text, str):
-        raise ValueError(_("Forstår ikke datoen: «{text}»").format(text=text))
+        raise ValueError(_("Cannot read the date: «{text}»").format(text=text))
     if today is None:
         today = date.today()
     result = _parse_date(text, today, past_only)
     if past_only and result > today:
         raise ValueError(
-            _("Datoen ligger i fremtiden: {date}").format(date=format_date_short(result))
+            _("The date is in the future: {date}").format(date=format_date_short(result))
         )
     return result
 
@@ -296,10 +301,10 @@ def parse_date(text: str, today: date | None = None, *, past_only: bool = False)
 def _parse_date(raw: str, today: date, past_only: bool) -> date:
     s = _WS.sub(" ", raw.strip().lower())
     if not s:
-        raise ValueError(_("Skriv en dato"))
+        raise ValueError(_("Type a date"))
     shown = raw.strip()
     if len(s) > 60:
-        raise ValueError(_("Forstår ikke datoen: teksten er for lang"))
+        raise ValueError(_("Cannot read the date: the text is too long"))
     c0 = s[0]
 
     if c0.isdigit():
@@ -361,7 +366,7 @@ def _parse_date(raw: str, today: date, past_only: bool) -> date:
             if unit_word and unit is None:
                 if not _looks_like_monthname(s):
                     raise ValueError(
-                        _("Ukendt enhed: «{unit}» i «{text}» (brug d, u, m eller å)").format(
+                        _("Unknown unit: «{unit}» in «{text}» (use d, w, m or y)").format(
                             unit=unit_word, text=shown
                         )
                     )
@@ -404,7 +409,7 @@ def _looks_like_monthname(s: str) -> bool:
 def _day_of_month(d: int, today: date, past_only: bool, text: str) -> date:
     """A bare day of the month: the next (or latest) date with that day; today counts."""
     if not 1 <= d <= 31:
-        raise ValueError(_("Ugyldig dato: {text}").format(text=text))
+        raise ValueError(_("Invalid date: {text}").format(text=text))
     y, mo = today.year, today.month
     step = -1 if past_only else 1
     for _k in range(13):
@@ -446,7 +451,7 @@ def _parse_monthname(s: str, today: date, past_only: bool, shown: str) -> date |
             return None
     month = _MONTH_WORDS.get(m["month"])
     if month is None:
-        raise ValueError(_("Forstår ikke «{word}» i «{text}»").format(word=m["month"], text=shown))
+        raise ValueError(_("Cannot read «{word}» in «{text}»").format(word=m["month"], text=shown))
     wd = _weekday_word(m["wd"], shown)
     d = int(m["day"])
     ys = m["year"]
@@ -456,13 +461,15 @@ def _parse_monthname(s: str, today: date, past_only: bool, shown: str) -> date |
         result = _with_year(int(ys), ys, month, d, today, past_only, shown)
     if wd is not None and result.weekday() != wd:
         raise ValueError(
-            _("{date} er en {actual}, ikke en {given}").format(
-                date=format_date_short(result), actual=WEEKDAYS[result.weekday()], given=WEEKDAYS[wd]
+            _("{date} is a {actual}, not a {given}").format(
+                date=format_date_short(result),
+                actual=weekday_name(result.weekday()),
+                given=weekday_name(wd),
             )
         )
     if not en and m["week"] is not None and int(m["week"]) != result.isocalendar()[1]:
         raise ValueError(
-            _("{date} ligger i uge {actual}, ikke uge {given}").format(
+            _("{date} is in week {actual}, not week {given}").format(
                 date=format_date_short(result), actual=result.isocalendar()[1], given=int(m["week"])
             )
         )
@@ -475,12 +482,12 @@ def _parse_monthname(s: str, today: date, past_only: bool, shown: str) -> date |
 def parse_time(text: str) -> time:
     """"10", "1030", "10.30", "10:30", "kl 10.30", "kl. 9" -> time."""
     if not isinstance(text, str):
-        raise ValueError(_("Forstår ikke klokkeslættet: «{text}»").format(text=text))
+        raise ValueError(_("Cannot read the time: «{text}»").format(text=text))
     s = text.strip()
     if not s:
-        raise ValueError(_("Skriv et klokkeslæt"))
+        raise ValueError(_("Type a time"))
     if len(s) > 30:
-        raise ValueError(_("Forstår ikke klokkeslættet: teksten er for lang"))
+        raise ValueError(_("Cannot read the time: the text is too long"))
     m = _RE_TIME.fullmatch(s)
     if m:
         h = int(m[1])
@@ -488,16 +495,16 @@ def parse_time(text: str) -> time:
     else:
         m = _RE_TIME_COMPACT.fullmatch(s)
         if not m:
-            raise ValueError(_("Forstår ikke klokkeslættet: «{text}»").format(text=s))
+            raise ValueError(_("Cannot read the time: «{text}»").format(text=s))
         digits = m[1]
         h, mi = int(digits[:-2]), int(digits[-2:])
     if h > 23:
         raise ValueError(
-            _("Ugyldigt klokkeslæt: «{text}» (timer går fra 0 til 23)").format(text=s)
+            _("Invalid time: «{text}» (hours go from 0 to 23)").format(text=s)
         )
     if mi > 59:
         raise ValueError(
-            _("Ugyldigt klokkeslæt: «{text}» (minutter går fra 0 til 59)").format(text=s)
+            _("Invalid time: «{text}» (minutes go from 0 to 59)").format(text=s)
         )
     return time(h, mi)
 
@@ -505,12 +512,47 @@ def parse_time(text: str) -> time:
 # --- formatting --------------------------------------------------------------------
 
 
+# English names for display in English mode (the parser knows both languages).
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_EN = (
+    "", "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)
+
+
+def _english() -> bool:
+    return language() == "en"
+
+
+def weekday_name(index: int) -> str:
+    """Weekday `index` (0 = Monday) in the active language: "tirsdag" / "Tuesday"."""
+    return WEEKDAYS_EN[index] if _english() else WEEKDAYS[index]
+
+
+def month_name(month: int) -> str:
+    """Month `month` (1 = January) in the active language: "december" / "December"."""
+    return MONTHS_EN[month] if _english() else MONTHS[month]
+
+
+def _day_month(day: date) -> str:
+    """"1. december" / "1 December"."""
+    if _english():
+        return f"{day.day} {MONTHS_EN[day.month]}"
+    return f"{day.day}. {MONTHS[day.month]}"
+
+
+def _week(day: date) -> str:
+    return _("week {week}").format(week=day.isocalendar()[1])
+
+
+def format_date_medium(day: date) -> str:
+    """"7. juli 1961" / "7 July 1961"."""
+    return f"{_day_month(day)} {day.year}"
+
+
 def format_date_long(day: date) -> str:
-    """"tirsdag 1. december 2026 · uge 49"."""
-    return (
-        f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month]} {day.year}"
-        f" · uge {day.isocalendar()[1]}"
-    )
+    """"tirsdag 1. december 2026 · uge 49" ("Tuesday 1 December 2026 · week 49" in English)."""
+    return f"{weekday_name(day.weekday())} {_day_month(day)} {day.year} · {_week(day)}"
 
 
 def format_date_short(day: date) -> str:
@@ -531,15 +573,15 @@ def describe_date(day: date, today: date | None = None) -> str:
     """
     if today is None:
         today = date.today()
-    text = f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month]}"
+    text = f"{weekday_name(day.weekday())} {_day_month(day)}"
     if day.year != today.year:
         text += f" {day.year}"
-    text += f" · uge {day.isocalendar()[1]}"
+    text += " · " + _week(day)
     delta = day.toordinal() - today.toordinal()
     if delta == 0:
-        text += " · " + _("i dag")
+        text += " · " + _("today")
     elif delta == 1:
-        text += " · " + _("i morgen")
+        text += " · " + _("tomorrow")
     elif delta == -1:
-        text += " · " + _("i går")
+        text += " · " + _("yesterday")
     return text

@@ -47,63 +47,63 @@ def _strip_uri(text: str) -> str:
 def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str:
     """Normalize a typed number or SIP URI to E.164; `ValueError` says why not."""
     if not isinstance(text, str):
-        raise ValueError(_("Telefonnummeret skal være tekst"))
+        raise ValueError(_("The phone number must be text"))
     raw = text.strip()
     if not raw:
-        raise ValueError(_("Skriv et telefonnummer"))
+        raise ValueError(_("Type a phone number"))
     if len(raw) > 200:
-        raise ValueError(_("Telefonnummeret er for langt"))
+        raise ValueError(_("The phone number is too long"))
     s = _SEPARATORS.sub("", _strip_uri(raw))
     if not s:
-        raise ValueError(_("Forstår ikke telefonnummeret: «{text}»").format(text=raw))
+        raise ValueError(_("Cannot read the phone number: «{text}»").format(text=raw))
     m = _DK_FAST.fullmatch(s)
     if m:
         return "+45" + m.group(1)
     if not _ALLOWED.fullmatch(s):
         if any(ch.isalpha() for ch in s):
             raise ValueError(
-                _("Telefonnummeret må kun indeholde cifre (og + foran): «{text}»").format(text=raw)
+                _("The phone number may only contain digits (and a leading +): «{text}»").format(text=raw)
             )
-        raise ValueError(_("Forstår ikke telefonnummeret: «{text}»").format(text=raw))
+        raise ValueError(_("Cannot read the phone number: «{text}»").format(text=raw))
     ndigits = len(s) - s.startswith("+")
     if ndigits > 17:
-        raise ValueError(_("Telefonnummeret er for langt: «{text}»").format(text=raw))
+        raise ValueError(_("The phone number is too long: «{text}»").format(text=raw))
     # Danish without country code but not 8 digits
     if not s.startswith(("+", "00")):
         if ndigits < 8:
             raise ValueError(
-                _("Telefonnummeret er for kort: {n} cifre (et dansk nummer har 8)").format(n=ndigits)
+                _("The phone number is too short: {n} digits (a Danish number has 8)").format(n=ndigits)
             )
         if ndigits > 8:
             raise ValueError(
-                _("Telefonnummeret er for langt: {n} cifre (et dansk nummer har 8; "
-                  "skriv +landekode foran et udenlandsk nummer)").format(n=ndigits)
+                _("The phone number is too long: {n} digits (a Danish number has 8; "
+                  "put +country code before a foreign number)").format(n=ndigits)
             )
-        raise ValueError(_("Et dansk telefonnummer begynder ikke med 0"))
+        raise ValueError(_("A Danish phone number does not start with 0"))
     try:
         num = phonenumbers.parse(s, region)
     except phonenumbers.NumberParseException as exc:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
-            raise ValueError(_("Ukendt landekode i «{text}»").format(text=raw)) from None
+            raise ValueError(_("Unknown country code in «{text}»").format(text=raw)) from None
         if exc.error_type in (
             phonenumbers.NumberParseException.TOO_SHORT_NSN,
             phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
         ):
-            raise ValueError(_("Telefonnummeret er for kort: «{text}»").format(text=raw)) from None
-        raise ValueError(_("Forstår ikke telefonnummeret: «{text}»").format(text=raw)) from None
+            raise ValueError(_("The phone number is too short: «{text}»").format(text=raw)) from None
+        raise ValueError(_("Cannot read the phone number: «{text}»").format(text=raw)) from None
     if num.country_code == 45:
         national = str(num.national_number)
         if num.italian_leading_zero:
-            raise ValueError(_("Et dansk telefonnummer begynder ikke med 0"))
+            raise ValueError(_("A Danish phone number does not start with 0"))
         if len(national) < 8:
             raise ValueError(
-                _("Telefonnummeret er for kort: {n} cifre (et dansk nummer har 8)").format(
+                _("The phone number is too short: {n} digits (a Danish number has 8)").format(
                     n=len(national)
                 )
             )
         if len(national) > 8:
             raise ValueError(
-                _("Telefonnummeret er for langt: et dansk nummer har 8 cifre")
+                _("The phone number is too long: a Danish number has 8 digits")
             )
         return "+45" + national
     reason = phonenumbers.is_possible_number_with_reason(num)
@@ -111,13 +111,13 @@ def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str:
         return phonenumbers.format_number(num, PhoneNumberFormat.E164)
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
         raise ValueError(
-            _("Ukendt landekode: +{code}").format(code=num.country_code)
+            _("Unknown country code: +{code}").format(code=num.country_code)
         )
     if reason == ValidationResult.TOO_SHORT:
-        raise ValueError(_("Telefonnummeret er for kort: «{text}»").format(text=raw))
+        raise ValueError(_("The phone number is too short: «{text}»").format(text=raw))
     if reason == ValidationResult.TOO_LONG:
-        raise ValueError(_("Telefonnummeret er for langt: «{text}»").format(text=raw))
-    raise ValueError(_("Ugyldigt telefonnummer: «{text}»").format(text=raw))
+        raise ValueError(_("The phone number is too long: «{text}»").format(text=raw))
+    raise ValueError(_("Invalid phone number: «{text}»").format(text=raw))
 
 
 def is_danish(e164: str) -> bool:

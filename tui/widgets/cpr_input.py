@@ -50,15 +50,15 @@ def _partial_hint(raw: str) -> tuple[str, bool]:
         if not 1 <= m <= 12 or not 1 <= d <= 31 or (m == 2 and d > 29) or (
             d == 31 and m in (4, 6, 9, 11)
         ):
-            return _("Fødselsdatoen findes ikke: {date}").format(
+            return _("The birth date does not exist: {date}").format(
                 date=f"{raw[0:2]}.{raw[2:4]}.{raw[4:6]}"
             ), True
     elif len(raw) >= 4 and raw[:4].isdigit():
         if int(raw[2:4]) not in _MONTHS_OK or not 1 <= int(raw[0:2]) <= 31:
-            return _("Fødselsdatoen findes ikke: {date}").format(
+            return _("The birth date does not exist: {date}").format(
                 date=f"{raw[0:2]}.{raw[2:4]}"
             ), True
-    return _("{n} af 10 cifre").format(n=len(raw)), False
+    return _("{n} of 10 digits").format(n=len(raw)), False
 
 
 class CprInput(Horizontal):
@@ -115,7 +115,7 @@ class CprInput(Horizontal):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._today = today or date.today
         self._initial = format_as_typed(value) if value else ""
-        self._placeholder = placeholder if placeholder is not None else _("DDMMÅÅ-SSSS")
+        self._placeholder = placeholder if placeholder is not None else _("DDMMYY-SSSS")
         self._cpr: Cpr | None = None
         self._error: str | None = None
         self.status_text = ""

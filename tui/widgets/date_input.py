@@ -79,7 +79,7 @@ class DateInput(Horizontal):
         self.past_only = past_only
         self._initial = format_date_short(value) if isinstance(value, date) else value
         self._placeholder = (
-            placeholder if placeholder is not None else _("fx i morgen, tirs, 1.12, +3m, uge 49")
+            placeholder if placeholder is not None else _("e.g. tomorrow, tue, 1.12, +3m, week 49")
         )
         self._date: date | None = None
         self._error: str | None = None
