@@ -34,6 +34,7 @@ def _frozen_clock_and_language(monkeypatch):
     i18n.set_language("da")
     monkeypatch.delenv("SKRANKE_DB", raising=False)
     monkeypatch.delenv("SKRANKE_LANG", raising=False)
+    monkeypatch.delenv("SKRANKE_EXPORT_DIR", raising=False)
     monkeypatch.setenv("SKRANKE_CONFIG", os.devnull)
     yield
     clock.freeze(None)

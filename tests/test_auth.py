@@ -104,7 +104,7 @@ def test_require_refuses_and_names_the_action(staff):
         auth.require(staff["secretary"], "letter.sign")
     auth.require(staff["doctor"], "letter.sign")
     with pytest.raises(auth.PermissionDenied):
-        auth.require(None, "help.view")
+        auth.require(None, "tasks.view")
 
 
 def test_create_user_rules(database):

@@ -104,7 +104,7 @@ async def test_restored_draft_fills_the_editor_and_saving_clears_it(make_app, st
         await login(pilot)
         app.push_screen(RecordScreen(patient.id))
         await pilot.pause()
-        assert "draft" in screen_text(app)
+        assert "kladde" in screen_text(app)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, JournalNoteScreen)

@@ -114,7 +114,7 @@ async def test_new_template_error_shown_fixed_and_saved(make_app, staff, clinic)
         await pilot.press(*"{{ patient.name | nosuchfilter }}", "enter")
         await pilot.pause(1.3)
         text = screen_text(app)
-        assert "Template error" in text and "nosuchfilter" in text
+        assert "Fejl i skabelonen" in text and "nosuchfilter" in text
         # saving is refused while the template fails
         await pilot.press("shift+tab", *"Min henvisning", "ctrl+s")
         await pilot.pause()
@@ -126,11 +126,11 @@ async def test_new_template_error_shown_fixed_and_saved(make_app, staff, clinic)
         await pilot.press("tab", "up", "end", *["left"] * 3, *["backspace"] * 12, *"upper")
         await pilot.pause(1.3)
         text = screen_text(app)
-        assert "Template error" not in text
+        assert "Fejl i skabelonen" not in text
         assert "SØREN ÆRØ ÅBERG" in text  # the preview of the sample letter
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "Template saved" in screen_text(app)
+        assert "Skabelonen er gemt" in screen_text(app)
         row = LetterTemplate.get()
         assert row.kind == "henvisning" and row.name == "Min henvisning"
         assert row.body.startswith("{{ patient.name | upper }}\n")
@@ -152,7 +152,7 @@ async def test_the_sandbox_error_is_shown_and_not_saved(make_app, staff, clinic)
         await pilot.press(*"{{ ''.__class__.__mro__ }}")
         await pilot.pause(1.3)
         text = screen_text(app)
-        assert "Template error" in text and "Not allowed in a" in text
+        assert "Fejl i skabelonen" in text and "Ikke tilladt i en" in text
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert LetterTemplate.select().count() == 0
@@ -167,7 +167,7 @@ async def test_standard_template_is_read_only_and_a_copy_is_edited(make_app, sta
         await pilot.pause()
         editor = app.screen
         assert editor.query_one("#te-body").read_only
-        assert "read-only" in screen_text(app)
+        assert "kan ikke rettes" in screen_text(app)
         await pilot.press(*"xyz", "ctrl+s")
         await pilot.pause()
         assert LetterTemplate.select().count() == 0
@@ -176,12 +176,12 @@ async def test_standard_template_is_read_only_and_a_copy_is_edited(make_app, sta
         await pilot.press("c")
         await pilot.pause()
         copy = app.screen
-        assert copy.query_one("#te-name").value == "Copy of Standard (henvisning)"
+        assert copy.query_one("#te-name").value == "Kopi af Standard (henvisning)"
         assert not copy.query_one("#te-body").read_only
         await pilot.press("ctrl+s")
         await pilot.pause()
         row = LetterTemplate.get()
-        assert row.name == "Copy of Standard (henvisning)"
+        assert row.name == "Kopi af Standard (henvisning)"
         assert row.body == letters.shipped_templates()["henvisning"]
 
 
@@ -209,7 +209,7 @@ async def test_merge_field_list_and_patient_preview(make_app, staff, patient, cl
         await pilot.press("enter", *"{{ patient.address }} {{ patient.cpr }}", "enter")
         await pilot.pause(1.3)
         text = screen_text(app)
-        assert "Preview: Søren Ærø Åberg" in text
+        assert "Forhåndsvisning: Søren Ærø Åberg" in text
         assert "Strandvejen 3 010203-xxxx" in text  # the patient's, the CPR number masked
         assert "0102031234" not in text
         await pilot.press("ctrl+o")  # back to the sample
@@ -246,7 +246,7 @@ async def test_a_nurse_is_refused(make_app, staff, clinic):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _open_templates(pilot, "sofie")
         assert type(app.screen).__name__ == "LettersScreen"
-        assert "may not change letter templates" in screen_text(app)
+        assert "må ikke ændre brevskabeloner" in screen_text(app)
 
 
 # --- snapshots ---------------------------------------------------------------------------

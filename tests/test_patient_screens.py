@@ -176,9 +176,8 @@ async def test_journal_pages_load_as_she_scrolls(make_app, jens, staff):
         assert app.screen.journal_done
 
 
-async def test_access_log_pane_and_export(make_app, jens, tmp_path, monkeypatch):
-    monkeypatch.setenv("SKRANKE_EXPORT_DIR", str(tmp_path / "exports"))
-    app = make_app()
+async def test_access_log_pane_and_export(make_app, jens, tmp_path):
+    app = make_app(export_dir=str(tmp_path / "exports"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_jens(app, pilot)
         await pilot.press("8")
@@ -253,7 +252,7 @@ async def test_edit_keeps_history(make_app, jens, staff):
         await pilot.pause()
         assert "Jens Peter" in screen_text(app)  # the old value, in the history
     assert Patient.get_by_id(jens.id).first_name == "Jens"
-    assert patients.history(staff["secretary"], jens)[0].field == "First name"
+    assert patients.history(staff["secretary"], jens)[0].field == "Fornavn"
 
 
 async def test_picker_opens_with_reason(make_app, jens):

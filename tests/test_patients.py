@@ -187,7 +187,7 @@ def test_register_stores_everything(staff):
     p = Patient.get_by_id(p.id)
     assert p.cpr_kind == "x-ecpr" and p.birth_date == dt.date(1929, 3, 2)
     assert patients.phones_of(p) == [("+4512345678", "mobil"), ("+4533445566", "hjem")]
-    h = patients.header(p)
+    h = patients.header(staff["secretary"], p)
     assert h.replacement_cpr and h.protected and h.cave == "Penicillin"
     assert h.phones == [("12 34 56 78", "mobil"), ("33 44 55 66", "hjem")]
     assert h.cpr_masked == "020329-xxxx"
@@ -203,7 +203,7 @@ def test_update_keeps_history_and_name_keys(people, staff):
     assert [h.id for h in patients.search(_desk(), "østergaard")] == [p.id]
     assert [h.id for h in patients.search(_desk(), "oester")] == [p.id]
     rows = patients.history(anne, p)
-    change = next(r for r in rows if r.field == "Last name")
+    change = next(r for r in rows if r.field == "Efternavn")
     assert change.old == "Aagaard" and change.new == "Østergaard" and change.who == "Anne Sekretær"
     assert patients.update(anne, p, last_name="Østergaard") == []  # nothing changed, nothing kept
     assert AuditEvent.select().where(AuditEvent.action == "patient_update").count() == 1

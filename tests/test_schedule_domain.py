@@ -39,7 +39,7 @@ def test_holidays_and_closing_days_have_no_working_time(clinic):
     for day in (dt.date(2026, 12, 24), dt.date(2026, 12, 25), dt.date(2027, 1, 1), dt.date(2027, 3, 25),
                 dt.date(2027, 5, 7)):  # Christmas Eve, Christmas, New Year, Maundy Th., Fri after Ascension
         assert schedule.working_intervals(lars, day) == [], day
-    view = schedule.day_view(dt.date(2026, 12, 25))
+    view = schedule.day_view(dt.date(2026, 12, 25), clinic["secretary"])
     assert view.closed == "Juledag" and view.columns == []
 
 
@@ -161,10 +161,10 @@ def test_waiting_room_and_threshold(clinic):
                      D(2026, 11, 26, 10, 15))
     booking.set_status(anne, a, "arrived")
     clock.freeze(D(2026, 11, 26, 10, 10))
-    w = schedule.waiting_room()
+    w = schedule.waiting_room(None, anne)
     assert w[0].minutes == 10 and not w[0].over
     clock.freeze(D(2026, 11, 26, 10, 16))
-    assert schedule.waiting_room()[0].over
+    assert schedule.waiting_room(None, anne)[0].over
 
 
 def test_day_list_export_text_and_pdf(clinic, tmp_path):
@@ -187,3 +187,12 @@ def test_parse_weekdays():
     assert booking.parse_weekdays("") is None
     with pytest.raises(ValueError):
         booking.parse_weekdays("xyz")
+
+
+def test_the_day_and_the_waiting_room_need_a_user_who_may_see_them(clinic):
+    from tui.domain import auth
+
+    with pytest.raises(auth.PermissionDenied):
+        schedule.day_view(dt.date(2026, 11, 26), clinic["admin"])
+    with pytest.raises(auth.PermissionDenied):
+        schedule.waiting_room(None, clinic["admin"])

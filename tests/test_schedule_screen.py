@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from helpers import login, screen_text
+from textual.screen import ModalScreen
 from test_booking import setup_clinic
 
 from tui.domain import booking
@@ -142,11 +143,10 @@ async def test_days_today_go_to_date_and_list_mode(make_app, clinic):
 
 
 async def test_book_on_free_slot_from_the_grid(make_app, clinic, monkeypatch):
-    from tui.screens import booking as booking_screen
 
     jens = clinic["patients"]["jens"]
 
-    class FakePicker(booking_screen.ModalScreen):
+    class FakePicker(ModalScreen):
         """Stands in for the patient picker: picks Jens at once."""
 
         def on_mount(self) -> None:
@@ -198,9 +198,8 @@ def test_snapshot_120x40(snap_compare, make_app, clinic):
 
 
 def _picker_that_picks(monkeypatch, patient):
-    from tui.screens import booking as booking_screen
 
-    class FakePicker(booking_screen.ModalScreen):
+    class FakePicker(ModalScreen):
         def on_mount(self) -> None:
             self.dismiss(patient)
 

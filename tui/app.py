@@ -11,7 +11,7 @@ from typing import Iterable
 from rich.segment import Segment
 from rich.style import NULL_STYLE
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.filter import Monochrome
 from textual.screen import ModalScreen, Screen
@@ -197,7 +197,7 @@ class SkrankeApp(App):
             return False
         if action == "logout" and self.locked:
             return False
-        if action in ("section", "goto") and isinstance(self.screen, ModalScreen):
+        if action in ("section", "goto") and self._dialog_open():
             return False  # a dialog's own F-keys win; finish or close it first
         if action == "section" and parameters:
             section_id = str(parameters[0])
@@ -206,6 +206,12 @@ class SkrankeApp(App):
             section = next((s for s in SECTIONS if s.id == section_id), None)
             return section is not None and auth.can(self.user, section.permission)
         return True
+
+    def _dialog_open(self) -> bool:
+        try:
+            return isinstance(self.screen, ModalScreen)
+        except ScreenStackError:  # not running (yet)
+            return False
 
     def action_noop(self) -> None:
         pass

@@ -49,16 +49,25 @@ class PhoneConfig:
 class Config:
     db_url: str = ""
     language: str = "da"
+    language_explicit: bool = False  # set by a file, the environment or --lang (else the clinic's)
     idle_lock_minutes: float = 5.0
     demo: bool = False  # demo passwords are only accepted in demo mode
     keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, remapped
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
+    export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
     sources: list[str] = field(default_factory=list)
 
     @property
     def database_url(self) -> str:
         return self.db_url or default_db_url()
+
+    @property
+    def export_path(self) -> Path:
+        """The folder exports (letters, day lists, access logs, orders) are offered in."""
+        if self.export_dir:
+            return Path(self.export_dir).expanduser()
+        return Path(platformdirs.user_documents_dir()) / "Skranke"
 
 
 def _read_toml(path: Path) -> dict:
@@ -78,10 +87,13 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             cfg.db_url = str(db.get("url", cfg.db_url)) if isinstance(db, dict) else str(db)
         if "language" in data:
             cfg.language = str(data["language"])
+            cfg.language_explicit = True
         if "idle_lock_minutes" in data:
             cfg.idle_lock_minutes = float(data["idle_lock_minutes"])
         if "theme" in data:
             cfg.theme = str(data["theme"])
+        if "export_dir" in data:
+            cfg.export_dir = str(data["export_dir"])
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
             raise TypeError("[keys] must be a table")
@@ -113,8 +125,12 @@ def load_config(db_url: str | None = None, language: str | None = None) -> Confi
         cfg.db_url = os.environ["SKRANKE_DB"]
     if db_url:
         cfg.db_url = db_url
+    if os.environ.get("SKRANKE_EXPORT_DIR"):
+        cfg.export_dir = os.environ["SKRANKE_EXPORT_DIR"]
     if os.environ.get("SKRANKE_LANG"):
         cfg.language = os.environ["SKRANKE_LANG"]
+        cfg.language_explicit = True
     if language:
         cfg.language = language
+        cfg.language_explicit = True
     return cfg

@@ -11,7 +11,13 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from peewee import DatabaseError, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    DatabaseError,
+    DatabaseProxy,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
 
 log = logging.getLogger(__name__)
 

@@ -192,6 +192,7 @@ class Appointment(BaseModel):
     class Meta:
         indexes = (
             (("staff", "start"), False),
+            (("staff", "start", "end", "status"), False),  # covers free_slots (0004)
             (("patient", "start"), False),
             (("start",), False),
         )

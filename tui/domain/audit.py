@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
-from tui.db import database_proxy as db, is_sqlite
+from tui.db import database_proxy as db
+from tui.db import is_sqlite
 from tui.models import AuditEvent, Patient, Staff, utcnow
 
 GENESIS = "0" * 64

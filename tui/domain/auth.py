@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import os
 
-from tui.domain import audit
+from tui.domain import audit, settings
 from tui.i18n import N_, _
 from tui.models import ROLES, AuditEvent, Setting, Staff, utcnow
 
@@ -27,7 +27,6 @@ DESK = frozenset({"secretary", "doctor", "nurse"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     # the app
     "app.login": ALL,
-    "help.view": ALL,
     # patients and the record
     "patient.search": DESK,
     "patient.view": DESK,
@@ -55,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "letter.sign": frozenset({"doctor"}),
     "letter.send": DESK,
     "letter.templates": frozenset({"secretary", "doctor", "admin"}),
+    "letter.recipients": DESK,
     # prescriptions
     "prescriptions.view": DESK,
     "prescription.take": DESK,
@@ -66,11 +66,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # supplies
     "supplies.view": ALL,
     "supplies.manage": frozenset({"secretary", "admin"}),
+    "supply.adjust": ALL,  # register use or a count of stock
     # administration
     "admin.view": frozenset({"admin"}),
     "admin.settings": frozenset({"admin"}),
     "admin.staff": frozenset({"admin"}),
-    "admin.audit": frozenset({"admin"}),
+    "admin.patterns": frozenset({"admin"}),
+    "admin.types": frozenset({"admin"}),
+    "admin.own_pattern": frozenset({"admin"}),  # doctors: when the clinic allows, see below
+}
+
+# Role x action pairs a clinic setting switches on (the setting must be true):
+# a doctor reaches the administration section, and only her own work pattern there,
+# when the clinic lets doctors edit their own work pattern.
+ALLOWED_BY_SETTING: dict[str, tuple[frozenset[str], str]] = {
+    "admin.view": (frozenset({"doctor"}), "doctors_edit_own_pattern"),
+    "admin.own_pattern": (frozenset({"doctor"}), "doctors_edit_own_pattern"),
 }
 
 
@@ -86,7 +97,12 @@ class LoginError(Exception):
 
 def can(who: Staff | str, action: str) -> bool:
     role = who if isinstance(who, str) else who.role
-    return role in PERMISSIONS.get(action, frozenset())
+    if role in PERMISSIONS.get(action, frozenset()):
+        return True
+    gate = ALLOWED_BY_SETTING.get(action)
+    if gate is None or role not in gate[0]:
+        return False
+    return bool(settings.get(gate[1]))
 
 
 def require(user: Staff | None, action: str) -> None:
@@ -188,6 +204,8 @@ def login(username: str, password: str) -> Staff:
     user = Staff.get_or_none(Staff.username == name)
     ok = user is not None and user.active and check_password(password, user.password_hash)
     if ok and password == DEMO_PASSWORD and not is_demo_database():
+        ok = False
+    if ok and not can(user, "app.login"):
         ok = False
     if not ok:
         audit.log("login_failed", None, username=name, detail="wrong user name or password")

@@ -21,7 +21,14 @@ from peewee import JOIN, IntegrityError, OperationalError
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, patients, settings
 from tui.domain.clock import now_local, now_utc, to_local
-from tui.domain.schedule import Calendars, as_date, calendar_staff, day_bounds, slot_minutes, wall_clock_ok
+from tui.domain.schedule import (
+    Calendars,
+    as_date,
+    calendar_staff,
+    day_bounds,
+    slot_minutes,
+    wall_clock_ok,
+)
 from tui.i18n import N_, _
 from tui.models import (
     ACTIVE_STATUSES,

@@ -27,7 +27,8 @@ from typing import Callable
 from dateutil.rrule import rrulestr
 from peewee import chunked
 
-from tui.db import database_proxy as db, is_sqlite, migrate_schema
+from tui.db import database_proxy as db
+from tui.db import is_sqlite, migrate_schema
 from tui.domain import audit, auth, clock
 from tui.domain.calendar import ClinicSettings, open_intervals
 from tui.domain.cpr import KIND_CPR, KIND_X_ECPR, mod11_ok, parse_cpr
@@ -35,7 +36,6 @@ from tui.domain.names import normalize
 from tui.domain.patients import access_reason, name_key_rows
 from tui.domain.phones import normalize_phone
 from tui.domain.settings import calendar_settings
-from tui.paths import DATA_DIR
 from tui.i18n import _
 from tui.models import (
     Absence,
@@ -50,6 +50,7 @@ from tui.models import (
     Staff,
     WorkPattern,
 )
+from tui.paths import DATA_DIR
 
 __all__ = [
     "STAFF", "PASSWORD", "SEEDERS", "DemoClinic", "build", "is_built", "has_data", "is_demo",

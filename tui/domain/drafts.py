@@ -16,6 +16,19 @@ KIND_LABELS = {
     "journal": N_("journal note"),
     "letter": N_("letter"),
     "task": N_("task"),
+    "template": N_("letter template"),
+    "organization": N_("recipient"),
+    "renewal": N_("renewal request"),
+    "booking": N_("booking note"),
+    "admin": N_("administration form"),
+    "patient_form": N_("patient form"),
+    "call": N_("call"),
+    "call_note": N_("call note"),
+    "callback": N_("callback"),
+    "call_new": N_("new call"),
+    "renewal_decision": N_("renewal decision"),
+    "appointment_note": N_("appointment note"),
+    "task_comment": N_("task comment"),
 }
 
 

@@ -21,9 +21,8 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from peewee import JOIN, fn
+from peewee import JOIN
 
-from tui.paths import DATA_DIR
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock, organizations, settings
 from tui.i18n import N_, _
@@ -41,6 +40,7 @@ from tui.models import (
     Staff,
     utcnow,
 )
+from tui.paths import DATA_DIR
 
 TEMPLATE_DIR = DATA_DIR / "templates"
 
@@ -560,8 +560,9 @@ def get_letter(user: Staff, letter_id: int, *, reason: str = "") -> Letter:
     return letter
 
 
-def peek(letter_id: int) -> Letter | None:
+def peek(user: Staff, letter_id: int) -> Letter | None:
     """The letter row (for its status and kind) without showing its content: not audited."""
+    auth.require(user, "letters.view")
     return Letter.get_or_none(Letter.id == letter_id)
 
 

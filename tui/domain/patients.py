@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from peewee import JOIN, SQL, fn
 
-from tui.db import database_proxy as db, is_sqlite
+from tui.db import database_proxy as db
+from tui.db import is_sqlite
 from tui.domain import audit, auth, clock, names
 from tui.domain.cpr import age_on, format_cpr, normalize_cpr, parse_cpr
 from tui.domain.phones import format_phone, normalize_phone
@@ -259,20 +261,59 @@ def _search_terms(terms: list[_Term], limit: int) -> list:
 
 # The columns a result row needs. Search reads them as light named tuples, not as
 # Patient models: a result is not a record, and cannot be saved back by mistake.
-_HIT_COLUMNS = (Patient.id, Patient.first_name, Patient.last_name, Patient.cpr, Patient.cpr_kind,
-                Patient.birth_date, Patient.sex, Patient.protected_address, Patient.deceased_date)
+# The exact lookups (CPR, birth date, phone, ids) run fixed SQL text with bound
+# parameters: building the statement with peewee for every keystroke cost more than
+# the indexed lookup itself. `?` becomes the driver's placeholder (`%s` on PostgreSQL).
+_HitRow = namedtuple("_HitRow", ("id", "first_name", "last_name", "cpr", "cpr_kind", "birth_date",
+                                 "sex", "protected_address", "deceased_date"))
+_HIT_SELECT = ("SELECT p.id, p.first_name, p.last_name, p.cpr, p.cpr_kind, p.birth_date, p.sex,"
+               " p.protected_address, p.deceased_date FROM patient p")
+_SEARCH_SQL = {
+    "cpr": _HIT_SELECT + " WHERE p.cpr = ?",
+    "cpr_range": _HIT_SELECT + " WHERE p.cpr >= ? AND p.cpr < ? LIMIT ?",
+    "birth_date": _HIT_SELECT + " WHERE p.birth_date = ? LIMIT ?",
+    "phone": (_HIT_SELECT + " JOIN patient_phone ph ON ph.patient_id = p.id WHERE ph.number = ?"
+              " ORDER BY ph.number LIMIT ?"),
+    "phone_range": (_HIT_SELECT + " JOIN patient_phone ph ON ph.patient_id = p.id"
+                    " WHERE ph.number >= ? AND ph.number < ? ORDER BY ph.number LIMIT ?"),
+}
+_sql_cache: dict[tuple, str] = {}
 
 
-def _hit_rows(condition=None):
-    q = Patient.select(*_HIT_COLUMNS)
-    return q.where(condition) if condition is not None else q
+def _sql(name: str, n_ids: int = 0) -> str:
+    """The statement `name` in the connected driver's parameter style."""
+    key = (name, n_ids, db.param)
+    sql = _sql_cache.get(key)
+    if sql is None:
+        if name == "ids":
+            sql = _HIT_SELECT + f" WHERE p.id IN ({', '.join('?' * n_ids)})"
+        elif name == "first_phones":
+            sql = ("SELECT patient_id, number FROM patient_phone"
+                   f" WHERE patient_id IN ({', '.join('?' * n_ids)}) ORDER BY id")
+        else:
+            sql = _SEARCH_SQL[name]
+        sql = sql.replace("?", db.param)
+        _sql_cache[key] = sql
+    return sql
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _hit_tuples(name: str, params, n_ids: int = 0) -> list:
+    return [_HitRow(r[0], r[1], r[2], r[3], r[4], _as_date(r[5]), r[6], r[7], _as_date(r[8]))
+            for r in db.execute_sql(_sql(name, n_ids), params).fetchall()]
 
 
 def _patients_by_id(ids: Iterable[int]) -> list:
     ids = list(ids)
     out: list = []
     for start in range(0, len(ids), 500):
-        out.extend(_hit_rows(Patient.id.in_(ids[start:start + 500])).namedtuples())
+        chunk = ids[start:start + 500]
+        out.extend(_hit_tuples("ids", chunk, len(chunk)))
     return out
 
 
@@ -286,31 +327,29 @@ def search_by_name(text: str, limit: int = SEARCH_LIMIT) -> list:
 
 def _by_cpr_prefix(digits: str, limit: int) -> list:
     if len(digits) >= 10:
-        return list(_hit_rows(Patient.cpr == digits).namedtuples())
-    q = (_hit_rows((Patient.cpr >= digits) & (Patient.cpr < _upper_bound(digits)))
-         .limit(limit * 4).namedtuples())
-    found = list(q)
+        return _hit_tuples("cpr", (digits,))
+    found = _hit_tuples("cpr_range", (digits, _upper_bound(digits), limit * 4))
     found.sort(key=lambda p: (p.cpr != digits, names.normalize(p.last_name),
                               names.normalize(p.first_name), p.id))
     return found[:limit]
 
 
 def _by_birth_date(day: dt.date, limit: int) -> list:
-    found = list(_hit_rows(Patient.birth_date == day).limit(limit * 4).namedtuples())
+    found = _hit_tuples("birth_date", (day.isoformat(), limit * 4))
     found.sort(key=lambda p: (names.normalize(p.last_name), names.normalize(p.first_name), p.id))
     return found[:limit]
 
 
 def _by_phone(e164: str, limit: int, prefix: bool = False) -> list:
-    cond = (_key_range(PatientPhone.number, e164) if prefix else (PatientPhone.number == e164))
-    ids = [r.patient_id for r in PatientPhone.select(PatientPhone.patient).where(cond)
-           .order_by(PatientPhone.number).limit(limit * 2)]
-    by_id = {p.id: p for p in _patients_by_id(set(ids))}
+    if prefix:
+        rows = _hit_tuples("phone_range", (e164, _upper_bound(e164), limit * 2))
+    else:
+        rows = _hit_tuples("phone", (e164, limit * 2))
     out, seen = [], set()
-    for i in ids:
-        if i in by_id and i not in seen:
-            seen.add(i)
-            out.append(by_id[i])
+    for p in rows:  # a patient with the number twice (mobile and home) once
+        if p.id not in seen:
+            seen.add(p.id)
+            out.append(p)
     return out[:limit]
 
 
@@ -381,27 +420,28 @@ def search(user: Staff, query: str, limit: int = SEARCH_LIMIT) -> list[PatientHi
     auth.require(user, "patient.search")
     found = _search_patients(query, limit)
     phones = first_phones([p.id for p, _how in found])
-    return [to_hit(p, how, phones.get(p.id, "")) for p, how in found]
+    day = clock.today()
+    return [to_hit(p, how, phones.get(p.id, ""), day) for p, how in found]
 
 
 def first_phones(patient_ids: list[int]) -> dict[int, str]:
     """The first registered phone number (formatted) of each patient."""
     out: dict[int, str] = {}
-    if not patient_ids:
-        return out
-    rows = (PatientPhone.select(PatientPhone.patient, PatientPhone.number)
-            .where(PatientPhone.patient.in_(patient_ids)).order_by(PatientPhone.id).tuples())
-    for patient_id, number in rows:
-        if patient_id not in out:
-            out[patient_id] = format_phone(number)
+    ids = list(patient_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for patient_id, number in db.execute_sql(_sql("first_phones", len(chunk)), chunk).fetchall():
+            if patient_id not in out:
+                out[patient_id] = format_phone(number)
     return out
 
 
-def to_hit(p, match: str = "", phone: str = "") -> PatientHit:
-    """A result row from a Patient (or a search row with the same attribute names)."""
+def to_hit(p, match: str = "", phone: str = "", day: dt.date | None = None) -> PatientHit:
+    """A result row from a Patient (or a search row with the same attribute names);
+    the age on `day` (today if not given)."""
     return PatientHit(
         id=p.id, first_name=p.first_name, last_name=p.last_name, cpr=format_cpr(p.cpr),
-        birth_date=p.birth_date, age=age_on(p.birth_date, clock.today()), sex=p.sex,
+        birth_date=p.birth_date, age=age_on(p.birth_date, day or clock.today()), sex=p.sex,
         phone=phone, protected=bool(p.protected_address), deceased=p.deceased_date is not None,
         replacement_cpr=p.cpr_kind != "cpr", match=match,
     )
@@ -493,7 +533,9 @@ class RecordHeader:
         return self.cpr_kind != "cpr"
 
 
-def header(patient: Patient) -> RecordHeader:
+def header(user: Staff, patient: Patient) -> RecordHeader:
+    """What the record's header shows; the caller has opened the record (open_record)."""
+    auth.require(user, "patient.view")
     phones = [(format_phone(ph.number), ph.label) for ph in
               PatientPhone.select().where(PatientPhone.patient == patient).order_by(PatientPhone.id)]
     address = ", ".join(x for x in (patient.address, f"{patient.postcode} {patient.city}".strip()) if x)

@@ -18,10 +18,23 @@ from dateutil.rrule import rrulestr
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, settings
-from tui.domain.calendar import ClinicSettings, closed_reason, is_public_holiday, open_intervals
+from tui.domain.calendar import (
+    ClinicSettings,
+    closed_reason,
+    is_public_holiday,
+    open_intervals,
+)
 from tui.domain.clock import CLINIC_TZ, now_local, now_utc, to_local
 from tui.i18n import N_, _
-from tui.models import ACTIVE_STATUSES, Absence, Appointment, AppointmentType, Patient, Staff, WorkPattern
+from tui.models import (
+    ACTIVE_STATUSES,
+    Absence,
+    Appointment,
+    AppointmentType,
+    Patient,
+    Staff,
+    WorkPattern,
+)
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -238,7 +251,7 @@ def staff_working(day: dt.date, clinic: ClinicSettings | None = None) -> list[tu
 # --- the day view ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ApptInfo:
     id: int
     start: dt.datetime
@@ -362,30 +375,30 @@ def appointments_between(lo: dt.datetime, hi: dt.datetime, statuses: Iterable[st
         query = query.where(Appointment.staff.in_(list(staff_ids)))
     now_u = now_utc()
     out = []
+    append = out.append
     # raw cursor: a busy day has thousands of rows, and peewee's per-value conversion
     # costs more than the query; SQLite gives ISO text, PostgreSQL datetime objects.
-    parse = _parse_datetime
+    fromiso = dt.datetime.fromisoformat
     sql, params = query.sql()
     for (aid, start, end, staff_id, status, note, double, arrived, pid, first, last, cpr,
          code, tname, colour) in db.execute_sql(sql, params).fetchall():
-        start, end, arrived = parse(start), parse(end), parse(arrived)
+        if type(start) is str:
+            start, end = fromiso(start), fromiso(end)
         waited = None
-        if status == "arrived" and arrived:
-            waited = max(0, int((now_u - arrived).total_seconds() // 60))
-        out.append(ApptInfo(
-            id=aid, start=start, end=end, staff_id=staff_id, patient_id=pid,
-            patient_name=f"{first} {last}".strip(), cpr_masked=_masked(cpr), type_code=code,
-            type_name=tname, colour=colour or "blue", status=status, note=note or "",
-            double_booked=bool(double), arrived_at=to_local(arrived) if arrived else None,
-            waited_minutes=waited))
+        if arrived is not None:
+            arrived = _parse_datetime(arrived)
+            if status == "arrived":
+                waited = max(0, int((now_u - arrived).total_seconds() // 60))
+            arrived = to_local(arrived)
+        append(ApptInfo(aid, start, end, staff_id, pid, f"{first} {last}".strip(), f"{cpr[:6]}-xxxx", code,
+                        tname, colour or "blue", status, note or "", bool(double), arrived, waited))
     return out
 
 
-def day_view(day: dt.date, user: Staff | None = None, *, include_cancelled: bool = False,
+def day_view(day: dt.date, user: Staff, *, include_cancelled: bool = False,
              clinic: ClinicSettings | None = None, audit_view: bool = True) -> DayView:
     """Everything the schedule shows for one day: columns, rows, closed times, bookings."""
-    if user is not None:
-        auth.require(user, "schedule.view")
+    auth.require(user, "schedule.view")
     s = clinic or settings.calendar_settings()
     grid = slot_minutes()
     people = calendar_staff()
@@ -430,7 +443,7 @@ def day_view(day: dt.date, user: Staff | None = None, *, include_cancelled: bool
     phone = None
     if s.phone_hour and opened:
         phone = (dt.datetime.combine(day, s.phone_hour[0]), dt.datetime.combine(day, s.phone_hour[1]))
-    if user is not None and audit_view:
+    if audit_view:
         audit.log("schedule_viewed", user, detail=day.isoformat())
     return DayView(day=day, week=day.isocalendar()[1], closed=closed_reason(day, s), grid=grid,
                    rows=rows, open=opened, lunch=lunch, phone_hour=phone, columns=columns)
@@ -451,10 +464,9 @@ class Waiting:
     over: bool
 
 
-def waiting_room(day: dt.date | None = None, user: Staff | None = None) -> list[Waiting]:
+def waiting_room(day: dt.date | None, user: Staff) -> list[Waiting]:
     """Who has arrived and waits (status arrived), longest waiting first."""
-    if user is not None:
-        auth.require(user, "schedule.view")
+    auth.require(user, "schedule.view")
     day = day or now_local().date()
     lo, hi = day_bounds(day)
     threshold = waiting_threshold_minutes()

@@ -38,6 +38,14 @@ class Section:
 
 # Order is the order of the F-keys. Add a line when a section's screen exists.
 SECTIONS: list[Section] = [
+    Section("calls", "f2", N_("Calls"), "calls.view", "tui.screens.calls:CallsScreen"),
+    Section("schedule", "f3", N_("Schedule"), "schedule.view", "tui.screens.schedule:ScheduleScreen"),
+    Section("patients", "f4", N_("Patients"), "patient.search", "tui.screens.patients:PatientsScreen"),
+    Section("letters", "f5", N_("Letters"), "letters.view", "tui.screens.letters:LettersScreen"),
+    Section("prescriptions", "f6", N_("Renewals"), "prescriptions.view", "tui.screens.prescriptions:RenewalsScreen"),
+    Section("tasks", "f7", N_("Tasks"), "tasks.view", "tui.screens.tasks:TasksScreen"),
+    Section("supplies", "f8", N_("Supplies"), "supplies.view", "tui.screens.supplies:SuppliesScreen"),
+    Section("admin", "f9", N_("Administration"), "admin.view", "tui.screens.admin:AdminScreen"),
 ]
 
 SECTION_LABELS = {

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import (
     DataTable,
     Input,
@@ -33,7 +32,7 @@ from textual.widgets import (
 from tui.domain import admin, auth, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
 from tui.i18n import N_, _
-from tui.screens.base import LIVE_SCREENS, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 
 DRAFT_KIND = "admin"
 
@@ -108,7 +107,7 @@ class FormField:
     hint: str = ""
 
 
-class FormScreen(ModalScreen):
+class FormScreen(SkrankeModal):
     """A form: labels and fields, Ctrl+S saves through `submit(values)`, Esc cancels.
 
     `submit` does the domain call; a ValueError keeps the form open with its message.
@@ -236,7 +235,7 @@ class FormScreen(ModalScreen):
         self.dismiss(None)
 
 
-class MessageScreen(ModalScreen):
+class MessageScreen(SkrankeModal):
     """Something to read and acknowledge (a temporary password, a list)."""
 
     DEFAULT_CSS = """
@@ -791,7 +790,7 @@ def preview_table(specs: list[admin.PatternSpec]) -> Table:
     return table
 
 
-class PatternEditor(ModalScreen):
+class PatternEditor(SkrankeModal):
     """One person's work patterns, edited together and saved at once with Ctrl+S."""
 
     DEFAULT_CSS = """

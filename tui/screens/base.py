@@ -4,16 +4,41 @@ from __future__ import annotations
 import weakref
 
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer
+from textual.screen import ModalScreen, Screen, ScreenResultType
 
+from tui.widgets.footer import Footer
 from tui.widgets.shell import ShellHeader
 
-# Every live section screen, so a hang-up or a change of user can save them all.
-LIVE_SCREENS: "weakref.WeakSet[SkrankeScreen]" = weakref.WeakSet()
+# Every live screen and dialog, so a hang-up or a change of user can save them all.
+LIVE_SCREENS: "weakref.WeakSet[Screen]" = weakref.WeakSet()
 
 
-class SkrankeScreen(Screen):
+class _Guarded:
+    """Textual stops a screen's message loop on any exception; a busy database or a refused
+    permission must not end the session, so the app is asked to explain them instead."""
+
+    async def _dispatch_message(self, message) -> None:
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:
+            if not self.app.recover(error):
+                raise
+
+
+class SkrankeModal(_Guarded, ModalScreen[ScreenResultType]):
+    """A dialog. One that holds typing saves it in `_save_draft()` (also on a hang-up)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        LIVE_SCREENS.add(self)
+
+    def save_drafts(self) -> None:
+        save = getattr(self, "_save_draft", None)
+        if save is not None:
+            save()
+
+
+class SkrankeScreen(_Guarded, Screen):
     """Subclasses implement compose_body(); they override save_drafts() if they hold typing."""
 
     section_id: str = ""

@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -28,12 +27,13 @@ from tui.db import database_proxy as db
 from tui.domain import auth, booking, drafts
 from tui.domain.booking import BookingError, Slot, SlotTaken
 from tui.domain.clock import today
-from tui.domain.cpr import format_cpr
 from tui.domain.dates import WEEKDAYS, parse_time
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
 from tui.models import Appointment, AppointmentType, Patient, Staff
+from tui.screens.base import SkrankeModal
 from tui.widgets.date_input import DateInput
+from tui.widgets.patient_label import patient_line
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -70,12 +70,7 @@ def slot_label(slot: Slot) -> Text:
 def patient_label(patient: Patient | None) -> Text:
     if patient is None:
         return Text(_("No patient chosen (F2)"), style="italic")
-    try:
-        masked = format_cpr(patient.cpr)
-    except ValueError:
-        masked = patient.cpr[:6] + "-xxxx"
-    text = Text(patient.full_name, style="bold")
-    text.append(f"  {masked}")
+    text = patient_line(patient)
     shows = booking.no_show_count(patient)
     if shows:
         text.append("  " + _("No-shows: {n}").format(n=shows), style="bold red")
@@ -84,7 +79,7 @@ def patient_label(patient: Patient | None) -> Text:
     return text
 
 
-class BookingScreen(ModalScreen[Appointment | None]):
+class BookingScreen(SkrankeModal[Appointment | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
     BookingScreen #slots { max-height: 8; }
     BookingScreen #patient { height: 1; }
@@ -373,7 +368,7 @@ class BookingScreen(ModalScreen[Appointment | None]):
 # --- small dialogs -----------------------------------------------------------------------
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(SkrankeModal[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
         Binding("y,j,enter", "answer(True)", "Yes"),
@@ -393,7 +388,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(SkrankeModal[str | None]):
     """Pick one of a list (the cancel reasons...). Enter picks, Esc cancels."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
@@ -421,7 +416,7 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TextPromptScreen(ModalScreen[str | None]):
+class TextPromptScreen(SkrankeModal[str | None]):
     """One line of text (a note, a reason). The text is kept as a draft while typed."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
@@ -473,7 +468,7 @@ class TextPromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class GoToDateScreen(ModalScreen[dt.date | None]):
+class GoToDateScreen(SkrankeModal[dt.date | None]):
     """Type a date as a secretary would ("tirs", "uge 49", "+3u"); Enter goes there."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="GoToDateScreen")
@@ -498,7 +493,7 @@ class GoToDateScreen(ModalScreen[dt.date | None]):
         self.dismiss(None)
 
 
-class MoveScreen(ModalScreen[Slot | None]):
+class MoveScreen(SkrankeModal[Slot | None]):
     """Move an appointment: pick a proposed free slot, or type date, time and person."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MoveScreen")
@@ -583,7 +578,7 @@ class MoveScreen(ModalScreen[Slot | None]):
         self.dismiss(None)
 
 
-class SeriesScreen(ModalScreen[list | None]):
+class SeriesScreen(SkrankeModal[list | None]):
     """A series from the selected appointment: every N weeks or months, K times.
     The clashes are listed before anything is booked; F9 books all (or none)."""
 
@@ -671,7 +666,7 @@ class SeriesScreen(ModalScreen[list | None]):
         self.dismiss(None)
 
 
-class AbsenceScreen(ModalScreen[tuple | None]):
+class AbsenceScreen(SkrankeModal[tuple | None]):
     """Register a holiday, course or sick day (days, or hours on one day) for a person.
     Returns (absence, appointments inside it) for rebooking."""
 
@@ -746,7 +741,7 @@ class AbsenceScreen(ModalScreen[tuple | None]):
         self.dismiss(None)
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(SkrankeModal[None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="HistoryScreen")
     BINDINGS = [Binding("escape,enter,h", "close", "Close")]
 

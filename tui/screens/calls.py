@@ -18,8 +18,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Label, OptionList, Static
+from textual.widgets import (
+    Checkbox,
+    ContentSwitcher,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    Static,
+)
 from textual.widgets.option_list import Option
 
 from tui.db import database_proxy as db
@@ -28,7 +35,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
 from tui.models import Patient
-from tui.screens.base import LIVE_SCREENS, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 
 FILTER_LABELS = {
     "all": N_("all calls"),
@@ -388,8 +395,8 @@ class CallsScreen(SkrankeScreen):
         self._noted("book", f"{appt.start:%d.%m %H:%M}")(appt)
 
     def action_renewal(self) -> None:
-        from tui.screens.prescriptions import RenewalRequestScreen
         from tui.models import Call
+        from tui.screens.prescriptions import RenewalRequestScreen
 
         call = Call.get_or_none(Call.id == self.call.id) if self.call else None
         self._with_patient(lambda p: self.app.push_screen(
@@ -604,7 +611,7 @@ def summary_text(s: CallerSummary) -> Text:
 # --- dialogs ----------------------------------------------------------------------------
 
 
-class _Form(ModalScreen):
+class _Form(SkrankeModal):
     """A dialog with free text: a draft every second while it changes, saved with the others."""
 
     DEFAULT_CSS = """

@@ -5,13 +5,13 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.i18n import _
+from tui.screens.base import SkrankeModal
 
 
-class GotoScreen(ModalScreen[str | None]):
+class GotoScreen(SkrankeModal[str | None]):
     DEFAULT_CSS = """
     GotoScreen { align: center middle; }
     GotoScreen > Vertical { width: 40; height: auto; border: round $primary; background: $surface;

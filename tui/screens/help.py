@@ -5,10 +5,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.i18n import _
+from tui.screens.base import SkrankeModal
 
 
 def describe_keys(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -22,7 +22,7 @@ def describe_keys(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
     return out
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(SkrankeModal):
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", _("Close"), id="help.close"),
     ]

@@ -7,15 +7,11 @@ export) is one key away: Ctrl+N opens the list of what can be done now.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -25,7 +21,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.models import Letter, Organization, Staff
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import SkrankeModal, SkrankeScreen
 
 
 def status_text(status: str) -> str:
@@ -35,7 +31,7 @@ def status_text(status: str) -> str:
 # --- small dialogs ------------------------------------------------------------------------
 
 
-class ChoiceDialog(ModalScreen):
+class ChoiceDialog(SkrankeModal):
     """Choose one of a few options with the arrow keys and Enter; Esc cancels (None)."""
 
     DEFAULT_CSS = """
@@ -68,7 +64,7 @@ class ChoiceDialog(ModalScreen):
         self.dismiss(None)
 
 
-class CommentDialog(ModalScreen):
+class CommentDialog(SkrankeModal):
     """One line of text (a doctor's comment when returning a letter). Enter = OK."""
 
     DEFAULT_CSS = """
@@ -97,7 +93,7 @@ class CommentDialog(ModalScreen):
         self.dismiss(None)
 
 
-class RecipientDialog(ModalScreen):
+class RecipientDialog(SkrankeModal):
     """Search the directory of recipients as you type; Enter picks. Dismisses with an id."""
 
     DEFAULT_CSS = """
@@ -158,11 +154,7 @@ class RecipientDialog(ModalScreen):
         self.dismiss(None)
 
 
-def default_export_folder() -> str:
-    return os.environ.get("SKRANKE_EXPORT_DIR") or str(Path.home() / "Skranke")
-
-
-class ExportDialog(ModalScreen):
+class ExportDialog(SkrankeModal):
     """Choose the format and the folder; dismisses with (format, folder) or None."""
 
     DEFAULT_CSS = """
@@ -189,7 +181,7 @@ class ExportDialog(ModalScreen):
             yield Label(_("Format"))
             yield Select(formats, value="pdf", allow_blank=False, id="exp-format")
             yield Label(_("Folder"))
-            yield Input(ExportDialog.last_folder or default_export_folder(), id="exp-folder")
+            yield Input(ExportDialog.last_folder or str(self.app.config.export_path), id="exp-folder")
             yield Static(_("Enter in the folder field or Ctrl+S exports · Esc cancels"),
                          markup=False)
 
@@ -237,7 +229,7 @@ class WorkflowMixin:
     """Runs a workflow action on a letter id; `after_workflow(letter_id)` refreshes."""
 
     def start_workflow(self, letter_id: int) -> None:
-        letter = letters.peek(letter_id)
+        letter = letters.peek(self.app.user, letter_id)
         if letter is None:
             return
         choices = workflow_choices(self.app.user, letter)
@@ -270,7 +262,7 @@ class WorkflowMixin:
             self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
                 lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))
         elif action == "export":
-            letter = letters.peek(letter_id)
+            letter = letters.peek(self.app.user, letter_id)
             self.app.push_screen(ExportDialog(letter.kind),
                                  callback=lambda choice: choice and self.export_letter(letter_id, *choice))
         elif action == "version":
@@ -604,7 +596,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             self.start_workflow(self.letter.id)
 
     def after_workflow(self, letter_id: int) -> None:
-        letter = letters.peek(letter_id)
+        letter = letters.peek(self.app.user, letter_id)
         if letter is None:  # discarded
             self.app.pop_screen()
             return

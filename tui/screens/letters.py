@@ -13,7 +13,12 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.screens.base import SkrankeScreen
-from tui.screens.letter_editor import ChoiceDialog, LetterEditorScreen, WorkflowMixin, status_text
+from tui.screens.letter_editor import (
+    ChoiceDialog,
+    LetterEditorScreen,
+    WorkflowMixin,
+    status_text,
+)
 
 PAGE = 200
 WIDE = 120  # from this many columns the table shows number, time of change and author
@@ -235,7 +240,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         self.action_open()
 
     def open_letter(self, letter_id: int) -> None:
-        if letters.peek(letter_id) is None:
+        if letters.peek(self.app.user, letter_id) is None:
             self.notify(_("The letter no longer exists."), markup=False)
             self.reload()
             return

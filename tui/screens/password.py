@@ -5,14 +5,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tui.domain import auth
 from tui.i18n import _
+from tui.screens.base import SkrankeModal
 
 
-class PasswordScreen(ModalScreen[bool]):
+class PasswordScreen(SkrankeModal[bool]):
     DEFAULT_CSS = """
     PasswordScreen { align: center middle; }
     PasswordScreen > Vertical { width: 56; height: auto; border: round $primary; padding: 1 2;

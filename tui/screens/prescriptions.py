@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import (
     DataTable,
     Input,
@@ -24,24 +23,15 @@ from tui.domain import prescriptions as rx
 from tui.domain.clock import to_local
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
-from tui.screens.base import LIVE_SCREENS, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
 
 
-def patient_line(patient) -> Text:
-    """'Name  DDMMYY-xxxx' for a dialog title; never markup."""
-    text = Text(patient.full_name, style="bold")
-    try:
-        text.append(f"  {format_cpr(patient.cpr, masked=True)}")
-    except ValueError:
-        pass
-    return text
-
-
-class RenewalRequestScreen(ModalScreen):
+class RenewalRequestScreen(SkrankeModal):
     """Take a renewal request for a patient. Dismisses with the PrescriptionRequest or None."""
 
     DEFAULT_CSS = """

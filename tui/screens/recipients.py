@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from tui.db import database_proxy as db
@@ -21,7 +20,7 @@ from tui.domain import drafts, organizations
 from tui.domain.auth import PermissionDenied
 from tui.domain.organizations import OrganizationError, OrganizationRow
 from tui.i18n import _
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
 
 DRAFT_KIND = "organization"
@@ -53,7 +52,7 @@ class RecipientTable(DataTable):
     ]
 
 
-class RecipientForm(ModalScreen):
+class RecipientForm(SkrankeModal):
     """New or changed recipient. Ctrl+S saves, Esc asks before throwing changes away.
     Dismisses with the saved organization's id, or None."""
 

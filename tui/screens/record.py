@@ -17,8 +17,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, OptionList, Select, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import (
+    DataTable,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 
 from tui.db import database_proxy as db
@@ -26,7 +33,8 @@ from tui.domain import auth, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
-from tui.screens.base import LIVE_SCREENS, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.widgets.footer import Footer
 
 PANES = (
     ("journal", "1", "Journal"),
@@ -46,12 +54,6 @@ STATUS_LABELS = {
     "open": "open", "ringing": "ringing", "answered": "answered", "missed": "missed",
     "handled": "handled",
 }
-
-
-def export_dir() -> Path:
-    from tui.config import user_data_dir
-
-    return Path(os.environ.get("SKRANKE_EXPORT_DIR") or (user_data_dir() / "exports"))
 
 
 def header_text(h: patients.RecordHeader, cpr_shown: str | None = None) -> Text:
@@ -189,7 +191,7 @@ class RecordScreen(SkrankeScreen):
 
     def refresh_header(self) -> None:
         self.patient = Patient.get_by_id(self.patient_id)
-        self.head = patients.header(self.patient)
+        self.head = patients.header(self.user, self.patient)
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
         self.sub_title = self.head.name
         d = self.patient
@@ -371,7 +373,7 @@ class RecordScreen(SkrankeScreen):
         try:
             with db.connection_context():
                 text = patients.access_log_text(self.user, self.patient)
-            folder = export_dir()
+            folder = self.app.config.export_path
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"access-log-{self.patient_id}-{now_local():%Y%m%d-%H%M%S}.txt"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -389,7 +391,7 @@ class RecordScreen(SkrankeScreen):
         self.load_overview()
 
 
-class JournalNoteScreen(ModalScreen[JournalEntry | None]):
+class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
     """Write one journal entry (or a correction). A draft is saved every second."""
 
     DEFAULT_CSS = """

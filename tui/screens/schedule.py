@@ -7,22 +7,20 @@ long they have waited (highlighted past the threshold in the settings).
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.db import database_proxy as db
 from tui.domain import auth, booking, schedule
 from tui.domain.auth import PermissionDenied
 from tui.domain.booking import BookingError, SlotTaken
 from tui.domain.clock import today
-from tui.domain.dates import WEEKDAYS, MONTHS
+from tui.domain.dates import MONTHS, WEEKDAYS
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import _
 from tui.models import Staff
@@ -37,19 +35,9 @@ from tui.screens.booking import (
     SeriesScreen,
     TextPromptScreen,
 )
-from tui.widgets.day_grid import DayGrid
+from tui.widgets.day_grid import DayGrid, DayList
 
 WIDE = 110
-
-
-def export_dir() -> Path:
-    """Where day lists are written: $SKRANKE_EXPORT_DIR or the user's documents/Skranke."""
-    env = os.environ.get("SKRANKE_EXPORT_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_documents_dir()) / "Skranke"
 
 
 class ScheduleScreen(SkrankeScreen):
@@ -62,7 +50,7 @@ class ScheduleScreen(SkrankeScreen):
     ScheduleScreen #day-body { height: 1fr; }
     ScheduleScreen #day-list { height: 1fr; display: none; }
     ScheduleScreen.-list #day-list { display: block; }
-    ScheduleScreen.-list DayGrid { display: none; }
+    ScheduleScreen.-list #grid { display: none; }
     ScheduleScreen #waiting { width: 34; border-left: vkey $primary; padding: 0 1; display: none; }
     ScheduleScreen.-waiting #waiting { display: block; }
     """
@@ -105,13 +93,11 @@ class ScheduleScreen(SkrankeScreen):
             yield Static("", id="day-title", markup=False)
             with Horizontal(id="day-body"):
                 yield DayGrid(id="grid")
-                yield DataTable(id="day-list", cursor_type="row", zebra_stripes=True)
+                yield DayList(id="day-list")
                 yield Static("", id="waiting", markup=False)
             yield Static("", id="status-line", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one("#day-list", DataTable)
-        table.add_columns(_("Time"), _("Person"), _("Patient"), _("CPR"), _("Type"), _("Status"), _("Waited"))
         self.query_one(DayGrid).focus()
         self._apply_width()
         self.load_day()
@@ -170,17 +156,9 @@ class ScheduleScreen(SkrankeScreen):
         self._update_status()
 
     def _fill_list(self, view: DayView) -> None:
-        table = self.query_one("#day-list", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        names = {c.staff_id: c.initials for c in view.columns}
-        for a in view.appointments():
-            waited = f"{a.waited_minutes} min" if a.waited_minutes is not None else ""
-            table.add_row(Text(f"{a.start:%H.%M}"), Text(names.get(a.staff_id, "")), Text(a.patient_name),
-                          Text(a.cpr_masked), Text(a.type_code), Text(a.status_label), Text(waited),
-                          key=str(a.id))
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        # a line-API list: the day's rows are drawn only when on screen (thousands on a busy day)
+        self.query_one("#day-list", DayList).set_rows(
+            view.appointments(), {c.staff_id: c.initials for c in view.columns})
 
     def _fill_waiting(self, waiting) -> None:
         text = Text(_("Waiting room") + "\n", style="bold")
@@ -204,18 +182,14 @@ class ScheduleScreen(SkrankeScreen):
         if self.view is None:
             return None
         if self.list_mode:
-            table = self.query_one("#day-list", DataTable)
-            if not table.row_count:
-                return None
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            return next((a for a in self.view.appointments() if str(a.id) == key), None)
+            return self.query_one("#day-list", DayList).cursor_appointment()
         return self.query_one(DayGrid).cursor_appointment()
 
     @on(DayGrid.CursorMoved)
     def _cursor_moved(self, event: DayGrid.CursorMoved) -> None:
         self._update_status()
 
-    @on(DataTable.RowHighlighted)
+    @on(DayList.Highlighted)
     def _row_moved(self, event) -> None:
         self._update_status()
 
@@ -270,7 +244,7 @@ class ScheduleScreen(SkrankeScreen):
     def action_toggle_list(self) -> None:
         self.toggle_class("-list")
         if self.list_mode:
-            self.query_one("#day-list", DataTable).focus()
+            self.query_one("#day-list", DayList).focus()
         else:
             self.query_one(DayGrid).focus()
         self._update_status()
@@ -463,7 +437,7 @@ class ScheduleScreen(SkrankeScreen):
     def _export(self, staff_id: int, day: dt.date, fmt: str) -> None:
         with db.connection_context():
             staff = Staff.get_by_id(staff_id)
-            folder = export_dir()
+            folder = self.app.config.export_path
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 path = folder / f"dagsliste-{day.isoformat()}-{staff.initials or staff.username}.{fmt}"

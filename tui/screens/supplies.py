@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from tui.db import database_proxy as db
@@ -17,11 +16,11 @@ from tui.domain import auth
 from tui.domain import supplies as sup
 from tui.domain.clock import to_local
 from tui.i18n import _
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
 
 
-class FormScreen(ModalScreen):
+class FormScreen(SkrankeModal):
     """A few labelled one-line fields. `submit(values)` returns an error message or None;
     on None the dialog closes with the values. Ctrl+S or Enter in the last field submits."""
 
@@ -125,7 +124,7 @@ class SuppliesScreen(SkrankeScreen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.rows: dict[str, dict[str, object]] = {"items": {}, "low": {}, "orders": {}}
-        self.export_folder = str(Path.home())
+        self.export_folder = ""  # the folder last used here; first time: the configured one
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="items"):
@@ -332,7 +331,7 @@ class SuppliesScreen(SkrankeScreen):
         if order.status not in ("draft", "sent", "partial"):
             self.notify(_("This order is received."), severity="warning")
             return
-        folder = self.export_folder
+        folder = self.export_folder or str(self.app.config.export_path)
 
         def submit(values: dict[str, str]) -> str | None:
             fmt = values["format"].strip().lower().lstrip(".") or "txt"

@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import (
     DataTable,
     Input,
@@ -24,8 +23,9 @@ from tui.domain.clock import to_local, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.models import Staff
-from tui.screens.base import LIVE_SCREENS, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
+from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 
 DRAFT_KIND = "task"
@@ -44,15 +44,10 @@ def _to_value(to) -> str:
 def _patient_text(patient) -> Text:
     if patient is None:
         return Text(_("(no patient)  F2 choose"), style="dim")
-    text = Text(patient.full_name)
-    try:
-        text.append(f"  {format_cpr(patient.cpr, masked=True)}")
-    except ValueError:
-        pass
-    return text
+    return patient_line(patient, bold=False)
 
 
-class TaskEditScreen(ModalScreen):
+class TaskEditScreen(SkrankeModal):
     """Write a new task or message. Dismisses with the Task or None."""
 
     DEFAULT_CSS = """

@@ -20,7 +20,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.domain.schedule import ApptInfo, DayView
-from tui.i18n import _
+from tui.i18n import N_, _
 
 TIME_WIDTH = 6
 MIN_COLUMN = 22
@@ -264,6 +264,133 @@ class DayGrid(Widget, can_focus=True):
                 return f"· {value}", st["off"]
             return "·", st["off"]
         return "", st["free"]
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+
+class DayList(Widget, can_focus=True):
+    """The day's appointments as a list, one line each, by time (list mode of F3).
+
+    Also a line-API widget: it keeps the day's rows as the plain ApptInfo values the
+    domain returned and draws only the lines on screen, so a day of thousands of
+    appointments costs one screenful of drawing and no per-row widgets or cells.
+    """
+
+    DEFAULT_CSS = """
+    DayList { height: 1fr; width: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("ctrl+up", "move(-10)", "Ten up", show=False),
+        Binding("ctrl+down", "move(10)", "Ten down", show=False),
+        Binding("home", "edge(-1)", "First", show=False),
+        Binding("end", "edge(1)", "Last", show=False),
+    ]
+
+    # (heading, width); the patient column takes the room left over
+    COLUMNS = ((N_("Time"), 6), (N_("Person"), 7), (N_("Patient"), 0), (N_("CPR"), 12), (N_("Type"), 6),
+               (N_("Status"), 12), (N_("Waited"), 7))
+
+    class Highlighted(Message):
+        def __init__(self, day_list: "DayList") -> None:
+            super().__init__()
+            self.day_list = day_list
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[ApptInfo] = []
+        self.initials: dict[int, str] = {}
+        self.row = 0
+        self.row_offset = 0
+
+    def set_rows(self, rows: list[ApptInfo], initials: dict[int, str]) -> None:
+        """Show `rows` (sorted by time); the cursor stays on the same appointment if it is there."""
+        old = self.cursor_appointment()
+        self.rows = rows
+        self.initials = initials
+        if old is not None:
+            self.row = next((i for i, a in enumerate(rows) if a.id == old.id), min(self.row, len(rows) - 1))
+        self.row = max(0, min(self.row, len(rows) - 1))
+        self._scroll_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self))
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def cursor_appointment(self) -> ApptInfo | None:
+        if not self.rows:
+            return None
+        return self.rows[min(self.row, len(self.rows) - 1)]
+
+    def body_height(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _scroll_into_view(self) -> None:
+        h = self.body_height()
+        if self.row < self.row_offset:
+            self.row_offset = self.row
+        elif self.row >= self.row_offset + h:
+            self.row_offset = self.row - h + 1
+        self.row_offset = max(0, min(self.row_offset, max(0, len(self.rows) - h)))
+
+    def on_resize(self) -> None:
+        self._scroll_into_view()
+        self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def action_move(self, delta: int) -> None:
+        if not self.rows:
+            return
+        self.row = max(0, min(len(self.rows) - 1, self.row + delta))
+        self._scroll_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self))
+
+    def action_edge(self, direction: int) -> None:
+        if not self.rows:
+            return
+        self.row = 0 if direction < 0 else len(self.rows) - 1
+        self._scroll_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self))
+
+    def _widths(self) -> list[int]:
+        fixed = sum(w + 1 for _h, w in self.COLUMNS if w)
+        patient = max(8, self.size.width - fixed - 1)
+        return [w or patient for _h, w in self.COLUMNS]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        widths = self._widths()
+        if y == 0:
+            text = " ".join(_fit(_(h), w) for (h, _w), w in zip(self.COLUMNS, widths))
+            return Strip([Segment(_fit(text, width), Style(bold=True, underline=True))], width)
+        r = self.row_offset + y - 1
+        if r >= len(self.rows):
+            if not self.rows and y == 1:
+                return Strip([Segment(_fit(_("No appointments this day."), width), Style(dim=True))], width)
+            return Strip([Segment(" " * width)], width)
+        a = self.rows[r]
+        waited = f"{a.waited_minutes} min" if a.waited_minutes is not None else ""
+        values = (f"{a.start:%H.%M}", self.initials.get(a.staff_id, ""), a.patient_name, a.cpr_masked,
+                  a.type_code, a.status_label, waited)
+        text = " ".join(_fit(v, w) for v, w in zip(values, widths))
+        style = Style(color="red") if a.status == "no_show" else Style(dim=a.status == "done")
+        if r % 2:
+            style += Style(bgcolor="grey11")  # zebra stripes
+        if r == self.row:
+            style += Style(reverse=True, bold=True) if self.has_focus else Style(underline=True)
+        return Strip([Segment(_fit(text, width), style)], width)
 
     def on_focus(self) -> None:
         self.refresh()

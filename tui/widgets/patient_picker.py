@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from tui.db import database_proxy as db
@@ -28,6 +27,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.patients import PatientHit
 from tui.i18n import _
 from tui.models import Patient
+from tui.screens.base import SkrankeModal
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -207,7 +207,7 @@ class PatientSearch(Vertical):
             self.post_message(self.Chosen(self, hit))
 
 
-class PickPatientScreen(ModalScreen[Patient | None]):
+class PickPatientScreen(SkrankeModal[Patient | None]):
     """Choose a patient; picking is an audited opening of the record with `reason`."""
 
     DEFAULT_CSS = """

@@ -39,30 +39,50 @@ class ShellHeader(Static):
         self.extra = ""  # counts other issues put here (tasks, callbacks)
 
     def on_mount(self) -> None:
-        self.refresh_text()
+        self.refresh_counts()
         self.set_interval(15, self.refresh_text)
+        self.set_interval(30, self.refresh_counts)
+
+    def refresh_counts(self) -> None:
+        """My open tasks and due callbacks (tui.domain.tasks.header_text), then redraw."""
+        from tui.domain.tasks import header_text
+
+        user = getattr(self.app, "user", None)
+        self.extra = header_text(user) if user is not None else ""
+        self.refresh_text()
 
     def refresh_text(self) -> None:
         now = now_local()
-        left = Text(self.clinic, style="bold")
-        if self.user:
-            left.append("  │  ")
-            left.append(self.user)
-        if self.extra:
-            left.append("  │  ")
-            left.append(self.extra, style="bold")
-        right = Text(f"{long_date(now.date())}  {now:%H:%M}")
         width = max(0, self.size.width - 2)
-        gap = width - left.cell_len - right.cell_len
-        if gap < 1:
-            # At 80 columns the date gives way before the user does.
-            right = Text(f"{now:%d.%m} · {_('wk')} {now.isocalendar().week}  {now:%H:%M}")
-            gap = max(1, width - left.cell_len - right.cell_len)
-            if width - left.cell_len - right.cell_len < 1:
-                left.truncate(max(0, width - right.cell_len - 1), overflow="ellipsis")
-                gap = 1
-        line = left + Text(" " * gap) + right
+        long_right = f"{long_date(now.date())}  {now:%H:%M}"
+        short_right = f"{now:%d.%m} · {_('wk')} {now.isocalendar().week}  {now:%H:%M}"
+        user = getattr(self.app, "user", None)
+        short_user = f"{user.full_name} ({user.initials})" if user is not None else self.user
+        initials = user.initials if user is not None else self.user
+        # From the richest line to the most compact: the counts and the time stay longest.
+        for clinic, who, right in (
+            (self.clinic, self.user, long_right),
+            (self.clinic, self.user, short_right),
+            (self.clinic, short_user, short_right),
+            ("", short_user, short_right),
+            ("", initials, short_right),
+        ):
+            line = self._line(clinic, who, right, width)
+            if line.cell_len <= width:
+                break
+        else:
+            line.truncate(width, overflow="ellipsis")
         self.update(line)
+
+    def _line(self, clinic: str, who: str, right: str, width: int) -> Text:
+        left = Text()
+        for part, style in ((clinic, "bold"), (who, ""), (self.extra, "bold")):
+            if part:
+                if left.cell_len:
+                    left.append("  │  ")
+                left.append(part, style=style)
+        gap = max(1, width - left.cell_len - len(right))
+        return left + Text(" " * gap) + Text(right)
 
     def on_resize(self) -> None:
         self.refresh_text()
