@@ -21,6 +21,7 @@ from typing import Any
 
 from dateutil.easter import easter
 
+from tui.domain.intervals import subtract
 from tui.i18n import N_, _
 
 __all__ = [
@@ -379,20 +380,6 @@ _CLOSED_ON_WEEKDAY = (
 )
 
 
-def _subtract(intervals: list[tuple[time, time]], cut: tuple[time, time]) -> list[tuple[time, time]]:
-    a, b = cut
-    out: list[tuple[time, time]] = []
-    for s, e in intervals:
-        if b <= s or a >= e:
-            out.append((s, e))
-            continue
-        if s < a:
-            out.append((s, a))
-        if b < e:
-            out.append((b, e))
-    return out
-
-
 def open_intervals(
     day: date, settings: ClinicSettings | None = None, *, include_phone_hour: bool | None = None
 ) -> list[tuple[time, time]]:
@@ -409,21 +396,21 @@ def open_intervals(
         return []
     intervals = [hours]
     if s.lunch:
-        intervals = _subtract(intervals, s.lunch)
+        intervals = subtract(intervals, [s.lunch])
     bookable = s.phone_hour_bookable if include_phone_hour is None else include_phone_hour
     if s.phone_hour and not bookable:
-        intervals = _subtract(intervals, s.phone_hour)
+        intervals = subtract(intervals, [s.phone_hour])
     if s.grundlovsdag_afternoon_closed and day.month == 6 and day.day == 5:
-        intervals = _subtract(intervals, (s.grundlovsdag_close_at, time.max))
+        intervals = subtract(intervals, [(s.grundlovsdag_close_at, time.max)])
     for h in s.half_days:
         if h.day == day:
             if h.close_at is not None:
-                intervals = _subtract(intervals, (h.close_at, time.max))
+                intervals = subtract(intervals, [(h.close_at, time.max)])
             if h.open_at is not None:
-                intervals = _subtract(intervals, (time.min, h.open_at))
+                intervals = subtract(intervals, [(time.min, h.open_at)])
     for r in s.recurring_closures:
         if r.close_at is not None and _recurs_on(r, day):
-            intervals = _subtract(intervals, (r.close_at, time.max))
+            intervals = subtract(intervals, [(r.close_at, time.max)])
     return [(a, b) for a, b in intervals if a < b]
 
 

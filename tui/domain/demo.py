@@ -32,6 +32,7 @@ from tui.db import is_sqlite, migrate_schema
 from tui.domain import audit, auth, clock
 from tui.domain.calendar import ClinicSettings, open_intervals
 from tui.domain.cpr import KIND_CPR, KIND_X_ECPR, mod11_ok, parse_cpr
+from tui.domain.intervals import intersect, subtract
 from tui.domain.names import normalize
 from tui.domain.patients import access_reason, name_key_rows
 from tui.domain.phones import normalize_phone
@@ -746,30 +747,6 @@ class _Booking:
     journal_seed: int = 0  # the note written after it, drawn whether or not it is written
 
 
-def _subtract(intervals: list[tuple[dt.datetime, dt.datetime]], cut: tuple[dt.datetime, dt.datetime]):
-    a, b = cut
-    out = []
-    for s, e in intervals:
-        if b <= s or a >= e:
-            out.append((s, e))
-            continue
-        if s < a:
-            out.append((s, a))
-        if b < e:
-            out.append((b, e))
-    return out
-
-
-def _intersect(xs, ys):
-    out = []
-    for a1, b1 in xs:
-        for a2, b2 in ys:
-            lo, hi = max(a1, a2), min(b1, b2)
-            if lo < hi:
-                out.append((lo, hi))
-    return sorted(out)
-
-
 def _patient_pools(people: list[_Person], today: dt.date) -> dict[str, list[int]]:
     pools: dict[str, list[int]] = {"all": [], "child": [], "grav": [], "celle": [], "aars": [],
                                    "adult": []}
@@ -820,10 +797,10 @@ def _make_appointments(rng: random.Random, staff: dict[str, Staff], types: dict[
         for username, role in clinicians:
             work = [(dt.datetime.combine(day, a), dt.datetime.combine(day, b))
                     for a, b in _works_on(username, day)]
-            free = _intersect(work, open_hours)
+            free = intersect(work, open_hours)
             for ab in absences:
                 if ab.staff_id == staff[username].id:
-                    free = _subtract(free, (ab.start, ab.end))
+                    free = subtract(free, [(ab.start, ab.end)])
             mix = DOCTOR_MIX if role == "doctor" else NURSE_MIX
             step = 15 if role == "doctor" else 5
             for a, b in free:

@@ -25,6 +25,7 @@ from tui.domain.calendar import (
     open_intervals,
 )
 from tui.domain.clock import CLINIC_TZ, now_local, now_utc, to_local
+from tui.domain.intervals import intersect, merge, subtract
 from tui.i18n import N_, _
 from tui.models import (
     ACTIVE_STATUSES,
@@ -97,45 +98,6 @@ def wall_clock_ok(start: dt.datetime, end: dt.datetime) -> bool:
     if not (exists(start) and exists(end)):
         return False
     return utc(end) - utc(start) == end - start
-
-
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    out: list[Interval] = []
-    for a, b in sorted(intervals):
-        if b <= a:
-            continue
-        if out and a <= out[-1][1]:
-            if b > out[-1][1]:
-                out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
-def intersect(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
-    out: list[Interval] = []
-    for a, b in xs:
-        for c, d in ys:
-            lo, hi = max(a, c), min(b, d)
-            if lo < hi:
-                out.append((lo, hi))
-    return merge(out)
-
-
-def subtract(xs: list[Interval], cuts: Iterable[Interval]) -> list[Interval]:
-    result = list(xs)
-    for c, d in cuts:
-        nxt: list[Interval] = []
-        for a, b in result:
-            if d <= a or c >= b:
-                nxt.append((a, b))
-                continue
-            if a < c:
-                nxt.append((a, c))
-            if d < b:
-                nxt.append((d, b))
-        result = nxt
-    return result
 
 
 # --- work patterns ---------------------------------------------------------------------

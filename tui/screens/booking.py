@@ -27,7 +27,7 @@ from tui.db import database_proxy as db
 from tui.domain import auth, booking, drafts
 from tui.domain.booking import BookingError, Slot, SlotTaken
 from tui.domain.clock import today
-from tui.domain.dates import WEEKDAYS, parse_time
+from tui.domain.dates import parse_time, weekday_name
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
 from tui.models import Appointment, AppointmentType, Patient, Staff
@@ -61,7 +61,7 @@ DIALOG_CSS = """
 
 def slot_label(slot: Slot) -> Text:
     day = slot.start.date()
-    text = Text(f"{WEEKDAYS[day.weekday()][:3]} {day:%d.%m}  {slot.start:%H.%M}-{slot.end:%H.%M}  ")
+    text = Text(f"{weekday_name(day.weekday())[:3]} {day:%d.%m}  {slot.start:%H.%M}-{slot.end:%H.%M}  ")
     text.append(_("wk") + f" {day.isocalendar()[1]}  ", style="dim")
     text.append(Text(slot.staff.full_name))
     return text
@@ -640,7 +640,7 @@ class SeriesScreen(SkrankeModal[list | None]):
         options.clear_options()
         clashes = 0
         for i in self.items:
-            text = Text(f"{WEEKDAYS[i.start.weekday()][:3]} {i.start:%d.%m.%Y %H.%M}  ")
+            text = Text(f"{weekday_name(i.start.weekday())[:3]} {i.start:%d.%m.%Y %H.%M}  ")
             if i.problem:
                 clashes += 1
                 text.append(i.problem, style="bold red")

@@ -20,7 +20,7 @@ from tui.domain import auth, booking, schedule
 from tui.domain.auth import PermissionDenied
 from tui.domain.booking import BookingError, SlotTaken
 from tui.domain.clock import today
-from tui.domain.dates import MONTHS, WEEKDAYS
+from tui.domain.dates import format_date_medium, weekday_name
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import _
 from tui.models import Staff
@@ -138,7 +138,7 @@ class ScheduleScreen(SkrankeScreen):
         if day != self.day:
             return  # the user moved on while this loaded
         self.view = view
-        title = Text(f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month]} {day.year}", style="bold")
+        title = Text(f"{weekday_name(day.weekday())} {format_date_medium(day)}", style="bold")
         title.append(f"  ·  {_('week')} {view.week}", style="bold")
         if day == today():
             title.append("  ·  " + _("today"))
