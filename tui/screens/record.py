@@ -31,28 +31,28 @@ from textual.widgets.option_list import Option
 from tui.db import database_proxy as db
 from tui.domain import auth, journal, patients
 from tui.domain.auth import PermissionDenied
-from tui.i18n import _
+from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 
 PANES = (
-    ("journal", "1", "Journal"),
-    ("appointments", "2", "Appointments"),
-    ("letters", "3", "Letters"),
-    ("prescriptions", "4", "Renewals"),
-    ("tasks", "5", "Tasks"),
-    ("calls", "6", "Calls"),
-    ("details", "7", "Details"),
-    ("access", "8", "Access log"),
+    ("journal", "1", N_("Journal")),
+    ("appointments", "2", N_("Appointments")),
+    ("letters", "3", N_("Letters")),
+    ("prescriptions", "4", N_("Renewals")),
+    ("tasks", "5", N_("Tasks")),
+    ("calls", "6", N_("Calls")),
+    ("details", "7", N_("Details")),
+    ("access", "8", N_("Access log")),
 )
 STATUS_LABELS = {
-    "booked": "booked", "arrived": "arrived", "in_progress": "in progress", "done": "done",
-    "no_show": "no-show", "cancelled": "cancelled", "draft": "draft",
-    "awaiting_signature": "to sign", "signed": "signed", "sent": "sent", "pending": "pending",
-    "approved": "approved", "declined": "declined", "needs_visit": "needs visit",
-    "open": "open", "ringing": "ringing", "answered": "answered", "missed": "missed",
-    "handled": "handled",
+    "booked": N_("booked"), "arrived": N_("arrived"), "in_progress": N_("in progress"), "done": N_("done"),
+    "no_show": N_("no-show"), "cancelled": N_("cancelled"), "draft": N_("draft"),
+    "awaiting_signature": N_("to sign"), "signed": N_("signed"), "sent": N_("sent"), "pending": N_("pending"),
+    "approved": N_("approved"), "declined": N_("declined"), "needs_visit": N_("needs visit"),
+    "open": N_("open"), "ringing": N_("ringing"), "answered": N_("answered"), "missed": N_("missed"),
+    "handled": N_("handled"),
 }
 
 
