@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 CLINIC_TZ = ZoneInfo("Europe/Copenhagen")
@@ -15,6 +16,19 @@ def freeze(local_naive: dt.datetime | None) -> None:
     global _frozen
     _frozen = None if local_naive is None else local_naive.replace(tzinfo=CLINIC_TZ).astimezone(
         dt.timezone.utc)
+
+
+@contextmanager
+def stopped_at(local_naive: dt.datetime):
+    """Let clock-stamped code (audit.log) believe it is `local_naive` for a moment, then
+    put the clock back as it was (running, or stopped where a test stopped it)."""
+    global _frozen
+    saved = _frozen
+    freeze(local_naive)
+    try:
+        yield
+    finally:
+        _frozen = saved
 
 
 def now_utc() -> dt.datetime:

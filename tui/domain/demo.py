@@ -20,7 +20,6 @@ import datetime as dt
 import importlib
 import random
 import time as _time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -251,17 +250,6 @@ def _wipe() -> None:
         for table in tables:
             database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     migrate_schema(database)
-
-
-@contextmanager
-def _clock_at(local: dt.datetime):
-    """Let clock-stamped code (audit.log) believe it is `local` for a moment."""
-    saved = clock._frozen
-    clock.freeze(local)
-    try:
-        yield
-    finally:
-        clock._frozen = saved
 
 
 def _lines(name: str) -> list[str]:
@@ -1127,7 +1115,7 @@ def _make_audit(rng: random.Random, staff: dict[str, Staff], booked: list[tuple[
 
 def _log_events(events, patient_ids: list[int]) -> int:
     for at, _seq, action, user, patient, reason in events:
-        with _clock_at(at):
+        with clock.stopped_at(at):
             audit.log(action, user, patient=None if patient is None else patient_ids[patient],
                       reason=reason)
     return len(events)
