@@ -309,3 +309,19 @@ async def test_register_new_patient_for_an_unknown_number(make_app, people):
         app.screen.dismiss(karen)
         await wait_for(pilot, lambda: Call.get_by_id(call.id).patient_id == karen.id)
         assert PatientPhone.get(PatientPhone.patient == karen).number == "+4531313131"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_call_log(snap_compare, make_app, people, size):
+    ring("+4512345678", "s1", "Jens")
+    missed = ring("+4587654321", "s2")
+    calls.record_event("missed", source="yealink", caller="+4587654321", call_id="s2")
+    ring("+4611223344", "s3")
+    assert Call.get_by_id(missed.id).status == "missed"
+
+    async def run_before(pilot):
+        await open_calls(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)

@@ -189,3 +189,15 @@ async def test_a_dialogs_own_f_keys_win_over_the_section_keys(make_app):
         await pilot.pause()
         assert pressed == ["f5", "f2"]
         assert isinstance(app.screen, Dialog)
+
+
+async def test_keys_are_remapped_from_the_config_file(make_app):
+    app = make_app(keys={"app.lock": "ctrl+k"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert not app.locked  # the old key no longer locks
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert app.locked
