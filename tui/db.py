@@ -31,7 +31,9 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",
-    "cache_size": -16 * 1024,  # 16 MB
+    # 2 MB, SQLite's default: every thread worker opens its own connection, and a bigger
+    # page cache per connection stayed in the process's memory (the OS caches the file anyway).
+    "cache_size": -2 * 1024,
     "temp_store": "memory",
 }
 
@@ -127,6 +129,13 @@ def _runner(database):
 
 def schema_status(database) -> tuple[list[str], list[str], list[str]]:
     """(applied, pending, unknown) migration names; unknown means a newer Skranke made them."""
+    # Every start asks; the usual answer is "all applied". Reading the names directly
+    # spares loading peewee's migration machinery (about 10 ms of each start).
+    files = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))
+    if database.table_exists(MIGRATION_TABLE):
+        done = {row[0] for row in database.execute_sql(f"SELECT name FROM {MIGRATION_TABLE}").fetchall()}
+        if done == set(files):
+            return files, [], []
     runner = _runner(database)
     applied, pending, unknown = [], [], []
     for m in runner.status():

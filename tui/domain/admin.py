@@ -145,10 +145,7 @@ def set_general(user: Staff, values: dict[str, Any]) -> General:
     return g
 
 
-def clinic_language() -> str | None:
-    """The language the clinic has chosen in the app, or None when it has chosen none."""
-    value = settings.stored("language")
-    return value if value in LANGUAGES else None
+clinic_language = settings.clinic_language  # the start reads it without loading this module
 
 
 # --- opening hours -------------------------------------------------------------------

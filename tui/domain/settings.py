@@ -25,6 +25,14 @@ def stored(key: str) -> Any:
     return None if row is None else row.value
 
 
+def clinic_language() -> str | None:
+    """The language the clinic has chosen in the app, or None when it has chosen none."""
+    from tui.i18n import LANGUAGES
+
+    value = stored("language")
+    return value if value in LANGUAGES else None
+
+
 def get(key: str, default: Any = None) -> Any:
     """The clinic's value, else `default`, else the built-in default."""
     value = stored(key)

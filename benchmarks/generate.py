@@ -1,0 +1,465 @@
+"""One generator for every benchmark: a SQLite database at hospital scale, fast.
+
+    python benchmarks/generate.py /tmp/skranke-bench.db                  # the issue's sizes
+    python benchmarks/generate.py /tmp/small.db --patients 10000 --appointments 50000 --audit 50000
+
+The schema is made by `tui.db.connect(url)` (every migration), then the rows are bulk
+loaded with plain sqlite3 `executemany` in big transactions (synchronous=OFF,
+journal_mode=OFF while loading; WAL again at the end, as the app opens it).
+
+To load fast, the secondary indexes and the triggers of the tables being filled are
+dropped first and re-created afterwards from the very SQL text the migrations left in
+sqlite_master, in the same transaction as the load: the final schema is exactly the
+migrated one (`schema_sql()` is compared before and after, and the build fails if they
+differ). The rows obey what the triggers enforce: appointments are generated in time
+order per staff member without overlaps (checked after the load with the trigger's own
+condition), and the audit events form a valid hash chain made with
+`tui.domain.audit._digest`, the app's own function. No ANALYZE is run: the app does not
+run it either, so the query plans measured are the ones a clinic gets.
+
+What is generated (sizes from the command line):
+- patients with valid CPR numbers (birth date, century digit, modulus 11, unique), Danish
+  first names and surnames (weighted), the app's name keys (`patients.name_key_rows`),
+  one mobile number each (every 50th shared with the previous patient: a family phone),
+  a landline for every third;
+- `staff` doctors and nurses with a calendar, working Monday to Friday, plus the desk
+  users "anne" (secretary) and "adam" (admin), password PASSWORD; on the measured day
+  (`TODAY`) `working_today` of them (20, the issue's day schedule) work and the others
+  are away on a course (an absence row each, no bookings that day);
+- appointments over `years` years ending `future_days` after `today`: every working day
+  of every calendar staff member is filled back to back (the density the total needs,
+  5-20 minute appointments; in the past mostly done, some no-shows and cancellations);
+  in the future the doctors' days fill less the further ahead they are, while the nurses
+  are booked solid for `future_days` (the worst case for "first free slot");
+- audit events spread over the same years (record opens, schedule views, logins,
+  bookings), hash-chained.
+The clinic's opening hours are set to 07:00-19:00 on weekdays (lunch 12.00-12.30, no
+telephone hour): five million appointments in five years for fifty people need the room.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PASSWORD = "Hemmelig-123"
+TODAY = dt.date(2026, 11, 26)  # the tests' frozen day (a Thursday)
+NOW = dt.datetime(2026, 11, 26, 7, 30)  # before opening: today is still bookable
+
+DOCTOR_TYPES = {5: ("TLF", "Telefonkonsultation"), 10: ("K10", "Kort konsultation"),
+                15: ("K15", "Konsultation"), 20: ("K20", "Lang konsultation")}
+NURSE_TYPES = {5: ("INJ", "Injektion"), 10: ("BLOD", "Blodprøve"), 15: ("EKG", "EKG"),
+               20: ("SPIRO", "Spirometri")}
+OPEN = (dt.time(7, 0), dt.time(19, 0))
+LUNCH = (dt.time(12, 0), dt.time(12, 30))
+BATCH = 100_000
+
+
+@dataclass
+class Sizes:
+    patients: int = 1_000_000
+    appointments: int = 5_000_000
+    audit: int = 5_000_000
+    staff: int = 50
+    years: int = 5
+    # The issue's day schedule is "for 20 staff": on the measured day (TODAY) the other
+    # calendar staff are away on a course (an absence each, no bookings that day).
+    working_today: int = 20
+    future_days: int = 90
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def schema_sql(con: sqlite3.Connection) -> list[tuple]:
+    return sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"
+                              " WHERE name NOT LIKE 'sqlite_%'").fetchall())
+
+
+# --- CPR numbers ----------------------------------------------------------------------
+
+_W = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def _cpr_serials(born: dt.date):
+    """Valid serials (last 4 digits) for a birth date: century digit right, modulus 11."""
+    head = f"{born:%d%m%y}"
+    s6 = sum(int(c) * w for c, w in zip(head, _W))
+    d7s = range(4) if born.year < 2000 else range(4, 9)
+    for d7 in d7s:
+        for d89 in range(100):
+            d8, d9 = divmod(d89, 10)
+            d10 = (-(s6 + 4 * d7 + 3 * d8 + 2 * d9)) % 11
+            if d10 < 10:
+                yield f"{head}{d7}{d8}{d9}{d10}"
+
+
+class CprMaker:
+    def __init__(self):
+        self._iters: dict[dt.date, object] = {}
+
+    def make(self, born: dt.date) -> str:
+        it = self._iters.get(born)
+        if it is None:
+            it = self._iters[born] = _cpr_serials(born)
+        return next(it)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _ts(d: dt.datetime) -> str:
+    return d.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _drop_for_load(con: sqlite3.Connection, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes and triggers of `tables`; return their CREATE statements."""
+    marks = ",".join("?" * len(tables))
+    rows = con.execute(
+        f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({marks})"
+        " AND type IN ('index', 'trigger') AND sql IS NOT NULL", tables).fetchall()
+    for kind, name, _sql in rows:
+        con.execute(f'DROP {kind.upper()} "{name}"')
+    return [sql for _k, _n, sql in rows]
+
+
+def _insert(con, sql: str, rows) -> int:
+    n = 0
+    batch = []
+    for r in rows:
+        batch.append(r)
+        if len(batch) >= BATCH:
+            con.executemany(sql, batch)
+            n += len(batch)
+            batch = []
+    if batch:
+        con.executemany(sql, batch)
+        n += len(batch)
+    return n
+
+
+# --- the build --------------------------------------------------------------------------
+
+
+def build(path: str | os.PathLike, sizes: Sizes | None = None, *, seed: int = 7, quiet: bool = False) -> dict:
+    """Create `path` (replacing it) and fill it. Returns what was made (counts, ids)."""
+    sizes = sizes or Sizes()
+    log = (lambda _m: None) if quiet else say
+    path = str(path)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    t_all = time.perf_counter()
+
+    from tui.db import close, connect
+    from tui.domain import auth, clock, settings
+    from tui.domain.calendar import ClinicSettings
+    from tui.models import Staff
+
+    clock.freeze(NOW)
+    connect(f"sqlite:///{path}")
+    cal = ClinicSettings(hours={i: (OPEN if i < 5 else None) for i in range(7)}, lunch=LUNCH,
+                         phone_hour=None)
+    settings.put("calendar", cal.to_dict())
+    settings.put("clinic", {"name": "Benchmark Lægehus"})
+    desk = {
+        "anne": auth.create_user("anne", "Anne Sekretær", "secretary", PASSWORD),
+        "adam": auth.create_user("adam", "Adam Admin", "admin", PASSWORD),
+    }
+    shared_hash = Staff.get_by_id(desk["anne"].id).password_hash
+    close()
+    clock.freeze(None)
+
+    con = sqlite3.connect(path, isolation_level=None)
+    before = schema_sql(con)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-1000000")
+    con.execute("PRAGMA temp_store=MEMORY")
+    con.execute("PRAGMA threads=2")  # CREATE INDEX may sort on a second thread
+    con.execute("BEGIN")
+    recreate = _drop_for_load(con, ["patient", "patient_name_key", "patient_phone", "appointment",
+                                    "audit_event"])
+    rng = random.Random(seed)
+    made: dict = {"desk": {k: v.id for k, v in desk.items()}}
+
+    # staff, work patterns, appointment types
+    t0 = time.perf_counter()
+    n_doctors = max(1, round(sizes.staff * 0.7))
+    staff_rows = []
+    created = _ts(NOW)
+    first_id = con.execute("SELECT max(id) FROM staff").fetchone()[0] + 1
+    for i in range(sizes.staff):
+        role = "doctor" if i < n_doctors else "nurse"
+        staff_rows.append((first_id + i, f"{role[0]}{i:03d}", f"{'Læge' if role == 'doctor' else 'Sygeplejerske'} {i:03d}",
+                           f"{role[0].upper()}{i:03d}", role, shared_hash, created))
+    con.executemany("INSERT INTO staff (id, username, full_name, initials, role, authorisation_id, title,"
+                    " email, phone, password_hash, must_change_password, active, has_calendar, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, NULL, '', '', '', ?, 0, 1, 1, ?)", staff_rows)
+    doctors = [r[0] for r in staff_rows if r[4] == "doctor"]
+    nurses = [r[0] for r in staff_rows if r[4] == "nurse"]
+    con.executemany("INSERT INTO work_pattern (staff_id, rrule, start_time, end_time, valid_from, valid_to, note)"
+                    " VALUES (?, 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', ?, ?, '2000-01-01', NULL, '')",
+                    [(r[0], OPEN[0].strftime("%H:%M:%S"), OPEN[1].strftime("%H:%M:%S")) for r in staff_rows])
+    types: dict[tuple[str, int], int] = {}
+    for role, table in (("doctor", DOCTOR_TYPES), ("nurse", NURSE_TYPES)):
+        for minutes, (code, name) in table.items():
+            cur = con.execute("INSERT INTO appointment_type (code, name, minutes, colour, roles, bookable, retired)"
+                              " VALUES (?, ?, ?, 'blue', ?, 1, 0)", (code, name, minutes, role))
+            types[(role, minutes)] = cur.lastrowid
+    made.update(doctors=doctors, nurses=nurses)
+    n_work = min(sizes.staff, sizes.working_today)
+    n_work_doctors = min(len(doctors), max(1, round(n_work * 0.7)))
+    working = doctors[:n_work_doctors] + nurses[:max(0, n_work - n_work_doctors)]
+    away_today = [sid for sid in doctors + nurses if sid not in set(working)]
+    con.executemany("INSERT INTO absence (staff_id, start, \"end\", reason, note, created_by_id, created_at)"
+                    " VALUES (?, ?, ?, 'course', '', NULL, ?)",
+                    [(sid, _ts(dt.datetime.combine(TODAY, dt.time())),
+                      _ts(dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time())), created)
+                     for sid in away_today])
+    log(f"  staff: {len(staff_rows)} with a calendar ({len(doctors)} doctors, {len(nurses)} nurses)"
+        f" + 2 desk users; {len(working)} of them work on {TODAY}  {time.perf_counter() - t0:.1f} s")
+
+    # patients, name keys, phones
+    t0 = time.perf_counter()
+    _patients(con, rng, sizes.patients)
+    log(f"  patients: {sizes.patients:,} with name keys and phones  {time.perf_counter() - t0:.1f} s")
+
+    # appointments
+    t0 = time.perf_counter()
+    n_appts = _appointments(con, rng, sizes, doctors, nurses, types, set(away_today))
+    made["appointments"] = n_appts
+    log(f"  appointments: {n_appts:,}  {time.perf_counter() - t0:.1f} s")
+
+    # audit events
+    t0 = time.perf_counter()
+    _audit(con, rng, sizes, staff_rows, desk)
+    log(f"  audit events: {sizes.audit:,} (hash chain)  {time.perf_counter() - t0:.1f} s")
+
+    t0 = time.perf_counter()
+    slow = []
+    for sql in recreate:
+        t1 = time.perf_counter()
+        con.execute(sql)
+        slow.append((time.perf_counter() - t1, sql.split("(")[0].split(" ON ")[0][-48:]))
+    con.execute("COMMIT")
+    if os.environ.get("SKRANKE_BENCH_VERBOSE"):
+        for secs, what in sorted(slow, reverse=True)[:8]:
+            log(f"    {secs:6.1f} s  {what}")
+    log(f"  indexes and triggers re-created  {time.perf_counter() - t0:.1f} s")
+
+    t0 = time.perf_counter()
+    clash = con.execute(
+        "SELECT id FROM (SELECT id, start, max(\"end\") OVER (PARTITION BY staff_id ORDER BY start, id"
+        " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_end FROM appointment"
+        " WHERE status IN ('booked', 'arrived', 'in_progress', 'done') AND double_booked = 0)"
+        " WHERE before_end > start LIMIT 1").fetchone()
+    if clash:
+        raise RuntimeError(f"generated appointments overlap (appointment {clash[0]})")
+    after = schema_sql(con)
+    if after != before:
+        raise RuntimeError("the schema after the load differs from the migrated schema")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    log(f"  checked: no overlaps, schema as migrated  {time.perf_counter() - t0:.1f} s")
+    made["seconds"] = time.perf_counter() - t_all
+    log(f"built {path} in {made['seconds']:.0f} s ({os.path.getsize(path) / 1e9:.2f} GB)")
+    return made
+
+
+def _patients(con, rng: random.Random, n: int) -> None:
+    from tui.domain import demo, patients
+
+    names = demo._load_names()
+    surname_w = [1 / (i + 1) for i in range(len(names.surnames))]
+    cprs = CprMaker()
+    start = dt.date(1920, 1, 1)
+    span = (dt.date(2025, 12, 31) - start).days
+    now = _ts(NOW)
+    key_cache: dict[tuple[str, str], list[tuple]] = {}
+    p_sql = ("INSERT INTO patient (id, cpr, cpr_kind, first_name, last_name, birth_date, sex, address,"
+             " postcode, city, email, protected_address, cave, interpreter, own_gp, note, deceased_date,"
+             " created_at, updated_at) VALUES (?, ?, 'cpr', ?, ?, ?, ?, ?, ?, ?, '', 0, '', '', '', '',"
+             " NULL, ?, ?)")
+    k_sql = "INSERT INTO patient_name_key (patient_id, kind, key, sort) VALUES (?, ?, ?, ?)"
+    ph_sql = "INSERT INTO patient_phone (patient_id, number, label) VALUES (?, ?, ?)"
+    choice, rand, randrange = rng.choice, rng.random, rng.randrange
+    surnames = rng.choices(names.surnames, surname_w, k=4096)
+    postcodes = rng.choices(names.postcodes, names.postcode_weights, k=1024)
+    for lo in range(1, n + 1, BATCH):
+        prow, krow, phrow = [], [], []
+        for pid in range(lo, min(n, lo + BATCH - 1) + 1):
+            born = start + dt.timedelta(days=randrange(span))
+            cpr = cprs.make(born)
+            male = int(cpr[-1]) % 2 == 1
+            first = choice(names.male if male else names.female)
+            if rand() < 0.15:
+                first = f"{first} {choice(names.male if male else names.female)}"
+            last = surnames[randrange(4096)]
+            if rand() < 0.08:
+                last = f"{last}-{surnames[randrange(4096)]}"
+            pc, city = postcodes[randrange(1024)]
+            prow.append((pid, cpr, first, last, born.isoformat(), "M" if male else "F",
+                         f"{choice(names.streets)} {randrange(1, 120)}", pc, city, now, now))
+            keys = key_cache.get((first, last))
+            if keys is None:
+                keys = key_cache[(first, last)] = [
+                    (r["kind"], r["key"], r["sort"]) for r in patients.name_key_rows(0, first, last)]
+            krow.extend((pid, k, key, s) for k, key, s in keys)
+            # every 50th patient shares the number of the one before: a family phone
+            phrow.append((pid, f"+45{20000000 + (pid - 1 if pid % 50 == 0 else pid):08d}", "mobil"))
+            if pid % 3 == 0:
+                phrow.append((pid, f"+45{40000000 + pid:08d}", "hjem"))
+        con.executemany(p_sql, prow)
+        con.executemany(k_sql, krow)
+        con.executemany(ph_sql, phrow)
+
+
+def phone_of(pid: int) -> str:
+    """The mobile number the generator gave patient `pid` (every 50th shares the previous one)."""
+    return f"+45{20000000 + (pid - 1 if pid % 50 == 0 else pid):08d}"
+
+
+def _workdays(first: dt.date, last: dt.date) -> list[dt.date]:
+    from tui.domain.calendar import ClinicSettings, is_clinic_open
+
+    cal = ClinicSettings(hours={i: (OPEN if i < 5 else None) for i in range(7)}, lunch=LUNCH, phone_hour=None)
+    out = []
+    d = first
+    while d <= last:
+        if is_clinic_open(d, cal):
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+def _appointments(con, rng, sizes: Sizes, doctors, nurses, types, away_today: set[int]) -> int:
+    last = TODAY + dt.timedelta(days=sizes.future_days)
+    first = last - dt.timedelta(days=round(365.25 * sizes.years))
+    days = _workdays(first, last)
+    staff = doctors + nurses
+    # the day's minutes; density so the total fits (future days fill less, see below)
+    day_minutes = ((dt.datetime.combine(TODAY, OPEN[1]) - dt.datetime.combine(TODAY, OPEN[0])).seconds
+                   - (dt.datetime.combine(TODAY, LUNCH[1]) - dt.datetime.combine(TODAY, LUNCH[0])).seconds) // 60
+    future = [d for d in days if d > TODAY]
+    future_fill = {d: max(0.0, 1 - (i + 1) / max(1, len(future)) * 1.5) for i, d in enumerate(future)}
+    weight = sum(1.0 if d <= TODAY else future_fill[d] for d in days) * len(doctors) + len(days) * len(nurses)
+    per_day = min(sizes.appointments / max(1.0, weight), day_minutes / 5)
+    mean_len = min(20.0, 0.97 * day_minutes / max(per_day, 1e-9))  # some room for lunch
+    lens = [5, 10, 15, 20]
+    lo_len = max(5, min(15, int(mean_len // 5) * 5))
+    p_long = (mean_len - lo_len) / 5 if lo_len < 20 else 0.0  # share of (lo_len + 5) minute ones
+    if lo_len not in lens:
+        lo_len = 5
+    total = sizes.appointments
+    n_pat = sizes.patients
+    now = _ts(NOW)
+    nurse_set = set(nurses)
+    rand, randrange = rng.random, rng.randrange
+    lunch_a = LUNCH[0].hour * 60 + LUNCH[0].minute
+    lunch_b = LUNCH[1].hour * 60 + LUNCH[1].minute
+    day_end = OPEN[1].hour * 60
+    hhmm = [f"{m // 60:02d}:{m % 60:02d}:00" for m in range(24 * 60 + 1)]
+
+    def rows():
+        made = 0
+        # newest days first, so the measured days and the future are always filled
+        for d in reversed(days):
+            ds = d.isoformat() + " "
+            past = d < TODAY
+            for sid in staff:
+                if d == TODAY and sid in away_today:
+                    continue
+                nurse = sid in nurse_set
+                fill = 1.0 if (d <= TODAY or nurse) else future_fill[d]
+                if fill <= 0:
+                    continue
+                role = "nurse" if nurse else "doctor"
+                m = OPEN[0].hour * 60
+                while m < day_end:
+                    length = lo_len + 5 if rand() < p_long else lo_len
+                    if m < lunch_b and m + length > lunch_a:
+                        m = lunch_b
+                        continue
+                    if m + length > day_end:
+                        break
+                    if fill >= 1.0 or rand() < fill:
+                        if made >= total:
+                            return
+                        r = rand()
+                        status = ("done" if r < 0.92 else "no_show" if r < 0.96 else "cancelled") if past else "booked"
+                        yield (randrange(1, n_pat + 1), sid, types[(role, length)], ds + hhmm[m],
+                               ds + hhmm[m + length], status, "cancelled by patient" if status == "cancelled" else "",
+                               now, now)
+                        made += 1
+                    m += length
+
+    sql = ('INSERT INTO appointment (patient_id, staff_id, type_id, start, "end", status, channel,'
+           " requested_date, note, cancel_reason, double_booked, override_reason, series, moved_from_id,"
+           " arrived_at, booked_by_id, booked_at, updated_at)"
+           " VALUES (?, ?, ?, ?, ?, ?, 'phone', NULL, '', ?, 0, '', NULL, NULL, NULL, NULL, ?, ?)")
+    return _insert(con, sql, rows())
+
+
+AUDIT_ACTIONS = [("record_open", True, 50), ("schedule_viewed", False, 20), ("appointment_booked", True, 15),
+                 ("login", False, 8), ("journal_entry", True, 5), ("cpr_reveal", True, 2)]
+
+
+def _audit(con, rng, sizes: Sizes, staff_rows, desk) -> None:
+    from tui.domain.audit import GENESIS, _digest
+
+    users = [(v.id, v.username) for v in desk.values()] * 10 + [(r[0], r[1]) for r in staff_rows]
+    actions = rng.choices([(a, p) for a, p, _w in AUDIT_ACTIONS], [w for *_x, w in AUDIT_ACTIONS], k=4096)
+    n = sizes.audit
+    end = dt.datetime.combine(TODAY, dt.time(6, 0))
+    start = end - dt.timedelta(days=round(365.25 * sizes.years))
+    step = (end - start) / max(1, n)
+    n_pat = sizes.patients
+    terminal = "local:bench"
+    randrange = rng.randrange
+
+    last = con.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+
+    def rows():
+        prev = last[0] if last else GENESIS  # the chain goes on from the events the set-up wrote
+        at = start
+        for i in range(n):
+            at = at + step
+            uid, uname = users[randrange(len(users))]
+            action, with_patient = actions[i & 4095]
+            pid = randrange(1, n_pat + 1) if with_patient else None
+            reason = "assisting the responsible clinician" if with_patient else ""
+            detail = "" if with_patient else ("ok" if action == "login" else "")
+            h = _digest(prev, at, uname, action, pid, detail, reason, terminal)
+            yield (str(at), uid, uname, action, pid, detail, reason, terminal, prev, h)
+            prev = h
+
+    _insert(con, "INSERT INTO audit_event (at, user_id, username, action, patient_id, detail, reason,"
+                 " terminal, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", help="the SQLite file to create (replaced if it exists)")
+    ap.add_argument("--patients", type=int, default=Sizes.patients)
+    ap.add_argument("--appointments", type=int, default=Sizes.appointments)
+    ap.add_argument("--audit", type=int, default=Sizes.audit)
+    ap.add_argument("--staff", type=int, default=Sizes.staff)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    build(args.path, Sizes(args.patients, args.appointments, args.audit, args.staff), seed=args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
