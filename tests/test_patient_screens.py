@@ -399,3 +399,23 @@ async def test_empty_journal_entry_is_not_saved(make_app, jens):
         await pilot.press("escape")
         await pilot.pause()
     assert JournalEntry.select().count() == 0
+
+
+async def test_a_click_on_a_result_row_still_picks_it(make_app, jens, staff):
+    """The result table joins a row's cells to save bytes; the row stays clickable."""
+    patients.register(staff["secretary"], cpr="0201919990", first_name="Anna", last_name="Hansen")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        await search_for(app, pilot, "hansen")
+        search = app.screen.query_one(PatientSearch)
+        assert len(search.hits) == 2
+        table = search.query_one("#patient-results")
+        second = search.hits[1]
+        await pilot.click(table, offset=(40, 2))  # the second row, in its CPR column
+        await pilot.pause()
+        assert search.highlighted == second
+        strip = table.render_line(2)
+        assert len(list(strip)) <= 3  # one run of text (plus padding), not one per cell

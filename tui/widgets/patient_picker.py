@@ -19,6 +19,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static
 
 from tui.db import database_proxy as db
@@ -46,6 +49,25 @@ def hit_row(hit: PatientHit) -> list[Text]:
         Text(hit.phone),
         Text(" ".join(marks), style="bold yellow"),
     ]
+
+
+class _ResultTable(DataTable):
+    """A DataTable whose lines join same-style cells: one colour code per row instead of
+    one per cell, about half the bytes a search keystroke sends to a thin client. Every
+    cell of a row carries the row's first click target, so a click still picks the row."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        row_meta = next((style.meta for _t, style, _c in strip if style and style.meta), None)
+        tag = Style.from_meta(row_meta) if row_meta else None
+        joined = []
+        for text, style, control in strip:
+            if style is not None:
+                style = style.clear_meta_and_links()
+                if tag is not None:
+                    style += tag
+            joined.append(Segment(text, style, control))
+        return Strip(joined, strip.cell_length).simplify()
 
 
 class PatientSearch(Vertical):
@@ -81,10 +103,11 @@ class PatientSearch(Vertical):
         self.shown_query: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(self._initial, id="patient-query",
+        # Compact (one line, no border): the border would be resent with every keystroke.
+        yield Input(self._initial, id="patient-query", compact=True,
                     placeholder=_("Name, CPR, birth date or phone"))
         yield Static("", classes="search-status", markup=False)
-        table = DataTable(id="patient-results", cursor_type="row", zebra_stripes=True)
+        table = _ResultTable(id="patient-results", cursor_type="row", zebra_stripes=True)
         table.can_focus = False
         yield table
 
@@ -92,7 +115,7 @@ class PatientSearch(Vertical):
         table = self.query_one(DataTable)
         table.add_column(_("Name"), width=28, key="name")
         table.add_column(_("CPR"), width=11, key="cpr")
-        table.add_column(_("Age"), width=4, key="age")
+        table.add_column(_("Age"), width=5, key="age")
         table.add_column(_("Phone"), width=11, key="phone")
         table.add_column("", width=12, key="marks")
         self.query_one(Input).focus()
@@ -153,21 +176,23 @@ class PatientSearch(Vertical):
         unchanged = hits == self.hits and self.shown_query is not None
         self.hits = hits
         self.shown_query = text
-        table = self.query_one(DataTable)
-        if not unchanged:  # the same rows again: repainting them costs bytes over SSH
-            table.clear()
-            for hit in hits:
-                table.add_row(*hit_row(hit), key=str(hit.id))
-        status = self.query_one(".search-status", Static)
-        if not text.strip():
-            status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
-        elif hits:
-            status.update(_("{n} found").format(n=len(hits)) if len(hits) < patients.SEARCH_LIMIT
-                          else _("First {n} found; type more to narrow").format(n=len(hits)))
-        else:
-            status.update(_("No patient found"))
-        if hits and not unchanged:
-            table.move_cursor(row=0)
+        # One frame for the rows, the status and the cursor: each extra frame is bytes over SSH.
+        with self.app.batch_update():
+            table = self.query_one(DataTable)
+            if not unchanged:  # the same rows again: repainting them costs bytes over SSH
+                table.clear()
+                for hit in hits:
+                    table.add_row(*hit_row(hit), key=str(hit.id))
+            status = self.query_one(".search-status", Static)
+            if not text.strip():
+                status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
+            elif hits:
+                status.update(_("{n} found").format(n=len(hits)) if len(hits) < patients.SEARCH_LIMIT
+                              else _("First {n} found; type more to narrow").format(n=len(hits)))
+            else:
+                status.update(_("No patient found"))
+            if hits and not unchanged:
+                table.move_cursor(row=0)
         self.post_message(self.Searched())
 
     def action_move(self, delta: int) -> None:
