@@ -72,7 +72,10 @@ def _may_see_calls(app) -> bool:
 
 def poll_calls(app) -> None:
     """Called by the app twice a second: show, update or remove the banner."""
-    screen = app.screen
+    try:
+        screen = app.screen
+    except (ScreenStackError, UnknownModeError):  # between two modes (log-in, log-out)
+        return
     banners = list(screen.query(CallBanner))
     rows: list[CallRow] = []
     if _may_see_calls(app):
