@@ -325,3 +325,16 @@ def test_snapshot_call_log(snap_compare, make_app, people, size):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_the_call_poll_waits_while_no_screen_is_up():
+    from textual.app import ScreenStackError
+
+    from tui.widgets.call_banner import poll_calls
+
+    class BetweenModes:
+        @property
+        def screen(self):
+            raise ScreenStackError("No screens on stack")
+
+    assert poll_calls(BetweenModes()) is None

@@ -56,3 +56,9 @@ def to_local(utc_naive: dt.datetime | None) -> dt.datetime | None:
 
 def to_utc(local_naive: dt.datetime) -> dt.datetime:
     return local_naive.replace(tzinfo=CLINIC_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def local_stamp(utc_naive: dt.datetime | None) -> str:
+    """A stored UTC event time as the short local form lists show: "26.11 10:00"."""
+    local = to_local(utc_naive)
+    return f"{local:%d.%m %H:%M}" if local else ""

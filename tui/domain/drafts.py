@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.domain.clock import to_local
+from tui.domain.clock import local_stamp
 from tui.i18n import N_, _
 from tui.models import Draft, Staff, utcnow
 
@@ -56,5 +56,5 @@ def list_for(owner: Staff) -> list[Draft]:
 def describe(draft: Draft) -> str:
     label = _(KIND_LABELS.get(draft.kind, draft.kind))
     title = str((draft.data or {}).get("title", "")).strip()
-    when = to_local(draft.updated_at).strftime("%d.%m %H:%M") if draft.updated_at else ""
+    when = local_stamp(draft.updated_at)
     return " ".join(part for part in (label, title, f"({when})") if part)

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from tui.domain import auth, drafts
 from tui.domain import prescriptions as rx
-from tui.domain.clock import to_local
+from tui.domain.clock import local_stamp
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
@@ -212,9 +212,6 @@ class RenewalRequestScreen(SkrankeModal):
 
 # --- the section ----------------------------------------------------------------------------
 
-def _when(utc) -> str:
-    local = to_local(utc)
-    return f"{local:%d.%m %H:%M}" if local else ""
 
 
 class RenewalsScreen(SkrankeScreen):
@@ -296,7 +293,7 @@ class RenewalsScreen(SkrankeScreen):
             key = str(req.id)
             self.rows["queue"][key] = req
             flag = Text("⚠", style="bold red") if req.dependence else Text("")
-            queue.add_row(flag, Text(_when(req.taken_at)), Text(req.patient.full_name),
+            queue.add_row(flag, Text(local_stamp(req.taken_at)), Text(req.patient.full_name),
                           Text(" ".join(p for p in (req.drug, req.strength) if p)),
                           Text(req.amount), key=key)
         tell = self.query_one("#tell-table", DataTable)
@@ -308,7 +305,7 @@ class RenewalsScreen(SkrankeScreen):
             decision = rx.status_label(req)
             if req.approved_amount:
                 decision += f" ({req.approved_amount})"
-            tell.add_row(Text(_when(req.decided_at)), Text(req.patient.full_name),
+            tell.add_row(Text(local_stamp(req.decided_at)), Text(req.patient.full_name),
                          Text(" ".join(p for p in (req.drug, req.strength) if p)),
                          Text(decision), Text(req.decided_by.initials if req.decided_by else ""),
                          key=key)
@@ -359,7 +356,7 @@ class RenewalsScreen(SkrankeScreen):
         text.append("\n")
         text.append(rx.describe(req))
         text.append(f"  · {_(rx.CHANNELS.get(req.channel, req.channel))}")
-        text.append(f"  · {_('taken by')} {req.taken_by.initials} {_when(req.taken_at)}\n")
+        text.append(f"  · {_('taken by')} {req.taken_by.initials} {local_stamp(req.taken_at)}\n")
         if req.dependence:
             text.append(_("⚠ Dependence-forming: requires a consultation") + "\n", style="bold red")
         if req.note:
@@ -376,7 +373,7 @@ class RenewalsScreen(SkrankeScreen):
         if not ctx.earlier:
             text.append(" " + _("none"))
         for old in ctx.earlier:
-            text.append(f"\n  {_when(old.taken_at)[:5]}  ")
+            text.append(f"\n  {local_stamp(old.taken_at)[:5]}  ")
             text.append(" ".join(p for p in (old.drug, old.strength) if p))
             text.append(f"  {rx.status_label(old)}", style="dim")
         self.query_one("#rx-detail-text", Static).update(text)

@@ -19,7 +19,7 @@ from textual.widgets import (
 
 from tui.domain import auth, drafts
 from tui.domain import tasks as tasks_domain
-from tui.domain.clock import to_local, today
+from tui.domain.clock import local_stamp, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.models import Staff
@@ -208,9 +208,6 @@ class TaskEditScreen(SkrankeModal):
 PRIORITY_STYLE = {"urgent": "bold red", "high": "bold", "normal": "", "low": "dim"}
 
 
-def _short(utc) -> str:
-    local = to_local(utc)
-    return f"{local:%d.%m %H:%M}" if local else ""
 
 
 class TasksScreen(SkrankeScreen):
@@ -314,7 +311,7 @@ class TasksScreen(SkrankeScreen):
             key = str(task.id)
             self.rows["sent"][key] = task
             status = _("done") if task.status == "done" else _("open")
-            sent.add_row(Text(_short(task.created_at)), Text(tasks_domain.recipient_label(task)),
+            sent.add_row(Text(local_stamp(task.created_at)), Text(tasks_domain.recipient_label(task)),
                          Text(task.title), Text(f"{task.due:%d.%m}" if task.due else ""),
                          Text(status, style="dim" if task.status == "done" else ""), key=key)
         shown = self.detail_id
@@ -384,7 +381,7 @@ class TasksScreen(SkrankeScreen):
             text.append(f"  {letter.subject}\n", style="dim")
         head(_("Undecided renewals"), len(eod.undecided_renewals))
         for req in eod.undecided_renewals:
-            text.append(f"  {_short(req.taken_at)}  ")
+            text.append(f"  {local_stamp(req.taken_at)}  ")
             text.append(req.patient.full_name if see_patients else "")
             text.append(f"  {req.drug} {req.strength}\n")
         head(_("Appointments with no arrival"), len(eod.no_arrival))
@@ -411,7 +408,7 @@ class TasksScreen(SkrankeScreen):
         text = Text()
         text.append(task.title, style="bold")
         text.append(f"  {_('from')} {task.created_by.full_name} {_('to')} "
-                    f"{tasks_domain.recipient_label(task)} · {_short(task.created_at)}\n")
+                    f"{tasks_domain.recipient_label(task)} · {local_stamp(task.created_at)}\n")
         if task.patient_id and auth.can(self.user, "patient.view"):
             text.append(_("Patient") + ": ", style="bold")
             text.append(task.patient.full_name)
@@ -427,9 +424,9 @@ class TasksScreen(SkrankeScreen):
             text.append(task.text + "\n")
         if task.status == "done" and task.done_by_id:
             text.append(_("Done by {name} {when}").format(
-                name=task.done_by.initials, when=_short(task.done_at)) + "\n", style="dim")
+                name=task.done_by.initials, when=local_stamp(task.done_at)) + "\n", style="dim")
         for comment in tasks_domain.comments(self.user, task):
-            text.append(f"{comment.author.initials} {_short(comment.at)}: ", style="bold")
+            text.append(f"{comment.author.initials} {local_stamp(comment.at)}: ", style="bold")
             text.append(comment.text + "\n")
         self.query_one("#task-detail-text", Static).update(text)
 

@@ -10,6 +10,7 @@ Only a logged-in, unlocked user who may see calls gets the banner.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ScreenStackError, UnknownModeError
 from textual.widget import Widget
 
 from tui.domain import auth, calls, settings

@@ -15,7 +15,9 @@ def long_date(day: dt.date) -> str:
     """'torsdag 26. november 2026 · uge 48' (Danish) or 'Thursday 26 November 2026 · week 48'."""
     pattern = "EEEE d. MMMM y" if i18n.language() == "da" else "EEEE d MMMM y"
     week = day.isocalendar().week
-    from babel.dates import format_date  # only once someone is logged in (the header's date)
+    from babel.dates import (
+        format_date,  # only once someone is logged in (the header's date)
+    )
 
     return f"{format_date(day, pattern, locale=i18n.language())} · {_('week')} {week}"
 
