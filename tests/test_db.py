@@ -176,3 +176,17 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     assert path.read_bytes() == b"this is not sqlite " * 100
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(path).execute("select 1 from sqlite_master").fetchall()
+
+
+def test_a_pasted_nul_is_dropped_on_both_databases(clinic):
+    _doctor, patient, _ = clinic
+    patient.note = "ring\x00 efter kl. 14"
+    patient.save()
+    assert Patient.get_by_id(patient.id).note == "ring efter kl. 14"
+
+
+def test_text_longer_than_its_column_is_cut_alike_on_both_databases(clinic):
+    _doctor, patient, _ = clinic
+    patient.city = "Å" * 500
+    patient.save()
+    assert Patient.get_by_id(patient.id).city == "Å" * 100

@@ -28,7 +28,7 @@ HOSTILE = [VIP, CLICK, CLOSE, ANSI, RTL, EMOJI, CONTROL, LONG]
 FORBIDDEN = ["\x1b", "\x00", "\x07", "\x08", "\x9b", "\x7f"]
 
 
-def _cap(text: str, n: int = 255) -> str:
+def _cap(text: str, n: int = 100) -> str:
     """PostgreSQL holds CharFields to their length; SQLite keeps the full 1,000 characters."""
     return text if is_sqlite() else text[:n]
 

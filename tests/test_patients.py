@@ -116,6 +116,7 @@ def test_search_is_limited_and_writes_no_audit(staff):
     assert patients.search(_desk(), "nielsen", limit=10)[0].first_name == "Per00"
 
 
+@pytest.mark.sqlite_only
 def test_name_prefix_search_uses_the_index(people):
     plan = db.execute_sql(
         "EXPLAIN QUERY PLAN SELECT patient_id FROM patient_name_key WHERE kind = 'l' "

@@ -9,20 +9,41 @@ from __future__ import annotations
 
 import json
 
+import peewee
 from peewee import (
     BooleanField,
-    CharField,
     DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
-    TextField,
     TimeField,
 )
 
 from tui.db import database_proxy
 from tui.domain.clock import now_utc as utcnow  # noqa: F401  (the models' default for event times)
+
+
+def _without_nul(value):
+    # PostgreSQL cannot store NUL in text, and no one types it on purpose: a pasted NUL
+    # is dropped on the way in, on both databases alike.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class CharField(peewee.CharField):
+    """The column's length is the limit on both databases: SQLite would keep more, PostgreSQL
+    would refuse the row; a longer pasted text is cut instead."""
+
+    def db_value(self, value):
+        value = _without_nul(value)
+        if isinstance(value, str) and self.max_length and len(value) > self.max_length:
+            value = value[: self.max_length]
+        return super().db_value(value)
+
+
+class TextField(peewee.TextField):
+    def db_value(self, value):
+        return super().db_value(_without_nul(value))
 
 
 class JSONTextField(TextField):
