@@ -95,6 +95,14 @@ def make_database(url: str):
     return SqliteDatabase(path, timeout=10, lock_type="IMMEDIATE", pragmas=SQLITE_PRAGMAS)
 
 
+def serialize(name: str) -> None:
+    """Inside a transaction: one writer at a time for `name` (read-then-insert stays whole).
+    SQLite's IMMEDIATE transactions already take the write lock at BEGIN; PostgreSQL takes an
+    advisory lock held until commit."""
+    if not is_sqlite():
+        database_proxy.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+
 def connect(url: str, *, migrate: bool = True):
     """Open the database at `url`, bind the models to it and bring the schema up to date."""
     database = make_database(url)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
-from tui.db import database_proxy as db
-from tui.db import is_sqlite
+from tui.db import database_proxy as db, serialize
 from tui.models import AuditEvent, Patient, Staff, utcnow
 
 GENESIS = "0" * 64
@@ -47,19 +46,13 @@ def _digest(prev_hash: str, at: dt.datetime, username: str, action: str,
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_chain() -> None:
-    # SQLite's IMMEDIATE transactions already serialise writers; PostgreSQL needs a lock.
-    if not is_sqlite():
-        db.execute_sql("SELECT pg_advisory_xact_lock(4242)")
-
-
 def log(action: str, user: Staff | None = None, *, patient: Patient | int | None = None,
         detail: str = "", reason: str = "", username: str | None = None) -> AuditEvent:
     """Append one event to the chain."""
     patient_id = patient.id if isinstance(patient, Patient) else patient
     name = username if username is not None else (user.username if user else "")
     with db.atomic():
-        _lock_chain()
+        serialize("audit_chain")
         last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
         prev = last.hash if last else GENESIS
         at = utcnow()

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from peewee import JOIN, fn
 
 from tui.db import database_proxy as db
+from tui.db import serialize
 from tui.domain import audit, auth, clock
 from tui.domain.cpr import age_on, format_cpr
 from tui.domain.dates import parse_date, parse_time
@@ -325,6 +326,7 @@ def record_event(event: str, *, source: str, caller: str = "", name: str = "",
         raise ValueError(_("Neither a caller nor a call id"))
     now = clock.now_utc()
     with db.atomic():
+        serialize("call_events")  # the phones of a group report one call at the same moment
         exact = _find_by_call_id(source, call_id) if call_id else None
         if event == "incoming":
             if exact is not None:
