@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, until
 
 from tui.models import AuditEvent
 
@@ -20,7 +20,7 @@ async def test_locked_database_shows_a_message_and_retry_works(make_app, databas
         holder = sqlite3.connect(db_url[len("sqlite:///"):], timeout=1)
         holder.execute("BEGIN EXCLUSIVE")
         await pilot.press("ctrl+l")  # locking writes an audit event: the database says no
-        await pilot.pause(0.5)
+        await until(pilot, lambda: "optaget" in screen_text(app).lower())
         text = screen_text(app)
         assert "Traceback" not in text
         assert app.is_running and not app.locked

@@ -1,7 +1,7 @@
 """Pilot tests of the letters section (F5) and the drafting screen, keys only."""
 from __future__ import annotations
 
-from helpers import login, screen_text
+from helpers import login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import letters
@@ -55,7 +55,9 @@ async def test_new_letter_is_typed_saved_as_draft_and_kept(make_app, staff, pati
         body = editor.query_one("#le-body")
         body.focus()
         await pilot.press("end", *"Ekstra linje", "enter")
-        await pilot.pause(1.3)  # the one-second timer keeps the typing
+        await pilot.pause()
+        await until(pilot, lambda: "Ekstra linje" in screen_text(app) and "Ekstra linje" in (
+            letters.load_typing(staff["secretary"], letter.id) or {}).get("body", ""))
         kept = letters.load_typing(staff["secretary"], letter.id)
         assert kept and "Ekstra linje" in kept["body"]
         assert "epikrise" in kept["title"] and "Søren Ærø Åberg" in kept["title"]

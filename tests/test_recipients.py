@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, until
 from letter_fixtures import clinic, org  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letters, organizations
@@ -158,7 +158,9 @@ async def test_search_add_with_validation_edit_and_deactivate(make_app, staff, o
         assert app.screen is form
         await pilot.press("shift+tab", "end", "backspace", "5", "tab", *"Vestergade 7", "tab",
                           *"5970", "tab", *"Ærøskøbing")
-        await pilot.pause(1.3)
+        await until(pilot, lambda: Draft.select().where(Draft.kind == "organization").exists()
+                    and Draft.get(Draft.kind == "organization").data["values"]["city"]
+                    == "Ærøskøbing")
         kept = Draft.get(Draft.kind == "organization")
         assert kept.data["values"]["city"] == "Ærøskøbing"
         await pilot.press("ctrl+s")
