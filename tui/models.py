@@ -12,6 +12,7 @@ import json
 import peewee
 from peewee import (
     BooleanField,
+    CompositeKey,
     DateField,
     DateTimeField,
     ForeignKeyField,
@@ -217,6 +218,19 @@ class Appointment(BaseModel):
             (("patient", "start"), False),
             (("start",), False),
         )
+
+
+class StaffDayBusy(BaseModel):
+    """A staff member's active bookings of one day merged into blocks, "start/end;..."
+    (ISO text, sorted). Written only by the database's triggers (migration 0005)."""
+
+    staff_id = IntegerField()
+    day = DateField()
+    blocks = TextField()
+
+    class Meta:
+        table_name = "staff_day_busy"
+        primary_key = CompositeKey("staff_id", "day")
 
 
 class AppointmentEvent(BaseModel):

@@ -38,6 +38,7 @@ from tui.models import (
     AppointmentType,
     Patient,
     Staff,
+    StaffDayBusy,
 )
 
 CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web")}
@@ -182,32 +183,34 @@ def _busy(staff_ids: list[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, d
     ones joined into one interval (a block over midnight is listed on both days), each
     list sorted by start."""
     out: dict[int, dict[dt.date, list]] = {i: {} for i in staff_ids}
-    query = (Appointment.select(Appointment.staff, Appointment.start, Appointment.end)
-             .where(Appointment.staff.in_(staff_ids) & (Appointment.start < hi)
-                    & (Appointment.start >= lo - MAX_LENGTH)
-                    & (Appointment.end > lo) & Appointment.status.in_(ACTIVE_STATUSES))
-             .order_by(Appointment.staff, Appointment.start))
+    # The database keeps each day's bookings merged into blocks (StaffDayBusy, migration
+    # 0005): a day booked solid is one short row, not a hundred bookings. A booking is
+    # listed on the day it starts, so the day before `lo` may reach into it.
+    first = (lo - MAX_LENGTH).date()
+    query = (StaffDayBusy.select(StaffDayBusy.staff_id, StaffDayBusy.blocks)
+             .where(StaffDayBusy.staff_id.in_(staff_ids) & (StaffDayBusy.day >= first)
+                    & (StaffDayBusy.day <= hi.date()))
+             .order_by(StaffDayBusy.staff_id, StaffDayBusy.day))
     sql, params = query.sql()
-    # raw cursor: thousands of rows over 90 days; peewee's per-row conversion costs more
-    # than the query itself. SQLite gives ISO text (which sorts as the times do),
-    # PostgreSQL datetime objects. A fully booked day is one or two blocks: join the rows
-    # before parsing, so only the blocks are parsed and split into days.
+    parse = dt.datetime.fromisoformat
     blocks = []
     cur_sid = cur_s = cur_e = None
-    for sid, s, e in db.execute_sql(sql, params).fetchall():
-        if sid == cur_sid and s <= cur_e:
-            if e > cur_e:
-                cur_e = e
-            continue
-        if cur_sid is not None:
-            blocks.append((cur_sid, cur_s, cur_e))
-        cur_sid, cur_s, cur_e = sid, s, e
+    for sid, text in db.execute_sql(sql, params).fetchall():
+        for pair in sorted(text.split(";")):  # ISO text sorts as the times do
+            s_text, _sep, e_text = pair.partition("/")
+            s, e = parse(s_text), parse(e_text)
+            if sid == cur_sid and s <= cur_e:  # joins a block from the day before
+                if e > cur_e:
+                    cur_e = e
+                continue
+            if cur_sid is not None:
+                blocks.append((cur_sid, cur_s, cur_e))
+            cur_sid, cur_s, cur_e = sid, s, e
     if cur_sid is not None:
         blocks.append((cur_sid, cur_s, cur_e))
-    parse = dt.datetime.fromisoformat
     for sid, s, e in blocks:
-        if not isinstance(s, dt.datetime):
-            s, e = parse(s), parse(e)
+        if e <= lo or s >= hi:
+            continue
         d = s.date()
         per_day = out[sid]
         if e.date() == d or e == dt.datetime.combine(d + dt.timedelta(days=1), dt.time()):

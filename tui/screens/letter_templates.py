@@ -216,6 +216,7 @@ class TemplateEditorScreen(SkrankeScreen):
         self.dirty = False
         self.unsaved = False
         self.preview_due = True
+        self.previewed: str | None = None
         self._loading = True
 
     @property
@@ -315,6 +316,7 @@ class TemplateEditorScreen(SkrankeScreen):
         """Render in the sandbox; an error is shown above the last good preview."""
         self.preview_due = False
         source = self.query_one("#te-body", TextArea).text
+        self.previewed = source  # what the preview shows now (tests wait for it)
         problem = letters.check_template(source)
         rendered = None if problem else letter_templates.render(source, self.context)
         if rendered is not None and rendered.ok:
