@@ -94,6 +94,37 @@ def test_search_table(people, query, expected):
     assert keys_found(people, query) == expected
 
 
+@pytest.mark.parametrize("pair_limit", [40, 0])
+@pytest.mark.parametrize("query,expected", SEARCH_TABLE)
+def test_search_table_as_a_big_clinic_searches(people, monkeypatch, query, expected, pair_limit):
+    """The same answers when every name part has "many" patients (the index is read in
+    order instead of ranking all candidates), by name pairs and by walking the index."""
+    monkeypatch.setattr(patients, "_SMALL", 1)
+    monkeypatch.setattr(patients, "_PAIR_LAST_KEYS", pair_limit)
+    found = keys_found(people, query)
+    assert sorted(found) == sorted(expected)
+    # By pairs the order is the small clinic's, but for "hansen, j": last-name key, then
+    # first-name key puts Hansen(-Møller), Jens before Hansen, Jensine. The walk orders by
+    # last name, then first name only (Jensine Hansen before Jens Hansen-Møller).
+    if pair_limit and query != "hansen, j":
+        assert found == expected
+
+
+def test_name_pairs_answer_first_and_last_name_queries(people, monkeypatch):
+    monkeypatch.setattr(patients, "_SMALL", 1)
+    calls = []
+    real = patients._search_pairs
+    monkeypatch.setattr(patients, "_search_pairs", lambda *a: calls.append(a) or real(*a))
+    assert keys_found(people, "hansen, j") == ["jens", "jensine"]
+    assert keys_found(people, "jens peter hans") == ["jens"]
+    assert keys_found(people, "kristensen, mette") == ["mette"]
+    assert len(calls) == 3
+    rows = {(k.kind, k.key) for k in people["jens"].name_keys}
+    assert {("p", "hansen jens"), ("p", "moeller peter"), ("p", "hansenmoeller jenspeter")} <= rows
+    assert patients._last_keys("hansen", 5) == ["hansen", "hansenmoeller"]
+    assert patients._last_keys("h", 1) is None  # too many last names: walk the index instead
+
+
 def test_search_hit_is_masked_and_complete(people):
     hit = patients.search(_desk(), "jens han")[0]
     assert hit.cpr == "070761-xxxx"
@@ -298,5 +329,8 @@ def test_migration_0003_fills_sort_keys_of_an_older_database(tmp_path):
         assert sorts == {patients.sort_key("Jens Peter", "Hansen-Møller")}
         assert [h.id for h in patients.search(_desk(), "jens han")] == [1]
         assert [h.id for h in patients.search(_desk(), "hansen, pe")] == [1]
+        pairs = {r[0] for r in database.execute_sql(
+            "SELECT key FROM patient_name_key WHERE kind = 'p'")}  # made by 0006
+        assert pairs == {"hansen jens", "hansen peter", "moeller jens", "moeller peter"}
     finally:
         close()

@@ -33,5 +33,13 @@ def parts(text: str) -> list[str]:
 
 
 def name_keys(first_name: str, last_name: str) -> list[tuple[str, str]]:
-    """(kind, key) rows for PatientNameKey: kind "f" for first names, "l" for last names."""
-    return [("f", k) for k in parts(first_name)] + [("l", k) for k in parts(last_name)]
+    """(kind, key) rows for PatientNameKey: kind "f" for first names, "l" for last names,
+    and kind "p" for each pair "lastkey firstkey".
+
+    The pairs make "svend jensen" one index range (every Jensen with a first name starting
+    with svend) instead of a walk through all Jensens testing their first names: the walk
+    grew with the number of Jensens, the range only with the number of answers.
+    """
+    firsts, lasts = parts(first_name), parts(last_name)
+    return ([("f", k) for k in firsts] + [("l", k) for k in lasts]
+            + [("p", f"{last} {first}") for last in lasts for first in firsts])

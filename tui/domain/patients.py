@@ -56,6 +56,8 @@ RECENT_LIMIT = 20
 # Below this many matches of one name part, all its matches are ranked in Python;
 # above it, the ordered index is read until `limit` results are found.
 _SMALL = 200
+# A last-name term with more distinct last names than this is searched by walking the index.
+_PAIR_LAST_KEYS = 40
 
 ASSIST_REASON = N_("assisting the responsible clinician")
 
@@ -238,6 +240,12 @@ def _search_terms(terms: list[_Term], limit: int) -> list:
     # Many candidates: read the ordered index of the last-name part (or the first term),
     # exact key before longer keys, last-name keys before first-name keys.
     lead = next((t for t in terms if t.kind == "l"), terms[0])
+    first = next((t for t in terms if t.kind == "f"), None)
+    if lead.kind == "l" and first is not None:
+        found = _search_pairs(lead, first, [t for t in terms if t not in (lead, first)], limit)
+        if found is not None:
+            by_id = {p.id: p for p in _patients_by_id(found)}
+            return [by_id[i] for i in found if i in by_id]
     others = [t for t in terms if t is not lead]
     found: list[int] = []
     seen: set[int] = set()
@@ -257,6 +265,45 @@ def _search_terms(terms: list[_Term], limit: int) -> list:
                         break
     by_id = {p.id: p for p in _patients_by_id(found)}
     return [by_id[i] for i in found if i in by_id]
+
+
+def _last_keys(prefix: str, most: int) -> list[str] | None:
+    """The distinct last-name keys starting with `prefix`, in order; None if more than
+    `most` (each is one seek in the index, however many patients share it)."""
+    nk = PatientNameKey
+    keys: list[str] = []
+    cond = (nk.kind == "l") & _key_range(nk.key, prefix)
+    while len(keys) <= most:
+        q = nk.select(fn.MIN(nk.key)).where(cond & (nk.key > keys[-1]) if keys else cond)
+        key = q.scalar()
+        if key is None:
+            return keys
+        keys.append(key)
+    return None
+
+
+def _search_pairs(last: _Term, first: _Term, others: list[_Term], limit: int) -> list[int] | None:
+    """Patients by the "lastkey firstkey" pairs: for each last name starting with the last
+    term (few, usually one or two), the range of its pairs whose first key starts with the
+    first term. Ordered by last name key, then first name. None when the last term is so
+    short that too many last names start with it (the caller reads the index instead)."""
+    keys = _last_keys(last.key, _PAIR_LAST_KEYS)
+    if keys is None:
+        return None
+    nk = PatientNameKey
+    found: list[int] = []
+    seen: set[int] = set()
+    for key in keys:
+        q = (nk.select(nk.patient)
+             .where((nk.kind == "p") & _key_range(nk.key, f"{key} {first.key}"))
+             .order_by(nk.key, nk.sort).limit(limit * 3))
+        for row in _filtered(q, nk, others):
+            if row.patient_id not in seen:
+                seen.add(row.patient_id)
+                found.append(row.patient_id)
+                if len(found) >= limit:
+                    return found
+    return found
 
 
 # The columns a result row needs. Search reads them as light named tuples, not as
