@@ -69,6 +69,7 @@ SEARCH_TABLE = [
     ("0707614285", ["jens"]),
     ("070761 4285", ["jens"]),
     ("070761", ["jens"]),
+    ("07076142", ["jens"]),  # eight digits: a CPR number being typed, too
     ("120361", ["jensine", "soeren"]),
     ("12.03.1961", ["jensine", "soeren"]),
     ("12-3-61", ["jensine", "soeren"]),
@@ -94,19 +95,20 @@ def test_search_table(people, query, expected):
     assert keys_found(people, query) == expected
 
 
-@pytest.mark.parametrize("pair_limit", [40, 0])
+@pytest.mark.parametrize("pairs", [True, False])
 @pytest.mark.parametrize("query,expected", SEARCH_TABLE)
-def test_search_table_as_a_big_clinic_searches(people, monkeypatch, query, expected, pair_limit):
+def test_search_table_as_a_big_clinic_searches(people, monkeypatch, query, expected, pairs):
     """The same answers when every name part has "many" patients (the index is read in
     order instead of ranking all candidates), by name pairs and by walking the index."""
     monkeypatch.setattr(patients, "_SMALL", 1)
-    monkeypatch.setattr(patients, "_PAIR_LAST_KEYS", pair_limit)
+    if not pairs:
+        monkeypatch.setattr(patients, "_search_pairs", lambda *a: None)
     found = keys_found(people, query)
     assert sorted(found) == sorted(expected)
     # By pairs the order is the small clinic's, but for "hansen, j": last-name key, then
     # first-name key puts Hansen(-Møller), Jens before Hansen, Jensine. The walk orders by
     # last name, then first name only (Jensine Hansen before Jens Hansen-Møller).
-    if pair_limit and query != "hansen, j":
+    if pairs and query != "hansen, j":
         assert found == expected
 
 
@@ -116,13 +118,15 @@ def test_name_pairs_answer_first_and_last_name_queries(people, monkeypatch):
     real = patients._search_pairs
     monkeypatch.setattr(patients, "_search_pairs", lambda *a: calls.append(a) or real(*a))
     assert keys_found(people, "hansen, j") == ["jens", "jensine"]
-    assert keys_found(people, "jens peter hans") == ["jens"]
+    assert keys_found(people, "peter møller") == ["jens"]  # the second part of each name
     assert keys_found(people, "kristensen, mette") == ["mette"]
+    assert keys_found(people, "jens peter hans") == ["jens"]  # three terms: the index walk
     assert len(calls) == 3
     rows = {(k.kind, k.key) for k in people["jens"].name_keys}
     assert {("p", "hansen jens"), ("p", "moeller peter"), ("p", "hansenmoeller jenspeter")} <= rows
-    assert patients._last_keys("hansen", 5) == ["hansen", "hansenmoeller"]
-    assert patients._last_keys("h", 1) is None  # too many last names: walk the index instead
+    # the limit counts patients, not pairs (Jens has two pairs in "hansen j")
+    terms = patients.parse_name_query("hansen, j")[0]
+    assert patients._search_pairs(terms[0], terms[1], 1) == [people["jens"].id]
 
 
 def test_search_hit_is_masked_and_complete(people):

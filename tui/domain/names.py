@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
 _SPLIT = re.compile(r"[\s\-]+")
 _DROP = re.compile(r"[^a-z0-9]")
 
 
+@lru_cache(maxsize=8192)  # names repeat (Jensen, Hansen...): results are sorted by this key
 def normalize(text: str) -> str:
     """One comparable key: lower case, Danish letters spelled out, accents and signs gone."""
     folded = text.casefold().translate(_FOLD)

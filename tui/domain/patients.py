@@ -56,8 +56,6 @@ RECENT_LIMIT = 20
 # Below this many matches of one name part, all its matches are ranked in Python;
 # above it, the ordered index is read until `limit` results are found.
 _SMALL = 200
-# A last-name term with more distinct last names than this is searched by walking the index.
-_PAIR_LAST_KEYS = 40
 
 ASSIST_REASON = N_("assisting the responsible clinician")
 
@@ -241,8 +239,8 @@ def _search_terms(terms: list[_Term], limit: int) -> list:
     # exact key before longer keys, last-name keys before first-name keys.
     lead = next((t for t in terms if t.kind == "l"), terms[0])
     first = next((t for t in terms if t.kind == "f"), None)
-    if lead.kind == "l" and first is not None:
-        found = _search_pairs(lead, first, [t for t in terms if t not in (lead, first)], limit)
+    if lead.kind == "l" and first is not None and len(terms) == 2:
+        found = _search_pairs(lead, first, limit)
         if found is not None:
             by_id = {p.id: p for p in _patients_by_id(found)}
             return [by_id[i] for i in found if i in by_id]
@@ -267,43 +265,40 @@ def _search_terms(terms: list[_Term], limit: int) -> list:
     return [by_id[i] for i in found if i in by_id]
 
 
-def _last_keys(prefix: str, most: int) -> list[str] | None:
-    """The distinct last-name keys starting with `prefix`, in order; None if more than
-    `most` (each is one seek in the index, however many patients share it)."""
-    nk = PatientNameKey
-    keys: list[str] = []
-    cond = (nk.kind == "l") & _key_range(nk.key, prefix)
-    while len(keys) <= most:
-        q = nk.select(fn.MIN(nk.key)).where(cond & (nk.key > keys[-1]) if keys else cond)
-        key = q.scalar()
-        if key is None:
-            return keys
-        keys.append(key)
-    return None
+# Name pairs (kind "p", "lastkey firstkey"): for each last-name key starting with the last
+# term, the range of its pairs whose first-name key starts with the first term. The last
+# names are found by a skip scan (one index seek each, however many patients share one),
+# all inside the database in one statement: a loop in Python cost more than the search.
+_PAIRS_SQL = """WITH RECURSIVE lk(key) AS (
+    SELECT key FROM (SELECT key FROM patient_name_key WHERE kind = 'l' AND key >= ? AND key < ?
+                     ORDER BY key LIMIT 1) AS first_key
+    UNION ALL
+    SELECT (SELECT n.key FROM patient_name_key n WHERE n.kind = 'l' AND n.key > lk.key
+            AND n.key < ? ORDER BY n.key LIMIT 1) FROM lk WHERE lk.key IS NOT NULL)
+SELECT p.patient_id FROM lk CROSS JOIN patient_name_key p
+WHERE p.kind = 'p' AND p.key >= lk.key || ' ' || ? AND p.key < lk.key || ' ' || ?
+ORDER BY p.key, p.sort LIMIT ?"""
 
 
-def _search_pairs(last: _Term, first: _Term, others: list[_Term], limit: int) -> list[int] | None:
-    """Patients by the "lastkey firstkey" pairs: for each last name starting with the last
-    term (few, usually one or two), the range of its pairs whose first key starts with the
-    first term. Ordered by last name key, then first name. None when the last term is so
-    short that too many last names start with it (the caller reads the index instead)."""
-    keys = _last_keys(last.key, _PAIR_LAST_KEYS)
-    if keys is None:
+def _search_pairs(last: _Term, first: _Term, limit: int) -> list[int] | None:
+    """Patient ids matching a last and a first name term through the name pairs, ordered
+    by last-name key, then first-name key; None when the pairs cannot tell (too many
+    pairs of one patient), and the caller reads the index instead."""
+    want = limit * 3
+    sql = _pairs_sql()
+    last_hi, first_hi = _upper_bound(last.key), _upper_bound(first.key)
+    rows = db.execute_sql(sql, (last.key, last_hi, last_hi, first.key, first_hi, want)).fetchall()
+    found = list(dict.fromkeys(r[0] for r in rows))
+    if len(found) < limit and len(rows) == want:
         return None
-    nk = PatientNameKey
-    found: list[int] = []
-    seen: set[int] = set()
-    for key in keys:
-        q = (nk.select(nk.patient)
-             .where((nk.kind == "p") & _key_range(nk.key, f"{key} {first.key}"))
-             .order_by(nk.key, nk.sort).limit(limit * 3))
-        for row in _filtered(q, nk, others):
-            if row.patient_id not in seen:
-                seen.add(row.patient_id)
-                found.append(row.patient_id)
-                if len(found) >= limit:
-                    return found
-    return found
+    return found[:limit]
+
+
+def _pairs_sql() -> str:
+    key = ("pairs", db.param)
+    if key not in _sql_cache:
+        _sql_cache[key] = _PAIRS_SQL.replace("?", db.param)
+    return _sql_cache[key]
 
 
 # The columns a result row needs. Search reads them as light named tuples, not as
@@ -453,7 +448,8 @@ def _search_patients(query: str, limit: int) -> list[tuple]:
             day = _try_date(compact)
             if day is not None:
                 add(_by_birth_date(day, limit), "birth_date")
-            add(_by_cpr_prefix(compact, limit), "cpr")
+            if 1 <= int(compact[2:4]) <= 12 and 1 <= int(compact[:2]) <= 31:
+                add(_by_cpr_prefix(compact, limit), "cpr")  # not for "12 34 56 78": no 34th month
         elif n >= 4:
             add(_by_cpr_prefix(compact, limit), "cpr")
             if n < 8 and compact[0] != "0":
