@@ -33,6 +33,36 @@ def test_sqlite_is_opened_for_many_users(database):
     assert database._lock_type == "IMMEDIATE"
 
 
+@pytest.mark.sqlite_only
+def test_checkpoints_run_in_the_background_not_inside_a_commit(database, monkeypatch):
+    """No commit on any thread copies the WAL (autocheckpoint off); the checkpointer thread
+    does, every second, and stops with the database."""
+    import threading
+    import time
+
+    from tui import db as tdb
+
+    [running] = tdb._checkpointers.values()
+    assert running.is_alive() and running.path == database.database
+    assert database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    seen = []
+    other = threading.Thread(target=lambda: seen.append(
+        database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]))  # its own connection
+    other.start()
+    other.join()
+    assert seen == [0]
+    database.execute_sql("CREATE TABLE scratch (x)")
+    with database.atomic():
+        for i in range(3000):
+            database.execute_sql("INSERT INTO scratch VALUES (?)", (f"row {i}" * 20,))
+    deadline = time.monotonic() + 10
+    while not (running.last and running.last[1] > 0 and running.last[1] == running.last[2]):
+        assert time.monotonic() < deadline, running.last
+        time.sleep(0.1)
+    tdb.close()
+    assert not running.is_alive() and not tdb._checkpointers
+
+
 def test_overlapping_booking_for_one_person_is_refused_by_the_database(clinic):
     doctor, patient, k15 = clinic
     ten = dt.datetime(2026, 11, 26, 10, 0)

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from tui.db import database_proxy as db
+from tui.db import is_sqlite
 from tui.domain import auth, patients
 from tui.models import AuditEvent, Patient, PatientChange
 
@@ -338,3 +339,13 @@ def test_migration_0003_fills_sort_keys_of_an_older_database(tmp_path):
         assert pairs == {"hansen jens", "hansen peter", "moeller jens", "moeller peter"}
     finally:
         close()
+
+
+def test_name_keys_compare_byte_by_byte_on_postgresql(database):
+    """Prefix ranges need SQLite's order; a Danish collation puts "aa" after "z"."""
+    if is_sqlite():
+        pytest.skip("SQLite compares bytes already")
+    rows = dict(db.execute_sql(
+        "SELECT column_name, collation_name FROM information_schema.columns"
+        " WHERE table_name = 'patient_name_key' AND column_name IN ('key', 'sort')").fetchall())
+    assert rows == {"key": "C", "sort": "C"}

@@ -97,7 +97,7 @@ def _verify_audit_chain(path: Path) -> None:
         copy = Path(tmp) / "check.db"
         shutil.copyfile(path, copy)
         try:
-            connect(f"sqlite:///{copy}", migrate=False)
+            connect(f"sqlite:///{copy}", migrate=False, checkpoint=False)
             broken = verify_chain()
         finally:
             database_proxy.obj.close()
