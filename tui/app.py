@@ -63,8 +63,18 @@ def _section_bindings() -> list[Binding]:
     return out
 
 
+def _login_screen():
+    from tui.screens.login import LoginScreen
+
+    return LoginScreen()
+
+
 class SkrankeApp(App):
     TITLE = "Skranke"
+    # The login screen is the first screen itself: a blank default screen first, then a
+    # switch to the login, composed and styled two screens (30 ms of every start).
+    DEFAULT_MODE = LOGIN_MODE
+    MODES = {LOGIN_MODE: _login_screen}
     CSS_PATH = "app.tcss"
     # NO_COLOR leaves only greys: the cursor and highlight show in reverse video as well.
     CSS = """
@@ -142,10 +152,6 @@ class SkrankeApp(App):
         self.show_login()
 
     def show_login(self) -> None:
-        from tui.screens.login import LoginScreen
-
-        if LOGIN_MODE not in self._modes:
-            self.add_mode(LOGIN_MODE, LoginScreen)
         self.switch_mode(LOGIN_MODE)
 
     def logged_in(self, user) -> None:
