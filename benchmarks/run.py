@@ -167,10 +167,25 @@ class PlainSearch:
                 f"SELECT {self.COLS} FROM patient p WHERE p.birth_date = ? ORDER BY p.last_name, p.first_name"
                 " LIMIT 50", (dt.date(y, b, a).isoformat(),)).fetchall())
         if kind == "phone":
-            num = "+45" + re.sub(r"\D", "", q)
-            return self._phones(c.execute(
+            digits = re.sub(r"\D", "", q)
+            rows = c.execute(
                 f"SELECT {self.COLS} FROM patient_phone ph JOIN patient p ON p.id = ph.patient_id"
-                " WHERE ph.number = ? LIMIT 50", (num,)).fetchall())
+                " WHERE ph.number = ? LIMIT 50", ("+45" + digits,)).fetchall()
+            # Eight digits are also a birth date (DDMMYYYY) and the start of a CPR number when
+            # they can be: the app looks those up as well, so the same lookups here.
+            if 1 <= int(digits[2:4]) <= 12 and 1 <= int(digits[:2]) <= 31:
+                try:
+                    born = dt.date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+                except ValueError:
+                    born = None
+                if born is not None and born <= generate.TODAY:
+                    rows += c.execute(
+                        f"SELECT {self.COLS} FROM patient p WHERE p.birth_date = ?"
+                        " ORDER BY p.last_name, p.first_name LIMIT 50", (born.isoformat(),)).fetchall()
+                lo, hi = _bounds(digits)
+                rows += c.execute(f"SELECT {self.COLS} FROM patient p WHERE p.cpr >= ? AND p.cpr < ?"
+                                  " LIMIT 200", (lo, hi)).fetchall()
+            return self._phones(rows)
         # name: the last-name key range, read in (key, sort) order, first-name key probed
         if "," in q:
             last, first = (x.strip() for x in q.split(",", 1))

@@ -445,11 +445,12 @@ def _search_patients(query: str, limit: int) -> list[tuple]:
                 add(_by_phone(normalize_phone(compact), limit), "phone")
             except ValueError:
                 pass
-            day = _try_date(compact)
-            if day is not None:
-                add(_by_birth_date(day, limit), "birth_date")
+            # DDMMYYYY or the start of a CPR number, DDMMYY..; not "12 34 56 78" (no 34th month)
             if 1 <= int(compact[2:4]) <= 12 and 1 <= int(compact[:2]) <= 31:
-                add(_by_cpr_prefix(compact, limit), "cpr")  # not for "12 34 56 78": no 34th month
+                day = _try_date(compact)
+                if day is not None:
+                    add(_by_birth_date(day, limit), "birth_date")
+                add(_by_cpr_prefix(compact, limit), "cpr")
         elif n >= 4:
             add(_by_cpr_prefix(compact, limit), "cpr")
             if n < 8 and compact[0] != "0":
