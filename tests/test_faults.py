@@ -115,39 +115,29 @@ def _wait_for_event(master, db_path, action: str, timeout: float = 20) -> None:
     raise AssertionError(f"the app never wrote {action!r}")
 
 
-def _draft_text(db_path) -> str:
+def _draft_text(db_path, kind: str) -> str:
     conn = sqlite3.connect(db_path)
-    rows = conn.execute("SELECT data FROM draft WHERE kind LIKE 'journal%'").fetchall()
+    rows = conn.execute("SELECT data FROM draft WHERE kind LIKE ?", (kind + "%",)).fetchall()
     conn.close()
     return "\n".join(r[0] for r in rows)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGKILL])
-def test_a_journal_draft_survives_the_end_of_the_session(staff, db_url, sig):
-    Patient.create(cpr="0707614285", first_name="Jens", last_name="Hansen",
-                   birth_date=dt.date(1961, 7, 7), sex="M")
-    close()
+def _type_then_end(db_url, sig, username: str, reach_editor, kept: str, tail: str) -> str:
+    """Log in as `username`, reach_editor(master, path), type `kept`, wait past the one-second
+    timer, type `tail` and end the session with `sig`; returns the database path."""
     proc, master = _start_app(db_url)
+    path = db_url[len("sqlite:///"):]
     try:
-        path = db_url[len("sqlite:///"):]
         _read_until(master, b"Skranke", 20)
-        os.write(master, b"lars\r")
+        os.write(master, username.encode() + b"\r")
         _drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
         _wait_for_event(master, path, "login")
         _drain(master, 1.0)
-        os.write(master, b"\x1bOS")  # F4
-        _drain(master, 1.0)
-        _type(master, "0707614285")
-        _drain(master, 2.0)
-        os.write(master, b"\r")  # open the record
-        _wait_for_event(master, path, "record_open")
-        _drain(master, 1.5)
-        os.write(master, b"n")  # a new journal entry
-        _drain(master, 1.5)
-        _type(master, "Ringer om svar paa blodproever")
+        reach_editor(master, path)
+        _type(master, kept)
         _drain(master, 1.6)  # more than a second: the timer has saved this
-        _type(master, " og vil tale med laegen", pause=0.005)
+        _type(master, tail, pause=0.005)
         proc.send_signal(sig)
         started = time.monotonic()
         while proc.poll() is None and time.monotonic() - started < 5:
@@ -157,13 +147,57 @@ def test_a_journal_draft_survives_the_end_of_the_session(staff, db_url, sig):
         if proc.poll() is None:
             proc.kill()
         os.close(master)
-    text = _draft_text(db_url[len("sqlite:///"):])
-    assert "Ringer om svar paa blodproever" in text
     # Keys still in the terminal's buffer when the signal comes cannot be saved; what the
     # app had read is saved by the hang-up handler, and the one-second timer has saved the
     # rest long before (which is all a SIGKILL leaves).
     if sig == signal.SIGHUP:
-        conn = sqlite3.connect(db_url[len("sqlite:///"):])
+        conn = sqlite3.connect(path)
         ended = conn.execute("SELECT 1 FROM audit_event WHERE action = 'session_ended'").fetchone()
         conn.close()
         assert ended, "the hang-up handler did not run"
+    return path
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGKILL])
+def test_a_journal_draft_survives_the_end_of_the_session(staff, db_url, sig):
+    Patient.create(cpr="0707614285", first_name="Jens", last_name="Hansen",
+                   birth_date=dt.date(1961, 7, 7), sex="M")
+    close()
+
+    def reach_editor(master, path):
+        os.write(master, b"\x1bOS")  # F4
+        _drain(master, 1.0)
+        _type(master, "0707614285")
+        _drain(master, 2.0)
+        os.write(master, b"\r")  # open the record
+        _wait_for_event(master, path, "record_open")
+        _drain(master, 1.5)
+        os.write(master, b"n")  # a new journal entry
+        _drain(master, 1.5)
+
+    path = _type_then_end(db_url, sig, "lars", reach_editor,
+                          "Ringer om svar paa blodproever", " og vil tale med laegen")
+    assert "Ringer om svar paa blodproever" in _draft_text(path, "journal")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGKILL])
+def test_a_letter_draft_survives_the_end_of_the_session(staff, db_url, sig):
+    from tui.domain import letters
+
+    jens = Patient.create(cpr="0707614285", first_name="Jens", last_name="Hansen",
+                          birth_date=dt.date(1961, 7, 7), sex="M")
+    letters.create_letter(staff["secretary"], jens, "korrespondance")
+    close()
+
+    def reach_editor(master, path):
+        os.write(master, b"\x1b[15~")  # F5: the letters, the draft first
+        _drain(master, 1.5)
+        os.write(master, b"\r")  # open it
+        _wait_for_event(master, path, "letter_viewed")
+        _drain(master, 1.5)
+        os.write(master, b"\t" * 4)  # subject, category, topic, template: the body
+        _drain(master, 0.5)
+
+    path = _type_then_end(db_url, sig, "anne", reach_editor,
+                          "Tak for henvendelsen om Jens", " og hans knae")
+    assert "Tak for henvendelsen om Jens" in _draft_text(path, "letter")

@@ -6,6 +6,7 @@ import weakref
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen, ScreenResultType
 
+from tui.domain import drafts
 from tui.widgets.footer import Footer
 from tui.widgets.shell import ShellHeader
 
@@ -36,6 +37,34 @@ class SkrankeModal(_Guarded, ModalScreen[ScreenResultType]):
         save = getattr(self, "_save_draft", None)
         if save is not None:
             save()
+
+
+class KeepsTyping:
+    """For a dialog whose values() are kept as a draft (tui.domain.drafts, `draft_kind` and
+    the dialog's `draft_key`): saved every second while they change, at once on a hang-up."""
+
+    draft_kind = ""
+    _dirty = False
+
+    def keep_typing(self) -> None:
+        """Start the one-second saving (from on_mount, after a kept draft is shown)."""
+        self._dirty = False
+        self.set_interval(1.0, self.save_draft)
+
+    def save_draft(self) -> None:
+        if self._dirty and self.app.user is not None:
+            drafts.save(self.app.user, self.draft_kind, self.draft_key, self.values())
+            self._dirty = False
+
+    def save_drafts(self) -> None:
+        self._dirty = True
+        self.save_draft()
+
+    def forget_typing(self) -> None:
+        """The typing became a real record (or was emptied): no draft is left behind."""
+        if self.app.user is not None:
+            drafts.discard(self.app.user, self.draft_kind, self.draft_key)
+        self._dirty = False
 
 
 class SkrankeScreen(_Guarded, Screen):

@@ -23,7 +23,7 @@ from tui.domain import prescriptions as rx
 from tui.domain.clock import local_stamp
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 
@@ -31,8 +31,10 @@ DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
 
 
-class RenewalRequestScreen(SkrankeModal):
+class RenewalRequestScreen(KeepsTyping, SkrankeModal):
     """Take a renewal request for a patient. Dismisses with the PrescriptionRequest or None."""
+
+    draft_kind = DRAFT_KIND
 
     DEFAULT_CSS = """
     RenewalRequestScreen { align: center middle; }
@@ -61,8 +63,6 @@ class RenewalRequestScreen(SkrankeModal):
         self.call = call
         self.drug: rx.Drug | None = None
         self._matches: list[rx.Drug] = []
-        self._dirty = False
-        LIVE_SCREENS.add(self)  # saved with the others on lock, hang-up and change of user
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -111,18 +111,8 @@ class RenewalRequestScreen(SkrankeModal):
                                   and d.name == data.get("drug")), None)
         self._refresh_drugs(self.query_one("#rx-drug", Input).value)
         self._show_flag()
-        self._dirty = False
-        self.set_interval(1.0, self.save_draft)
+        self.keep_typing()
         self.query_one("#rx-drug", Input).focus()
-
-    def save_draft(self) -> None:
-        if self._dirty and self.app.user is not None:
-            drafts.save(self.app.user, DRAFT_KIND, self.draft_key, self.values())
-            self._dirty = False
-
-    def save_drafts(self) -> None:
-        self._dirty = True
-        self.save_draft()
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -192,8 +182,7 @@ class RenewalRequestScreen(SkrankeModal):
         except (ValueError, auth.PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
-        self._dirty = False
+        self.forget_typing()
         message = _("Renewal request saved: {what}").format(what=rx.describe(req))
         if req.dependence:
             message += " – " + _("requires a consultation")
@@ -205,8 +194,8 @@ class RenewalRequestScreen(SkrankeModal):
         data = self.values()
         if any(str(data[name]).strip() for name in FIELDS):
             self.save_drafts()
-        elif self.app.user is not None:
-            drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
+        else:
+            self.forget_typing()
         self.dismiss(None)
 
 

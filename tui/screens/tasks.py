@@ -23,7 +23,7 @@ from tui.domain.clock import local_stamp, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.models import Staff
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
@@ -47,8 +47,10 @@ def _patient_text(patient) -> Text:
     return patient_line(patient, bold=False)
 
 
-class TaskEditScreen(SkrankeModal):
+class TaskEditScreen(KeepsTyping, SkrankeModal):
     """Write a new task or message. Dismisses with the Task or None."""
+
+    draft_kind = DRAFT_KIND
 
     DEFAULT_CSS = """
     TaskEditScreen { align: center middle; }
@@ -78,8 +80,6 @@ class TaskEditScreen(SkrankeModal):
         self.patient = patient
         self.initial_title = title
         self.initial_to = to
-        self._dirty = False
-        LIVE_SCREENS.add(self)  # saved with the others on lock, hang-up and change of user
 
     @property
     def draft_key(self) -> str:
@@ -129,18 +129,8 @@ class TaskEditScreen(SkrankeModal):
                 self.query_one("#task-to", Select).value = data["to"]
             if data.get("priority") in tasks_domain.PRIORITIES:
                 self.query_one("#task-priority", Select).value = data["priority"]
-        self._dirty = False
-        self.set_interval(1.0, self.save_draft)
+        self.keep_typing()
         self.query_one("#task-title", Input).focus()
-
-    def save_draft(self) -> None:
-        if self._dirty and self.app.user is not None:
-            drafts.save(self.app.user, DRAFT_KIND, self.draft_key, self.values())
-            self._dirty = False
-
-    def save_drafts(self) -> None:
-        self._dirty = True
-        self.save_draft()
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -187,8 +177,7 @@ class TaskEditScreen(SkrankeModal):
         except (ValueError, auth.PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
-        self._dirty = False
+        self.forget_typing()
         self.app.notify(_("Task sent to {who}: {title}").format(
             who=tasks_domain.recipient_label(task), title=task.title), markup=False)
         self.dismiss(task)
@@ -199,7 +188,7 @@ class TaskEditScreen(SkrankeModal):
         if (data["title"].strip() and data["title"] != self.initial_title) or data["text"].strip():
             self.save_drafts()
         else:
-            drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
+            self.forget_typing()
         self.dismiss(None)
 
 
