@@ -33,6 +33,7 @@ from tui.domain import admin, auth, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
 from tui.i18n import N_, _
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.widgets.tables import cursor_key
 
 DRAFT_KIND = "admin"
 
@@ -301,11 +302,8 @@ class AdminPane(TabPane):
         """Fill the table from the domain."""
 
     def selected_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return str(key.value) if key and key.value is not None else None
+        key = cursor_key(self.table)
+        return str(key) if key is not None else None
 
     def fill(self, rows: list[tuple[str, list]], keep: str | None = None) -> None:
         table = self.table

@@ -36,6 +36,7 @@ from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
 from tui.models import Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.widgets.tables import cursor_key
 
 FILTER_LABELS = {
     "all": N_("all calls"),
@@ -189,7 +190,7 @@ class CallsScreen(SkrankeScreen):
         if rows == self.rows and self.query_one("#call-table", DataTable).row_count == len(rows):
             return
         table = self.query_one("#call-table", DataTable)
-        keep = self._current_key(table)
+        keep = cursor_key(table)
         self.rows = rows
         table.clear()
         today = clock.today()
@@ -206,15 +207,6 @@ class CallsScreen(SkrankeScreen):
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
-
-    @staticmethod
-    def _current_key(table: DataTable):
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
 
     def _auto_refresh(self) -> None:
         if self.app.screen is not self or self.app.locked:
@@ -519,7 +511,7 @@ class CallsScreen(SkrankeScreen):
         if rows == self.callback_rows and self.query_one("#callback-table", DataTable).row_count == len(rows):
             return
         table = self.query_one("#callback-table", DataTable)
-        keep = self._current_key(table)
+        keep = cursor_key(table)
         self.callback_rows = rows
         table.clear()
         today = clock.today()
@@ -538,10 +530,10 @@ class CallsScreen(SkrankeScreen):
 
     def _selected_callback(self) -> calls.CallbackRow | None:
         table = self.query_one("#callback-table", DataTable)
-        key = self._current_key(table)
+        key = cursor_key(table)
         if key is None:
             return None
-        return next((r for r in self.callback_rows if str(r.id) == key.value), None)
+        return next((r for r in self.callback_rows if str(r.id) == key), None)
 
     def action_callback_done(self) -> None:
         row = self._selected_callback()

@@ -19,6 +19,7 @@ from tui.screens.letter_editor import (
     WorkflowMixin,
     status_text,
 )
+from tui.widgets.tables import cursor_key
 
 PAGE = 200
 WIDE = 120  # from this many columns the table shows number, time of change and author
@@ -162,14 +163,8 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
                 n=len(unsaved)), markup=False)
 
     def current_id(self) -> int | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(key.value) if key and key.value else None
+        key = cursor_key(self.query_one(DataTable))
+        return int(key) if key else None
 
     def current_row(self) -> letters.LetterRow | None:
         lid = self.current_id()

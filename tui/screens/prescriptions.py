@@ -26,6 +26,7 @@ from tui.i18n import _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
+from tui.widgets.tables import cursor_key
 
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
@@ -266,11 +267,7 @@ class RenewalsScreen(SkrankeScreen):
         return self.query_one(f"#{self.tab}-table", DataTable)
 
     def current(self):
-        table = self.table()
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows[self.tab].get(key)
+        return self.rows[self.tab].get(cursor_key(self.table()))
 
     def reload(self) -> None:
         self.query_one("#rx-detail-text", Static).update(

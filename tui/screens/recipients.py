@@ -22,6 +22,7 @@ from tui.domain.organizations import OrganizationError, OrganizationRow
 from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
+from tui.widgets.tables import cursor_key
 
 DRAFT_KIND = "organization"
 FORM_FIELDS = (
@@ -297,14 +298,8 @@ class RecipientsScreen(SkrankeScreen):
         self.show_detail()
 
     def current_id(self) -> int | None:
-        table = self.query_one(RecipientTable)
-        if not table.row_count:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(key.value) if key and key.value else None
+        key = cursor_key(self.query_one(RecipientTable))
+        return int(key) if key else None
 
     def current(self) -> OrganizationRow | None:
         oid = self.current_id()

@@ -18,6 +18,7 @@ from tui.domain.clock import to_local
 from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
+from tui.widgets.tables import cursor_key
 
 
 class FormScreen(SkrankeModal):
@@ -158,11 +159,7 @@ class SuppliesScreen(SkrankeScreen):
 
     def current(self, tab: str | None = None):
         tab = tab or self.tab
-        table = self.query_one(f"#{tab}-table", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows[tab].get(key)
+        return self.rows[tab].get(cursor_key(self.query_one(f"#{tab}-table", DataTable)))
 
     def reload(self) -> None:
         user = self.user

@@ -27,6 +27,7 @@ from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
+from tui.widgets.tables import cursor_key
 
 DRAFT_KIND = "task"
 
@@ -263,11 +264,7 @@ class TasksScreen(SkrankeScreen):
     def current(self):
         if self.tab not in self.rows:
             return None
-        table = self.query_one(f"#{self.tab}-table", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows[self.tab].get(key)
+        return self.rows[self.tab].get(cursor_key(self.query_one(f"#{self.tab}-table", DataTable)))
 
     def _patient_cell(self, task) -> Text:
         if task.patient_id is None:
