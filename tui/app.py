@@ -20,6 +20,7 @@ from tui import i18n
 from tui.config import Config
 from tui.domain import audit, auth, settings
 from tui.i18n import _
+from tui.keygate import KeyGate
 from tui.screens import SECTIONS, Section
 from tui.screens.base import LIVE_SCREENS
 from tui.widgets.safe import ControlCharFilter
@@ -69,7 +70,7 @@ def _login_screen():
     return LoginScreen()
 
 
-class SkrankeApp(App):
+class SkrankeApp(KeyGate, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
     # switch to the login, composed and styled two screens (30 ms of every start).
