@@ -54,3 +54,39 @@ async def test_f4_search_backspaces_then_new_name(make_app):
                   "hansen", *["backspace"] * 10, "jensen")
         await until(pilot, lambda: "jensen" in screen_text(app) and app.screen.TITLE == "Patients")
         assert app.screen.search.query_text == "jensen"
+
+
+async def test_after_logout_the_next_user_types_name_and_password_in_one_go(make_app):
+    from tui.models import AuditEvent
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        post_keys(app, "anne", "enter", PASSWORD, "enter")
+        await until(pilot, lambda: app.user is not None)
+        post_keys(app, "ctrl+q")
+        await until(pilot, lambda: app.user is None)
+        username = app.screen.query_one("#username")
+        assert username.value == "" and app.focused is username
+        post_keys(app, "sofie", "enter", PASSWORD, "enter")
+        await until(pilot, lambda: app.user is not None)
+        assert app.user.username == "sofie"
+    assert not AuditEvent.select().where(AuditEvent.action == "login_failed").count()
+
+
+async def test_at_the_lock_the_user_name_is_empty_and_another_user_takes_over(make_app):
+    from tui.models import AuditEvent
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        post_keys(app, "anne", "enter", PASSWORD, "enter")
+        await until(pilot, lambda: app.user is not None)
+        post_keys(app, "ctrl+l")
+        await until(pilot, lambda: app.locked)
+        username = app.screen.query_one("#username")
+        assert username.value == "" and app.focused is username
+        post_keys(app, "lars", "enter", PASSWORD, "enter")
+        await until(pilot, lambda: app.user.username == "lars" and not app.locked)
+        assert PASSWORD not in screen_text(app)
+    assert not AuditEvent.select().where(AuditEvent.action == "login_failed").count()
