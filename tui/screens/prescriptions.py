@@ -26,7 +26,7 @@ from tui.i18n import _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import cursor_key, cursor_kept
 
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
@@ -273,28 +273,29 @@ class RenewalsScreen(SkrankeScreen):
         self.query_one("#rx-detail-text", Static).update(
             _("Enter shows a request with the patient's earlier renewals."))
         queue = self.query_one("#queue-table", DataTable)
-        queue.clear()
-        self.rows["queue"] = {}
-        for req in rx.pending(self.user):
-            key = str(req.id)
-            self.rows["queue"][key] = req
-            flag = Text("⚠", style="bold red") if req.dependence else Text("")
-            queue.add_row(flag, Text(local_stamp(req.taken_at)), Text(req.patient.full_name),
-                          Text(" ".join(p for p in (req.drug, req.strength) if p)),
-                          Text(req.amount), key=key)
         tell = self.query_one("#tell-table", DataTable)
-        tell.clear()
-        self.rows["tell"] = {}
-        for req in rx.untold(self.user):
-            key = str(req.id)
-            self.rows["tell"][key] = req
-            decision = rx.status_label(req)
-            if req.approved_amount:
-                decision += f" ({req.approved_amount})"
-            tell.add_row(Text(local_stamp(req.decided_at)), Text(req.patient.full_name),
-                         Text(" ".join(p for p in (req.drug, req.strength) if p)),
-                         Text(decision), Text(req.decided_by.initials if req.decided_by else ""),
-                         key=key)
+        with cursor_kept(queue, tell):
+            queue.clear()
+            self.rows["queue"] = {}
+            for req in rx.pending(self.user):
+                key = str(req.id)
+                self.rows["queue"][key] = req
+                flag = Text("⚠", style="bold red") if req.dependence else Text("")
+                queue.add_row(flag, Text(local_stamp(req.taken_at)), Text(req.patient.full_name),
+                              Text(" ".join(p for p in (req.drug, req.strength) if p)),
+                              Text(req.amount), key=key)
+            tell.clear()
+            self.rows["tell"] = {}
+            for req in rx.untold(self.user):
+                key = str(req.id)
+                self.rows["tell"][key] = req
+                decision = rx.status_label(req)
+                if req.approved_amount:
+                    decision += f" ({req.approved_amount})"
+                tell.add_row(Text(local_stamp(req.decided_at)), Text(req.patient.full_name),
+                             Text(" ".join(p for p in (req.drug, req.strength) if p)),
+                             Text(decision), Text(req.decided_by.initials if req.decided_by else ""),
+                             key=key)
         for n, pane, table in ((1, "queue", queue), (2, "tell", tell)):
             label = _("Doctor's queue") if pane == "queue" else _("To tell the patient")
             self.query_one(TabbedContent).get_tab(pane).label = f"{n} {label} ({table.row_count})"

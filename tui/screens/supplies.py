@@ -18,7 +18,7 @@ from tui.domain.clock import to_local
 from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import cursor_key, cursor_kept
 
 
 class FormScreen(SkrankeModal):
@@ -164,8 +164,14 @@ class SuppliesScreen(SkrankeScreen):
     def reload(self) -> None:
         user = self.user
         items = self.query_one("#items-table", DataTable)
-        keep = {name: self.query_one(f"#{name}-table", DataTable).cursor_row
-                for name in self.rows}
+        with cursor_kept(*(self.query_one(f"#{name}-table", DataTable) for name in self.rows)):
+            low_table = self._fill(user, items)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
+        self.show_lines()
+        self.focus_table()
+
+    def _fill(self, user, items: DataTable) -> DataTable:
         items.clear()
         self.rows["items"] = {}
         for item in sup.items(user):
@@ -197,14 +203,7 @@ class SuppliesScreen(SkrankeScreen):
                            Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
                            Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right"),
                            key=key)
-        for name, row in keep.items():
-            table = self.query_one(f"#{name}-table", DataTable)
-            if table.row_count:
-                table.move_cursor(row=min(row, table.row_count - 1))
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
-        self.show_lines()
-        self.focus_table()
+        return low_table
 
     def focus_table(self) -> None:
         self.query_one(f"#{self.tab}-table", DataTable).focus()

@@ -27,7 +27,7 @@ from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import cursor_key, cursor_kept
 
 DRAFT_KIND = "task"
 
@@ -276,30 +276,31 @@ class TasksScreen(SkrankeScreen):
     def reload(self) -> None:
         day = today()
         inbox = self.query_one("#inbox-table", DataTable)
-        inbox.clear()
-        self.rows["inbox"] = {}
-        for task in tasks_domain.inbox(self.user, include_done=self.show_done):
-            key = str(task.id)
-            self.rows["inbox"][key] = task
-            overdue = tasks_domain.is_overdue(task, day)
-            style = "bold red" if overdue else ("dim strike" if task.status == "done" else "")
-            due = Text(f"{task.due:%d.%m}" if task.due else "", style=style)
-            if overdue:
-                due.append(" !", style="bold red")
-            inbox.add_row(due, Text(_(tasks_domain.PRIORITIES[task.priority]),
-                                    style=PRIORITY_STYLE.get(task.priority, "")),
-                          Text(task.title, style=style), Text(task.created_by.initials),
-                          self._patient_cell(task), key=key)
         sent = self.query_one("#sent-table", DataTable)
-        sent.clear()
-        self.rows["sent"] = {}
-        for task in tasks_domain.sent(self.user):
-            key = str(task.id)
-            self.rows["sent"][key] = task
-            status = _("done") if task.status == "done" else _("open")
-            sent.add_row(Text(local_stamp(task.created_at)), Text(tasks_domain.recipient_label(task)),
-                         Text(task.title), Text(f"{task.due:%d.%m}" if task.due else ""),
-                         Text(status, style="dim" if task.status == "done" else ""), key=key)
+        with cursor_kept(inbox, sent):
+            inbox.clear()
+            self.rows["inbox"] = {}
+            for task in tasks_domain.inbox(self.user, include_done=self.show_done):
+                key = str(task.id)
+                self.rows["inbox"][key] = task
+                overdue = tasks_domain.is_overdue(task, day)
+                style = "bold red" if overdue else ("dim strike" if task.status == "done" else "")
+                due = Text(f"{task.due:%d.%m}" if task.due else "", style=style)
+                if overdue:
+                    due.append(" !", style="bold red")
+                inbox.add_row(due, Text(_(tasks_domain.PRIORITIES[task.priority]),
+                                        style=PRIORITY_STYLE.get(task.priority, "")),
+                              Text(task.title, style=style), Text(task.created_by.initials),
+                              self._patient_cell(task), key=key)
+            sent.clear()
+            self.rows["sent"] = {}
+            for task in tasks_domain.sent(self.user):
+                key = str(task.id)
+                self.rows["sent"][key] = task
+                status = _("done") if task.status == "done" else _("open")
+                sent.add_row(Text(local_stamp(task.created_at)), Text(tasks_domain.recipient_label(task)),
+                             Text(task.title), Text(f"{task.due:%d.%m}" if task.due else ""),
+                             Text(status, style="dim" if task.status == "done" else ""), key=key)
         shown = self.detail_id
         if shown is not None and any(shown == t.id for rows in self.rows.values()
                                      for t in rows.values()):
