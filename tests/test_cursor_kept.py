@@ -2,19 +2,18 @@
 row by key, so the next key acts on the row the secretary was looking at (issue 15)."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, until
 
-from tui.models import Patient, PrescriptionRequest, Task
+from tui.models import PrescriptionRequest, Task
 from tui.widgets.tables import cursor_key
 
 
 @pytest.fixture
-def patients(database):
-    return [Patient.create(cpr=cpr, first_name=first, last_name="Hansen",
-                           birth_date=dt.date(1961, 7, 7), sex="M")
+def patients(staff):
+    from tui.domain.patients import register
+
+    return [register(staff["secretary"], cpr=cpr, first_name=first, last_name="Hansen")
             for cpr, first in (("0707614285", "Jens"), ("0201919990", "Karen"),
                                ("2509479989", "Ole"))]
 
@@ -99,3 +98,26 @@ async def test_f8_after_adjusting_stock_the_cursor_stays_on_the_item(make_app, s
         await pilot.press("escape")
         await pilot.pause()
         assert cursor_key(table) == aimed
+
+
+async def test_f4_back_from_a_record_keeps_the_patient_and_selects_the_query(make_app, patients):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "anne")
+        await pilot.press("f4", *"hansen")
+        await pilot.pause()
+        search = app.screen.search
+        table = search.query_one("#patient-results")
+        await until(pilot, lambda: table.row_count == 3)
+        await pilot.press("down")
+        aimed = cursor_key(table)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.TITLE != "Patients"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.TITLE == "Patients")
+        await pilot.pause()
+        assert cursor_key(table) == aimed
+        await pilot.press(*"karen")  # typing replaces the old query, never inserts mid-text
+        await pilot.pause()
+        assert search.query_text == "karen"

@@ -11,6 +11,7 @@ caller's reason) and dismisses with the Patient; Esc dismisses with None.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -31,6 +32,7 @@ from tui.domain.patients import PatientHit
 from tui.i18n import _
 from tui.models import Patient
 from tui.screens.base import SkrankeModal
+from tui.widgets.tables import cursor_kept
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -130,7 +132,11 @@ class PatientSearch(Vertical):
         self.query_one(Input).value = value
 
     def focus(self, scroll_visible: bool = True) -> "PatientSearch":
-        self.query_one(Input).focus(scroll_visible)
+        # The old query selected, so that what she types next replaces it (back from a
+        # record the field kept focus, and Textual sends no new Focus that would select it).
+        field = self.query_one(Input)
+        field.focus(scroll_visible)
+        field.select_all()
         return self
 
     @on(Input.Changed, "#patient-query")
@@ -174,15 +180,19 @@ class PatientSearch(Vertical):
         if seq != self._seq:  # she typed more meanwhile: these results are stale
             return
         unchanged = hits == self.hits and self.shown_query is not None
+        # The same query again (back from a record or a dialog): the cursor stays on the
+        # patient it was on, by id; a new query starts at its best hit.
+        refreshed = text == self.shown_query
         self.hits = hits
         self.shown_query = text
         # One frame for the rows, the status and the cursor: each extra frame is bytes over SSH.
         with self.app.batch_update():
             table = self.query_one(DataTable)
             if not unchanged:  # the same rows again: repainting them costs bytes over SSH
-                table.clear()
-                for hit in hits:
-                    table.add_row(*hit_row(hit), key=str(hit.id))
+                with cursor_kept(table) if refreshed else nullcontext():
+                    table.clear()
+                    for hit in hits:
+                        table.add_row(*hit_row(hit), key=str(hit.id))
             status = self.query_one(".search-status", Static)
             if not text.strip():
                 status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
@@ -191,7 +201,7 @@ class PatientSearch(Vertical):
                               else _("First {n} found; type more to narrow").format(n=len(hits)))
             else:
                 status.update(_("No patient found"))
-            if hits and not unchanged:
+            if hits and not unchanged and not refreshed:
                 table.move_cursor(row=0)
         self.post_message(self.Searched())
 
