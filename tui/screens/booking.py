@@ -369,23 +369,33 @@ class BookingScreen(SkrankeModal[Appointment | None]):
 
 
 class ConfirmScreen(SkrankeModal[bool]):
+    """A yes/no question; J (Danish ja) or Y says yes, N or Esc says no. Enter gives the
+    safe answer: yes for a harmless question, no where `destructive` (a key typed ahead or
+    a reflex Enter must never delete or override anything)."""
+
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
-        Binding("y,j,enter", "answer(True)", "Yes"),
+        Binding("y,j", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
+        Binding("enter", "default", "Safe answer", show=False),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, destructive: bool = False) -> None:
         super().__init__()
         self.question = question
+        self.destructive = destructive
 
     def compose(self) -> ComposeResult:
+        hint = _("Y yes · N/Enter/Esc no") if self.destructive else _("Enter/Y yes · N/Esc no")
         with Vertical(classes="dialog"):
             yield Static(self.question, markup=False)
-            yield Static(_("Enter/Y yes · N/Esc no"), classes="hint", markup=False)
+            yield Static(hint, classes="hint", markup=False)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_default(self) -> None:
+        self.dismiss(not self.destructive)
 
 
 class ChoiceScreen(SkrankeModal[str | None]):

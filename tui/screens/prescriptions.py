@@ -405,8 +405,9 @@ class RenewalsScreen(SkrankeScreen):
 
         if req.dependence:
             self.app.push_screen(ConfirmScreen(
-                _("{drug} is dependence-forming and requires a consultation. Approve anyway?")
-                .format(drug=req.drug)), callback=ask_amount)
+                _("{name}: {drug} is dependence-forming and requires a consultation. "
+                  "Approve anyway?").format(name=req.patient.full_name, drug=req.drug),
+                destructive=True), callback=ask_amount)
         else:
             ask_amount()
 

@@ -295,7 +295,10 @@ class ScheduleScreen(SkrankeScreen):
             if reason:
                 self._run(booking.cancel, appt.id, _(reason), success=_("Cancelled."))
 
-        self.app.push_screen(ChoiceScreen(_("Why is it cancelled?"), choices), callback=chosen)
+        # The dialog names whose appointment, and when: she confirms the row she meant.
+        title = _("Cancel {name} {time}: why?").format(
+            name=appt.patient_name, time=f"{appt.start:%d.%m %H.%M}")
+        self.app.push_screen(ChoiceScreen(title, choices), callback=chosen)
 
     def action_move_appt(self) -> None:
         appt = self._need_appt()
