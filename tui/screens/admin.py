@@ -56,6 +56,9 @@ class ChoiceField(Static, can_focus=True):
         Binding("left", "step(-1)", "Previous choice", show=False),
         Binding("right", "step(1)", "Next choice", show=False),
         Binding("space", "step(1)", "Next choice", show=False),
+        # Enter moves on like in every other field: she types a role's first letter, Enter,
+        # and goes on typing into the next field.
+        Binding("enter", "app.focus_next", "Next field", show=False),
     ]
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; padding: 0 1; background: $boost; }
@@ -92,6 +95,22 @@ class ChoiceField(Static, can_focus=True):
         self.index = (self.index + delta) % len(self.options)
         self._show()
         self.post_message(self.Changed())
+
+    def on_key(self, event) -> None:
+        """A letter picks the next choice that starts with it (l: læge, s: sekretær)."""
+        char = (event.character or "").casefold()
+        if not char.isalpha():
+            return
+        count = len(self.options)
+        for step in range(1, count + 1):
+            index = (self.index + step) % count
+            if str(self.options[index][1]).casefold().startswith(char):
+                event.stop()
+                event.prevent_default()
+                self.index = index
+                self._show()
+                self.post_message(self.Changed())
+                return
 
 
 def yes_no() -> list[tuple[Any, str]]:
@@ -232,8 +251,20 @@ class FormScreen(SkrankeModal):
         self.dismiss(result if result is not None else True)
 
     def action_cancel(self) -> None:
-        self._forget()
-        self.dismiss(None)
+        if self.values() == {f.id: f.value for f in self.fields}:
+            self._forget()
+            self.dismiss(None)
+            return
+        from tui.screens.booking import ConfirmScreen
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self._forget()
+                self.dismiss(None)
+
+        # Esc with typing in the form asks first; Enter (the safe answer) keeps it.
+        self.app.push_screen(ConfirmScreen(_("Discard what you typed in \"{title}\"?").format(
+            title=self.form_title), destructive=True), callback=answer)
 
 
 class MessageScreen(SkrankeModal):
