@@ -50,3 +50,19 @@ async def test_patient_form_esc_then_j_discards(make_app):
         await pilot.pause()
         assert app.screen.TITLE == "Patients"
     assert not Patient.select().count()
+
+
+async def test_task_dialog_in_one_burst_enter_through_choices(make_app, staff):
+    import datetime as dt
+
+    from tui.models import Task
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        post_keys(app, "ctrl+t", "Ring til Jens", "enter", "s", "enter", "fre", "enter", "h",
+                  "enter", "Husk prøven", "ctrl+s")
+        await until(pilot, lambda: Task.select().count() == 1)
+    task = Task.get()
+    assert (task.title, task.to_staff_id, task.due, task.priority, task.text) == (
+        "Ring til Jens", staff["nurse"].id, dt.date(2026, 11, 27), "high", "Husk prøven")

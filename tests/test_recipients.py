@@ -147,7 +147,7 @@ async def test_search_add_with_validation_edit_and_deactivate(make_app, staff, o
         await pilot.pause()
         form = app.screen
         assert type(form).__name__ == "RecipientForm"
-        await pilot.press(*"Øjenlæge [b]Demo[/b]", "tab", "enter", "down", "enter", "tab",
+        await pilot.press(*"Øjenlæge [b]Demo[/b]", "tab", "down", "down", "enter", "tab",
                           *"999000000005", "tab", *"5790999000059", "tab")
         await pilot.pause()
         text = screen_text(app)

@@ -79,23 +79,34 @@ class KeyGate:
                 return
             if not hasattr(self, "_gate_keys"):
                 self._gate_keys = deque()
-            if self._gate_task is not None:  # an earlier key is still being worked on
-                self._gate_keys.append(event)
-                return
-            # Nothing in front: handled at once, exactly as Textual would (typing slowly
-            # costs nothing); the keys after it wait until it has settled.
-            before = self._watched()
-            self._gate_task = asyncio.create_task(self._let_keys_through(before))
-            await super().on_event(event)
+                self._gate_before = []
+            if self._gate_keys or not self._all_done():
+                self._gate_keys.append(event)  # an earlier key is still being worked on
+            else:
+                # Nothing in front: handled at once, exactly as Textual would (typing
+                # slowly costs nothing); the keys after it wait until it has settled.
+                self._gate_before = self._watched()
+                await super().on_event(event)
+            if self._gate_task is None:
+                self._gate_task = asyncio.create_task(self._let_keys_through())
             return
         await super().on_event(event)
 
-    async def _let_keys_through(self: App, before: list[DOMNode]) -> None:
+    def _all_done(self: App) -> bool:
+        """Every earlier key has settled. Asked while the app itself handles the new key:
+        its queue must be empty (a binding of the last key may be waiting there)."""
+        if not self._message_queue.empty():
+            return False
+        return all(_quiet(n) for n in (*self._gate_before, *self._watched()) if n is not self)
+
+    async def _let_keys_through(self: App) -> None:
         try:
-            await self._settle(before)
-            while self._gate_keys:
+            while True:
+                await self._settle()
+                if not self._gate_keys:
+                    return
                 event = self._gate_keys.popleft()
-                before = self._watched()
+                self._gate_before = self._watched()
                 event._skranke_gated = True
                 event._skranke_done = asyncio.Event()
                 if not self.post_message(event):
@@ -103,16 +114,15 @@ class KeyGate:
                 try:
                     await asyncio.wait_for(event._skranke_done.wait(), MAX_WAIT)
                 except asyncio.TimeoutError:
-                    continue
-                await self._settle(before)
+                    pass
         finally:
             self._gate_task = None
 
-    async def _settle(self: App, before: list[DOMNode]) -> None:
+    async def _settle(self: App) -> None:
         end = time.monotonic() + MAX_WAIT
         spins = 0
         while time.monotonic() < end:
-            if all(_quiet(n) for n in (*before, *self._watched())):
+            if all(_quiet(n) for n in (*self._gate_before, *self._watched())):
                 return
             spins += 1
             # Yield to the other tasks; after a few rounds sleep a little so a long

@@ -34,6 +34,7 @@ from tui.models import Appointment, AppointmentType, Patient, Staff
 from tui.screens.base import SkrankeModal
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
+from tui.widgets.form_select import FormSelect
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -121,14 +122,14 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             yield Static("", id="type-info", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Person"))
-                yield Select(staff_options, value=self.fixed_staff.id if self.fixed_staff else 0,
+                yield FormSelect(staff_options, value=self.fixed_staff.id if self.fixed_staff else 0,
                              allow_blank=False, id="staff")
             with Horizontal(classes="row"):
                 yield Label(_("Earliest"))
                 yield DateInput(self.start.date() if self.start else "", today=today, id="earliest")
             with Horizontal(classes="row"):
                 yield Label(_("Part of day"))
-                yield Select([(_("Any time"), ""), (_("Morning"), "morning"), (_("Afternoon"), "afternoon")],
+                yield FormSelect([(_("Any time"), ""), (_("Morning"), "morning"), (_("Afternoon"), "afternoon")],
                              value="", allow_blank=False, id="part")
                 yield Label(_("Weekdays"))
                 yield Input("", id="weekdays", placeholder=_("e.g. man ons"))
@@ -137,7 +138,7 @@ class BookingScreen(SkrankeModal[Appointment | None]):
                 yield DateInput("", today=today, id="requested")
             with Horizontal(classes="row"):
                 yield Label(_("Channel"))
-                yield Select([(_("phone"), "phone"), (_("desk"), "desk"), (_("web"), "web")],
+                yield FormSelect([(_("phone"), "phone"), (_("desk"), "desk"), (_("web"), "web")],
                              value=self.channel, allow_blank=False, id="channel")
             with Horizontal(classes="row"):
                 yield Label(_("Note"))
@@ -528,7 +529,7 @@ class MoveScreen(SkrankeModal[Slot | None]):
                          + Text(a.patient.full_name))
             with Horizontal(classes="row"):
                 yield Label(_("Person"))
-                yield Select(staff_options, value=0, allow_blank=False, id="staff")
+                yield FormSelect(staff_options, value=0, allow_blank=False, id="staff")
             with Horizontal(classes="row"):
                 yield Label(_("Date"))
                 yield DateInput("", today=today, id="date")
@@ -613,7 +614,7 @@ class SeriesScreen(SkrankeModal[list | None]):
             with Horizontal(classes="row"):
                 yield Label(_("Every"))
                 yield Input("1", id="every", max_length=3)
-                yield Select([(_("weeks"), "weeks"), (_("months"), "months")], value="weeks",
+                yield FormSelect([(_("weeks"), "weeks"), (_("months"), "months")], value="weeks",
                              allow_blank=False, id="unit")
                 yield Label(_("Times"))
                 yield Input("6", id="count", max_length=3)
@@ -698,10 +699,10 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
             yield Static(_("Register absence"), classes="dialog-title", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Person"))
-                yield Select(people, value=value, allow_blank=not people, id="staff")
+                yield FormSelect(people, value=value, allow_blank=not people, id="staff")
             with Horizontal(classes="row"):
                 yield Label(_("Reason"))
-                yield Select([(_(label), key) for key, label in ABSENCE_REASONS.items()], value="holiday",
+                yield FormSelect([(_(label), key) for key, label in ABSENCE_REASONS.items()], value="holiday",
                              allow_blank=False, id="reason")
             with Horizontal(classes="row"):
                 yield Label(_("From"))

@@ -22,6 +22,7 @@ from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.models import Letter, Organization, Staff
 from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.widgets.form_select import FormSelect
 
 
 def status_text(status: str) -> str:
@@ -179,7 +180,7 @@ class ExportDialog(SkrankeModal):
         with Vertical():
             yield Static(Text(_("Export the letter"), style="bold"))
             yield Label(_("Format"))
-            yield Select(formats, value="pdf", allow_blank=False, id="exp-format")
+            yield FormSelect(formats, value="pdf", allow_blank=False, id="exp-format")
             yield Label(_("Folder"))
             yield Input(ExportDialog.last_folder or str(self.app.config.export_path), id="exp-folder")
             yield Static(_("Enter in the folder field or Ctrl+S exports · Esc cancels"),
@@ -365,7 +366,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                         options = [(label, code) for code, label in f.choices]
                         if value not in {c for c, _l in f.choices}:
                             value = f.choices[0][0]
-                        yield Select(options, value=value, allow_blank=False, id=f"fld-{f.name}",
+                        yield FormSelect(options, value=value, allow_blank=False, id=f"fld-{f.name}",
                                      compact=True)
                     elif f.multiline:
                         yield TextArea(value, id=f"fld-{f.name}", classes="multi",
@@ -373,7 +374,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                     else:
                         yield Input(value, id=f"fld-{f.name}", max_length=500, compact=True)
                 yield Label(_("Template"))
-                yield Select([(t.name, str(t.id or 0)) for t in letters.templates_for(self.letter.kind)],
+                yield FormSelect([(t.name, str(t.id or 0)) for t in letters.templates_for(self.letter.kind)],
                              value=str(self.letter.template_id or 0)
                              if any((t.id or 0) == (self.letter.template_id or 0)
                                     for t in letters.templates_for(self.letter.kind)) else "0",

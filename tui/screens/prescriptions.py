@@ -27,6 +27,7 @@ from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
@@ -82,7 +83,7 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
                 yield Label(_("Amount"))
                 yield Input(id="rx-amount", max_length=64, placeholder=_("e.g. 100 stk"))
                 yield Label(_("Channel"))
-                yield Select([(_(label), key) for key, label in rx.CHANNELS.items()],
+                yield FormSelect([(_(label), key) for key, label in rx.CHANNELS.items()],
                              value="phone", allow_blank=False, id="rx-channel")
                 yield Label(_("Note"))
                 yield Input(id="rx-note", max_length=500)

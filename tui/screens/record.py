@@ -35,6 +35,7 @@ from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
+from tui.widgets.form_select import FormSelect
 
 PANES = (
     ("journal", "1", N_("Journal")),
@@ -438,7 +439,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
             yield Static(title, classes="note-title", markup=False)
             if self.corrects is not None:
                 yield Static(Text(self.corrects.text), classes="note-old")
-            yield Select([(_(journal.KIND_LABELS[k]), k) for k in JOURNAL_KINDS], value=self.kind,
+            yield FormSelect([(_(journal.KIND_LABELS[k]), k) for k in JOURNAL_KINDS], value=self.kind,
                          allow_blank=False, id="note-kind", disabled=self.corrects is not None)
             yield TextArea(id="note-text", soft_wrap=True, tab_behavior="focus")
             yield Static(_("Ctrl+S saves for good · Esc closes, the draft is kept · Tab/Shift+Tab: kind"),

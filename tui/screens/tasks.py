@@ -28,6 +28,7 @@ from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "task"
 
@@ -98,14 +99,14 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
                 yield Label(_("Title"))
                 yield Input(self.initial_title, id="task-title", max_length=tasks_domain.TITLE_MAX)
                 yield Label(_("To"))
-                yield Select(choices, value=to, allow_blank=False, id="task-to")
+                yield FormSelect(choices, value=to, allow_blank=False, id="task-to")
                 yield Label(_("Patient"))
                 yield Static(_patient_text(self.patient), id="task-patient")
                 yield Label(_("Due"))
                 yield DateInput(today=today, placeholder=_("empty = no date; e.g. fri, 1.12"),
                                 id="task-due")
                 yield Label(_("Priority"))
-                yield Select([(_(label), key) for key, label in tasks_domain.PRIORITIES.items()],
+                yield FormSelect([(_(label), key) for key, label in tasks_domain.PRIORITIES.items()],
                              value="normal", allow_blank=False, id="task-priority")
             yield TextArea(id="task-text", placeholder=_("Message"))
             yield Static(_("Ctrl+S save · F2 patient · Esc cancel"), id="task-help")
@@ -139,6 +140,11 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
     def _changed(self) -> None:
         self._dirty = True
 
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
     def _recipient(self):
         value = str(self.query_one("#task-to", Select).value)
         kind, _sep, ident = value.partition(":")
@@ -159,6 +165,8 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
             self.patient = patient
             self.query_one("#task-patient", Static).update(_patient_text(patient))
             self._dirty = True
+            # On to the field after the patient, not back to where F2 was pressed.
+            self.query_one(DateInput).focus()
 
         self.app.push_screen(PickPatientScreen(query="", reason=_("task")), callback=picked)
 
