@@ -80,6 +80,10 @@ def patient_label(patient: Patient | None) -> Text:
     return text
 
 
+# Seconds of no typing before the booking dialog looks for free slots.
+SEARCH_PAUSE = 0.12
+
+
 class BookingScreen(SkrankeModal[Appointment | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
     BookingScreen #slots { max-height: 8; }
@@ -212,7 +216,15 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             return
         t = self.appt_type
         info.update(f"{t.name} · {t.minutes} min · " + ", ".join(_(r) for r in t.role_list))
-        self.action_search()
+        self._search_soon()
+
+    def _search_soon(self) -> None:
+        """Search once the typing pauses: a slot search is a thread that cannot be stopped,
+        and one per key of `fre` or `1.12` only competes with the keys still coming."""
+        timer = getattr(self, "_search_timer", None)
+        if timer is not None:
+            timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, self.action_search)
 
     @on(Select.Changed)
     @on(DateInput.Changed)
@@ -220,7 +232,7 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         if getattr(event, "control", None) is not None and getattr(event.control, "id", "") in ("channel", "requested"):
             return
         if self.appt_type is not None:
-            self.action_search()
+            self._search_soon()
 
     @on(Input.Submitted, "#type")
     @on(Input.Submitted, "#weekdays")
