@@ -65,7 +65,8 @@ async def test_after_logout_the_next_user_types_name_and_password_in_one_go(make
         post_keys(app, "anne", "enter", PASSWORD, "enter")
         await until(pilot, lambda: app.user is not None)
         post_keys(app, "ctrl+q")
-        await until(pilot, lambda: app.user is None and app.focused is not None)
+        await until(pilot, lambda: app.user is None and app.focused is not None
+                    and app.focused.id == "username")
         username = app.screen.query_one("#username")
         assert username.value == "" and app.focused is username
         post_keys(app, "sofie", "enter", PASSWORD, "enter")
@@ -83,7 +84,8 @@ async def test_at_the_lock_the_user_name_is_empty_and_another_user_takes_over(ma
         post_keys(app, "anne", "enter", PASSWORD, "enter")
         await until(pilot, lambda: app.user is not None)
         post_keys(app, "ctrl+l")
-        await until(pilot, lambda: app.locked and app.focused is not None)
+        await until(pilot, lambda: app.locked and app.focused is not None
+                    and app.focused.id == "username")
         username = app.screen.query_one("#username")
         assert username.value == "" and app.focused is username
         post_keys(app, "lars", "enter", PASSWORD, "enter")

@@ -21,6 +21,7 @@ from tui.config import Config
 from tui.domain import audit, auth, settings
 from tui.i18n import _
 from tui.keygate import KeyGate
+from tui.scanner import CardScanner
 from tui.screens import SECTIONS, Section
 from tui.screens.base import LIVE_SCREENS
 from tui.widgets.safe import ControlCharFilter
@@ -70,7 +71,7 @@ def _login_screen():
     return LoginScreen()
 
 
-class SkrankeApp(KeyGate, App):
+class SkrankeApp(CardScanner, KeyGate, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
     # switch to the login, composed and styled two screens (30 ms of every start).
@@ -334,6 +335,35 @@ class SkrankeApp(KeyGate, App):
         auth.logout(self.user)
         self._leave()
         self.show_login()
+
+    # --- the health-card scanner (tui/scanner.py) ----------------------------
+
+    def scanned(self, cpr: str) -> None:
+        """A health card was scanned: in F3 her arrival today, anywhere else her record."""
+        from tui.domain import booking, clock, patients
+        from tui.domain.cpr import format_cpr
+
+        if not auth.can(self.user, "patient.view"):
+            self.bell()
+            return
+        patient = patients.find_by_cpr(cpr)
+        if patient is None:
+            self.bell()
+            self.notify(_("No patient with CPR number {cpr}.").format(cpr=format_cpr(cpr)),
+                        severity="warning", markup=False)
+            return
+        screen = self.screen
+        if self.config.scanner_arrives and getattr(screen, "section_id", "") == "schedule":
+            appt = booking.arrival_candidate(patient, clock.today())
+            if appt is not None and auth.can(self.user, "appointment.status"):
+                booking.set_status(self.user, appt, "arrived")
+                self.notify(_("{name}: arrived for {time}").format(
+                    name=patient.full_name, time=f"{appt.start:%H.%M}"), markup=False)
+                screen.load_day()
+                return
+        from tui.screens.record import RecordScreen
+
+        self.push_screen(RecordScreen(patient.id))
 
     # --- idle lock ----------------------------------------------------------
 

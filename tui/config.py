@@ -56,6 +56,7 @@ class Config:
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
     export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
+    scanner_arrives: bool = True  # in F3 a health-card scan registers today's arrival
     sources: list[str] = field(default_factory=list)
 
     @property
@@ -94,6 +95,8 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             cfg.theme = str(data["theme"])
         if "export_dir" in data:
             cfg.export_dir = str(data["export_dir"])
+        if "scanner_arrives" in data:
+            cfg.scanner_arrives = bool(data["scanner_arrives"])
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
             raise TypeError("[keys] must be a table")
