@@ -8,6 +8,7 @@ times per case would cost minutes of CI for nothing the bursts do not already sh
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 
@@ -171,3 +172,58 @@ def test_f9_staff_form(tmux, db_url, staff):
         tmux.wait_for(name, "Midlertidig adgangskode")
         burst(tmux, name, "Enter")
         tmux.wait_for(name, "Midlertidig adgangskode", gone=True)
+
+
+def test_scan_opens_the_record(tmux, db_url, two_patients, staff):
+    from tui.models import AuditEvent
+
+    name = start(tmux, db_url)
+    log_in(tmux, name, "anne")
+    burst(tmux, name, "F7")
+    tmux.wait_for(name, "Indbakke")
+    hansen = two_patients["hansen"].id
+    for run in range(RUNS):
+        before = count(AuditEvent, AuditEvent.action == "record_open")
+        burst(tmux, name, "070761-4285" if run % 2 else "0707614285", "Enter")
+        eventually(lambda: count(AuditEvent, AuditEvent.action == "record_open") == before + 1,
+                   what=f"run {run}: the scan opened a record")
+        last = AuditEvent.select().where(AuditEvent.action == "record_open").order_by(
+            AuditEvent.id.desc()).get()
+        assert last.patient_id == hansen, f"run {run}"
+        tmux.wait_for(name, "Adgangslog")
+        burst(tmux, name, "Escape")
+        tmux.wait_for(name, "Indbakke")
+
+
+@pytest.fixture
+def clinic(staff, two_patients):
+    from tui.domain import admin
+
+    a = staff["admin"]
+    admin.save_patterns(a, staff["doctor"], [admin.make_pattern("ma-fr", "8", "16",
+                                                                 dt.date(2026, 1, 1))])
+    admin.add_type(a, {"code": "K15", "name": "Konsultation", "minutes": 15,
+                       "roles": "doctor", "colour": "blue"})
+    return two_patients
+
+
+def test_booking_dialog_with_a_danish_date(tmux, db_url, clinic, staff):
+    from tui.models import Appointment
+
+    name = start(tmux, db_url)
+    log_in(tmux, name, "anne")
+    burst(tmux, name, "F3")
+    tmux.wait_for(name, "uge")
+    hansen = clinic["hansen"].id
+    for run in range(RUNS):
+        before = count(Appointment, Appointment.patient == hansen)
+        # first free: the patient by CPR, the type, past the person to the earliest day: "fre"
+        burst(tmux, name, "f", "0707614285", "Enter", "K15", "Tab", "Tab", "fre")
+        tmux.wait_re(name, r"fre \d\d\.\d\d  \d\d\.\d\d")  # the free slots, from Friday on
+        burst(tmux, name, "F9")
+        eventually(lambda: count(Appointment, Appointment.patient == hansen) == before + 1,
+                   what=f"run {run}: booked")
+        appt = Appointment.select().where(Appointment.patient == hansen).order_by(
+            Appointment.id.desc()).get()
+        assert appt.start.weekday() == 4 and appt.type.code == "K15", f"run {run}: {appt.start}"
+        tmux.wait_for(name, "Book tid", gone=True)

@@ -25,8 +25,8 @@ async def test_a_scan_on_the_task_list_opens_the_record(make_app, jens):
         await pilot.press("f7")
         await pilot.pause()
         post_keys(app, "070761-4285", "enter")  # the scanner types the dash too
-        await until(pilot, lambda: type(app.screen).__name__ == "RecordScreen")
-        assert "Jens Hansen" in screen_text(app)
+        await until(pilot, lambda: type(app.screen).__name__ == "RecordScreen"
+                    and "Jens Hansen" in screen_text(app))
     assert AuditEvent.select().where(AuditEvent.action == "record_open",
                                      AuditEvent.patient == jens.id).count() == 1
 

@@ -71,7 +71,7 @@ def _login_screen():
     return LoginScreen()
 
 
-class SkrankeApp(CardScanner, KeyGate, App):
+class SkrankeApp(KeyGate, CardScanner, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
     # switch to the login, composed and styled two screens (30 ms of every start).

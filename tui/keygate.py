@@ -36,12 +36,18 @@ MAX_WAIT = 2.0
 def _quiet(node: DOMNode) -> bool:
     """True when the node's message loop is waiting for its next message: nothing queued,
     nothing running (a handler suspended in an await is not quiet)."""
-    if not node._running:  # not started yet, or closed
-        return True
+    if not node._running:
+        # A screen just pushed has its task but has not begun (compose, mount, the focus it
+        # sets): not quiet. Never started or closed: nothing to wait for.
+        return node._task is None or node._task.done()
     queue = node.__dict__.get("_message_queue")
     if queue is None:
         return True
-    if not queue.empty():
+    if not queue.empty() or node._next_callbacks:
+        return False
+    # call_after_refresh: a screen keeps those callbacks until it has repainted (a dialog
+    # that opens a picker from on_mount does so); the picker must be up before the next key.
+    if getattr(node, "_callbacks", None):
         return False
     # Textual's queue (textual._queue.Queue) keeps no count of unfinished work; the loop
     # waits on its ready_event only when it has finished everything before.

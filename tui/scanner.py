@@ -12,8 +12,6 @@ through in order, HOLD later.
 """
 from __future__ import annotations
 
-import time
-
 from textual import events
 from textual.widgets import Input, TextArea
 
@@ -27,7 +25,8 @@ def _is_scan_char(event: events.Key, held: int) -> bool:
 
 
 class CardScanner:
-    """Mix into the App before KeyGate: `class SkrankeApp(CardScanner, KeyGate, App)`."""
+    """Mix into the App after KeyGate: `class SkrankeApp(KeyGate, CardScanner, App)`, so a
+    key is looked at when its turn comes (the focus it meets is the one it was aimed at)."""
 
     _scan_held: list | None = None
     _scan_timer = None
@@ -40,7 +39,7 @@ class CardScanner:
 
     async def on_event(self, event: events.Event) -> None:
         if (not isinstance(event, events.Key) or event.is_forwarded
-                or getattr(event, "_skranke_gated", False) or getattr(event, "_scan_released", False)):
+                or getattr(event, "_scan_released", False)):
             await super().on_event(event)
             return
         held = self._scan_held
@@ -50,7 +49,9 @@ class CardScanner:
                 await super().on_event(event)
                 return
             self._scan_held = held = []
-        now = time.monotonic()
+        # The time the key came from the terminal (stamped by the driver as it read it), not
+        # when its turn came: a busy app must not turn a scan into keys.
+        now = event.time
         if held and now - held[-1][0] > HOLD:
             await self._scan_release()
             await self.on_event(event)
@@ -65,7 +66,8 @@ class CardScanner:
         if _is_scan_char(event, len(held)) and digits < SCAN_DIGITS:
             held.append((now, event))
             self._scan_stop_timer()
-            self._scan_timer = self.set_timer(HOLD, self._scan_release)
+            # A timer's callback runs in its own task: the keys are let go in the app's.
+            self._scan_timer = self.set_timer(HOLD, lambda: self.call_later(self._scan_timeout))
             return
         await self._scan_release()
         await self.on_event(event)
@@ -74,6 +76,16 @@ class CardScanner:
         if self._scan_timer is not None:
             self._scan_timer.stop()
             self._scan_timer = None
+
+    async def _scan_timeout(self) -> None:
+        """No key came within HOLD; but one that arrived in time may still wait its turn."""
+        waiting = getattr(self, "_gate_keys", None)
+        queued = any(isinstance(m, events.Key) for m in self._message_queue.values)
+        if self._scan_held and (waiting or queued):
+            self._scan_stop_timer()
+            self._scan_timer = self.set_timer(HOLD, lambda: self.call_later(self._scan_timeout))
+            return
+        await self._scan_release()
 
     async def _scan_release(self) -> None:
         """Not a scan: the held keys go on, in order, as if they had just been typed."""
