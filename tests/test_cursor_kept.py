@@ -121,3 +121,49 @@ async def test_f4_back_from_a_record_keeps_the_patient_and_selects_the_query(mak
         await pilot.press(*"karen")  # typing replaces the old query, never inserts mid-text
         await pilot.pause()
         assert search.query_text == "karen"
+
+
+async def test_f9_after_renaming_a_person_the_cursor_follows_her(make_app, staff):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "adam")
+        await pilot.press("f9", "3")
+        await pilot.pause()
+        table = app.screen.query_one("#staff").table
+        keys = [str(k.value) for k in table.rows]
+        table.move_cursor(row=keys.index(str(staff["secretary"].id)))  # Anne Sekretær
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"Åse Sekretær", "ctrl+s")  # sorts last now
+        await pilot.pause()
+        await pilot.pause()
+        assert cursor_key(table) == str(staff["secretary"].id)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_key(table) == str(staff["secretary"].id)
+
+
+
+async def test_f2_after_the_new_call_dialog_the_cursor_stays_on_the_call(make_app, staff, patients):
+    from tui.domain import calls
+
+    for number, call_id in (("12345678", "a"), ("23456789", "b"), ("34567890", "c")):
+        calls.record_event("incoming", source="yealink", caller=number, call_id=call_id)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "anne")
+        await pilot.press("f2")
+        await until(pilot, lambda: app.screen.query_one("#call-table").row_count == 3)
+        table = app.screen.query_one("#call-table")
+        table.focus()
+        await pilot.press("down")
+        aimed = cursor_key(table)
+        await pilot.press("n")  # a walk-in or a call typed by hand: cancelled
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NewCallScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_key(table) == aimed

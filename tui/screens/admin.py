@@ -339,6 +339,8 @@ class AdminPane(TabPane):
     def fill(self, rows: list[tuple[str, list]], keep: str | None = None) -> None:
         table = self.table
         old_row = table.cursor_row
+        if keep is None:  # after a dialog: the same row by key, even if the order changed
+            keep = self.selected_key()
         table.clear()
         for key, cells in rows:
             table.add_row(*[c if isinstance(c, Text) else Text(str(c)) for c in cells], key=key)
