@@ -29,6 +29,19 @@ USERS = {
 
 
 @pytest.fixture(autouse=True)
+def _audit_key(tmp_path_factory, monkeypatch):
+    """Every test has its own audit key and anchor file (README "Audit key and anchors");
+    the environment carries them to a `skranke` the test starts."""
+    from tui.domain import audit
+
+    home = tmp_path_factory.mktemp("audit")
+    monkeypatch.setenv(audit.KEY_ENV, str(home / "audit.key"))
+    monkeypatch.setenv(audit.ANCHOR_ENV, str(home / "audit-anchors.log"))
+    audit.create_key()
+    yield home
+
+
+@pytest.fixture(autouse=True)
 def _frozen_clock_and_language(monkeypatch):
     clock.freeze(NOW)
     i18n.set_language("da")

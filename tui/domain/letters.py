@@ -682,6 +682,7 @@ def sign(user: Staff, letter: Letter | int) -> Letter:
         if row.submitted_at is None:
             row.submitted_at = row.signed_at
         row.updated_at = row.signed_at
+        row.content_hash = audit.letter_hash(row)
         row.save()
         audit.log("letter_signed", user, patient=row.patient_id, detail=f"letter {row.id}")
     return row
