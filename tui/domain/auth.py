@@ -196,7 +196,7 @@ def throttle(username: str, now: dt.datetime | None = None) -> float:
 
 def login(username: str, password: str) -> Staff:
     """Check a username and password; every outcome is audited."""
-    name = username.strip().lower()
+    name = username.strip().lower()[:64]  # what the audit event can keep
     wait = throttle(name)
     if wait > 0:
         raise LoginError(_("Too many failed attempts. Wait {s} seconds.").format(s=int(wait + 0.999)),
@@ -234,7 +234,7 @@ def set_password(user: Staff, new_password: str, *, by: Staff | None = None,
 def create_user(username: str, full_name: str, role: str, password: str, *,
                 initials: str = "", authorisation_id: str | None = None,
                 by: Staff | None = None, check_rules: bool = True) -> Staff:
-    name = username.strip().lower()
+    name = username.strip().lower()[:64]  # what the audit event can keep
     if not name or not name.isascii() or " " in name:
         raise ValueError(_("A user name is one word in plain letters."))
     if role not in ROLES:

@@ -37,7 +37,8 @@ class LoginForm(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), id="title")
         yield Label(_("User name"))
-        yield Input(value=self.initial_username, id="username", placeholder=_("user name"))
+        yield Input(value=self.initial_username, id="username", placeholder=_("user name"),
+                    max_length=64)  # the column (staff.username, audit_event.username)
         yield Label(_("Password"))
         yield Input(password=True, id="password", placeholder=_("password"))
         yield Static("", id="message", markup=False)
