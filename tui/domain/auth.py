@@ -234,8 +234,8 @@ def set_password(user: Staff, new_password: str, *, by: Staff | None = None,
 def create_user(username: str, full_name: str, role: str, password: str, *,
                 initials: str = "", authorisation_id: str | None = None,
                 by: Staff | None = None, check_rules: bool = True) -> Staff:
-    name = username.strip().lower()[:64]  # what the audit event can keep
-    if not name or not name.isascii() or " " in name:
+    name = username.strip().lower()
+    if not name or not name.isascii() or " " in name or len(name) > 64:
         raise ValueError(_("A user name is one word in plain letters."))
     if role not in ROLES:
         raise ValueError(_("Unknown role: {role}").format(role=role))
