@@ -37,6 +37,8 @@ def _audit_key(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("audit")
     monkeypatch.setenv(audit.KEY_ENV, str(home / "audit.key"))
     monkeypatch.setenv(audit.ANCHOR_ENV, str(home / "audit-anchors.log"))
+    monkeypatch.setenv("SKRANKE_DRAFT_DIR", str(home / "drafts"))
+    monkeypatch.setenv("SKRANKE_CRASH_DIR", str(home / "crash"))
     audit.create_key()
     yield home
 

@@ -176,6 +176,9 @@ def _ensure_parent(url: str) -> None:
 @click.version_option(__version__, prog_name="skranke", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
+    from tui import crash
+
+    crash.install()  # a report without local variables, never a traceback with them
     if ctx.invoked_subcommand is not None:
         return
     cfg = _config(ctx)

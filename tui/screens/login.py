@@ -12,9 +12,10 @@ from textual.widgets import Input, Label, Static
 
 from tui.domain import auth
 from tui.i18n import _
+from tui.screens.base import _Guarded
 
 
-class LoginForm(Vertical):
+class LoginForm(_Guarded, Vertical):  # a database error is explained, the form lives on
     """User name, password and a message line. Posts Done with the Staff on success."""
 
     DEFAULT_CSS = """
@@ -76,7 +77,7 @@ class LoginForm(Vertical):
 
 
 
-class LoginScreen(Screen):
+class LoginScreen(_Guarded, Screen):
     """The first thing anyone sees; nothing of the clinic's data is on it."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
