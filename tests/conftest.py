@@ -40,6 +40,9 @@ def _audit_key(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SKRANKE_DRAFT_DIR", str(home / "drafts"))
     monkeypatch.setenv("SKRANKE_CRASH_DIR", str(home / "crash"))
     audit.create_key()
+    from tui.domain import drafts
+
+    drafts._saved.clear()  # one test's drafts are not the next one's
     yield home
 
 

@@ -78,3 +78,29 @@ def test_the_app_role_works_but_cannot_touch_the_record(two_roles):
     conn.close()
     # 42501 insufficient_privilege, or 42501-like "must be owner" for the DDL
     assert set(refused.values()) == {"42501"}, refused
+
+
+def test_restore_refuses_a_dump_whose_schema_differs(db_url, staff, tmp_path):
+    """The PostgreSQL restore compares the dump's tables, indexes, triggers and functions with
+    those of the database it replaces, and names the difference."""
+    from tui.db import database_proxy
+    from tui.domain import backup
+
+    backup.backup(db_url, tmp_path / "good.dump")
+    db = database_proxy.obj
+    db.execute_sql("DROP TRIGGER journal_entry_immutable ON journal_entry")
+    db.execute_sql("CREATE TRIGGER sneaky BEFORE INSERT ON patient FOR EACH ROW"
+                   " EXECUTE FUNCTION skranke_busy_changed()")
+    backup.backup(db_url, tmp_path / "doctored.dump")
+    db.execute_sql("DROP TRIGGER sneaky ON patient")
+    db.execute_sql("CREATE TRIGGER journal_entry_immutable BEFORE UPDATE OR DELETE ON journal_entry"
+                   " FOR EACH ROW EXECUTE FUNCTION skranke_refuse_change()")
+    close()
+    with pytest.raises(backup.BackupError) as refused:
+        backup.restore(db_url, tmp_path / "doctored.dump")
+    assert str(refused.value).endswith(
+        "does not have Skranke's schema: TRIGGER journal_entry journal_entry_immutable is missing;"
+        " TRIGGER patient sneaky is not Skranke's")
+    backup.restore(db_url, tmp_path / "good.dump")
+    connect(db_url)
+    assert "journal_entry_immutable" in audit.existing_guards()

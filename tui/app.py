@@ -401,6 +401,8 @@ class SkrankeApp(App):
         if kind is None:
             return False
         self.log.error(f"database problem ({kind}): {cause!r}")
+        if kind == "file_changed":  # the drafts saved into the lost file went with it
+            drafts.keep_all_locally()
         self.call_later(self._show_db_problem, kind, kept or self._keep_typing_locally())
         return True
 

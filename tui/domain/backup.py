@@ -229,6 +229,8 @@ def _pg_toc(args: list[str]) -> set[tuple[str, str]]:
             continue
         # "123; 1259 16390 TABLE public audit_event postgres"
         body = line.split(";", 1)[-1].split(None, 2)[-1]
+        if body.startswith(("TABLE DATA ", "SEQUENCE SET ", "SEQUENCE OWNED BY ")):
+            continue  # the rows, not the schema
         for kind in sorted(_PG_KINDS, key=len, reverse=True):
             if body.startswith(kind + " "):
                 parts = body[len(kind) + 1:].split()

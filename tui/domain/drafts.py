@@ -37,6 +37,9 @@ KIND_LABELS = {
 
 
 LOCAL_ENV = "SKRANKE_DRAFT_DIR"
+# What this process saved last, per draft: when the database file turns out to be deleted or
+# replaced, the drafts it took went with it, and these are written to local files instead.
+_saved: dict[tuple[str, str, str], tuple[Staff, dict[str, Any]]] = {}
 
 
 class KeptLocally(Exception):
@@ -85,7 +88,15 @@ def save(owner: Staff, kind: str, key: str | int, data: dict[str, Any]) -> None:
         ).execute()
     except (DatabaseError, InterfaceError) as exc:
         raise KeptLocally(_save_locally(owner, kind, key, data), exc) from exc
+    _saved[(owner.username, kind, str(key))] = (owner, data)
     _forget_local(owner, kind, key)
+
+
+def keep_all_locally() -> Path | None:
+    """The database that took this session's drafts is lost: every one into a local file."""
+    for (_user, kind, key), (owner, data) in list(_saved.items()):
+        _save_locally(owner, kind, key, data)
+    return local_dir() if _saved else None
 
 
 def load(owner: Staff, kind: str, key: str | int) -> dict[str, Any] | None:
@@ -100,6 +111,7 @@ def load(owner: Staff, kind: str, key: str | int) -> dict[str, Any] | None:
 
 
 def discard(owner: Staff, kind: str, key: str | int) -> None:
+    _saved.pop((owner.username, kind, str(key)), None)
     Draft.delete().where(
         (Draft.owner == owner) & (Draft.kind == kind) & (Draft.key == str(key))).execute()
     _forget_local(owner, kind, key)
