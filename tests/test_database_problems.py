@@ -229,3 +229,39 @@ async def test_a_full_disk_keeps_the_note_and_says_so(tiny_disk, tmp_path):
         await pilot.pause()
     assert [e.text for e in JournalEntry.select().where(JournalEntry.patient == patient)] == [NOTE]
     assert audit.verify().intact
+
+
+def test_every_kind_of_database_error_is_named(database, db_url, tmp_path):
+    """Real errors from SQLite, and PostgreSQL's words for the same troubles."""
+    from peewee import OperationalError, ProgrammingError
+
+    from tui.domain import health
+
+    def kind_of(run):
+        try:
+            run()
+        except Exception as exc:  # noqa: BLE001
+            return health.problem(exc)
+        return "no error"
+
+    database.execute_sql("PRAGMA query_only = 1")
+    assert kind_of(lambda: database.execute_sql("INSERT INTO setting VALUES ('a', 'b')")) == "readonly"
+    database.execute_sql("PRAGMA query_only = 0")
+    assert kind_of(lambda: database.execute_sql("SELECT * FROM gone_table")) == "missing_table"
+    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    database.execute_sql(f"PRAGMA max_page_count = {pages}")
+    big = "x" * 200_000
+    assert kind_of(lambda: database.execute_sql("INSERT INTO setting VALUES ('big', ?)", (big,))) == "full"
+    path = db_url[len("sqlite:///"):]
+    os.replace(shutil.copyfile(path, tmp_path / "copy.db"), path)
+    assert kind_of(lambda: database.execute_sql("SELECT 1")) == "file_changed"
+    for text, kind in [
+        ("could not extend file \"base/16384/16390\": No space left on device", "full"),
+        ("cannot execute INSERT in a read-only transaction", "readonly"),
+        ('relation "journal_entry" does not exist', "missing_table"),
+        ("server closed the connection unexpectedly", "gone"),
+        ("disk I/O error", "io"),
+    ]:
+        assert health.problem(OperationalError(text)) == kind, text
+    assert health.problem(ProgrammingError('relation "x" does not exist')) == "missing_table"
+    assert health.problem(ValueError("a bug")) is None

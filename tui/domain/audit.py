@@ -276,8 +276,9 @@ def database_label() -> str:
 
 
 def _head_line(last, reason: str) -> str:
-    count = AuditEvent.select().count()
     last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS)
+    # up to the head, not all: an event committed between the two reads is the next anchor's
+    count = AuditEvent.select().where(AuditEvent.id <= last_id).count()
     line = "\t".join([utcnow().isoformat(timespec="seconds"), database_label(), str(count),
                       str(last_id), last_hash, reason])
     return line + "\t" + seal("anchor", line)
