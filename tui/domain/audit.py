@@ -304,6 +304,21 @@ def anchor(reason: str = "hourly") -> str:
     return line
 
 
+def forget_anchors() -> None:
+    """Only for a demo database built again from nothing: its old anchors name a chain that
+    no longer exists. Other databases' lines stay."""
+    from tui.domain.private import write_private
+
+    path = anchor_path()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return
+    label = database_label()
+    kept = [line for line in lines if line.split("\t")[1:2] != [label]]
+    write_private(path, "".join(line + "\n" for line in kept))
+
+
 def _anchors() -> list[tuple[int, list[str]]]:
     label = database_label()
     try:

@@ -250,6 +250,7 @@ def _wipe() -> None:
         for table in tables:
             database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     migrate_schema(database)
+    audit.forget_anchors()  # the old chain went with the tables; a new one starts
 
 
 def _lines(name: str) -> list[str]:
