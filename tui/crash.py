@@ -67,6 +67,8 @@ def install() -> None:
     sys.excepthook = _hook
 
     def thread_hook(args) -> None:
+        if isinstance(args.exc_value, OSError) and args.exc_value.errno in (5, 32):
+            return  # EIO/EPIPE: the terminal went away (a hang-up, handled as one)
         if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
             print(message(write_report(args.exc_value)), file=sys.stderr)
 

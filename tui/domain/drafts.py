@@ -87,6 +87,7 @@ def save(owner: Staff, kind: str, key: str | int, data: dict[str, Any]) -> None:
             update={Draft.data: data, Draft.updated_at: utcnow()},
         ).execute()
     except (DatabaseError, InterfaceError) as exc:
+        _saved.pop((owner.username, kind, str(key)), None)  # the local file is newer now
         raise KeptLocally(_save_locally(owner, kind, key, data), exc) from exc
     _saved[(owner.username, kind, str(key))] = (owner, data)
     _forget_local(owner, kind, key)
@@ -95,7 +96,8 @@ def save(owner: Staff, kind: str, key: str | int, data: dict[str, Any]) -> None:
 def keep_all_locally() -> Path | None:
     """The database that took this session's drafts is lost: every one into a local file."""
     for (_user, kind, key), (owner, data) in list(_saved.items()):
-        _save_locally(owner, kind, key, data)
+        if not local_path(owner, kind, key).exists():  # one there is newer
+            _save_locally(owner, kind, key, data)
     return local_dir() if _saved else None
 
 
