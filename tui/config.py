@@ -30,7 +30,16 @@ def user_data_dir() -> Path:
 
 
 def default_db_url() -> str:
-    return f"sqlite:///{user_data_dir() / 'skranke.db'}"
+    """This desk's clinic: the clinic's own database, or the demo while there is none.
+
+    After `skranke demo` every command (skranke call, phone-listen, audit, user ...)
+    must reach the clinic the desk shows, not a new empty file beside it.
+    """
+    own = user_data_dir() / "skranke.db"
+    demo = user_data_dir() / "demo.db"
+    if not own.exists() and demo.exists():
+        return f"sqlite:///{demo}"
+    return f"sqlite:///{own}"
 
 
 def demo_db_url() -> str:

@@ -700,6 +700,18 @@ class AccessRow:
     reason: str
 
 
+def reason_label(reason: str) -> str:
+    """A logged reason in the reader's language (the log keeps the words it was written in)."""
+    if reason.startswith(ASSIST_REASON):
+        return _(ASSIST_REASON) + reason[len(ASSIST_REASON):]
+    return reason
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
+
+
 def access_log(user: Staff, patient: Patient, limit: int | None = 500) -> list[AccessRow]:
     """Who looked at this record, when, and what they did; newest first."""
     auth.require(user, "audit.patient_report")
@@ -707,9 +719,8 @@ def access_log(user: Staff, patient: Patient, limit: int | None = 500) -> list[A
     for ev in audit.patient_access(patient, limit=limit):
         who = ev.user.full_name if ev.user_id else ev.username
         role = _(auth.ROLE_NAMES.get(ev.user.role, ev.user.role)) if ev.user_id else ""
-        label = ACTION_LABELS.get(ev.action)
-        rows.append(AccessRow(clock.to_local(ev.at), who, role, _(label) if label else ev.action,
-                              ev.detail, ev.reason))
+        rows.append(AccessRow(clock.to_local(ev.at), who, role, action_label(ev.action),
+                              ev.detail, reason_label(ev.reason)))
     return rows
 
 
