@@ -231,7 +231,7 @@ def build(patients: int = 3000, seed: int = 1,
             func = getattr(importlib.import_module(module_name), func_name)
             func(random.Random(f"{seed}-{name}"), clinic)
             label = SEEDER_LABELS.get(module_name)
-            say(_(label) if label else module_name)
+            say(_(label) if label else name)
         Setting.insert(key="demo", value={"patients": patients, "seed": seed}).on_conflict(
             conflict_target=[Setting.key], update={Setting.value: {"patients": patients, "seed": seed}},
         ).execute()
