@@ -116,6 +116,7 @@ async def test_call_log_lists_calls_with_patient_status_and_unknown(make_app, pe
     calls.record_event("missed", source="yealink", call_id="a")
     ring("+4599999999", "b")
     calls.record_event("established", source="yealink", call_id="b")
+    calls.record_event("terminated", source="yealink", call_id="b")  # else its banner stays
     calls.handle(staff["secretary"], ring("44444444", "c").id, "question")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

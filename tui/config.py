@@ -52,6 +52,8 @@ class PhoneConfig:
     port: int = 8765
     token: str = ""
     bell: bool = True
+    desk: str = ""  # this desk's name, for [phone.extensions]
+    extensions: dict[str, str] = field(default_factory=dict)  # $local -> desk name or user name
 
 
 @dataclass
@@ -110,7 +112,11 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
         phone = data.get("phone", {})
         if not isinstance(phone, dict):
             raise TypeError("[phone] must be a table")
-        for name in ("bind", "token"):
+        extensions = phone.get("extensions", {})
+        if not isinstance(extensions, dict):
+            raise TypeError("[phone.extensions] must be a table")
+        cfg.phone.extensions.update({str(k): str(v).lower() for k, v in extensions.items()})
+        for name in ("bind", "token", "desk"):
             if name in phone:
                 setattr(cfg.phone, name, str(phone[name]))
         if "port" in phone:

@@ -129,6 +129,7 @@ class CallRow:
     candidates: int = 0  # patients the number belongs to
     handled_by: str = ""  # initials
     handled_by_name: str = ""
+    handled_by_username: str = ""
     reason: str = ""
     outcome: str = ""
 
@@ -148,7 +149,7 @@ class CallRow:
             return f"{self.patient_name}{age}"
         if self.candidates > 1:
             return _("{n} patients share this number").format(n=self.candidates)
-        if self.display_name:
+        if self.display_name and self.display_name.lower() not in _HIDDEN:
             return self.display_name
         return self.number_display or _("Hidden number")
 
@@ -316,6 +317,8 @@ def record_event(event: str, *, source: str, caller: str = "", name: str = "",
     if source not in SOURCES:
         raise ValueError(_("Unknown source"))
     name = clean_text(name)
+    if name.lower() in _HIDDEN:
+        name = ""  # "anonymous", "Private": the phone's word for a hidden number, not a name
     call_id = clean_text(call_id)
     line = clean_text(line)
     raw = clean_text(caller)
@@ -420,6 +423,59 @@ def ringing_now(limit: int = 10) -> list[CallRow]:
     return _rows(query)
 
 
+# A call answered on a phone stays open until the phone says it ended, within this time.
+TALK_WINDOW = dt.timedelta(hours=1)
+PHONE_SOURCES = ("yealink", "snom")
+
+
+def active_calls(limit: int = 10) -> list[CallRow]:
+    """Calls ringing now and calls in progress on a clinic phone (answered, not ended),
+    newest first. A call in progress stays openable (Ctrl+R) until `terminated`."""
+    now = clock.now_utc()
+    ringing = (Call.started_at >= now - RING_TIMEOUT) & (Call.status == "ringing")
+    talking = ((Call.started_at >= now - TALK_WINDOW) & (Call.status == "answered")
+               & Call.ended_at.is_null() & Call.source.in_(PHONE_SOURCES))
+    query = (Call.select(Call, Patient)
+             .join(Patient, JOIN.LEFT_OUTER)
+             .where((Call.started_at >= now - TALK_WINDOW) & (ringing | talking))
+             .order_by(Call.id.desc()).limit(limit))
+    return _rows(query)
+
+
+def is_for_me(row: CallRow, extensions: dict[str, str], me: set[str]) -> bool:
+    """Whether a call comes to this desk: the phone it rang on ($local) is mapped in the
+    config to this desk or user, or is not mapped at all (then every desk is asked), or
+    she took it."""
+    if row.handled_by_username and row.handled_by_username in me:
+        return True
+    target = extensions.get(row.line, "") if row.line else ""
+    if not target:
+        return not row.handled_by_username
+    return target.lower() in me
+
+
+def preferred_candidate(call_id: int, found: list[Caller]) -> int:
+    """Where the chooser on a shared number starts: the person whose name the phone
+    shows, else the one last linked to a call from that number, else the first."""
+    if not found:
+        return 0
+    call = _call(call_id)
+    shown = " ".join(call.display_name.casefold().split())
+    if shown:
+        words = shown.split()
+        for i, c in enumerate(found):
+            name = c.name.casefold()
+            if name == shown or all(w in name.split() for w in words):
+                return i
+    ids = [c.patient_id for c in found]
+    last = (Call.select(Call.patient)
+            .where((Call.number == call.number) & Call.patient.in_(ids) & (Call.id != call.id))
+            .order_by(Call.id.desc()).first()) if call.number else None
+    if last is not None:
+        return ids.index(last.patient_id)
+    return 0
+
+
 def latest_call_id() -> int:
     return Call.select(fn.MAX(Call.id)).scalar() or 0
 
@@ -458,6 +514,7 @@ def _rows(query) -> list[CallRow]:
             candidates=1 if p else counts.get(c.number, 0),
             handled_by=s.initials if s else "",
             handled_by_name=s.full_name if s else "",
+            handled_by_username=s.username if s else "",
             reason=c.reason,
             outcome=c.outcome,
         ))
@@ -515,9 +572,10 @@ def take(user: Staff, call_id: int) -> CallRow:
     auth.require(user, "calls.handle")
     with db.atomic():
         call = _call(call_id)
-        if call.status == "ringing":
+        if call.status == "ringing" or (call.status == "answered" and call.handled_by_id is None):
+            # Answered on the phone (established) but not yet on a screen: hers now.
             call.status = "answered"
-            call.answered_at = clock.now_utc()
+            call.answered_at = call.answered_at or clock.now_utc()
             call.handled_by = user
             call.save()
     return get_call(user, call_id)

@@ -108,6 +108,8 @@ class CallsScreen(SkrankeScreen):
         self.call: CallRow | None = None
         self.summary: CallerSummary | None = None
         self.form = None  # the dialog holding typing, saved with the screen
+        self._choices: list = []
+        self._body = Text()
 
     # --- layout ------------------------------------------------------------------
 
@@ -306,8 +308,9 @@ class CallsScreen(SkrankeScreen):
                 if f.deceased:
                     label.append("  " + _("deceased"), style="italic")
                 options.add_option(Option(label, id=str(f.patient_id)))
+            self._choices = found
             options.display = True
-            options.highlighted = 0
+            options.highlighted = calls.preferred_candidate(c.id, found)
             options.focus()
         elif c.number and c.source != "walk-in":
             body.append(_("Unknown number.") + " ", style="bold")
@@ -318,9 +321,31 @@ class CallsScreen(SkrankeScreen):
         if c.outcome:
             body.append("\n\n" + _("During the call:") + "\n", style="bold")
             body.append(c.outcome)
-        self.query_one("#summary", Static).update(body)
+        self._body = body
+        self._show_choice()
         if not options.display:
             self.query_one("#call-view").focus()
+
+    def _show_choice(self) -> None:
+        """On a shared number, say who Enter will open before she presses it."""
+        body = self._body.copy()
+        options = self.query_one("#candidates", OptionList)
+        if options.display and options.highlighted is not None and self._choices:
+            chosen = self._choices[min(options.highlighted, len(self._choices) - 1)]
+            body.append("\n" + _("Selected") + ": ", style="bold")
+            body.append(f"{chosen.name} ({chosen.age})")
+            body.append("  " + _("Enter opens, ↑↓ choose another"))
+        self.query_one("#summary", Static).update(body)
+
+    @on(OptionList.OptionHighlighted, "#candidates")
+    def _highlighted(self) -> None:
+        if self.view == "call":
+            self._show_choice()
+
+    @property
+    def open_call_id(self) -> int | None:
+        """The call shown on this screen now (its banner would only repeat it)."""
+        return self.call.id if self.view == "call" and self.call is not None else None
 
     @on(OptionList.OptionSelected, "#candidates")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
