@@ -109,8 +109,8 @@ async def test_move_to_first_proposed_slot(make_app, clinic):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_schedule(pilot)
         await pilot.press("m")
-        await pilot.pause()
-        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # the first free slot
         await settle(pilot)
         old = Appointment.get_by_id(clinic["a1"].id)
         assert old.status == "cancelled" and old.cancel_reason == booking.MOVED

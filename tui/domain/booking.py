@@ -76,9 +76,12 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     """Someone else booked that time first. `slots` are the next free ones."""
 
-    def __init__(self, message: str, slots: list["Slot"] | None = None):
+    def __init__(self, message: str, slots: list["Slot"] | None = None, *, just_taken: bool = False):
         super().__init__(message)
         self.slots = slots or []
+        # True only when the time was free when checked and another desk took it since:
+        # the screen says "just taken" only then.
+        self.just_taken = just_taken
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,7 @@ def _insert(user, patient, staff, appt_type, start, end, *, channel, requested_d
                 updated_at=now_utc())
     except IntegrityError:
         raise SlotTaken(_("{name} was booked at {time} a moment ago.").format(
-            name=staff.full_name, time=f"{start:%H.%M}")) from None
+            name=staff.full_name, time=f"{start:%H.%M}"), just_taken=True) from None
     return appt
 
 
@@ -390,7 +393,8 @@ def book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType
             audit.log("appointment_double_booked" if appt.double_booked else "appointment_booked",
                       user, patient=patient, detail=detail, reason=appt.override_reason)
     except SlotTaken as exc:
-        raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5)) from None
+        raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5),
+                        just_taken=exc.just_taken) from None
     except OperationalError as exc:  # the write lock was not had in time
         raise BookingError(_("The database is busy; try again. ({error})").format(error=exc)) from None
     return appt
@@ -569,8 +573,19 @@ def move(user: Staff, appt: Appointment | int, start: dt.datetime, staff: Staff 
             _event(new, user, "moved", detail)
             audit.log("appointment_moved", user, patient=old.patient_id, detail=detail)
     except SlotTaken as exc:
-        raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5)) from None
+        raise SlotTaken(str(exc), nearest_free(appt_type, staff, start),
+                        just_taken=exc.just_taken) from None
     return new
+
+
+def nearest_free(appt_type: AppointmentType, staff: Staff, wanted: dt.datetime,
+                 limit: int = 5) -> list[Slot]:
+    """The free slots with `staff` nearest to the time she asked for (before or after it,
+    that day first), for a move that did not fit."""
+    same_day = free_slots(appt_type, staff=staff, earliest=wanted.date(), limit=40, days=1)
+    later = free_slots(appt_type, staff=staff, earliest=wanted, limit=limit)
+    pool = {s for s in same_day} | set(later)
+    return sorted(pool, key=lambda s: (abs((s.start - wanted).total_seconds()), s.start))[:limit]
 
 
 def set_note(user: Staff, appt: Appointment | int, note: str) -> Appointment:

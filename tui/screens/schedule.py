@@ -302,12 +302,11 @@ class ScheduleScreen(SkrankeScreen):
         if appt is None:
             return
 
-        def chosen(slot) -> None:
-            if slot is not None:
-                if self._run(booking.move, appt.id, slot.start, slot.staff,
-                             success=_("Moved to {time}.").format(time=f"{slot.start:%d.%m %H.%M}")):
-                    self.day = slot.start.date()
-                    self.load_day(focus_time=slot.start)
+        def chosen(moved) -> None:
+            if moved is not None:
+                self.notify(_("Moved to {time}.").format(time=f"{moved.start:%d.%m %H.%M}"), markup=False)
+                self.day = moved.start.date()
+                self.load_day(focus_time=moved.start)
 
         self.app.push_screen(MoveScreen(appt.id), callback=chosen)
 
