@@ -91,3 +91,17 @@ async def test_move_to_torsdag_kl_14_keeps_typing_on_a_clash_and_offers_the_near
         assert new.start == D(2026, 12, 3, 13, 45) and new.staff_id == clinic["doctor"].id
         assert len(keys) <= 12
     assert threads and main not in threads, "free slots are looked up in a worker"
+
+
+def test_no_show_only_from_the_start_time(clinic):
+    from tui.domain import clock
+
+    anne = clinic["secretary"]
+    later = booking.book(anne, clinic["patients"]["mark"], clinic["doctor"], clinic["types"]["K15"],
+                         D(2026, 11, 26, 11, 0))
+    with pytest.raises(booking.TooEarly) as early:
+        booking.set_status(anne, later.id, "no_show")
+    assert "11.00" in str(early.value) and "Jensen" in str(early.value)
+    assert Appointment.get_by_id(later.id).status == "booked"
+    clock.freeze(D(2026, 11, 26, 11, 0))
+    assert booking.set_status(anne, later.id, "no_show").status == "no_show"

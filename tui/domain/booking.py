@@ -488,14 +488,25 @@ def _reload(appt: Appointment | int) -> Appointment:
     return Appointment.get_by_id(aid)
 
 
-def set_status(user: Staff, appt: Appointment | int, status: str) -> Appointment:
-    """Arrived, in progress, done, no-show (or back to booked); stamped in the history."""
+class TooEarly(BookingError):
+    """No-show before the appointment's start: asked again, naming patient and time."""
+
+
+def set_status(user: Staff, appt: Appointment | int, status: str, *,
+               before_start_ok: bool = False) -> Appointment:
+    """Arrived, in progress, done, no-show (or back to booked); stamped in the history.
+
+    A no-show is for a patient who did not come: before the start time it raises
+    TooEarly unless `before_start_ok` (she confirmed it)."""
     auth.require(user, "appointment.status")
     with db.atomic():
         appt = _reload(appt)
         old = appt.status
         if status == old:
             return appt
+        if status == "no_show" and not before_start_ok and now_local() < appt.start:
+            raise TooEarly(_("{name} is not due until {time}. Register a no-show already?").format(
+                name=appt.patient.full_name, time=f"{appt.start:%H.%M}"))
         if status not in ALLOWED_STATUS.get(old, set()):
             raise BookingError(_("Cannot go from {old} to {new}.").format(
                 old=_(STATUS_NAMES.get(old, old)), new=_(STATUS_NAMES.get(status, status))))

@@ -375,18 +375,24 @@ class BookingScreen(SkrankeModal[Appointment | None]):
 class ConfirmScreen(SkrankeModal[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
-        Binding("y,j,enter", "answer(True)", "Yes"),
+        Binding("y,j", "answer(True)", "Yes"),
+        Binding("enter", "enter", "Yes", show=False),
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, *, default_no: bool = False) -> None:
         super().__init__()
         self.question = question
+        self.default_no = default_no  # a reflexive Enter must not do what cannot be undone
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, markup=False)
-            yield Static(_("Enter/Y yes · N/Esc no"), classes="hint", markup=False)
+            hint = _("J yes · N/Enter/Esc no") if self.default_no else _("Enter/Y yes · N/Esc no")
+            yield Static(hint, classes="hint", markup=False)
+
+    def action_enter(self) -> None:
+        self.dismiss(not self.default_no)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

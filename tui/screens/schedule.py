@@ -29,6 +29,7 @@ from tui.screens.booking import (
     AbsenceScreen,
     BookingScreen,
     ChoiceScreen,
+    ConfirmScreen,
     GoToDateScreen,
     HistoryScreen,
     MoveScreen,
@@ -280,10 +281,24 @@ class ScheduleScreen(SkrankeScreen):
 
     def action_status(self, status: str) -> None:
         appt = self._need_appt()
-        if appt is not None:
-            label = _(schedule.STATUS_LABELS[status])
-            self._run(booking.set_status, appt.id, status,
-                      success=f"{appt.patient_name}: {label}")
+        if appt is None:
+            return
+        label = _(schedule.STATUS_LABELS[status])
+        try:
+            booking.set_status(self.app.user, appt.id, status)
+        except booking.TooEarly as exc:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._run(lambda user, aid: booking.set_status(user, aid, status, before_start_ok=True),
+                              appt.id, success=f"{appt.patient_name}: {label}")
+
+            self.app.push_screen(ConfirmScreen(str(exc), default_no=True), callback=answer)
+            return
+        except (BookingError, PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"{appt.patient_name}: {label}", markup=False)
+        self.load_day()
 
     def action_cancel_appt(self) -> None:
         appt = self._need_appt()
