@@ -400,6 +400,31 @@ def book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType
     return appt
 
 
+def walk_in(user: Staff, patient: Patient, appt_type: AppointmentType,
+            staff: Staff | None = None) -> Appointment:
+    """A patient at the counter without an appointment: booked at the first free time from
+    now today (with `staff` when they perform the type, else whoever can), channel desk,
+    and arrived at once. BookingError when nobody is free today."""
+    now = now_local()
+    grid = slot_minutes()
+    from_ = now.replace(second=0, microsecond=0) - dt.timedelta(minutes=now.minute % grid)
+    people = staff if staff is not None and can_perform(staff, appt_type) else None
+    end = from_ + dt.timedelta(minutes=int(appt_type.minutes))
+    # The slot running now counts (free_slots offers only slots still to begin).
+    now_free = [Slot(from_, end, p) for p in ([people] if people else performers(appt_type))
+                if is_bookable_time(p, from_, end) and not _overlaps(p, from_, end)]
+    slots = now_free or free_slots(appt_type, staff=people, earliest=from_, limit=1, days=1)
+    if not slots or slots[0].start.date() != now.date():
+        raise BookingError(_("Nobody who does {code} is free for the rest of today.").format(
+            code=appt_type.code))
+    slot = slots[0]
+    with db.atomic():
+        appt = book(user, patient, slot.staff, appt_type, slot.start, channel="desk",
+                    requested_date=now.date())
+        set_status(user, appt, "arrived")
+    return _reload(appt)
+
+
 # --- series ---------------------------------------------------------------------------------
 
 

@@ -181,6 +181,19 @@ class DayGrid(Widget, can_focus=True):
         self.refresh()
         self.post_message(self.CursorMoved(self))
 
+    def go_to(self, appt: ApptInfo) -> None:
+        """Put the cursor on an appointment (found by name or CPR)."""
+        if self.view is None:
+            return
+        ids = [c.staff_id for c in self.view.columns]
+        if appt.staff_id in ids:
+            self.col = ids.index(appt.staff_id)
+        same = [i for i, t in enumerate(self.view.rows) if t <= appt.start]
+        self.row = same[-1] if same else 0
+        self._scroll_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
     # -- drawing --
     def _styles(self) -> dict[str, Style]:
         dim = Style(dim=True)
@@ -347,6 +360,15 @@ class DayList(Widget, can_focus=True):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
+
+    def go_to(self, appt: ApptInfo) -> None:
+        for i, a in enumerate(self.rows):
+            if a.id == appt.id:
+                self.row = i
+                self._scroll_into_view()
+                self.refresh()
+                self.post_message(self.Highlighted(self))
+                return
 
     def action_move(self, delta: int) -> None:
         if not self.rows:
