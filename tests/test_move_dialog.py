@@ -105,3 +105,54 @@ def test_no_show_only_from_the_start_time(clinic):
     assert Appointment.get_by_id(later.id).status == "booked"
     clock.freeze(D(2026, 11, 26, 11, 0))
     assert booking.set_status(anne, later.id, "no_show").status == "no_show"
+
+
+async def test_move_and_cancel_from_the_record_pane(make_app, clinic):
+    from tui.screens.record import RecordScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        app.push_screen(RecordScreen(clinic["patients"]["jens"].id))
+        await settle(pilot)
+        await pilot.press("2")  # the appointments pane
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, MoveScreen)
+        await pilot.press(*"torsdag", "tab", *"kl. 15", "enter")
+        await settle(pilot)
+        new = Appointment.get(Appointment.moved_from == clinic["a1"].id)
+        assert new.start == D(2026, 12, 3, 15, 0) and new.status == "booked"
+        assert "03.12.2026 15.00" in screen_text(app)  # the pane is fresh
+        # the newest (future) row is first: cancel it
+        await pilot.press("home", "a")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert Appointment.get_by_id(new.id).status == "cancelled"
+
+
+async def test_move_from_the_call_screen(make_app, clinic):
+    from tui.domain import calls
+    from tui.models import Call, PatientPhone
+
+    PatientPhone.create(patient=clinic["patients"]["jens"], number="+4512345678")
+    booking.book(clinic["secretary"], clinic["patients"]["jens"], clinic["doctor"],
+                 clinic["types"]["K15"], D(2026, 11, 30, 9, 0))
+    c = calls.record_event("incoming", source="yealink", caller="12345678", call_id="mv")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("f")  # two coming appointments: which one?
+        await settle(pilot)
+        await pilot.press("down", "enter")  # the second, Monday 9.00
+        await settle(pilot)
+        assert isinstance(app.screen, MoveScreen)
+        await pilot.press(*"torsdag", "tab", *"kl. 15", "enter")
+        await settle(pilot)
+        moved = Appointment.get(Appointment.start == D(2026, 12, 3, 15, 0))
+        assert Appointment.get_by_id(moved.moved_from_id).start == D(2026, 11, 30, 9, 0)
+        assert "[book]" in Call.get_by_id(c.id).outcome

@@ -170,6 +170,7 @@ class AppointmentBrief:
     type_code: str
     type_name: str
     status: str
+    id: int = 0
 
 
 @dataclass
@@ -701,7 +702,7 @@ def caller_summary(user: Staff, patient_id: int, reason: str = "", *,
 
 def _brief(a: Appointment) -> AppointmentBrief:
     return AppointmentBrief(start=a.start, staff=a.staff.initials, type_code=a.type.code,
-                            type_name=a.type.name, status=a.status)
+                            type_name=a.type.name, status=a.status, id=a.id)
 
 
 # --- callbacks ------------------------------------------------------------------------------

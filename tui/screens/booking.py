@@ -852,3 +852,57 @@ class HistoryScreen(SkrankeModal[None]):
 
 __all__ = ["BookingScreen", "ConfirmScreen", "ChoiceScreen", "TextPromptScreen", "GoToDateScreen",
            "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
+
+
+# --- moving and cancelling from any screen (F3, a call, the record) ---------------------------
+
+
+def move_appointment(screen, appt_id: int, after=None) -> None:
+    """Open the move dialog; `after(moved)` when it moved."""
+
+    def done(moved) -> None:
+        if moved is not None:
+            screen.notify(_("Moved to {time} with {staff}.").format(
+                time=f"{moved.start:%d.%m %H.%M}", staff=moved.staff.full_name), markup=False)
+            if after is not None:
+                after(moved)
+
+    screen.app.push_screen(MoveScreen(appt_id), callback=done)
+
+
+def cancel_appointment(screen, appt_id: int, after=None) -> None:
+    """Ask why, then cancel; `after(cancelled)` when it did."""
+    choices = [(r, _(r)) for r in booking.CANCEL_REASONS]
+
+    def chosen(reason: str | None) -> None:
+        if not reason:
+            return
+        try:
+            cancelled = booking.cancel(screen.app.user, appt_id, _(reason))
+        except (BookingError, auth.PermissionDenied) as exc:
+            screen.notify(str(exc), severity="error", markup=False)
+            return
+        screen.notify(_("Cancelled."), markup=False)
+        if after is not None:
+            after(cancelled)
+
+    screen.app.push_screen(ChoiceScreen(_("Why is it cancelled?"), choices), callback=chosen)
+
+
+def choose_appointment(screen, options: list[tuple[int, str]], then) -> None:
+    """With one appointment, `then(id)` at once; with several, she picks which."""
+    if not options:
+        screen.app.bell()
+        screen.notify(_("No coming appointment."), severity="warning")
+        return
+    if len(options) == 1:
+        then(options[0][0])
+        return
+
+    def picked(value: str | None) -> None:
+        if value:
+            then(int(value))
+
+    screen.app.push_screen(ChoiceScreen(_("Which appointment?"), [(str(i), label) for i, label in options]),
+                           callback=picked)
+

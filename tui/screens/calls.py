@@ -89,11 +89,14 @@ class CallsScreen(SkrankeScreen):
         Binding("c", "new_callback", "New callback", id="callbacks.new"),
         Binding("a", "mine", "Mine/all", id="callbacks.mine"),
         Binding("escape", "back", "Back", show=False, id="calls.back"),
+        Binding("f", "move_appt", "Move appt", id="call.move"),
+        Binding("a", "cancel_appt", "Cancel appt", id="call.cancel"),
     ]
 
     VIEW_ACTIONS = {
         "log": {"new_call", "callbacks", "filter", "day", "today"},
-        "call": {"book", "renewal", "task", "callback", "journal", "link", "register", "handled", "back"},
+        "call": {"book", "renewal", "task", "callback", "journal", "link", "register", "handled", "back",
+                 "move_appt", "cancel_appt"},
         "callbacks": {"callback_done", "new_callback", "mine", "back"},
     }
 
@@ -405,6 +408,28 @@ class CallsScreen(SkrankeScreen):
 
         self._with_patient(lambda p: self.app.push_screen(
             BookingScreen(patient=p, channel="phone"), callback=self._booked))
+
+    def _coming(self) -> list[tuple[int, str]]:
+        if self.summary is None:
+            return []
+        return [(a.id, f"{a.start:%d.%m %H.%M} {a.type_code} {a.staff}")
+                for a in self.summary.next_appointments if a.id]
+
+    def action_move_appt(self) -> None:
+        from tui.screens.booking import choose_appointment, move_appointment
+
+        def moved(appt) -> None:
+            self._noted("book", _("moved to {time}").format(time=f"{appt.start:%d.%m %H.%M}"))(appt)
+
+        choose_appointment(self, self._coming(), lambda aid: move_appointment(self, aid, moved))
+
+    def action_cancel_appt(self) -> None:
+        from tui.screens.booking import cancel_appointment, choose_appointment
+
+        def cancelled(appt) -> None:
+            self._noted("book", _("cancelled {time}").format(time=f"{appt.start:%d.%m %H.%M}"))(appt)
+
+        choose_appointment(self, self._coming(), lambda aid: cancel_appointment(self, aid, cancelled))
 
     def _booked(self, appt) -> None:
         if appt is None:

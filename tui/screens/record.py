@@ -126,6 +126,8 @@ class RecordScreen(SkrankeScreen):
         Binding("r", "reveal", "Show CPR"),
         Binding("e", "edit", "Edit"),
         Binding("x", "export_log", "Export log", show=False),
+        Binding("f", "move_appt", "Move appt", id="record.move"),
+        Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
         *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
     ]
 
@@ -278,12 +280,12 @@ class RecordScreen(SkrankeScreen):
                 style = "bold" if r.future else ""
                 status = _(STATUS_LABELS.get(r.status, r.status))
                 table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
-                              Text(status, style="red" if r.status == "no_show" else ""))
+                              Text(status, style="red" if r.status == "no_show" else ""), key=str(r.id))
             note = self.query_one(f"#{pane}-note", Static)
             note.update("" if rows else _("Nothing here yet."))
             note.display = not rows
 
-        fill("appointments", ov.appointments, "%d.%m.%Y %H:%M")
+        fill("appointments", ov.appointments, "%d.%m.%Y %H.%M")
         if ov.no_shows:
             note = self.query_one("#appointments-note", Static)
             note.update(_("No-shows: {n}").format(n=ov.no_shows))
@@ -291,7 +293,7 @@ class RecordScreen(SkrankeScreen):
         fill("letters", ov.letters, "%d.%m.%Y")
         fill("prescriptions", ov.prescriptions, "%d.%m.%Y")
         fill("tasks", ov.tasks, "%d.%m.%Y")
-        fill("calls", ov.calls, "%d.%m.%Y %H:%M")
+        fill("calls", ov.calls, "%d.%m.%Y %H.%M")
         table = self.query_one("#access-table", DataTable)
         table.clear()
         if access is None:
@@ -299,10 +301,46 @@ class RecordScreen(SkrankeScreen):
             return
         for r in access:
             what = r.action + (f" ({r.detail})" if r.detail else "")
-            table.add_row(Text(f"{r.at:%d.%m.%Y %H:%M}"), Text(f"{r.who}" + (f" ({r.role})" if r.role else "")),
+            table.add_row(Text(f"{r.at:%d.%m.%Y %H.%M}"), Text(f"{r.who}" + (f" ({r.role})" if r.role else "")),
                           Text(what), Text(r.reason))
 
     # --- actions -------------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()  # the appointment keys show only on their pane
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("move_appt", "cancel_appt"):
+            try:
+                return self.query_one(TabbedContent).active == "pane-appointments"
+            except Exception:
+                return False
+        return True
+
+    def _appointment_under_cursor(self) -> int | None:
+        from tui.widgets.tables import cursor_key
+
+        key = cursor_key(self.query_one("#appointments-table", DataTable))
+        return int(key) if key else None
+
+    def action_move_appt(self) -> None:
+        from tui.screens.booking import move_appointment
+
+        appt_id = self._appointment_under_cursor()
+        if appt_id is None:
+            self.app.bell()
+            return
+        move_appointment(self, appt_id, lambda _moved: self.load_overview())
+
+    def action_cancel_appt(self) -> None:
+        from tui.screens.booking import cancel_appointment
+
+        appt_id = self._appointment_under_cursor()
+        if appt_id is None:
+            self.app.bell()
+            return
+        cancel_appointment(self, appt_id, lambda _done: self.load_overview())
 
     def action_close(self) -> None:
         self.app.pop_screen()
