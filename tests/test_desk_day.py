@@ -90,3 +90,23 @@ async def test_walk_in_is_booked_now_arrived_channel_desk_in_few_keys(make_app, 
         assert walk.channel == "desk" and walk.status == "arrived"
         assert walk.start == D(2026, 11, 26, 15, 0)  # the slot running now
         assert len(keys) <= 8
+
+
+async def test_from_the_ringing_banner_to_a_booking_in_seven_keys(make_app, clinic):
+    from tui.domain import calls
+    from tui.models import PatientPhone
+
+    PatientPhone.create(patient=clinic["åse"], number="+4522334455")
+    calls.record_event("incoming", source="yealink", caller="22334455", call_id="k7")
+    first = booking.free_slots(clinic["types"]["K30"], limit=1)[0]
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await settle(pilot)
+        keys = ["ctrl+r", "b", "K", "3", "0", "enter", "enter"]
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        booked = Appointment.get((Appointment.patient == clinic["åse"].id) & (Appointment.start == first.start))
+        assert booked.type.code == "K30" and booked.channel == "phone"
+        assert len(keys) <= 7
