@@ -187,7 +187,7 @@ async def test_callback_from_a_call_and_done_in_the_callbacks_view(make_app, peo
         assert cb.due == dt.datetime(2026, 11, 26, 14, 30) and cb.for_staff_id == staff["secretary"].id
         assert cb.patient_id == people["jens"].id and cb.call_id == call.id
         await pilot.press("escape", "c")  # back to the log, then the callbacks view
-        await wait_for(pilot, lambda: "14:30" in screen_text(app))
+        await wait_for(pilot, lambda: "14.30" in screen_text(app))
         assert "Svar på prøver" in screen_text(app)
         await pilot.press("d")
         await wait_for(pilot, lambda: Callback.get().done_at is not None)

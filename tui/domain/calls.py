@@ -27,6 +27,7 @@ from tui.db import serialize
 from tui.domain import audit, auth, clock
 from tui.domain.cpr import age_on, format_cpr
 from tui.domain.dates import parse_date, parse_time
+from tui.domain.names import collate
 from tui.domain.phones import format_phone, normalize_phone
 from tui.i18n import N_, _
 from tui.models import (
@@ -85,6 +86,15 @@ ACTION_REASONS = {
     "journal": "journal",
 }
 
+# How an action noted on a call reads (the outcome keeps the code).
+ACTION_LABELS = {
+    "book": N_("Booking"),
+    "renewal": N_("Prescription renewal"),
+    "task": N_("Message to staff"),
+    "callback": N_("Callback arranged"),
+    "journal": N_("Journal note"),
+}
+
 ROLE_TARGETS = {
     "doctor": N_("any doctor"),
     "nurse": N_("any nurse"),
@@ -97,6 +107,7 @@ _HIDDEN = {"anonymous", "unknown", "private", "restricted", "unavailable", "anon
 _URI = re.compile(r'^\s*(?:(?:"[^"]*"|[^<"]*)\s*<)?\s*(?:sips?|tel)\s*:\s*([^@;>?]*)', re.I)
 _NUMERIC = re.compile(r"\+?[0-9][0-9 \-().]{0,31}", re.A)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CLOCK = re.compile(r"\b(\d\d):(\d\d)\b")  # times noted before "10.00" was the one format
 
 
 # --- plain values returned to the screens ---------------------------------------
@@ -152,6 +163,19 @@ class CallRow:
         if self.display_name and self.display_name.lower() not in _HIDDEN:
             return self.display_name
         return self.number_display or _("Hidden number")
+
+    @property
+    def outcome_label(self) -> str:
+        """What was done during the call, in the reader's language ("[book] 08.31 AT ...")."""
+        lines = []
+        for line in self.outcome.splitlines():
+            tag, _sep, rest = line.partition("] ")
+            action = tag.lstrip("[")
+            if line.startswith("[") and action in ACTION_LABELS:
+                lines.append(_(ACTION_LABELS[action]) + ": " + _CLOCK.sub(r"\1.\2", rest))
+            else:
+                lines.append(line)
+        return "\n".join(lines)
 
     @property
     def suggested_reason(self) -> str:
@@ -280,7 +304,7 @@ def match_caller(number: str) -> list[Caller]:
             .limit(MAX_CANDIDATES))
     today = clock.today()
     out = [_caller(p, today) for p in rows]
-    out.sort(key=lambda c: (c.deceased, c.name))
+    out.sort(key=lambda c: (c.deceased, collate(c.name)))
     return out
 
 
@@ -613,7 +637,7 @@ def note_action(user: Staff, call_id: int, action: str, detail: str = "") -> Non
         raise ValueError(_("Unknown action"))
     with db.atomic():
         call = _call(call_id)
-        stamp = clock.now_local().strftime("%H:%M")
+        stamp = clock.now_local().strftime("%H.%M")
         line = f"[{action}] {stamp} {user.initials} {detail}".rstrip()
         call.outcome = f"{call.outcome}\n{line}".strip()
         call.save()
@@ -760,7 +784,7 @@ def create_callback(user: Staff, *, due: dt.datetime, target: str, call_id: int 
         cb = Callback.create(call=call, patient=patient_id, number=number, for_staff=for_staff,
                              for_role=for_role, due=due, note=note.strip(), created_by=user)
         if call is not None:
-            note_action(user, call.id, "callback", due.strftime("%d.%m %H:%M"))
+            note_action(user, call.id, "callback", due.strftime("%d.%m %H.%M"))
     return cb
 
 

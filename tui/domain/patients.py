@@ -213,7 +213,7 @@ def _name_rank(p, terms: list[_Term]) -> tuple:
     if len(terms) == 1 and terms[0].kind == "*":
         key = terms[0].key
         by_first = 0 if any(k.startswith(key) for k in last_keys) else 1
-    return (exact, by_first, names.normalize(p.last_name), names.normalize(p.first_name), p.id)
+    return (exact, by_first, names.collate(p.last_name), names.collate(p.first_name), p.id)
 
 
 def _search_terms(terms: list[_Term], limit: int) -> list:
@@ -374,14 +374,14 @@ def _by_cpr_prefix(digits: str, limit: int) -> list:
     if len(digits) >= 10:
         return _hit_tuples("cpr", (digits,))
     found = _hit_tuples("cpr_range", (digits, _upper_bound(digits), limit * 4))
-    found.sort(key=lambda p: (p.cpr != digits, names.normalize(p.last_name),
-                              names.normalize(p.first_name), p.id))
+    found.sort(key=lambda p: (p.cpr != digits, names.collate(p.last_name),
+                              names.collate(p.first_name), p.id))
     return found[:limit]
 
 
 def _by_birth_date(day: dt.date, limit: int) -> list:
     found = _hit_tuples("birth_date", (day.isoformat(), limit * 4))
-    found.sort(key=lambda p: (names.normalize(p.last_name), names.normalize(p.first_name), p.id))
+    found.sort(key=lambda p: (names.collate(p.last_name), names.collate(p.first_name), p.id))
     return found[:limit]
 
 
@@ -503,8 +503,8 @@ def find_by_phone(number: str) -> list[Patient]:
            .where(PatientPhone.number == e164)]
     if not ids:
         return []
-    return list(Patient.select().where(Patient.id.in_(ids)).order_by(Patient.last_name,
-                                                                     Patient.first_name))
+    found = list(Patient.select().where(Patient.id.in_(ids)))
+    return sorted(found, key=lambda p: (names.collate(p.last_name), names.collate(p.first_name), p.id))
 
 
 def recent_for(user: Staff, limit: int = RECENT_LIMIT) -> list[PatientHit]:
@@ -729,12 +729,12 @@ def access_log_text(user: Staff, patient: Patient) -> str:
     rows = access_log(user, patient, limit=None)
     lines = [
         _("Access log for {name} ({cpr})").format(name=patient.full_name, cpr=format_cpr(patient.cpr)),
-        _("Printed {when} by {who}").format(when=clock.now_local().strftime("%d.%m.%Y %H:%M"),
+        _("Printed {when} by {who}").format(when=clock.now_local().strftime("%d.%m.%Y %H.%M"),
                                            who=user.full_name),
         "",
     ]
     for r in rows:
-        line = f"{r.at:%d.%m.%Y %H:%M}  {r.who}"
+        line = f"{r.at:%d.%m.%Y %H.%M}  {r.who}"
         if r.role:
             line += f" ({r.role})"
         line += f"  {r.action}"

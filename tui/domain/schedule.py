@@ -194,7 +194,9 @@ def calendar_staff() -> list[Staff]:
     """Active doctors and nurses (staff with a calendar), by role then name."""
     rows = Staff.select().where(Staff.active & Staff.has_calendar)
     order = {"doctor": 0, "nurse": 1}
-    return sorted(rows, key=lambda s: (order.get(s.role, 2), s.full_name))
+    from tui.domain.names import collate
+
+    return sorted(rows, key=lambda s: (order.get(s.role, 2), collate(s.full_name)))
 
 
 def staff_working(day: dt.date, clinic: ClinicSettings | None = None) -> list[tuple[Staff, list[Interval]]]:

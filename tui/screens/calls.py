@@ -50,8 +50,8 @@ REFRESH_SECONDS = 2.0
 
 def _fmt_when(when: dt.datetime, today: dt.date) -> str:
     if when.date() == today:
-        return when.strftime("%H:%M")
-    return when.strftime("%d.%m %H:%M")
+        return when.strftime("%H.%M")
+    return when.strftime("%d.%m %H.%M")
 
 
 class CallsScreen(SkrankeScreen):
@@ -279,7 +279,7 @@ class CallsScreen(SkrankeScreen):
     def _render_call(self) -> None:
         c = self.call
         head = Text()
-        head.append(f"{c.started:%H:%M}  ", style="bold")
+        head.append(f"{c.started:%H.%M}  ", style="bold")
         head.append(c.number_display or (_("Walk-in") if c.source == "walk-in" else _("Hidden number")))
         if c.display_name:
             head.append("  “")
@@ -323,7 +323,7 @@ class CallsScreen(SkrankeScreen):
             body.append(_("l: choose the patient · p: register a new patient"))
         if c.outcome:
             body.append("\n\n" + _("During the call:") + "\n", style="bold")
-            body.append(c.outcome)
+            body.append(c.outcome_label)
         self._body = body
         self._show_choice()
         if not options.display:
@@ -434,7 +434,7 @@ class CallsScreen(SkrankeScreen):
     def _booked(self, appt) -> None:
         if appt is None:
             return
-        self._noted("book", f"{appt.start:%d.%m %H:%M}")(appt)
+        self._noted("book", f"{appt.start:%d.%m %H.%M}")(appt)
 
     def action_renewal(self) -> None:
         from tui.models import Call
@@ -568,7 +568,7 @@ class CallsScreen(SkrankeScreen):
         for r in rows:
             style = "bold red" if r.overdue else ""
             table.add_row(
-                Text(_fmt_when(r.due, today) if r.due.date() == today else r.due.strftime("%d.%m %H:%M"),
+                Text(_fmt_when(r.due, today) if r.due.date() == today else r.due.strftime("%d.%m %H.%M"),
                      style=style),
                 Text(r.for_label, overflow="ellipsis", no_wrap=True),
                 Text(r.who, overflow="ellipsis", no_wrap=True),
@@ -632,7 +632,7 @@ def summary_text(s: CallerSummary) -> Text:
         t.append(s.interpreter + "\n")
     t.append(_("Next") + ": ", style="bold")
     if s.next_appointments:
-        t.append(", ".join(f"{a.start:%d.%m %H:%M} {a.type_code} {a.staff}" for a in s.next_appointments))
+        t.append(", ".join(f"{a.start:%d.%m %H.%M} {a.type_code} {a.staff}" for a in s.next_appointments))
     else:
         t.append(_("none"))
     t.append("\n" + _("Last") + ": ", style="bold")
@@ -847,7 +847,7 @@ class CallbackScreen(_Form):
             return
         try:
             due = calls.parse_due(event.value)
-            shown.update(Text("→ " + due.strftime("%d.%m.%Y %H:%M")))
+            shown.update(Text("→ " + due.strftime("%d.%m.%Y %H.%M")))
         except ValueError as exc:
             shown.update(Text(str(exc)))
 

@@ -91,11 +91,11 @@ def header_text(h: patients.RecordHeader, cpr_shown: str | None = None) -> Text:
 
 def entry_prompt(e: journal.EntryView) -> Text:
     text = Text()
-    text.append(f"{e.at:%d.%m.%Y %H:%M}  ", style="bold")
+    text.append(f"{e.at:%d.%m.%Y %H.%M}  ", style="bold")
     text.append(e.kind_label)
     text.append(f"  {e.author} ({e.initials})", style="dim")
     if e.corrects_id:
-        when = f"{e.corrects_at:%d.%m.%Y %H:%M}" if e.corrects_at else f"#{e.corrects_id}"
+        when = f"{e.corrects_at:%d.%m.%Y %H.%M}" if e.corrects_at else f"#{e.corrects_id}"
         text.append("  " + _("Correction of the entry from {when}").format(when=when),
                     style="bold yellow")
     if e.is_corrected:
@@ -208,7 +208,7 @@ class RecordScreen(SkrankeScreen):
         table = self.query_one("#details-table", DataTable)
         table.clear()
         for row in patients.history(self.user, self.patient)[:200]:
-            table.add_row(Text(f"{row.at:%d.%m.%Y %H:%M}"), Text(row.who), Text(row.field),
+            table.add_row(Text(f"{row.at:%d.%m.%Y %H.%M}"), Text(row.who), Text(row.field),
                           Text(row.old), Text(row.new))
 
     # --- journal ---------------------------------------------------------------------
@@ -469,7 +469,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         name = self.patient.full_name
         if self.corrects is not None:
             title = _("Correct the entry from {when}: {name}").format(
-                when=f"{self._corrects_at():%d.%m.%Y %H:%M}", name=name)
+                when=f"{self._corrects_at():%d.%m.%Y %H.%M}", name=name)
         else:
             title = _("New journal entry: {name}").format(name=name)
         with Vertical():
