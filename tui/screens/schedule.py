@@ -40,6 +40,7 @@ from tui.screens.booking import (
 from tui.widgets.day_grid import DayGrid, DayList
 
 WIDE = 110
+WAITING_WIDTH = 34
 
 
 class ScheduleScreen(SkrankeScreen):
@@ -122,7 +123,12 @@ class ScheduleScreen(SkrankeScreen):
         self._apply_width()
 
     def _apply_width(self) -> None:
-        wide = self.size.width >= WIDE
+        from tui.widgets.day_grid import MIN_COLUMN, TIME_WIDTH
+
+        # The waiting room shows by itself only where it costs no staff column.
+        people = len(self.view.columns) if self.view is not None else 0
+        room = self.size.width - WAITING_WIDTH - TIME_WIDTH
+        wide = self.size.width >= WIDE and room >= max(1, people) * MIN_COLUMN
         show = self._waiting_forced if self._waiting_forced is not None else wide
         self.set_class(bool(show), "-waiting")
 
@@ -150,6 +156,7 @@ class ScheduleScreen(SkrankeScreen):
         if day != self.day:
             return  # the user moved on while this loaded
         self.view = view
+        self._apply_width()
         title = Text(f"{weekday_name(day.weekday())} {format_date_medium(day)}", style="bold")
         title.append(f"  ·  {_('week')} {view.week}", style="bold")
         if day == today():

@@ -261,7 +261,8 @@ class DayGrid(Widget, can_focus=True):
             elif a.status == "done":
                 style = style + st["done"]
             if a.start >= t and a.start < t + step or t == view.rows[0]:
-                mark = STATUS_MARK.get(a.status, " ") + ("!" if a.double_booked else "")
+                # status mark, then a separator (or ! for a double booking), then the type
+                mark = STATUS_MARK.get(a.status, " ") + ("!" if a.double_booked else " ")
                 return f"{mark}{a.type_code} {a.patient_name} {a.cpr_masked}", style
             if a.start < t and t - step < a.start + step and a.note:
                 return "  " + a.note, style

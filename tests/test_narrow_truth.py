@@ -1,0 +1,53 @@
+"""Screens that never lie (issue 19): every digit of a CPR number while typing; status and
+type apart in the grid; as many staff columns as fit."""
+from __future__ import annotations
+
+from textual.app import App
+
+from tui.widgets.cpr_input import CprInput
+
+
+class _One(App):
+    def compose(self):
+        yield CprInput()
+
+
+async def test_the_cpr_field_shows_every_digit_while_typing():
+    app = _One()
+    async with app.run_test(size=(80, 10)) as pilot:
+        app.query_one(CprInput).focus()
+        await pilot.pause()
+        await pilot.press(*"0707614285")
+        await pilot.pause()
+        line = app.screen._compositor.render_strips()[1].text
+        assert "070761-4285" in line
+
+
+async def test_status_and_type_apart_and_every_staff_column_at_120(make_app, staff):
+    import datetime as dt
+
+    from helpers import login, screen_text
+    from test_booking import MON_TO_FRI, setup_clinic
+
+    from tui.domain import auth, booking
+    from tui.models import WorkPattern
+
+    data = setup_clinic(staff)
+    for i, name in enumerate(["Karen Kirk", "Ole Ravn", "Pia Dam"]):
+        s = auth.create_user(f"d{i}", name, "doctor", "hemmelig123", initials=f"D{i}")
+        WorkPattern.create(staff=s, rrule=MON_TO_FRI, start_time=dt.time(8, 0),
+                           end_time=dt.time(16, 0), valid_from=dt.date(2026, 1, 1))
+    appt = booking.book(staff["secretary"], data["patients"]["jens"], staff["doctor"],
+                        data["types"]["K15"], dt.datetime(2026, 11, 26, 10, 0))
+    booking.set_status(staff["secretary"], appt.id, "arrived")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "A K15 Jens" in text
+        for name in ("Lars Læge", "Sofie Sygeplejerske", "Karen Kirk", "Ole Ravn", "Pia Dam"):
+            assert name[:12] in text, name
