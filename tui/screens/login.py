@@ -78,6 +78,7 @@ class LoginForm(Vertical):
 class LoginScreen(Screen):
     """The first thing anyone sees; nothing of the clinic's data is on it."""
 
+    TITLE = "Log in"
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
 
     def compose(self) -> ComposeResult:
