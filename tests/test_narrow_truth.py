@@ -51,3 +51,28 @@ async def test_status_and_type_apart_and_every_staff_column_at_120(make_app, sta
         assert "A K15 Jens" in text
         for name in ("Lars Læge", "Sofie Sygeplejerske", "Karen Kirk", "Ole Ravn", "Pia Dam"):
             assert name[:12] in text, name
+
+
+async def test_the_ringing_banner_never_hides_the_date_line(make_app, staff):
+    from helpers import login, screen_text
+    from test_booking import setup_clinic
+
+    from tui.domain import calls
+    from tui.widgets.call_banner import CallBanner
+
+    setup_clinic(staff)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        calls.record_event("incoming", source="yealink", caller="12345678", call_id="b1")
+        for _ in range(40):
+            if app.screen.query(CallBanner):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert "Ringer" in lines[0]
+        assert "uge 48" in lines[1] and "torsdag" in lines[1]

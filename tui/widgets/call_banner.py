@@ -2,7 +2,7 @@
 
 The app polls `calls.active_calls()` twice a second (one indexed query on recent
 calls); when a call rings the current screen gets a one-line banner under the header
-(an overlay: nothing on the screen moves), the terminal bell rings once per new call
+(an overlay on the header line: nothing on the screen moves or is hidden), the terminal bell rings once per new call
 when enabled, and Ctrl+R opens the call in the Calls section (F2).
 
 Only a logged-in, unlocked user who may see calls gets the banner.
@@ -27,9 +27,11 @@ class CallBanner(Widget):
 
     DEFAULT_CSS = """
     CallBanner {
+        /* Over the shell header (clinic, user, clock), never over the screen's own first
+           line: the schedule's date line must stay readable while it rings. */
         layer: _loading;
         dock: top;
-        margin-top: 1;
+        margin-top: 0;
         height: 1;
         width: 100%;
         background: $warning;
