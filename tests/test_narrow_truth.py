@@ -76,3 +76,34 @@ async def test_the_ringing_banner_never_hides_the_date_line(make_app, staff):
         lines = screen_text(app).splitlines()
         assert "Ringer" in lines[0]
         assert "uge 48" in lines[1] and "torsdag" in lines[1]
+
+
+async def test_the_access_log_pane_is_live_and_danish(make_app, staff):
+    import datetime as dt
+
+    from helpers import login, screen_text
+
+    from tui.domain import journal, patients
+    from tui.models import Patient
+    from tui.screens.record import RecordScreen
+
+    p = Patient.create(cpr="0707614285", first_name="Jens", last_name="Hansen",
+                       birth_date=dt.date(1961, 7, 7), sex="M")
+    journal.append(staff["doctor"], p, "contact", "ondt i knæet")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "lars")
+        app.push_screen(RecordScreen(p.id))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("8")  # the access log
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "notat" in text and "(contact)" not in text and "entry" not in text
+        assert "Sofie" not in text
+        patients.open_record(staff["nurse"], p.id, "")  # a colleague opens it now
+        await pilot.pause(6)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Sofie" in screen_text(app)

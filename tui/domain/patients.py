@@ -687,6 +687,16 @@ ACTION_LABELS = {
     "journal_correct": N_("corrected a journal entry"),
     "access_log_export": N_("exported the access log"),
     "access_log_view": N_("looked at the access log"),
+    "phone_added": N_("added a phone number"),
+    "letter_viewed": N_("read a letter"),
+    "letter_signed": N_("signed a letter"),
+    "prescription_take": N_("took a prescription renewal"),
+    "prescription_view": N_("looked at a prescription renewal"),
+    "task_view": N_("looked at a task"),
+    "appointment_booked": N_("booked an appointment"),
+    "appointment_moved": N_("moved an appointment"),
+    "appointment_cancelled": N_("cancelled an appointment"),
+    "appointment_status": N_("changed an appointment's status"),
 }
 
 
@@ -707,6 +717,25 @@ def reason_label(reason: str) -> str:
     return reason
 
 
+# The words audit details are written with, and how they read (the log keeps the codes).
+DETAIL_WORDS = {
+    "entry": N_("entry"), "letter": N_("letter"), "task": N_("task"), "request": N_("request"),
+    "call": N_("call"), "contact": N_("Contact"), "phone": N_("Phone"),
+    "administrative": N_("Administrative"), "message": N_("Message"),
+}
+_DETAIL_WORD = re.compile(r"[a-z_]+")
+
+
+def detail_label(detail: str) -> str:
+    """An audit detail ("entry 781 (contact)", "phones, city") in the reader's language."""
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        label = DETAIL_WORDS.get(w) or FIELD_LABELS.get(w)
+        return _(label) if label else w
+
+    return _DETAIL_WORD.sub(word, detail or "")
+
+
 def action_label(action: str) -> str:
     label = ACTION_LABELS.get(action)
     return _(label) if label else action
@@ -720,7 +749,7 @@ def access_log(user: Staff, patient: Patient, limit: int | None = 500) -> list[A
         who = ev.user.full_name if ev.user_id else ev.username
         role = _(auth.ROLE_NAMES.get(ev.user.role, ev.user.role)) if ev.user_id else ""
         rows.append(AccessRow(clock.to_local(ev.at), who, role, action_label(ev.action),
-                              ev.detail, reason_label(ev.reason)))
+                              detail_label(ev.detail), reason_label(ev.reason)))
     return rows
 
 

@@ -36,6 +36,8 @@ from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 
+ACCESS_REFRESH_SECONDS = 5
+
 PANES = (
     ("journal", "1", N_("Journal")),
     ("appointments", "2", N_("Appointments")),
@@ -175,6 +177,12 @@ class RecordScreen(SkrankeScreen):
         self.reload_journal()
         self.load_overview()
         self.query_one("#journal-list", OptionList).focus()
+        self.set_interval(ACCESS_REFRESH_SECONDS, self._refresh_access_log)
+
+    def _refresh_access_log(self) -> None:
+        # The access log is live: who opened the record a moment ago shows without reopening.
+        if self.is_current and self.query_one(TabbedContent).active == "pane-access":
+            self.load_overview()
 
     def _columns(self) -> None:
         cols = {
@@ -309,6 +317,8 @@ class RecordScreen(SkrankeScreen):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()  # the appointment keys show only on their pane
+        if self.query_one(TabbedContent).active == "pane-access":
+            self.load_overview()
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("move_appt", "cancel_appt"):
