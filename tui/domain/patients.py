@@ -697,6 +697,19 @@ ACTION_LABELS = {
     "appointment_moved": N_("moved an appointment"),
     "appointment_cancelled": N_("cancelled an appointment"),
     "appointment_status": N_("changed an appointment's status"),
+    "appointment_note": N_("wrote an appointment note"),
+    "patient_appointments_viewed": N_("looked at the appointments"),
+    "letter_created": N_("wrote a letter"),
+    "letter_submitted": N_("sent a letter for signature"),
+    "letter_returned": N_("returned a letter"),
+    "letter_discarded": N_("discarded a letter"),
+    "letter_exported": N_("exported a letter"),
+    "prescription_decide": N_("decided a prescription renewal"),
+    "prescription_told": N_("told the patient about a renewal"),
+    "task_create": N_("wrote a task"),
+    "task_comment": N_("commented on a task"),
+    "task_done": N_("finished a task"),
+    "task_reopen": N_("reopened a task"),
 }
 
 
@@ -721,7 +734,9 @@ def reason_label(reason: str) -> str:
 DETAIL_WORDS = {
     "entry": N_("entry"), "letter": N_("letter"), "task": N_("task"), "request": N_("request"),
     "call": N_("call"), "contact": N_("Contact"), "phone": N_("Phone"),
-    "administrative": N_("Administrative"), "message": N_("Message"),
+    "administrative": N_("Administrative"), "message": N_("Message"), "to": N_("to"),
+    "needs_visit": N_("needs a visit"), "approved": N_("approved"), "declined": N_("declined"),
+    "sms": N_("text message"), **auth.ROLE_NAMES,
 }
 _DETAIL_WORD = re.compile(r"[a-z_]+")
 
