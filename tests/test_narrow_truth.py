@@ -107,3 +107,24 @@ async def test_the_access_log_pane_is_live_and_danish(make_app, staff):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "Sofie" in screen_text(app)
+
+
+async def test_at_60_columns_ages_and_numbers_are_whole_or_end_in_an_ellipsis(make_app, staff):
+    from helpers import login, screen_text
+
+    from tui.domain import patients
+
+    patients.register(staff["secretary"], cpr="1503144008", first_name="Benjamin Alexander",
+                      last_name="Hansen-Kristoffersen", phones=[("20654321", "mobil")])
+    app = make_app()
+    async with app.run_test(size=(60, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("f4", *"hansen")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        rows = [line for line in text.splitlines() if "150314" in line]
+        assert rows, text
+        row = rows[0]
+        assert " 12 " in row and "20 65 43 21" in row and "…" in row

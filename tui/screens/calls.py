@@ -202,7 +202,7 @@ class CallsScreen(SkrankeScreen):
         for r in rows:
             table.add_row(
                 Text(_fmt_when(r.started, today)),
-                Text(r.number_display or "—"),
+                Text(r.number_display or "—", overflow="ellipsis", no_wrap=True),
                 Text(r.caller_label, overflow="ellipsis", no_wrap=True,
                      style="" if r.patient_id else "italic"),
                 Text(r.status_label, style=STATUS_STYLES.get(r.status, "")),
