@@ -199,7 +199,7 @@ class SkrankeApp(App):
     # --- keys -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "lock", "section", "goto", "new_task") and (
+        if action in ("lock", "section", "goto", "new_task") and (
                 self.user is None or self.locked):
             return False
         if action == "logout" and self.locked:
@@ -269,32 +269,54 @@ class SkrankeApp(App):
 
         self.push_screen(GotoScreen(choices), callback=chosen)
 
+    def _usable_bindings(self, screen):
+        """(node, binding) for every key usable on `screen` now, ours only: each binding of
+        a key (one key can do different things in different views), not only the first."""
+        seen: set[tuple[str, str]] = set()
+        for node, bindings in screen._modal_binding_chain:
+            for _key, binding in bindings:
+                if (binding.key, binding.action) in seen or binding.system or not binding.description:
+                    continue
+                seen.add((binding.key, binding.action))
+                if binding.action == "section('start')":
+                    continue  # F12 is listed once, with its Ctrl+G twin
+                if node is not self and node is not screen and not type(node).__module__.startswith("tui."):
+                    continue  # Textual's own widget keys (copy, Tab, PgUp in a table) are not hers
+                if "super+" in binding.key or binding.action in (
+                        "copy", "screen.copy_text", "app.focus_next", "app.focus_previous",
+                        "focus_next", "focus_previous"):
+                    continue
+                if node is self and (self.user is None or self.locked) and binding.action != "help":
+                    continue
+                if not self._check_action_state(binding.action, node):
+                    continue  # not usable here now (another view of the screen)
+                yield node, binding
+
     def action_help(self) -> None:
         """F1: this screen's keys first, then the global ones, then the focused field's."""
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import HelpScreen, key_label
 
         screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
         own, everywhere, field = [], [], []
         digits = {f"app.section('{s.id}')": s.digit for s in SECTIONS}
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if binding.system or not binding.description:
-                continue
-            shown = binding.key_display or self.get_key_display(binding)
+        for node, binding in self._usable_bindings(screen):
+            shown = key_label(binding.key_display or binding.key)
             if binding.action in digits:
                 shown = f"{shown} / Ctrl+G {digits[binding.action]}"
-            row = (shown, _(binding.description), "")
-            if active.node is self:
-                everywhere.append((row[0], row[1], _("everywhere")))
-            elif active.node is screen:
-                own.append((row[0], row[1], _("this screen")))
+            if node is self:
+                everywhere.append((shown, _(binding.description), _("everywhere")))
+            elif node is screen:
+                own.append((shown, _(binding.description), _("this screen")))
             else:
-                field.append((row[0], row[1], _("in the focused field")))
-        everywhere += [
-            ("Ctrl+G 1", _("Help"), _("everywhere")),
-            ("F12 / Ctrl+G 0", _("Overview"), _("everywhere")),
-            ("Ctrl+P", _("Find any action by name"), _("everywhere")),
-        ]
+                field.append((shown, _(binding.description), _("in the focused field")))
+        if self.user is not None and not self.locked:
+            everywhere += [
+                ("Ctrl+G 1", _("Help"), _("everywhere")),
+                ("F12 / Ctrl+G 0", _("Overview"), _("everywhere")),
+                ("Ctrl+P", _("Find any action by name"), _("everywhere")),
+            ]
         title = _("Keys") + (f": {_(screen.TITLE)}" if getattr(screen, "TITLE", None) else "")
         self.push_screen(HelpScreen(title, own + everywhere + field))
 

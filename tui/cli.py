@@ -203,13 +203,19 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help=_("Random seed: same seed, same clinic."))
 @click.option("--rebuild", is_flag=True, help=_("Build it again even if it exists."))
 @click.option("--no-open", is_flag=True, help=_("Build only; do not open the app."))
+@click.option("--remove", is_flag=True, help=_("Delete the demo clinic (before setting up a real one)."))
 @click.pass_context
-def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: bool) -> None:
+def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: bool,
+         remove: bool) -> None:
     from tui.config import demo_db_url
 
     cfg = _config(ctx)
     root = ctx.find_root()
-    url = cfg.db_url if (root.params.get("db") or os.environ.get("SKRANKE_DB")) else demo_db_url()
+    explicit = bool(root.params.get("db") or os.environ.get("SKRANKE_DB"))
+    url = cfg.db_url if explicit else demo_db_url()
+    if remove:
+        _remove_demo(url)
+        return
     _ensure_parent(url)
     _open_db(url)
     _need_audit_key(create=True)
@@ -222,11 +228,33 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
         demo_mod.build(patients=patients, seed=seed, progress=lambda msg: click.echo(f"  {msg}"))
     click.echo(_("Demo users (password {pw}): {users}").format(
         pw=demo_mod.PASSWORD, users=", ".join(u for u, *_rest in demo_mod.STAFF)))
+    if not explicit and cfg.database_url != url:
+        # A clinic database exists beside the demo: say how the other commands reach the demo.
+        click.echo(_("This desk's other commands use its own clinic; for the demo add "
+                     "--db {url}, e.g. skranke --db {url} call 12345678").format(url=url))
     if not no_open:
         cfg.db_url = url
         from tui.app import run
 
         run(cfg)
+
+
+def _remove_demo(url: str) -> None:
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    if not path or not os.path.exists(path):
+        click.echo(_("There is no demo clinic to remove."))
+        return
+    _open_db(url)
+    from tui.db import close
+    from tui.domain import demo as demo_mod
+
+    if not demo_mod.is_demo():
+        raise Fail(_("That database holds a clinic that is not a demo; refusing to delete it."))
+    close()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    click.echo(_("The demo clinic is removed."))
 
 
 @main.group(help=_("Manage users (administrators)."))
@@ -263,9 +291,12 @@ def user_list(ctx) -> None:
     _open_db(_config(ctx).database_url)
     from tui.models import Staff
 
+    from tui.domain.auth import ROLE_NAMES
+
     for s in Staff.select().order_by(Staff.username):
         state = _("active") if s.active else _("deactivated")
-        click.echo(f"{s.username:<16} {s.initials:<5} {s.role:<10} {state:<12} {s.full_name}")
+        role = _(ROLE_NAMES.get(s.role, s.role))
+        click.echo(f"{s.username:<16} {s.initials:<5} {role:<14} {state:<12} {s.full_name}")
 
 
 def _get_user(username: str):
@@ -419,9 +450,12 @@ def audit_patient(ctx, cpr) -> None:
     patient = Patient.get_or_none(Patient.cpr == digits)
     if patient is None:
         raise Fail(_("No patient with that CPR number."))
+    from tui.domain.patients import action_label, reason_label
+
     for ev in reversed(patient_access(patient)):
         who = ev.user.full_name if ev.user else ev.username
-        click.echo(f"{to_local(ev.at):%Y-%m-%d %H:%M:%S}  {who:<28} {ev.action:<16} {ev.reason or ev.detail}")
+        click.echo(f"{to_local(ev.at):%d.%m.%Y %H.%M.%S}  {who:<28} {action_label(ev.action):<20} "
+                   f"{reason_label(ev.reason) or ev.detail}")
 
 
 @main.command("phone-listen", help=_("Receive the clinic IP phones' call events (Action URLs)."))

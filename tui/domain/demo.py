@@ -36,7 +36,7 @@ from tui.domain.names import normalize
 from tui.domain.patients import access_reason, name_key_rows
 from tui.domain.phones import normalize_phone
 from tui.domain.settings import calendar_settings
-from tui.i18n import _
+from tui.i18n import N_, _
 from tui.models import (
     Absence,
     Appointment,
@@ -79,6 +79,14 @@ TITLES = {
 }
 
 # "module:function" names called after the core data; see the module docstring.
+SEEDER_LABELS = {
+    "tui.domain.letters": N_("letters"),
+    "tui.domain.prescriptions": N_("prescription renewals"),
+    "tui.domain.tasks": N_("tasks"),
+    "tui.domain.supplies": N_("supplies"),
+    "tui.domain.calls": N_("calls and callbacks"),
+}
+
 SEEDERS: list[str] = [
     "tui.domain.letters:demo_seed",
     "tui.domain.prescriptions:demo_seed",
@@ -222,7 +230,8 @@ def build(patients: int = 3000, seed: int = 1,
             module_name, func_name = name.split(":", 1)
             func = getattr(importlib.import_module(module_name), func_name)
             func(random.Random(f"{seed}-{name}"), clinic)
-            say(name)
+            label = SEEDER_LABELS.get(module_name)
+            say(_(label) if label else name)
         Setting.insert(key="demo", value={"patients": patients, "seed": seed}).on_conflict(
             conflict_target=[Setting.key], update={Setting.value: {"patients": patients, "seed": seed}},
         ).execute()

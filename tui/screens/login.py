@@ -80,6 +80,7 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
 class LoginScreen(_Guarded, Screen):
     """The first thing anyone sees; nothing of the clinic's data is on it."""
 
+    TITLE = "Log in"
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
 
     def compose(self) -> ComposeResult:
