@@ -16,7 +16,7 @@ async def test_confirm_keys(make_app, destructive, keys, answer):
     answers = []
     async with app.run_test() as pilot:
         await login(pilot)
-        app.push_screen(ConfirmScreen("Slet?", destructive=destructive), callback=answers.append)
+        app.push_screen(ConfirmScreen("Slet?", default_no=destructive), callback=answers.append)
         await pilot.pause()
         assert ("J ja · N/Enter/Esc nej" if destructive else "Enter/J ja · N/Esc nej") in screen_text(app)
         await pilot.press(*keys)

@@ -264,7 +264,7 @@ class FormScreen(SkrankeModal):
 
         # Esc with typing in the form asks first; Enter (the safe answer) keeps it.
         self.app.push_screen(ConfirmScreen(_("Discard what you typed in \"{title}\"?").format(
-            title=self.form_title), destructive=True), callback=answer)
+            title=self.form_title), default_no=True), callback=answer)
 
 
 class MessageScreen(SkrankeModal):

@@ -263,7 +263,7 @@ class PatientFormScreen(SkrankeScreen):
             data = self.values()
             name = f"{data['first_name']} {data['last_name']}".strip() or _("the new patient")
             self.app.push_screen(ConfirmScreen(
-                _("Discard what you typed for {name}?").format(name=name), destructive=True),
+                _("Discard what you typed for {name}?").format(name=name), default_no=True),
                 callback=lambda yes: yes and self._discard())
             return
         self._discard()

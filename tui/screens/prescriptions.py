@@ -356,7 +356,7 @@ class RenewalsScreen(SkrankeScreen):
         visit = f"{ctx.last_visit:%d.%m.%Y}" if ctx.last_visit else _("none")
         text.append(_("Last visit") + f": {visit}")
         if ctx.next_visit:
-            text.append("  · " + _("Next") + f": {ctx.next_visit:%d.%m.%Y %H:%M}")
+            text.append("  · " + _("Next") + f": {ctx.next_visit:%d.%m.%Y %H.%M}")
         text.append("\n" + _("Earlier renewals") + ":", style="bold")
         if not ctx.earlier:
             text.append(" " + _("none"))
@@ -408,7 +408,7 @@ class RenewalsScreen(SkrankeScreen):
             self.app.push_screen(ConfirmScreen(
                 _("{name}: {drug} is dependence-forming and requires a consultation. "
                   "Approve anyway?").format(name=req.patient.full_name, drug=req.drug),
-                destructive=True), callback=ask_amount)
+                default_no=True), callback=ask_amount)
         else:
             ask_amount()
 

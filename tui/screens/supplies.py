@@ -438,4 +438,4 @@ class SuppliesScreen(SkrankeScreen):
             self.reload()
 
         self.app.push_screen(ConfirmScreen(_("Delete draft order {n} to {supplier}?").format(
-            n=order.id, supplier=order.supplier), destructive=True), callback=answer)
+            n=order.id, supplier=order.supplier), default_no=True), callback=answer)
