@@ -2,7 +2,12 @@
 form with typing asks first (Enter, the safe answer, keeps the typing)."""
 from __future__ import annotations
 
-from helpers import login, post_keys, screen_text, until
+from helpers import login, post_keys, screen_text, until as _until
+
+
+async def until(pilot, check, timeout: float = 30.0) -> None:
+    """A loaded CI machine (five suites on two cores) can take its time."""
+    await _until(pilot, check, timeout=timeout)
 
 from tui.models import Patient, Staff
 

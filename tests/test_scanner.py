@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, post_keys, screen_text, until
+from helpers import login, post_keys, screen_text, until as _until
+
+
+async def until(pilot, check, timeout: float = 30.0) -> None:
+    """A loaded CI machine (five suites on two cores) can take its time."""
+    await _until(pilot, check, timeout=timeout)
 
 from tui.models import Appointment, AuditEvent
 
