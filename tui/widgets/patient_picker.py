@@ -11,7 +11,6 @@ caller's reason) and dismisses with the Patient; Esc dismisses with None.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -32,7 +31,6 @@ from tui.domain.patients import PatientHit
 from tui.i18n import _
 from tui.models import Patient
 from tui.screens.base import SkrankeModal
-from tui.widgets.tables import cursor_kept
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -127,8 +125,9 @@ class PatientSearch(Vertical):
         ("1" for 12) or phone number; the name (and marks) shorten with "…" instead."""
         fixed = 11 + 5 + 11  # CPR, age, phone (and their headings): never shortened
         room = (self.size.width or 80) - 2 * 5 - 2  # cell padding, scrollbar
-        marks = max(0, min(12, room - fixed - 12))
-        name = max(8, min(28, room - fixed - marks))
+        # the name first (up to 28), the marks keep at least a few cells ("beskyt…")
+        name = max(8, min(28, room - fixed - 4))
+        marks = max(0, min(12, room - fixed - name))
         if (name, marks) == (self._name_width, getattr(self, "_marks_width", None)):
             return
         self._name_width, self._marks_width = name, marks
@@ -151,12 +150,13 @@ class PatientSearch(Vertical):
         self.query_one(Input).value = value
 
     def focus(self, scroll_visible: bool = True) -> "PatientSearch":
-        # The old query selected, so that what she types next replaces it (back from a
-        # record the field kept focus, and Textual sends no new Focus that would select it).
-        field = self.query_one(Input)
-        field.focus(scroll_visible)
-        field.select_all()
+        self.query_one(Input).focus(scroll_visible)
         return self
+
+    def select_query(self) -> None:
+        """The old query selected, so that what she types next replaces it (back from a
+        record the field kept focus, and Textual sends no new Focus that would select it)."""
+        self.query_one(Input).select_all()
 
     @on(Input.Changed, "#patient-query")
     def _changed(self, event: Input.Changed) -> None:
@@ -199,19 +199,15 @@ class PatientSearch(Vertical):
         if seq != self._seq:  # she typed more meanwhile: these results are stale
             return
         unchanged = hits == self.hits and self.shown_query is not None
-        # The same query again (back from a record or a dialog): the cursor stays on the
-        # patient it was on, by id; a new query starts at its best hit.
-        refreshed = text == self.shown_query
         self.hits = hits
         self.shown_query = text
         # One frame for the rows, the status and the cursor: each extra frame is bytes over SSH.
         with self.app.batch_update():
             table = self.query_one(DataTable)
             if not unchanged:  # the same rows again: repainting them costs bytes over SSH
-                with cursor_kept(table) if refreshed else nullcontext():
-                    table.clear()
-                    for hit in hits:
-                        table.add_row(*hit_row(hit), key=str(hit.id))
+                table.clear()
+                for hit in hits:
+                    table.add_row(*hit_row(hit), key=str(hit.id))
             status = self.query_one(".search-status", Static)
             if not text.strip():
                 status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
@@ -220,7 +216,7 @@ class PatientSearch(Vertical):
                               else _("First {n} found; type more to narrow").format(n=len(hits)))
             else:
                 status.update(_("No patient found"))
-            if hits and not unchanged and not refreshed:
+            if hits and not unchanged:
                 table.move_cursor(row=0)
         self.post_message(self.Searched())
 
