@@ -13,6 +13,7 @@ from rich.style import NULL_STYLE
 from textual import events
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.filter import Monochrome
 from textual.screen import ModalScreen, Screen
 
@@ -104,6 +105,8 @@ class SkrankeApp(App):
         self.config = config or Config()
         self.user = None
         self.locked = False
+        self.changing_password = False  # a forced change: nothing else is reachable until done
+        self._session_ended = False
         self._last_activity = time.monotonic()
         self.clinic_name = settings.clinic().get("name") or "Skranke"
         if self.config.keys:
@@ -157,13 +160,33 @@ class SkrankeApp(App):
     def logged_in(self, user) -> None:
         self.user = user
         self.locked = False
+        self._session_ended = False
         self.touch()
         if user.must_change_password:
             from tui.screens.password import PasswordScreen
 
-            self.push_screen(PasswordScreen(user), callback=lambda _ok: self._enter())
+            self.changing_password = True
+            self.push_screen(PasswordScreen(user), callback=self._password_changed)
         else:
             self._enter()
+
+    def _password_changed(self, _ok) -> None:
+        self.changing_password = False
+        self._enter()
+
+    @property
+    def door_closed(self) -> bool:
+        """Nobody in, the screen locked, or a password that must be changed first."""
+        return self.user is None or self.locked or self.changing_password
+
+    def end_session(self, how: str) -> None:
+        """`session_ended` once per session, whichever way it ends."""
+        if self.user is not None and not self._session_ended:
+            self._session_ended = True
+            try:
+                audit.log("session_ended", self.user, detail=how)
+            except Exception:  # the database is gone: the way out must not fail
+                self.log.error("session_ended not written")
 
     def _enter(self) -> None:
         from tui.screens.start import StartScreen
@@ -181,10 +204,12 @@ class SkrankeApp(App):
                 self.remove_mode(mode)
         self.user = None
         self.locked = False
+        self.changing_password = False
 
     def switch_user(self, user) -> None:
         """Another user logs in at the lock; the first user's typing is kept as drafts."""
         audit.log("user_switched", user, detail=f"from {self.user.username if self.user else ''}")
+        self.end_session("user switched")
         self._leave()
         self.logged_in(user)
 
@@ -197,9 +222,12 @@ class SkrankeApp(App):
 
     # --- keys -------------------------------------------------------------------
 
+    # At the door (nobody in, locked, a forced password change) only these app actions run;
+    # the lock and password screens have their own fields and keys.
+    DOOR_ACTIONS = frozenset({"noop", "logout", "focus_next", "focus_previous"})
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "lock", "section", "goto", "new_task") and (
-                self.user is None or self.locked):
+        if self.door_closed and action not in self.DOOR_ACTIONS:
             return False
         if action == "logout" and self.locked:
             return False
@@ -226,7 +254,7 @@ class SkrankeApp(App):
         """Ctrl+T: write a task or message from any screen."""
         from tui.screens.tasks import TaskEditScreen
 
-        if self.user is None or self.locked or isinstance(self.screen, TaskEditScreen):
+        if self.door_closed or isinstance(self.screen, TaskEditScreen):
             return
         if not auth.can(self.user, "task.create"):
             self.bell()
@@ -237,7 +265,7 @@ class SkrankeApp(App):
         self.open_section(section_id)
 
     def open_section(self, section_id: str) -> None:
-        if self.user is None or self.locked:
+        if self.door_closed:
             return
         if section_id == START_MODE:
             self._enter()
@@ -307,11 +335,15 @@ class SkrankeApp(App):
     def action_open_ringing_call(self) -> None:
         from tui.widgets.call_banner import open_ringing_call
 
+        if self.door_closed:
+            return
         open_ringing_call(self)
 
     def action_lock(self) -> None:
         if self.user is None or self.locked:
             return
+        if CommandPalette.is_open(self):
+            self.pop_screen()
         from tui.screens.lock import LockScreen
 
         self.save_all()
@@ -331,6 +363,7 @@ class SkrankeApp(App):
         if self.locked:
             return
         auth.logout(self.user)
+        self.end_session("logout")
         self._leave()
         self.show_login()
 
@@ -345,17 +378,20 @@ class SkrankeApp(App):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
-        if self.user is not None and not self.locked:
+        if self.user is not None and not self.locked and not self.changing_password:
             if time.monotonic() - self._last_activity >= self.idle_limit_seconds():
                 self.action_lock()
 
     # --- command palette ----------------------------------------------------
 
+    def action_command_palette(self) -> None:
+        if not self.door_closed and not CommandPalette.is_open(self):
+            self.push_screen(DanishPalette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":  # would write patient data to disk
-                yield command
-        if self.user is None or self.locked:
+        # Textual's own entries (Theme, Keys, Maximize, Quit, Screenshot) are left out: in
+        # English, and Quit would end the session past the log-out; F1 lists every key.
+        if self.door_closed:
             return
         for s in self.sections_for_user():
             yield SystemCommand(f"{_(s.label)} ({s.key.upper()})", _("Open the section"),
@@ -367,8 +403,8 @@ class SkrankeApp(App):
         yield SystemCommand(_("Help") + " (F1)", _("Show every key"), self.action_help)
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if active.node is self or not binding.description:
-                continue
+            if active.node is self or not binding.description or not active.enabled:
+                continue  # disabled: not for this user (the screen's check_action) or not now
             shown = binding.key_display or self.get_key_display(binding)
             yield SystemCommand(f"{_(binding.description)} ({shown})", binding.tooltip or "",
                                 lambda a=binding.action, n=active.node: self.call_later(
@@ -426,8 +462,7 @@ class SkrankeApp(App):
         """The terminal went away (or we were told to stop): save, then leave within a second."""
         try:
             self.save_all()
-            if self.user is not None:
-                audit.log("session_ended", self.user, detail="terminal closed or process stopped")
+            self.end_session("terminal closed or process stopped")
         finally:
             watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
             watchdog.daemon = True
@@ -435,7 +470,38 @@ class SkrankeApp(App):
             self.exit()
 
 
+class DanishPalette(CommandPalette):
+    """The command palette in the interface's language."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(placeholder=_("Find an action…"), **kwargs)
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own (8.2.8) with its English "No matches found" translated.
+        from rich.align import Align
+        from rich.text import Text
+        from textual.command import CommandList
+        from textual.widgets.option_list import Option
+
+        self._stop_no_matches_countdown()
+
+        def _show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(Option(
+                    Align.center(Text(_("Nothing found"), style="not bold")),
+                    disabled=True, id=self._NO_MATCHES))
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)
+
+
 def run(config: Config) -> None:
     i18n.set_language(config.language)
     app = SkrankeApp(config)
-    app.run()
+    try:
+        app.run()
+    finally:
+        # quit, a crash: whatever ended the app ends the session too
+        app.end_session("app ended" if not app.return_code else "app crashed")
