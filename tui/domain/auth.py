@@ -35,7 +35,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "patient.reveal_cpr": DESK,
     "journal.read": DESK,
     "journal.write": DESK,
-    "journal.correct": DESK,
+    "journal.correct": DESK,  # her own entries (tui.domain.journal.may_correct)
+    "journal.correct_others": frozenset({"doctor"}),  # anyone's; others add a note instead
     "audit.patient_report": frozenset({"secretary", "doctor", "admin"}),
     # schedule
     "schedule.view": DESK,
