@@ -28,6 +28,7 @@ EXPECTED: dict[str, set[str]] = {
     "patient.register": {S, D, N},
     "patient.edit": {S, D, N},
     "patient.reveal_cpr": {S, D, N},
+    "patient.reveal_address": {S, D, N},
     "journal.read": {S, D, N},
     "journal.write": {S, D, N},
     "journal.correct": {S, D, N},
@@ -180,6 +181,7 @@ CALLS = {
                                                        last_name="Patient"),
     "patient.edit": lambda w, u: patients.update(u, w.patient(), address="Vej 1"),
     "patient.reveal_cpr": lambda w, u: patients.reveal_cpr(u, w.patient()),
+    "patient.reveal_address": lambda w, u: patients.reveal_address(u, w.patient()),
     "journal.read": lambda w, u: journal.entries(u, w.patient()),
     "journal.write": lambda w, u: journal.append(u, w.patient(), "contact", "Tekst"),
     # her own entry; someone else's is journal.correct_others

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "patient.register": DESK,
     "patient.edit": DESK,
     "patient.reveal_cpr": DESK,
+    "patient.reveal_address": DESK,  # a protected address, audited (never shown unasked)
     "journal.read": DESK,
     "journal.write": DESK,
     "journal.correct": DESK,  # her own entries (tui.domain.journal.may_correct)

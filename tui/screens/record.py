@@ -128,6 +128,7 @@ class RecordScreen(SkrankeScreen):
         Binding("n", "new_entry", "New entry"),
         Binding("c", "correct", "Correct"),
         Binding("r", "reveal", "Show CPR"),
+        Binding("a", "reveal_address", "Show address", show=False),
         Binding("e", "edit", "Edit"),
         Binding("x", "export_log", "Export log", show=False),
         *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
@@ -142,6 +143,7 @@ class RecordScreen(SkrankeScreen):
         self.entries: list[journal.EntryView] = []
         self.journal_done = False
         self.cpr_revealed: str | None = None
+        self.address_revealed: str | None = None  # a protected address, shown on request
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="record-header")
@@ -199,8 +201,10 @@ class RecordScreen(SkrankeScreen):
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
         self.sub_title = self.head.name
         d = self.patient
+        address = self.address_revealed if d.protected_address and self.address_revealed \
+            else self.head.address
         lines = [
-            f"{_('Address')}: {self.head.address}" + (f"  ({_('protected')})" if d.protected_address else ""),
+            f"{_('Address')}: {address}" + (f"  ({_('protected')})" if d.protected_address else ""),
             f"{_('E-mail')}: {d.email}",
             f"{_('Own GP')}: {d.own_gp}",
             f"{_('Interpreter')}: {d.interpreter or _('no')}",
@@ -209,7 +213,8 @@ class RecordScreen(SkrankeScreen):
         self.query_one("#details-text", Static).update("\n".join(lines))
         table = self.query_one("#details-table", DataTable)
         table.clear()
-        for row in patients.history(self.user, self.patient)[:200]:
+        for row in patients.history(self.user, self.patient,
+                                    address_revealed=self.address_revealed is not None)[:200]:
             table.add_row(Text(f"{row.at:%d.%m.%Y %H:%M}"), Text(row.who), Text(row.field),
                           Text(row.old), Text(row.new))
 
@@ -355,10 +360,30 @@ class RecordScreen(SkrankeScreen):
                 return
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
 
+    def action_reveal_address(self) -> None:
+        """a: show a protected address (audited), and hide it again."""
+        if self.patient is None or not self.patient.protected_address:
+            return
+        if self.address_revealed is not None:
+            self.address_revealed = None
+        else:
+            try:
+                self.address_revealed = patients.reveal_address(self.user, self.patient)
+            except PermissionDenied as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+        self.refresh_header()
+
     def action_edit(self) -> None:
         if not auth.can(self.user, "patient.edit"):
             self.app.bell()
             return
+        if self.patient is not None and self.patient.protected_address \
+                and self.address_revealed is None:
+            # the form shows the address: editing a protected one is a showing, audited
+            self.action_reveal_address()
+            if self.address_revealed is None:
+                return
         from tui.screens.patient_form import PatientFormScreen
 
         def done(patient) -> None:
