@@ -115,6 +115,16 @@ class SkrankeApp(App):
             self.animation_level = "none"  # every animation frame is bytes on the wire
         self._filters = [_Monochrome() if type(f) is Monochrome else f for f in self._filters]
 
+    def get_driver_class(self):
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from tui.driver import SkrankeLinuxDriver
+
+            return SkrankeLinuxDriver  # ends the session when its input ends
+        return driver
+
     def choose_theme(self, color_system: str | None) -> None:
         """The configured theme, else the ANSI one on a 16-colour terminal (not with NO_COLOR)."""
         self.register_theme(_ansi_theme())
@@ -452,21 +462,39 @@ class SkrankeApp(App):
         import asyncio
 
         loop = asyncio.get_running_loop()
+
+        def on_signal(signum, frame) -> None:
+            # A plain handler runs in the main thread at the next bytecode even while the
+            # event loop is held up; the watchdog starts at once, then the loop is asked
+            # to save and leave.
+            self._start_watchdog()
+            loop.call_soon_threadsafe(self.hang_up)
+
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return
         for sig in (signal.SIGHUP, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, self.hang_up)
-            except (NotImplementedError, RuntimeError, ValueError):
+                signal.signal(sig, on_signal)
+            except (ValueError, OSError):
                 pass
+
+    _watchdog: threading.Timer | None = None
+
+    def _start_watchdog(self) -> None:
+        """Whatever holds things up (a stuck worker, a locked database), the process is
+        gone within a second of being told to stop."""
+        if self._watchdog is None:
+            self._watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
+            self._watchdog.daemon = True
+            self._watchdog.start()
 
     def hang_up(self) -> None:
         """The terminal went away (or we were told to stop): save, then leave within a second."""
+        self._start_watchdog()
         try:
             self.save_all()
             self.end_session("terminal closed or process stopped")
         finally:
-            watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
-            watchdog.daemon = True
-            watchdog.start()
             self.exit()
 
 
