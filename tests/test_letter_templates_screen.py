@@ -270,6 +270,7 @@ async def _snap_editor(pilot):
     # Before typing: TextArea caches lines drawn in the blink's dark phase, so switching the
     # blink off only at the end made the picture depend on the moment.
     editor.query_one("#te-body").cursor_blink = False
+    await until(pilot, lambda: shown(editor))  # the first preview (the render process)
     await pilot.press(*"{{ patient.name | nosuchfilter }}", "enter")
     await until(pilot, lambda: shown(editor))  # the same picture every time
     await pilot.pause()
