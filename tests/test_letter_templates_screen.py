@@ -157,6 +157,7 @@ async def test_the_sandbox_error_is_shown_and_not_saved(make_app, staff, clinic)
         await pilot.pause()
         await pilot.press(*"{{ ''.__class__.__mro__ }}")
         await until(pilot, lambda: shown(app.screen))
+        await pilot.pause()  # the preview comes from a worker: let it be drawn
         text = screen_text(app)
         assert "Fejl i skabelonen" in text and "Ikke tilladt i en" in text
         await pilot.press("ctrl+s")
