@@ -146,3 +146,61 @@ def test_no_terminal_no_session(tmp_path, stdin_tty, stdout_tty):
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.decode().splitlines() if line.strip()]
     assert len(lines) == 1 and "terminal" in lines[0], lines
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+def test_sigterm_ends_it_within_a_second_while_a_template_runs_forever(tmp_path):
+    """Attack table, points 1 and 7: a template that never ends is in the editor's preview;
+    SIGTERM still ends the desk within a second (session_ended written), and nothing of
+    it is left running."""
+    env = _desk(tmp_path)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, start_new_session=True, close_fds=True)
+    os.close(slave)
+    try:
+        _read_until(master, b"Skranke", 20)
+        os.write(master, b"anne\r")
+        _drain(master, 0.5)
+        os.write(master, PASSWORD.encode() + b"\r")
+        _drain(master, 2.0)
+        os.write(master, b"\x1b[15~")  # F5: letters
+        _drain(master, 1.5)
+        os.write(master, b"m")  # templates
+        _drain(master, 1.5)
+        os.write(master, b"c")  # a copy of the standard one
+        _read_until(master, b"Flettefelter", 10)  # the template editor
+        _drain(master, 1.0)
+        os.write(master, b"\x15" + b"{% for a in range(100000) %}{% for b in range(100000) %}"
+                 b"{% endfor %}{% endfor %}")
+        _drain(master, 2.5)  # the preview is rendering it now
+        children = _children(proc.pid)
+        assert children, "no render process"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        while proc.poll() is None and time.monotonic() - started < 5:
+            _drain(master, 0.05)
+        elapsed = time.monotonic() - started
+        assert proc.poll() is not None, "still running after 5 s"
+        assert elapsed < 1.0, f"took {elapsed:.2f} s"
+        end = time.monotonic() + 3
+        while any(os.path.exists(f"/proc/{c}") and "State:\tZ" not in open(f"/proc/{c}/status").read()
+                  for c in children) and time.monotonic() < end:
+            time.sleep(0.1)
+        for child in children:
+            assert not os.path.exists(f"/proc/{child}") or "State:\tZ" in open(f"/proc/{child}/status").read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    import sqlite3
+
+    actions = [r[0] for r in sqlite3.connect(tmp_path / "x.db").execute(
+        "SELECT action FROM audit_event ORDER BY id")]
+    assert actions[-1] == "session_ended"

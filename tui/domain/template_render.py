@@ -9,14 +9,14 @@ MEMORY_LIMIT bytes of memory. A child that runs over is killed, and the next ren
 starts a new one. The desk waits at most TIME_LIMIT (plus a start) and never hangs.
 
 Protocol: one JSON line in ({"source", "context", "language", "max_output"}), one JSON
-line out ({"text", "error"}). The child dies with its parent (PR_SET_PDEATHSIG).
+line out ({"text", "error"}). The child ends when its parent is gone.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -99,6 +99,14 @@ _lock = threading.Lock()
 _child: _Child | None = None
 
 
+def _at_exit() -> None:
+    if _child is not None:
+        _child.kill()
+
+
+atexit.register(_at_exit)
+
+
 def render(source: str, context: dict[str, Any], *, time_limit: float | None = None,
            max_output: int | None = None) -> tuple[str, str]:
     """(text, "") or ("", why it failed). Never raises, never takes much longer than the
@@ -157,13 +165,17 @@ def stop() -> None:
 
 
 def _die_with_parent() -> None:
-    try:
-        import ctypes
+    """End when the desk's process is gone, however it went (even os._exit or SIGKILL).
+    (PR_SET_PDEATHSIG would fire when the worker thread that started us ends.)"""
+    parent = os.getppid()
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    def watch() -> None:
+        while True:
+            time.sleep(0.25)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _limit_memory() -> None:
