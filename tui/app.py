@@ -27,7 +27,8 @@ from tui.widgets.safe import ControlCharFilter
 
 START_MODE = "start"
 LOGIN_MODE = "login"
-HANGUP_GRACE_SECONDS = 0.8
+HANGUP_GRACE_SECONDS = 0.9
+WATCHDOG_FIRST = 0.5  # after this the watchdog thread saves itself, and ends the process at the grace
 # Where the terminal has 16 colours (TERM=xterm, TEXTUAL_COLOR_SYSTEM=standard) the terminal's
 # own palette is used instead of RGB colours squeezed into 16; a cursor in a list that is not
 # focused shows in reverse video (the built-in ANSI theme leaves it invisible). With NO_COLOR
@@ -189,9 +190,13 @@ class SkrankeApp(App):
         """Nobody in, the screen locked, or a password that must be changed first."""
         return self.user is None or self.locked or self.changing_password
 
+    _end_lock = threading.Lock()
+
     def end_session(self, how: str) -> None:
-        """`session_ended` once per session, whichever way it ends."""
-        if self.user is not None and not self._session_ended:
+        """`session_ended` once per session, whichever way (and thread) it ends."""
+        with self._end_lock:
+            if self.user is None or self._session_ended:
+                return
             self._session_ended = True
             try:
                 audit.log("session_ended", self.user, detail=how)
@@ -481,12 +486,28 @@ class SkrankeApp(App):
     _watchdog: threading.Timer | None = None
 
     def _start_watchdog(self) -> None:
-        """Whatever holds things up (a stuck worker, a locked database), the process is
-        gone within a second of being told to stop."""
-        if self._watchdog is None:
-            self._watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
-            self._watchdog.daemon = True
-            self._watchdog.start()
+        """Whatever holds things up (a stuck worker, a locked database, a loaded machine),
+        the process is gone within a second of being told to stop: if the event loop has
+        not saved and left by then, this thread saves what it can and ends the process."""
+        if self._watchdog is not None:
+            return
+
+        def last_resort() -> None:
+            from tui.db import database_proxy
+
+            def save() -> None:
+                with database_proxy.connection_context():
+                    self.save_all()
+                    self.end_session("terminal closed or process stopped")
+
+            saver = threading.Thread(target=save, daemon=True)
+            saver.start()
+            saver.join(HANGUP_GRACE_SECONDS - WATCHDOG_FIRST)
+            os._exit(0)
+
+        self._watchdog = threading.Timer(WATCHDOG_FIRST, last_resort)
+        self._watchdog.daemon = True
+        self._watchdog.start()
 
     def hang_up(self) -> None:
         """The terminal went away (or we were told to stop): save, then leave within a second."""
