@@ -692,6 +692,10 @@ def sign(user: Staff, letter: Letter | int) -> Letter:
     with db.atomic():
         row = _reload(letter)
         _must_be(row, "awaiting_signature", "draft")
+        if row.status == "awaiting_signature" and row.signer_id not in (None, user.id):
+            # queued for a colleague: taken over first (tui.domain.signing.take_over)
+            raise LetterError(_("The letter waits for {name}. Take it over first.").format(
+                name=row.signer.full_name))
         missing = missing_fields(row)
         if missing:
             raise LetterError(_("Fill in first: {fields}").format(
