@@ -420,6 +420,8 @@ class SkrankeApp(App):
             binding = active.binding
             if active.node is self or not binding.description or not active.enabled:
                 continue  # disabled: not for this user (the screen's check_action) or not now
+            if active.node is not screen and not binding.show:
+                continue  # a field's own editing keys (copy, home, shift+tab) are not actions
             shown = binding.key_display or self.get_key_display(binding)
             yield SystemCommand(f"{_(binding.description)} ({shown})", binding.tooltip or "",
                                 lambda a=binding.action, n=active.node: self.call_later(
