@@ -153,3 +153,27 @@ def test_quitting_the_app_writes_session_ended(make_app, staff):
     assert started
     actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
     assert actions[-2:] == ["login", "session_ended"]
+
+
+def test_a_crash_writes_session_ended(make_app, staff):
+    from tui import app as app_module
+    from tui.config import Config
+
+    def crashing_run(self, **kw):
+        import asyncio
+
+        async def go():
+            async with self.run_test(size=(100, 30)) as pilot:
+                await login(pilot)
+                raise RuntimeError("a bug")
+        asyncio.run(go())
+
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(app_module.SkrankeApp, "run", crashing_run)
+    try:
+        with pytest.raises(RuntimeError):
+            app_module.run(Config())
+    finally:
+        monkey.undo()
+    actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert actions[-2:] == ["login", "session_ended"]
