@@ -159,6 +159,7 @@ class SkrankeApp(App):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
+        threading.Thread(target=auth.prepare, name="dummy-hash", daemon=True).start()
         if not self.is_headless:  # tests and snapshots keep the default theme
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)

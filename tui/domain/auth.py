@@ -155,6 +155,12 @@ def needs_rehash(stored: str) -> bool:
 _dummy_hashes: dict[int, str] = {}
 
 
+def prepare() -> None:
+    """Make the dummy hash now (in the background at start), so that not even the first
+    unknown user name costs more than a known one."""
+    _dummy_hash()
+
+
 def _dummy_hash() -> str:
     """A hash of nothing anyone knows, at today's parameters: an unknown user name costs
     the same time as a known one."""
