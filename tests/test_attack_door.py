@@ -177,3 +177,12 @@ def test_a_crash_writes_session_ended(make_app, staff):
         monkey.undo()
     actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
     assert actions[-2:] == ["login", "session_ended"]
+
+
+async def test_ctrl_q_still_quits_at_the_login_screen(make_app, staff):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app._exit  # App.exit() was called

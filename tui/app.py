@@ -244,7 +244,7 @@ class SkrankeApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.door_closed and action not in self.DOOR_ACTIONS:
-            return False
+            return action == "quit" and self.user is None  # Ctrl+Q at the login screen
         if action == "logout" and self.locked:
             return False
         if action in ("section", "goto") and self._dialog_open():
