@@ -1,7 +1,7 @@
 """Attack table, point 3: a protected address (navne- og adressebeskyttelse).
 
 | attack | before | after |
-| a nurse or secretary opens the record's details pane | address shown, only record_open logged | masked; `a` shows it, logged as address_reveal |
+| a nurse or secretary opens the record's details pane | address shown, only record_open logged | masked; `v` shows it, logged as address_reveal |
 | read the change history for the old address | shown | masked until revealed |
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_the_domain_masks_a_protected_address_for_every_role(staff, hidden, role
 
 
 @pytest.mark.parametrize("username", ["anne", "sofie"])
-async def test_the_details_pane_shows_it_only_on_a(make_app, hidden, username):
+async def test_the_details_pane_shows_it_only_on_v(make_app, hidden, username):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot, username)
@@ -55,9 +55,9 @@ async def test_the_details_pane_shows_it_only_on_a(make_app, hidden, username):
         text = screen_text(app)
         assert SECRET not in text and OLD not in text
         assert not AuditEvent.select().where(AuditEvent.action == "address_reveal").exists()
-        await pilot.press("a")
+        await pilot.press("v")
         await until(pilot, lambda: SECRET in screen_text(app))
         assert AuditEvent.select().where((AuditEvent.action == "address_reveal")
                                          & (AuditEvent.patient == hidden.id)).count() == 1
-        await pilot.press("a")  # hidden again
+        await pilot.press("v")  # hidden again
         await until(pilot, lambda: SECRET not in screen_text(app))

@@ -294,6 +294,7 @@ class JournalEntry(BaseModel):
     corrects = ForeignKeyField("self", null=True, backref="corrections")
     # a note about an earlier entry (by someone who may not correct it); migration 0008
     refers_to = ForeignKeyField("self", null=True, backref="remarks")
+    content_hash = CharField(max_length=64, default="")  # tui.domain.audit.journal_hash
 
     class Meta:
         indexes = ((("patient", "created_at"), False),)
@@ -360,6 +361,7 @@ class Letter(BaseModel):
     submitted_at = DateTimeField(null=True)
     signed_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
+    content_hash = CharField(max_length=64, default="")  # set at signing: audit.letter_hash
 
 
 PRESCRIPTION_STATUSES = ("pending", "approved", "declined", "needs_visit")
@@ -463,6 +465,7 @@ class AuditEvent(BaseModel):
     terminal = CharField(max_length=100, default="")
     prev_hash = CharField(max_length=64, default="")
     hash = CharField(max_length=64, default="")
+    scheme = IntegerField(default=0)  # 1: keyed (tui.domain.audit.KEYED); 0: older, unkeyed
 
     class Meta:
         indexes = (
