@@ -573,8 +573,8 @@ class SkrankeApp(App):
 
             def save() -> None:
                 with database_proxy.connection_context():
+                    self.end_session("terminal closed or process stopped")  # a quick insert first
                     self.save_all()
-                    self.end_session("terminal closed or process stopped")
 
             saver = threading.Thread(target=save, daemon=True)
             saver.start()
@@ -589,8 +589,8 @@ class SkrankeApp(App):
         """The terminal went away (or we were told to stop): save, then leave within a second."""
         self._start_watchdog()
         try:
+            self.end_session("terminal closed or process stopped")  # a quick insert first
             self.save_all()
-            self.end_session("terminal closed or process stopped")
         finally:
             self.exit()
 
