@@ -32,7 +32,7 @@ def _free_port() -> int:
 def _env(tmp_path, port: int) -> dict:
     config = tmp_path / "config.toml"
     config.write_text(f'[phone]\nbind = "127.0.0.1"\nport = {port}\ntoken = "{TOKEN}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=f"sqlite:///{tmp_path / 'clinic.db'}", SKRANKE_CONFIG=str(config))
     return env
 

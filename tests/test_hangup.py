@@ -59,7 +59,8 @@ def test_signal_ends_the_app_within_a_second(tmp_path, sig):
         os.write(master, b"anne\r")
         _drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
-        _drain(master, 2.0)
+        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        _drain(master, 0.5)
         started = time.monotonic()
         proc.send_signal(sig)
         while proc.poll() is None and time.monotonic() - started < 5:
@@ -80,7 +81,7 @@ def test_signal_ends_the_app_within_a_second(tmp_path, sig):
 
 def _desk(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=url, TERM="xterm-256color", COLUMNS="80", LINES="24",
                SKRANKE_CONFIG=os.devnull)
     subprocess.run([sys.executable, "-m", "tui", "user", "add", "anne", "--name", "Anne",
@@ -107,7 +108,8 @@ def test_end_of_input_ends_the_session(tmp_path):
         os.write(master, b"anne\r")
         _drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
-        _drain(master, 2.0)
+        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        _drain(master, 0.5)
         os.close(master)  # no SIGHUP: this process is not the pty's session leader
         master = None
         try:
@@ -172,7 +174,8 @@ def test_sigterm_ends_it_within_a_second_while_a_template_runs_forever(tmp_path)
         os.write(master, b"anne\r")
         _drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
-        _drain(master, 2.0)
+        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        _drain(master, 0.5)
         os.write(master, b"\x1b[15~")  # F5: letters
         _drain(master, 1.5)
         os.write(master, b"m")  # templates
