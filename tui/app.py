@@ -148,6 +148,7 @@ class SkrankeApp(App):
         if not self.is_headless:  # tests and snapshots keep the default theme
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
+        self.set_interval(3600, audit.anchor)  # the chain's head, outside the database
         self.set_interval(0.5, self._poll_calls)
         self.show_login()
 
@@ -406,16 +407,26 @@ class SkrankeApp(App):
 
     def recover(self, error: Exception) -> bool:
         """Tell the user about an error she can act on; False for a real bug."""
-        from tui.domain import health
+        from tui.domain import drafts, health
 
         cause = getattr(error, "error", error)  # a failed worker carries the real error
+        kept = ""
+        if isinstance(cause, drafts.KeptLocally):
+            kept, cause = str(cause.path), cause.error
         if health.is_busy_error(cause):
             self.call_later(self._show_busy)
             return True
         if isinstance(cause, auth.PermissionDenied):
             self.notify(str(cause), severity="error", markup=False)
             return True
-        return False
+        kind = "key" if isinstance(cause, audit.AuditKeyError) else health.problem(cause)
+        if kind is None:
+            return False
+        self.log.error(f"database problem ({kind}): {cause!r}")
+        if kind == "file_changed":  # the drafts saved into the lost file went with it
+            drafts.keep_all_locally()
+        self.call_later(self._show_db_problem, kind, kept or self._keep_typing_locally())
+        return True
 
     async def _dispatch_message(self, message) -> None:
         # Textual stops a widget's message loop on any exception; a busy database or a
@@ -426,11 +437,53 @@ class SkrankeApp(App):
             if not self.recover(error):
                 raise
 
+    def _handle_exception(self, error: Exception) -> None:
+        # Timers and workers end up here: a database problem is explained, anything else is
+        # a crash, reported without local variables (tui.crash).
+        if self.recover(error):
+            return
+        from rich.text import Text
+
+        from tui import crash
+
+        path = crash.write_report(error)
+        self._keep_typing_locally()
+        try:
+            if self.user is not None:
+                audit.log("session_ended", self.user, detail="crash")
+        except Exception:  # noqa: BLE001  (the database may be what failed)
+            pass
+        self._return_code = crash.EXIT_CODE
+        if self._exception is None:  # a pilot test re-raises it
+            self._exception = error
+            self._exception_event.set()
+        self._exit_renderables.append(Text(crash.message(path)))
+        self._close_messages_no_wait()
+
+    def _keep_typing_locally(self) -> str:
+        """Every screen's typing into drafts; where those went when the database refused."""
+        from tui.domain import drafts
+
+        self.save_all()
+        folder = drafts.local_dir()
+        return str(folder) if folder.is_dir() and any(folder.iterdir()) else ""
+
     def _show_busy(self) -> None:
         from tui.screens.busy import BusyScreen
 
         if not isinstance(self.screen, BusyScreen):
             self.push_screen(BusyScreen())
+
+    def _show_db_problem(self, kind: str, kept: str) -> None:
+        from tui.screens.db_problem import DatabaseProblemScreen
+
+        if not isinstance(self.screen, DatabaseProblemScreen):
+            self.push_screen(DatabaseProblemScreen(kind, kept))
+
+    def end_after_database_problem(self) -> None:
+        """The database file is not the one this desk opened: nothing more can be saved."""
+        self._keep_typing_locally()
+        self.exit(return_code=3)
 
     # --- hang-up ----------------------------------------------------------------
 
@@ -458,6 +511,10 @@ class SkrankeApp(App):
 
 
 def run(config: Config) -> None:
+    import sys
+
     i18n.set_language(config.language)
     app = SkrankeApp(config)
     app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

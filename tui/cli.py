@@ -116,7 +116,25 @@ def _config(ctx: click.Context):
     except ConfigError as exc:
         raise Fail(str(exc)) from None
     i18n.set_language(cfg.language)
+    from tui.domain import audit
+
+    audit.configure(cfg.audit_key_file or None, cfg.audit_anchor_file or None)
     return cfg
+
+
+def _need_audit_key(create: bool = False) -> None:
+    """Every audit event is hashed with the key: say plainly where it is missing. A first
+    run (the demo, the first user) makes it, and says where."""
+    from tui.domain import audit
+
+    if audit.has_key():
+        return
+    if not create:
+        raise Fail(_("The audit key {path} is missing. Restore it from the backup, or on a new "
+                     "installation create it: skranke audit init-key").format(path=audit.key_path()))
+    path = audit.create_key()
+    click.echo(_("Created the audit key {path}. Keep a copy with the backups: without it the "
+                 "audit log cannot be checked.").format(path=path))
 
 
 def _open_db(url: str):
@@ -158,6 +176,9 @@ def _ensure_parent(url: str) -> None:
 @click.version_option(__version__, prog_name="skranke", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
+    from tui import crash
+
+    crash.install()  # a report without local variables, never a traceback with them
     if ctx.invoked_subcommand is not None:
         return
     cfg = _config(ctx)
@@ -169,6 +190,7 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
         raise Fail(_("No users yet. Create the first administrator: "
                      "skranke user add NAME --role admin (or try: skranke demo)"))
+    _need_audit_key()
     apply_clinic_language(cfg)
     from tui.app import run
 
@@ -196,6 +218,7 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
         return
     _ensure_parent(url)
     _open_db(url)
+    _need_audit_key(create=True)
     from tui.domain import demo as demo_mod
 
     if rebuild or not demo_mod.is_built(patients, seed):
@@ -250,6 +273,9 @@ def user() -> None:
 def user_add(ctx, username, full_name, role, initials, authorisation_id, password) -> None:
     _open_db(_config(ctx).database_url)
     from tui.domain import auth
+    from tui.models import Staff
+
+    _need_audit_key(create=not Staff.select().exists())
 
     try:
         auth.create_user(username, full_name, role, password, initials=initials,
@@ -316,11 +342,16 @@ def backup(ctx, dest) -> None:
 
     url = _config(ctx).database_url
     _open_db(url)  # migrated and ours before we copy it
+    _need_audit_key()
     try:
         info = backup_mod.backup(url, dest)
     except backup_mod.BackupError as exc:
         raise Fail(str(exc)) from None
+    except OSError as exc:
+        raise Fail(_("The backup could not be written: {why}").format(why=exc.strerror or exc)) from None
     click.echo(_("Backup written to {path}.").format(path=info.path))
+    click.echo(_("Its report, with the audit anchor: {path}").format(
+        path=backup_mod.report_path(info.path)))
 
 
 @main.command(help=_("Replace the database with a backup, after checking the backup."))
@@ -349,19 +380,57 @@ def audit() -> None:
     pass
 
 
-@audit.command("verify", help=_("Check the audit hash chain; name the first broken link."))
+@audit.command("verify", help=_("Check the audit chain, its anchors, sealed journal entries "
+                                 "and letters, and the guards; list every break."))
 @click.pass_context
 def audit_verify(ctx) -> None:
     _open_db(_config(ctx).database_url)
-    from tui.domain.audit import verify_chain
-    from tui.models import AuditEvent
+    _need_audit_key()
+    from tui.domain import audit as audit_mod
 
-    broken = verify_chain()
-    if broken:
-        click.echo(_("Audit chain broken at event {id}: {problem}").format(
-            id=broken.event_id, problem=broken.problem))
+    try:
+        report = audit_mod.verify()
+    except audit_mod.AuditKeyError as exc:
+        raise Fail(str(exc)) from None
+    for b in report.breaks:
+        where = _("event {id}").format(id=b.event_id) if b.table == "audit_event" else (
+            f"{b.table} {b.event_id}" if b.event_id else b.table)
+        click.echo(f"{b.kind:<9} {where}: {b.problem}")
+    if report.unsealed:
+        click.echo(_("{n} events, entries or letters are older than sealing (before version "
+                     "0007); they are checked without the key.").format(n=report.unsealed))
+    if not report.anchors:
+        click.echo(_("No anchors yet in {path}.").format(path=audit_mod.anchor_path()))
+    if report.breaks:
+        click.echo(_("Audit check failed: {n} breaks.").format(n=len(report.breaks)))
         sys.exit(1)
-    click.echo(_("Audit chain intact ({n} events).").format(n=AuditEvent.select().count()))
+    click.echo(_("Audit chain intact ({n} events, {a} anchors).").format(
+        n=report.events, a=report.anchors))
+
+
+@audit.command("init-key", help=_("Create the audit key (once per installation; never replaced)."))
+@click.option("--group", default=None, help=_("Group that may read the key (e.g. skranke)."))
+@click.pass_context
+def audit_init_key(ctx, group) -> None:
+    _config(ctx)
+    from tui.domain import audit as audit_mod
+
+    try:
+        path = audit_mod.create_key(group=group)
+    except (audit_mod.AuditKeyError, KeyError, PermissionError) as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Audit key written to {path}. Keep a copy with the backups.").format(path=path))
+
+
+@audit.command("anchor", help=_("Write the chain's head to the anchor file now (cron: hourly)."))
+@click.pass_context
+def audit_anchor(ctx) -> None:
+    _open_db(_config(ctx).database_url)
+    _need_audit_key()
+    from tui.domain import audit as audit_mod
+
+    audit_mod.anchor("command")
+    click.echo(_("Anchored in {path}.").format(path=audit_mod.anchor_path()))
 
 
 @audit.command("patient", help=_("Who looked at a patient's record (for the patient's request)."))

@@ -67,6 +67,8 @@ class Config:
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
     export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
+    audit_key_file: str = ""  # [audit] key_file; empty: beside the data (tui.domain.audit)
+    audit_anchor_file: str = ""  # [audit] anchor_file; empty: beside the key
     sources: list[str] = field(default_factory=list)
 
     @property
@@ -105,6 +107,11 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             cfg.theme = str(data["theme"])
         if "export_dir" in data:
             cfg.export_dir = str(data["export_dir"])
+        audit = data.get("audit", {})
+        if not isinstance(audit, dict):
+            raise TypeError("[audit] must be a table")
+        cfg.audit_key_file = str(audit.get("key_file", cfg.audit_key_file))
+        cfg.audit_anchor_file = str(audit.get("anchor_file", cfg.audit_anchor_file))
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
             raise TypeError("[keys] must be a table")

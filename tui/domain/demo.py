@@ -259,6 +259,7 @@ def _wipe() -> None:
         for table in tables:
             database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     migrate_schema(database)
+    audit.forget_anchors()  # the old chain went with the tables; a new one starts
 
 
 def _lines(name: str) -> list[str]:
@@ -1063,7 +1064,8 @@ def _make_journal(rng: random.Random, booked: list[tuple[_Booking, int]], staff:
             "created_at": _utc(local), "kind": "administrative", "text": rng.choice(ADMIN_NOTES),
         })
     rows.sort(key=lambda r: (r["created_at"], r["patient"], r["author"]))
-    _insert_many(JournalEntry, rows)
+    _insert_many(JournalEntry, _sealed_entries(rows))
+    audit.sync_sequence(JournalEntry)
     # A few corrections: a new entry pointing at the old one.
     entries = list(JournalEntry.select(JournalEntry.id, JournalEntry.patient, JournalEntry.author,
                                        JournalEntry.created_at)
@@ -1080,8 +1082,25 @@ def _make_journal(rng: random.Random, booked: list[tuple[_Booking, int]], staff:
         fixes.append({"patient": pid, "author": author, "created_at": at, "kind": "contact",
                       "text": rng.choice(CORRECTIONS).format(bp=_bp(rng)), "corrects": eid})
     fixes.sort(key=lambda r: (r["created_at"], r["corrects"]))
-    _insert_many(JournalEntry, fixes)
+    _insert_many(JournalEntry, _sealed_entries(fixes))
+    audit.sync_sequence(JournalEntry)
     return len(rows) + len(fixes)
+
+
+def _sealed_entries(rows: list[dict]) -> list[dict]:
+    """Ids and keyed content hashes, as tui.domain.journal gives the entries it writes."""
+    from types import SimpleNamespace
+
+    first = audit.reserve_id(JournalEntry)
+    out = []
+    for n, row in enumerate(rows):
+        full = {"id": first + n, **row}
+        full.setdefault("corrects", None)
+        entry = SimpleNamespace(id=full["id"], patient_id=full["patient"], author_id=full["author"],
+                                created_at=full["created_at"], kind=full["kind"],
+                                text=full["text"], corrects_id=full["corrects"])
+        out.append({**full, "content_hash": audit.journal_hash(entry)})
+    return out
 
 
 # --- audit --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from tui.domain.calendar import (
 )
 from tui.domain.clock import CLINIC_TZ, now_local, now_utc, to_local
 from tui.domain.intervals import intersect, merge, subtract
+from tui.domain.private import strip_controls, write_private
 from tui.i18n import N_, _
 from tui.models import (
     ACTIVE_STATUSES,
@@ -503,7 +504,6 @@ def export_day_list(user: Staff, day: dt.date, staff: Staff, path, fmt: str = "t
 
         write_simple_pdf(path, title, lines, settings.clinic())
     else:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(title + "\n\n" + "\n".join(lines) + "\n")
+        write_private(path, strip_controls(title + "\n\n" + "\n".join(lines) + "\n"))
     audit.log("day_list_exported", user, detail=f"{staff.username} {day.isoformat()} {fmt}")
     return path

@@ -29,7 +29,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui.db import database_proxy as db
-from tui.domain import auth, journal, patients
+from tui.domain import auth, drafts, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
@@ -535,7 +535,11 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         if text == self._saved_text:
             return
         if text.strip():
-            journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id)
+            try:
+                journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id)
+            except drafts.KeptLocally:
+                self._saved_text = text  # kept in the local file; the app explains (recover)
+                raise
         else:
             journal.discard_draft(self.user, self.patient, self.corrects_id)
         self._saved_text = text
