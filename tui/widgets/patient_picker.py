@@ -125,8 +125,9 @@ class PatientSearch(Vertical):
         ("1" for 12) or phone number; the name (and marks) shorten with "…" instead."""
         fixed = 11 + 5 + 11  # CPR, age, phone (and their headings): never shortened
         room = (self.size.width or 80) - 2 * 5 - 2  # cell padding, scrollbar
-        marks = max(0, min(12, room - fixed - 12))
-        name = max(8, min(28, room - fixed - marks))
+        # the name first (up to 28), the marks keep at least a few cells ("beskyt…")
+        name = max(8, min(28, room - fixed - 4))
+        marks = max(0, min(12, room - fixed - name))
         if (name, marks) == (self._name_width, getattr(self, "_marks_width", None)):
             return
         self._name_width, self._marks_width = name, marks
