@@ -1,6 +1,7 @@
 """Pilot tests of the letters section (F5) and the drafting screen, keys only."""
 from __future__ import annotations
 
+from conftest import PASSWORD
 from helpers import login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
@@ -117,8 +118,10 @@ async def test_doctor_signs_from_the_queue(make_app, staff, patient, org, clinic
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("enter")  # the first action for a waiting letter: sign
-        await pilot.pause()
-        await pilot.pause()
+        await until(pilot, lambda: type(app.screen).__name__ == "SignScreen")
+        assert Letter.get_by_id(letter.id).status == "awaiting_signature"  # read first
+        await pilot.press(*PASSWORD, "enter")
+        await until(pilot, lambda: type(app.screen).__name__ != "SignScreen")
     assert Letter.get_by_id(letter.id).status == "signed"
 
 

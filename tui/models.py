@@ -292,6 +292,8 @@ class JournalEntry(BaseModel):
     kind = CharField(max_length=16, default="contact")
     text = TextField()
     corrects = ForeignKeyField("self", null=True, backref="corrections")
+    # a note about an earlier entry (by someone who may not correct it); migration 0008
+    refers_to = ForeignKeyField("self", null=True, backref="remarks")
     content_hash = CharField(max_length=64, default="")  # tui.domain.audit.journal_hash
 
     class Meta:

@@ -233,13 +233,33 @@ def _compiled(source: str):
 
 
 def render_template(source: str, context: dict[str, Any]) -> Rendered:
-    """Render a template in the sandbox. Never raises: a failure comes back as .error."""
+    """Render a template in the sandbox, in a separate process with a time and an output
+    limit (tui.domain.template_render). Never raises: a failure comes back as .error."""
+    from tui.domain import template_render
+
+    text, error = template_render.render(source, context)
+    return Rendered("", error) if error else Rendered(text)
+
+
+TOO_LONG = "too long"
+
+
+def render_here(source: str, context: dict[str, Any], max_output: int) -> Rendered:
+    """Render in this process (the render process's side of render_template)."""
     try:
-        text = _compiled(source).render(**context)
+        pieces, size = [], 0
+        for piece in _compiled(source).generate(**context):
+            size += len(piece)
+            if size > max_output:
+                return Rendered("", TOO_LONG)
+            pieces.append(piece)
+        text = "".join(pieces)
     except jinja2.TemplateSyntaxError as exc:
         return Rendered("", _("Line {line}: {message}").format(line=exc.lineno, message=exc.message))
     except jinja2.exceptions.SecurityError as exc:
         return Rendered("", _("Not allowed in a template: {message}").format(message=exc))
+    except MemoryError:
+        return Rendered("", _("The template needs too much memory."))
     except Exception as exc:  # any other template failure is shown, never raised
         return Rendered("", f"{type(exc).__name__}: {exc}")
     return Rendered(text.strip("\n") + "\n")
@@ -673,6 +693,10 @@ def sign(user: Staff, letter: Letter | int) -> Letter:
     with db.atomic():
         row = _reload(letter)
         _must_be(row, "awaiting_signature", "draft")
+        if row.status == "awaiting_signature" and row.signer_id not in (None, user.id):
+            # queued for a colleague: taken over first (tui.domain.signing.take_over)
+            raise LetterError(_("The letter waits for {name}. Take it over first.").format(
+                name=row.signer.full_name))
         missing = missing_fields(row)
         if missing:
             raise LetterError(_("Fill in first: {fields}").format(

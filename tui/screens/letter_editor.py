@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.db import database_proxy as db
-from tui.domain import auth, letters
+from tui.domain import auth, letters, signing
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
@@ -213,8 +213,11 @@ def workflow_choices(user: Staff, letter: Letter) -> list[tuple[str, str]]:
     doctor = auth.can(user, "letter.sign")
     if letter.status == "draft" and auth.can(user, "letter.draft"):
         out.append(("submit", _("Send to a doctor for signature")))
-    if letter.status in ("draft", "awaiting_signature") and doctor:
+    if signing.may_sign(user, letter):
         out.append(("sign", _("Sign the letter")))
+    if signing.may_take_over(user, letter):
+        out.append(("take_over", _("Take over from {name} (logged)").format(
+            name=letter.signer.full_name)))
     if letter.status == "awaiting_signature" and doctor:
         out.append(("return", _("Return to the author with a comment")))
     if letter.status in ("signed", "sent") and auth.can(user, "letter.send"):
@@ -258,7 +261,17 @@ class WorkflowMixin:
 
             self.app.push_screen(ChoiceDialog(_("Which doctor signs?"), choices), callback=to)
         elif action == "sign":
-            self._do(lambda: letters.sign(user, letter_id), letter_id, _("Signed."))
+            from tui.screens.sign import SignScreen
+
+            def signed(ok: bool | None) -> None:
+                if ok:
+                    self.notify(_("Signed."), markup=False)
+                    self.after_workflow(letter_id)
+
+            self.app.push_screen(SignScreen(letter_id), callback=signed)
+        elif action == "take_over":
+            self._do(lambda: signing.take_over(user, letter_id), letter_id,
+                     _("The letter is in your queue now."))
         elif action == "return":
             self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
                 lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))

@@ -133,6 +133,8 @@ class ScheduleScreen(SkrankeScreen):
         self.set_class(bool(show), "-waiting")
 
     def _tick(self) -> None:
+        if self.app.locked:
+            return  # a locked desk shows nothing and writes nothing to the audit log
         if self.day == today():
             self.load_day()
 
