@@ -52,7 +52,7 @@ def test_bundle_structure(signed, clinic):
     receiver = urls[header["destination"][0]["receiver"]["reference"]]
     assert sender["name"] == "Lægehuset Ærøskøbing"
     assert {i["system"]: i["value"] for i in sender["identifier"]} == {
-        "urn:oid:1.2.208.176.1.1": "999000000100", "urn:oid:1.3.88": "5790999000100"}
+        "urn:oid:1.2.208.176.1.1": "999000000100", "urn:oid:1.3.88": "5790999000109"}
     assert {i["system"]: i["value"] for i in receiver["identifier"]} == {
         "urn:oid:1.2.208.176.1.1": "999000000001", "urn:oid:1.3.88": "5790999000011"}
     patient = res["Patient"][0]

@@ -325,7 +325,7 @@ class Organization(BaseModel):
 
 
 LETTER_KINDS = ("henvisning", "epikrise", "indkaldelse", "korrespondance")
-LETTER_STATUSES = ("draft", "awaiting_signature", "signed", "sent")
+LETTER_STATUSES = ("draft", "awaiting_signature", "signed", "sent", "returned")
 
 
 class LetterTemplate(BaseModel):
@@ -358,6 +358,8 @@ class Letter(BaseModel):
     submitted_at = DateTimeField(null=True)
     signed_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
+    sent_channel = TextField(default="")  # file, medcom, print (tui.domain.letters.mark_sent)
+    message_ids = JSONTextField(default=dict)  # MedCom identities of this version (fhir.py)
 
 
 PRESCRIPTION_STATUSES = ("pending", "approved", "declined", "needs_visit")

@@ -83,7 +83,9 @@ def validate_clinic(data: dict[str, Any]) -> dict[str, str]:
 def set_clinic(user: Staff, data: dict[str, Any]) -> dict[str, str]:
     auth.require(user, "admin.settings")
     clean = validate_clinic(data)
-    settings.put("clinic", clean, by=user)
+    # keys this form does not show (an e-mail address, say) are kept, never dropped
+    kept = {k: v for k, v in (settings.stored("clinic") or {}).items() if k not in clean}
+    settings.put("clinic", {**kept, **clean}, by=user)
     return clean
 
 
