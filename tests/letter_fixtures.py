@@ -31,5 +31,5 @@ def patient(database):
 @pytest.fixture
 def org(database):
     return Organization.create(name="Medicinsk Afdeling M, Demo Sygehus", kind="hospital",
-                               sor="999000000001", ean="5790999000011",
+                               sor="999000000001", ean="5790999000017",
                                address="Sygehusvej 10", postcode="5000", city="Odense C")

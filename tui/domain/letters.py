@@ -1354,7 +1354,7 @@ def demo_seed(rng, clinic=None) -> None:
             ("awaiting_signature", "henvisning"), ("awaiting_signature", "epikrise"),
             ("awaiting_signature", "korrespondance"), ("signed", "henvisning"),
             ("signed", "korrespondance"), ("sent", "henvisning"), ("sent", "epikrise"),
-            ("sent", "korrespondance"), ("sent", "indkaldelse")]
+            ("sent", "korrespondance"), ("sent", "indkaldelse"), ("returned", "epikrise")]
     for status, kind in plan:
         author = rng.choice(secretaries)
         doctor = rng.choice(docs)
@@ -1370,6 +1370,10 @@ def demo_seed(rng, clinic=None) -> None:
                                  "for normalområdet.")
         letter = create_letter(author, patient, kind, recipient=org, fields=fields,
                                subject=subject)
+        if status == "returned":
+            submit(author, letter, doctor)
+            return_to_draft(doctor, letter, "Tilføj blodprøvesvar fra udskrivelsen.")
+            continue
         if status in ("awaiting_signature", "signed", "sent"):
             if needs_signature(kind):
                 submit(author, letter, doctor)
