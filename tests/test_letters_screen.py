@@ -24,12 +24,12 @@ async def test_list_shows_letters_and_filters_by_status(make_app, staff, patient
         await _open_letters(pilot)
         text = screen_text(app)
         assert "Søren Ærø Åberg" in text
-        assert "henvisning" in text and "korrespondance" in text
+        assert "Henvisning" in text and "Korrespondance" in text
         await pilot.press("s")  # status: draft
         await pilot.pause()
         await pilot.pause()
         text = screen_text(app)
-        assert "henvisning" in text and "korrespondance" not in text
+        assert "Henvisning" in text and "Korrespondance" not in text
         assert [r.id for r in app.screen.rows] == [a.id]
 
 
@@ -66,12 +66,20 @@ async def test_new_letter_is_typed_saved_as_draft_and_kept(make_app, staff, pati
         await pilot.pause()
         assert "Ekstra linje" in Letter.get_by_id(letter.id).body
         assert Draft.select().count() == 0
+        # the text follows the fields: a field typed now is in the letter's text when saved
+        editor.query_one("#fld-cave").focus()
+        await pilot.press("ctrl+u", *"Penicillin og latex")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        stored = Letter.get_by_id(letter.id)
+        assert "CAVE: Penicillin og latex" in stored.body and "Ekstra linje" in stored.body
+        assert "Intet kendt" not in stored.body and "Ansvarlig læge: Ikke angivet" in stored.body
 
 
 async def test_typing_survives_a_lost_session(make_app, staff, patient, org, clinic):
     letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
     letters.save_typing(staff["secretary"], letter, {"body": "Skrevet før forbindelsen røg\n",
-                                                     "fields": {"topic": "Blodprøver"}})
+                                                     "subject": "Blodprøver"})
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await login(pilot)
@@ -84,10 +92,12 @@ async def test_typing_survives_a_lost_session(make_app, staff, patient, org, cli
         await pilot.pause()
         editor = app.screen
         assert editor.query_one("#le-body").text == "Skrevet før forbindelsen røg\n"
-        assert editor.query_one("#fld-topic").value == "Blodprøver"
+        assert editor.query_one("#le-subject").value == "Blodprøver"
         await pilot.press("escape")  # closing saves to the letter
         await pilot.pause()
-    assert Letter.get_by_id(letter.id).body == "Skrevet før forbindelsen røg\n"
+    stored = Letter.get_by_id(letter.id)
+    assert stored.body.endswith("Skrevet før forbindelsen røg\n")
+    assert stored.fields[letters.FREE_TEXT] == "Skrevet før forbindelsen røg\n"
 
 
 async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, org, clinic):
@@ -103,7 +113,7 @@ async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, or
         await pilot.pause()
         assert "ZeroDivisionError" in screen_text(app)
         assert app.screen.query_one("#le-body").text == "Eget indhold\n"  # untouched
-    assert Letter.get_by_id(letter.id).body == "Eget indhold\n"
+    assert Letter.get_by_id(letter.id).fields[letters.FREE_TEXT] == "Eget indhold\n"
 
 
 async def test_doctor_signs_from_the_queue(make_app, staff, patient, org, clinic):
@@ -147,10 +157,10 @@ async def test_export_from_the_list_in_a_worker(make_app, staff, patient, org, c
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "Saved" in screen_text(app) or "Gemt" in screen_text(app)
+        assert "Eksporteret (endnu ikke sendt)" in screen_text(app)
     [pdf] = list(out.iterdir())
     assert pdf.suffix == ".pdf"
-    assert Letter.get_by_id(letter.id).status == "sent"
+    assert Letter.get_by_id(letter.id).status == "signed"  # exported, not sent
 
 
 async def _snap_list(pilot):

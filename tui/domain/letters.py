@@ -294,7 +294,7 @@ def templates_for(kind: str) -> list[TemplateChoice]:
             .where((LetterTemplate.kind == kind) & (LetterTemplate.active == True))  # noqa: E712
             .order_by(LetterTemplate.updated_at.desc()))
     out = [TemplateChoice(r.id, r.kind, r.name, r.body) for r in rows]
-    out.append(TemplateChoice(None, kind, _("Standard ({kind})").format(kind=kind),
+    out.append(TemplateChoice(None, kind, _("Standard"),
                               shipped_templates()[kind]))
     return out
 
