@@ -369,20 +369,29 @@ class BookingScreen(SkrankeModal[Appointment | None]):
 
 
 class ConfirmScreen(SkrankeModal[bool]):
+    """Yes or no. `default_yes=False` (for what is risky): Enter means no, only J/Y says yes."""
+
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
-        Binding("y,j,enter", "answer(True)", "Yes"),
+        Binding("y,j", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
+        Binding("enter", "default", "Default", show=False),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, *, default_yes: bool = True) -> None:
         super().__init__()
         self.question = question
+        self.default_yes = default_yes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, markup=False)
-            yield Static(_("Enter/Y yes · N/Esc no"), classes="hint", markup=False)
+            hint = (_("Enter/Y yes · N/Esc no") if self.default_yes
+                    else _("J yes · N/Enter/Esc no"))
+            yield Static(hint, classes="hint", markup=False)
+
+    def action_default(self) -> None:
+        self.dismiss(self.default_yes)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
