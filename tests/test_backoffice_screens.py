@@ -59,6 +59,31 @@ async def test_a_brand_name_typed_by_hand_is_flagged_and_an_unknown_drug_too(mak
         assert "ukendt – lægen skal tjekke" in screen_text(app)
 
 
+async def test_f2_keeps_the_focus_and_leaves_no_title_for_the_next_task(make_app, patient):
+    from tui.screens.tasks import TaskEditScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        app.push_screen(TaskEditScreen())
+        await pilot.pause()
+        await pilot.press(*"Sårskift", "tab", "tab")  # title, then to the due date
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.dismiss(patient)
+        await pilot.pause()
+        await pilot.press(*"i morgen")  # typed where she was: the due date
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        task = Task.get()
+        assert task.due == dt.date(2026, 11, 27) and task.patient_id == patient.id
+        app.push_screen(TaskEditScreen())
+        await pilot.pause()
+        assert app.screen.query_one("#task-title").value == ""
+
+
 async def test_task_form_sends_a_task_to_all_doctors_with_a_parsed_due_date(make_app, patient):
     from tui.screens.tasks import TaskEditScreen
 

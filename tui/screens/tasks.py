@@ -152,13 +152,21 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
             return
         from tui.widgets.patient_picker import PickPatientScreen
 
+        before = self.focused
+
         def picked(patient) -> None:
+            # back where she was typing (not the first field), so the next keys land there
+            if before is not None and before.is_attached:
+                self.set_focus(before)
             if patient is None:
                 return
-            self.save_draft()
+            # the draft moves to the patient's key: none is left behind under the old key
+            # to prefill the next new task
+            self.forget_typing()
             self.patient = patient
             self.query_one("#task-patient", Static).update(_patient_text(patient))
             self._dirty = True
+            self.save_draft()
 
         self.app.push_screen(PickPatientScreen(query="", reason=_("task")), callback=picked)
 
