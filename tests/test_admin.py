@@ -40,6 +40,18 @@ def test_clinic_details_are_validated_stored_and_audited(staff):
     assert audited("setting_changed")[-1].detail == "clinic"
 
 
+def test_saving_the_clinic_keeps_keys_the_form_does_not_show(staff):
+    """Issue 20: the e-mail address (not on the form) survived no save."""
+    settings.put("clinic", {**settings.clinic(), "email": "kontakt@klinik.example"})
+    admin.set_clinic(staff["admin"], {"name": "Lægerne i Byen", "phone": "46 35 00 00"})
+    stored = settings.clinic()
+    assert stored["email"] == "kontakt@klinik.example"
+    assert stored["phone"] == "+4546350000"  # stored normalised ...
+    from tui.domain import letters
+
+    assert letters.clinic_for_print()["phone"] == "46 35 00 00"  # ... printed in Danish grouping
+
+
 @pytest.mark.parametrize("field,value", [
     ("name", ""), ("postcode", "80000"), ("sor", "12ab"), ("ean", "5790000123456"),
     ("ean", "123"), ("phone", "abc"),
@@ -269,6 +281,8 @@ def test_reset_password_forces_a_new_one(staff):
 def test_parse_weekdays():
     assert admin.parse_weekdays("ma ti fr") == [0, 1, 4]
     assert admin.parse_weekdays("mandag, onsdag") == [0, 2]
+    assert admin.parse_weekdays("tirsdag og torsdag") == [1, 3]  # issue 20
+    assert admin.parse_weekdays("ma, ti og fr") == [0, 1, 4]
     assert admin.parse_weekdays("ma-fr") == [0, 1, 2, 3, 4]
     assert admin.parse_weekdays("1,3,5") == [0, 2, 4]
     assert admin.parse_weekdays("MO,FR") == [0, 4]

@@ -196,6 +196,14 @@ async def test_staff_add_deactivate_and_reset_password(make_app, staff):
         assert not Staff.get_by_id(staff["secretary"].id).active
         await pilot.press("p")
         await pilot.pause()
+        assert "Nulstil adgangskoden" in screen_text(app)  # asked first; Enter is no
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not Staff.get_by_id(staff["secretary"].id).must_change_password
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
         assert isinstance(app.screen, MessageScreen)
         assert Staff.get_by_id(staff["secretary"].id).must_change_password
 

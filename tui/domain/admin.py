@@ -572,7 +572,7 @@ def parse_weekdays(text: str) -> list[int]:
         raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
     days: set[int] = set()
     for part in re.split(r"[\s,;/+]+", s):
-        if not part:
+        if not part or part in ("og", "and", "&"):  # "tirsdag og torsdag"
             continue
         if "-" in part or "–" in part:
             a, _sep, b = re.split(r"([-–])", part, maxsplit=1)

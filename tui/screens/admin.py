@@ -723,16 +723,27 @@ class StaffPane(AdminPane):
         self.reload(keep=str(person.id))
 
     def action_reset_password(self) -> None:
+        from tui.screens.booking import ConfirmScreen
+
         person = self._person()
         if person is None:
             return
-        try:
-            password = admin.reset_password(self.user, person)
-        except (ValueError, auth.PermissionDenied) as exc:
-            self.fail(exc)
-            return
-        self.reload(keep=str(person.id))
-        self._show_password(person, password)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                password = admin.reset_password(self.user, person)
+            except (ValueError, auth.PermissionDenied) as exc:
+                self.fail(exc)
+                return
+            self.reload(keep=str(person.id))
+            self._show_password(person, password)
+
+        # a reset locks her out of her own password at once: asked first, No by default
+        self.app.push_screen(ConfirmScreen(
+            _("Reset the password of {name}? Her present password stops working.").format(
+                name=person.full_name), default_yes=False), callback=answered)
 
 
 def _spec_fields(spec: admin.PatternSpec | None) -> list[FormField]:
