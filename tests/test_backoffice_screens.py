@@ -274,6 +274,11 @@ async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path
         await pilot.pause()
         order = SupplyOrder.get()
         assert order.status == "draft"
+        await pilot.press("l")  # our customer number and delivery address at Abena
+        await pilot.pause()
+        await pilot.press(*"K-4711", "tab", *"Algade 12, 4000 Roskilde", "ctrl+s")
+        await pilot.pause()
+        assert supplies.supplier_details("Abena")["customer_number"] == "K-4711"
         await pilot.press("s")
         await pilot.pause()
         await pilot.press("ctrl+u", *str(tmp_path), "tab", "ctrl+u", *"csv", "enter")
@@ -281,7 +286,8 @@ async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert SupplyOrder.get_by_id(order.id).status == "sent"
-        assert (tmp_path / f"bestilling-{order.id}-abena.csv").exists()
+        exported = (tmp_path / f"bestilling-{order.id}-abena.csv").read_bytes()
+        assert exported.startswith(b"\xef\xbb\xbf") and "K-4711".encode() in exported
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("ctrl+u", "1", "2", "enter")
