@@ -341,6 +341,26 @@ def booked(staff):
     }
 
 
+def test_a_closing_day_and_shorter_hours_list_the_bookings_they_leave_out(staff, booked):
+    """Issue 20: a closing day left 41 bookings and shorter Friday hours 13, unmentioned."""
+    from tui.domain import tasks
+    from tui.models import Task
+
+    boss = staff["admin"]
+    affected = admin.closing_preview(lambda: admin.add_closed_day(boss, D(2026, 11, 30)))
+    assert [a.id for a in affected] == [booked["monday"].id]
+    assert D(2026, 11, 30) not in settings.calendar_settings().extra_closed_days  # rolled back
+    # Friday closes at 13 instead of 16: the 14.00 booking falls out
+    hours = {wd: (dt.time(8), dt.time(16)) for wd in range(5)}
+    hours[4] = (dt.time(8), dt.time(13))
+    shorter = admin.closing_preview(lambda: admin.set_hours(boss, hours, None, None))
+    assert [a.id for a in shorter] == [booked["friday"].id]
+    task = admin.send_to_secretaries(boss, shorter, "Åbningstider")
+    assert task.to_role == "secretary" and "1 aftaler" in task.title
+    assert "Per" not in task.text and "Hansen" not in task.text  # the admin sees no patient
+    assert tasks.booking_ids(Task.get_by_id(task.id)) == [booked["friday"].id]
+
+
 def test_orphaned_appointments_are_listed(booked):
     lars = booked["lars"]
     only_mondays = [admin.make_pattern("ma", "8", "16", D(2026, 1, 1))]

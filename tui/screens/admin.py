@@ -333,6 +333,33 @@ class AdminPane(TabPane):
         self.app.bell()
         self.notify(str(exc), severity="error", markup=False)
 
+    def calendar_form(self, title: str, fields: list[FormField], change: Callable[[dict], Any],
+                      draft_key: str = "", then: Callable[[Any], None] | None = None) -> None:
+        """A closing-day or opening-hours form: the first Ctrl+S lists the bookings the
+        change leaves in closed time; the second saves, and the secretaries get a task to
+        move them (one key each in the task list)."""
+        seen: dict[str, str] = {}
+
+        def submit(values: dict) -> Any:
+            key = repr(sorted(values.items()))
+            affected = admin.closing_preview(lambda: change(values))
+            if affected and seen.get("key") != key:
+                seen["key"] = key
+                lines = [admin.describe_booking(a) for a in affected[:6]]
+                if len(affected) > 6:
+                    lines.append(_("… and {n} more").format(n=len(affected) - 6))
+                raise ValueError("\n".join([
+                    _("{n} bookings would lie in closed time:").format(n=len(affected)), *lines,
+                    _("Ctrl+S again saves, and the secretaries get a task to move them.")]))
+            result = change(values)
+            if affected:
+                admin.send_to_secretaries(self.user, affected, title)
+                self.notify(_("{n} bookings sent to the secretaries to move.").format(
+                    n=len(affected)), markup=False)
+            return result
+
+        self.form(title, fields, submit, draft_key=draft_key, then=then)
+
 
 class ClinicPane(AdminPane):
     BINDINGS = [
@@ -427,7 +454,8 @@ class ClinicPane(AdminPane):
                                    admin.parse_span(v["phone_hour"], _("Telephone hour")),
                                    v["bookable"])
 
-        self.form(_("Opening hours (like 8-16; - for closed)"), fields, submit, draft_key="hours")
+        self.calendar_form(_("Opening hours (like 8-16; - for closed)"), fields, submit,
+                           draft_key="hours")
 
 
 KIND_LABELS = {
@@ -523,7 +551,7 @@ class ClosingPane(AdminPane):
     def action_add_day(self) -> None:
         fields = [FormField("day", _("Date"), hint=_("like 28.12 or 28.12.2026")),
                   FormField("reason", _("Reason"))]
-        self.form(_("Add a closing day"), fields,
+        self.calendar_form(_("Add a closing day"), fields,
                   lambda v: admin.add_closed_day(self.user, self._date(v["day"]), v["reason"]),
                   draft_key="closed_day")
 
@@ -532,7 +560,7 @@ class ClosingPane(AdminPane):
                   FormField("close_at", _("Closes at"), "12.00"),
                   FormField("open_at", _("Opens at"), hint=_("leave empty for the usual time")),
                   FormField("reason", _("Reason"))]
-        self.form(_("Add a half day"), fields,
+        self.calendar_form(_("Add a half day"), fields,
                   lambda v: admin.add_half_day(self.user, self._date(v["day"]),
                                                self._time(v["close_at"]), self._time(v["open_at"]),
                                                v["reason"]),
@@ -541,7 +569,7 @@ class ClosingPane(AdminPane):
     def action_add_period(self) -> None:
         fields = [FormField("start", _("First day")), FormField("end", _("Last day")),
                   FormField("reason", _("Reason"), "Ferielukket")]
-        self.form(_("Add a closed period"), fields,
+        self.calendar_form(_("Add a closed period"), fields,
                   lambda v: admin.add_closed_period(self.user, self._date(v["start"]),
                                                     self._date(v["end"]), v["reason"]),
                   draft_key="period")
@@ -556,7 +584,7 @@ class ClosingPane(AdminPane):
                 raise ValueError(_("Write the year and the week number.")) from None
             return admin.add_holiday_week(self.user, year, week)
 
-        self.form(_("Close a whole week"), fields, submit, draft_key="week")
+        self.calendar_form(_("Close a whole week"), fields, submit, draft_key="week")
 
     def action_add_recurring(self) -> None:
         fields = [
@@ -593,7 +621,7 @@ class ClosingPane(AdminPane):
             return admin.add_recurring_closure(self.user, rule, self._date(v["start"]),
                                                self._time(v["close_at"]), v["reason"])
 
-        self.form(_("Add a recurring closing"), fields, submit, draft_key="recurring")
+        self.calendar_form(_("Add a recurring closing"), fields, submit, draft_key="recurring")
 
     def action_customary(self) -> None:
         s = settings.calendar_settings()
