@@ -255,3 +255,50 @@ def test_demo_seed_makes_recipients_and_letters_in_every_status(staff, patient, 
     assert statuses == set(letters.STATUS_LABELS)
     for letter in Letter.select():
         assert letters.letter_text(letter).strip()
+
+
+def test_an_appointment_letter_needs_no_signature_by_default_and_it_is_a_setting(
+        staff, patient, org, clinic):
+    anne, boss = staff["secretary"], staff["admin"]
+    assert not letters.needs_signature("indkaldelse") and letters.needs_signature("henvisning")
+    letter = letters.create_letter(anne, patient, "indkaldelse",
+                                   fields={"appointment_text": "torsdag kl. 10"})
+    with pytest.raises(LetterError):
+        letters.submit(anne, letter)  # nothing to sign
+    letters.finish(anne, letter)
+    row = Letter.get_by_id(letter.id)
+    assert row.status == "signed" and row.signer_id is None
+    assert "Lægehuset Ærøskøbing" in letters.letter_doc(row).signature
+    with pytest.raises(auth.PermissionDenied):
+        letters.set_needs_signature(anne, {"indkaldelse": True})
+    letters.set_needs_signature(boss, {"indkaldelse": True})
+    second = letters.create_letter(anne, patient, "indkaldelse",
+                                   fields={"appointment_text": "fredag kl. 9"})
+    with pytest.raises(LetterError):
+        letters.finish(anne, second)
+    letters.submit(anne, second)
+
+
+def test_the_letter_is_its_fields(staff, patient, org, clinic):
+    """What is signed is what the form says: follow-up, CAVE and the responsible doctor
+    typed after the letter was made are in its text; nothing empty reads as reassuring."""
+    anne, lars = staff["secretary"], staff["doctor"]
+    letter = letters.create_letter(anne, patient, "epikrise", recipient=org)
+    body = Letter.get_by_id(letter.id).body
+    assert "Intet kendt" not in body and "Ingen fast medicin" not in body and ": Nej" not in body
+    assert "Ansvarlig læge: Ikke angivet" in body and "Anne" not in body
+    assert "Opfølgning hos egen læge: Ikke angivet" in body
+    letters.update_draft(anne, letter, fields={
+        "follow_up": "ja", "cave": "Penicillin, latex", "responsible_doctor": str(lars.id),
+        "admitted": "20.11", "discharged": "i går", "diagnoses": "Pneumoni"})
+    row = Letter.get_by_id(letter.id)
+    assert "Opfølgning hos egen læge: Ja" in row.body and "CAVE: Penicillin, latex" in row.body
+    assert "Ansvarlig læge: Lars Læge" in row.body
+    assert "Udskrevet: 25.11.2026" in row.body and row.fields["discharged"] == "25.11.2026"
+    letters.update_draft(anne, letter, fields={"admitted": "i forgårs morges"})
+    with pytest.raises(LetterError, match="ikke en dato"):
+        letters.submit(anne, letter, lars)
+    letters.update_draft(anne, letter, fields={"admitted": "20.11.2026"})
+    letters.submit(anne, letter, lars)
+    signed = letters.sign(lars, letter)
+    assert signed.body == letters.prefill_body(signed).text  # signed text == fields

@@ -191,3 +191,36 @@ def test_snapshot_letter_editor(snap_compare, make_app, staff, patient, org, cli
     letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org,
                           fields={"topic": "Svar på blodprøver"})
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_snap_editor)
+
+
+async def test_ctrl_o_keeps_the_subject_and_ctrl_s_on_a_signed_letter_says_so(
+        make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org,
+                                   subject="Svar")
+    signed = letters.create_letter(staff["doctor"], patient, "korrespondance", recipient=org)
+    letters.sign(staff["doctor"], signed)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        from tui.screens.letter_editor import LetterEditorScreen
+
+        app.push_screen(LetterEditorScreen(letter.id))
+        await pilot.pause()
+        subject = app.screen.query_one("#le-subject")
+        subject.focus()
+        await pilot.press("end")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press(*" på prøver")
+        await pilot.pause()
+        assert subject.value == "Svar på prøver"  # the first key did not wipe it
+        await pilot.press("escape")
+        await pilot.pause()
+        app.push_screen(LetterEditorScreen(signed.id))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "Brevet er underskrevet og kan ikke" in text and "Brevet er gemt" not in text

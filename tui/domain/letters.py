@@ -159,6 +159,16 @@ NEEDS_SIGNATURE = {"henvisning": True, "epikrise": True, "indkaldelse": False,
                    "korrespondance": True}
 
 
+def set_needs_signature(user: Staff, choices: dict[str, bool]) -> dict[str, bool]:
+    """Which kinds of letter need a doctor's signature (the administrator decides)."""
+    auth.require(user, "admin.settings")
+    clean = {k: bool(v) for k, v in choices.items() if k in KINDS}
+    stored = dict(settings.get("letters.needs_signature", {}) or {})
+    stored.update(clean)
+    settings.put("letters.needs_signature", stored, by=user)
+    return {k: needs_signature(k) for k in KINDS}
+
+
 def needs_signature(kind: str) -> bool:
     chosen = settings.get("letters.needs_signature", {}) or {}
     value = chosen.get(kind) if isinstance(chosen, dict) else None

@@ -31,6 +31,7 @@ from textual.widgets import (
 
 from tui.domain import admin, auth, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
+from tui.domain.phones import format_phone
 from tui.i18n import N_, _
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.tables import cursor_key
@@ -366,6 +367,7 @@ class ClinicPane(AdminPane):
         Binding("e", "edit_clinic", "Clinic details"),
         Binding("g", "edit_general", "General"),
         Binding("o", "edit_hours", "Opening hours"),
+        Binding("s", "edit_signatures", "Letters signed by a doctor", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -382,7 +384,7 @@ class ClinicPane(AdminPane):
         rows: list[tuple[str, list]] = [
             ("name", [_("Name"), c["name"]]),
             ("address", [_("Address"), " ".join(x for x in (c["address"], c["postcode"], c["city"]) if x)]),
-            ("phone", [_("Phone"), c["phone"]]),
+            ("phone", [_("Phone"), format_phone(c["phone"]) if c["phone"] else ""]),
             ("sor", [_("SOR code"), c["sor"]]),
             ("ean", [_("EAN number"), c["ean"]]),
             ("letterhead", [_("Letterhead"), c["letterhead"].replace("\n", " · ")]),
@@ -399,6 +401,11 @@ class ClinicPane(AdminPane):
         if s.phone_hour and s.phone_hour_bookable:
             phone += " " + _("(bookable)")
         rows.append(("phone_hour", [_("Telephone hour"), phone]))
+        from tui.domain import letters
+
+        signed = ", ".join(_(spec.label) for kind, spec in letters.KINDS.items()
+                           if letters.needs_signature(kind))
+        rows.append(("signatures", [_("Letters signed by a doctor (s)"), signed or _("none")]))
         self.fill(rows)
 
     def action_edit_clinic(self) -> None:
@@ -408,7 +415,7 @@ class ClinicPane(AdminPane):
             FormField("address", _("Address"), c["address"]),
             FormField("postcode", _("Postcode"), c["postcode"]),
             FormField("city", _("City"), c["city"]),
-            FormField("phone", _("Phone"), c["phone"]),
+            FormField("phone", _("Phone"), format_phone(c["phone"]) if c["phone"] else ""),
             FormField("sor", _("SOR code"), c["sor"]),
             FormField("ean", _("EAN number"), c["ean"], hint=_("13 digits (location number)")),
             FormField("letterhead", _("Letterhead"), c["letterhead"], kind="area"),
@@ -437,6 +444,16 @@ class ClinicPane(AdminPane):
         ]
         self.form(_("General settings"), fields,
                   lambda v: admin.set_general(self.user, v), draft_key="general")
+
+    def action_edit_signatures(self) -> None:
+        from tui.domain import letters
+
+        fields = [FormField(kind, _(spec.label), letters.needs_signature(kind), "choice", yes_no())
+                  for kind, spec in letters.KINDS.items()]
+        self.form(_("Which letters need a doctor's signature"), fields,
+                  lambda v: letters.set_needs_signature(
+                      self.user, {k: v[k] in (True, "True", "true", "1", "yes") for k in v}),
+                  draft_key="signatures")
 
     def action_edit_hours(self) -> None:
         s = settings.calendar_settings()

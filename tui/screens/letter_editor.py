@@ -375,7 +375,10 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         with Horizontal(id="le-split"):
             with VerticalScroll(id="le-form"):
                 yield Label(_("Subject"))
-                yield Input(self.letter.subject, id="le-subject", max_length=200, compact=True)
+                # focus coming back (after Ctrl+O) must not select the subject: the next key
+                # would wipe it
+                yield Input(self.letter.subject, id="le-subject", max_length=200, compact=True,
+                            select_on_focus=False)
                 for f in spec.fields:
                     yield Label(_(f.label) + (" *" if f.required else ""))
                     value = str(values.get(f.name, "") or "")
@@ -394,7 +397,8 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                         yield TextArea(value, id=f"fld-{f.name}", classes="multi",
                                        soft_wrap=True, show_line_numbers=False, compact=True)
                     else:
-                        yield Input(value, id=f"fld-{f.name}", max_length=500, compact=True)
+                        yield Input(value, id=f"fld-{f.name}", max_length=500, compact=True,
+                                    select_on_focus=False)
                 yield Label(_("Template"))
                 yield Select([(t.name, str(t.id or 0)) for t in letters.templates_for(self.letter.kind)],
                              value=str(self.letter.template_id or 0)
@@ -611,12 +615,8 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                 self._changed()
                 self.refresh_top()
                 self.refresh_preview()
-            if isinstance(before, Input):
-                # focus comes back without selecting the text: the next key must not wipe it
+            if before is not None and before.is_attached:
                 before.focus()
-                self.call_after_refresh(lambda: before.selection.is_empty or
-                                        setattr(before, "selection", type(before.selection)(
-                                            len(before.value), len(before.value))))
 
         self.app.push_screen(RecipientDialog(), callback=chosen)
 

@@ -282,7 +282,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         def patient_chosen(patient) -> None:
             if patient is None:
                 return
-            choices = [(k, f"{_(spec.label)} ({k})") for k, spec in letters.KINDS.items()]
+            choices = [(k, _(spec.label)) for k, spec in letters.KINDS.items()]
             self.app.push_screen(ChoiceDialog(_("Which kind of letter?"), choices),
                                  callback=lambda kind: kind_chosen(patient, kind))
 
