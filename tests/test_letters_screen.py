@@ -224,3 +224,22 @@ async def test_ctrl_o_keeps_the_subject_and_ctrl_s_on_a_signed_letter_says_so(
         await pilot.pause()
         text = " ".join(screen_text(app).split())
         assert "Brevet er underskrevet og kan ikke" in text and "Brevet er gemt" not in text
+
+
+async def test_a_returned_letter_can_be_changed_by_its_author(make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.submit(staff["secretary"], letter, staff["doctor"])
+    letters.return_to_draft(staff["doctor"], letter, "Tilføj kalium")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        assert "returneret" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Sendt tilbage af lægen: Tilføj kalium" in text
+        app.screen.query_one("#le-body").focus()
+        await pilot.press(*"Kalium 4,1.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert Letter.get_by_id(letter.id).body.rstrip().endswith("Kalium 4,1.")

@@ -415,7 +415,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     def on_mount(self) -> None:
         self._loading = True
         letter = self.letter
-        if letter.status == "draft" or (letter.status == "awaiting_signature"
+        if letter.status in letters.EDITABLE or (letter.status == "awaiting_signature"
                                          and auth.can(self.app.user, "letter.sign")):
             kept = letters.load_typing(self.app.user, letter.id)
             if kept:
@@ -441,7 +441,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         letter = self.letter
         if letter is None:
             return False
-        if letter.status == "draft":
+        if letter.status in letters.EDITABLE:
             return auth.can(self.app.user, "letter.draft")
         return letter.status == "awaiting_signature" and auth.can(self.app.user, "letter.sign")
 
