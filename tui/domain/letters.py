@@ -1143,6 +1143,9 @@ def _letter_pdf(letter: Letter):
         raise LetterError(_("The PDF cannot be made: {why}").format(why=exc)) from None
     pdf.set_lang("da")
     pdf.set_subject(doc.title)
+    # the same letter gives the same bytes: a re-exported MedCom message is identical
+    made = letter.signed_at or letter.updated_at or utcnow()
+    pdf.set_creation_date(made.replace(tzinfo=dt.timezone.utc))
     pdf.add_page()
     pdf.set_font(pdf.family, "", 10)
     top = pdf.get_y()
@@ -1223,8 +1226,18 @@ def _write_private(target: Path, data: bytes) -> None:
 
 
 def pdf_bytes(letter: Letter) -> bytes:
-    """The letter as an archival PDF, in memory (for a file or a MedCom attachment)."""
-    return bytes(_letter_pdf(letter).output())
+    """The letter as an archival PDF, in memory (for a file or a MedCom attachment).
+    The same letter version gives the same bytes (a re-sent message is identical)."""
+    data = bytes(_letter_pdf(letter).output())
+    # fpdf2 stamps the XMP metadata with the time of writing; use the creation time (the
+    # same length, so the cross-reference offsets stay right)
+    created = re.search(rb'xmp:CreateDate="([^"]*)"', data)
+    if created:
+        stamp = created.group(1)
+        data = re.sub(rb'(xmp:(?:ModifyDate|MetadataDate)=")([^"]*)(")',
+                      lambda m: m.group(1) + (stamp if len(stamp) == len(m.group(2))
+                                              else m.group(2)) + m.group(3), data)
+    return data
 
 
 def export(user: Staff, letter: Letter | int, fmt: str, folder: str | Path) -> Path:
