@@ -1,8 +1,6 @@
 """PDF output: Danish letters survive, the letterhead and page numbers are there."""
 from __future__ import annotations
 
-import time
-
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 from pypdf import PdfReader
 
