@@ -184,6 +184,9 @@ async def _snap_editor(pilot):
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
+    # the focused subject is not selected, so its cursor shows: no blinking in a snapshot
+    for field in pilot.app.screen.query("Input"):
+        field.cursor_blink = False
     await pilot.pause()
 
 

@@ -12,6 +12,7 @@ templates shipped in data/templates, or the clinic's own (LetterTemplate rows).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -1146,6 +1147,8 @@ def _letter_pdf(letter: Letter):
     # the same letter gives the same bytes: a re-exported MedCom message is identical
     made = letter.signed_at or letter.updated_at or utcnow()
     pdf.set_creation_date(made.replace(tzinfo=dt.timezone.utc))
+    ident = hashlib.md5(f"skranke-letter-{letter.id}-{made.isoformat()}".encode()).hexdigest().upper()
+    pdf.file_id = lambda: f"<{ident}><{ident}>"
     pdf.add_page()
     pdf.set_font(pdf.family, "", 10)
     top = pdf.get_y()
