@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +26,7 @@ from peewee import JOIN
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock, organizations, settings
+from tui.domain.private import strip_controls, write_private
 from tui.i18n import N_, _
 from tui.models import (
     LETTER_KINDS,
@@ -831,6 +831,7 @@ def _freeze(row: Letter, user: Staff | None) -> None:
     if row.submitted_at is None:
         row.submitted_at = row.signed_at
     row.updated_at = row.signed_at
+    row.content_hash = audit.letter_hash(row)  # sealed (tui.domain.audit)
     row.save()
 
 
@@ -1175,7 +1176,7 @@ def _letter_pdf(letter: Letter):
 def write_pdf(letter: Letter, path: str | Path) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _write_private(target, pdf_bytes(letter))
+    write_private(target, pdf_bytes(letter))  # patient data: private (tui.domain.private)
     return target
 
 
@@ -1214,20 +1215,6 @@ def export_folder(folder: str | Path) -> Path:
     return path
 
 
-def _write_private(target: Path, data: bytes) -> None:
-    """A file with patient data, readable by its owner only (0600), written whole."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def pdf_bytes(letter: Letter) -> bytes:
     """The letter as an archival PDF, in memory (for a file or a MedCom attachment).
     The same letter version gives the same bytes (a re-sent message is identical)."""
@@ -1264,13 +1251,13 @@ def export(user: Staff, letter: Letter | int, fmt: str, folder: str | Path) -> P
         found = fhir.problems(bundle)
         if found:
             raise LetterError("; ".join(found))
-        data = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
+        data = strip_controls(json.dumps(bundle, ensure_ascii=False, indent=2)).encode("utf-8")
     elif fmt == "pdf":
         data = pdf_bytes(row)
     else:
-        data = letter_text(row).encode("utf-8")
+        data = strip_controls(letter_text(row)).encode("utf-8")
     target = export_folder(folder) / export_filename(row, fmt)
-    _write_private(target, data)
+    write_private(target, data)
     audit.log("letter_exported", user, patient=row.patient_id,
               detail=f"letter {row.id} as {fmt} to {target}")
     return target

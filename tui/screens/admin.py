@@ -788,7 +788,7 @@ class StaffPane(AdminPane):
         # a reset locks her out of her own password at once: asked first, No by default
         self.app.push_screen(ConfirmScreen(
             _("Reset the password of {name}? Her present password stops working.").format(
-                name=person.full_name), default_yes=False), callback=answered)
+                name=person.full_name), default_no=True), callback=answered)
 
 
 def _spec_fields(spec: admin.PatternSpec | None) -> list[FormField]:

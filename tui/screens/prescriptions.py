@@ -371,7 +371,7 @@ class RenewalsScreen(SkrankeScreen):
         visit = f"{ctx.last_visit:%d.%m.%Y}" if ctx.last_visit else _("none")
         text.append(_("Last visit") + f": {visit}")
         if ctx.next_visit:
-            text.append("  · " + _("Next") + f": {ctx.next_visit:%d.%m.%Y %H:%M}")
+            text.append("  · " + _("Next") + f": {ctx.next_visit:%d.%m.%Y %H.%M}")
         text.append("\n" + _("Earlier renewals") + ":", style="bold")
         if not ctx.earlier:
             text.append(" " + _("none"))
@@ -440,7 +440,7 @@ class RenewalsScreen(SkrankeScreen):
         if req.dependence:
             self.app.push_screen(ConfirmScreen(
                 _("{drug} is dependence-forming and requires a consultation. Approve anyway?")
-                .format(drug=req.drug), default_yes=False), callback=ask_reason)
+                .format(drug=req.drug), default_no=True), callback=ask_reason)
         else:
             ask_amount()
 
