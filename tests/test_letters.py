@@ -302,3 +302,21 @@ def test_the_letter_is_its_fields(staff, patient, org, clinic):
     letters.submit(anne, letter, lars)
     signed = letters.sign(lars, letter)
     assert signed.body == letters.prefill_body(signed).text  # signed text == fields
+
+
+def test_a_sent_letter_keeps_its_channel_and_its_message_identities(staff, patient, org, clinic):
+    """The guard lets exactly two things move on a signed letter: the step to sent (with its
+    channel) and the MedCom identities, once."""
+    from tui.domain import fhir
+
+    letter = letters.create_letter(staff["doctor"], patient, "korrespondance", recipient=org)
+    letters.sign(staff["doctor"], letter)
+    fhir.message_for(letters._reload(letter), clinic)  # identities made and stored
+    ids = Letter.get_by_id(letter.id).message_ids
+    assert ids["header"]
+    with pytest.raises(peewee.IntegrityError):
+        Letter.update(message_ids={**ids, "header": "x"}).where(Letter.id == letter.id).execute()
+    letters.mark_sent(staff["secretary"], letter, "medcom")
+    with pytest.raises(peewee.IntegrityError):
+        Letter.update(sent_channel="print").where(Letter.id == letter.id).execute()
+    assert Letter.get_by_id(letter.id).sent_channel == "medcom"
