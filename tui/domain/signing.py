@@ -25,7 +25,9 @@ def queued_for_colleague(user: Staff, letter: Letter) -> bool:
 
 
 def may_sign(user: Staff, letter: Letter) -> bool:
-    return (auth.can(user, "letter.sign") and letter.status in ("draft", "awaiting_signature")
+    return (auth.can(user, "letter.sign")
+            and letter.status in (*letters.EDITABLE, "awaiting_signature")
+            and letters.needs_signature(letter.kind)
             and not queued_for_colleague(user, letter))
 
 

@@ -140,7 +140,7 @@ class TemplatesScreen(SkrankeScreen):
                 row.kind, None, name=letter_templates.copy_name(row.name), body=row.body))
 
     def action_new(self) -> None:
-        choices = [(k, f"{_(spec.label)} ({k})") for k, spec in letters.KINDS.items()]
+        choices = [(k, _(spec.label)) for k, spec in letters.KINDS.items()]
 
         def chosen(kind: str | None) -> None:
             if kind:

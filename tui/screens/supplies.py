@@ -117,6 +117,7 @@ class SuppliesScreen(SkrankeScreen):
         Binding("r", "receive", "Receive"),
         Binding("q", "quantities", "Change quantities", show=False),
         Binding("x", "delete", "Delete draft", show=False),
+        Binding("l", "supplier", "Supplier details", show=False),
         Binding("1", "tab('items')", "Items", show=False),
         Binding("2", "tab('low')", "Under reorder level", show=False),
         Binding("3", "tab('orders')", "Orders", show=False),
@@ -244,11 +245,41 @@ class SuppliesScreen(SkrankeScreen):
             return manage and tab == "low"
         if action in ("send", "receive", "quantities", "delete"):
             return manage and tab == "orders"
+        if action == "supplier":
+            return manage
         return True
 
     def _refresh_header(self) -> None:
         for header in self.query(ShellHeader):
             header.refresh_counts()
+
+    def action_supplier(self) -> None:
+        """The clinic's customer number and delivery address at the supplier of the row:
+        printed on every order to that supplier."""
+        row = self.current()
+        supplier = getattr(row, "supplier", "") if row is not None else ""
+        if not supplier:
+            self.notify(_("Choose an item or an order of the supplier first."), severity="warning")
+            return
+        details = sup.supplier_details(supplier)
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            try:
+                sup.set_supplier_details(self.user, supplier,
+                                         customer_number=values["customer_number"],
+                                         delivery_address=values["delivery_address"])
+            except (ValueError, auth.PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.notify(_("Saved for {supplier}.").format(supplier=supplier), markup=False)
+
+        self.app.push_screen(FormScreen(
+            _("Our details at {supplier}").format(supplier=supplier),
+            [("customer_number", _("Customer number"), details["customer_number"]),
+             ("delivery_address", _("Delivery address"), details["delivery_address"])],
+            lambda values: None), callback=chosen)
 
     # --- items ---------------------------------------------------------------------------
 

@@ -158,13 +158,21 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
             return
         from tui.widgets.patient_picker import PickPatientScreen
 
+        before = self.focused
+
         def picked(patient) -> None:
+            # back where she was typing (not the first field), so the next keys land there
+            if before is not None and before.is_attached:
+                self.set_focus(before)
             if patient is None:
                 return
-            self.save_draft()
+            # the draft moves to the patient's key: none is left behind under the old key
+            # to prefill the next new task
+            self.forget_typing()
             self.patient = patient
             self.query_one("#task-patient", Static).update(_patient_text(patient))
             self._dirty = True
+            self.save_draft()
             # On to the field after the patient, not back to where F2 was pressed.
             self.query_one(DateInput).focus()
 
@@ -226,6 +234,7 @@ class TasksScreen(SkrankeScreen):
         Binding("enter", "open", "Open", show=False),
         Binding("d", "done", "Done"),
         Binding("c", "comment", "Comment"),
+        Binding("f", "move_bookings", "Move bookings", show=False),
         Binding("u", "reopen", "Reopen", show=False),
         Binding("h", "toggle_done", "Show done", show=False),
         Binding("1", "tab('inbox')", "Inbox", show=False),
@@ -446,6 +455,44 @@ class TasksScreen(SkrankeScreen):
         task = self.current()
         if task is not None and self._try(tasks_domain.reopen, self.user, task):
             self.reload()
+
+    def action_move_bookings(self) -> None:
+        """A task listing bookings (left in closed time by a closing day): Enter moves the
+        chosen one to the first free slot, as with an absence; the list comes back."""
+        from tui.domain import booking
+        from tui.domain.booking import BookingError
+        from tui.models import Appointment
+        from tui.screens.booking import ChoiceScreen
+
+        task = self.current()
+        if task is None:
+            return
+        if not auth.can(self.user, "appointment.book"):
+            self.app.bell()
+            return
+        ids = tasks_domain.booking_ids(task)
+        if not ids:
+            self.notify(_("No bookings to move in this task."), markup=False)
+            return
+        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.staff.initials} {a.type.code} "
+                               f"{a.patient.full_name}") for a in rows]
+
+        def chosen(appt_id: str | None) -> None:
+            if appt_id is None:
+                return
+            try:
+                new = booking.rebook_first_free(self.user, int(appt_id))
+            except (BookingError, auth.PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+            else:
+                self.notify(_("Moved to {time} with {staff}.").format(
+                    time=f"{new.start:%d.%m %H.%M}", staff=new.staff.full_name), markup=False)
+            self.action_move_bookings()
+
+        self.app.push_screen(ChoiceScreen(
+            _("Bookings in closed time: Enter moves one to the first free slot"), choices),
+            callback=chosen)
 
     def action_toggle_done(self) -> None:
         self.show_done = not self.show_done
