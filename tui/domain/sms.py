@@ -459,7 +459,7 @@ class OutboxRow:
 def outbox(user: Staff, *, state: str | None = None, limit: int = 200) -> list[OutboxRow]:
     """The newest messages first (one audit event for the look)."""
     auth.require(user, "patient.view")
-    query = (SmsMessage.select(SmsMessage, Patient.first_name, Patient.last_name)
+    query = (SmsMessage.select(SmsMessage, Patient.id, Patient.first_name, Patient.last_name)
              .join(Patient, JOIN.INNER, on=(SmsMessage.patient == Patient.id)))
     if state:
         query = query.where(SmsMessage.state == state)
