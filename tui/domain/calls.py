@@ -83,6 +83,7 @@ ACTION_REASONS = {
     "task": "message",
     "callback": "callback",
     "journal": "journal",
+    "waiting": "booking",  # put on the waiting list
 }
 
 ROLE_TARGETS = {

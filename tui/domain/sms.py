@@ -78,6 +78,11 @@ STATE_NAMES = {
     "queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
     "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("cancelled"),
 }
+KIND_NAMES = {
+    "booked": N_("booking"), "moved": N_("moved"), "cancelled": N_("cancellation"),
+    "reminder": N_("reminder"), "offer": N_("offer"), "recall": N_("recall"), "free": N_("message"),
+}
+SOURCE_NAMES = {"verbal": N_("verbally"), "paper": N_("on paper"), "web": N_("web"), "app": N_("app")}
 # how far along a message is: a delivery report never moves a message back
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "cancelled": 3}
 PENDING = ("queued",)
@@ -233,7 +238,7 @@ def check_template(body: str) -> None:
     if NO_REPLY not in body:
         raise SmsError(_("The template must say \"{line}\".").format(line=NO_REPLY))
     if "phone" not in names:
-        raise SmsError(_("The template must tell how to cancel: use {{phone}}."))
+        raise SmsError(_("The template must tell how to cancel: use {phone}."))
 
 
 def ensure_default_templates() -> None:

@@ -190,6 +190,24 @@ def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:
     return appt.start, appt.end, appt.staff
 
 
+def free_slots_for(entry_id: int, limit: int = 8) -> list[booking.Slot]:
+    """The next free slots that suit an entry's wishes (type, person, days, times, dates)."""
+    entry = WaitingEntry.get_by_id(entry_id)
+    days = {int(d) for d in entry.weekdays.split(",") if d} or None
+    out = []
+    for slot in booking.free_slots(entry.type, staff=entry.staff if entry.staff_id else None,
+                                   earliest=max(entry.from_date, now_local().date()), weekdays=days, limit=60):
+        if entry.until_date and slot.start.date() > entry.until_date:
+            break
+        if (entry.time_from and slot.start.time() < entry.time_from) or (
+                entry.time_to and slot.end.time() > entry.time_to):
+            continue
+        out.append(slot)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def offer_by_phone(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, outcome: str,
                    note: str = ""):
     """Log a call offering the slot; on "accepted" book it and close the entry.

@@ -46,6 +46,7 @@ SECTIONS: list[Section] = [
     Section("tasks", "f7", N_("Tasks"), "tasks.view", "tui.screens.tasks:TasksScreen"),
     Section("supplies", "f8", N_("Supplies"), "supplies.view", "tui.screens.supplies:SuppliesScreen"),
     Section("admin", "f9", N_("Administration"), "admin.view", "tui.screens.admin:AdminScreen"),
+    Section("reach", "f10", N_("Patient contact"), "schedule.view", "tui.screens.reach:ReachScreen"),
 ]
 
 SECTION_LABELS = {
@@ -57,4 +58,5 @@ SECTION_LABELS = {
     "tasks": N_("Tasks"),
     "supplies": N_("Supplies"),
     "admin": N_("Administration"),
+    "reach": N_("Patient contact"),
 }

@@ -126,6 +126,9 @@ class RecordScreen(SkrankeScreen):
         Binding("r", "reveal", "Show CPR"),
         Binding("e", "edit", "Edit"),
         Binding("x", "export_log", "Export log", show=False),
+        Binding("s", "sms_consent", "SMS consent", show=False),
+        Binding("v", "waiting_list", "Waiting list", show=False),
+        Binding("k", "recall", "Recall", show=False),
         *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
     ]
 
@@ -358,6 +361,21 @@ class RecordScreen(SkrankeScreen):
                 self.refresh_header()
 
         self.app.push_screen(PatientFormScreen(patient=self.patient), callback=done)
+
+    def action_sms_consent(self) -> None:
+        from tui.screens.reach import ConsentScreen
+
+        self.app.push_screen(ConsentScreen(self.patient))
+
+    def action_waiting_list(self) -> None:
+        from tui.screens.reach import WaitingEntryScreen
+
+        self.app.push_screen(WaitingEntryScreen(self.patient))
+
+    def action_recall(self) -> None:
+        from tui.screens.reach import RecallRuleScreen
+
+        self.app.push_screen(RecallRuleScreen(self.patient))
 
     def action_export_log(self) -> None:
         if not auth.can(self.user, "audit.patient_report"):
