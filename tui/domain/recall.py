@@ -23,10 +23,11 @@ from tui.db import database_proxy as db
 from tui.domain import audit, auth, sms
 from tui.domain.calendar import is_public_holiday
 from tui.domain.clock import now_local, now_utc
-from tui.i18n import _
+from tui.i18n import N_, _
 from tui.models import Appointment, AppointmentType, Patient, Staff
 from tui.models_reach import ContactAttempt, ContactPreference, RecallRule, Referral
 
+CHANNEL_NAMES = {"phone": N_("phone"), "sms": N_("SMS"), "letter": N_("letter")}
 ASSESSMENT_DAYS = 30
 LETTER_WORKING_DAYS = 8
 
@@ -147,7 +148,7 @@ def due_list(user: Staff, *, until: dt.date | None = None, overdue_only: bool = 
         for a in (ContactAttempt.select().where(ContactAttempt.recall.in_(ids)).order_by(ContactAttempt.id)):
             n, _last = stats.get(a.recall_id, (0, ""))
             from tui.domain.clock import local_stamp
-            stats[a.recall_id] = (n + 1, f"{a.channel} {local_stamp(a.at)[:5]}")
+            stats[a.recall_id] = (n + 1, f"{_(CHANNEL_NAMES.get(a.channel, a.channel))} {local_stamp(a.at)[:5]}")
     out = [DueRow(r.id, r.patient_id, f"{r.patient.first_name} {r.patient.last_name}", r.label, r.type.code,
                   r.staff.initials if r.staff_id else "", r.next_due, r.next_due < today,
                   r.patient_id in blocked, *stats.get(r.id, (0, ""))) for r in rules]

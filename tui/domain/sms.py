@@ -289,9 +289,10 @@ def danish_date(day: dt.date) -> str:
 
 
 def merge_values(start: dt.datetime, staff: Staff | None, appt_type: AppointmentType | None, *,
-                 deadline: dt.datetime | None = None, cfg: dict | None = None) -> dict[str, str]:
+                 deadline: dt.datetime | None = None, cfg: dict | None = None,
+                 clinic: dict | None = None) -> dict[str, str]:
     cfg = cfg or sms_settings()
-    clinic = settings.clinic()
+    clinic = clinic or settings.clinic()
     place = ", ".join(x for x in (clinic.get("address", ""),
                                   f"{clinic.get('postcode', '')} {clinic.get('city', '')}".strip()) if x)
     return {
@@ -349,26 +350,33 @@ def _appointment_message(appt: Appointment, event: str, user: Staff | None) -> S
                  appointment=appt, user=user)
 
 
-def _queue_reminders_for(appt: Appointment, *, now: dt.datetime, cfg: dict, clinic,
-                         templates: list[SmsTemplate], consent: SmsConsent) -> int:
-    n = 0
-    values = None
+def _reminder_rows(appt: Appointment, *, now: dt.datetime, cfg: dict, clinic, templates: list[SmsTemplate],
+                   number: str, info: dict | None = None) -> list[dict]:
+    """The outbox rows of an appointment's reminders that are still to come."""
+    rows, values, stamp = [], None, now_utc()
     for tpl in templates:
         moment = reminder_moment(appt.start, tpl, cfg, clinic)
         if moment is None or moment <= now or moment >= appt.start:
             continue  # too late for this reminder: the confirmation went out at booking
-        values = values or merge_values(appt.start, appt.staff, appt.type, cfg=cfg)
+        values = values or merge_values(appt.start, appt.staff, appt.type, cfg=cfg, clinic=info)
         when = to_utc(moment)
-        try:
-            with db.atomic():
-                SmsMessage.create(key=f"r:{appt.id}:{tpl.id}", patient=appt.patient_id, appointment=appt.id,
-                                  kind="reminder", number=consent.number, text=render(tpl.body, values),
-                                  state="queued", send_after=when, next_try=when,
-                                  created_at=now_utc(), updated_at=now_utc())
-            n += 1
-        except IntegrityError:
-            pass
-    return n
+        rows.append({"key": f"r:{appt.id}:{tpl.id}", "patient": appt.patient_id, "appointment": appt.id,
+                     "kind": "reminder", "number": number, "text": render(tpl.body, values), "state": "queued",
+                     "send_after": when, "next_try": when, "created_at": stamp, "updated_at": stamp})
+    return rows
+
+
+def _insert_new(rows: list[dict]) -> int:
+    """Insert outbox rows, skipping keys already there (nothing is queued twice)."""
+    for k in range(0, len(rows), 200):
+        SmsMessage.insert_many(rows[k:k + 200]).on_conflict_ignore().execute()
+    return len(rows)
+
+
+def _queue_reminders_for(appt: Appointment, *, now: dt.datetime, cfg: dict, clinic,
+                         templates: list[SmsTemplate], consent: SmsConsent) -> int:
+    return _insert_new(_reminder_rows(appt, now=now, cfg=cfg, clinic=clinic, templates=templates,
+                                      number=consent.number))
 
 
 def appointment_booked(appt: Appointment, user: Staff | None) -> None:
@@ -415,32 +423,34 @@ def queue_reminders(day: dt.date) -> int:
     lo, hi = day_bounds(day)
     clinic = settings.calendar_settings()
     now = now_local()
-    rows = list(Appointment.select(Appointment, SmsConsent)
-                .join(SmsConsent, on=((SmsConsent.patient == Appointment.patient)
-                                      & SmsConsent.withdrawn_at.is_null()))
-                .where((Appointment.start >= lo) & (Appointment.start < hi)
-                       & (Appointment.status == "booked")))
-    if not rows:
+    rows_appts = list(Appointment.select(Appointment, SmsConsent)
+                      .join(SmsConsent, on=((SmsConsent.patient == Appointment.patient)
+                                            & SmsConsent.withdrawn_at.is_null()))
+                      .where((Appointment.start >= lo) & (Appointment.start < hi)
+                             & (Appointment.status == "booked")))
+    if not rows_appts:
         return 0
-    have = {m.key for m in SmsMessage.select(SmsMessage.key)
-            .where(SmsMessage.appointment.in_([a.id for a in rows]) & (SmsMessage.kind == "reminder"))}
+    have = {k for (k,) in SmsMessage.select(SmsMessage.key)
+            .where((SmsMessage.kind == "reminder") & SmsMessage.appointment.in_([a.id for a in rows_appts]))
+            .tuples()}
     staff = {s.id: s for s in Staff.select()}
     types = {t.id: t for t in AppointmentType.select()}
+    info = settings.clinic()
     by_type: dict[int, list[SmsTemplate]] = {}
-    n = 0
+    rows: list[dict] = []
+    for appt in rows_appts:
+        templates = by_type.get(appt.type_id)
+        if templates is None:
+            templates = by_type[appt.type_id] = templates_for("reminder", appt.type_id)
+        missing = [t for t in templates if f"r:{appt.id}:{t.id}" not in have]
+        if not missing:
+            continue
+        appt.staff = staff.get(appt.staff_id)
+        appt.type = types.get(appt.type_id)
+        rows += _reminder_rows(appt, now=now, cfg=cfg, clinic=clinic, templates=missing,
+                               number=appt.smsconsent.number, info=info)
     with db.atomic():
-        for appt in rows:
-            templates = by_type.get(appt.type_id)
-            if templates is None:
-                templates = by_type[appt.type_id] = templates_for("reminder", appt.type_id)
-            missing = [t for t in templates if f"r:{appt.id}:{t.id}" not in have]
-            if not missing:
-                continue
-            appt.staff = staff.get(appt.staff_id)
-            appt.type = types.get(appt.type_id)
-            n += _queue_reminders_for(appt, now=now, cfg=cfg, clinic=clinic, templates=missing,
-                                      consent=appt.smsconsent)
-    return n
+        return _insert_new(rows)
 
 
 # --- the outbox for the desk ----------------------------------------------------------------

@@ -89,45 +89,68 @@ class Row:
 _DAY_ABBR = ("ma", "ti", "on", "to", "fr", "lø", "sø")
 
 
-def wishes_text(entry: WaitingEntry) -> str:
-    days = ",".join(_DAY_ABBR[int(d)] for d in entry.weekdays.split(",") if d) if entry.weekdays else ""
+def _wishes(weekdays: str, time_from: dt.time | None, time_to: dt.time | None) -> str:
+    days = ",".join(_DAY_ABBR[int(d)] for d in weekdays.split(",") if d) if weekdays else ""
     times = ""
-    if entry.time_from or entry.time_to:
-        lo = f"{entry.time_from:%H.%M}" if entry.time_from else ""
-        hi = f"{entry.time_to:%H.%M}" if entry.time_to else ""
-        times = f"{lo}-{hi}"
+    if time_from or time_to:
+        times = (f"{time_from:%H.%M}" if time_from else "") + "-" + (f"{time_to:%H.%M}" if time_to else "")
     return " ".join(x for x in (days, times) if x)
 
 
+def wishes_text(entry: WaitingEntry) -> str:
+    return _wishes(entry.weekdays, entry.time_from, entry.time_to)
+
+
+def _as_time(value):
+    if isinstance(value, str):  # SQLite hands back text from a plain tuples() query
+        return dt.time.fromisoformat(value)
+    return value
+
+
+def _as_date(value):
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
 def _rows(query) -> list[Row]:
-    today = now_local().date()
-    entries = list(query)
-    counts = {}
-    if entries:
-        counts = {r.waiting_id: r.n for r in ContactAttempt.select(ContactAttempt.waiting, fn.COUNT(ContactAttempt.id).alias("n"))
-                  .where(ContactAttempt.waiting.in_([e.id for e in entries])).group_by(ContactAttempt.waiting)}
-    out = []
-    for e in entries:
-        out.append(Row(e.id, e.patient_id, f"{e.patient.first_name} {e.patient.last_name}", e.type.code,
-                       e.staff.initials if e.staff_id else "", wishes_text(e), e.from_date, e.until_date,
-                       e.priority, e.note, (today - to_local(e.created_at).date()).days, counts.get(e.id, 0)))
-    return out
-
-
-def _base():
+    """Rows from a query over WaitingEntry (filtered and ordered by the caller): one joined
+    query of plain tuples, and one for the attempt counts."""
     Who = Staff.alias()
-    return (WaitingEntry.select(WaitingEntry, Patient.id, Patient.first_name, Patient.last_name,
-                                AppointmentType.id, AppointmentType.code, Who.id, Who.initials)
-            .join(Patient, on=(WaitingEntry.patient == Patient.id))
-            .switch(WaitingEntry).join(AppointmentType, on=(WaitingEntry.type == AppointmentType.id))
-            .switch(WaitingEntry).join(Who, JOIN.LEFT_OUTER, on=(WaitingEntry.staff == Who.id), attr="staff"))
+    found = list(query.select(
+        WaitingEntry.id, WaitingEntry.patient, Patient.first_name, Patient.last_name, AppointmentType.code,
+        Who.initials, WaitingEntry.weekdays, WaitingEntry.time_from, WaitingEntry.time_to,
+        WaitingEntry.from_date, WaitingEntry.until_date, WaitingEntry.priority, WaitingEntry.note,
+        WaitingEntry.created_at)
+        .join(Patient, on=(WaitingEntry.patient == Patient.id))
+        .switch(WaitingEntry).join(AppointmentType, on=(WaitingEntry.type == AppointmentType.id))
+        .switch(WaitingEntry).join(Who, JOIN.LEFT_OUTER, on=(WaitingEntry.staff == Who.id))
+        .tuples())
+    today = now_local().date()
+    counts = {}
+    if found:
+        counts = dict(ContactAttempt.select(ContactAttempt.waiting, fn.COUNT(ContactAttempt.id))
+                      .where(ContactAttempt.waiting.in_([r[0] for r in found]))
+                      .group_by(ContactAttempt.waiting).tuples())
+    out = []
+    for (eid, pid, first, last, code, initials, days, lo, hi, frm, until, prio, note, created) in found:
+        out.append(Row(eid, pid, f"{first} {last}", code, initials or "", _wishes(days, _as_time(lo), _as_time(hi)),
+                       _as_date(frm), _as_date(until), prio, note,
+                       (today - to_local(_as_datetime(created)).date()).days, counts.get(eid, 0)))
+    return out
 
 
 def entries(user: Staff, *, type_id: int | None = None, staff_id: int | None = None,
             order: str = "oldest", limit: int = 500) -> list[Row]:
     """The list, oldest first (or by priority); filtered by type and preferred staff."""
     auth.require(user, "schedule.view")
-    query = _base().where(WaitingEntry.state == "waiting")
+    query = WaitingEntry.select().where(WaitingEntry.state == "waiting")
     if type_id:
         query = query.where(WaitingEntry.type == type_id)
     if staff_id:
@@ -149,7 +172,7 @@ def _fitting_query(start: dt.datetime, end: dt.datetime, staff: Staff):
              if t.minutes <= minutes and booking.can_perform(staff, t)]
     if not types:
         return None
-    return (WaitingEntry.select().where(
+    return (WaitingEntry.select(WaitingEntry.id).where(
         (WaitingEntry.state == "waiting") & WaitingEntry.type.in_(types)
         & (WaitingEntry.from_date <= day)
         & (WaitingEntry.until_date.is_null() | (WaitingEntry.until_date >= day))
@@ -169,18 +192,22 @@ def fitting_count(start: dt.datetime, end: dt.datetime, staff: Staff) -> int:
 
 def fitting(user: Staff, start: dt.datetime, end: dt.datetime, staff: Staff, *, limit: int = 50) -> list[Row]:
     """Who on the list fits the slot, high priority first, then the longest waiting."""
+    return fill_freed_slot(user, start, end, staff, limit=limit)[1]
+
+
+def fill_freed_slot(user: Staff, start: dt.datetime, end: dt.datetime, staff: Staff, *,
+                    limit: int = 50) -> tuple[int, list[Row]]:
+    """How many on the list fit a freed slot, and the first `limit` of them (high priority
+    first, then the longest waiting; the covering index gives them in that order)."""
     auth.require(user, "schedule.view")
     query = _fitting_query(start, end, staff)
     if query is None:
-        return []
-    ids = [e.id for e in query.select(WaitingEntry.id)
-           .order_by(WaitingEntry.priority, WaitingEntry.created_at, WaitingEntry.id).limit(limit)]
-    if not ids:
-        return []
-    rows = _rows(_base().where(WaitingEntry.id.in_(ids))
-                 .order_by(WaitingEntry.priority, WaitingEntry.created_at, WaitingEntry.id))
+        return 0, []
+    count = query.count()
+    rows = _rows(query.order_by(WaitingEntry.priority, WaitingEntry.created_at, WaitingEntry.id).limit(limit)) \
+        if count else []
     audit.log("waiting_list_viewed", user, detail=f"fits {start:%Y-%m-%d %H:%M} {staff.initials}")
-    return rows
+    return count, rows
 
 
 def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:

@@ -76,7 +76,7 @@ def up(migrator, db):
 
         class Meta:
             table_name = "sms_message"
-            indexes = ((("state", "next_try"), False), (("created_at",), False))
+            indexes = ((("state", "next_try"), False), (("created_at",), False), (("appointment", "kind"), False))
 
     class ContactPreference(_Base):
         patient = ForeignKeyField(Patient, unique=True)
@@ -107,7 +107,10 @@ def up(migrator, db):
 
         class Meta:
             table_name = "waiting_entry"
-            indexes = ((("state", "type", "created_at"), False),)
+            # the second covers every test of "does this entry fit a freed slot" (waiting_list.fitting)
+            indexes = ((("state", "type", "created_at"), False),
+                       (("state", "priority", "created_at", "type", "staff", "from_date", "until_date", "weekdays",
+                         "time_from", "time_to"), False))
 
     class RecallRule(_Base):
         patient = ForeignKeyField(Patient)

@@ -24,8 +24,8 @@ class Section:
 
     @property
     def digit(self) -> str:
-        """The digit after Ctrl+G that opens the section too."""
-        return self.key[1:]
+        """The digit after Ctrl+G that opens the section too (F10: 0)."""
+        return self.key[-1]
 
     @property
     def alt_key(self) -> str:

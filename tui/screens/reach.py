@@ -138,8 +138,9 @@ class OfferScreen(SkrankeModal):
         Binding("escape", "cancel", "Close"),
     ]
 
-    def __init__(self, title: str, pairs: list[tuple[wl.Row, Slot]]) -> None:
+    def __init__(self, title: str, pairs: list[tuple[wl.Row, Slot]], *, one_slot: bool = False) -> None:
         super().__init__()
+        self.one_slot = one_slot  # True: one freed time, the patients are the choice
         self.title_text = title
         self.pairs = pairs
         self.booked = None
@@ -149,10 +150,12 @@ class OfferScreen(SkrankeModal):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             options = []
             for i, (row, slot) in enumerate(self.pairs):
-                label = slot_label(slot)
-                label.append("  ")
-                label.append(Text(row.patient_name, style="bold"))
-                label.append(f"  {row.type_code}  " + _("waited {n} days").format(n=row.waited_days), style="dim")
+                if not self.one_slot:  # the patient is in the title: the times are the choice
+                    label = slot_label(slot)
+                else:
+                    label = Text(row.patient_name, style="bold")
+                    label.append(f"  {row.type_code}  {row.wishes}  ")
+                    label.append(_("waited {n} days").format(n=row.waited_days), style="dim")
                 if row.attempts:
                     label.append("  " + _("{n} attempts").format(n=row.attempts), style="dim")
                 options.append(Option(label, id=str(i)))
@@ -217,7 +220,7 @@ def offer_freed_slot(screen, start: dt.datetime, end: dt.datetime, staff) -> Non
     rows = wl.fitting(screen.app.user, start, end, staff)
     slot = Slot(start, end, staff)
     title = _("Waiting list for {time} ({who})").format(time=f"{start:%d.%m %H.%M}", who=staff.initials)
-    screen.app.push_screen(OfferScreen(title, [(row, slot) for row in rows]))
+    screen.app.push_screen(OfferScreen(title, [(row, slot) for row in rows], one_slot=True))
 
 
 # --- SMS consent -----------------------------------------------------------------------
@@ -475,7 +478,7 @@ class ReachScreen(SkrankeScreen):
         self.query_one("#referrals-table", DataTable).add_columns(
             _("Received"), _("Patient"), _("Letter by"), _("Assess by"), _("Days"), _("From"))
         self.query_one("#outbox-table", DataTable).add_columns(
-            _("Made"), _("Send"), _("Patient"), _("Number"), _("Kind"), _("State"), _("Tries"), _("Error"))
+            _("Send"), _("Patient"), _("Kind"), _("State"), _("Tries"), _("Error"), _("Number"), _("Made"))
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -569,11 +572,12 @@ class ReachScreen(SkrankeScreen):
         for r in sms.outbox(self.user, state=self.outbox_filter or None):
             key = str(r.id)
             self.rows["outbox"][key] = r
-            table.add_row(T(f"{r.created:%d.%m %H.%M}"), T(f"{r.send_after:%d.%m %H.%M}"), T(r.patient_name),
-                          T(format_phone(r.number)), T(_(sms.KIND_NAMES.get(r.kind, r.kind))),
+            table.add_row(T(f"{r.send_after:%d.%m %H.%M}"), T(r.patient_name),
+                          T(_(sms.KIND_NAMES.get(r.kind, r.kind))),
                           T(_(sms.STATE_NAMES.get(r.state, r.state)),
                             style="bold red" if r.state == "failed" else ""),
-                          T(str(r.attempts)), T(r.error), key=key)
+                          T(str(r.attempts)), T(r.error[:40]), T(format_phone(r.number)),
+                          T(f"{r.created:%d.%m %H.%M}"), key=key)
 
     def action_new(self) -> None:
         from tui.widgets.patient_picker import PickPatientScreen
