@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ from sms_fake_gateway import FakeGateway
 from test_booking import setup_clinic
 
 from tui.domain import booking, clock, sms
-from tui.models import AuditEvent, Setting
+from tui.models import AuditEvent, Patient, Setting
 from tui.models_reach import SmsMessage
 from tui.sms_gateway import GatewayConfig, JsonHttpGateway
 from tui.sms_sender import Sender, SenderConfig, make_report_server
@@ -322,3 +323,35 @@ def test_delivery_reports_duplicate_out_of_order_early_and_hostile(clinic, jens,
     assert _post(reports, {"id": "gw-1", "status": "delivered"}, token="") == 403
     assert _post(reports, "[not an object]") == 400
     assert _post(reports, {"status": "delivered"}) == 400
+
+
+def test_a_deceased_patient_gets_no_message(clinic, jens):
+    msg = _one(jens)
+    Patient.update(deceased_date=dt.date(2026, 11, 25)).where(Patient.id == jens.id).execute()
+    with FakeGateway() as gw:
+        assert _sender(gw).run_once() == 0 and gw.requests == []
+    assert SmsMessage.get_by_id(msg.id).error == "patient deceased"
+
+
+def test_sms_config_section_and_the_command_without_a_gateway(tmp_path, monkeypatch, db_url, database):
+    from click.testing import CliRunner
+
+    from tui.cli import main
+    from tui.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[sms]\nurl = "https://gw.example/send"\nrate = 2\ndelivered = ["OK"]\nreport_token = "t"\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("SKRANKE_CONFIG", str(path))
+    cfg = load_config()
+    assert cfg.sms.gateway == {"url": "https://gw.example/send", "delivered": ["OK"]}
+    assert cfg.sms.sender == {"rate": 2.0} and cfg.sms.report_token == "t"
+    path.write_text('[sms]\nnonsense = 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_config()
+    path.write_text('[sms]\nurl = "http://gw.example/send"\n', encoding="utf-8")  # not https
+    result = CliRunner().invoke(main, ["--db", db_url, "sms-send", "--once"])
+    assert result.exit_code != 0 and "https" in result.output
+    monkeypatch.setenv("SKRANKE_CONFIG", os.devnull)
+    result = CliRunner().invoke(main, ["--db", db_url, "sms-send", "--once"])
+    assert result.exit_code != 0 and "[sms] url" in result.output

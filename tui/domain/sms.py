@@ -565,6 +565,8 @@ def _unsendable(m: SmsMessage) -> str:
     consent = active_consent(m.patient_id)
     if consent is None or consent.number != m.number:
         return "no consent"
+    if Patient.select(Patient.deceased_date).where(Patient.id == m.patient_id).scalar():
+        return "patient deceased"
     if m.kind in ("reminder", "booked", "moved") and m.appointment_id:
         appt = Appointment.get_or_none(Appointment.id == m.appointment_id)
         if appt is None or appt.status != "booked":
