@@ -121,3 +121,35 @@ async def test_consent_is_withdrawn_from_the_record_in_one_key(make_app, staff):
         await pilot.press("ctrl+w")
         await until(pilot, lambda: sms.active_consent(jens) is None)
     assert {m.state for m in SmsMessage.select()} == {"cancelled"}
+
+
+async def test_templates_tab_edits_a_template_with_preview_and_the_quiet_hours(make_app, staff):
+    setup_clinic(staff)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: "Venteliste" in screen_text(app))
+        await pilot.press("5")
+        await until(pilot, lambda: "Stille timer 21:00-08:00" in screen_text(app))
+        await pilot.press("n")
+        await until(pilot, lambda: "SMS-skabelon" in screen_text(app))
+        from textual.widgets import TextArea
+
+        area = app.screen.query_one("#t-body", TextArea)
+        area.focus()
+        await pilot.press(*"Husk {date} {diagnose}")
+        await until(pilot, lambda: "Ukendt flettefelt: diagnose" in screen_text(app))
+        area.load_text("Husk tiden {date} kl. {time}. Afbud: ring {phone}. Beskeden kan ikke besvares.")
+        await until(pilot, lambda: "Husk tiden fredag 27. november kl. 09.30" in screen_text(app))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any(t.body.startswith("Husk tiden") for t in sms.all_templates()))
+        await pilot.press("t")
+        await until(pilot, lambda: "SMS-tider" in screen_text(app))
+        await pilot.press(*"x", "ctrl+s")  # "21:00x" is not a time
+        await until(pilot, lambda: "Skriv tidspunkter som 21:00." in screen_text(app))
+        app.screen.query_one("#q-from").value = "20.30"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: sms.sms_settings()["quiet_from"] == "20.30")
+    new = [t for t in sms.all_templates() if t.body.startswith("Husk tiden")][0]
+    assert new.event == "reminder" and new.lead == "1 d"

@@ -96,8 +96,9 @@ class Sender:
         claimed = sms.claim_due(1 if down else self.cfg.batch, self.cfg.lease)
         taken = 0
         for i, msg in enumerate(claimed):
-            if self.stopping.is_set():
+            if self.stopping.is_set():  # give it back untouched
                 sms.mark_retry(msg.id, "sender stopped", 0, self.cfg.max_attempts + msg.attempts)
+                _uncount(msg.id)
                 continue
             self._pace()
             result = self.gateway.send(msg.number, msg.text, msg.key)

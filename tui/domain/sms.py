@@ -74,6 +74,10 @@ DEFAULT_SETTINGS = {
     "include_type_name": False,
 }
 
+EVENT_NAMES = {
+    "booked": N_("booked"), "moved": N_("moved"), "cancelled": N_("cancelled"), "reminder": N_("reminder"),
+    "offer": N_("waiting-list offer"), "recall": N_("recall"),
+}
 STATE_NAMES = {
     "queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
     "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("cancelled"),
@@ -103,7 +107,7 @@ def sms_settings() -> dict:
 
 
 def _hm(text: str) -> dt.time:
-    h, m = str(text).split(":")
+    h, m = str(text).replace(".", ":").split(":")
     return dt.time(int(h), int(m))
 
 
@@ -265,6 +269,59 @@ def save_template(user: Staff, event: str, body: str, *, type: AppointmentType |
         row.save()
         audit.log("sms_template_saved", user, detail=f"{event} {row.id}")
     return row
+
+
+@dataclass
+class TemplateRow:
+    id: int
+    event: str
+    type_code: str  # "" = every type
+    lead: str  # "1 d", "3 t", ""
+    body: str
+
+
+def all_templates() -> list[TemplateRow]:
+    ensure_default_templates()
+    types = {t.id: t.code for t in AppointmentType.select(AppointmentType.id, AppointmentType.code)}
+    out = []
+    for t in SmsTemplate.select().where(SmsTemplate.active).order_by(SmsTemplate.event, SmsTemplate.id):
+        lead = f"{t.lead_days} d" if t.lead_days else (f"{t.lead_hours} t" if t.lead_hours else "")
+        out.append(TemplateRow(t.id, t.event, types.get(t.type_id, ""), lead, t.body))
+    return out
+
+
+def get_template(template_id: int) -> SmsTemplate:
+    return SmsTemplate.get_by_id(template_id)
+
+
+def retire_template(user: Staff, template_id: int) -> None:
+    auth.require(user, "letter.templates")
+    SmsTemplate.update(active=False, updated_by=user, updated_at=now_utc()).where(
+        SmsTemplate.id == template_id).execute()
+    audit.log("sms_template_retired", user, detail=str(template_id))
+
+
+def preview(body: str) -> str:
+    """The template filled with a sample appointment (tomorrow 09.30 with a doctor)."""
+    check_template(body)
+    start = dt.datetime.combine(now_local().date() + dt.timedelta(days=1), dt.time(9, 30))
+    sample = Staff(role="doctor", title="")
+    return render(body, merge_values(start, sample, AppointmentType(name="Konsultation"),
+                                     deadline=now_local() + dt.timedelta(hours=4)))
+
+
+def save_settings(user: Staff, *, quiet_from: str, quiet_to: str, reminder_time: str,
+                  include_type_name: bool) -> None:
+    auth.require(user, "letter.templates")
+    for text in (quiet_from, quiet_to, reminder_time):
+        try:
+            _hm(text)
+        except (ValueError, TypeError):
+            raise SmsError(_("Write times as 21:00.")) from None
+    value = dict(settings.stored("sms") or {})
+    value.update(quiet_from=quiet_from, quiet_to=quiet_to, reminder_time=reminder_time,
+                 include_type_name=bool(include_type_name))
+    settings.put("sms", value, by=user)
 
 
 def templates_for(event: str, appt_type: AppointmentType | int | None) -> list[SmsTemplate]:

@@ -250,7 +250,7 @@ class ConsentScreen(SkrankeModal):
                 yield Label(_("Mobile"))
                 yield Input(format_phone(numbers[0]) if numbers else "", id="c-number", max_length=32)
             with Horizontal(classes="row"):
-                yield Label(_("Given how"))
+                yield Label(_("Source"))
                 yield Select([(_(label), key) for key, label in sms.SOURCE_NAMES.items()], value="verbal",
                              allow_blank=False, id="c-source")
             yield Static("", id="error", classes="error", markup=False)
@@ -391,10 +391,137 @@ class ReferralScreen(SkrankeModal):
         self.dismiss(None)
 
 
+# --- SMS templates and times ------------------------------------------------------------
+
+
+class SmsTemplateScreen(SkrankeModal):
+    """Write or change an SMS template; the preview shows it filled in (Ctrl+S saves)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="SmsTemplateScreen") + """
+    SmsTemplateScreen TextArea { height: 6; }
+    SmsTemplateScreen #preview { height: auto; color: $text-muted; }
+    """
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, template_id: int | None = None) -> None:
+        super().__init__()
+        self.template = sms.get_template(template_id) if template_id else None
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
+        t = self.template
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("SMS template"), classes="dialog-title", markup=False)
+            with Horizontal(classes="row"):
+                yield Label(_("Event"))
+                yield Select([(_(label), key) for key, label in sms.EVENT_NAMES.items()],
+                             value=t.event if t else "reminder", allow_blank=False, id="t-event")
+            with Horizontal(classes="row"):
+                yield Label(_("Type"))
+                yield Input(t.type.code if t and t.type_id else "", id="t-type", max_length=6,
+                            placeholder=_("empty = every type"))
+            with Horizontal(classes="row"):
+                yield Label(_("Days before"))
+                yield Input(str(t.lead_days or "") if t else "1", id="t-days", max_length=2)
+                yield Label(_("Hours before"))
+                yield Input(str(t.lead_hours or "") if t else "", id="t-hours", max_length=3)
+            yield TextArea(t.body if t else "", id="t-body", soft_wrap=True)
+            yield Static(_("Fields: {fields}").format(fields=" ".join("{" + f + "}" for f in sms.FIELDS)),
+                         classes="hint", markup=False)
+            yield Static("", id="preview", markup=False)
+            yield Static("", id="error", classes="error", markup=False)
+            yield Static(_("Ctrl+S saves · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self._preview()
+
+    def _body(self) -> str:
+        from textual.widgets import TextArea
+
+        return self.query_one("#t-body", TextArea).text
+
+    def on_text_area_changed(self, _event) -> None:
+        self._preview()
+
+    def _preview(self) -> None:
+        try:
+            text = sms.preview(self._body())
+        except sms.SmsError as exc:
+            self.query_one("#preview", Static).update(Text(str(exc), style="bold"))
+            return
+        self.query_one("#preview", Static).update(Text(f"{text}  ({len(text)})"))
+
+    def action_save(self) -> None:
+        def number(field: str) -> int | None:
+            text = self.query_one(field, Input).value.strip()
+            return int(text) if text else None
+
+        try:
+            code = self.query_one("#t-type", Input).value.strip()
+            event = self.query_one("#t-event", Select).value
+            days, hours = number("#t-days"), number("#t-hours")
+            if event != "reminder":
+                days = hours = None
+            row = sms.save_template(self.app.user, event, self._body(),
+                                    type=booking.type_by_code(code) if code else None,
+                                    lead_days=days, lead_hours=None if days else hours, template=self.template)
+        except (ValueError, sms.SmsError, auth.PermissionDenied) as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        self.dismiss(row)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SmsTimesScreen(SkrankeModal):
+    """Quiet hours, the time day-based reminders go out, and the type's name in SMS."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="SmsTimesScreen")
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        cfg = sms.sms_settings()
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("SMS times"), classes="dialog-title", markup=False)
+            with Horizontal(classes="row"):
+                yield Label(_("Quiet from"))
+                yield Input(cfg["quiet_from"], id="q-from", max_length=5)
+                yield Label(_("Quiet until"))
+                yield Input(cfg["quiet_to"], id="q-to", max_length=5)
+            with Horizontal(classes="row"):
+                yield Label(_("Reminders at"))
+                yield Input(cfg["reminder_time"], id="q-rem", max_length=5)
+            with Horizontal(classes="row"):
+                yield Label(_("Type's name"))
+                yield Select([(_("not in SMS"), False), (_("may be used"), True)],
+                             value=bool(cfg["include_type_name"]), allow_blank=False, id="q-type")
+            yield Static("", id="error", classes="error", markup=False)
+            yield Static(_("Ctrl+S saves · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#q-from", Input).focus()
+
+    def action_save(self) -> None:
+        try:
+            sms.save_settings(self.app.user, quiet_from=self.query_one("#q-from", Input).value.strip(),
+                              quiet_to=self.query_one("#q-to", Input).value.strip(),
+                              reminder_time=self.query_one("#q-rem", Input).value.strip(),
+                              include_type_name=bool(self.query_one("#q-type", Select).value))
+        except (sms.SmsError, auth.PermissionDenied) as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 # --- the section ----------------------------------------------------------------------------
 
 
-TABS = ("waiting", "recall", "referrals", "outbox")
+TABS = ("waiting", "recall", "referrals", "outbox", "templates")
 OUTBOX_FILTERS = ("", "queued", "failed", "sent", "delivered", "cancelled")
 
 
@@ -418,6 +545,7 @@ class ReachScreen(SkrankeScreen):
         Binding("2", "tab('recall')", "Recalls", show=False),
         Binding("3", "tab('referrals')", "Referrals", show=False),
         Binding("4", "tab('outbox')", "SMS outbox", show=False),
+        Binding("5", "tab('templates')", "SMS templates", show=False),
         Binding("o,enter", "offer", "Offer a time"),
         Binding("n", "new", "New"),
         Binding("d", "remove", "Remove"),
@@ -431,16 +559,19 @@ class ReachScreen(SkrankeScreen):
         Binding("r", "resend", "Resend"),
         Binding("x", "cancel_sms", "Cancel SMS"),
         Binding("f", "filter", "State filter"),
+        Binding("e", "edit_template", "Edit template"),
+        Binding("t", "sms_times", "Quiet hours"),
         Binding("u", "reload", "Refresh", show=False),
     ]
 
     ACTIONS_BY_TAB = {
-        "new": ("waiting", "recall", "referrals"),
+        "new": ("waiting", "recall", "referrals", "templates"),
         "offer": "waiting", "remove": "waiting",
         "mark": "recall", "recall_sms": "recall", "recall_letters": "recall", "do_not_contact": "recall",
         "overdue": "recall",
         "letter_sent": "referrals", "assessed": "referrals",
         "resend": "outbox", "cancel_sms": "outbox", "filter": "outbox",
+        "edit_template": "templates", "sms_times": "templates",
     }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -468,6 +599,9 @@ class ReachScreen(SkrankeScreen):
             with TabPane("4 " + _("SMS outbox"), id="outbox"):
                 yield Static("", id="gateway", markup=False)
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="outbox-table")
+            with TabPane("5 " + _("SMS templates"), id="templates"):
+                yield Static("", id="sms-times", markup=False)
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="templates-table")
 
     def on_mount(self) -> None:
         self.query_one("#waiting-table", DataTable).add_columns(
@@ -479,6 +613,7 @@ class ReachScreen(SkrankeScreen):
             _("Received"), _("Patient"), _("Letter by"), _("Assess by"), _("Days"), _("From"))
         self.query_one("#outbox-table", DataTable).add_columns(
             _("Send"), _("Patient"), _("Kind"), _("State"), _("Tries"), _("Error"), _("Number"), _("Made"))
+        self.query_one("#templates-table", DataTable).add_columns(_("Event"), _("Type"), _("Before"), _("Text"))
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -582,6 +717,9 @@ class ReachScreen(SkrankeScreen):
     def action_new(self) -> None:
         from tui.widgets.patient_picker import PickPatientScreen
 
+        if self.tab == "templates":
+            self.app.push_screen(SmsTemplateScreen(), callback=lambda _r: self.reload())
+            return
         dialog = {"waiting": WaitingEntryScreen, "recall": RecallRuleScreen,
                   "referrals": ReferralScreen}.get(self.tab)
         if dialog is None:
@@ -593,6 +731,26 @@ class ReachScreen(SkrankeScreen):
 
         self.app.push_screen(PickPatientScreen(reason=_("patient contact"), title=_("Which patient?")),
                              callback=chosen)
+
+    def _fill_templates(self, table: DataTable) -> None:
+        cfg = sms.sms_settings()
+        self.query_one("#sms-times", Static).update(Text(_(
+            "Quiet hours {start}-{end} · day reminders at {time} · type's name: {yes}").format(
+            start=cfg["quiet_from"], end=cfg["quiet_to"], time=cfg["reminder_time"],
+            yes=_("yes") if cfg["include_type_name"] else _("no"))))
+        for r in sms.all_templates():
+            key = str(r.id)
+            self.rows["templates"][key] = r
+            table.add_row(T(_(sms.EVENT_NAMES.get(r.event, r.event))), T(r.type_code or _("all")), T(r.lead),
+                          T(r.body), key=key)
+
+    def action_edit_template(self) -> None:
+        row = self.current("templates")
+        if row is not None:
+            self.app.push_screen(SmsTemplateScreen(row.id), callback=lambda _r: self.reload())
+
+    def action_sms_times(self) -> None:
+        self.app.push_screen(SmsTimesScreen(), callback=lambda _r: self.reload())
 
     # --- waiting list ---
     def action_offer(self) -> None:
