@@ -355,3 +355,17 @@ def test_sms_config_section_and_the_command_without_a_gateway(tmp_path, monkeypa
     monkeypatch.setenv("SKRANKE_CONFIG", os.devnull)
     result = CliRunner().invoke(main, ["--db", db_url, "sms-send", "--once"])
     assert result.exit_code != 0 and "[sms] url" in result.output
+
+
+def test_a_series_is_confirmed_once_and_reminded_each_time(clinic, jens):
+    starts = [MONDAY_9 + dt.timedelta(weeks=i) for i in range(3)]
+    booking.book_series(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], starts)
+    assert len(_messages(kind="booked")) == 1 and len(_messages(kind="reminder")) == 3
+
+
+def test_the_desk_sees_whether_the_sender_runs(clinic, jens):
+    assert sms.sender_silent()
+    sms.heartbeat()
+    assert not sms.sender_silent()
+    clock.freeze(NOW + dt.timedelta(minutes=10))
+    assert sms.sender_silent()

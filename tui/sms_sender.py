@@ -132,6 +132,7 @@ class Sender:
         while not self.stopping.is_set():
             try:
                 taken = self.run_once()
+                sms.heartbeat()
             except Exception:  # a database hiccup: log it and try again next round
                 log.exception("sender round failed")
                 taken = 0

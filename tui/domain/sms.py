@@ -440,7 +440,11 @@ def appointment_booked(appt: Appointment, user: Staff | None) -> None:
     """A booking: the confirmation now, the reminders for later (with consent only)."""
     if not sms_settings()["enabled"] or active_consent(appt.patient_id) is None:
         return
-    _appointment_message(appt, "booked", user)
+    first_of_series = not appt.series or not (
+        SmsMessage.select().join(Appointment, on=(SmsMessage.appointment == Appointment.id))
+        .where((Appointment.series == appt.series) & (SmsMessage.kind == "booked")).exists())
+    if first_of_series:  # a series is confirmed once; each time still gets its reminders
+        _appointment_message(appt, "booked", user)
     _queue_reminders_for(appt, now=now_local(), cfg=sms_settings(), clinic=settings.calendar_settings(),
                          templates=templates_for("reminder", appt.type_id),
                          consent=active_consent(appt.patient_id))
@@ -586,6 +590,27 @@ def set_gateway_state(state: str, error: str = "") -> None:
              "since": old.get("since", now) if old.get("state") == state else now, "beat": now}
     Setting.insert(key=GATEWAY_STATE_KEY, value=value).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: value}).execute()
+
+
+def heartbeat() -> None:
+    """The sender is alive (each round): the desk tells a stopped sender from a quiet one."""
+    from tui.models import Setting
+
+    value = dict(gateway_state())
+    value["beat"] = now_utc().isoformat(timespec="seconds")
+    Setting.insert(key=GATEWAY_STATE_KEY, value=value).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: value}).execute()
+
+
+SENDER_SILENT_SECONDS = 180
+
+
+def sender_silent() -> bool:
+    """No sign of `skranke sms-send` for a few minutes (or never)."""
+    beat = gateway_state().get("beat")
+    if not beat:
+        return True
+    return now_utc() - dt.datetime.fromisoformat(beat) > dt.timedelta(seconds=SENDER_SILENT_SECONDS)
 
 
 def claim_due(limit: int, lease_seconds: float) -> list[SmsMessage]:

@@ -701,6 +701,8 @@ class ReachScreen(SkrankeScreen):
             line.append("  " + _("since {time}").format(time=local_stamp(dt.datetime.fromisoformat(state["since"]))))
         if state["state"] == "down" and state.get("error"):
             line.append("  " + state["error"])
+        if sms.sender_silent():
+            line.append("  · " + _("THE SENDER IS NOT RUNNING (skranke sms-send)"), style="bold red")
         if self.outbox_filter:
             line.append("  · " + _("showing: {state}").format(state=_(sms.STATE_NAMES[self.outbox_filter])))
         self.query_one("#gateway", Static).update(line)
