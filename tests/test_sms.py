@@ -323,6 +323,11 @@ def test_delivery_reports_duplicate_out_of_order_early_and_hostile(clinic, jens,
     assert _post(reports, {"id": "gw-1", "status": "delivered"}, token="") == 403
     assert _post(reports, "[not an object]") == 400
     assert _post(reports, {"status": "delivered"}) == 400
+    assert _post(reports, [{"id": "gw-1", "status": "x" * 300_000}]) == 413
+    get = urllib.request.Request(reports + "?token=tok")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(get, timeout=5)
+    assert err.value.code == 405
 
 
 def test_a_deceased_patient_gets_no_message(clinic, jens):

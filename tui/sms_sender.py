@@ -164,6 +164,7 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
     class Handler(BaseHTTPRequestHandler):
         server_version = "skranke-sms"
         sys_version = ""
+        timeout = 10  # a client that sends its body slowly is dropped
 
         def log_message(self, fmt, *args):  # one line, never the token
             log.info("report %s %s", self.command, urlsplit(self.path).path)

@@ -10,7 +10,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Input, Label, OptionList, Select, Static, TabbedContent, TabPane
+from textual.widgets import (
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 
 from tui.domain import auth, booking, recall, sms
@@ -408,8 +418,6 @@ class SmsTemplateScreen(SkrankeModal):
         self.template = sms.get_template(template_id) if template_id else None
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea
-
         t = self.template
         with VerticalScroll(classes="dialog"):
             yield Static(_("SMS template"), classes="dialog-title", markup=False)
@@ -437,8 +445,6 @@ class SmsTemplateScreen(SkrankeModal):
         self._preview()
 
     def _body(self) -> str:
-        from textual.widgets import TextArea
-
         return self.query_one("#t-body", TextArea).text
 
     def on_text_area_changed(self, _event) -> None:
