@@ -173,7 +173,7 @@ def test_queue_reminders_is_idempotent_and_catches_later_consent(clinic):
 
 
 def test_outbox_view_is_audited_and_resend_makes_a_new_key(clinic, jens):
-    booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
+    appt = booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
     rows = sms.outbox(clinic["secretary"])
     assert [r.kind for r in rows] == ["reminder", "booked"]
     assert AuditEvent.select().where(AuditEvent.action == "sms_outbox_viewed").count() == 1
@@ -181,7 +181,7 @@ def test_outbox_view_is_audited_and_resend_makes_a_new_key(clinic, jens):
         sms.resend(clinic["secretary"], rows[1].id)  # still queued
     SmsMessage.update(state="failed").where(SmsMessage.id == rows[1].id).execute()
     again = sms.resend(clinic["secretary"], rows[1].id)
-    assert again.key == f"b:{rows[1].id and _messages(kind='booked')[0].appointment_id}:re1"
+    assert again.key == f"b:{appt.id}:re1" and again.text == rows[1].text
     assert again.state == "queued" and again.resend_of_id == rows[1].id
 
 
