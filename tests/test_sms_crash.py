@@ -43,7 +43,7 @@ def test_kill_9_mid_batch_no_duplicates_no_loss(db_url, clinic, jens, tmp_path):
         sms.queue(jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key=key)
     with FakeGateway(script=["ok"] * 7 + ["hold"]) as gw:
         config = tmp_path / "sms.toml"
-        config.write_text(f'[sms]\nurl = "{gw.url}"\ntimeout = 1.0\nlease = 1.5\nrate = 500.0\n'
+        config.write_text(f'[sms]\nurl = "{gw.url}"\ntimeout = 5.0\nlease = 6.0\nrate = 500.0\n'
                           'poll = 0.1\nbackoff = 0.2\n', encoding="utf-8")
         first = _start(db_url, config)
         try:
@@ -60,7 +60,7 @@ def test_kill_9_mid_batch_no_duplicates_no_loss(db_url, clinic, jens, tmp_path):
         gw.release.set()
         second = _start(db_url, config)
         try:
-            done = _wait(lambda: SmsMessage.select().where(SmsMessage.state != "sent").count() == 0)
+            done = _wait(lambda: SmsMessage.select().where(SmsMessage.state != "sent").count() == 0, 90)
         finally:
             second.send_signal(signal.SIGTERM)
             try:
