@@ -41,7 +41,7 @@ def jens(clinic):
 
 
 def _sender(gw: FakeGateway, **kw) -> Sender:
-    timeout = kw.pop("timeout", 2.0)
+    timeout = kw.pop("timeout", 5.0)
     cfg = dict(rate=1000, backoff=60, max_attempts=4, down_after=3, reminder_every=1e9)
     cfg.update(kw)
     gateway = JsonHttpGateway(GatewayConfig(url=gw.url, auth_header="Authorization: Bearer hemmelig",
