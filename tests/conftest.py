@@ -28,6 +28,32 @@ USERS = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_key(tmp_path_factory):
+    """One audit key and anchor file for the session (README "Audit key and anchors"), set
+    before any fixture builds a database; the environment carries them to a `skranke` the
+    tests start."""
+    from tui.domain import audit
+
+    home = tmp_path_factory.mktemp("audit")
+    os.environ[audit.KEY_ENV] = str(home / "audit.key")
+    os.environ[audit.ANCHOR_ENV] = str(home / "audit-anchors.log")
+    audit.create_key()
+    yield home
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path_factory, monkeypatch):
+    """Local drafts and crash reports of each test in its own place."""
+    from tui.domain import drafts
+
+    home = tmp_path_factory.mktemp("private")
+    monkeypatch.setenv("SKRANKE_DRAFT_DIR", str(home / "drafts"))
+    monkeypatch.setenv("SKRANKE_CRASH_DIR", str(home / "crash"))
+    drafts._saved.clear()  # one test's drafts are not the next one's
+    yield home
+
+
 @pytest.fixture(autouse=True)
 def _frozen_clock_and_language(monkeypatch):
     clock.freeze(NOW)

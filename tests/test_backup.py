@@ -19,7 +19,7 @@ pytestmark = pytest.mark.sqlite_only
 
 
 def _cli(*args, db):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=db, SKRANKE_CONFIG=os.devnull)
     return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
                           env=env, timeout=120)
@@ -107,3 +107,66 @@ def test_restore_verifies_before_it_replaces(tmp_path):
     assert Patient.select().count() == 10
     assert AuditEvent.select().count() >= 11
     close()
+
+
+def test_restore_refuses_a_backup_without_guards_and_names_the_difference(tmp_path):
+    """Issue 16: a backup with the guard triggers dropped and a foreign trigger added was
+    restored, and the live database then had no guards."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    _fill(url, 3)
+    assert _cli("backup", str(tmp_path / "good.db"), db=url).returncode == 0
+    doctored = tmp_path / "doctored.db"
+    doctored.write_bytes((tmp_path / "good.db").read_bytes())
+    conn = sqlite3.connect(doctored)
+    conn.execute("DROP TRIGGER journal_entry_no_delete")
+    conn.execute("CREATE TRIGGER sneaky AFTER INSERT ON patient BEGIN SELECT 1; END")
+    conn.commit()
+    conn.close()
+    before = (tmp_path / "live.db").read_bytes()
+    result = _cli("restore", str(doctored), "--yes", db=url)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "trigger journal_entry_no_delete is missing" in result.stderr
+    assert "trigger sneaky is not Skranke's" in result.stderr
+    assert (tmp_path / "live.db").read_bytes() == before
+
+
+def test_a_failed_backup_leaves_no_partial_file_and_a_good_one_is_private(tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    _fill(url, 3)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o755)
+    os.umask(0o022)
+    result = _cli("backup", str(out / "copy.db"), db=url)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["copy.db", "copy.db.report"]
+    for p in out.iterdir():
+        assert p.stat().st_mode & 0o777 == 0o600, p
+    assert "anchor\t" in (out / "copy.db.report").read_text()
+    # a chain broken in the live database: the backup is refused and leaves nothing
+    conn = sqlite3.connect(tmp_path / "live.db")
+    conn.execute("DROP TRIGGER audit_event_no_update")
+    conn.execute("UPDATE audit_event SET reason = 'x' WHERE id = 2")
+    conn.commit()
+    conn.close()
+    result = _cli("backup", str(out / "second.db"), db=url)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["copy.db", "copy.db.report"]
+
+
+def test_the_backup_check_copies_into_a_private_directory(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    _fill(url, 2)
+    seen = []
+    real = backup.shutil.copyfile
+
+    def spy(src, dst):
+        seen.append(os.stat(os.path.dirname(dst)).st_mode & 0o777)
+        return real(src, dst)
+
+    monkeypatch.setattr(backup.shutil, "copyfile", spy)
+    connect(url)
+    try:
+        backup.backup(url, tmp_path / "copy.db")
+    finally:
+        close()
+    assert seen == [0o700]

@@ -123,7 +123,7 @@ def test_status_changes_are_stamped_and_no_shows_counted(clinic):
     assert hist[1].by == "Anne Sekretær" and hist[2].by == "Lars Læge"
     other = booking.book(anne, jens, lars, clinic["types"]["K15"], D(2026, 11, 27, 10, 30))
     assert booking.no_show_count(jens) == 0
-    booking.set_status(anne, other, "no_show")
+    booking.set_status(anne, other, "no_show", before_start_ok=True)  # tomorrow: confirmed
     assert booking.no_show_count(jens) == 1
     with pytest.raises(BookingError):
         booking.set_status(anne, other, "done")

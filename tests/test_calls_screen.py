@@ -116,6 +116,7 @@ async def test_call_log_lists_calls_with_patient_status_and_unknown(make_app, pe
     calls.record_event("missed", source="yealink", call_id="a")
     ring("+4599999999", "b")
     calls.record_event("established", source="yealink", call_id="b")
+    calls.record_event("terminated", source="yealink", call_id="b")  # else its banner stays
     calls.handle(staff["secretary"], ring("44444444", "c").id, "question")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -186,7 +187,7 @@ async def test_callback_from_a_call_and_done_in_the_callbacks_view(make_app, peo
         assert cb.due == dt.datetime(2026, 11, 26, 14, 30) and cb.for_staff_id == staff["secretary"].id
         assert cb.patient_id == people["jens"].id and cb.call_id == call.id
         await pilot.press("escape", "c")  # back to the log, then the callbacks view
-        await wait_for(pilot, lambda: "14:30" in screen_text(app))
+        await wait_for(pilot, lambda: "14.30" in screen_text(app))
         assert "Svar på prøver" in screen_text(app)
         await pilot.press("d")
         await wait_for(pilot, lambda: Callback.get().done_at is not None)

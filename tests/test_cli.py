@@ -11,7 +11,7 @@ from tui import __version__
 
 
 def run(*args, env_extra=None, input_text=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
                           env=env, input=input_text, timeout=60)

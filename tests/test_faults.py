@@ -86,7 +86,7 @@ def test_sigkill_during_writes_keeps_the_database_and_every_acknowledged_write(
 # --- typing in a journal note when the terminal goes away ---------------------------------
 
 def _start_app(db_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=db_url, TERM="xterm-256color", COLUMNS="80", LINES="24",
                SKRANKE_CONFIG=os.devnull)
     master, slave = pty.openpty()

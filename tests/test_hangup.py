@@ -44,7 +44,7 @@ def _drain(fd, seconds: float) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
 def test_signal_ends_the_app_within_a_second(tmp_path, sig):
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=url, TERM="xterm-256color", COLUMNS="80", LINES="24",
                SKRANKE_CONFIG=os.devnull)
     subprocess.run([sys.executable, "-m", "tui", "user", "add", "anne", "--name", "Anne",

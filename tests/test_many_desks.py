@@ -38,7 +38,7 @@ def _all(tmux: Tmux, names: list[str], *texts: str, timeout: float = 20.0) -> No
 
 def test_ten_desks_on_one_database(tmp_path, tmux):
     db_file = tmp_path / "clinic.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=f"sqlite:///{db_file}", SKRANKE_CONFIG=os.devnull)
     subprocess.run([sys.executable, "-m", "tui", "demo", "--no-open", "--patients", "300"],
                    env=env, check=True, capture_output=True, timeout=120)

@@ -70,7 +70,15 @@ async def test_arrival_in_progress_done_and_no_show_keys(make_app, clinic):
         # the nurse's column: right, then down to 10.30
         await pilot.press("right", "down", "down")
         await settle(pilot)
+        await pilot.press("n")  # 10.00, the appointment is at 10.30: she is asked
+        await settle(pilot)
+        assert "10.30" in screen_text(app) and "Jensen" in screen_text(app)
+        await pilot.press("enter")  # Enter is no
+        await settle(pilot)
+        assert Appointment.get_by_id(clinic["a2"].id).status == "booked"
         await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("j")
         await settle(pilot)
         assert Appointment.get_by_id(clinic["a2"].id).status == "no_show"
 
@@ -109,8 +117,8 @@ async def test_move_to_first_proposed_slot(make_app, clinic):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_schedule(pilot)
         await pilot.press("m")
-        await pilot.pause()
-        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # the first free slot
         await settle(pilot)
         old = Appointment.get_by_id(clinic["a1"].id)
         assert old.status == "cancelled" and old.cancel_reason == booking.MOVED

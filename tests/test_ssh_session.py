@@ -75,12 +75,14 @@ def sshd(tmp_path):
         pytest.skip("openssh-server is not installed (.ci/run installs it)")
     need_tmux()
     db_file = tmp_path / "clinic.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=f"sqlite:///{db_file}", SKRANKE_CONFIG=os.devnull)
     subprocess.run([sys.executable, "-m", "tui", "demo", "--no-open", "--patients", "300"],
                    env=env, check=True, capture_output=True, timeout=120)
     config = tmp_path / "config.toml"
-    config.write_text(f'database = {{ url = "sqlite:///{db_file}" }}\nlanguage = "en"\n')
+    config.write_text(f'database = {{ url = "sqlite:///{db_file}" }}\nlanguage = "en"\n'
+                      f'[audit]\nkey_file = "{os.environ["SKRANKE_AUDIT_KEY"]}"\n'
+                      f'anchor_file = "{os.environ["SKRANKE_AUDIT_ANCHORS"]}"\n')
     session = tmp_path / "skranke-session"
     session.write_text(
         "#!/bin/sh\n"

@@ -77,7 +77,7 @@ def is_grey(colour: tuple[str, ...]) -> bool:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("terminals") / "clinic.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
     env.update(SKRANKE_DB=f"sqlite:///{path}", SKRANKE_CONFIG=os.devnull)
     subprocess.run([sys.executable, "-m", "tui", "demo", "--no-open", "--patients", "300"],
                    env=env, check=True, capture_output=True, timeout=120)

@@ -19,8 +19,11 @@ import pytest
 
 _counter = itertools.count()
 
-# What a desk's terminal would pass on; nothing else from the test runner's environment.
-BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
+# What a desk's terminal would pass on; nothing else from the test runner's environment
+# (the audit key's place is the installation's, set per test by conftest).
+BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR",
+                 "SKRANKE_AUDIT_KEY", "SKRANKE_AUDIT_ANCHORS", "SKRANKE_DRAFT_DIR",
+                 "SKRANKE_CRASH_DIR")
 
 
 def need_tmux() -> None:

@@ -148,6 +148,7 @@ class SkrankeApp(App):
         if not self.is_headless:  # tests and snapshots keep the default theme
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
+        self.set_interval(3600, audit.anchor)  # the chain's head, outside the database
         self.set_interval(0.5, self._poll_calls)
         self.show_login()
 
@@ -198,7 +199,7 @@ class SkrankeApp(App):
     # --- keys -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "lock", "section", "goto", "new_task") and (
+        if action in ("lock", "section", "goto", "new_task") and (
                 self.user is None or self.locked):
             return False
         if action == "logout" and self.locked:
@@ -268,32 +269,54 @@ class SkrankeApp(App):
 
         self.push_screen(GotoScreen(choices), callback=chosen)
 
+    def _usable_bindings(self, screen):
+        """(node, binding) for every key usable on `screen` now, ours only: each binding of
+        a key (one key can do different things in different views), not only the first."""
+        seen: set[tuple[str, str]] = set()
+        for node, bindings in screen._modal_binding_chain:
+            for _key, binding in bindings:
+                if (binding.key, binding.action) in seen or binding.system or not binding.description:
+                    continue
+                seen.add((binding.key, binding.action))
+                if binding.action == "section('start')":
+                    continue  # F12 is listed once, with its Ctrl+G twin
+                if node is not self and node is not screen and not type(node).__module__.startswith("tui."):
+                    continue  # Textual's own widget keys (copy, Tab, PgUp in a table) are not hers
+                if "super+" in binding.key or binding.action in (
+                        "copy", "screen.copy_text", "app.focus_next", "app.focus_previous",
+                        "focus_next", "focus_previous"):
+                    continue
+                if node is self and (self.user is None or self.locked) and binding.action != "help":
+                    continue
+                if not self._check_action_state(binding.action, node):
+                    continue  # not usable here now (another view of the screen)
+                yield node, binding
+
     def action_help(self) -> None:
         """F1: this screen's keys first, then the global ones, then the focused field's."""
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import HelpScreen, key_label
 
         screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
         own, everywhere, field = [], [], []
         digits = {f"app.section('{s.id}')": s.digit for s in SECTIONS}
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if binding.system or not binding.description:
-                continue
-            shown = binding.key_display or self.get_key_display(binding)
+        for node, binding in self._usable_bindings(screen):
+            shown = key_label(binding.key_display or binding.key)
             if binding.action in digits:
                 shown = f"{shown} / Ctrl+G {digits[binding.action]}"
-            row = (shown, _(binding.description), "")
-            if active.node is self:
-                everywhere.append((row[0], row[1], _("everywhere")))
-            elif active.node is screen:
-                own.append((row[0], row[1], _("this screen")))
+            if node is self:
+                everywhere.append((shown, _(binding.description), _("everywhere")))
+            elif node is screen:
+                own.append((shown, _(binding.description), _("this screen")))
             else:
-                field.append((row[0], row[1], _("in the focused field")))
-        everywhere += [
-            ("Ctrl+G 1", _("Help"), _("everywhere")),
-            ("F12 / Ctrl+G 0", _("Overview"), _("everywhere")),
-            ("Ctrl+P", _("Find any action by name"), _("everywhere")),
-        ]
+                field.append((shown, _(binding.description), _("in the focused field")))
+        if self.user is not None and not self.locked:
+            everywhere += [
+                ("Ctrl+G 1", _("Help"), _("everywhere")),
+                ("F12 / Ctrl+G 0", _("Overview"), _("everywhere")),
+                ("Ctrl+P", _("Find any action by name"), _("everywhere")),
+            ]
         title = _("Keys") + (f": {_(screen.TITLE)}" if getattr(screen, "TITLE", None) else "")
         self.push_screen(HelpScreen(title, own + everywhere + field))
 
@@ -384,16 +407,26 @@ class SkrankeApp(App):
 
     def recover(self, error: Exception) -> bool:
         """Tell the user about an error she can act on; False for a real bug."""
-        from tui.domain import health
+        from tui.domain import drafts, health
 
         cause = getattr(error, "error", error)  # a failed worker carries the real error
+        kept = ""
+        if isinstance(cause, drafts.KeptLocally):
+            kept, cause = str(cause.path), cause.error
         if health.is_busy_error(cause):
             self.call_later(self._show_busy)
             return True
         if isinstance(cause, auth.PermissionDenied):
             self.notify(str(cause), severity="error", markup=False)
             return True
-        return False
+        kind = "key" if isinstance(cause, audit.AuditKeyError) else health.problem(cause)
+        if kind is None:
+            return False
+        self.log.error(f"database problem ({kind}): {cause!r}")
+        if kind == "file_changed":  # the drafts saved into the lost file went with it
+            drafts.keep_all_locally()
+        self.call_later(self._show_db_problem, kind, kept or self._keep_typing_locally())
+        return True
 
     async def _dispatch_message(self, message) -> None:
         # Textual stops a widget's message loop on any exception; a busy database or a
@@ -404,11 +437,53 @@ class SkrankeApp(App):
             if not self.recover(error):
                 raise
 
+    def _handle_exception(self, error: Exception) -> None:
+        # Timers and workers end up here: a database problem is explained, anything else is
+        # a crash, reported without local variables (tui.crash).
+        if self.recover(error):
+            return
+        from rich.text import Text
+
+        from tui import crash
+
+        path = crash.write_report(error)
+        self._keep_typing_locally()
+        try:
+            if self.user is not None:
+                audit.log("session_ended", self.user, detail="crash")
+        except Exception:  # noqa: BLE001  (the database may be what failed)
+            pass
+        self._return_code = crash.EXIT_CODE
+        if self._exception is None:  # a pilot test re-raises it
+            self._exception = error
+            self._exception_event.set()
+        self._exit_renderables.append(Text(crash.message(path)))
+        self._close_messages_no_wait()
+
+    def _keep_typing_locally(self) -> str:
+        """Every screen's typing into drafts; where those went when the database refused."""
+        from tui.domain import drafts
+
+        self.save_all()
+        folder = drafts.local_dir()
+        return str(folder) if folder.is_dir() and any(folder.iterdir()) else ""
+
     def _show_busy(self) -> None:
         from tui.screens.busy import BusyScreen
 
         if not isinstance(self.screen, BusyScreen):
             self.push_screen(BusyScreen())
+
+    def _show_db_problem(self, kind: str, kept: str) -> None:
+        from tui.screens.db_problem import DatabaseProblemScreen
+
+        if not isinstance(self.screen, DatabaseProblemScreen):
+            self.push_screen(DatabaseProblemScreen(kind, kept))
+
+    def end_after_database_problem(self) -> None:
+        """The database file is not the one this desk opened: nothing more can be saved."""
+        self._keep_typing_locally()
+        self.exit(return_code=3)
 
     # --- hang-up ----------------------------------------------------------------
 
@@ -436,6 +511,10 @@ class SkrankeApp(App):
 
 
 def run(config: Config) -> None:
+    import sys
+
     i18n.set_language(config.language)
     app = SkrankeApp(config)
     app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

@@ -116,7 +116,25 @@ def _config(ctx: click.Context):
     except ConfigError as exc:
         raise Fail(str(exc)) from None
     i18n.set_language(cfg.language)
+    from tui.domain import audit
+
+    audit.configure(cfg.audit_key_file or None, cfg.audit_anchor_file or None)
     return cfg
+
+
+def _need_audit_key(create: bool = False) -> None:
+    """Every audit event is hashed with the key: say plainly where it is missing. A first
+    run (the demo, the first user) makes it, and says where."""
+    from tui.domain import audit
+
+    if audit.has_key():
+        return
+    if not create:
+        raise Fail(_("The audit key {path} is missing. Restore it from the backup, or on a new "
+                     "installation create it: skranke audit init-key").format(path=audit.key_path()))
+    path = audit.create_key()
+    click.echo(_("Created the audit key {path}. Keep a copy with the backups: without it the "
+                 "audit log cannot be checked.").format(path=path))
 
 
 def _open_db(url: str):
@@ -158,6 +176,9 @@ def _ensure_parent(url: str) -> None:
 @click.version_option(__version__, prog_name="skranke", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
+    from tui import crash
+
+    crash.install()  # a report without local variables, never a traceback with them
     if ctx.invoked_subcommand is not None:
         return
     cfg = _config(ctx)
@@ -169,6 +190,7 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
         raise Fail(_("No users yet. Create the first administrator: "
                      "skranke user add NAME --role admin (or try: skranke demo)"))
+    _need_audit_key()
     apply_clinic_language(cfg)
     from tui.app import run
 
@@ -181,15 +203,22 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help=_("Random seed: same seed, same clinic."))
 @click.option("--rebuild", is_flag=True, help=_("Build it again even if it exists."))
 @click.option("--no-open", is_flag=True, help=_("Build only; do not open the app."))
+@click.option("--remove", is_flag=True, help=_("Delete the demo clinic (before setting up a real one)."))
 @click.pass_context
-def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: bool) -> None:
+def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: bool,
+         remove: bool) -> None:
     from tui.config import demo_db_url
 
     cfg = _config(ctx)
     root = ctx.find_root()
-    url = cfg.db_url if (root.params.get("db") or os.environ.get("SKRANKE_DB")) else demo_db_url()
+    explicit = bool(root.params.get("db") or os.environ.get("SKRANKE_DB"))
+    url = cfg.db_url if explicit else demo_db_url()
+    if remove:
+        _remove_demo(url)
+        return
     _ensure_parent(url)
     _open_db(url)
+    _need_audit_key(create=True)
     from tui.domain import demo as demo_mod
 
     if rebuild or not demo_mod.is_built(patients, seed):
@@ -199,11 +228,33 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
         demo_mod.build(patients=patients, seed=seed, progress=lambda msg: click.echo(f"  {msg}"))
     click.echo(_("Demo users (password {pw}): {users}").format(
         pw=demo_mod.PASSWORD, users=", ".join(u for u, *_rest in demo_mod.STAFF)))
+    if not explicit and cfg.database_url != url:
+        # A clinic database exists beside the demo: say how the other commands reach the demo.
+        click.echo(_("This desk's other commands use its own clinic; for the demo add "
+                     "--db {url}, e.g. skranke --db {url} call 12345678").format(url=url))
     if not no_open:
         cfg.db_url = url
         from tui.app import run
 
         run(cfg)
+
+
+def _remove_demo(url: str) -> None:
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    if not path or not os.path.exists(path):
+        click.echo(_("There is no demo clinic to remove."))
+        return
+    _open_db(url)
+    from tui.db import close
+    from tui.domain import demo as demo_mod
+
+    if not demo_mod.is_demo():
+        raise Fail(_("That database holds a clinic that is not a demo; refusing to delete it."))
+    close()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    click.echo(_("The demo clinic is removed."))
 
 
 @main.group(help=_("Manage users (administrators)."))
@@ -222,6 +273,9 @@ def user() -> None:
 def user_add(ctx, username, full_name, role, initials, authorisation_id, password) -> None:
     _open_db(_config(ctx).database_url)
     from tui.domain import auth
+    from tui.models import Staff
+
+    _need_audit_key(create=not Staff.select().exists())
 
     try:
         auth.create_user(username, full_name, role, password, initials=initials,
@@ -237,9 +291,12 @@ def user_list(ctx) -> None:
     _open_db(_config(ctx).database_url)
     from tui.models import Staff
 
+    from tui.domain.auth import ROLE_NAMES
+
     for s in Staff.select().order_by(Staff.username):
         state = _("active") if s.active else _("deactivated")
-        click.echo(f"{s.username:<16} {s.initials:<5} {s.role:<10} {state:<12} {s.full_name}")
+        role = _(ROLE_NAMES.get(s.role, s.role))
+        click.echo(f"{s.username:<16} {s.initials:<5} {role:<14} {state:<12} {s.full_name}")
 
 
 def _get_user(username: str):
@@ -285,11 +342,16 @@ def backup(ctx, dest) -> None:
 
     url = _config(ctx).database_url
     _open_db(url)  # migrated and ours before we copy it
+    _need_audit_key()
     try:
         info = backup_mod.backup(url, dest)
     except backup_mod.BackupError as exc:
         raise Fail(str(exc)) from None
+    except OSError as exc:
+        raise Fail(_("The backup could not be written: {why}").format(why=exc.strerror or exc)) from None
     click.echo(_("Backup written to {path}.").format(path=info.path))
+    click.echo(_("Its report, with the audit anchor: {path}").format(
+        path=backup_mod.report_path(info.path)))
 
 
 @main.command(help=_("Replace the database with a backup, after checking the backup."))
@@ -318,19 +380,57 @@ def audit() -> None:
     pass
 
 
-@audit.command("verify", help=_("Check the audit hash chain; name the first broken link."))
+@audit.command("verify", help=_("Check the audit chain, its anchors, sealed journal entries "
+                                 "and letters, and the guards; list every break."))
 @click.pass_context
 def audit_verify(ctx) -> None:
     _open_db(_config(ctx).database_url)
-    from tui.domain.audit import verify_chain
-    from tui.models import AuditEvent
+    _need_audit_key()
+    from tui.domain import audit as audit_mod
 
-    broken = verify_chain()
-    if broken:
-        click.echo(_("Audit chain broken at event {id}: {problem}").format(
-            id=broken.event_id, problem=broken.problem))
+    try:
+        report = audit_mod.verify()
+    except audit_mod.AuditKeyError as exc:
+        raise Fail(str(exc)) from None
+    for b in report.breaks:
+        where = _("event {id}").format(id=b.event_id) if b.table == "audit_event" else (
+            f"{b.table} {b.event_id}" if b.event_id else b.table)
+        click.echo(f"{b.kind:<9} {where}: {b.problem}")
+    if report.unsealed:
+        click.echo(_("{n} events, entries or letters are older than sealing (before version "
+                     "0007); they are checked without the key.").format(n=report.unsealed))
+    if not report.anchors:
+        click.echo(_("No anchors yet in {path}.").format(path=audit_mod.anchor_path()))
+    if report.breaks:
+        click.echo(_("Audit check failed: {n} breaks.").format(n=len(report.breaks)))
         sys.exit(1)
-    click.echo(_("Audit chain intact ({n} events).").format(n=AuditEvent.select().count()))
+    click.echo(_("Audit chain intact ({n} events, {a} anchors).").format(
+        n=report.events, a=report.anchors))
+
+
+@audit.command("init-key", help=_("Create the audit key (once per installation; never replaced)."))
+@click.option("--group", default=None, help=_("Group that may read the key (e.g. skranke)."))
+@click.pass_context
+def audit_init_key(ctx, group) -> None:
+    _config(ctx)
+    from tui.domain import audit as audit_mod
+
+    try:
+        path = audit_mod.create_key(group=group)
+    except (audit_mod.AuditKeyError, KeyError, PermissionError) as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Audit key written to {path}. Keep a copy with the backups.").format(path=path))
+
+
+@audit.command("anchor", help=_("Write the chain's head to the anchor file now (cron: hourly)."))
+@click.pass_context
+def audit_anchor(ctx) -> None:
+    _open_db(_config(ctx).database_url)
+    _need_audit_key()
+    from tui.domain import audit as audit_mod
+
+    audit_mod.anchor("command")
+    click.echo(_("Anchored in {path}.").format(path=audit_mod.anchor_path()))
 
 
 @audit.command("patient", help=_("Who looked at a patient's record (for the patient's request)."))
@@ -350,9 +450,12 @@ def audit_patient(ctx, cpr) -> None:
     patient = Patient.get_or_none(Patient.cpr == digits)
     if patient is None:
         raise Fail(_("No patient with that CPR number."))
+    from tui.domain.patients import action_label, reason_label
+
     for ev in reversed(patient_access(patient)):
         who = ev.user.full_name if ev.user else ev.username
-        click.echo(f"{to_local(ev.at):%Y-%m-%d %H:%M:%S}  {who:<28} {ev.action:<16} {ev.reason or ev.detail}")
+        click.echo(f"{to_local(ev.at):%d.%m.%Y %H.%M.%S}  {who:<28} {action_label(ev.action):<20} "
+                   f"{reason_label(ev.reason) or ev.detail}")
 
 
 @main.command("phone-listen", help=_("Receive the clinic IP phones' call events (Action URLs)."))

@@ -30,7 +30,16 @@ def user_data_dir() -> Path:
 
 
 def default_db_url() -> str:
-    return f"sqlite:///{user_data_dir() / 'skranke.db'}"
+    """This desk's clinic: the clinic's own database, or the demo while there is none.
+
+    After `skranke demo` every command (skranke call, phone-listen, audit, user ...)
+    must reach the clinic the desk shows, not a new empty file beside it.
+    """
+    own = user_data_dir() / "skranke.db"
+    demo = user_data_dir() / "demo.db"
+    if not own.exists() and demo.exists():
+        return f"sqlite:///{demo}"
+    return f"sqlite:///{own}"
 
 
 def demo_db_url() -> str:
@@ -43,6 +52,8 @@ class PhoneConfig:
     port: int = 8765
     token: str = ""
     bell: bool = True
+    desk: str = ""  # this desk's name, for [phone.extensions]
+    extensions: dict[str, str] = field(default_factory=dict)  # $local -> desk name or user name
 
 
 @dataclass
@@ -69,6 +80,8 @@ class Config:
     sms: SmsConfig = field(default_factory=SmsConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
     export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
+    audit_key_file: str = ""  # [audit] key_file; empty: beside the data (tui.domain.audit)
+    audit_anchor_file: str = ""  # [audit] anchor_file; empty: beside the key
     sources: list[str] = field(default_factory=list)
 
     @property
@@ -107,6 +120,11 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             cfg.theme = str(data["theme"])
         if "export_dir" in data:
             cfg.export_dir = str(data["export_dir"])
+        audit = data.get("audit", {})
+        if not isinstance(audit, dict):
+            raise TypeError("[audit] must be a table")
+        cfg.audit_key_file = str(audit.get("key_file", cfg.audit_key_file))
+        cfg.audit_anchor_file = str(audit.get("anchor_file", cfg.audit_anchor_file))
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
             raise TypeError("[keys] must be a table")
@@ -114,7 +132,11 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
         phone = data.get("phone", {})
         if not isinstance(phone, dict):
             raise TypeError("[phone] must be a table")
-        for name in ("bind", "token"):
+        extensions = phone.get("extensions", {})
+        if not isinstance(extensions, dict):
+            raise TypeError("[phone.extensions] must be a table")
+        cfg.phone.extensions.update({str(k): str(v).lower() for k, v in extensions.items()})
+        for name in ("bind", "token", "desk"):
             if name in phone:
                 setattr(cfg.phone, name, str(phone[name]))
         if "port" in phone:

@@ -81,6 +81,40 @@ class Checkpointer(threading.Thread):
 _checkpointers: dict[str, Checkpointer] = {}  # by database file
 
 
+class DatabaseFileChanged(OperationalError):
+    """The database file was deleted or replaced under the running app: writing on would go
+    into a file nobody reads (a deleted one), or a fresh empty one."""
+
+
+class SkrankeSqliteDatabase(SqliteDatabase):
+    """Remembers which file it opened (device and inode) and refuses to go on, on every
+    statement and every new connection, once the path names another file or none."""
+
+    identity: tuple[int, int] | None = None
+
+    def _check_identity(self) -> None:
+        if self.identity is None:
+            return
+        try:
+            st = os.stat(self.database)
+        except OSError:
+            raise DatabaseFileChanged(f"database file deleted: {self.database}") from None
+        if (st.st_dev, st.st_ino) != self.identity:
+            raise DatabaseFileChanged(f"database file replaced: {self.database}")
+
+    def _connect(self):
+        self._check_identity()
+        conn = super()._connect()
+        if self.identity is None and self.database != ":memory:":
+            st = os.stat(self.database)
+            self.identity = (st.st_dev, st.st_ino)
+        return conn
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        self._check_identity()
+        return super().execute_sql(sql, params, *args, **kwargs)
+
+
 class DatabaseConfigError(Exception):
     """A problem the user can fix (bad URL, missing directory, newer schema): one line."""
 
@@ -116,6 +150,9 @@ def make_database(url: str):
             port = parsed.port
         except ValueError as exc:
             raise DatabaseConfigError(f"Malformed database URL: {url!r} ({exc})") from None
+        from tui.domain.private import tighten_umask
+
+        tighten_umask()  # exports and backups of a PostgreSQL desk are private too
         return PostgresqlDatabase(
             unquote(name),
             user=unquote(parsed.username) if parsed.username else None,
@@ -129,13 +166,17 @@ def make_database(url: str):
         )
     path = sqlite_path_from_url(url)
     if path != ":memory:":
+        from tui.domain.private import tighten_umask
+
         parent = Path(path).expanduser().resolve().parent
         if not parent.is_dir():
             raise DatabaseConfigError(f"Database directory does not exist: {parent}")
         if not os.access(parent, os.W_OK):
             raise DatabaseConfigError(f"Database directory is not writable: {parent}")
         path = str(Path(path).expanduser())
-    return SqliteDatabase(path, timeout=10, lock_type="IMMEDIATE", pragmas=SQLITE_PRAGMAS)
+        # the database, its WAL and SHM hold every CPR number: 0600 (0660 in a group directory)
+        tighten_umask(parent)
+    return SkrankeSqliteDatabase(path, timeout=10, lock_type="IMMEDIATE", pragmas=SQLITE_PRAGMAS)
 
 
 def serialize(name: str) -> None:
@@ -158,6 +199,11 @@ def connect(url: str, *, migrate: bool = True, checkpoint: bool = True):
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         raise DatabaseConfigError(f"Cannot open database {url!r}: {_first_line(exc)}") from None
     database_proxy.initialize(database)
+    if isinstance(database, SqliteDatabase) and database.database != ":memory:":
+        from tui.domain.private import make_private
+
+        for end in ("", "-wal", "-shm"):  # made under a looser umask by an older version
+            make_private(database.database + end)
     if migrate:
         migrate_schema(database)
     if checkpoint:

@@ -292,6 +292,7 @@ class JournalEntry(BaseModel):
     kind = CharField(max_length=16, default="contact")
     text = TextField()
     corrects = ForeignKeyField("self", null=True, backref="corrections")
+    content_hash = CharField(max_length=64, default="")  # tui.domain.audit.journal_hash
 
     class Meta:
         indexes = ((("patient", "created_at"), False),)
@@ -358,6 +359,7 @@ class Letter(BaseModel):
     submitted_at = DateTimeField(null=True)
     signed_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
+    content_hash = CharField(max_length=64, default="")  # set at signing: audit.letter_hash
 
 
 PRESCRIPTION_STATUSES = ("pending", "approved", "declined", "needs_visit")
@@ -461,6 +463,7 @@ class AuditEvent(BaseModel):
     terminal = CharField(max_length=100, default="")
     prev_hash = CharField(max_length=64, default="")
     hash = CharField(max_length=64, default="")
+    scheme = IntegerField(default=0)  # 1: keyed (tui.domain.audit.KEYED); 0: older, unkeyed
 
     class Meta:
         indexes = (

@@ -196,7 +196,7 @@ def throttle(username: str, now: dt.datetime | None = None) -> float:
 
 def login(username: str, password: str) -> Staff:
     """Check a username and password; every outcome is audited."""
-    name = username.strip().lower()
+    name = username.strip().lower()[:64]  # what the audit event can keep
     wait = throttle(name)
     if wait > 0:
         raise LoginError(_("Too many failed attempts. Wait {s} seconds.").format(s=int(wait + 0.999)),
@@ -235,7 +235,7 @@ def create_user(username: str, full_name: str, role: str, password: str, *,
                 initials: str = "", authorisation_id: str | None = None,
                 by: Staff | None = None, check_rules: bool = True) -> Staff:
     name = username.strip().lower()
-    if not name or not name.isascii() or " " in name:
+    if not name or not name.isascii() or " " in name or len(name) > 64:
         raise ValueError(_("A user name is one word in plain letters."))
     if role not in ROLES:
         raise ValueError(_("Unknown role: {role}").format(role=role))

@@ -76,9 +76,12 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     """Someone else booked that time first. `slots` are the next free ones."""
 
-    def __init__(self, message: str, slots: list["Slot"] | None = None):
+    def __init__(self, message: str, slots: list["Slot"] | None = None, *, just_taken: bool = False):
         super().__init__(message)
         self.slots = slots or []
+        # True only when the time was free when checked and another desk took it since:
+        # the screen says "just taken" only then.
+        self.just_taken = just_taken
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,7 @@ def _insert(user, patient, staff, appt_type, start, end, *, channel, requested_d
                 updated_at=now_utc())
     except IntegrityError:
         raise SlotTaken(_("{name} was booked at {time} a moment ago.").format(
-            name=staff.full_name, time=f"{start:%H.%M}")) from None
+            name=staff.full_name, time=f"{start:%H.%M}"), just_taken=True) from None
     return appt
 
 
@@ -391,10 +394,36 @@ def book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType
                       user, patient=patient, detail=detail, reason=appt.override_reason)
             reach.booked(appt, user)  # the SMS outbox and recalls follow, in this transaction
     except SlotTaken as exc:
-        raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5)) from None
+        raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5),
+                        just_taken=exc.just_taken) from None
     except OperationalError as exc:  # the write lock was not had in time
         raise BookingError(_("The database is busy; try again. ({error})").format(error=exc)) from None
     return appt
+
+
+def walk_in(user: Staff, patient: Patient, appt_type: AppointmentType,
+            staff: Staff | None = None) -> Appointment:
+    """A patient at the counter without an appointment: booked at the first free time from
+    now today (with `staff` when they perform the type, else whoever can), channel desk,
+    and arrived at once. BookingError when nobody is free today."""
+    now = now_local()
+    grid = slot_minutes()
+    from_ = now.replace(second=0, microsecond=0) - dt.timedelta(minutes=now.minute % grid)
+    people = staff if staff is not None and can_perform(staff, appt_type) else None
+    end = from_ + dt.timedelta(minutes=int(appt_type.minutes))
+    # The slot running now counts (free_slots offers only slots still to begin).
+    now_free = [Slot(from_, end, p) for p in ([people] if people else performers(appt_type))
+                if is_bookable_time(p, from_, end) and not _overlaps(p, from_, end)]
+    slots = now_free or free_slots(appt_type, staff=people, earliest=from_, limit=1, days=1)
+    if not slots or slots[0].start.date() != now.date():
+        raise BookingError(_("Nobody who does {code} is free for the rest of today.").format(
+            code=appt_type.code))
+    slot = slots[0]
+    with db.atomic():
+        appt = book(user, patient, slot.staff, appt_type, slot.start, channel="desk",
+                    requested_date=now.date())
+        set_status(user, appt, "arrived")
+    return _reload(appt)
 
 
 # --- series ---------------------------------------------------------------------------------
@@ -485,14 +514,25 @@ def _reload(appt: Appointment | int) -> Appointment:
     return Appointment.get_by_id(aid)
 
 
-def set_status(user: Staff, appt: Appointment | int, status: str) -> Appointment:
-    """Arrived, in progress, done, no-show (or back to booked); stamped in the history."""
+class TooEarly(BookingError):
+    """No-show before the appointment's start: asked again, naming patient and time."""
+
+
+def set_status(user: Staff, appt: Appointment | int, status: str, *,
+               before_start_ok: bool = False) -> Appointment:
+    """Arrived, in progress, done, no-show (or back to booked); stamped in the history.
+
+    A no-show is for a patient who did not come: before the start time it raises
+    TooEarly unless `before_start_ok` (she confirmed it)."""
     auth.require(user, "appointment.status")
     with db.atomic():
         appt = _reload(appt)
         old = appt.status
         if status == old:
             return appt
+        if status == "no_show" and not before_start_ok and now_local() < appt.start:
+            raise TooEarly(_("{name} is not due until {time}. Register a no-show already?").format(
+                name=appt.patient.full_name, time=f"{appt.start:%H.%M}"))
         if status not in ALLOWED_STATUS.get(old, set()):
             raise BookingError(_("Cannot go from {old} to {new}.").format(
                 old=_(STATUS_NAMES.get(old, old)), new=_(STATUS_NAMES.get(status, status))))
@@ -573,8 +613,19 @@ def move(user: Staff, appt: Appointment | int, start: dt.datetime, staff: Staff 
             audit.log("appointment_moved", user, patient=old.patient_id, detail=detail)
             reach.moved(old, new, user)
     except SlotTaken as exc:
-        raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5)) from None
+        raise SlotTaken(str(exc), nearest_free(appt_type, staff, start),
+                        just_taken=exc.just_taken) from None
     return new
+
+
+def nearest_free(appt_type: AppointmentType, staff: Staff, wanted: dt.datetime,
+                 limit: int = 5) -> list[Slot]:
+    """The free slots with `staff` nearest to the time she asked for (before or after it,
+    that day first), for a move that did not fit."""
+    same_day = free_slots(appt_type, staff=staff, earliest=wanted.date(), limit=40, days=1)
+    later = free_slots(appt_type, staff=staff, earliest=wanted, limit=limit)
+    pool = {s for s in same_day} | set(later)
+    return sorted(pool, key=lambda s: (abs((s.start - wanted).total_seconds()), s.start))[:limit]
 
 
 def set_note(user: Staff, appt: Appointment | int, note: str) -> Appointment:

@@ -27,6 +27,7 @@ from tui.db import serialize
 from tui.domain import audit, auth, clock
 from tui.domain.cpr import age_on, format_cpr
 from tui.domain.dates import parse_date, parse_time
+from tui.domain.names import collate
 from tui.domain.phones import format_phone, normalize_phone
 from tui.i18n import N_, _
 from tui.models import (
@@ -86,6 +87,15 @@ ACTION_REASONS = {
     "waiting": "booking",  # put on the waiting list
 }
 
+# How an action noted on a call reads (the outcome keeps the code).
+ACTION_LABELS = {
+    "book": N_("Booking"),
+    "renewal": N_("Prescription renewal"),
+    "task": N_("Message to staff"),
+    "callback": N_("Callback arranged"),
+    "journal": N_("Journal note"),
+}
+
 ROLE_TARGETS = {
     "doctor": N_("any doctor"),
     "nurse": N_("any nurse"),
@@ -98,6 +108,7 @@ _HIDDEN = {"anonymous", "unknown", "private", "restricted", "unavailable", "anon
 _URI = re.compile(r'^\s*(?:(?:"[^"]*"|[^<"]*)\s*<)?\s*(?:sips?|tel)\s*:\s*([^@;>?]*)', re.I)
 _NUMERIC = re.compile(r"\+?[0-9][0-9 \-().]{0,31}", re.A)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CLOCK = re.compile(r"\b(\d\d):(\d\d)\b")  # times noted before "10.00" was the one format
 
 
 # --- plain values returned to the screens ---------------------------------------
@@ -130,6 +141,7 @@ class CallRow:
     candidates: int = 0  # patients the number belongs to
     handled_by: str = ""  # initials
     handled_by_name: str = ""
+    handled_by_username: str = ""
     reason: str = ""
     outcome: str = ""
 
@@ -149,9 +161,22 @@ class CallRow:
             return f"{self.patient_name}{age}"
         if self.candidates > 1:
             return _("{n} patients share this number").format(n=self.candidates)
-        if self.display_name:
+        if self.display_name and self.display_name.lower() not in _HIDDEN:
             return self.display_name
         return self.number_display or _("Hidden number")
+
+    @property
+    def outcome_label(self) -> str:
+        """What was done during the call, in the reader's language ("[book] 08.31 AT ...")."""
+        lines = []
+        for line in self.outcome.splitlines():
+            tag, _sep, rest = line.partition("] ")
+            action = tag.lstrip("[")
+            if line.startswith("[") and action in ACTION_LABELS:
+                lines.append(_(ACTION_LABELS[action]) + ": " + _CLOCK.sub(r"\1.\2", rest))
+            else:
+                lines.append(line)
+        return "\n".join(lines)
 
     @property
     def suggested_reason(self) -> str:
@@ -170,6 +195,7 @@ class AppointmentBrief:
     type_code: str
     type_name: str
     status: str
+    id: int = 0
 
 
 @dataclass
@@ -279,7 +305,7 @@ def match_caller(number: str) -> list[Caller]:
             .limit(MAX_CANDIDATES))
     today = clock.today()
     out = [_caller(p, today) for p in rows]
-    out.sort(key=lambda c: (c.deceased, c.name))
+    out.sort(key=lambda c: (c.deceased, collate(c.name)))
     return out
 
 
@@ -317,6 +343,8 @@ def record_event(event: str, *, source: str, caller: str = "", name: str = "",
     if source not in SOURCES:
         raise ValueError(_("Unknown source"))
     name = clean_text(name)
+    if name.lower() in _HIDDEN:
+        name = ""  # "anonymous", "Private": the phone's word for a hidden number, not a name
     call_id = clean_text(call_id)
     line = clean_text(line)
     raw = clean_text(caller)
@@ -421,6 +449,59 @@ def ringing_now(limit: int = 10) -> list[CallRow]:
     return _rows(query)
 
 
+# A call answered on a phone stays open until the phone says it ended, within this time.
+TALK_WINDOW = dt.timedelta(hours=1)
+PHONE_SOURCES = ("yealink", "snom")
+
+
+def active_calls(limit: int = 10) -> list[CallRow]:
+    """Calls ringing now and calls in progress on a clinic phone (answered, not ended),
+    newest first. A call in progress stays openable (Ctrl+R) until `terminated`."""
+    now = clock.now_utc()
+    ringing = (Call.started_at >= now - RING_TIMEOUT) & (Call.status == "ringing")
+    talking = ((Call.started_at >= now - TALK_WINDOW) & (Call.status == "answered")
+               & Call.ended_at.is_null() & Call.source.in_(PHONE_SOURCES))
+    query = (Call.select(Call, Patient)
+             .join(Patient, JOIN.LEFT_OUTER)
+             .where((Call.started_at >= now - TALK_WINDOW) & (ringing | talking))
+             .order_by(Call.id.desc()).limit(limit))
+    return _rows(query)
+
+
+def is_for_me(row: CallRow, extensions: dict[str, str], me: set[str]) -> bool:
+    """Whether a call comes to this desk: the phone it rang on ($local) is mapped in the
+    config to this desk or user, or is not mapped at all (then every desk is asked), or
+    she took it."""
+    if row.handled_by_username and row.handled_by_username in me:
+        return True
+    target = extensions.get(row.line, "") if row.line else ""
+    if not target:
+        return not row.handled_by_username
+    return target.lower() in me
+
+
+def preferred_candidate(call_id: int, found: list[Caller]) -> int:
+    """Where the chooser on a shared number starts: the person whose name the phone
+    shows, else the one last linked to a call from that number, else the first."""
+    if not found:
+        return 0
+    call = _call(call_id)
+    shown = " ".join(call.display_name.casefold().split())
+    if shown:
+        words = shown.split()
+        for i, c in enumerate(found):
+            name = c.name.casefold()
+            if name == shown or all(w in name.split() for w in words):
+                return i
+    ids = [c.patient_id for c in found]
+    last = (Call.select(Call.patient)
+            .where((Call.number == call.number) & Call.patient.in_(ids) & (Call.id != call.id))
+            .order_by(Call.id.desc()).first()) if call.number else None
+    if last is not None:
+        return ids.index(last.patient_id)
+    return 0
+
+
 def latest_call_id() -> int:
     return Call.select(fn.MAX(Call.id)).scalar() or 0
 
@@ -459,6 +540,7 @@ def _rows(query) -> list[CallRow]:
             candidates=1 if p else counts.get(c.number, 0),
             handled_by=s.initials if s else "",
             handled_by_name=s.full_name if s else "",
+            handled_by_username=s.username if s else "",
             reason=c.reason,
             outcome=c.outcome,
         ))
@@ -516,9 +598,10 @@ def take(user: Staff, call_id: int) -> CallRow:
     auth.require(user, "calls.handle")
     with db.atomic():
         call = _call(call_id)
-        if call.status == "ringing":
+        if call.status == "ringing" or (call.status == "answered" and call.handled_by_id is None):
+            # Answered on the phone (established) but not yet on a screen: hers now.
             call.status = "answered"
-            call.answered_at = clock.now_utc()
+            call.answered_at = call.answered_at or clock.now_utc()
             call.handled_by = user
             call.save()
     return get_call(user, call_id)
@@ -555,7 +638,7 @@ def note_action(user: Staff, call_id: int, action: str, detail: str = "") -> Non
         raise ValueError(_("Unknown action"))
     with db.atomic():
         call = _call(call_id)
-        stamp = clock.now_local().strftime("%H:%M")
+        stamp = clock.now_local().strftime("%H.%M")
         line = f"[{action}] {stamp} {user.initials} {detail}".rstrip()
         call.outcome = f"{call.outcome}\n{line}".strip()
         call.save()
@@ -644,7 +727,7 @@ def caller_summary(user: Staff, patient_id: int, reason: str = "", *,
 
 def _brief(a: Appointment) -> AppointmentBrief:
     return AppointmentBrief(start=a.start, staff=a.staff.initials, type_code=a.type.code,
-                            type_name=a.type.name, status=a.status)
+                            type_name=a.type.name, status=a.status, id=a.id)
 
 
 # --- callbacks ------------------------------------------------------------------------------
@@ -702,7 +785,7 @@ def create_callback(user: Staff, *, due: dt.datetime, target: str, call_id: int 
         cb = Callback.create(call=call, patient=patient_id, number=number, for_staff=for_staff,
                              for_role=for_role, due=due, note=note.strip(), created_by=user)
         if call is not None:
-            note_action(user, call.id, "callback", due.strftime("%d.%m %H:%M"))
+            note_action(user, call.id, "callback", due.strftime("%d.%m %H.%M"))
     return cb
 
 

@@ -59,6 +59,6 @@ def to_utc(local_naive: dt.datetime) -> dt.datetime:
 
 
 def local_stamp(utc_naive: dt.datetime | None) -> str:
-    """A stored UTC event time as the short local form lists show: "26.11 10:00"."""
+    """A stored UTC event time as the short local form lists show: "26.11 10.00"."""
     local = to_local(utc_naive)
-    return f"{local:%d.%m %H:%M}" if local else ""
+    return f"{local:%d.%m %H.%M}" if local else ""

@@ -36,7 +36,7 @@ from tui.domain.names import normalize
 from tui.domain.patients import access_reason, name_key_rows
 from tui.domain.phones import normalize_phone
 from tui.domain.settings import calendar_settings
-from tui.i18n import _
+from tui.i18n import N_, _
 from tui.models import (
     Absence,
     Appointment,
@@ -79,6 +79,14 @@ TITLES = {
 }
 
 # "module:function" names called after the core data; see the module docstring.
+SEEDER_LABELS = {
+    "tui.domain.letters": N_("letters"),
+    "tui.domain.prescriptions": N_("prescription renewals"),
+    "tui.domain.tasks": N_("tasks"),
+    "tui.domain.supplies": N_("supplies"),
+    "tui.domain.calls": N_("calls and callbacks"),
+}
+
 SEEDERS: list[str] = [
     "tui.domain.letters:demo_seed",
     "tui.domain.prescriptions:demo_seed",
@@ -223,7 +231,8 @@ def build(patients: int = 3000, seed: int = 1,
             module_name, func_name = name.split(":", 1)
             func = getattr(importlib.import_module(module_name), func_name)
             func(random.Random(f"{seed}-{name}"), clinic)
-            say(name)
+            label = SEEDER_LABELS.get(module_name)
+            say(_(label) if label else name)
         Setting.insert(key="demo", value={"patients": patients, "seed": seed}).on_conflict(
             conflict_target=[Setting.key], update={Setting.value: {"patients": patients, "seed": seed}},
         ).execute()
@@ -251,6 +260,7 @@ def _wipe() -> None:
         for table in tables:
             database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     migrate_schema(database)
+    audit.forget_anchors()  # the old chain went with the tables; a new one starts
 
 
 def _lines(name: str) -> list[str]:
@@ -1055,7 +1065,8 @@ def _make_journal(rng: random.Random, booked: list[tuple[_Booking, int]], staff:
             "created_at": _utc(local), "kind": "administrative", "text": rng.choice(ADMIN_NOTES),
         })
     rows.sort(key=lambda r: (r["created_at"], r["patient"], r["author"]))
-    _insert_many(JournalEntry, rows)
+    _insert_many(JournalEntry, _sealed_entries(rows))
+    audit.sync_sequence(JournalEntry)
     # A few corrections: a new entry pointing at the old one.
     entries = list(JournalEntry.select(JournalEntry.id, JournalEntry.patient, JournalEntry.author,
                                        JournalEntry.created_at)
@@ -1072,8 +1083,25 @@ def _make_journal(rng: random.Random, booked: list[tuple[_Booking, int]], staff:
         fixes.append({"patient": pid, "author": author, "created_at": at, "kind": "contact",
                       "text": rng.choice(CORRECTIONS).format(bp=_bp(rng)), "corrects": eid})
     fixes.sort(key=lambda r: (r["created_at"], r["corrects"]))
-    _insert_many(JournalEntry, fixes)
+    _insert_many(JournalEntry, _sealed_entries(fixes))
+    audit.sync_sequence(JournalEntry)
     return len(rows) + len(fixes)
+
+
+def _sealed_entries(rows: list[dict]) -> list[dict]:
+    """Ids and keyed content hashes, as tui.domain.journal gives the entries it writes."""
+    from types import SimpleNamespace
+
+    first = audit.reserve_id(JournalEntry)
+    out = []
+    for n, row in enumerate(rows):
+        full = {"id": first + n, **row}
+        full.setdefault("corrects", None)
+        entry = SimpleNamespace(id=full["id"], patient_id=full["patient"], author_id=full["author"],
+                                created_at=full["created_at"], kind=full["kind"],
+                                text=full["text"], corrects_id=full["corrects"])
+        out.append({**full, "content_hash": audit.journal_hash(entry)})
+    return out
 
 
 # --- audit --------------------------------------------------------------------------

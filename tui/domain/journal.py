@@ -61,6 +61,14 @@ def _clean(text: str) -> str:
     return text
 
 
+def _sealed(**values) -> JournalEntry:
+    """Insert an entry with its id and keyed content hash (tui.domain.audit.journal_hash)."""
+    entry = JournalEntry(id=audit.reserve_id(JournalEntry), created_at=clock.now_utc(), **values)
+    entry.content_hash = audit.journal_hash(entry)
+    entry.save(force_insert=True)
+    return entry
+
+
 def append(user: Staff, patient: Patient, kind: str, text: str) -> JournalEntry:
     """Write a new entry with the user as author and now as time."""
     auth.require(user, "journal.write")
@@ -68,8 +76,7 @@ def append(user: Staff, patient: Patient, kind: str, text: str) -> JournalEntry:
         raise ValueError(_("Unknown kind of entry: {kind}").format(kind=kind))
     text = _clean(text)
     with db.atomic():
-        entry = JournalEntry.create(patient=patient, author=user, kind=kind, text=text,
-                                    created_at=clock.now_utc())
+        entry = _sealed(patient=patient, author=user, kind=kind, text=text)
         audit.log("journal_write", user, patient=patient, detail=f"entry {entry.id} ({kind})")
     return entry
 
@@ -80,8 +87,8 @@ def correct(user: Staff, entry: JournalEntry | int, text: str) -> JournalEntry:
     old = entry if isinstance(entry, JournalEntry) else JournalEntry.get_by_id(entry)
     text = _clean(text)
     with db.atomic():
-        new = JournalEntry.create(patient=old.patient_id, author=user, kind=old.kind, text=text,
-                                  corrects=old.id, created_at=clock.now_utc())
+        new = _sealed(patient=old.patient_id, author=user, kind=old.kind, text=text,
+                      corrects=old.id)
         audit.log("journal_correct", user, patient=old.patient_id,
                   detail=f"entry {new.id} corrects {old.id}")
     return new

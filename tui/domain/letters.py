@@ -25,6 +25,7 @@ from peewee import JOIN
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock, organizations, settings
+from tui.domain.private import strip_controls, write_private
 from tui.i18n import N_, _
 from tui.models import (
     LETTER_KINDS,
@@ -682,6 +683,7 @@ def sign(user: Staff, letter: Letter | int) -> Letter:
         if row.submitted_at is None:
             row.submitted_at = row.signed_at
         row.updated_at = row.signed_at
+        row.content_hash = audit.letter_hash(row)
         row.save()
         audit.log("letter_signed", user, patient=row.patient_id, detail=f"letter {row.id}")
     return row
@@ -969,7 +971,7 @@ def write_pdf(letter: Letter, path: str | Path) -> Path:
         pdf.paragraph(line)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(target))
+    write_private(target, bytes(pdf.output()))  # patient data: private (tui.domain.private)
     return target
 
 
@@ -1015,7 +1017,7 @@ def export(user: Staff, letter: Letter | int, fmt: str, folder: str | Path) -> P
     if fmt == "pdf":
         write_pdf(row, target)
     elif fmt == "txt":
-        target.write_text(letter_text(row), encoding="utf-8")
+        write_private(target, strip_controls(letter_text(row)))
     else:
         from tui.domain import fhir
 
@@ -1026,7 +1028,7 @@ def export(user: Staff, letter: Letter | int, fmt: str, folder: str | Path) -> P
         problems = fhir.problems(bundle)
         if problems:
             raise LetterError("; ".join(problems))
-        target.write_text(json.dumps(bundle, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_private(target, strip_controls(json.dumps(bundle, ensure_ascii=False, indent=2)))
     recipient = row.recipient.name if row.recipient_id else row.patient.full_name
     fmt_name = {"pdf": "PDF", "txt": "tekst", "fhir": "MedCom korrespondancemeddelelse"}[fmt]
     with db.atomic():

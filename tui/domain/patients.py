@@ -213,7 +213,7 @@ def _name_rank(p, terms: list[_Term]) -> tuple:
     if len(terms) == 1 and terms[0].kind == "*":
         key = terms[0].key
         by_first = 0 if any(k.startswith(key) for k in last_keys) else 1
-    return (exact, by_first, names.normalize(p.last_name), names.normalize(p.first_name), p.id)
+    return (exact, by_first, names.collate(p.last_name), names.collate(p.first_name), p.id)
 
 
 def _search_terms(terms: list[_Term], limit: int) -> list:
@@ -374,14 +374,14 @@ def _by_cpr_prefix(digits: str, limit: int) -> list:
     if len(digits) >= 10:
         return _hit_tuples("cpr", (digits,))
     found = _hit_tuples("cpr_range", (digits, _upper_bound(digits), limit * 4))
-    found.sort(key=lambda p: (p.cpr != digits, names.normalize(p.last_name),
-                              names.normalize(p.first_name), p.id))
+    found.sort(key=lambda p: (p.cpr != digits, names.collate(p.last_name),
+                              names.collate(p.first_name), p.id))
     return found[:limit]
 
 
 def _by_birth_date(day: dt.date, limit: int) -> list:
     found = _hit_tuples("birth_date", (day.isoformat(), limit * 4))
-    found.sort(key=lambda p: (names.normalize(p.last_name), names.normalize(p.first_name), p.id))
+    found.sort(key=lambda p: (names.collate(p.last_name), names.collate(p.first_name), p.id))
     return found[:limit]
 
 
@@ -503,8 +503,8 @@ def find_by_phone(number: str) -> list[Patient]:
            .where(PatientPhone.number == e164)]
     if not ids:
         return []
-    return list(Patient.select().where(Patient.id.in_(ids)).order_by(Patient.last_name,
-                                                                     Patient.first_name))
+    found = list(Patient.select().where(Patient.id.in_(ids)))
+    return sorted(found, key=lambda p: (names.collate(p.last_name), names.collate(p.first_name), p.id))
 
 
 def recent_for(user: Staff, limit: int = RECENT_LIMIT) -> list[PatientHit]:
@@ -687,6 +687,29 @@ ACTION_LABELS = {
     "journal_correct": N_("corrected a journal entry"),
     "access_log_export": N_("exported the access log"),
     "access_log_view": N_("looked at the access log"),
+    "phone_added": N_("added a phone number"),
+    "letter_viewed": N_("read a letter"),
+    "letter_signed": N_("signed a letter"),
+    "prescription_take": N_("took a prescription renewal"),
+    "prescription_view": N_("looked at a prescription renewal"),
+    "task_view": N_("looked at a task"),
+    "appointment_booked": N_("booked an appointment"),
+    "appointment_moved": N_("moved an appointment"),
+    "appointment_cancelled": N_("cancelled an appointment"),
+    "appointment_status": N_("changed an appointment's status"),
+    "appointment_note": N_("wrote an appointment note"),
+    "patient_appointments_viewed": N_("looked at the appointments"),
+    "letter_created": N_("wrote a letter"),
+    "letter_submitted": N_("sent a letter for signature"),
+    "letter_returned": N_("returned a letter"),
+    "letter_discarded": N_("discarded a letter"),
+    "letter_exported": N_("exported a letter"),
+    "prescription_decide": N_("decided a prescription renewal"),
+    "prescription_told": N_("told the patient about a renewal"),
+    "task_create": N_("wrote a task"),
+    "task_comment": N_("commented on a task"),
+    "task_done": N_("finished a task"),
+    "task_reopen": N_("reopened a task"),
 }
 
 
@@ -700,6 +723,39 @@ class AccessRow:
     reason: str
 
 
+def reason_label(reason: str) -> str:
+    """A logged reason in the reader's language (the log keeps the words it was written in)."""
+    if reason.startswith(ASSIST_REASON):
+        return _(ASSIST_REASON) + reason[len(ASSIST_REASON):]
+    return reason
+
+
+# The words audit details are written with, and how they read (the log keeps the codes).
+DETAIL_WORDS = {
+    "entry": N_("entry"), "letter": N_("letter"), "task": N_("task"), "request": N_("request"),
+    "call": N_("call"), "contact": N_("Contact"), "phone": N_("Phone"),
+    "administrative": N_("Administrative"), "message": N_("Message"), "to": N_("to"),
+    "needs_visit": N_("needs a visit"), "approved": N_("approved"), "declined": N_("declined"),
+    "sms": N_("text message"), **auth.ROLE_NAMES,
+}
+_DETAIL_WORD = re.compile(r"[a-z_]+")
+
+
+def detail_label(detail: str) -> str:
+    """An audit detail ("entry 781 (contact)", "phones, city") in the reader's language."""
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        label = DETAIL_WORDS.get(w) or FIELD_LABELS.get(w)
+        return _(label) if label else w
+
+    return _DETAIL_WORD.sub(word, detail or "")
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
+
+
 def access_log(user: Staff, patient: Patient, limit: int | None = 500) -> list[AccessRow]:
     """Who looked at this record, when, and what they did; newest first."""
     auth.require(user, "audit.patient_report")
@@ -707,9 +763,8 @@ def access_log(user: Staff, patient: Patient, limit: int | None = 500) -> list[A
     for ev in audit.patient_access(patient, limit=limit):
         who = ev.user.full_name if ev.user_id else ev.username
         role = _(auth.ROLE_NAMES.get(ev.user.role, ev.user.role)) if ev.user_id else ""
-        label = ACTION_LABELS.get(ev.action)
-        rows.append(AccessRow(clock.to_local(ev.at), who, role, _(label) if label else ev.action,
-                              ev.detail, ev.reason))
+        rows.append(AccessRow(clock.to_local(ev.at), who, role, action_label(ev.action),
+                              detail_label(ev.detail), reason_label(ev.reason)))
     return rows
 
 
@@ -718,12 +773,12 @@ def access_log_text(user: Staff, patient: Patient) -> str:
     rows = access_log(user, patient, limit=None)
     lines = [
         _("Access log for {name} ({cpr})").format(name=patient.full_name, cpr=format_cpr(patient.cpr)),
-        _("Printed {when} by {who}").format(when=clock.now_local().strftime("%d.%m.%Y %H:%M"),
+        _("Printed {when} by {who}").format(when=clock.now_local().strftime("%d.%m.%Y %H.%M"),
                                            who=user.full_name),
         "",
     ]
     for r in rows:
-        line = f"{r.at:%d.%m.%Y %H:%M}  {r.who}"
+        line = f"{r.at:%d.%m.%Y %H.%M}  {r.who}"
         if r.role:
             line += f" ({r.role})"
         line += f"  {r.action}"

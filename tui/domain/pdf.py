@@ -15,6 +15,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from tui.domain.private import write_private
+
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",
     "/usr/share/fonts/dejavu",
@@ -180,7 +182,7 @@ def render_document(path: str | os.PathLike, title: str, *, clinic: dict[str, An
             pdf.paragraph(line)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(target))
+    write_private(target, bytes(pdf.output()))  # patient data: private (tui.domain.private)
     return target
 
 

@@ -26,6 +26,7 @@ from tui.domain.calendar import (
 )
 from tui.domain.clock import CLINIC_TZ, now_local, now_utc, to_local
 from tui.domain.intervals import intersect, merge, subtract
+from tui.domain.private import strip_controls, write_private
 from tui.i18n import N_, _
 from tui.models import (
     ACTIVE_STATUSES,
@@ -194,7 +195,9 @@ def calendar_staff() -> list[Staff]:
     """Active doctors and nurses (staff with a calendar), by role then name."""
     rows = Staff.select().where(Staff.active & Staff.has_calendar)
     order = {"doctor": 0, "nurse": 1}
-    return sorted(rows, key=lambda s: (order.get(s.role, 2), s.full_name))
+    from tui.domain.names import collate
+
+    return sorted(rows, key=lambda s: (order.get(s.role, 2), collate(s.full_name)))
 
 
 def staff_working(day: dt.date, clinic: ClinicSettings | None = None) -> list[tuple[Staff, list[Interval]]]:
@@ -306,6 +309,36 @@ class DayView:
 
     def appointments(self) -> list[ApptInfo]:
         return sorted((a for c in self.columns for a in c.appointments), key=lambda a: (a.start, a.staff_id))
+
+
+def find_in_day(view: DayView, query: str) -> list[ApptInfo]:
+    """The day's appointments that match what she typed at the counter: a name (every word
+    the start of a part of the name, however ø is spelled) or CPR digits (the first six,
+    or all ten). The ones still to arrive come first, nearest to now."""
+    from tui.domain.names import normalize, parts
+
+    text = query.strip()
+    if not text:
+        return []
+    digits = "".join(ch for ch in text if ch.isdigit())
+    appts = [a for a in view.appointments() if a.status != "cancelled"]
+    if digits and len(digits) == len(text.replace("-", "").replace(" ", "")):
+        if len(digits) > 6:
+            wanted = {p.id for p in Patient.select(Patient.id).where(Patient.cpr.startswith(digits))
+                      .limit(50)} if len(digits) == 10 else set()
+            hits = [a for a in appts if a.patient_id in wanted]
+        else:
+            hits = [a for a in appts if a.cpr_masked.replace("-", "").startswith(digits)]
+    else:
+        words = [normalize(w) for w in text.split() if normalize(w)]
+        hits = []
+        for a in appts:
+            keys = parts(a.patient_name)
+            if words and all(any(k.startswith(w) for k in keys) for w in words):
+                hits.append(a)
+    now = now_local()
+    waiting_first = {"booked": 0, "arrived": 1, "in_progress": 2, "no_show": 2, "done": 3}
+    return sorted(hits, key=lambda a: (waiting_first.get(a.status, 4), abs((a.start - now).total_seconds())))
 
 
 def _masked(cpr: str) -> str:
@@ -471,7 +504,6 @@ def export_day_list(user: Staff, day: dt.date, staff: Staff, path, fmt: str = "t
 
         write_simple_pdf(path, title, lines, settings.clinic())
     else:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(title + "\n\n" + "\n".join(lines) + "\n")
+        write_private(path, strip_controls(title + "\n\n" + "\n".join(lines) + "\n"))
     audit.log("day_list_exported", user, detail=f"{staff.username} {day.isoformat()} {fmt}")
     return path

@@ -16,6 +16,7 @@ from pathlib import Path
 from tui.db import database_proxy as db
 from tui.domain import audit, auth
 from tui.domain.clock import now_utc, to_local
+from tui.domain.private import strip_controls, write_private
 from tui.i18n import N_, _
 from tui.models import Staff, StockMovement, SupplyItem, SupplyOrder, SupplyOrderLine
 from tui.paths import DATA_DIR
@@ -389,7 +390,7 @@ def export_orders(user: Staff, orders_: list[SupplyOrder], folder: str | Path, f
             send_order(user, order)
         body = export_text(order, clinic_name) if fmt == "txt" else export_csv(order)
         path = folder / export_filename(order, fmt)
-        path.write_text(body, encoding="utf-8")
+        write_private(path, strip_controls(body))
         written.append(path)
     return written
 

@@ -53,7 +53,11 @@ class KeepsTyping:
 
     def save_draft(self) -> None:
         if self._dirty and self.app.user is not None:
-            drafts.save(self.app.user, self.draft_kind, self.draft_key, self.values())
+            try:
+                drafts.save(self.app.user, self.draft_kind, self.draft_key, self.values())
+            except drafts.KeptLocally:
+                self._dirty = False  # in the local file; the app explains (recover)
+                raise
             self._dirty = False
 
     def save_drafts(self) -> None:

@@ -165,6 +165,8 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             yield OptionList(id="slots")
             yield Static(_("F2 patient · F5 find slots · Enter/F9 books the highlighted slot · Esc cancels"),
                          classes="hint", markup=False)
+            yield Static(_("Dates: i dag, i morgen, torsdag, næste uge, 3.12, 3.12.27, +7 (days), "
+                           "+2u (weeks), uge 50"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         data = drafts.load(self.app.user, "booking", self._draft_key()) if self.app.user else None
@@ -364,6 +366,10 @@ class BookingScreen(SkrankeModal[Appointment | None]):
                                 override_reason=override_reason)
         except SlotTaken as exc:
             self.app.bell()
+            if not exc.just_taken:
+                self._error(str(exc))
+                self._show_slots(exc.slots, str(exc))
+                return
             message = _("That slot just went. Here are the next free ones.")
             if auth.can(self.app.user, "appointment.override"):
                 message += " " + _("Ctrl+O double-books with a reason.")
@@ -390,18 +396,24 @@ class BookingScreen(SkrankeModal[Appointment | None]):
 class ConfirmScreen(SkrankeModal[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
-        Binding("y,j,enter", "answer(True)", "Yes"),
+        Binding("y,j", "answer(True)", "Yes"),
+        Binding("enter", "enter", "Yes", show=False),
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, *, default_no: bool = False) -> None:
         super().__init__()
         self.question = question
+        self.default_no = default_no  # a reflexive Enter must not do what cannot be undone
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, markup=False)
-            yield Static(_("Enter/Y yes · N/Esc no"), classes="hint", markup=False)
+            hint = _("J yes · N/Enter/Esc no") if self.default_no else _("Enter/Y yes · N/Esc no")
+            yield Static(hint, classes="hint", markup=False)
+
+    def action_enter(self) -> None:
+        self.dismiss(not self.default_no)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -512,46 +524,65 @@ class GoToDateScreen(SkrankeModal[dt.date | None]):
         self.dismiss(None)
 
 
-class MoveScreen(SkrankeModal[Slot | None]):
-    """Move an appointment: pick a proposed free slot, or type date, time and person."""
+class MoveScreen(SkrankeModal[Appointment | None]):
+    """Move an appointment and return the moved one (None when she gave up).
+
+    The person defaults to the appointment's own (the patient keeps her doctor). Free
+    slots are looked up in a worker as she types, never on the key's own turn. When the
+    time she typed does not fit, the dialog stays open with what she typed and offers
+    the nearest free times; "just taken" is said only when another desk took it since.
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MoveScreen")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("f5", "search", "Find slots"),
         Binding("f9", "use_typed", "Use typed time"),
+        Binding("down", "to_slots", "Free slots", show=False),
     ]
 
     def __init__(self, appt_id: int) -> None:
         super().__init__()
         self.appt = Appointment.get_by_id(appt_id)
         self.slots: list[Slot] = []
+        self._performers = booking.performers(self.appt.type)
+        self._search_key: tuple = ()
+        self._moving = False
 
     def compose(self) -> ComposeResult:
         a = self.appt
         staff_options = [(_("Anyone who can"), 0)] + [
-            (f"{s.full_name} ({s.initials})", s.id) for s in booking.performers(a.type)]
+            (f"{s.full_name} ({s.initials})", s.id) for s in self._performers]
+        own = a.staff_id if any(s.id == a.staff_id for s in self._performers) else 0
         with Vertical(classes="dialog"):
             yield Static(_("Move appointment"), classes="dialog-title", markup=False)
             yield Static(Text(f"{a.type.code}  {a.start:%d.%m.%Y %H.%M}  {a.staff.full_name}  ")
                          + Text(a.patient.full_name))
-            with Horizontal(classes="row"):
-                yield Label(_("Person"))
-                yield Select(staff_options, value=0, allow_blank=False, id="staff")
             with Horizontal(classes="row"):
                 yield Label(_("Date"))
                 yield DateInput("", today=today, id="date")
             with Horizontal(classes="row"):
                 yield Label(_("Time"))
                 yield Input("", id="time", placeholder="10.30", max_length=8)
+            with Horizontal(classes="row"):
+                yield Label(_("Person"))
+                yield Select(staff_options, value=own, allow_blank=False, id="staff")
             yield Static("", id="error", classes="error", markup=False)
             yield OptionList(id="slots")
-            yield Static(_("Enter on a slot moves there · F9 uses the typed date and time · Esc cancels"),
+            yield Static(_("Type the date (torsdag, 3.12, +7), Tab, the time (kl. 14), Enter moves there "
+                           "· ↓ the free slots, Enter on one moves there · Esc cancels"),
                          classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.action_search()
+        self.query_one("#date", DateInput).focus()
+
+    def action_to_slots(self) -> None:
         self.query_one("#slots", OptionList).focus()
+
+    def _staff(self) -> Staff | None:
+        staff_id = self.query_one("#staff", Select).value
+        return next((s for s in self._performers if s.id == staff_id), None)
 
     @on(Select.Changed)
     @on(DateInput.Changed)
@@ -559,20 +590,39 @@ class MoveScreen(SkrankeModal[Slot | None]):
         self.action_search()
 
     def action_search(self) -> None:
-        staff_id = self.query_one("#staff", Select).value
-        staff = Staff.get_by_id(staff_id) if staff_id else None
+        staff = self._staff()
         day = self.query_one("#date", DateInput).value_date
-        self.slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
+        self._search_key = (staff.id if staff else 0, day)
+        self._find(self._search_key, staff, day)
+
+    @work(thread=True, exclusive=True, group="move-slots", exit_on_error=False)
+    def _find(self, key: tuple, staff: Staff | None, day: dt.date | None) -> None:
+        with db.connection_context():
+            slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
+        self.app.call_from_thread(self._show_found, key, slots)
+
+    def _show_found(self, key: tuple, slots: list[Slot]) -> None:
+        if key != self._search_key:
+            return  # she typed on while it looked: a newer search is coming
+        self._list(slots)
+
+    def _list(self, slots: list[Slot]) -> None:
+        self.slots = slots
         options = self.query_one("#slots", OptionList)
         options.clear_options()
-        for s in self.slots:
+        for s in slots:
             options.add_option(Option(slot_label(s)))
-        if self.slots:
+        if slots:
             options.highlighted = 0
+
+    @on(Input.Submitted, "#date")
+    def _date_done(self, event: Input.Submitted) -> None:
+        self.query_one("#time", Input).focus()
 
     @on(OptionList.OptionSelected, "#slots")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.slots[event.option_index])
+        slot = self.slots[event.option_index]
+        self._move(slot.start, slot.staff)
 
     @on(Input.Submitted, "#time")
     def _time_done(self, event: Input.Submitted) -> None:
@@ -588,10 +638,45 @@ class MoveScreen(SkrankeModal[Slot | None]):
         if day is None:
             self.query_one("#error", Static).update(_("Type a date."))
             return
-        staff_id = self.query_one("#staff", Select).value
-        staff = Staff.get_by_id(staff_id) if staff_id else self.appt.staff
-        start = dt.datetime.combine(day, t)
-        self.dismiss(Slot(start, start + (self.appt.end - self.appt.start), staff))
+        self._move(dt.datetime.combine(day, t), self._staff() or self.appt.staff)
+
+    def _move(self, start: dt.datetime, staff: Staff) -> None:
+        if self._moving:
+            return
+        self._moving = True
+        self.query_one("#error", Static).update(_("Moving…"))
+        self._do_move(start, staff)
+
+    @work(thread=True, exclusive=True, group="move", exit_on_error=False)
+    def _do_move(self, start: dt.datetime, staff: Staff) -> None:
+        try:
+            with db.connection_context():
+                moved = booking.move(self.app.user, self.appt.id, start, staff)
+        except SlotTaken as exc:
+            self.app.call_from_thread(self._not_moved, exc)
+            return
+        except (BookingError, auth.PermissionDenied) as exc:
+            self.app.call_from_thread(self._not_moved, exc)
+            return
+        self.app.call_from_thread(self._moved, moved)
+
+    def _moved(self, moved: Appointment) -> None:
+        self._moving = False
+        self.dismiss(moved)
+
+    def _not_moved(self, exc: Exception) -> None:
+        self._moving = False
+        message = str(exc)
+        if isinstance(exc, SlotTaken):
+            self.app.bell()
+            if exc.just_taken:
+                message += " " + _("That time was just taken.")
+            if exc.slots:
+                message += " " + _("The nearest free times are below.")
+                self._search_key = ()  # the alternatives stay until she types again
+                self._list(exc.slots)
+                self.query_one("#slots", OptionList).focus()
+        self.query_one("#error", Static).update(message)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -788,3 +873,57 @@ class HistoryScreen(SkrankeModal[None]):
 
 __all__ = ["BookingScreen", "ConfirmScreen", "ChoiceScreen", "TextPromptScreen", "GoToDateScreen",
            "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
+
+
+# --- moving and cancelling from any screen (F3, a call, the record) ---------------------------
+
+
+def move_appointment(screen, appt_id: int, after=None) -> None:
+    """Open the move dialog; `after(moved)` when it moved."""
+
+    def done(moved) -> None:
+        if moved is not None:
+            screen.notify(_("Moved to {time} with {staff}.").format(
+                time=f"{moved.start:%d.%m %H.%M}", staff=moved.staff.full_name), markup=False)
+            if after is not None:
+                after(moved)
+
+    screen.app.push_screen(MoveScreen(appt_id), callback=done)
+
+
+def cancel_appointment(screen, appt_id: int, after=None) -> None:
+    """Ask why, then cancel; `after(cancelled)` when it did."""
+    choices = [(r, _(r)) for r in booking.CANCEL_REASONS]
+
+    def chosen(reason: str | None) -> None:
+        if not reason:
+            return
+        try:
+            cancelled = booking.cancel(screen.app.user, appt_id, _(reason))
+        except (BookingError, auth.PermissionDenied) as exc:
+            screen.notify(str(exc), severity="error", markup=False)
+            return
+        screen.notify(_("Cancelled."), markup=False)
+        if after is not None:
+            after(cancelled)
+
+    screen.app.push_screen(ChoiceScreen(_("Why is it cancelled?"), choices), callback=chosen)
+
+
+def choose_appointment(screen, options: list[tuple[int, str]], then) -> None:
+    """With one appointment, `then(id)` at once; with several, she picks which."""
+    if not options:
+        screen.app.bell()
+        screen.notify(_("No coming appointment."), severity="warning")
+        return
+    if len(options) == 1:
+        then(options[0][0])
+        return
+
+    def picked(value: str | None) -> None:
+        if value:
+            then(int(value))
+
+    screen.app.push_screen(ChoiceScreen(_("Which appointment?"), [(str(i), label) for i, label in options]),
+                           callback=picked)
+

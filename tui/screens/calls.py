@@ -50,8 +50,8 @@ REFRESH_SECONDS = 2.0
 
 def _fmt_when(when: dt.datetime, today: dt.date) -> str:
     if when.date() == today:
-        return when.strftime("%H:%M")
-    return when.strftime("%d.%m %H:%M")
+        return when.strftime("%H.%M")
+    return when.strftime("%d.%m %H.%M")
 
 
 class CallsScreen(SkrankeScreen):
@@ -90,12 +90,14 @@ class CallsScreen(SkrankeScreen):
         Binding("c", "new_callback", "New callback", id="callbacks.new"),
         Binding("a", "mine", "Mine/all", id="callbacks.mine"),
         Binding("escape", "back", "Back", show=False, id="calls.back"),
+        Binding("f", "move_appt", "Move appt", id="call.move"),
+        Binding("a", "cancel_appt", "Cancel appt", id="call.cancel"),
     ]
 
     VIEW_ACTIONS = {
         "log": {"new_call", "callbacks", "filter", "day", "today"},
         "call": {"book", "renewal", "task", "callback", "journal", "link", "register", "handled", "back",
-                 "waiting_list"},
+                 "move_appt", "cancel_appt", "waiting_list"},
         "callbacks": {"callback_done", "new_callback", "mine", "back"},
     }
 
@@ -110,6 +112,8 @@ class CallsScreen(SkrankeScreen):
         self.call: CallRow | None = None
         self.summary: CallerSummary | None = None
         self.form = None  # the dialog holding typing, saved with the screen
+        self._choices: list = []
+        self._body = Text()
 
     # --- layout ------------------------------------------------------------------
 
@@ -199,7 +203,7 @@ class CallsScreen(SkrankeScreen):
         for r in rows:
             table.add_row(
                 Text(_fmt_when(r.started, today)),
-                Text(r.number_display or "—"),
+                Text(r.number_display or "—", overflow="ellipsis", no_wrap=True),
                 Text(r.caller_label, overflow="ellipsis", no_wrap=True,
                      style="" if r.patient_id else "italic"),
                 Text(r.status_label, style=STATUS_STYLES.get(r.status, "")),
@@ -276,7 +280,7 @@ class CallsScreen(SkrankeScreen):
     def _render_call(self) -> None:
         c = self.call
         head = Text()
-        head.append(f"{c.started:%H:%M}  ", style="bold")
+        head.append(f"{c.started:%H.%M}  ", style="bold")
         head.append(c.number_display or (_("Walk-in") if c.source == "walk-in" else _("Hidden number")))
         if c.display_name:
             head.append("  “")
@@ -308,8 +312,9 @@ class CallsScreen(SkrankeScreen):
                 if f.deceased:
                     label.append("  " + _("deceased"), style="italic")
                 options.add_option(Option(label, id=str(f.patient_id)))
+            self._choices = found
             options.display = True
-            options.highlighted = 0
+            options.highlighted = calls.preferred_candidate(c.id, found)
             options.focus()
         elif c.number and c.source != "walk-in":
             body.append(_("Unknown number.") + " ", style="bold")
@@ -319,10 +324,32 @@ class CallsScreen(SkrankeScreen):
             body.append(_("l: choose the patient · p: register a new patient"))
         if c.outcome:
             body.append("\n\n" + _("During the call:") + "\n", style="bold")
-            body.append(c.outcome)
-        self.query_one("#summary", Static).update(body)
+            body.append(c.outcome_label)
+        self._body = body
+        self._show_choice()
         if not options.display:
             self.query_one("#call-view").focus()
+
+    def _show_choice(self) -> None:
+        """On a shared number, say who Enter will open before she presses it."""
+        body = self._body.copy()
+        options = self.query_one("#candidates", OptionList)
+        if options.display and options.highlighted is not None and self._choices:
+            chosen = self._choices[min(options.highlighted, len(self._choices) - 1)]
+            body.append("\n" + _("Selected") + ": ", style="bold")
+            body.append(f"{chosen.name} ({chosen.age})")
+            body.append("  " + _("Enter opens, ↑↓ choose another"))
+        self.query_one("#summary", Static).update(body)
+
+    @on(OptionList.OptionHighlighted, "#candidates")
+    def _highlighted(self) -> None:
+        if self.view == "call":
+            self._show_choice()
+
+    @property
+    def open_call_id(self) -> int | None:
+        """The call shown on this screen now (its banner would only repeat it)."""
+        return self.call.id if self.view == "call" and self.call is not None else None
 
     @on(OptionList.OptionSelected, "#candidates")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -383,10 +410,32 @@ class CallsScreen(SkrankeScreen):
         self._with_patient(lambda p: self.app.push_screen(
             BookingScreen(patient=p, channel="phone"), callback=self._booked))
 
+    def _coming(self) -> list[tuple[int, str]]:
+        if self.summary is None:
+            return []
+        return [(a.id, f"{a.start:%d.%m %H.%M} {a.type_code} {a.staff}")
+                for a in self.summary.next_appointments if a.id]
+
+    def action_move_appt(self) -> None:
+        from tui.screens.booking import choose_appointment, move_appointment
+
+        def moved(appt) -> None:
+            self._noted("book", _("moved to {time}").format(time=f"{appt.start:%d.%m %H.%M}"))(appt)
+
+        choose_appointment(self, self._coming(), lambda aid: move_appointment(self, aid, moved))
+
+    def action_cancel_appt(self) -> None:
+        from tui.screens.booking import cancel_appointment, choose_appointment
+
+        def cancelled(appt) -> None:
+            self._noted("book", _("cancelled {time}").format(time=f"{appt.start:%d.%m %H.%M}"))(appt)
+
+        choose_appointment(self, self._coming(), lambda aid: cancel_appointment(self, aid, cancelled))
+
     def _booked(self, appt) -> None:
         if appt is None:
             return
-        self._noted("book", f"{appt.start:%d.%m %H:%M}")(appt)
+        self._noted("book", f"{appt.start:%d.%m %H.%M}")(appt)
 
     def action_waiting_list(self) -> None:
         from tui.screens.reach import WaitingEntryScreen
@@ -529,7 +578,7 @@ class CallsScreen(SkrankeScreen):
         for r in rows:
             style = "bold red" if r.overdue else ""
             table.add_row(
-                Text(_fmt_when(r.due, today) if r.due.date() == today else r.due.strftime("%d.%m %H:%M"),
+                Text(_fmt_when(r.due, today) if r.due.date() == today else r.due.strftime("%d.%m %H.%M"),
                      style=style),
                 Text(r.for_label, overflow="ellipsis", no_wrap=True),
                 Text(r.who, overflow="ellipsis", no_wrap=True),
@@ -593,7 +642,7 @@ def summary_text(s: CallerSummary) -> Text:
         t.append(s.interpreter + "\n")
     t.append(_("Next") + ": ", style="bold")
     if s.next_appointments:
-        t.append(", ".join(f"{a.start:%d.%m %H:%M} {a.type_code} {a.staff}" for a in s.next_appointments))
+        t.append(", ".join(f"{a.start:%d.%m %H.%M} {a.type_code} {a.staff}" for a in s.next_appointments))
     else:
         t.append(_("none"))
     t.append("\n" + _("Last") + ": ", style="bold")
@@ -808,7 +857,7 @@ class CallbackScreen(_Form):
             return
         try:
             due = calls.parse_due(event.value)
-            shown.update(Text("→ " + due.strftime("%d.%m.%Y %H:%M")))
+            shown.update(Text("→ " + due.strftime("%d.%m.%Y %H.%M")))
         except ValueError as exc:
             shown.update(Text(str(exc)))
 

@@ -88,7 +88,7 @@ class TemplatesScreen(SkrankeScreen):
             table.add_row(Text(r.kind, style=style), Text(r.name, no_wrap=True, overflow="ellipsis",
                                                          style=style),
                           Text(source_text(r), style=style),
-                          Text(r.updated.strftime("%d.%m %H:%M") if r.updated else ""),
+                          Text(r.updated.strftime("%d.%m %H.%M") if r.updated else ""),
                           Text(r.updated_by), key=str(i))
         keys = [(r.kind, r.id) for r in rows]
         if current in keys:

@@ -151,7 +151,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
                      Text(r.patient_name, no_wrap=True, overflow="ellipsis"),
                      Text(r.recipient, no_wrap=True, overflow="ellipsis")]
             if self._wide:
-                cells = [Text(str(r.id)), *cells, Text(r.updated.strftime("%d.%m %H:%M")),
+                cells = [Text(str(r.id)), *cells, Text(r.updated.strftime("%d.%m %H.%M")),
                          Text(r.author)]
             table.add_row(*cells, key=str(r.id))
         if current is not None and str(current) in {str(r.id) for r in rows}:
@@ -178,7 +178,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             detail.append(_("No letters here. n writes a new one."))
         else:
             if not getattr(self, "_wide", True):  # what the narrow table leaves out
-                detail.append(_("No. {n}").format(n=row.id) + f" · {row.updated:%d.%m %H:%M} "
+                detail.append(_("No. {n}").format(n=row.id) + f" · {row.updated:%d.%m %H.%M} "
                               f"{row.author} · ", style="dim")
             detail.append(row.subject)
             if row.signer:
@@ -258,7 +258,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         if len(self.unsaved) == 1:
             self.open_letter(self.unsaved[0][0])
             return
-        choices = [(str(lid), f"{title} ({when:%d.%m %H:%M})") for lid, title, when in self.unsaved]
+        choices = [(str(lid), f"{title} ({when:%d.%m %H.%M})") for lid, title, when in self.unsaved]
         self.app.push_screen(ChoiceDialog(_("Unsaved letters"), choices),
                              callback=lambda c: c and self.open_letter(int(c)))
 

@@ -12,9 +12,10 @@ from textual.widgets import Input, Label, Static
 
 from tui.domain import auth
 from tui.i18n import _
+from tui.screens.base import _Guarded
 
 
-class LoginForm(Vertical):
+class LoginForm(_Guarded, Vertical):  # a database error is explained, the form lives on
     """User name, password and a message line. Posts Done with the Staff on success."""
 
     DEFAULT_CSS = """
@@ -37,7 +38,8 @@ class LoginForm(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), id="title")
         yield Label(_("User name"))
-        yield Input(value=self.initial_username, id="username", placeholder=_("user name"))
+        yield Input(value=self.initial_username, id="username", placeholder=_("user name"),
+                    max_length=64)  # the column (staff.username, audit_event.username)
         yield Label(_("Password"))
         yield Input(password=True, id="password", placeholder=_("password"))
         yield Static("", id="message", markup=False)
@@ -75,9 +77,10 @@ class LoginForm(Vertical):
 
 
 
-class LoginScreen(Screen):
+class LoginScreen(_Guarded, Screen):
     """The first thing anyone sees; nothing of the clinic's data is on it."""
 
+    TITLE = "Log in"
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
 
     def compose(self) -> ComposeResult:

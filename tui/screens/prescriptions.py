@@ -354,7 +354,7 @@ class RenewalsScreen(SkrankeScreen):
         visit = f"{ctx.last_visit:%d.%m.%Y}" if ctx.last_visit else _("none")
         text.append(_("Last visit") + f": {visit}")
         if ctx.next_visit:
-            text.append("  · " + _("Next") + f": {ctx.next_visit:%d.%m.%Y %H:%M}")
+            text.append("  · " + _("Next") + f": {ctx.next_visit:%d.%m.%Y %H.%M}")
         text.append("\n" + _("Earlier renewals") + ":", style="bold")
         if not ctx.earlier:
             text.append(" " + _("none"))

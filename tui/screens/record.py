@@ -29,12 +29,14 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui.db import database_proxy as db
-from tui.domain import auth, journal, patients
+from tui.domain import auth, drafts, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
+
+ACCESS_REFRESH_SECONDS = 5
 
 PANES = (
     ("journal", "1", N_("Journal")),
@@ -91,11 +93,11 @@ def header_text(h: patients.RecordHeader, cpr_shown: str | None = None) -> Text:
 
 def entry_prompt(e: journal.EntryView) -> Text:
     text = Text()
-    text.append(f"{e.at:%d.%m.%Y %H:%M}  ", style="bold")
+    text.append(f"{e.at:%d.%m.%Y %H.%M}  ", style="bold")
     text.append(e.kind_label)
     text.append(f"  {e.author} ({e.initials})", style="dim")
     if e.corrects_id:
-        when = f"{e.corrects_at:%d.%m.%Y %H:%M}" if e.corrects_at else f"#{e.corrects_id}"
+        when = f"{e.corrects_at:%d.%m.%Y %H.%M}" if e.corrects_at else f"#{e.corrects_id}"
         text.append("  " + _("Correction of the entry from {when}").format(when=when),
                     style="bold yellow")
     if e.is_corrected:
@@ -126,9 +128,11 @@ class RecordScreen(SkrankeScreen):
         Binding("r", "reveal", "Show CPR"),
         Binding("e", "edit", "Edit"),
         Binding("x", "export_log", "Export log", show=False),
-        Binding("s", "sms_consent", "SMS consent", show=False),
-        Binding("v", "waiting_list", "Waiting list", show=False),
-        Binding("k", "recall", "Recall", show=False),
+        Binding("f", "move_appt", "Move appt", id="record.move"),
+        Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
+        Binding("s", "sms_consent", "SMS consent", show=False, id="record.sms_consent"),
+        Binding("v", "waiting_list", "Waiting list", show=False, id="record.waiting"),
+        Binding("k", "recall", "Recall", show=False, id="record.recall"),
         *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
     ]
 
@@ -176,6 +180,12 @@ class RecordScreen(SkrankeScreen):
         self.reload_journal()
         self.load_overview()
         self.query_one("#journal-list", OptionList).focus()
+        self.set_interval(ACCESS_REFRESH_SECONDS, self._refresh_access_log)
+
+    def _refresh_access_log(self) -> None:
+        # The access log is live: who opened the record a moment ago shows without reopening.
+        if self.is_current and self.query_one(TabbedContent).active == "pane-access":
+            self.load_overview()
 
     def _columns(self) -> None:
         cols = {
@@ -209,7 +219,7 @@ class RecordScreen(SkrankeScreen):
         table = self.query_one("#details-table", DataTable)
         table.clear()
         for row in patients.history(self.user, self.patient)[:200]:
-            table.add_row(Text(f"{row.at:%d.%m.%Y %H:%M}"), Text(row.who), Text(row.field),
+            table.add_row(Text(f"{row.at:%d.%m.%Y %H.%M}"), Text(row.who), Text(row.field),
                           Text(row.old), Text(row.new))
 
     # --- journal ---------------------------------------------------------------------
@@ -281,12 +291,12 @@ class RecordScreen(SkrankeScreen):
                 style = "bold" if r.future else ""
                 status = _(STATUS_LABELS.get(r.status, r.status))
                 table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
-                              Text(status, style="red" if r.status == "no_show" else ""))
+                              Text(status, style="red" if r.status == "no_show" else ""), key=str(r.id))
             note = self.query_one(f"#{pane}-note", Static)
             note.update("" if rows else _("Nothing here yet."))
             note.display = not rows
 
-        fill("appointments", ov.appointments, "%d.%m.%Y %H:%M")
+        fill("appointments", ov.appointments, "%d.%m.%Y %H.%M")
         if ov.no_shows:
             note = self.query_one("#appointments-note", Static)
             note.update(_("No-shows: {n}").format(n=ov.no_shows))
@@ -294,7 +304,7 @@ class RecordScreen(SkrankeScreen):
         fill("letters", ov.letters, "%d.%m.%Y")
         fill("prescriptions", ov.prescriptions, "%d.%m.%Y")
         fill("tasks", ov.tasks, "%d.%m.%Y")
-        fill("calls", ov.calls, "%d.%m.%Y %H:%M")
+        fill("calls", ov.calls, "%d.%m.%Y %H.%M")
         table = self.query_one("#access-table", DataTable)
         table.clear()
         if access is None:
@@ -302,10 +312,48 @@ class RecordScreen(SkrankeScreen):
             return
         for r in access:
             what = r.action + (f" ({r.detail})" if r.detail else "")
-            table.add_row(Text(f"{r.at:%d.%m.%Y %H:%M}"), Text(f"{r.who}" + (f" ({r.role})" if r.role else "")),
+            table.add_row(Text(f"{r.at:%d.%m.%Y %H.%M}"), Text(f"{r.who}" + (f" ({r.role})" if r.role else "")),
                           Text(what), Text(r.reason))
 
     # --- actions -------------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()  # the appointment keys show only on their pane
+        if self.query_one(TabbedContent).active == "pane-access":
+            self.load_overview()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("move_appt", "cancel_appt"):
+            try:
+                return self.query_one(TabbedContent).active == "pane-appointments"
+            except Exception:
+                return False
+        return True
+
+    def _appointment_under_cursor(self) -> int | None:
+        from tui.widgets.tables import cursor_key
+
+        key = cursor_key(self.query_one("#appointments-table", DataTable))
+        return int(key) if key else None
+
+    def action_move_appt(self) -> None:
+        from tui.screens.booking import move_appointment
+
+        appt_id = self._appointment_under_cursor()
+        if appt_id is None:
+            self.app.bell()
+            return
+        move_appointment(self, appt_id, lambda _moved: self.load_overview())
+
+    def action_cancel_appt(self) -> None:
+        from tui.screens.booking import cancel_appointment
+
+        appt_id = self._appointment_under_cursor()
+        if appt_id is None:
+            self.app.bell()
+            return
+        cancel_appointment(self, appt_id, lambda _done: self.load_overview())
 
     def action_close(self) -> None:
         self.app.pop_screen()
@@ -449,7 +497,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         name = self.patient.full_name
         if self.corrects is not None:
             title = _("Correct the entry from {when}: {name}").format(
-                when=f"{self._corrects_at():%d.%m.%Y %H:%M}", name=name)
+                when=f"{self._corrects_at():%d.%m.%Y %H.%M}", name=name)
         else:
             title = _("New journal entry: {name}").format(name=name)
         with Vertical():
@@ -505,7 +553,11 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         if text == self._saved_text:
             return
         if text.strip():
-            journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id)
+            try:
+                journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id)
+            except drafts.KeptLocally:
+                self._saved_text = text  # kept in the local file; the app explains (recover)
+                raise
         else:
             journal.discard_draft(self.user, self.patient, self.corrects_id)
         self._saved_text = text

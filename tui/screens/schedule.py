@@ -13,7 +13,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
+from textual.events import Key
+from textual.widgets import Input, Static
 
 from tui.db import database_proxy as db
 from tui.domain import auth, booking, schedule
@@ -29,6 +30,7 @@ from tui.screens.booking import (
     AbsenceScreen,
     BookingScreen,
     ChoiceScreen,
+    ConfirmScreen,
     GoToDateScreen,
     HistoryScreen,
     MoveScreen,
@@ -38,6 +40,7 @@ from tui.screens.booking import (
 from tui.widgets.day_grid import DayGrid, DayList
 
 WIDE = 110
+WAITING_WIDTH = 34
 
 
 class ScheduleScreen(SkrankeScreen):
@@ -51,6 +54,8 @@ class ScheduleScreen(SkrankeScreen):
     ScheduleScreen #day-list { height: 1fr; display: none; }
     ScheduleScreen.-list #day-list { display: block; }
     ScheduleScreen.-list #grid { display: none; }
+    ScheduleScreen #find { height: 1; border: none; padding: 0 1; background: $primary 40%; display: none; }
+    ScheduleScreen.-finding #find { display: block; }
     ScheduleScreen #waiting { width: 34; border-left: vkey $primary; padding: 0 1; display: none; }
     ScheduleScreen.-waiting #waiting { display: block; }
     """
@@ -78,6 +83,11 @@ class ScheduleScreen(SkrankeScreen):
         Binding("p", "export", "Day list", show=False),
         Binding("v", "offer_freed", "Waiting list", show=False),
         Binding("r,f5", "reload", "Refresh", show=False),
+        Binding("slash,ctrl+f", "find", "Find", key_display="/", id="schedule.find"),
+        Binding("u", "walk_in", "Walk-in", id="schedule.walk_in"),
+        Binding("down", "find_step(1)", "Next match", show=False),
+        Binding("up", "find_step(-1)", "Previous match", show=False),
+        Binding("escape", "close_find", "Close find", show=False),
         Binding("left", "list_day(-1)", "Prev day", show=False),
         Binding("right", "list_day(1)", "Next day", show=False),
     ]
@@ -88,6 +98,8 @@ class ScheduleScreen(SkrankeScreen):
         self.view: DayView | None = None
         self._waiting_forced: bool | None = None
         self._focus_time: dt.datetime | None = None
+        self._matches: list[ApptInfo] = []
+        self._match = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical():
@@ -96,6 +108,7 @@ class ScheduleScreen(SkrankeScreen):
                 yield DayGrid(id="grid")
                 yield DayList(id="day-list")
                 yield Static("", id="waiting", markup=False)
+            yield Input("", id="find", placeholder=_("Name or CPR · Enter: there · ↑↓ next · Esc"))
             yield Static("", id="status-line", markup=False)
 
     def on_mount(self) -> None:
@@ -111,7 +124,12 @@ class ScheduleScreen(SkrankeScreen):
         self._apply_width()
 
     def _apply_width(self) -> None:
-        wide = self.size.width >= WIDE
+        from tui.widgets.day_grid import MIN_COLUMN, TIME_WIDTH
+
+        # The waiting room shows by itself only where it costs no staff column.
+        people = len(self.view.columns) if self.view is not None else 0
+        room = self.size.width - WAITING_WIDTH - TIME_WIDTH
+        wide = self.size.width >= WIDE and room >= max(1, people) * MIN_COLUMN
         show = self._waiting_forced if self._waiting_forced is not None else wide
         self.set_class(bool(show), "-waiting")
 
@@ -139,6 +157,7 @@ class ScheduleScreen(SkrankeScreen):
         if day != self.day:
             return  # the user moved on while this loaded
         self.view = view
+        self._apply_width()
         title = Text(f"{weekday_name(day.weekday())} {format_date_medium(day)}", style="bold")
         title.append(f"  ·  {_('week')} {view.week}", style="bold")
         if day == today():
@@ -195,6 +214,9 @@ class ScheduleScreen(SkrankeScreen):
         self._update_status()
 
     def _update_status(self) -> None:
+        self.query_one("#status-line", Static).update(self._status_text())
+
+    def _status_text(self) -> Text:
         line = Text()
         appt = self.selected()
         grid = self.query_one(DayGrid)
@@ -214,7 +236,7 @@ class ScheduleScreen(SkrankeScreen):
                 line.append(f"{t:%H.%M} " + _("free") + " · " + _("B books here, F finds the first free slot"))
             elif kind in ("closed", "off") and value:
                 line.append(str(value))
-        self.query_one("#status-line", Static).update(line)
+        return line
 
     # -- navigation --
     def action_day(self, delta: int) -> None:
@@ -228,6 +250,8 @@ class ScheduleScreen(SkrankeScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "list_day" and not self.list_mode:
             return False  # the grid's own left/right move between people
+        if action in ("find_step", "close_find") and not self.has_class("-finding"):
+            return False
         return True
 
     def action_today(self) -> None:
@@ -281,10 +305,24 @@ class ScheduleScreen(SkrankeScreen):
 
     def action_status(self, status: str) -> None:
         appt = self._need_appt()
-        if appt is not None:
-            label = _(schedule.STATUS_LABELS[status])
-            self._run(booking.set_status, appt.id, status,
-                      success=f"{appt.patient_name}: {label}")
+        if appt is None:
+            return
+        label = _(schedule.STATUS_LABELS[status])
+        try:
+            booking.set_status(self.app.user, appt.id, status)
+        except booking.TooEarly as exc:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._run(lambda user, aid: booking.set_status(user, aid, status, before_start_ok=True),
+                              appt.id, success=f"{appt.patient_name}: {label}")
+
+            self.app.push_screen(ConfirmScreen(str(exc), default_no=True), callback=answer)
+            return
+        except (BookingError, PermissionDenied) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"{appt.patient_name}: {label}", markup=False)
+        self.load_day()
 
     def action_cancel_appt(self) -> None:
         appt = self._need_appt()
@@ -303,13 +341,12 @@ class ScheduleScreen(SkrankeScreen):
         if appt is None:
             return
 
-        def chosen(slot) -> None:
-            if slot is not None:
-                if self._run(booking.move, appt.id, slot.start, slot.staff,
-                             success=_("Moved to {time}.").format(time=f"{slot.start:%d.%m %H.%M}")):
-                    self._freed(appt)
-                    self.day = slot.start.date()
-                    self.load_day(focus_time=slot.start)
+        def chosen(moved) -> None:
+            if moved is not None:
+                self.notify(_("Moved to {time}.").format(time=f"{moved.start:%d.%m %H.%M}"), markup=False)
+                self._freed(appt)
+                self.day = moved.start.date()
+                self.load_day(focus_time=moved.start)
 
         self.app.push_screen(MoveScreen(appt.id), callback=chosen)
 
@@ -369,6 +406,106 @@ class ScheduleScreen(SkrankeScreen):
                 self.load_day()
 
         self.app.push_screen(SeriesScreen(appt.id), callback=done)
+
+    # -- finding a patient of the day (arrivals) --
+    def action_find(self, first: str = "") -> None:
+        box = self.query_one("#find", Input)
+        self.add_class("-finding")
+        box.value = first
+        box.cursor_position = len(first)
+        box.focus()
+        self._matches: list[ApptInfo] = []
+        self._match = 0
+        if first:
+            self._find_changed()
+
+    def on_key(self, event: Key) -> None:
+        # CPR digits typed on the grid start the find at once (no key is bound to a digit)
+        if (event.character and event.character.isdigit() and not self.has_class("-finding")
+                and self.focused in (self.query_one(DayGrid), self.query_one("#day-list", DayList))):
+            event.stop()
+            event.prevent_default()
+            self.action_find(event.character)
+
+    @on(Input.Changed, "#find")
+    def _find_changed(self) -> None:
+        if self.view is None:
+            return
+        query = self.query_one("#find", Input).value
+        self._matches = schedule.find_in_day(self.view, query)
+        self._match = 0
+        self._show_match()
+
+    def _show_match(self) -> None:
+        if not self._matches:
+            if self.query_one("#find", Input).value.strip():
+                self.query_one("#status-line", Static).update(_("Nobody of that name or CPR today."))
+            return
+        appt = self._matches[self._match]
+        if self.list_mode:
+            self.query_one("#day-list", DayList).go_to(appt)
+        else:
+            self.query_one(DayGrid).go_to(appt)
+        self._update_status()
+        if len(self._matches) > 1:
+            line = Text(f"{self._match + 1}/{len(self._matches)} · ")
+            line.append_text(self._status_text())
+            self.query_one("#status-line", Static).update(line)
+
+    def action_close_find(self) -> None:
+        self._close_find()
+
+    def action_find_step(self, step: int) -> None:
+        if self._matches:
+            self._match = (self._match + step) % len(self._matches)
+            self._show_match()
+
+    @on(Input.Submitted, "#find")
+    def _find_done(self) -> None:
+        self._close_find()
+
+    def _close_find(self) -> None:
+        self.remove_class("-finding")
+        if self.list_mode:
+            self.query_one("#day-list", DayList).focus()
+        else:
+            self.query_one(DayGrid).focus()
+
+    # -- a walk-in: booked now, arrived, channel desk --
+    def action_walk_in(self) -> None:
+        if not auth.can(self.app.user, "appointment.book"):
+            self.notify(_("You are not allowed to book."), severity="error")
+            return
+        from tui.widgets.patient_picker import PickPatientScreen
+
+        grid = self.query_one(DayGrid)
+        staff_id = None if self.list_mode else grid.cursor_staff_id()
+
+        def picked(patient) -> None:
+            if patient is None:
+                return
+            types = booking.appointment_types()
+            choices = [(str(t.id), f"{t.code}  {t.name}") for t in types]
+
+            def typed(type_id: str | None) -> None:
+                if type_id is None:
+                    return
+                appt_type = next(t for t in types if str(t.id) == type_id)
+                staff = Staff.get_by_id(staff_id) if staff_id else None
+                try:
+                    appt = booking.walk_in(self.app.user, patient, appt_type, staff)
+                except (BookingError, PermissionDenied) as exc:
+                    self.notify(str(exc), severity="error", markup=False)
+                    return
+                self.notify(_("{name} arrived without an appointment: {time} with {staff}.").format(
+                    name=patient.full_name, time=f"{appt.start:%H.%M}", staff=appt.staff.full_name),
+                    markup=False)
+                self.day = appt.start.date()
+                self.load_day(focus_time=appt.start)
+
+            self.app.push_screen(ChoiceScreen(_("Walk-in: which kind of visit?"), choices), callback=typed)
+
+        self.app.push_screen(PickPatientScreen(reason=_("walk-in")), callback=picked)
 
     # -- booking --
     def action_enter(self) -> None:

@@ -354,7 +354,7 @@ class TasksScreen(SkrankeScreen):
             text.append(t.title + "\n")
         head(_("Overdue callbacks"), len(eod.overdue_callbacks))
         for cb in eod.overdue_callbacks:
-            text.append(f"  {cb.due:%H:%M}  ", style="bold red")
+            text.append(f"  {cb.due:%H.%M}  ", style="bold red")
             who = cb.patient.full_name if cb.patient_id and see_patients else cb.number
             text.append(who)
             if cb.note:
@@ -372,7 +372,7 @@ class TasksScreen(SkrankeScreen):
             text.append(f"  {req.drug} {req.strength}\n")
         head(_("Appointments with no arrival"), len(eod.no_arrival))
         for appt in eod.no_arrival:
-            text.append(f"  {appt.start:%H:%M}  {appt.staff.initials}  ")
+            text.append(f"  {appt.start:%H.%M}  {appt.staff.initials}  ")
             text.append(appt.patient.full_name)
             text.append(f"  {appt.type.code}\n", style="dim")
         self.query_one("#eod-text", Static).update(text)

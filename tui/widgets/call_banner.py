@@ -1,8 +1,8 @@
 """The ringing-call banner: on every screen, within a second of a call coming in.
 
-The app polls `calls.ringing_now()` twice a second (one indexed query on recent
+The app polls `calls.active_calls()` twice a second (one indexed query on recent
 calls); when a call rings the current screen gets a one-line banner under the header
-(an overlay: nothing on the screen moves), the terminal bell rings once per new call
+(an overlay on the header line: nothing on the screen moves or is hidden), the terminal bell rings once per new call
 when enabled, and Ctrl+R opens the call in the Calls section (F2).
 
 Only a logged-in, unlocked user who may see calls gets the banner.
@@ -19,13 +19,19 @@ from tui.i18n import _
 
 
 class CallBanner(Widget):
-    """One line: who is calling (name and age, or the number) and the key that opens it."""
+    """One line: who is calling (name and age, or the number) and the key that opens it.
+
+    A call for this desk is loud (and rings the bell); a call ringing at another desk
+    is a quiet marker; a call she is in (answered on the phone) reads "In a call with".
+    """
 
     DEFAULT_CSS = """
     CallBanner {
+        /* Over the shell header (clinic, user, clock), never over the screen's own first
+           line: the schedule's date line must stay readable while it rings. */
         layer: _loading;
         dock: top;
-        margin-top: 1;
+        margin-top: 0;
         height: 1;
         width: 100%;
         background: $warning;
@@ -33,27 +39,47 @@ class CallBanner(Widget):
         text-style: bold;
         padding: 0 1;
     }
+    CallBanner.-quiet {
+        background: $panel;
+        color: $text-muted;
+        text-style: none;
+    }
     """
 
     def __init__(self) -> None:
         super().__init__(id="call-banner")
         self.rows: list[CallRow] = []
+        self.others: list[CallRow] = []
 
-    def show(self, rows: list[CallRow]) -> None:
-        if [(r.id, r.caller_label) for r in rows] != [(r.id, r.caller_label) for r in self.rows]:
+    def show(self, rows: list[CallRow], others: list[CallRow] | None = None) -> None:
+        others = list(others or [])
+        new = [(r.id, r.caller_label, r.status) for r in rows + others]
+        if new != [(r.id, r.caller_label, r.status) for r in self.rows + self.others]:
             self.rows = list(rows)
+            self.others = others
+            # Loud only while a call for this desk rings; a call in progress is quiet.
+            self.set_class(not any(r.status == "ringing" for r in rows), "-quiet")
             self.refresh()
 
     @property
     def call(self) -> CallRow | None:
-        """The call Ctrl+R opens: the one ringing longest."""
-        return self.rows[-1] if self.rows else None
+        """The call Ctrl+R opens: the one ringing longest, else the one she is in."""
+        return pick_call(self.rows, self.others)
 
     def render(self) -> Text:
+        if not self.rows:
+            ringing = [r for r in self.others if r.status == "ringing"]
+            if not ringing:
+                return Text("")
+            text = Text("☎ " + _("{n} ringing at another desk").format(n=len(ringing)))
+            text.append("   Ctrl+R: " + _("take it"))
+            text.truncate(max(1, self.size.width - 2), overflow="ellipsis")
+            return text
         call = self.call
         if call is None:
             return Text("")
-        text = Text("☎ " + _("Ringing") + ": ")
+        talking = call.status == "answered"
+        text = Text("☎ " + (_("In a call with") if talking else _("Ringing")) + ": ")
         text.append(call.caller_label)  # patient data: Text, never markup
         if call.number_display and call.caller_label != call.number_display:
             text.append(f" · {call.number_display}")
@@ -67,8 +93,28 @@ class CallBanner(Widget):
         self.app.run_action("open_ringing_call")
 
 
+def pick_call(mine: list[CallRow], others: list[CallRow]) -> CallRow | None:
+    """Her call: the one ringing longest, else the one she is in; else a call ringing at
+    another desk (she may take it over)."""
+    for rows in (mine, [r for r in others if r.status == "ringing"]):
+        ringing = [r for r in rows if r.status == "ringing"]
+        if ringing:
+            return ringing[-1]
+        if rows is mine and mine:
+            return mine[0]
+    return None
+
+
 def _may_see_calls(app) -> bool:
     return app.user is not None and not app.locked and auth.can(app.user, "calls.view")
+
+
+def split_calls(app, rows: list[CallRow]) -> tuple[list[CallRow], list[CallRow]]:
+    """(calls for this desk, calls for other desks), by the phone's extension."""
+    phone = app.config.phone
+    me = {app.user.username.lower(), phone.desk.lower()} - {""}
+    mine = [r for r in rows if calls.is_for_me(r, phone.extensions, me)]
+    return mine, [r for r in rows if r not in mine]
 
 
 def poll_calls(app) -> None:
@@ -78,24 +124,29 @@ def poll_calls(app) -> None:
     except (ScreenStackError, UnknownModeError):  # between two modes (log-in, log-out)
         return
     banners = list(screen.query(CallBanner))
-    rows: list[CallRow] = []
+    mine: list[CallRow] = []
+    others: list[CallRow] = []
     if _may_see_calls(app):
         try:
-            rows = calls.ringing_now()
+            mine, others = split_calls(app, calls.active_calls())
+            shown_here = getattr(screen, "open_call_id", None)
+            mine = [r for r in mine if r.id != shown_here or r.status == "ringing"]
         except Exception:  # the database is busy: try again in half a second
             app.log.warning("polling for calls failed")
             return
+    ringing = [r for r in mine if r.status == "ringing"]
     seen: set[int] = getattr(app, "_calls_seen", set())
-    new = [r for r in rows if r.id not in seen]
-    app._calls_seen = {r.id for r in rows}
+    new = [r for r in ringing if r.id not in seen]
+    app._calls_seen = {r.id for r in ringing}
     if new and bell_enabled(app):
         app.bell()
-    if rows:
+    shown = mine or [r for r in others if r.status == "ringing"]
+    if shown:
         if banners:
-            banners[0].show(rows)
+            banners[0].show(mine, others)
         else:
             banner = CallBanner()
-            banner.rows = list(rows)
+            banner.show(mine, others)
             screen.mount(banner)
     else:
         for banner in banners:
@@ -107,14 +158,13 @@ def bell_enabled(app) -> bool:
 
 
 def open_ringing_call(app) -> None:
-    """Ctrl+R: answer the call ringing longest and open it in the Calls section."""
+    """Ctrl+R: answer the call ringing longest (or open the one she is in) in Calls."""
     if not _may_see_calls(app):
         return
-    rows = calls.ringing_now()
-    if not rows:
+    call = pick_call(*split_calls(app, calls.active_calls()))
+    if call is None:
         app.notify(_("No call is ringing."), timeout=3)
         return
-    call = rows[-1]
     if auth.can(app.user, "calls.handle"):
         calls.take(app.user, call.id)
     app.open_section("calls")

@@ -70,7 +70,7 @@ class CprInput(Horizontal):
         width: 1fr;
     }
     CprInput > Input {
-        width: 17;
+        width: 18;  /* 11 characters and the cursor: every digit stays in view */
     }
     CprInput > .cpr-status {
         width: 1fr;

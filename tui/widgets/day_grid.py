@@ -181,6 +181,19 @@ class DayGrid(Widget, can_focus=True):
         self.refresh()
         self.post_message(self.CursorMoved(self))
 
+    def go_to(self, appt: ApptInfo) -> None:
+        """Put the cursor on an appointment (found by name or CPR)."""
+        if self.view is None:
+            return
+        ids = [c.staff_id for c in self.view.columns]
+        if appt.staff_id in ids:
+            self.col = ids.index(appt.staff_id)
+        same = [i for i, t in enumerate(self.view.rows) if t <= appt.start]
+        self.row = same[-1] if same else 0
+        self._scroll_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
     # -- drawing --
     def _styles(self) -> dict[str, Style]:
         dim = Style(dim=True)
@@ -248,7 +261,8 @@ class DayGrid(Widget, can_focus=True):
             elif a.status == "done":
                 style = style + st["done"]
             if a.start >= t and a.start < t + step or t == view.rows[0]:
-                mark = STATUS_MARK.get(a.status, " ") + ("!" if a.double_booked else "")
+                # status mark, then a separator (or ! for a double booking), then the type
+                mark = STATUS_MARK.get(a.status, " ") + ("!" if a.double_booked else " ")
                 return f"{mark}{a.type_code} {a.patient_name} {a.cpr_masked}", style
             if a.start < t and t - step < a.start + step and a.note:
                 return "  " + a.note, style
@@ -347,6 +361,15 @@ class DayList(Widget, can_focus=True):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
+
+    def go_to(self, appt: ApptInfo) -> None:
+        for i, a in enumerate(self.rows):
+            if a.id == appt.id:
+                self.row = i
+                self._scroll_into_view()
+                self.refresh()
+                self.post_message(self.Highlighted(self))
+                return
 
     def action_move(self, delta: int) -> None:
         if not self.rows:

@@ -46,8 +46,8 @@ def hit_row(hit: PatientHit) -> list[Text]:
         Text(f"{hit.last_name}, {hit.first_name}", overflow="ellipsis", no_wrap=True),
         Text(hit.cpr),
         Text(str(hit.age), justify="right"),
-        Text(hit.phone),
-        Text(" ".join(marks), style="bold yellow"),
+        Text(hit.phone, overflow="ellipsis", no_wrap=True),
+        Text(" ".join(marks), style="bold yellow", overflow="ellipsis", no_wrap=True),
     ]
 
 
@@ -112,14 +112,33 @@ class PatientSearch(Vertical):
         yield table
 
     def on_mount(self) -> None:
+        self._name_width = 0
+        self._fit_columns()
+        self.query_one(Input).focus()
+        self._start(self._initial)
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Every column inside the width: a table wider than its window shows a cut-off age
+        ("1" for 12) or phone number; the name (and marks) shorten with "…" instead."""
+        fixed = 11 + 5 + 11  # CPR, age, phone (and their headings): never shortened
+        room = (self.size.width or 80) - 2 * 5 - 2  # cell padding, scrollbar
+        marks = max(0, min(12, room - fixed - 12))
+        name = max(8, min(28, room - fixed - marks))
+        if (name, marks) == (self._name_width, getattr(self, "_marks_width", None)):
+            return
+        self._name_width, self._marks_width = name, marks
         table = self.query_one(DataTable)
-        table.add_column(_("Name"), width=28, key="name")
+        table.clear(columns=True)
+        table.add_column(_("Name"), width=name, key="name")
         table.add_column(_("CPR"), width=11, key="cpr")
         table.add_column(_("Age"), width=5, key="age")
         table.add_column(_("Phone"), width=11, key="phone")
-        table.add_column("", width=12, key="marks")
-        self.query_one(Input).focus()
-        self._start(self._initial)
+        table.add_column("", width=marks, key="marks")
+        for hit in self.hits:
+            table.add_row(*hit_row(hit), key=str(hit.id))
 
     @property
     def query_text(self) -> str:

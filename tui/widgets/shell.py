@@ -57,8 +57,8 @@ class ShellHeader(Static):
     def refresh_text(self) -> None:
         now = now_local()
         width = max(0, self.size.width - 2)
-        long_right = f"{long_date(now.date())}  {now:%H:%M}"
-        short_right = f"{now:%d.%m} · {_('wk')} {now.isocalendar().week}  {now:%H:%M}"
+        long_right = f"{long_date(now.date())}  {now:%H.%M}"
+        short_right = f"{now:%d.%m} · {_('wk')} {now.isocalendar().week}  {now:%H.%M}"
         user = getattr(self.app, "user", None)
         short_user = f"{user.full_name} ({user.initials})" if user is not None else self.user
         initials = user.initials if user is not None else self.user
