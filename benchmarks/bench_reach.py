@@ -28,6 +28,7 @@ import datetime as dt
 import random
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tui.db import close, connect, database_proxy as db  # noqa: E402
-from tui.domain import clock, sms  # noqa: E402
+from tui.domain import audit, clock, sms  # noqa: E402
 from tui.domain import waiting_list as wl  # noqa: E402
 from tui.models import Appointment, AppointmentType, Patient, Staff, WorkPattern  # noqa: E402
 from tui.models_reach import SmsConsent, SmsMessage, SmsTemplate, WaitingEntry  # noqa: E402
@@ -126,6 +127,11 @@ def build(url: str, waiting: int, rng: random.Random) -> list[tuple[dt.datetime,
 
 
 def main() -> int:
+    if not os.environ.get(audit.KEY_ENV):  # the audit chain needs a key: a throwaway one here
+        key = Path(tempfile.mkdtemp()) / "audit.key"
+        os.environ[audit.KEY_ENV] = str(key)
+        os.environ[audit.ANCHOR_ENV] = str(key.with_name("anchors.log"))
+        audit.create_key(key)
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="sqlite:////tmp/bench_reach.db")
     parser.add_argument("--waiting", type=int, default=10_000)
