@@ -3,7 +3,10 @@ as the app's export worker does. Builds a demo clinic in a temporary SQLite file
 
     python benchmarks/bench_letters.py
 
-Not a test: figures depend on the machine. The target is <= 200 ms per letter + PDF.
+Not a test: figures depend on the machine. The target was <= 200 ms per letter + PDF with
+the core font; since issue 20 every letter is an archival PDF/A with DejaVu Sans embedded, and
+fpdf2 parses the font file (regular and bold, about 0.3 s) for each document, so the target is
+now <= 600 ms. It runs in the export worker, never on the keys.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from tui.db import connect, database_proxy as db  # noqa: E402
 from tui.domain import demo, letters, pdf  # noqa: E402
 from tui.models import Letter  # noqa: E402
 
-LIMIT_MS = 200.0
+LIMIT_MS = 600.0
 ROUNDS = 30
 
 

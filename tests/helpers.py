@@ -27,3 +27,26 @@ async def until(pilot, check, timeout: float = 10.0) -> None:
         if time.monotonic() > end:
             raise AssertionError(f"still not true after {timeout} s: {check}")
         await pilot.pause(0.05)
+
+
+KEY_NAMES = {"enter", "tab", "backspace", "escape", "space", "up", "down", "left", "right",
+             "home", "end", "pageup", "pagedown", "delete", "insert"}
+
+
+def post_keys(app, *keys: str) -> None:
+    """Post every key to the app at once, without waiting between them (Textual issue 6605):
+    what a burst over SSH, a paste or a card scanner does. Text is split into characters."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    names = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "space": " "}
+    for item in keys:
+        named = item in KEY_NAMES or "+" in item or (item[0] == "f" and item[1:].isdigit())
+        chars = [item] if named else list(item)
+        for key in chars:
+            if len(key) == 1:
+                event = events.Key(_character_to_key(key) if not key.isalnum() else key, key)
+            else:
+                event = events.Key(key, names.get(key))
+            event.set_sender(app)
+            app.post_message(event)

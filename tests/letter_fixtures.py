@@ -10,7 +10,7 @@ from tui.models import Organization, Patient, PatientPhone
 
 CLINIC = {"name": "Lægehuset Ærøskøbing", "address": "Østergade 1", "postcode": "5970",
           "city": "Ærøskøbing", "phone": "62 52 00 00", "sor": "999000000100",
-          "ean": "5790999000100", "letterhead": ""}
+          "ean": "5790999000109", "letterhead": ""}
 
 
 @pytest.fixture
@@ -31,5 +31,5 @@ def patient(database):
 @pytest.fixture
 def org(database):
     return Organization.create(name="Medicinsk Afdeling M, Demo Sygehus", kind="hospital",
-                               sor="999000000001", ean="5790999000011",
+                               sor="999000000001", ean="5790999000017",
                                address="Sygehusvej 10", postcode="5000", city="Odense C")

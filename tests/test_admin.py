@@ -40,6 +40,18 @@ def test_clinic_details_are_validated_stored_and_audited(staff):
     assert audited("setting_changed")[-1].detail == "clinic"
 
 
+def test_saving_the_clinic_keeps_keys_the_form_does_not_show(staff):
+    """Issue 20: the e-mail address (not on the form) survived no save."""
+    settings.put("clinic", {**settings.clinic(), "email": "kontakt@klinik.example"})
+    admin.set_clinic(staff["admin"], {"name": "Lægerne i Byen", "phone": "46 35 00 00"})
+    stored = settings.clinic()
+    assert stored["email"] == "kontakt@klinik.example"
+    assert stored["phone"] == "+4546350000"  # stored normalised ...
+    from tui.domain import letters
+
+    assert letters.clinic_for_print()["phone"] == "46 35 00 00"  # ... printed in Danish grouping
+
+
 @pytest.mark.parametrize("field,value", [
     ("name", ""), ("postcode", "80000"), ("sor", "12ab"), ("ean", "5790000123456"),
     ("ean", "123"), ("phone", "abc"),
@@ -269,6 +281,8 @@ def test_reset_password_forces_a_new_one(staff):
 def test_parse_weekdays():
     assert admin.parse_weekdays("ma ti fr") == [0, 1, 4]
     assert admin.parse_weekdays("mandag, onsdag") == [0, 2]
+    assert admin.parse_weekdays("tirsdag og torsdag") == [1, 3]  # issue 20
+    assert admin.parse_weekdays("ma, ti og fr") == [0, 1, 4]
     assert admin.parse_weekdays("ma-fr") == [0, 1, 2, 3, 4]
     assert admin.parse_weekdays("1,3,5") == [0, 2, 4]
     assert admin.parse_weekdays("MO,FR") == [0, 4]
@@ -325,6 +339,26 @@ def booked(staff):
         "past": mk(dt.datetime(2026, 11, 23, 9, 0)),
         "lars": lars, "type": k15,
     }
+
+
+def test_a_closing_day_and_shorter_hours_list_the_bookings_they_leave_out(staff, booked):
+    """Issue 20: a closing day left 41 bookings and shorter Friday hours 13, unmentioned."""
+    from tui.domain import tasks
+    from tui.models import Task
+
+    boss = staff["admin"]
+    affected = admin.closing_preview(lambda: admin.add_closed_day(boss, D(2026, 11, 30)))
+    assert [a.id for a in affected] == [booked["monday"].id]
+    assert D(2026, 11, 30) not in settings.calendar_settings().extra_closed_days  # rolled back
+    # Friday closes at 13 instead of 16: the 14.00 booking falls out
+    hours = {wd: (dt.time(8), dt.time(16)) for wd in range(5)}
+    hours[4] = (dt.time(8), dt.time(13))
+    shorter = admin.closing_preview(lambda: admin.set_hours(boss, hours, None, None))
+    assert [a.id for a in shorter] == [booked["friday"].id]
+    task = admin.send_to_secretaries(boss, shorter, "Åbningstider")
+    assert task.to_role == "secretary" and "1 aftaler" in task.title
+    assert "Per" not in task.text and "Hansen" not in task.text  # the admin sees no patient
+    assert tasks.booking_ids(Task.get_by_id(task.id)) == [booked["friday"].id]
 
 
 def test_orphaned_appointments_are_listed(booked):

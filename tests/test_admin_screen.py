@@ -15,6 +15,7 @@ from tui.models import (
     Draft,
     Patient,
     Staff,
+    Task,
     WorkPattern,
 )
 from tui.screens.admin import AdminScreen, FormScreen, MessageScreen, PatternEditor
@@ -126,7 +127,7 @@ async def test_typing_in_a_form_is_kept_as_a_draft(make_app):
         app.save_all()
         draft = Draft.get(Draft.kind == "admin")
         assert draft.data["values"]["username"] == "mette"
-        await pilot.press("escape")
+        await pilot.press("escape", "j")  # Esc on typing asks; J throws it away
         await pilot.pause()
     assert not Draft.select().exists()
 
@@ -195,6 +196,14 @@ async def test_staff_add_deactivate_and_reset_password(make_app, staff):
         await pilot.pause()
         assert not Staff.get_by_id(staff["secretary"].id).active
         await pilot.press("p")
+        await pilot.pause()
+        assert "Nulstil adgangskoden" in screen_text(app)  # asked first; Enter is no
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not Staff.get_by_id(staff["secretary"].id).must_change_password
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("j")
         await pilot.pause()
         assert isinstance(app.screen, MessageScreen)
         assert Staff.get_by_id(staff["secretary"].id).must_change_password
@@ -300,7 +309,7 @@ async def test_types_add_retire_and_refuse_delete_in_use(make_app, clinic_data):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)
-        await pilot.press("escape")
+        await pilot.press("escape", "j")
         await pilot.pause()
         table = app.screen.query_one("#types").table
         keys = [str(k.value) for k in table.rows]
@@ -339,3 +348,50 @@ def test_snapshot_pattern_editor_80x24(snap_compare, make_app, clinic_data):
 
 def test_snapshot_pattern_editor_120x40(snap_compare, make_app, clinic_data):
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=_to_patterns)
+
+
+async def test_a_closing_day_lists_the_bookings_first_and_the_secretary_moves_them(make_app, staff):
+    """Issue 20: the list comes before saving; the secretaries get a task; F in the task
+    list moves each booking to the first free slot with one key (Enter)."""
+    from tui.domain import tasks as tasks_domain
+
+    lars = staff["doctor"]
+    admin.save_patterns(staff["admin"], lars, [admin.make_pattern("ma-fr", "8", "16", D(2026, 1, 1))])
+    patient = Patient.create(cpr="0707614285", first_name="Per", last_name="Hansen",
+                             birth_date=D(1961, 7, 7), sex="M")
+    k15 = AppointmentType.create(code="K15", name="Konsultation", minutes=15, roles="doctor")
+    appt = Appointment.create(patient=patient, staff=lars, type=k15,
+                              start=dt.datetime(2026, 11, 30, 9, 0),
+                              end=dt.datetime(2026, 11, 30, 9, 15), status="booked")
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await open_admin(pilot)
+        await pilot.press("2", "a")
+        await pilot.pause()
+        await type_text(pilot, "30.11.2026")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "1 aftaler ville ligge i lukket tid" in text and f"Aftale nr. {appt.id}" in text
+        assert "Hansen" not in text
+        assert D(2026, 11, 30) not in settings.calendar_settings().extra_closed_days
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert D(2026, 11, 30) in settings.calendar_settings().extra_closed_days
+    task = Task.get(Task.to_role == "secretary")
+    assert tasks_domain.booking_ids(task) == [appt.id]
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await login(pilot, "anne")
+        await pilot.press("f7")  # tasks
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        assert "Per Hansen" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Flyttet til" in screen_text(app)
+    [now] = Appointment.select().where((Appointment.patient == patient)
+                                       & (Appointment.status == "booked"))
+    assert now.start.date() != D(2026, 11, 30)

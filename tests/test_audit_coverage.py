@@ -113,7 +113,7 @@ async def test_session_events_from_the_app(make_app, staff):
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert app.locked and "Anne Sekretær" not in screen_text(app)
-        await pilot.press(*PASSWORD, "enter")
+        await pilot.press(*"anne", "enter", *PASSWORD, "enter")
         await pilot.pause()
         assert not app.locked
         await pilot.press("ctrl+q")

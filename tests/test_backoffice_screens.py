@@ -41,6 +41,49 @@ async def test_renewal_request_form_flags_a_dependence_forming_drug(make_app, pa
     assert req.dependence and req.status == "pending" and req.taken_by.username == "anne"
 
 
+async def test_a_brand_name_typed_by_hand_is_flagged_and_an_unknown_drug_too(make_app, patient):
+    from tui.screens.prescriptions import RenewalRequestScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        app.push_screen(RenewalRequestScreen(patient))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "65 år" in text  # born 1961, today 26.11.2026
+        await pilot.press(*"Stesolid")
+        await pilot.pause()
+        assert "N05BA01" in screen_text(app) and "Afhængighedsskabende" in screen_text(app)
+        await pilot.press("ctrl+u", *"Hjemmebryg")
+        await pilot.pause()
+        assert "ukendt – lægen skal tjekke" in screen_text(app)
+
+
+async def test_f2_keeps_the_focus_and_leaves_no_title_for_the_next_task(make_app, patient):
+    from tui.screens.tasks import TaskEditScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        app.push_screen(TaskEditScreen())
+        await pilot.pause()
+        await pilot.press(*"Sårskift", "tab", "tab")  # title, then to the due date
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.dismiss(patient)
+        await pilot.pause()
+        await pilot.press(*"i morgen")  # typed where she was: the due date
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        task = Task.get()
+        assert task.due == dt.date(2026, 11, 27) and task.patient_id == patient.id
+        app.push_screen(TaskEditScreen())
+        await pilot.pause()
+        assert app.screen.query_one("#task-title").value == ""
+
+
 async def test_task_form_sends_a_task_to_all_doctors_with_a_parsed_due_date(make_app, patient):
     from tui.screens.tasks import TaskEditScreen
 
@@ -99,6 +142,42 @@ async def test_doctor_approves_with_another_amount_from_the_queue(make_app, rene
     assert req.status == "approved" and req.approved_amount == "50 stk"
     assert req.decided_by.username == "lars"
     assert JournalEntry.select().where(JournalEntry.patient == req.patient_id).count() == 2
+
+
+async def test_overriding_a_consultation_asks_j_n_with_no_default_and_a_reason(make_app, renewals):
+    from tui.models import AuditEvent
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot, "lars")
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # Zopiclon, dependence-forming
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Zopiclon" in text and (" år" in text or " years" in text)  # the age shows
+        await pilot.press("a")
+        await pilot.pause()
+        assert "J ja · N/Enter/Esc nej" in screen_text(app)
+        await pilot.press("enter")  # Enter is no
+        await pilot.pause()
+        assert PrescriptionRequest.get_by_id(renewals["dep"].id).status == "pending"
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+        await pilot.press("enter")  # no reason: refused
+        await pilot.pause()
+        assert PrescriptionRequest.get_by_id(renewals["dep"].id).status == "pending"
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("j", *"Set i går", "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the amount as asked
+        await pilot.pause()
+    req = PrescriptionRequest.get_by_id(renewals["dep"].id)
+    assert req.status == "approved" and "Set i går" in req.decision_note
+    assert AuditEvent.get(AuditEvent.action == "prescription_override").reason == "Set i går"
 
 
 async def test_doctor_declines_with_a_reason(make_app, renewals):
@@ -195,6 +274,11 @@ async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path
         await pilot.pause()
         order = SupplyOrder.get()
         assert order.status == "draft"
+        await pilot.press("l")  # our customer number and delivery address at Abena
+        await pilot.pause()
+        await pilot.press(*"K-4711", "tab", *"Algade 12, 4000 Roskilde", "ctrl+s")
+        await pilot.pause()
+        assert supplies.supplier_details("Abena")["customer_number"] == "K-4711"
         await pilot.press("s")
         await pilot.pause()
         await pilot.press("ctrl+u", *str(tmp_path), "tab", "ctrl+u", *"csv", "enter")
@@ -202,7 +286,8 @@ async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert SupplyOrder.get_by_id(order.id).status == "sent"
-        assert (tmp_path / f"bestilling-{order.id}-abena.csv").exists()
+        exported = (tmp_path / f"bestilling-{order.id}-abena.csv").read_bytes()
+        assert exported.startswith(b"\xef\xbb\xbf") and "K-4711".encode() in exported
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("ctrl+u", "1", "2", "enter")

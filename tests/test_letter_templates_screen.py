@@ -157,6 +157,7 @@ async def test_the_sandbox_error_is_shown_and_not_saved(make_app, staff, clinic)
         await pilot.pause()
         await pilot.press(*"{{ ''.__class__.__mro__ }}")
         await until(pilot, lambda: shown(app.screen))
+        await pilot.pause()  # the preview comes from a worker: let it be drawn
         text = screen_text(app)
         assert "Fejl i skabelonen" in text and "Ikke tilladt i en" in text
         await pilot.press("ctrl+s")
@@ -270,6 +271,7 @@ async def _snap_editor(pilot):
     # Before typing: TextArea caches lines drawn in the blink's dark phase, so switching the
     # blink off only at the end made the picture depend on the moment.
     editor.query_one("#te-body").cursor_blink = False
+    await until(pilot, lambda: shown(editor))  # the first preview (the render process)
     await pilot.press(*"{{ patient.name | nosuchfilter }}", "enter")
     await until(pilot, lambda: shown(editor))  # the same picture every time
     await pilot.pause()

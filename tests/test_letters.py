@@ -9,7 +9,7 @@ from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letters
 from tui.domain.letters import LetterError
-from tui.models import AuditEvent, Draft, JournalEntry, Letter, LetterTemplate, Organization
+from tui.models import AuditEvent, Draft, JournalEntry, Letter, LetterTemplate, Organization, Task
 
 
 def test_every_shipped_template_renders_with_demo_data(staff, patient, org, clinic):
@@ -32,7 +32,8 @@ def test_referral_body_merges_clinic_patient_and_fields(staff, patient, org, cli
     letter = letters.create_letter(staff["doctor"], patient, "henvisning", recipient=org,
                                    fields={"priority": "urgent", "diagnosis_code": "DM17.1",
                                            "diagnosis_text": "Knæartrose, højre"})
-    assert "Prioritet: Haster" in letter.body
+    assert "Prioritet: Haster" in letters.letter_text(letter)  # once, in the header block
+    assert letters.letter_text(letter).count("Prioritet") == 1
     assert "DM17.1 Knæartrose, højre" in letter.body
     assert "CAVE: Penicillin" in letter.body  # from the record
     assert "Lars Læge" in letter.body  # the doctor who wrote it refers
@@ -90,6 +91,12 @@ def test_workflow_draft_to_sent_with_return_in_between(staff, patient, org, clin
         letters.submit(anne, letter, lars)
     letters.update_draft(anne, letter, fields={**letter.fields, "diagnosis_text": "Knæartrose",
                                                "question": "Operation?"})
+    with pytest.raises(LetterError, match="Henvisende læge"):  # nobody chose the doctor
+        letters.submit(anne, letter, lars)
+    with pytest.raises(LetterError):  # a secretary is not a doctor
+        letters.update_draft(anne, letter, fields={"referring_doctor": str(anne.id)})
+        letters.submit(anne, letter, lars)
+    letters.update_draft(anne, letter, fields={"referring_doctor": str(lars.id)})
     letters.submit(anne, letter, lars)
     assert [r.id for r in letters.list_letters(lars, to_sign=True)] == [letter.id]
     assert letters.to_sign_count(lars) == 1 and letters.to_sign_count(anne) == 0
@@ -99,27 +106,39 @@ def test_workflow_draft_to_sent_with_return_in_between(staff, patient, org, clin
         letters.return_to_draft(lars, letter, "  ")
     letters.return_to_draft(lars, letter, "Tilføj røntgensvar")
     row = Letter.get_by_id(letter.id)
-    assert row.status == "draft" and row.return_comment == "Tilføj røntgensvar"
-    letters.update_draft(anne, letter, body=row.body + "\nRøntgen: artrose.\n")
+    # returned is its own status, and the author is told with a task
+    assert row.status == "returned" and row.return_comment == "Tilføj røntgensvar"
+    task = Task.get(Task.to_staff == anne)
+    assert f"Brev nr. {letter.id}" in task.title and "Tilføj røntgensvar" in task.title
+    letters.update_draft(anne, letter, body="Røntgen: artrose.")
     letters.submit(anne, letter, lars)
     letters.sign(lars, letter)
     row = Letter.get_by_id(letter.id)
     assert row.status == "signed" and row.signer_id == lars.id and row.signed_at is not None
+    assert row.body.rstrip().endswith("Røntgen: artrose.")
     with pytest.raises(LetterError):
         letters.update_draft(lars, letter, body="changed")
-    path = letters.export(anne, letter, "pdf", tmp_path)
+    path = letters.export(anne, letter, "pdf", tmp_path / "ny mappe")  # made, private
     assert path.exists() and path.suffix == ".pdf" and "0102031234" not in path.name
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert (path.parent.stat().st_mode & 0o777) == 0o700
+    # exporting writes a file; it does not send the letter nor say so in the record
     row = Letter.get_by_id(letter.id)
-    assert row.status == "sent" and row.sent_at is not None
+    assert row.status == "signed" and row.sent_at is None
+    assert JournalEntry.select().where(JournalEntry.patient == patient).count() == 0
+    letters.mark_sent(anne, letter, "print")
+    row = Letter.get_by_id(letter.id)
+    assert row.status == "sent" and row.sent_at is not None and row.sent_channel == "print"
     actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
     for action in ("letter_created", "letter_submitted", "letter_returned", "letter_signed",
-                   "letter_exported"):
+                   "letter_exported", "letter_sent"):
         assert action in actions
     note = JournalEntry.get(JournalEntry.patient == patient)
     assert note.kind == "administrative" and f"brev nr. {letter.id}" in note.text
-    # exporting again as text keeps it sent, and is audited and noted again
+    assert "udskrevet og sendt med post" in note.text
+    with pytest.raises(LetterError):
+        letters.mark_sent(anne, letter, "medcom")  # sent once
     letters.export(anne, letter, "txt", tmp_path)
-    assert JournalEntry.select().where(JournalEntry.patient == patient).count() == 2
     assert AuditEvent.select().where(AuditEvent.action == "letter_exported").count() == 2
 
 
@@ -162,6 +181,7 @@ def test_a_new_version_of_a_sent_letter_is_a_new_letter(staff, patient, org, cli
         letters.new_version(anne, old)  # a draft is simply changed
     letters.sign(lars, old)
     letters.export(anne, old, "txt", tmp_path)
+    letters.mark_sent(anne, old, "file")
     new = letters.new_version(anne, old)
     assert new.id != old.id and new.replaces_id == old.id and new.status == "draft"
     assert new.body == Letter.get_by_id(old.id).body
@@ -235,3 +255,68 @@ def test_demo_seed_makes_recipients_and_letters_in_every_status(staff, patient, 
     assert statuses == set(letters.STATUS_LABELS)
     for letter in Letter.select():
         assert letters.letter_text(letter).strip()
+
+
+def test_an_appointment_letter_needs_no_signature_by_default_and_it_is_a_setting(
+        staff, patient, org, clinic):
+    anne, boss = staff["secretary"], staff["admin"]
+    assert not letters.needs_signature("indkaldelse") and letters.needs_signature("henvisning")
+    letter = letters.create_letter(anne, patient, "indkaldelse",
+                                   fields={"appointment_text": "torsdag kl. 10"})
+    with pytest.raises(LetterError):
+        letters.submit(anne, letter)  # nothing to sign
+    letters.finish(anne, letter)
+    row = Letter.get_by_id(letter.id)
+    assert row.status == "signed" and row.signer_id is None
+    assert "Lægehuset Ærøskøbing" in letters.letter_doc(row).signature
+    with pytest.raises(auth.PermissionDenied):
+        letters.set_needs_signature(anne, {"indkaldelse": True})
+    letters.set_needs_signature(boss, {"indkaldelse": True})
+    second = letters.create_letter(anne, patient, "indkaldelse",
+                                   fields={"appointment_text": "fredag kl. 9"})
+    with pytest.raises(LetterError):
+        letters.finish(anne, second)
+    letters.submit(anne, second)
+
+
+def test_the_letter_is_its_fields(staff, patient, org, clinic):
+    """What is signed is what the form says: follow-up, CAVE and the responsible doctor
+    typed after the letter was made are in its text; nothing empty reads as reassuring."""
+    anne, lars = staff["secretary"], staff["doctor"]
+    letter = letters.create_letter(anne, patient, "epikrise", recipient=org)
+    body = Letter.get_by_id(letter.id).body
+    assert "Intet kendt" not in body and "Ingen fast medicin" not in body and ": Nej" not in body
+    assert "Ansvarlig læge: Ikke angivet" in body and "Anne" not in body
+    assert "Opfølgning hos egen læge: Ikke angivet" in body
+    letters.update_draft(anne, letter, fields={
+        "follow_up": "ja", "cave": "Penicillin, latex", "responsible_doctor": str(lars.id),
+        "admitted": "20.11", "discharged": "i går", "diagnoses": "Pneumoni"})
+    row = Letter.get_by_id(letter.id)
+    assert "Opfølgning hos egen læge: Ja" in row.body and "CAVE: Penicillin, latex" in row.body
+    assert "Ansvarlig læge: Lars Læge" in row.body
+    assert "Udskrevet: 25.11.2026" in row.body and row.fields["discharged"] == "25.11.2026"
+    letters.update_draft(anne, letter, fields={"admitted": "i forgårs morges"})
+    with pytest.raises(LetterError, match="ikke en dato"):
+        letters.submit(anne, letter, lars)
+    letters.update_draft(anne, letter, fields={"admitted": "20.11.2026"})
+    letters.submit(anne, letter, lars)
+    signed = letters.sign(lars, letter)
+    assert signed.body == letters.prefill_body(signed).text  # signed text == fields
+
+
+def test_a_sent_letter_keeps_its_channel_and_its_message_identities(staff, patient, org, clinic):
+    """The guard lets exactly two things move on a signed letter: the step to sent (with its
+    channel) and the MedCom identities, once."""
+    from tui.domain import fhir
+
+    letter = letters.create_letter(staff["doctor"], patient, "korrespondance", recipient=org)
+    letters.sign(staff["doctor"], letter)
+    fhir.message_for(letters._reload(letter), clinic)  # identities made and stored
+    ids = Letter.get_by_id(letter.id).message_ids
+    assert ids["header"]
+    with pytest.raises(peewee.IntegrityError):
+        Letter.update(message_ids={**ids, "header": "x"}).where(Letter.id == letter.id).execute()
+    letters.mark_sent(staff["secretary"], letter, "medcom")
+    with pytest.raises(peewee.IntegrityError):
+        Letter.update(sent_channel="print").where(Letter.id == letter.id).execute()
+    assert Letter.get_by_id(letter.id).sent_channel == "medcom"

@@ -1,6 +1,7 @@
 """Pilot tests of the letters section (F5) and the drafting screen, keys only."""
 from __future__ import annotations
 
+from conftest import PASSWORD
 from helpers import login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
@@ -24,12 +25,12 @@ async def test_list_shows_letters_and_filters_by_status(make_app, staff, patient
         await _open_letters(pilot)
         text = screen_text(app)
         assert "Søren Ærø Åberg" in text
-        assert "henvisning" in text and "korrespondance" in text
+        assert "Henvisning" in text and "Korrespondance" in text
         await pilot.press("s")  # status: draft
         await pilot.pause()
         await pilot.pause()
         text = screen_text(app)
-        assert "henvisning" in text and "korrespondance" not in text
+        assert "Henvisning" in text and "Korrespondance" not in text
         assert [r.id for r in app.screen.rows] == [a.id]
 
 
@@ -66,12 +67,20 @@ async def test_new_letter_is_typed_saved_as_draft_and_kept(make_app, staff, pati
         await pilot.pause()
         assert "Ekstra linje" in Letter.get_by_id(letter.id).body
         assert Draft.select().count() == 0
+        # the text follows the fields: a field typed now is in the letter's text when saved
+        editor.query_one("#fld-cave").focus()
+        await pilot.press("ctrl+u", *"Penicillin og latex")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        stored = Letter.get_by_id(letter.id)
+        assert "CAVE: Penicillin og latex" in stored.body and "Ekstra linje" in stored.body
+        assert "Intet kendt" not in stored.body and "Ansvarlig læge: Ikke angivet" in stored.body
 
 
 async def test_typing_survives_a_lost_session(make_app, staff, patient, org, clinic):
     letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
     letters.save_typing(staff["secretary"], letter, {"body": "Skrevet før forbindelsen røg\n",
-                                                     "fields": {"topic": "Blodprøver"}})
+                                                     "subject": "Blodprøver"})
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await login(pilot)
@@ -84,10 +93,12 @@ async def test_typing_survives_a_lost_session(make_app, staff, patient, org, cli
         await pilot.pause()
         editor = app.screen
         assert editor.query_one("#le-body").text == "Skrevet før forbindelsen røg\n"
-        assert editor.query_one("#fld-topic").value == "Blodprøver"
+        assert editor.query_one("#le-subject").value == "Blodprøver"
         await pilot.press("escape")  # closing saves to the letter
         await pilot.pause()
-    assert Letter.get_by_id(letter.id).body == "Skrevet før forbindelsen røg\n"
+    stored = Letter.get_by_id(letter.id)
+    assert stored.body.endswith("Skrevet før forbindelsen røg\n")
+    assert stored.fields[letters.FREE_TEXT] == "Skrevet før forbindelsen røg\n"
 
 
 async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, org, clinic):
@@ -103,7 +114,7 @@ async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, or
         await pilot.pause()
         assert "ZeroDivisionError" in screen_text(app)
         assert app.screen.query_one("#le-body").text == "Eget indhold\n"  # untouched
-    assert Letter.get_by_id(letter.id).body == "Eget indhold\n"
+    assert Letter.get_by_id(letter.id).fields[letters.FREE_TEXT] == "Eget indhold\n"
 
 
 async def test_doctor_signs_from_the_queue(make_app, staff, patient, org, clinic):
@@ -117,8 +128,10 @@ async def test_doctor_signs_from_the_queue(make_app, staff, patient, org, clinic
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("enter")  # the first action for a waiting letter: sign
-        await pilot.pause()
-        await pilot.pause()
+        await until(pilot, lambda: type(app.screen).__name__ == "SignScreen")
+        assert Letter.get_by_id(letter.id).status == "awaiting_signature"  # read first
+        await pilot.press(*PASSWORD, "enter")
+        await until(pilot, lambda: type(app.screen).__name__ != "SignScreen")
     assert Letter.get_by_id(letter.id).status == "signed"
 
 
@@ -147,10 +160,10 @@ async def test_export_from_the_list_in_a_worker(make_app, staff, patient, org, c
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "Saved" in screen_text(app) or "Gemt" in screen_text(app)
+        assert "Eksporteret (endnu ikke sendt)" in screen_text(app)
     [pdf] = list(out.iterdir())
     assert pdf.suffix == ".pdf"
-    assert Letter.get_by_id(letter.id).status == "sent"
+    assert Letter.get_by_id(letter.id).status == "signed"  # exported, not sent
 
 
 async def _snap_list(pilot):
@@ -174,6 +187,9 @@ async def _snap_editor(pilot):
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
+    # the focused subject is not selected, so its cursor shows: no blinking in a snapshot
+    for field in pilot.app.screen.query("Input"):
+        field.cursor_blink = False
     await pilot.pause()
 
 
@@ -181,3 +197,55 @@ def test_snapshot_letter_editor(snap_compare, make_app, staff, patient, org, cli
     letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org,
                           fields={"topic": "Svar på blodprøver"})
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_snap_editor)
+
+
+async def test_ctrl_o_keeps_the_subject_and_ctrl_s_on_a_signed_letter_says_so(
+        make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org,
+                                   subject="Svar")
+    signed = letters.create_letter(staff["doctor"], patient, "korrespondance", recipient=org)
+    letters.sign(staff["doctor"], signed)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        from tui.screens.letter_editor import LetterEditorScreen
+
+        app.push_screen(LetterEditorScreen(letter.id))
+        await pilot.pause()
+        subject = app.screen.query_one("#le-subject")
+        subject.focus()
+        await pilot.press("end")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press(*" på prøver")
+        await pilot.pause()
+        assert subject.value == "Svar på prøver"  # the first key did not wipe it
+        await pilot.press("escape")
+        await pilot.pause()
+        app.push_screen(LetterEditorScreen(signed.id))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "Brevet er underskrevet og kan ikke" in text and "Brevet er gemt" not in text
+
+
+async def test_a_returned_letter_can_be_changed_by_its_author(make_app, staff, patient, org, clinic):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org)
+    letters.submit(staff["secretary"], letter, staff["doctor"])
+    letters.return_to_draft(staff["doctor"], letter, "Tilføj kalium")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _open_letters(pilot)
+        assert "returneret" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Sendt tilbage af lægen: Tilføj kalium" in text
+        app.screen.query_one("#le-body").focus()
+        await pilot.press(*"Kalium 4,1.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert Letter.get_by_id(letter.id).body.rstrip().endswith("Kalium 4,1.")

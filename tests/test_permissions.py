@@ -13,8 +13,8 @@ from tui.domain import (admin, auth, booking, calls, journal, letter_templates, 
                         organizations, patients, prescriptions, schedule, settings, supplies,
                         tasks)
 from tui.domain.booking import BookingError
-from tui.models import (AppointmentType, Organization, Patient, PrescriptionRequest, SupplyItem,
-                        WorkPattern)
+from tui.models import (AppointmentType, Organization, Patient, PrescriptionRequest, Staff,
+                        SupplyItem, WorkPattern)
 from tui.screens import SECTIONS
 
 ROLES = ("secretary", "doctor", "nurse", "admin")
@@ -28,9 +28,11 @@ EXPECTED: dict[str, set[str]] = {
     "patient.register": {S, D, N},
     "patient.edit": {S, D, N},
     "patient.reveal_cpr": {S, D, N},
+    "patient.reveal_address": {S, D, N},
     "journal.read": {S, D, N},
     "journal.write": {S, D, N},
     "journal.correct": {S, D, N},
+    "journal.correct_others": {D},
     "audit.patient_report": {S, D, A},
     "schedule.view": {S, D, N},
     "appointment.book": {S, D, N},
@@ -133,6 +135,12 @@ class World:
     def entry(self):
         return journal.append(self.lars, self.patient(), "contact", "Ondt i knæet")
 
+    def colleagues_entry(self):
+        """An entry by a doctor who is none of the users tried."""
+        other = (Staff.get_or_none(Staff.username == "mette")
+                 or auth.create_user("mette", "Mette Læge", "doctor", PASSWORD))
+        return journal.append(other, self.patient(), "contact", "Ondt i knæet")
+
     def letter(self, signed: bool = False):
         row = letters.create_letter(self.anne, self.patient(), "korrespondance", recipient=self.org)
         if signed:
@@ -173,9 +181,13 @@ CALLS = {
                                                        last_name="Patient"),
     "patient.edit": lambda w, u: patients.update(u, w.patient(), address="Vej 1"),
     "patient.reveal_cpr": lambda w, u: patients.reveal_cpr(u, w.patient()),
+    "patient.reveal_address": lambda w, u: patients.reveal_address(u, w.patient()),
     "journal.read": lambda w, u: journal.entries(u, w.patient()),
     "journal.write": lambda w, u: journal.append(u, w.patient(), "contact", "Tekst"),
-    "journal.correct": lambda w, u: journal.correct(u, w.entry(), "Rettet tekst"),
+    # her own entry; someone else's is journal.correct_others
+    "journal.correct": lambda w, u: journal.correct(
+        u, journal.append(u, w.patient(), "contact", "Ondt i knæet"), "Rettet tekst"),
+    "journal.correct_others": lambda w, u: journal.correct(u, w.colleagues_entry(), "Rettet tekst"),
     "audit.patient_report": lambda w, u: patients.access_log(u, w.patient()),
     "schedule.view": lambda w, u: schedule.day_view(FRIDAY.date(), u),
     "appointment.book": lambda w, u: booking.book(u, w.patient(), w.lars, w.k15, w.free_time()),

@@ -161,8 +161,32 @@ def test_a_dependence_forming_drug_needs_explicit_confirmation(staff, patient):
     with pytest.raises(ValueError):
         rx.approve(staff["doctor"], req)
     assert PrescriptionRequest.get_by_id(req.id).status == "pending"
-    rx.approve(staff["doctor"], req, confirm_dependence=True)
+    with pytest.raises(ValueError):  # overriding needs a reason
+        rx.approve(staff["doctor"], req, confirm_dependence=True, override_reason="  ")
+    assert PrescriptionRequest.get_by_id(req.id).status == "pending"
+    rx.approve(staff["doctor"], req, confirm_dependence=True,
+               override_reason="Set i går, stabil dosis")
     assert PrescriptionRequest.get_by_id(req.id).status == "approved"
+    from tui.models import AuditEvent, JournalEntry
+
+    entry = JournalEntry.select().where(JournalEntry.patient == patient).order_by(
+        JournalEntry.id.desc()).get()
+    assert "uden konsultation" in entry.text and "Set i går, stabil dosis" in entry.text
+    assert AuditEvent.get(AuditEvent.action == "prescription_override").reason == (
+        "Set i går, stabil dosis")
+
+
+@pytest.mark.parametrize("typed", ["Stesolid", "stesolid 5 mg", "Imovane", "Tradolan",
+                                   "Lyrica", "Ritalin", "OxyNorm", "Rivotril", "Contalgin"])
+def test_danish_brand_names_get_their_atc_code_and_the_flag(staff, patient, typed):
+    req = rx.take_request(staff["secretary"], patient, typed)
+    assert req.atc and req.dependence and not rx.is_unknown(req)
+
+
+def test_a_drug_without_an_atc_code_is_flagged_unknown(staff, patient):
+    req = rx.take_request(staff["secretary"], patient, "Hjemmebryg 3 mg")
+    assert rx.is_unknown(req) and not req.dependence
+    assert not rx.is_unknown(rx.take_request(staff["secretary"], patient, "Metformin"))
 
 
 # --- the queue and the told-list ------------------------------------------------------

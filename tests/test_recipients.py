@@ -138,7 +138,7 @@ async def test_search_add_with_validation_edit_and_deactivate(make_app, staff, o
         screen = app.screen
         assert type(screen).__name__ == "RecipientsScreen"
         assert "Medicinsk Afdeling M" in screen_text(app)
-        assert "5790999000011" in screen_text(app)  # the detail line
+        assert "5790999000017" in screen_text(app)  # the detail line
         # search: "/" goes to the field, typing filters, Down goes back to the list
         await pilot.press("slash", *"øjen")
         await pilot.pause(0.3)
@@ -147,7 +147,7 @@ async def test_search_add_with_validation_edit_and_deactivate(make_app, staff, o
         await pilot.pause()
         form = app.screen
         assert type(form).__name__ == "RecipientForm"
-        await pilot.press(*"Øjenlæge [b]Demo[/b]", "tab", "enter", "down", "enter", "tab",
+        await pilot.press(*"Øjenlæge [b]Demo[/b]", "tab", "down", "down", "enter", "tab",
                           *"999000000005", "tab", *"5790999000059", "tab")
         await pilot.pause()
         text = screen_text(app)

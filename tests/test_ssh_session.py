@@ -49,11 +49,15 @@ def readme_match_block() -> str:
     return found.group(1)
 
 
-def sshd_config(tmp: Path, port: int, session_script: Path) -> str:
+def sshd_config(tmp: Path, port: int, session_script: Path, guard: bool = True) -> str:
     """A private sshd for the test, with the README's Match block for the desk account
-    (the account is root here, because the test's sshd runs as root)."""
+    (the account is root here, because the test's sshd runs as root). Without `guard` the
+    forced command is Skranke alone (its own refusal is then what is tested)."""
     block = readme_match_block().replace("Match User skranke", "Match User root")
-    block = re.sub(r"ForceCommand .*", f"ForceCommand {session_script}", block)
+    if guard:
+        block = block.replace("/usr/local/bin/skranke", str(session_script))
+    else:
+        block = re.sub(r"ForceCommand .*", f"ForceCommand {session_script}", block)
     return f"""\
 Port {port}
 ListenAddress 127.0.0.1
@@ -68,7 +72,8 @@ PubkeyAuthentication yes
 
 
 @pytest.fixture
-def sshd(tmp_path):
+def sshd(tmp_path, request):
+    guard = getattr(request, "param", True)
     if os.geteuid() != 0:
         pytest.skip("sshd must run as root (CI runs as root)")
     if not os.access(SSHD, os.X_OK) or shutil.which("ssh") is None:
@@ -95,7 +100,7 @@ def sshd(tmp_path):
                        check=True)
     shutil.copy(tmp_path / "client_ed25519.pub", tmp_path / "authorized_keys")
     port = _free_port()
-    (tmp_path / "sshd_config").write_text(sshd_config(tmp_path, port, session))
+    (tmp_path / "sshd_config").write_text(sshd_config(tmp_path, port, session, guard))
     os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
     log = tmp_path / "sshd.log"
     proc = subprocess.Popen([SSHD, "-D", "-f", str(tmp_path / "sshd_config"), "-E", str(log)])
@@ -232,4 +237,41 @@ def test_the_readme_match_block_is_valid_sshd_config(tmp_path):
     for line in ("allowtcpforwarding no", "x11forwarding no", "allowagentforwarding no",
                  "permittunnel no", "clientaliveinterval 15", "clientalivecountmax 3"):
         assert line in effective
-    assert re.search(r"^forcecommand .*skranke$", effective, re.M)
+    assert re.search(r"^forcecommand .*exec /usr/local/bin/skranke", effective, re.M)
+
+
+def _ssh_opts(sshd) -> list[str]:
+    return ["-i", str(sshd["key"]), "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"]
+
+
+def _no_skranke_left(sshd) -> None:
+    """Nothing of Skranke runs after the client has gone (the forced command wrote its pid)."""
+    if not sshd["pidfile"].exists():
+        return
+    pid = int(sshd["pidfile"].read_text())
+    end = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not _alive(pid), "Skranke still runs after a session without a terminal"
+
+
+@pytest.mark.parametrize("sshd", [True, False], ids=["readme-guard", "skranke-alone"], indirect=True)
+@pytest.mark.parametrize("how", ["ssh -T", "ssh command", "sftp"])
+def test_no_terminal_over_ssh_starts_nothing(sshd, how):
+    """Attack table, point 1: ssh -T, `ssh desk id` and sftp get no session and leave
+    nothing running, by the README's forced command and by Skranke itself."""
+    port = str(sshd["port"])
+    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+    if how == "sftp":
+        cmd = ["sftp", "-b", "-", "-P", port, *_ssh_opts(sshd), "root@127.0.0.1"]
+    elif how == "ssh -T":
+        cmd = ["ssh", "-T", "-p", port, *_ssh_opts(sshd), "root@127.0.0.1"]
+    else:
+        cmd = ["ssh", "-p", port, *_ssh_opts(sshd), "root@127.0.0.1", "id"]
+    done = subprocess.run(cmd, input="ls\n", capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert "uid=" not in done.stdout
+    if how != "sftp":
+        assert "terminal" in done.stderr, done.stderr
+    _no_skranke_left(sshd)

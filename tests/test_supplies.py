@@ -124,15 +124,23 @@ def test_an_empty_order_cannot_be_sent(sec):
 
 def test_export_text_and_csv_per_supplier_marks_drafts_sent(sec, stocked, tmp_path):
     orders = supplies.create_orders(sec)
+    supplies.set_supplier_details(sec, "Abena", customer_number="K-4711",
+                                  delivery_address="Lægehuset\nAlgade 12, 1. sal\n4000 Roskilde")
+    supplies.set_supplier_details(sec, "Lyreco", customer_number="998877")
     paths = supplies.export_orders(sec, orders, tmp_path, "csv", clinic_name="Lægehuset")
     assert [p.name for p in paths] == [f"bestilling-{orders[0].id}-abena.csv",
                                        f"bestilling-{orders[1].id}-lyreco.csv"]
-    rows = list(csv.reader(io.StringIO(paths[0].read_text(encoding="utf-8")), delimiter=";"))
-    assert rows[0][:4] == ["ordre", "leverandør", "varenr", "vare"]
-    assert rows[1][2:] == ["AB-1", "Handsker M", "30", "æske"]
+    raw = paths[0].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Danish Excel reads æøå right
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:6] == ["ordre", "leverandør", "kundenr", "leveringsadresse", "varenr", "vare"]
+    assert rows[1][2:] == ["K-4711", "Lægehuset, Algade 12, 1. sal, 4000 Roskilde",
+                           "AB-1", "Handsker M", "30", "æske"]
     assert all(SupplyOrder.get_by_id(o.id).status == "sent" for o in orders)
     text = supplies.export_text(orders[1], "Lægehuset")
     assert "Lyreco" in text and "Lægehuset" in text and "Papir A4" in text and "26.11.2026" in text
+    assert "Kundenr.: 998877" in text
+    assert "Leveringsadresse: Lægehuset, Algade 12" in supplies.export_text(orders[0])
     with pytest.raises(ValueError):
         supplies.export_orders(sec, orders, tmp_path / "missing", "txt")
     with pytest.raises(ValueError):

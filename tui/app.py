@@ -13,6 +13,7 @@ from rich.style import NULL_STYLE
 from textual import events
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.filter import Monochrome
 from textual.screen import ModalScreen, Screen
 
@@ -20,13 +21,16 @@ from tui import i18n
 from tui.config import Config
 from tui.domain import audit, auth, settings
 from tui.i18n import _
+from tui.keygate import KeyGate
+from tui.scanner import CardScanner
 from tui.screens import SECTIONS, Section
 from tui.screens.base import LIVE_SCREENS
 from tui.widgets.safe import ControlCharFilter
 
 START_MODE = "start"
 LOGIN_MODE = "login"
-HANGUP_GRACE_SECONDS = 0.8
+HANGUP_GRACE_SECONDS = 0.9
+WATCHDOG_FIRST = 0.5  # after this the watchdog thread saves itself, and ends the process at the grace
 # Where the terminal has 16 colours (TERM=xterm, TEXTUAL_COLOR_SYSTEM=standard) the terminal's
 # own palette is used instead of RGB colours squeezed into 16; a cursor in a list that is not
 # focused shows in reverse video (the built-in ANSI theme leaves it invisible). With NO_COLOR
@@ -69,7 +73,7 @@ def _login_screen():
     return LoginScreen()
 
 
-class SkrankeApp(App):
+class SkrankeApp(KeyGate, CardScanner, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
     # switch to the login, composed and styled two screens (30 ms of every start).
@@ -104,6 +108,8 @@ class SkrankeApp(App):
         self.config = config or Config()
         self.user = None
         self.locked = False
+        self.changing_password = False  # a forced change: nothing else is reachable until done
+        self._session_ended = False
         self._last_activity = time.monotonic()
         self.clinic_name = settings.clinic().get("name") or "Skranke"
         if self.config.keys:
@@ -111,6 +117,16 @@ class SkrankeApp(App):
         if over_ssh():
             self.animation_level = "none"  # every animation frame is bytes on the wire
         self._filters = [_Monochrome() if type(f) is Monochrome else f for f in self._filters]
+
+    def get_driver_class(self):
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from tui.driver import SkrankeLinuxDriver
+
+            return SkrankeLinuxDriver  # ends the session when its input ends
+        return driver
 
     def choose_theme(self, color_system: str | None) -> None:
         """The configured theme, else the ANSI one on a 16-colour terminal (not with NO_COLOR)."""
@@ -145,6 +161,7 @@ class SkrankeApp(App):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
+        threading.Thread(target=auth.prepare, name="dummy-hash", daemon=True).start()
         if not self.is_headless:  # tests and snapshots keep the default theme
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
@@ -158,13 +175,37 @@ class SkrankeApp(App):
     def logged_in(self, user) -> None:
         self.user = user
         self.locked = False
+        self._session_ended = False
         self.touch()
         if user.must_change_password:
             from tui.screens.password import PasswordScreen
 
-            self.push_screen(PasswordScreen(user), callback=lambda _ok: self._enter())
+            self.changing_password = True
+            self.push_screen(PasswordScreen(user), callback=self._password_changed)
         else:
             self._enter()
+
+    def _password_changed(self, _ok) -> None:
+        self.changing_password = False
+        self._enter()
+
+    @property
+    def door_closed(self) -> bool:
+        """Nobody in, the screen locked, or a password that must be changed first."""
+        return self.user is None or self.locked or self.changing_password
+
+    _end_lock = threading.Lock()
+
+    def end_session(self, how: str) -> None:
+        """`session_ended` once per session, whichever way (and thread) it ends."""
+        with self._end_lock:
+            if self.user is None or self._session_ended:
+                return
+            self._session_ended = True
+            try:
+                audit.log("session_ended", self.user, detail=how)
+            except Exception:  # the database is gone: the way out must not fail
+                self.log.error("session_ended not written")
 
     def _enter(self) -> None:
         from tui.screens.start import StartScreen
@@ -182,10 +223,12 @@ class SkrankeApp(App):
                 self.remove_mode(mode)
         self.user = None
         self.locked = False
+        self.changing_password = False
 
     def switch_user(self, user) -> None:
         """Another user logs in at the lock; the first user's typing is kept as drafts."""
         audit.log("user_switched", user, detail=f"from {self.user.username if self.user else ''}")
+        self.end_session("user switched")
         self._leave()
         self.logged_in(user)
 
@@ -198,10 +241,15 @@ class SkrankeApp(App):
 
     # --- keys -------------------------------------------------------------------
 
+    # At the door (nobody in, locked, a forced password change) only these app actions run;
+    # the lock and password screens have their own fields and keys.
+    DOOR_ACTIONS = frozenset({"noop", "logout", "focus_next", "focus_previous"})
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("lock", "section", "goto", "new_task") and (
-                self.user is None or self.locked):
-            return False
+        if self.door_closed and action not in self.DOOR_ACTIONS:
+            # at the login screen (nobody in) F1 lists its keys and Ctrl+Q quits; at the
+            # lock and the forced password change nothing else answers
+            return action in ("quit", "help") and self.user is None
         if action == "logout" and self.locked:
             return False
         if action in ("section", "goto") and self._dialog_open():
@@ -227,7 +275,7 @@ class SkrankeApp(App):
         """Ctrl+T: write a task or message from any screen."""
         from tui.screens.tasks import TaskEditScreen
 
-        if self.user is None or self.locked or isinstance(self.screen, TaskEditScreen):
+        if self.door_closed or isinstance(self.screen, TaskEditScreen):
             return
         if not auth.can(self.user, "task.create"):
             self.bell()
@@ -238,7 +286,7 @@ class SkrankeApp(App):
         self.open_section(section_id)
 
     def open_section(self, section_id: str) -> None:
-        if self.user is None or self.locked:
+        if self.door_closed:
             return
         if section_id == START_MODE:
             self._enter()
@@ -330,11 +378,15 @@ class SkrankeApp(App):
     def action_open_ringing_call(self) -> None:
         from tui.widgets.call_banner import open_ringing_call
 
+        if self.door_closed:
+            return
         open_ringing_call(self)
 
     def action_lock(self) -> None:
         if self.user is None or self.locked:
             return
+        if CommandPalette.is_open(self):
+            self.pop_screen()
         from tui.screens.lock import LockScreen
 
         self.save_all()
@@ -354,8 +406,38 @@ class SkrankeApp(App):
         if self.locked:
             return
         auth.logout(self.user)
+        self.end_session("logout")
         self._leave()
         self.show_login()
+
+    # --- the health-card scanner (tui/scanner.py) ----------------------------
+
+    def scanned(self, cpr: str) -> None:
+        """A health card was scanned: in F3 her arrival today, anywhere else her record."""
+        from tui.domain import booking, clock, patients
+        from tui.domain.cpr import format_cpr
+
+        if not auth.can(self.user, "patient.view"):
+            self.bell()
+            return
+        patient = patients.find_by_cpr(cpr)
+        if patient is None:
+            self.bell()
+            self.notify(_("No patient with CPR number {cpr}.").format(cpr=format_cpr(cpr)),
+                        severity="warning", markup=False)
+            return
+        screen = self.screen
+        if self.config.scanner_arrives and getattr(screen, "section_id", "") == "schedule":
+            appt = booking.arrival_candidate(patient, clock.today())
+            if appt is not None and auth.can(self.user, "appointment.status"):
+                booking.set_status(self.user, appt, "arrived")
+                self.notify(_("{name}: arrived for {time}").format(
+                    name=patient.full_name, time=f"{appt.start:%H.%M}"), markup=False)
+                screen.load_day()
+                return
+        from tui.screens.record import RecordScreen
+
+        self.push_screen(RecordScreen(patient.id))
 
     # --- idle lock ----------------------------------------------------------
 
@@ -368,17 +450,20 @@ class SkrankeApp(App):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
-        if self.user is not None and not self.locked:
+        if self.user is not None and not self.locked and not self.changing_password:
             if time.monotonic() - self._last_activity >= self.idle_limit_seconds():
                 self.action_lock()
 
     # --- command palette ----------------------------------------------------
 
+    def action_command_palette(self) -> None:
+        if not self.door_closed and not CommandPalette.is_open(self):
+            self.push_screen(DanishPalette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":  # would write patient data to disk
-                yield command
-        if self.user is None or self.locked:
+        # Textual's own entries (Theme, Keys, Maximize, Quit, Screenshot) are left out: in
+        # English, and Quit would end the session past the log-out; F1 lists every key.
+        if self.door_closed:
             return
         for s in self.sections_for_user():
             yield SystemCommand(f"{_(s.label)} ({s.key.upper()})", _("Open the section"),
@@ -390,8 +475,10 @@ class SkrankeApp(App):
         yield SystemCommand(_("Help") + " (F1)", _("Show every key"), self.action_help)
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if active.node is self or not binding.description:
-                continue
+            if active.node is self or not binding.description or not active.enabled:
+                continue  # disabled: not for this user (the screen's check_action) or not now
+            if active.node is not screen and not binding.show:
+                continue  # a field's own editing keys (copy, home, shift+tab) are not actions
             shown = binding.key_display or self.get_key_display(binding)
             yield SystemCommand(f"{_(binding.description)} ({shown})", binding.tooltip or "",
                                 lambda a=binding.action, n=active.node: self.call_later(
@@ -448,11 +535,7 @@ class SkrankeApp(App):
 
         path = crash.write_report(error)
         self._keep_typing_locally()
-        try:
-            if self.user is not None:
-                audit.log("session_ended", self.user, detail="crash")
-        except Exception:  # noqa: BLE001  (the database may be what failed)
-            pass
+        self.end_session("crash")  # never raises (the database may be what failed)
         self._return_code = crash.EXIT_CODE
         if self._exception is None:  # a pilot test re-raises it
             self._exception = error
@@ -491,23 +574,83 @@ class SkrankeApp(App):
         import asyncio
 
         loop = asyncio.get_running_loop()
+
+        def on_signal(signum, frame) -> None:
+            # A plain handler runs in the main thread at the next bytecode even while the
+            # event loop is held up; the watchdog starts at once, then the loop is asked
+            # to save and leave.
+            self._start_watchdog()
+            loop.call_soon_threadsafe(self.hang_up)
+
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return
         for sig in (signal.SIGHUP, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, self.hang_up)
-            except (NotImplementedError, RuntimeError, ValueError):
+                signal.signal(sig, on_signal)
+            except (ValueError, OSError):
                 pass
+
+    _watchdog: threading.Timer | None = None
+
+    def _start_watchdog(self) -> None:
+        """Whatever holds things up (a stuck worker, a locked database, a loaded machine),
+        the process is gone within a second of being told to stop: if the event loop has
+        not saved and left by then, this thread saves what it can and ends the process."""
+        if self._watchdog is not None:
+            return
+
+        def last_resort() -> None:
+            from tui.db import database_proxy
+
+            def save() -> None:
+                with database_proxy.connection_context():
+                    self.end_session("terminal closed or process stopped")  # a quick insert first
+                    self.save_all()
+
+            saver = threading.Thread(target=save, daemon=True)
+            saver.start()
+            saver.join(HANGUP_GRACE_SECONDS - WATCHDOG_FIRST)
+            os._exit(0)
+
+        self._watchdog = threading.Timer(WATCHDOG_FIRST, last_resort)
+        self._watchdog.daemon = True
+        self._watchdog.start()
 
     def hang_up(self) -> None:
         """The terminal went away (or we were told to stop): save, then leave within a second."""
+        self._start_watchdog()
         try:
+            self.end_session("terminal closed or process stopped")  # a quick insert first
             self.save_all()
-            if self.user is not None:
-                audit.log("session_ended", self.user, detail="terminal closed or process stopped")
         finally:
-            watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
-            watchdog.daemon = True
-            watchdog.start()
             self.exit()
+
+
+class DanishPalette(CommandPalette):
+    """The command palette in the interface's language."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(placeholder=_("Find an action…"), **kwargs)
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own (8.2.8) with its English "No matches found" translated.
+        from rich.align import Align
+        from rich.text import Text
+        from textual.command import CommandList
+        from textual.widgets.option_list import Option
+
+        self._stop_no_matches_countdown()
+
+        def _show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(Option(
+                    Align.center(Text(_("Nothing found"), style="not bold")),
+                    disabled=True, id=self._NO_MATCHES))
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)
 
 
 def run(config: Config) -> None:
@@ -515,6 +658,10 @@ def run(config: Config) -> None:
 
     i18n.set_language(config.language)
     app = SkrankeApp(config)
-    app.run()
+    try:
+        app.run()
+    finally:
+        # quit, a crash: whatever ended the app ends the session too
+        app.end_session("app ended" if not app.return_code else "app crashed")
     if app.return_code:
         sys.exit(app.return_code)

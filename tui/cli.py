@@ -190,6 +190,9 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
         raise Fail(_("No users yet. Create the first administrator: "
                      "skranke user add NAME --role admin (or try: skranke demo)"))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # ssh without -t, sftp, scp, a pipe: no desk to show, and nobody to log out
+        raise Fail(_("Skranke needs a terminal (over SSH: ssh -t)."))
     _need_audit_key()
     apply_clinic_language(cfg)
     from tui.app import run

@@ -80,6 +80,7 @@ class Config:
     sms: SmsConfig = field(default_factory=SmsConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
     export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
+    scanner_arrives: bool = True  # in F3 a health-card scan registers today's arrival
     audit_key_file: str = ""  # [audit] key_file; empty: beside the data (tui.domain.audit)
     audit_anchor_file: str = ""  # [audit] anchor_file; empty: beside the key
     sources: list[str] = field(default_factory=list)
@@ -120,6 +121,8 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             cfg.theme = str(data["theme"])
         if "export_dir" in data:
             cfg.export_dir = str(data["export_dir"])
+        if "scanner_arrives" in data:
+            cfg.scanner_arrives = bool(data["scanner_arrives"])
         audit = data.get("audit", {})
         if not isinstance(audit, dict):
             raise TypeError("[audit] must be a table")

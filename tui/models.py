@@ -292,6 +292,8 @@ class JournalEntry(BaseModel):
     kind = CharField(max_length=16, default="contact")
     text = TextField()
     corrects = ForeignKeyField("self", null=True, backref="corrections")
+    # a note about an earlier entry (by someone who may not correct it); migration 0008
+    refers_to = ForeignKeyField("self", null=True, backref="remarks")
     content_hash = CharField(max_length=64, default="")  # tui.domain.audit.journal_hash
 
     class Meta:
@@ -326,7 +328,7 @@ class Organization(BaseModel):
 
 
 LETTER_KINDS = ("henvisning", "epikrise", "indkaldelse", "korrespondance")
-LETTER_STATUSES = ("draft", "awaiting_signature", "signed", "sent")
+LETTER_STATUSES = ("draft", "awaiting_signature", "signed", "sent", "returned")
 
 
 class LetterTemplate(BaseModel):
@@ -360,6 +362,8 @@ class Letter(BaseModel):
     signed_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
     content_hash = CharField(max_length=64, default="")  # set at signing: audit.letter_hash
+    sent_channel = TextField(default="")  # file, medcom, print (tui.domain.letters.mark_sent)
+    message_ids = JSONTextField(default=dict)  # MedCom identities of this version (fhir.py)
 
 
 PRESCRIPTION_STATUSES = ("pending", "approved", "declined", "needs_visit")

@@ -1,7 +1,7 @@
 """`skranke phone-listen`: receive the Action URLs of the clinic's IP phones.
 
-Each phone calls a URL on its events; this small HTTP server (stdlib
-ThreadingHTTPServer) checks the shared token, validates every parameter strictly
+Each phone calls a URL on its events; this small HTTP server (one asyncio loop, the stdlib's
+request parsing, a bounded thread pool; see PhoneServer) checks the shared token, validates every parameter strictly
 and writes through `tui.domain.calls.record_event`. Paths (GET or POST):
 
     /yealink/incoming   /yealink/established   /yealink/terminated   /yealink/missed
@@ -20,11 +20,15 @@ caller's number.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
+import io
 import logging
+import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 from tui.db import database_proxy as db
@@ -37,6 +41,12 @@ MAX_VALUE = 200
 RATE_PER_SECOND = 10.0  # per client address, sustained
 RATE_BURST = 40
 SWEEP_SECONDS = 30
+MAX_HEAD = 8192  # request line and headers
+REQUEST_DEADLINE = 5.0  # seconds for a whole request: read, answered, written
+MAX_WORKERS = 8
+MAX_CONNECTIONS = 512
+MAX_PER_ADDRESS = 32
+BACKLOG = 2048
 
 # path -> (source, event)
 ROUTES: dict[str, tuple[str, str]] = {
@@ -117,11 +127,21 @@ class RateLimiter:
 
 
 class PhoneHandler(BaseHTTPRequestHandler):
+    """Answers one request that PhoneServer has already read whole (bytes in, bytes out):
+    the stdlib's request parsing, without a thread per connection."""
+
     server: "PhoneServer"
     server_version = "skranke-phone"
     sys_version = ""
-    timeout = 10  # a client that sends nothing is dropped
     protocol_version = "HTTP/1.0"
+
+    def setup(self) -> None:
+        self.connection = None
+        self.rfile = io.BytesIO(self.request)
+        self.wfile = io.BytesIO()
+
+    def finish(self) -> None:
+        pass
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002  (the stdlib's name)
         # The stdlib would print the request line, token included: we log our own lines.
@@ -225,20 +245,32 @@ class PhoneHandler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-class PhoneServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
+class PhoneServer:
+    """The listener: one asyncio loop holds every connection (a slow one costs a socket, not
+    a thread), reads each request whole within REQUEST_DEADLINE, and hands it to a bounded
+    pool of MAX_WORKERS threads. At most MAX_PER_ADDRESS open connections per client address
+    (more are closed at once) and MAX_CONNECTIONS overall (the oldest unfinished one gives
+    way to the newest, so a flood from many addresses cannot keep a phone out)."""
 
     def __init__(self, address: tuple[str, int], token: str, *,
                  limiter: RateLimiter | None = None) -> None:
         if not token:
             raise ValueError("The phone listener needs a token ([phone] token in the config)")
-        super().__init__(address, PhoneHandler)
         self.token = token
         self.limiter = limiter or RateLimiter()
         self._last_refusal_log: dict[str, float] = {}
         self._log_lock = threading.Lock()
         self._stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        # client address -> its open connections, oldest first
+        self._by_address: dict[str, dict[asyncio.Task, None]] = {}
+        self._client_of: dict[asyncio.Task, str] = {}
+        self._open = 0
+        self._done = threading.Event()
+        self.socket = socket.create_server(address, backlog=BACKLOG, reuse_port=False)
+        self.server_address = self.socket.getsockname()
+        self.pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="phone")
 
     def should_log_refusal(self, client: str) -> bool:
         """At most one refusal line a second per client, so a flood cannot fill the disk."""
@@ -251,6 +283,114 @@ class PhoneServer(ThreadingHTTPServer):
             if len(self._last_refusal_log) > 10_000:
                 self._last_refusal_log.clear()
             return True
+
+    # --- the loop -----------------------------------------------------------------
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        try:
+            asyncio.run(self._serve())
+        finally:
+            self._done.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        if self._stop.is_set():
+            return
+        server = await asyncio.start_server(self._connection, sock=self.socket,
+                                            backlog=BACKLOG, limit=MAX_HEAD)
+        async with server:
+            await self._stopping.wait()
+            server.close()
+            for tasks in list(self._by_address.values()):
+                for task in list(tasks):
+                    task.cancel()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        if self._loop is not None and self._stopping is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._stopping.set)
+            except RuntimeError:  # the loop has ended already
+                pass
+
+    def server_close(self) -> None:
+        self.shutdown()
+        if self._loop is not None:
+            self._done.wait(5)
+        self.socket.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        client = peer[0]
+        mine = self._by_address.get(client, {})
+        if len(mine) >= MAX_PER_ADDRESS:
+            if self.should_log_refusal(client):
+                log.warning("%s refused: more than %s open connections", client, MAX_PER_ADDRESS)
+            writer.transport.abort()
+            return
+        if self._open >= MAX_CONNECTIONS:
+            # The address holding the most connections gives up its oldest one.
+            greedy = max(self._by_address.values(), key=len)
+            oldest = next(iter(greedy))
+            oldest.cancel()
+            self._forget(oldest)
+        task = asyncio.current_task()
+        mine = self._by_address.setdefault(client, mine)
+        mine[task] = None
+        self._client_of[task] = client
+        self._open += 1
+        try:
+            raw = await asyncio.wait_for(self._read_request(reader), REQUEST_DEADLINE)
+            if raw:
+                reply = await asyncio.wait_for(
+                    self._loop.run_in_executor(self.pool, self._answer, raw, peer),
+                    REQUEST_DEADLINE)
+                writer.write(reply)
+                await asyncio.wait_for(writer.drain(), REQUEST_DEADLINE)
+        except (asyncio.LimitOverrunError, ValueError):
+            # request line and headers longer than MAX_HEAD (StreamReader's limit)
+            if self.should_log_refusal(client):
+                log.warning("%s 414: request head longer than %s bytes", client, MAX_HEAD)
+            writer.write(b"HTTP/1.0 414 URI Too Long\r\nContent-Length: 13\r\n"
+                         b"Connection: close\r\n\r\nURL too long\n")
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError, OSError):
+            pass  # too slow, too long or gone: the connection is simply closed
+        except asyncio.CancelledError:
+            pass  # gave way to a newer connection, or the listener stops
+        finally:
+            self._forget(task)
+            writer.transport.abort()
+
+    def _forget(self, task) -> None:
+        client = self._client_of.pop(task, None)
+        if client is None:
+            return
+        tasks = self._by_address.get(client, {})
+        tasks.pop(task, None)
+        self._open -= 1
+        if not tasks:
+            self._by_address.pop(client, None)
+
+    async def _read_request(self, reader: asyncio.StreamReader) -> bytes:
+        """The request line, the headers and a body of Content-Length (bounded), as bytes."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _sep, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                value = value.strip()
+                length = int(value) if value.isdigit() else 0
+        if 0 < length <= MAX_BODY:
+            head += await reader.readexactly(length)
+        return head
+
+    def _answer(self, raw: bytes, peer) -> bytes:
+        handler = PhoneHandler(raw, peer, self)
+        return handler.wfile.getvalue()
+
+    # --- ringing calls --------------------------------------------------------------
 
     def start_sweeper(self) -> threading.Thread:
         """Every half minute, calls left ringing too long become missed."""
@@ -268,10 +408,6 @@ class PhoneServer(ThreadingHTTPServer):
         thread.start()
         return thread
 
-    def server_close(self) -> None:
-        self._stop.set()
-        super().server_close()
-
 
 def serve(bind: str, port: int, token: str) -> None:
     """Run until interrupted."""
@@ -280,7 +416,7 @@ def serve(bind: str, port: int, token: str) -> None:
     host, real_port = server.server_address[:2]
     log.info("listening on %s:%s", host, real_port)
     try:
-        server.serve_forever(poll_interval=0.5)
+        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:

@@ -83,7 +83,9 @@ def validate_clinic(data: dict[str, Any]) -> dict[str, str]:
 def set_clinic(user: Staff, data: dict[str, Any]) -> dict[str, str]:
     auth.require(user, "admin.settings")
     clean = validate_clinic(data)
-    settings.put("clinic", clean, by=user)
+    # keys this form does not show (an e-mail address, say) are kept, never dropped
+    kept = {k: v for k, v in (settings.stored("clinic") or {}).items() if k not in clean}
+    settings.put("clinic", {**kept, **clean}, by=user)
     return clean
 
 
@@ -570,7 +572,7 @@ def parse_weekdays(text: str) -> list[int]:
         raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
     days: set[int] = set()
     for part in re.split(r"[\s,;/+]+", s):
-        if not part:
+        if not part or part in ("og", "and", "&"):  # "tirsdag og torsdag"
             continue
         if "-" in part or "–" in part:
             a, _sep, b = re.split(r"([-–])", part, maxsplit=1)
@@ -757,6 +759,67 @@ def orphaned_appointments(person: Staff, new_specs: Iterable[PatternSpec]) -> li
     old = _by_day(pattern_intervals(patterns_of(person), first, last))
     new = _by_day(pattern_intervals(new_specs, first, last))
     return [a for a in appts if _covered(a, old) and not _covered(a, new)]
+
+
+# --- closing days and opening hours that leave bookings outside ------------------------
+
+CALENDAR_HORIZON_DAYS = 400
+
+
+def bookings_closed_out(old: ClinicSettings, new: ClinicSettings,
+                        horizon_days: int = CALENDAR_HORIZON_DAYS) -> list[Appointment]:
+    """Booked future appointments inside the opening hours under `old` and outside them
+    under `new` (a new closing day, a half day, shorter hours)."""
+    now = clock.now_local()
+    appts = list(Appointment.select(Appointment, AppointmentType, Staff)
+                 .join(AppointmentType).switch(Appointment).join(Staff)
+                 .where((Appointment.status == "booked") & (Appointment.start >= now)
+                        & (Appointment.start < now + dt.timedelta(days=horizon_days)))
+                 .order_by(Appointment.start))
+    cache: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time]]] = {}
+
+    def spans(which: int, s: ClinicSettings, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+        key = (which, day)
+        if key not in cache:
+            cache[key] = calendar.open_intervals(day, s, include_phone_hour=True)
+        return cache[key]
+
+    out = []
+    for appt in appts:
+        day = appt.start.date()
+        if (_covered(appt, {day: spans(0, old, day)})
+                and not _covered(appt, {day: spans(1, new, day)})):
+            out.append(appt)
+    return out
+
+
+def closing_preview(change) -> list[Appointment]:
+    """The bookings a closing-day or opening-hours change would leave outside: `change()`
+    (one of the functions here that saves the calendar) is run and rolled back."""
+    old = settings.calendar_settings()
+    with db.atomic() as txn:
+        new = change()
+        txn.rollback()
+    return bookings_closed_out(old, new)
+
+
+def describe_booking(appt: Appointment) -> str:
+    """'Aftale nr. 12: fr 27.11.2026 10.30 LH K15' — no patient data (for the admin)."""
+    return (f"Aftale nr. {appt.id}: {WEEKDAY_SHORT[appt.start.weekday()]} "
+            f"{appt.start:%d.%m.%Y %H.%M} {appt.staff.initials} {appt.type.code}")
+
+
+def send_to_secretaries(user: Staff, appts: list[Appointment], what: str):
+    """The bookings a closing left outside the opening hours, as a task for the
+    secretaries: they move each with one key (tasks screen, F)."""
+    from tui.domain import tasks
+
+    if not appts:
+        return None
+    title = f"{len(appts)} aftaler ligger nu i lukket tid ({what}): flyt dem"
+    text = "\n".join(describe_booking(a) for a in appts)
+    return tasks.create_task(user, title[:200], text=text, to="secretary",
+                             due=clock.today(), priority="high")
 
 
 class OrphansFound(Exception):

@@ -33,9 +33,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "patient.register": DESK,
     "patient.edit": DESK,
     "patient.reveal_cpr": DESK,
+    "patient.reveal_address": DESK,  # a protected address, audited (never shown unasked)
     "journal.read": DESK,
     "journal.write": DESK,
-    "journal.correct": DESK,
+    "journal.correct": DESK,  # her own entries (tui.domain.journal.may_correct)
+    "journal.correct_others": frozenset({"doctor"}),  # anyone's; others add a note instead
     "audit.patient_report": frozenset({"secretary", "doctor", "admin"}),
     # schedule
     "schedule.view": DESK,
@@ -112,14 +114,19 @@ def require(user: Staff | None, action: str) -> None:
 
 # --- passwords ---------------------------------------------------------------
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# OWASP's current minimum for scrypt: N=2^17, r=8, p=1 (128 MiB, ~0.3 s here). Hashes made
+# with smaller parameters are upgraded at the holder's next login (`needs_rehash`).
+OWASP_SCRYPT_N = 2**17
+SCRYPT_N, SCRYPT_R, SCRYPT_P = OWASP_SCRYPT_N, 8, 1
+SCRYPT_MAXMEM = 2**28
 MIN_PASSWORD_LENGTH = 10
 DEMO_PASSWORD = "demo1234"
 
 
 def hash_password(password: str) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            maxmem=SCRYPT_MAXMEM)
     b64 = base64.b64encode
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -130,10 +137,36 @@ def check_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt),
-                             n=int(n), r=int(r), p=int(p))
+                             n=int(n), r=int(r), p=int(p), maxmem=SCRYPT_MAXMEM)
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for a hash made with weaker parameters than today's."""
+    try:
+        scheme, n, r, p, _salt, _digest = stored.split("$")
+        return scheme != "scrypt" or (int(n), int(r), int(p)) < (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    except ValueError:
+        return True
+
+
+_dummy_hashes: dict[int, str] = {}
+
+
+def prepare() -> None:
+    """Make the dummy hash now (in the background at start), so that not even the first
+    unknown user name costs more than a known one."""
+    _dummy_hash()
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, at today's parameters: an unknown user name costs
+    the same time as a known one."""
+    if SCRYPT_N not in _dummy_hashes:
+        _dummy_hashes[SCRYPT_N] = hash_password(base64.b64encode(os.urandom(18)).decode())
+    return _dummy_hashes[SCRYPT_N]
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -156,13 +189,19 @@ def is_demo_database() -> bool:
 
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 FREE_ATTEMPTS = 2
+MAX_DELAY = 30.0
+# A terminal that tries many user names is slowed down on its own, later than one name is.
+FREE_ATTEMPTS_PER_TERMINAL = 10
+# This many failures for one user name (from any terminal) within the window tell the
+# administrators, once per window.
+ALERT_AFTER = 5
 
 
-def delay_after(failures: int) -> float:
-    """Seconds to wait after `failures` consecutive failed attempts: 0, 0, 1, 2, 4 ... 60."""
-    if failures <= FREE_ATTEMPTS:
+def delay_after(failures: int, free: int = FREE_ATTEMPTS) -> float:
+    """Seconds to wait after `failures` consecutive failed attempts: 0, 0, 1, 2, 4 ... 30."""
+    if failures <= free:
         return 0.0
-    return float(min(60, 2 ** (failures - FREE_ATTEMPTS - 1)))
+    return float(min(MAX_DELAY, 2 ** (failures - free - 1)))
 
 
 def _recent_failures(who, now: dt.datetime) -> tuple[int, dt.datetime | None]:
@@ -182,35 +221,78 @@ def _recent_failures(who, now: dt.datetime) -> tuple[int, dt.datetime | None]:
 
 
 def throttle(username: str, now: dt.datetime | None = None) -> float:
-    """Seconds this user must still wait before the next attempt."""
+    """Seconds this user must still wait at this terminal before the next attempt.
+
+    The back-off counts failures of this user name at this terminal only: someone who
+    mistypes a colleague's password elsewhere slows down himself, never her. A terminal
+    that tries many names is slowed down too (after more attempts). Both are capped."""
     now = now or utcnow()
-    by_user, last_user = _recent_failures(AuditEvent.username == username.strip().lower(), now)
-    by_term, last_term = _recent_failures(AuditEvent.terminal == audit.terminal_name(), now)
+    name = username.strip().lower()
+    term = AuditEvent.terminal == audit.terminal_name()
     wait = 0.0
-    for count, last in ((by_user, last_user), (by_term, last_term)):
+    for who, free in (((AuditEvent.username == name) & term, FREE_ATTEMPTS),
+                      (term, FREE_ATTEMPTS_PER_TERMINAL)):
+        count, last = _recent_failures(who, now)
         if last is not None:
-            remaining = delay_after(count) - (now - last).total_seconds()
-            wait = max(wait, remaining)
+            wait = max(wait, delay_after(count, free) - (now - last).total_seconds())
     return max(0.0, wait)
 
 
+def _alert_admins(name: str, now: dt.datetime) -> None:
+    """Tell the administrators (a task to the role) when one user name keeps failing."""
+    since = now - FAILURE_WINDOW
+    failures = (AuditEvent.select().where((AuditEvent.username == name)
+                                          & (AuditEvent.action == "login_failed")
+                                          & (AuditEvent.at >= since)).count())
+    if failures < ALERT_AFTER:
+        return
+    told = (AuditEvent.select().where((AuditEvent.action == "login_alert")
+                                      & (AuditEvent.detail == name)
+                                      & (AuditEvent.at >= since)).exists())
+    if told:
+        return
+    terminals = sorted({row.terminal for row in AuditEvent.select(AuditEvent.terminal).where(
+        (AuditEvent.username == name) & (AuditEvent.action == "login_failed")
+        & (AuditEvent.at >= since))})
+    from tui.models import Task
+
+    sender = (Staff.select().where((Staff.role == "admin") & (Staff.active == True))  # noqa: E712
+              .order_by(Staff.id).first())
+    audit.log("login_alert", None, username=name, detail=name)
+    if sender is None:
+        return  # no administrator to tell; the audit event stands
+    Task.create(title=_("Repeated failed logins for the user {name}").format(name=name)[:200],
+                text=_("{n} failed logins in {m} minutes, from: {terminals}.").format(
+                    n=failures, m=int(FAILURE_WINDOW.total_seconds() // 60),
+                    terminals=", ".join(t or "?" for t in terminals)),
+                created_by=sender, created_at=now, to_role="admin", priority="high")
+
+
 def login(username: str, password: str) -> Staff:
-    """Check a username and password; every outcome is audited."""
+    """Check a username and password; every outcome is audited.
+
+    An unknown or inactive user costs the same hashing time as a known one (a dummy
+    hash), so the time of an answer does not tell which user names exist."""
     name = username.strip().lower()[:64]  # what the audit event can keep
     wait = throttle(name)
     if wait > 0:
         raise LoginError(_("Too many failed attempts. Wait {s} seconds.").format(s=int(wait + 0.999)),
                          retry_after=wait)
     user = Staff.get_or_none(Staff.username == name)
-    ok = user is not None and user.active and check_password(password, user.password_hash)
+    stored = user.password_hash if user is not None else _dummy_hash()
+    ok = check_password(password, stored) and user is not None and user.active
     if ok and password == DEMO_PASSWORD and not is_demo_database():
         ok = False
     if ok and not can(user, "app.login"):
         ok = False
     if not ok:
         audit.log("login_failed", None, username=name, detail="wrong user name or password")
-        count, _last = _recent_failures(AuditEvent.username == name, utcnow())
-        raise LoginError(_("Wrong user name or password."), retry_after=delay_after(count))
+        _alert_admins(name, utcnow())
+        raise LoginError(_("Wrong user name or password."), retry_after=throttle(name))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        user.save()
+        audit.log("password_rehashed", user, detail=user.username)
     audit.log("login", user)
     return user
 

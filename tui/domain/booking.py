@@ -797,3 +797,14 @@ def parse_weekdays(text: str) -> set[int] | None:
             raise ValueError(_("Not a weekday: {word}").format(word=w))
         out |= hits
     return out
+
+
+def arrival_candidate(patient: Patient | int, day: dt.date) -> Appointment | None:
+    """The patient's next booked (not yet arrived) appointment on `day`: what a scan of her
+    health card at the desk registers as arrived."""
+    pid = patient if isinstance(patient, int) else patient.id
+    return (Appointment.select()
+            .where(Appointment.patient == pid, Appointment.status == "booked",
+                   Appointment.start >= start_of(day),
+                   Appointment.start < start_of(day + dt.timedelta(days=1)))
+            .order_by(Appointment.start).first())

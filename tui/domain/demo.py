@@ -104,7 +104,7 @@ CLINIC = {
     "phone": "46 35 00 00",
     "email": "kontakt@laegehuset-skranke.example",
     "sor": "999000000000001",  # fictitious
-    "ean": "5790000999995",  # fictitious, with a valid check digit
+    "ean": "5790000999996",  # fictitious, with a valid GS1 check digit (tested)
     "letterhead": "Lægehuset Skranke · Algade 12, 1. sal · 4000 Roskilde · Tlf. 46 35 00 00",
 }
 

@@ -1,16 +1,24 @@
 """MedCom CareCommunication (korrespondancemeddelelse): a FHIR R4 message Bundle as JSON.
 
-The structure follows the MedCom IG (http://medcomfhir.dk/ig/carecommunication,
-medcomdk/dk-medcom-carecommunication): a Bundle of type "message" whose first entry is
-the MessageHeader (event care-communication-message), with exactly one Patient (CPR or
-replacement CPR identifier), the sender and receiver Organizations identified by SOR and
-EAN, the Communication (UUID identifier, category, topic, one text payload with date,
-identifier, author and author contact), the author's Practitioner and PractitionerRole,
-and a Provenance for the new message. Every entry has a urn:uuid fullUrl and every
-reference points at one of them.
+The structure follows the MedCom IGs (CareCommunication 5.0, messaging 4.0, core;
+medcomdk/dk-medcom-carecommunication, -messaging, -core on GitHub): a Bundle of type
+"message" whose first entry is the MessageHeader (event care-communication-message,
+definition MedComCareCommunicationMessageDefinition|5.0), exactly one Patient (CPR or
+replacement CPR), the sender and receiver Organizations (SOR and EAN/GLN), the
+Communication (UUID identifier, category, topic, priority for referrals, one text payload
+with date, identifier, author and author contact, and the letter's PDF as an attachment
+payload), the author's Practitioner and PractitionerRole (a coded role and the sending
+organization) and a Provenance. Every resource has a narrative with what the profiles
+list. Entries have resolvable fullUrls ([base]/[type]/[id]) and references are relative
+([type]/[id]), as in MedCom's examples.
+
+One letter version is one message: its identities are made at the first export and kept
+in Letter.message_ids, so a re-export is the same message (no duplicate at the receiver);
+a new version of the letter is a new message whose Provenance names the old one.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import uuid
@@ -28,7 +36,6 @@ PATIENT_PROFILE = f"{IG}/core/StructureDefinition/medcom-core-patient"
 ORGANIZATION_PROFILE = f"{IG}/messaging/StructureDefinition/medcom-messaging-organization"
 PRACTITIONER_PROFILE = f"{IG}/core/StructureDefinition/medcom-core-practitioner"
 PRACTITIONER_ROLE_PROFILE = f"{IG}/core/StructureDefinition/medcom-core-practitionerrole"
-MESSAGE_DEFINITION = f"{IG}/carecommunication/medcom-careCommunication-message-definition"
 
 EVENT_CODES = f"{IG}/terminology/CodeSystem/medcom-messaging-eventCodes"
 EVENT_CODE = "care-communication-message"
@@ -50,7 +57,26 @@ SOR_ENDPOINT = "https://sor2.sum.dsdn.dk/#id="
 
 
 class FhirError(ValueError):
-    """The message cannot be built (a missing SOR or EAN number, for example)."""
+    """The message cannot be built (a missing or invalid SOR or EAN number, for example)."""
+
+
+MESSAGE_DEFINITION = ("http://medcomfhir.dk/ig/messagedefinitions/MessageDefinition/"
+                      "MedComCareCommunicationMessageDefinition|5.0")
+ROLE_SKS = f"{IG}/terminology/CodeSystem/medcom-core-PractitionerRolesSKSadministrativ"
+ROLE_AUTH = f"{IG}/terminology/CodeSystem/medcom-core-PractitionerRolesAutorisationsregistret"
+# Skranke's roles as MedCom's coded practitioner roles (ValueSet medcom-core-PractitionerRoles).
+ROLE_CODES = {"doctor": (ROLE_AUTH, "laege", "Læge"),
+              "nurse": (ROLE_SKS, "sygeplejerske", "Sygeplejerske"),
+              "secretary": (ROLE_SKS, "laegesekretaer", "Lægesekretær")}
+DEFAULT_BASE = "https://medcomfhir.dk/ig/carecommunication/"
+# Each kind of letter as a CareCommunication category.
+KIND_CATEGORY = {"henvisning": "regarding-referral", "epikrise": "discharge"}
+# Referral priorities a CareCommunication may carry (routine or asap, category
+# regarding-referral only: invariant medcom-careCommunication-5).
+PRIORITY_CODES = {"routine": "routine", "urgent": "asap", "asap": "asap"}
+ID_KEYS = ("bundle", "header", "patient", "communication", "communication_identifier",
+           "sender", "receiver", "practitioner", "role", "provenance", "text_payload",
+           "pdf_payload", "timestamp")
 
 
 def _uuid() -> str:
@@ -64,57 +90,96 @@ def _instant(utc_naive: dt.datetime | None) -> str:
     return aware.replace(microsecond=0).isoformat()
 
 
-def _ref(resource_id: str) -> dict[str, str]:
-    return {"reference": f"urn:uuid:{resource_id}"}
+def _ref(kind: str, resource_id: str) -> dict[str, str]:
+    return {"reference": f"{kind}/{resource_id}"}
 
 
-def _narrative(text: str) -> dict[str, str]:
+def _narrative(*lines: str) -> dict[str, str]:
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
     return {"status": "generated",
-            "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(text)}</div>'}
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
 
 
 def _organization(rid: str, name: str, sor: str, ean: str, who: str) -> dict[str, Any]:
     if not sor or not ean:
         raise FhirError(f"{who}: SOR and EAN numbers are needed for a MedCom message")
+    from tui.domain.admin import ean_problem
+
+    problem = ean_problem(ean)
+    if problem:
+        raise FhirError(f"{who}: EAN {ean}: {problem}")
+    if not sor.isdigit():
+        raise FhirError(f"{who}: the SOR number {sor} is not valid")
     return {
         "resourceType": "Organization", "id": rid,
         "meta": {"profile": [ORGANIZATION_PROFILE]},
-        "text": _narrative(f"{name} (SOR {sor}, EAN {ean})"),
+        "text": _narrative(f"Id: {rid}", f"Navn: {name}", f"SOR: {SOR_SYSTEM} {sor}",
+                           f"EAN: {EAN_SYSTEM} {ean}"),
         "identifier": [{"system": SOR_SYSTEM, "value": sor}, {"system": EAN_SYSTEM, "value": ean}],
         "name": name,
     }
 
 
+def identities(letter: Letter) -> dict[str, str]:
+    """The letter version's message identities: made once, then always the same."""
+    ids = dict(letter.message_ids or {})
+    if all(ids.get(k) for k in ID_KEYS):
+        return ids
+    for key in ID_KEYS:
+        if not ids.get(key):
+            ids[key] = _instant(clock.now_utc()) if key == "timestamp" else _uuid()
+    ids["communication_identifier"] = (ids["communication_identifier"]
+                                       if ids["communication_identifier"].startswith("urn:uuid:")
+                                       else f"urn:uuid:{ids['communication_identifier']}")
+    return ids
+
+
+def message_for(letter: Letter, clinic: dict[str, Any]) -> dict[str, Any]:
+    """The letter's message, with its identities made and stored on first use."""
+    from tui.domain.letters import pdf_bytes
+
+    ids = identities(letter)
+    if ids != (letter.message_ids or {}):
+        Letter.update(message_ids=ids).where(Letter.id == letter.id).execute()
+        letter.message_ids = ids
+    previous = None
+    if letter.replaces_id:
+        old = Letter.get_or_none(Letter.id == letter.replaces_id)
+        if old is not None and (old.message_ids or {}).get("header"):
+            previous = old.message_ids["header"]
+    return care_communication(letter, clinic, ids=ids, pdf=pdf_bytes(letter),
+                              previous_header=previous)
+
+
 def care_communication(letter: Letter, clinic: dict[str, Any], *,
-                       ids: Iterator[str] | None = None) -> dict[str, Any]:
-    """The CareCommunication message Bundle for a correspondence letter."""
-    if letter.kind != "korrespondance":
-        raise FhirError("only correspondence letters become CareCommunication messages")
+                       ids: dict[str, str] | None = None, pdf: bytes | None = None,
+                       previous_header: str | None = None) -> dict[str, Any]:
+    """The CareCommunication message Bundle for a letter with a recipient."""
+    from tui.domain.letters import CARE_CATEGORIES, choice_label, kind_spec
+
     if letter.recipient_id is None:
         raise FhirError("the letter has no recipient")
-    next_id = (lambda: next(ids)) if ids is not None else _uuid
+    ids = ids or identities(letter)
+    base = str(clinic.get("fhir_base") or DEFAULT_BASE).rstrip("/") + "/"
     patient, receiver = letter.patient, letter.recipient
     author = letter.signer if letter.signer_id else letter.author
     fields = letter.fields or {}
-    header_id, patient_id, comm_id = next_id(), next_id(), next_id()
-    sender_id, receiver_id = next_id(), next_id()
-    practitioner_id, role_id, provenance_id = next_id(), next_id(), next_id()
-    comm_identifier, payload_identifier = f"urn:uuid:{next_id()}", f"urn:uuid:{next_id()}"
-    sent_at = _instant(clock.now_utc())
+    sent_at = ids["timestamp"]
     written_at = _instant(letter.signed_at or letter.updated_at)
 
-    sender = _organization(sender_id, clinic.get("name", ""), str(clinic.get("sor", "")),
+    sender = _organization(ids["sender"], clinic.get("name", ""), str(clinic.get("sor", "")),
                            str(clinic.get("ean", "")), "The clinic")
-    recv = _organization(receiver_id, receiver.name, receiver.sor, receiver.ean, receiver.name)
+    recv = _organization(ids["receiver"], receiver.name, receiver.sor, receiver.ean, receiver.name)
 
     cpr_system = CPR_SYSTEM if (patient.cpr_kind or "cpr") == "cpr" else REPLACEMENT_CPR_SYSTEM
+    given_names = patient.first_name.split()
     patient_res: dict[str, Any] = {
-        "resourceType": "Patient", "id": patient_id,
+        "resourceType": "Patient", "id": ids["patient"],
         "meta": {"profile": [PATIENT_PROFILE]},
-        "text": _narrative(patient.full_name),
+        "text": _narrative(f"Id: {ids['patient']}", f"CPR: {cpr_system} {patient.cpr}",
+                           f"Navn (official): {' '.join(given_names)} {patient.last_name}"),
         "identifier": [{"system": cpr_system, "value": patient.cpr}],
-        "name": [{"use": "official", "family": patient.last_name,
-                  "given": patient.first_name.split()}],
+        "name": [{"use": "official", "family": patient.last_name, "given": given_names}],
     }
     if patient.deceased_date:
         patient_res["deceasedDateTime"] = patient.deceased_date.isoformat()
@@ -124,77 +189,137 @@ def care_communication(letter: Letter, clinic: dict[str, Any], *,
 
     given, _, family = author.full_name.rpartition(" ")
     practitioner = {
-        "resourceType": "Practitioner", "id": practitioner_id,
+        "resourceType": "Practitioner", "id": ids["practitioner"],
         "meta": {"profile": [PRACTITIONER_PROFILE]},
-        "text": _narrative(author.full_name),
+        "text": _narrative(f"Id: {ids['practitioner']}", f"Navn: {author.full_name}"),
         "name": [{"family": family or author.full_name, "given": given.split()}],
     }
-    role_text = {"doctor": "Læge", "nurse": "Sygeplejerske",
-                 "secretary": "Lægesekretær"}.get(author.role, author.role)
+    if author.role not in ROLE_CODES:
+        raise FhirError(f"{author.full_name}: no MedCom role for {author.role}")
+    role_system, role_code, role_text = ROLE_CODES[author.role]
     practitioner_role = {
-        "resourceType": "PractitionerRole", "id": role_id,
+        "resourceType": "PractitionerRole", "id": ids["role"],
         "meta": {"profile": [PRACTITIONER_ROLE_PROFILE]},
-        "text": _narrative(f"{author.full_name}, {role_text}"),
-        "practitioner": _ref(practitioner_id),
-        "code": [{"text": role_text}],
+        "text": _narrative(f"Id: {ids['role']}",
+                           f"Behandler: Practitioner/{ids['practitioner']} ({author.full_name})",
+                           f"Organisation: Organization/{ids['sender']} ({clinic.get('name', '')})",
+                           f"Rolle: {role_system} {role_code} ({role_text})"),
+        "practitioner": _ref("Practitioner", ids["practitioner"]),
+        "organization": _ref("Organization", ids["sender"]),
+        "code": [{"coding": [{"system": role_system, "code": role_code}]}],
     }
 
-    category = str(fields.get("category") or "other")
-    topic = str(fields.get("topic") or "").strip() or letter.subject or "Korrespondance"
-    contact = str(clinic.get("phone", "")).replace(" ", "") or (author.phone or "").replace(" ", "")
-    payload_ext = [
+    category = KIND_CATEGORY.get(letter.kind) or str(fields.get("category") or "other")
+    topic = (letter.subject or "").strip() or kind_spec(letter.kind).title
+    priority = None
+    if letter.kind == "henvisning":
+        wanted = str(fields.get("priority") or "routine")
+        if wanted == "acute":
+            raise FhirError("an acute referral must not go as a CareCommunication: phone it")
+        priority = PRIORITY_CODES.get(wanted, "routine")
+    contact = "".join(ch for ch in str(clinic.get("phone", "")) if ch.isdigit() or ch == "+")
+    contact = contact or "".join(ch for ch in (author.phone or "") if ch.isdigit() or ch == "+")
+    body = letter.body.rstrip("\n")
+    text_ext = [
         {"url": EXT_DATETIME, "valueDateTime": written_at},
-        {"url": EXT_IDENTIFIER, "valueIdentifier": {"value": payload_identifier,
-                                                   "assigner": _ref(sender_id)}},
-        {"url": EXT_AUTHOR, "valueReference": _ref(role_id)},
+        {"url": EXT_IDENTIFIER, "valueIdentifier": {
+            "value": f"urn:uuid:{ids['text_payload']}",
+            "assigner": _ref("Organization", ids["sender"])}},
+        {"url": EXT_AUTHOR, "valueReference": _ref("PractitionerRole", ids["role"])},
         {"url": EXT_CONTACT, "valueContactPoint": {"system": "phone", "value": contact}},
     ]
+    payloads: list[dict[str, Any]] = [{"extension": text_ext, "contentString": body}]
+    narrative = [f"Id: {ids['communication']}", "Status: unknown",
+                 f"Kategori: {category} ({choice_label(CARE_CATEGORIES, category)})",
+                 f"Emne: {topic}", f"Patient: Patient/{ids['patient']} ({patient.full_name})"]
+    if priority:
+        narrative.append(f"Prioritet: {priority}")
+    narrative += [f"Dato: {written_at}",
+                  f"Forfatter: PractitionerRole/{ids['role']} ({author.full_name}, {role_text})",
+                  f"Kontakt: {contact}", *body.splitlines()]
+    if pdf is not None:
+        title = f"{kind_spec(letter.kind).title} {patient.full_name}"
+        payloads.append({
+            "extension": [
+                {"url": EXT_DATETIME, "valueDateTime": written_at},
+                {"url": EXT_IDENTIFIER, "valueIdentifier": {
+                    "value": f"urn:uuid:{ids['pdf_payload']}",
+                    "assigner": _ref("Organization", ids["sender"])}},
+                {"url": EXT_AUTHOR, "valueReference": _ref("PractitionerRole", ids["role"])},
+            ],
+            "contentAttachment": {"contentType": "application/pdf",
+                                  "data": base64.b64encode(pdf).decode("ascii"),
+                                  "title": title, "creation": written_at},
+        })
+        narrative += [f"Vedhæftet: application/pdf {title} (oprettet {written_at})"]
     communication: dict[str, Any] = {
-        "resourceType": "Communication", "id": comm_id,
+        "resourceType": "Communication", "id": ids["communication"],
         "meta": {"profile": [COMMUNICATION_PROFILE]},
-        "text": _narrative(letter.body),
-        "identifier": [{"system": URI_SYSTEM, "value": comm_identifier}],
+        "text": _narrative(*narrative),
+        "identifier": [{"value": ids["communication_identifier"]}],
         "status": "unknown",
         "category": [{"coding": [{"system": CATEGORY_CODES, "code": category}]}],
-        "subject": _ref(patient_id),
+        "subject": _ref("Patient", ids["patient"]),
         "topic": {"text": topic},
-        "payload": [{"extension": payload_ext, "contentString": letter.body.rstrip("\n")}],
+        "payload": payloads,
     }
+    if priority:
+        communication["priority"] = priority
 
+    receiver_endpoint = f"{SOR_ENDPOINT}{receiver.sor}"
+    source_endpoint = f"{SOR_ENDPOINT}{sender['identifier'][0]['value']}"
     header = {
-        "resourceType": "MessageHeader", "id": header_id,
+        "resourceType": "MessageHeader", "id": ids["header"],
         "meta": {"profile": [HEADER_PROFILE]},
-        "text": _narrative(f"Korrespondancemeddelelse fra {sender['name']} til {receiver.name}"),
+        "text": _narrative(f"Id: {ids['header']}", f"Hændelse: {EVENT_CODE}",
+                           f"Modtager: Organization/{ids['receiver']} ({receiver.name}), "
+                           f"endpoint {receiver_endpoint}",
+                           f"Afsender: Organization/{ids['sender']} ({sender['name']})",
+                           f"Kilde: endpoint {source_endpoint}",
+                           f"Indhold: Communication/{ids['communication']}"),
         "eventCoding": {"system": EVENT_CODES, "code": EVENT_CODE},
         "destination": [{
             "extension": [{"url": DESTINATION_USE_EXT,
                            "valueCoding": {"system": DESTINATION_USE, "code": "primary"}}],
-            "endpoint": f"{SOR_ENDPOINT}{receiver.sor}",
-            "receiver": _ref(receiver_id),
+            "endpoint": receiver_endpoint,
+            "receiver": _ref("Organization", ids["receiver"]),
         }],
-        "sender": _ref(sender_id),
-        "source": {"name": "Skranke", "endpoint": f"{SOR_ENDPOINT}{sender['identifier'][0]['value']}"},
-        "focus": [_ref(comm_id)],
+        "sender": _ref("Organization", ids["sender"]),
+        "source": {"endpoint": source_endpoint},
+        "focus": [_ref("Communication", ids["communication"])],
         "definition": MESSAGE_DEFINITION,
     }
+    entities = []
+    prov_lines = [f"Id: {ids['provenance']}", f"Mål: MessageHeader/{ids['header']}",
+                  f"Tidspunkt: {sent_at}", "Aktivitet: new-message",
+                  f"Aktør: Organization/{ids['sender']} ({sender['name']})"]
+    if previous_header:
+        entities.append({"role": "revision",
+                         "what": {"reference": f"MessageHeader/{previous_header}"}})
+        prov_lines.append(f"Forrige meddelelse (revision): MessageHeader/{previous_header}")
+    for key in ("text_payload",) + (("pdf_payload",) if pdf is not None else ()):
+        entities.append({"role": "source", "what": {"identifier": {"value": f"urn:uuid:{ids[key]}"}}})
+        prov_lines.append(f"Indhold (source): urn:uuid:{ids[key]}")
     provenance = {
-        "resourceType": "Provenance", "id": provenance_id,
+        "resourceType": "Provenance", "id": ids["provenance"],
         "meta": {"profile": [PROVENANCE_PROFILE]},
-        "target": [_ref(header_id)],
+        "text": _narrative(*prov_lines),
+        "target": [_ref("MessageHeader", ids["header"])],
         "occurredDateTime": sent_at,
         "recorded": sent_at,
         "activity": {"coding": [{"system": ACTIVITY_CODES, "code": "new-message"}]},
-        "agent": [{"who": _ref(sender_id)}],
-        "entity": [{"role": "source", "what": {"identifier": {"value": payload_identifier}}}],
+        "agent": [{"who": _ref("Organization", ids["sender"])}],
+        "entity": entities,
     }
     resources = [header, patient_res, communication, sender, recv, practitioner_role,
                  practitioner, provenance]
     return {
-        "resourceType": "Bundle", "id": next_id(),
+        "resourceType": "Bundle", "id": ids["bundle"],
         "meta": {"profile": [BUNDLE_PROFILE]},
         "type": "message",
         "timestamp": sent_at,
-        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
+        "entry": [{"fullUrl": f"{base}{r['resourceType']}/{r['id']}", "resource": r}
+                  for r in resources],
     }
 
 
@@ -219,12 +344,19 @@ def problems(bundle: dict[str, Any]) -> list[str]:
     entries = bundle.get("entry") or []
     if not entries or entries[0]["resource"].get("resourceType") != "MessageHeader":
         out.append("the first entry is not the MessageHeader")
-    urls = {e.get("fullUrl") for e in entries}
+    local = set()
     for e in entries:
-        if not str(e.get("fullUrl", "")).startswith("urn:uuid:"):
-            out.append(f"fullUrl is not a urn:uuid: {e.get('fullUrl')}")
+        r = e.get("resource") or {}
+        wanted = f"{r.get('resourceType')}/{r.get('id')}"
+        if not str(e.get("fullUrl", "")).endswith("/" + wanted):
+            out.append(f"fullUrl does not name its resource: {e.get('fullUrl')}")
+        local.add(wanted)
+    previous = {ent["what"]["reference"] for e in entries
+                if e["resource"].get("resourceType") == "Provenance"
+                for ent in e["resource"].get("entity", [])
+                if ent.get("role") == "revision" and "reference" in ent.get("what", {})}
     for ref in references(bundle):
-        if ref not in urls:
+        if ref not in local and ref not in previous:
             out.append(f"reference does not resolve in the bundle: {ref}")
     types = [e["resource"]["resourceType"] for e in entries]
     if types.count("Patient") != 1:

@@ -42,6 +42,9 @@ class EntryView:
     corrects_id: int | None = None
     corrects_at: dt.datetime | None = None  # local time of the corrected entry
     corrected_by: list[int] = field(default_factory=list)
+    refers_to_id: int | None = None  # a note about an earlier entry
+    refers_to_at: dt.datetime | None = None
+    author_id: int | None = None
 
     @property
     def is_corrected(self) -> bool:
@@ -81,16 +84,38 @@ def append(user: Staff, patient: Patient, kind: str, text: str) -> JournalEntry:
     return entry
 
 
+def may_correct(user: Staff, author_id: int | None) -> bool:
+    """Her own entry she may correct; anyone's only with journal.correct_others (doctors)."""
+    if not auth.can(user, "journal.correct"):
+        return False
+    return author_id == user.id or auth.can(user, "journal.correct_others")
+
+
 def correct(user: Staff, entry: JournalEntry | int, text: str) -> JournalEntry:
     """A correction: a new entry linked to the old one, which stays as it was."""
     auth.require(user, "journal.correct")
     old = entry if isinstance(entry, JournalEntry) else JournalEntry.get_by_id(entry)
+    if old.author_id != user.id:
+        auth.require(user, "journal.correct_others")
     text = _clean(text)
     with db.atomic():
         new = _sealed(patient=old.patient_id, author=user, kind=old.kind, text=text,
                       corrects=old.id)
         audit.log("journal_correct", user, patient=old.patient_id,
                   detail=f"entry {new.id} corrects {old.id}")
+    return new
+
+
+def remark(user: Staff, entry: JournalEntry | int, text: str) -> JournalEntry:
+    """A note about an earlier entry: it refers to it and leaves it as it was (not corrected)."""
+    auth.require(user, "journal.write")
+    old = entry if isinstance(entry, JournalEntry) else JournalEntry.get_by_id(entry)
+    text = _clean(text)
+    with db.atomic():
+        new = JournalEntry.create(patient=old.patient_id, author=user, kind=old.kind, text=text,
+                                  refers_to=old.id, created_at=clock.now_utc())
+        audit.log("journal_write", user, patient=old.patient_id,
+                  detail=f"entry {new.id} refers to {old.id}")
     return new
 
 
@@ -118,6 +143,7 @@ def entries(user: Staff, patient: Patient | int, before_id: int | None = None,
               .where(JournalEntry.corrects.in_(ids)).order_by(JournalEntry.id)):
         corrected.setdefault(c.corrects_id, []).append(c.id)
     target_ids = {r.corrects_id for r in rows if r.corrects_id}
+    target_ids |= {r.refers_to_id for r in rows if r.refers_to_id}
     targets = {t.id: t.created_at for t in JournalEntry.select(JournalEntry.id, JournalEntry.created_at)
                .where(JournalEntry.id.in_(target_ids))} if target_ids else {}
     out = []
@@ -129,6 +155,9 @@ def entries(user: Staff, patient: Patient | int, before_id: int | None = None,
             corrects_id=r.corrects_id,
             corrects_at=clock.to_local(targets[r.corrects_id]) if r.corrects_id in targets else None,
             corrected_by=corrected.get(r.id, []),
+            refers_to_id=r.refers_to_id,
+            refers_to_at=clock.to_local(targets[r.refers_to_id]) if r.refers_to_id in targets else None,
+            author_id=r.author_id,
         ))
     return out
 
@@ -141,29 +170,36 @@ def count(patient: Patient | int) -> int:
 # --- drafts: what is being written ------------------------------------------------
 
 
-def draft_key(patient: Patient | int, corrects: int | None = None) -> str:
-    """One draft per patient for a new entry, and one per entry being corrected."""
+def draft_key(patient: Patient | int, corrects: int | None = None,
+              refers_to: int | None = None) -> str:
+    """One draft per patient for a new entry, one per entry being corrected, one per
+    entry a note is written about."""
     pid = patient.id if isinstance(patient, Patient) else patient
+    if refers_to is not None:
+        return f"{pid}:r{refers_to}"
     return f"{pid}" if corrects is None else f"{pid}:c{corrects}"
 
 
 def save_draft(user: Staff, patient: Patient, kind: str, text: str,
-               corrects: int | None = None) -> None:
+               corrects: int | None = None, refers_to: int | None = None) -> None:
     """Keep what is being typed; called about every second while it changes."""
-    drafts.save(user, DRAFT_KIND, draft_key(patient, corrects), {
-        "kind": kind, "text": text, "corrects": corrects, "title": patient.full_name,
+    drafts.save(user, DRAFT_KIND, draft_key(patient, corrects, refers_to), {
+        "kind": kind, "text": text, "corrects": corrects, "refers_to": refers_to,
+        "title": patient.full_name,
     })
 
 
-def load_draft(user: Staff, patient: Patient | int, corrects: int | None = None) -> dict | None:
-    data = drafts.load(user, DRAFT_KIND, draft_key(patient, corrects))
+def load_draft(user: Staff, patient: Patient | int, corrects: int | None = None,
+               refers_to: int | None = None) -> dict | None:
+    data = drafts.load(user, DRAFT_KIND, draft_key(patient, corrects, refers_to))
     if not data or not str(data.get("text", "")).strip():
         return None
     return data
 
 
-def discard_draft(user: Staff, patient: Patient | int, corrects: int | None = None) -> None:
-    drafts.discard(user, DRAFT_KIND, draft_key(patient, corrects))
+def discard_draft(user: Staff, patient: Patient | int, corrects: int | None = None,
+                  refers_to: int | None = None) -> None:
+    drafts.discard(user, DRAFT_KIND, draft_key(patient, corrects, refers_to))
 
 
 def has_drafts(user: Staff, patient: Patient | int) -> bool:

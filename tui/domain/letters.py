@@ -12,6 +12,7 @@ templates shipped in data/templates, or the clinic's own (LetterTemplate rows).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ class FieldSpec:
     multiline: bool = False
     choices: tuple[tuple[str, str], ...] = ()  # (value, Danish label shown in the letter)
     required: bool = False
+    date: bool = False  # typed through tui.domain.dates.parse_date, stored as dd.mm.yyyy
+    doctor: bool = False  # the id of an active doctor, chosen from a list
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,11 @@ class KindSpec:
 
 PRIORITIES = (("routine", "Rutine"), ("urgent", "Haster"), ("asap", "Hurtigst muligt"),
               ("acute", "Akut"))
-YES_NO = (("nej", "Nej"), ("ja", "Ja"))
+# "" first: a yes/no that nobody answered prints "Ikke angivet", never a reassuring "Nej".
+YES_NO = (("", "Ikke angivet"), ("nej", "Nej"), ("ja", "Ja"))
+NOT_GIVEN = "Ikke angivet"
+# The free text of a letter: its own field, printed after what the template makes of the others.
+FREE_TEXT = "text"
 # MedCom CareCommunication categories (code, Danish designation), from the IG's CodeSystem.
 CARE_CATEGORIES = (
     ("other", "Andet"),
@@ -110,20 +117,20 @@ KINDS: dict[str, KindSpec] = {
         FieldSpec("cave", N_("CAVE / allergies")),
         FieldSpec("interpreter", N_("Interpreter")),
         FieldSpec("special_needs", N_("Special needs")),
-        FieldSpec("referring_doctor", N_("Referring doctor")),
+        FieldSpec("referring_doctor", N_("Referring doctor"), required=True, doctor=True),
     )),
     "epikrise": KindSpec("epikrise", N_("Discharge summary"), "Epikrise", (
-        FieldSpec("follow_up", N_("Follow-up with own GP"), choices=YES_NO),
+        FieldSpec("follow_up", N_("Follow-up with own GP"), choices=YES_NO, required=True),
         FieldSpec("follow_up_what", N_("Follow-up: what")),
         FieldSpec("department", N_("Department")),
-        FieldSpec("admitted", N_("Admitted (date)"), required=True),
-        FieldSpec("discharged", N_("Discharged (date)"), required=True),
+        FieldSpec("admitted", N_("Admitted (date)"), required=True, date=True),
+        FieldSpec("discharged", N_("Discharged (date)"), required=True, date=True),
         FieldSpec("diagnoses", N_("Diagnoses"), multiline=True, required=True),
         FieldSpec("procedures", N_("Procedures"), multiline=True),
         FieldSpec("cave", N_("CAVE / allergies")),
         FieldSpec("medication", N_("Medication"), multiline=True),
         FieldSpec("course", N_("Course"), multiline=True),
-        FieldSpec("responsible_doctor", N_("Responsible doctor")),
+        FieldSpec("responsible_doctor", N_("Responsible doctor"), required=True, doctor=True),
     )),
     "indkaldelse": KindSpec("indkaldelse", N_("Appointment letter"), "Indkaldelse", (
         FieldSpec("appointment_text", N_("Appointment"), required=True),
@@ -132,17 +139,41 @@ KINDS: dict[str, KindSpec] = {
     ), needs_recipient=False),
     "korrespondance": KindSpec("korrespondance", N_("Correspondence"), "Korrespondance", (
         FieldSpec("category", N_("Category"), choices=CARE_CATEGORIES, required=True),
-        FieldSpec("topic", N_("Topic")),
     )),
 }
 assert tuple(KINDS) == LETTER_KINDS
 
 STATUS_LABELS = {
     "draft": N_("draft"),
-    "awaiting_signature": N_("to sign"),
+    "awaiting_signature": N_("at doctor"),
     "signed": N_("signed"),
     "sent": N_("sent"),
+    "returned": N_("returned"),
 }
+# How a letter left the clinic (mark_sent).
+SEND_CHANNELS = {"file": N_("as a file"), "medcom": N_("through MedCom"),
+                 "print": N_("printed and posted")}
+SEND_CHANNEL_TEXT = {"file": "som fil", "medcom": "via MedCom", "print": "udskrevet og sendt med post"}
+# Whether a kind needs a doctor's signature, unless the clinic says otherwise
+# (setting "letters.needs_signature": {kind: bool}).
+NEEDS_SIGNATURE = {"henvisning": True, "epikrise": True, "indkaldelse": False,
+                   "korrespondance": True}
+
+
+def set_needs_signature(user: Staff, choices: dict[str, bool]) -> dict[str, bool]:
+    """Which kinds of letter need a doctor's signature (the administrator decides)."""
+    auth.require(user, "admin.settings")
+    clean = {k: bool(v) for k, v in choices.items() if k in KINDS}
+    stored = dict(settings.get("letters.needs_signature", {}) or {})
+    stored.update(clean)
+    settings.put("letters.needs_signature", stored, by=user)
+    return {k: needs_signature(k) for k in KINDS}
+
+
+def needs_signature(kind: str) -> bool:
+    chosen = settings.get("letters.needs_signature", {}) or {}
+    value = chosen.get(kind) if isinstance(chosen, dict) else None
+    return NEEDS_SIGNATURE.get(kind, True) if value is None else bool(value)
 assert tuple(STATUS_LABELS) == LETTER_STATUSES
 
 ORGANIZATION_KINDS = organizations.KINDS
@@ -233,13 +264,33 @@ def _compiled(source: str):
 
 
 def render_template(source: str, context: dict[str, Any]) -> Rendered:
-    """Render a template in the sandbox. Never raises: a failure comes back as .error."""
+    """Render a template in the sandbox, in a separate process with a time and an output
+    limit (tui.domain.template_render). Never raises: a failure comes back as .error."""
+    from tui.domain import template_render
+
+    text, error = template_render.render(source, context)
+    return Rendered("", error) if error else Rendered(text)
+
+
+TOO_LONG = "too long"
+
+
+def render_here(source: str, context: dict[str, Any], max_output: int) -> Rendered:
+    """Render in this process (the render process's side of render_template)."""
     try:
-        text = _compiled(source).render(**context)
+        pieces, size = [], 0
+        for piece in _compiled(source).generate(**context):
+            size += len(piece)
+            if size > max_output:
+                return Rendered("", TOO_LONG)
+            pieces.append(piece)
+        text = "".join(pieces)
     except jinja2.TemplateSyntaxError as exc:
         return Rendered("", _("Line {line}: {message}").format(line=exc.lineno, message=exc.message))
     except jinja2.exceptions.SecurityError as exc:
         return Rendered("", _("Not allowed in a template: {message}").format(message=exc))
+    except MemoryError:
+        return Rendered("", _("The template needs too much memory."))
     except Exception as exc:  # any other template failure is shown, never raised
         return Rendered("", f"{type(exc).__name__}: {exc}")
     return Rendered(text.strip("\n") + "\n")
@@ -274,7 +325,7 @@ def templates_for(kind: str) -> list[TemplateChoice]:
             .where((LetterTemplate.kind == kind) & (LetterTemplate.active == True))  # noqa: E712
             .order_by(LetterTemplate.updated_at.desc()))
     out = [TemplateChoice(r.id, r.kind, r.name, r.body) for r in rows]
-    out.append(TemplateChoice(None, kind, _("Standard ({kind})").format(kind=kind),
+    out.append(TemplateChoice(None, kind, _("Standard"),
                               shipped_templates()[kind]))
     return out
 
@@ -406,28 +457,54 @@ def describe_appointment(appt: Appointment) -> str:
     return f"{c['weekday']} {c['date']} kl. {c['time']} ({c['type']}, {c['minutes']} min)"
 
 
+def doctor_by_id(value: Any) -> Staff | None:
+    """The active doctor a doctor field names (its value is the Staff id), or None."""
+    try:
+        staff_id = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    person = Staff.get_or_none(Staff.id == staff_id)
+    if person is None or not person.active or not auth.can(person, "letter.sign"):
+        return None
+    return person
+
+
+def _field_text(spec: FieldSpec, value: str) -> str:
+    """What a field prints as in the letter: a doctor's name, a choice's label, the text."""
+    if spec.doctor:
+        person = doctor_by_id(value)
+        return person.full_name if person is not None else ""
+    if spec.choices:
+        return choice_label(spec.choices, value) if value else ""
+    return value
+
+
 def merge_context(patient: Patient, kind: str, fields: dict[str, Any], *,
                   author: Staff | None = None, doctor: Staff | None = None,
                   recipient: Organization | None = None,
                   appointment: Appointment | None = None,
                   replaces: Letter | None = None, masked_cpr: bool = False) -> dict[str, Any]:
-    """Everything a template may use: clinic, patient, author, doctor, recipient,
-    appointment, f (the structured fields), today."""
+    """Everything a template may use: clinic, patient, author, doctor (the signer, never
+    the author), recipient, appointment, f (the structured fields as printed), today."""
     spec = kind_spec(kind)
-    values = {f.name: str(fields.get(f.name, "") or "") for f in spec.fields}
+    raw = {f.name: str(fields.get(f.name, "") or "") for f in spec.fields}
+    values = {f.name: _field_text(f, raw[f.name]) for f in spec.fields}
     values.update({k: str(v) for k, v in fields.items() if k not in values})
+    values.pop(FREE_TEXT, None)
+    responsible = next((doctor_by_id(raw[f.name]) for f in spec.fields if f.doctor), None)
     return {
         "kind": kind,
         "title": spec.title,
-        "clinic": settings.clinic(),
+        "clinic": clinic_for_print(),
         "patient": patient_context(patient, masked_cpr=masked_cpr),
         "author": staff_context(author),
-        "doctor": staff_context(doctor or author),
+        "doctor": staff_context(doctor),
+        "responsible": staff_context(responsible),
         "recipient": organization_context(recipient),
         "appointment": appointment_context(appointment),
         "f": values,
-        "priority_text": choice_label(PRIORITIES, values.get("priority", "")),
-        "category_text": choice_label(CARE_CATEGORIES, values.get("category", "")),
+        "priority_text": choice_label(PRIORITIES, raw.get("priority", "")),
+        "category_text": choice_label(CARE_CATEGORIES, raw.get("category", "")),
         "today": clock.today().strftime("%d.%m.%Y"),
         "replaces": ({"id": replaces.id, "date": _date_filter(clock.to_local(replaces.sent_at))}
                      if replaces is not None else None),
@@ -445,14 +522,12 @@ def default_fields(kind: str, patient: Patient, user: Staff,
         out["interpreter"] = patient.interpreter
     if "priority" in out:
         out["priority"] = "routine"
-    if "follow_up" in out:
-        out["follow_up"] = "nej"
     if "category" in out:
         out["category"] = "other"
-    if user.role == "doctor":
-        for name in ("referring_doctor", "responsible_doctor"):
-            if name in out:
-                out[name] = user.full_name
+    if auth.can(user, "letter.sign"):
+        for f in spec.fields:
+            if f.doctor:
+                out[f.name] = str(user.id)
     if appointment is not None and "appointment_text" in out:
         out["appointment_text"] = describe_appointment(appointment)
     return out
@@ -473,6 +548,8 @@ def sample_context(kind: str) -> dict[str, Any]:
                    "phone": "", "email": "", "authorisation_id": ""},
         "doctor": {"name": "Lars Læge", "initials": "LL", "title": "Læge", "phone": "",
                    "email": "", "authorisation_id": "ABC12"},
+        "responsible": {"name": "Lars Læge", "initials": "LL", "title": "Læge", "phone": "",
+                        "email": "", "authorisation_id": "ABC12"},
         "recipient": {"name": "Medicinsk afdeling", "kind": "hospital", "sor": "999000000001",
                       "ean": "5790000000005", "address": "Sygehusvej 1", "postcode": "5700",
                       "city": "Svendborg", "phone": ""},
@@ -497,14 +574,42 @@ def _letter_context(letter: Letter, *, fields=None, recipient=None, masked_cpr=F
         replaces=letter.replaces if letter.replaces_id else None, masked_cpr=masked_cpr)
 
 
+def free_text(letter: Letter, fields: dict[str, Any] | None = None) -> str:
+    """The letter's own text (typed in the editor), kept apart from the structured fields.
+
+    A letter from before the split has no such field: its text is what its body says
+    after what the template made of the fields, or the whole body when it was rewritten."""
+    values = fields if fields is not None else (letter.fields or {})
+    if FREE_TEXT in values:
+        return str(values[FREE_TEXT] or "")
+    body = letter.body or ""
+    made = prefill_body(letter, fields=values, text="")
+    if made.ok and body.startswith(made.text.rstrip("\n")):
+        return body[len(made.text.rstrip("\n")):].strip("\n")
+    return body
+
+
 def prefill_body(letter: Letter, template_body: str | None = None, *,
                  fields: dict[str, Any] | None = None,
-                 recipient: Organization | None = None) -> Rendered:
-    """The body a template gives for this letter and (possibly unsaved) field values."""
+                 recipient: Organization | None = None, text: str | None = None) -> Rendered:
+    """The whole text of the letter: what the template makes of the (possibly unsaved)
+    field values, then the free text. Rendered again at every change, so what is signed
+    is always what the fields say."""
     if template_body is None:
         template_body = (letter.template.body if letter.template_id
                          else default_template(letter.kind).body)
-    return render_template(template_body, _letter_context(letter, fields=fields, recipient=recipient))
+    values = dict(fields if fields is not None else (letter.fields or {}))
+    if text is None:
+        text = free_text(letter, values)
+    rendered = render_template(template_body, _letter_context(letter, fields=values,
+                                                              recipient=recipient))
+    if not rendered.ok:
+        return rendered
+    parts = [rendered.text.strip("\n"), str(text or "").strip("\n")]
+    return Rendered("\n\n".join(p for p in parts if p) + "\n")
+
+
+compose_body = prefill_body
 
 
 def next_appointment(patient: Patient | int) -> Appointment | None:
@@ -527,22 +632,24 @@ def create_letter(user: Staff, patient: Patient, kind: str, *,
                   fields: dict[str, Any] | None = None,
                   body: str | None = None, subject: str | None = None,
                   replaces: Letter | None = None) -> Letter:
-    """A new draft, its body prefilled from the template."""
+    """A new draft; its text is rendered from its fields (`body` is its free text)."""
     auth.require(user, "letter.draft")
     kind_spec(kind)
     template = template or default_template(kind)
     values = default_fields(kind, patient, user, appointment)
-    values.update(fields or {})
+    values.update({k: str(v) for k, v in (fields or {}).items()})
+    if body is not None and FREE_TEXT not in (fields or {}):
+        values[FREE_TEXT] = body
+    values.setdefault(FREE_TEXT, "")
+    values = _normalized(kind, values)
     with db.atomic():
         letter = Letter.create(
             patient=patient, kind=kind, recipient=recipient, appointment=appointment,
             template=template.id, fields=values, subject=subject or default_subject(kind, patient),
             body="", status="draft", author=user, replaces=replaces,
             created_at=utcnow(), updated_at=utcnow())
-        if body is None:
-            rendered = render_template(template.body, _letter_context(letter))
-            body = rendered.text if rendered.ok else ""
-        letter.body = body
+        rendered = prefill_body(letter, template.body)
+        letter.body = rendered.text if rendered.ok else values[FREE_TEXT]
         letter.save()
         audit.log("letter_created", user, patient=patient,
                   detail=f"letter {letter.id} ({kind})" + (f", replaces {replaces.id}" if replaces else ""))
@@ -579,6 +686,9 @@ def _reload(letter: Letter | int) -> Letter:
     return row
 
 
+EDITABLE = ("draft", "returned")
+
+
 def _must_be(letter: Letter, *statuses: str) -> None:
     if letter.status not in statuses:
         if letter.status in ("signed", "sent"):
@@ -587,43 +697,93 @@ def _must_be(letter: Letter, *statuses: str) -> None:
             status=_(STATUS_LABELS[letter.status])))
 
 
+def _normalized(kind: str, fields: dict[str, Any]) -> dict[str, str]:
+    """Field values as stored: a date that parses is stored as dd.mm.yyyy ("i går" becomes
+    the date); anything else is kept as typed, and `problems` refuses it."""
+    from tui.domain.dates import parse_date
+
+    out = {k: str(v) for k, v in fields.items()}
+    for f in kind_spec(kind).fields:
+        value = out.get(f.name, "").strip()
+        if f.date and value:
+            try:
+                out[f.name] = parse_date(value, clock.today()).strftime("%d.%m.%Y")
+            except ValueError:
+                out[f.name] = value
+    return out
+
+
 def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | None = None,
                  body: str | None = None, subject: str | None = None,
                  recipient: Organization | None | bool = False,
                  template_id: int | None | bool = False) -> Letter:
-    """Save changes to a draft (also one returned by a doctor). `recipient=False` keeps it."""
+    """Save changes to a draft (also one returned by a doctor). `recipient=False` keeps it.
+    `body` is the free text; the letter's text is rendered again from all its fields."""
     auth.require(user, "letter.draft")
     with db.atomic():
         row = _reload(letter)
-        _must_be(row, "draft", "awaiting_signature")
+        _must_be(row, "draft", "returned", "awaiting_signature")
         if row.status == "awaiting_signature" and not auth.can(user, "letter.sign"):
             raise LetterError(_("The letter waits for a doctor's signature. Ask the doctor "
                                 "to return it to you to change it."))
+        values = dict(row.fields or {})
+        if FREE_TEXT not in values:
+            values[FREE_TEXT] = free_text(row)
         if fields is not None:
-            row.fields = {k: str(v) for k, v in fields.items()}
+            values.update({k: str(v) for k, v in fields.items()})
         if body is not None:
-            row.body = body
+            values[FREE_TEXT] = body
+        row.fields = _normalized(row.kind, values)
         if subject is not None:
             row.subject = subject.strip()[:200]
         if recipient is not False:
             row.recipient = recipient
         if template_id is not False:
             row.template = template_id
+        rendered = prefill_body(row, fields=row.fields,
+                                recipient=row.recipient if row.recipient_id else None)
+        if not rendered.ok:
+            raise LetterError(_("Template error: {e}").format(e=rendered.error))
+        row.body = rendered.text
         row.updated_at = utcnow()
         row.save()
     return row
 
 
-def missing_fields(letter: Letter) -> list[str]:
-    """English labels of what must be filled in before the letter goes to a doctor."""
+def problems(letter: Letter, fields: dict[str, Any] | None = None) -> list[str]:
+    """What stops the letter from going to a doctor or being signed, for the user."""
     spec = kind_spec(letter.kind)
-    values = letter.fields or {}
-    missing = [f.label for f in spec.fields if f.required and not str(values.get(f.name, "")).strip()]
+    values = fields if fields is not None else (letter.fields or {})
+    out = []
     if spec.needs_recipient and not letter.recipient_id:
-        missing.insert(0, N_("Recipient"))
+        out.append(_("Recipient"))
+    for f in spec.fields:
+        value = str(values.get(f.name, "") or "").strip()
+        if f.required and not value:
+            out.append(_(f.label))
+        elif value and f.date:
+            from tui.domain.dates import parse_date
+
+            try:
+                parse_date(value, clock.today())
+            except ValueError:
+                out.append(_("{field}: not a date").format(field=_(f.label)))
+        elif value and f.doctor and doctor_by_id(value) is None:
+            out.append(_("{field}: must be an active doctor").format(field=_(f.label)))
     if not (letter.body or "").strip():
-        missing.append(N_("Text"))
-    return missing
+        out.append(_("Text"))
+    return out
+
+
+def missing_fields(letter: Letter) -> list[str]:
+    """Kept for callers: the problems of `problems` (already translated)."""
+    return problems(letter)
+
+
+def _check_complete(row: Letter) -> None:
+    found = problems(row)
+    if found:
+        raise LetterError(_("Fill in first: {fields}").format(fields=", ".join(found)))
 
 
 def submit(user: Staff, letter: Letter | int, signer: Staff | None = None) -> Letter:
@@ -633,11 +793,10 @@ def submit(user: Staff, letter: Letter | int, signer: Staff | None = None) -> Le
         raise LetterError(_("{name} cannot sign letters.").format(name=signer.full_name))
     with db.atomic():
         row = _reload(letter)
-        _must_be(row, "draft")
-        missing = missing_fields(row)
-        if missing:
-            raise LetterError(_("Fill in first: {fields}").format(
-                fields=", ".join(_(m) for m in missing)))
+        _must_be(row, *EDITABLE)
+        if not needs_signature(row.kind):
+            raise LetterError(_("This kind of letter needs no signature: finish it instead."))
+        _check_complete(row)
         row.status = "awaiting_signature"
         row.signer = signer
         row.return_comment = ""
@@ -650,7 +809,10 @@ def submit(user: Staff, letter: Letter | int, signer: Staff | None = None) -> Le
 
 
 def return_to_draft(user: Staff, letter: Letter | int, comment: str) -> Letter:
-    """A doctor sends a letter back to its author with a comment."""
+    """A doctor sends a letter back to its author with a comment: the letter is
+    "returned" (not a plain draft) and the author gets a task about it."""
+    from tui.domain import tasks
+
     auth.require(user, "letter.sign")
     comment = comment.strip()
     if not comment:
@@ -658,13 +820,39 @@ def return_to_draft(user: Staff, letter: Letter | int, comment: str) -> Letter:
     with db.atomic():
         row = _reload(letter)
         _must_be(row, "awaiting_signature")
-        row.status = "draft"
+        row.status = "returned"
         row.return_comment = comment
         row.updated_at = utcnow()
         row.save()
         audit.log("letter_returned", user, patient=row.patient_id, detail=f"letter {row.id}",
                   reason=comment)
+        author = row.author
+        if author.active and author.id != user.id:
+            title = f"Brev nr. {row.id} ({kind_spec(row.kind).title}) returneret: {comment}"
+            try:
+                tasks.create_task(user, title[:200], text=comment, patient=row.patient,
+                                  to=author, due=clock.today())
+            except (ValueError, auth.PermissionDenied):
+                tasks.create_task(user, title[:200], text=comment, to=author, due=clock.today())
     return row
+
+
+def _freeze(row: Letter, user: Staff | None) -> None:
+    """Render the text from the fields one last time and lock the letter."""
+    rendered = prefill_body(row, fields=row.fields or {},
+                            recipient=row.recipient if row.recipient_id else None)
+    if not rendered.ok:
+        raise LetterError(_("Template error: {e}").format(e=rendered.error))
+    row.body = rendered.text
+    _check_complete(row)
+    row.status = "signed"
+    row.signer = user
+    row.signed_at = utcnow()
+    if row.submitted_at is None:
+        row.submitted_at = row.signed_at
+    row.updated_at = row.signed_at
+    row.content_hash = audit.letter_hash(row)  # sealed (tui.domain.audit)
+    row.save()
 
 
 def sign(user: Staff, letter: Letter | int) -> Letter:
@@ -672,20 +860,27 @@ def sign(user: Staff, letter: Letter | int) -> Letter:
     auth.require(user, "letter.sign")
     with db.atomic():
         row = _reload(letter)
-        _must_be(row, "awaiting_signature", "draft")
-        missing = missing_fields(row)
-        if missing:
-            raise LetterError(_("Fill in first: {fields}").format(
-                fields=", ".join(_(m) for m in missing)))
-        row.status = "signed"
-        row.signer = user
-        row.signed_at = utcnow()
-        if row.submitted_at is None:
-            row.submitted_at = row.signed_at
-        row.updated_at = row.signed_at
-        row.content_hash = audit.letter_hash(row)
-        row.save()
+        _must_be(row, "awaiting_signature", *EDITABLE)
+        if row.status == "awaiting_signature" and row.signer_id not in (None, user.id):
+            # queued for a colleague: taken over first (tui.domain.signing.take_over)
+            raise LetterError(_("The letter waits for {name}. Take it over first.").format(
+                name=row.signer.full_name))
+        _freeze(row, user)
         audit.log("letter_signed", user, patient=row.patient_id, detail=f"letter {row.id}")
+    return row
+
+
+def finish(user: Staff, letter: Letter | int) -> Letter:
+    """A kind that needs no doctor's signature (appointment letters, by default) is made
+    final by its author: locked like a signed letter, with no signer."""
+    auth.require(user, "letter.draft")
+    with db.atomic():
+        row = _reload(letter)
+        _must_be(row, *EDITABLE)
+        if needs_signature(row.kind):
+            raise LetterError(_("This kind of letter needs a doctor's signature."))
+        _freeze(row, None)
+        audit.log("letter_finished", user, patient=row.patient_id, detail=f"letter {row.id}")
     return row
 
 
@@ -694,7 +889,7 @@ def discard(user: Staff, letter: Letter | int) -> None:
     auth.require(user, "letter.draft")
     with db.atomic():
         row = _reload(letter)
-        _must_be(row, "draft")
+        _must_be(row, *EDITABLE)
         Draft.delete().where((Draft.kind == "letter") & (Draft.key == str(row.id))).execute()
         Letter.update(replaces=None).where(Letter.replaces == row.id).execute()
         row.delete_instance()
@@ -707,10 +902,13 @@ def new_version(user: Staff, letter: Letter | int) -> Letter:
     old = _reload(letter)
     if old.status not in ("signed", "sent"):
         raise LetterError(_("Only a signed or sent letter gets a new version; change the draft."))
+    fields = dict(old.fields or {})
+    if FREE_TEXT not in fields:
+        fields[FREE_TEXT] = free_text(old)
     return create_letter(
         user, old.patient, old.kind, recipient=old.recipient,
         appointment=old.appointment if old.appointment_id else None,
-        template=default_template(old.kind), fields=dict(old.fields or {}), body=old.body,
+        template=default_template(old.kind), fields=fields,
         subject=old.subject, replaces=old)
 
 
@@ -889,7 +1087,8 @@ def letter_doc(letter: Letter, *, fields: dict[str, Any] | None = None, body: st
         if sc["authorisation_id"]:
             signature.append(f"Autorisations-ID {sc['authorisation_id']}")
     else:
-        signature = ["(ikke underskrevet)"] if letter.kind != "indkaldelse" else [clinic.get("name", "")]
+        signature = (["(ikke underskrevet)"] if needs_signature(letter.kind)
+                     else [clinic.get("name", "")])
     notes = []
     if letter.replaces_id:
         old = letter.replaces
@@ -931,23 +1130,50 @@ def doc_text(doc: LetterDoc, clinic: dict[str, Any] | None = None) -> str:
     lines.append("")
     lines.append(doc.body)
     lines.append("")
-    lines.append("Med venlig hilsen")
-    lines.extend(doc.signature)
+    lines.extend(closing_lines(doc))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def letter_text(letter: Letter) -> str:
-    return doc_text(letter_doc(letter), settings.clinic())
+GREETING = "Med venlig hilsen"
 
 
-def write_pdf(letter: Letter, path: str | Path) -> Path:
-    from tui.domain.pdf import ClinicPDF
+def closing_lines(doc: LetterDoc) -> list[str]:
+    """The greeting and the signature; no second greeting when the text ends with one."""
+    tail = [line.strip().casefold().rstrip(",.") for line in doc.body.strip().splitlines()[-3:]]
+    greeting = [] if GREETING.casefold() in tail else [GREETING]
+    return greeting + list(doc.signature)
 
+
+def clinic_for_print() -> dict[str, Any]:
+    """The clinic's details as a letter prints them: the phone number in Danish grouping."""
     clinic = settings.clinic()
+    if clinic.get("phone"):
+        clinic["phone"] = _fmt_phone(str(clinic["phone"]))
+    return clinic
+
+
+def letter_text(letter: Letter) -> str:
+    return doc_text(letter_doc(letter), clinic_for_print())
+
+
+def _letter_pdf(letter: Letter):
+    from tui.domain.pdf import ClinicPDF, FontMissing
+
+    clinic = clinic_for_print()
     doc = letter_doc(letter)
-    text = [doc.place_date, doc.subject, doc.body, *doc.recipient_lines, *doc.signature,
-            *doc.notes, *(v for pair in doc.meta for v in pair)]
-    pdf = ClinicPDF(clinic, f"{doc.title} - {doc.subject}", text=text)
+    patient = dict(doc.meta)
+    head = f"{patient.get('Patient', '')}, CPR {patient.get('CPR', '')}"
+    try:
+        pdf = ClinicPDF(clinic, f"{doc.title} – {doc.subject}", running_head=head, archival=True)
+    except FontMissing as exc:
+        raise LetterError(_("The PDF cannot be made: {why}").format(why=exc)) from None
+    pdf.set_lang("da")
+    pdf.set_subject(doc.title)
+    # the same letter gives the same bytes: a re-exported MedCom message is identical
+    made = letter.signed_at or letter.updated_at or utcnow()
+    pdf.set_creation_date(made.replace(tzinfo=dt.timezone.utc))
+    ident = hashlib.md5(f"skranke-letter-{letter.id}-{made.isoformat()}".encode()).hexdigest().upper()
+    pdf.file_id = lambda: f"<{ident}><{ident}>"
     pdf.add_page()
     pdf.set_font(pdf.family, "", 10)
     top = pdf.get_y()
@@ -966,12 +1192,15 @@ def write_pdf(letter: Letter, path: str | Path) -> Path:
     for para in doc.body.split("\n"):
         pdf.paragraph(para)
     pdf.ln(6)
-    pdf.paragraph("Med venlig hilsen")
-    for line in doc.signature:
+    for line in closing_lines(doc):
         pdf.paragraph(line)
+    return pdf
+
+
+def write_pdf(letter: Letter, path: str | Path) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_private(target, bytes(pdf.output()))  # patient data: private (tui.domain.private)
+    write_private(target, pdf_bytes(letter))  # patient data: private (tui.domain.private)
     return target
 
 
@@ -997,51 +1226,89 @@ def _journal_note(user: Staff, patient_id: int, text: str) -> None:
     journal.append(user, Patient.get_by_id(patient_id), "administrative", text)
 
 
+def export_folder(folder: str | Path) -> Path:
+    """The folder, created (private: 0700) when it does not exist yet."""
+    path = Path(folder).expanduser()
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LetterError(_("The folder cannot be made: {folder} ({why})").format(
+            folder=str(path), why=exc.strerror or exc)) from None
+    if not path.is_dir():
+        raise LetterError(_("The folder does not exist: {folder}").format(folder=str(path)))
+    return path
+
+
+def pdf_bytes(letter: Letter) -> bytes:
+    """The letter as an archival PDF, in memory (for a file or a MedCom attachment).
+    The same letter version gives the same bytes (a re-sent message is identical)."""
+    data = bytes(_letter_pdf(letter).output())
+    # fpdf2 stamps the XMP metadata with the time of writing; use the creation time (the
+    # same length, so the cross-reference offsets stay right)
+    created = re.search(rb'xmp:CreateDate="([^"]*)"', data)
+    if created:
+        stamp = created.group(1)
+        data = re.sub(rb'(xmp:(?:ModifyDate|MetadataDate)=")([^"]*)(")',
+                      lambda m: m.group(1) + (stamp if len(stamp) == len(m.group(2))
+                                              else m.group(2)) + m.group(3), data)
+    return data
+
+
 def export(user: Staff, letter: Letter | int, fmt: str, folder: str | Path) -> Path:
-    """Write a signed letter to `folder` (PDF, plain text or FHIR JSON); the letter is then
-    sent. Audited, and noted in the patient's record."""
+    """Write a signed letter to `folder` (PDF, plain text or MedCom FHIR JSON). Writing a
+    file is not sending it: `mark_sent` records that. Audited."""
     auth.require(user, "letter.send")
     if fmt not in EXPORT_FORMATS:
         raise LetterError(_("Unknown format: {fmt}").format(fmt=fmt))
     row = _reload(letter)
     if row.status not in ("signed", "sent"):
-        raise LetterError(_("Only a signed letter can be sent."))
-    if fmt == "fhir" and row.kind != "korrespondance":
-        raise LetterError(_("A MedCom FHIR message is made for correspondence only."))
+        raise LetterError(_("Only a signed letter can be exported."))
     if fmt == "fhir" and row.recipient_id is None:
         raise LetterError(_("The letter has no recipient."))
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise LetterError(_("The folder does not exist: {folder}").format(folder=str(folder)))
-    target = folder / export_filename(row, fmt)
-    if fmt == "pdf":
-        write_pdf(row, target)
-    elif fmt == "txt":
-        write_private(target, strip_controls(letter_text(row)))
-    else:
+    if fmt == "fhir":
         from tui.domain import fhir
 
         try:
-            bundle = fhir.care_communication(row, settings.clinic())
+            bundle = fhir.message_for(row, settings.clinic())
         except fhir.FhirError as exc:
             raise LetterError(_("The MedCom message cannot be made: {why}").format(why=exc)) from None
-        problems = fhir.problems(bundle)
-        if problems:
-            raise LetterError("; ".join(problems))
-        write_private(target, strip_controls(json.dumps(bundle, ensure_ascii=False, indent=2)))
-    recipient = row.recipient.name if row.recipient_id else row.patient.full_name
-    fmt_name = {"pdf": "PDF", "txt": "tekst", "fhir": "MedCom korrespondancemeddelelse"}[fmt]
-    with db.atomic():
-        first = row.status == "signed"
-        if first:
-            Letter.update(status="sent", sent_at=utcnow(), updated_at=utcnow()).where(
-                Letter.id == row.id).execute()
-        audit.log("letter_exported", user, patient=row.patient_id,
-                  detail=f"letter {row.id} as {fmt} to {target}")
-        _journal_note(user, row.patient_id,
-                      f"{kind_spec(row.kind).title} til {recipient} "
-                      f"{'sendt' if first else 'udskrevet igen'} som {fmt_name} (brev nr. {row.id}).")
+        found = fhir.problems(bundle)
+        if found:
+            raise LetterError("; ".join(found))
+        data = strip_controls(json.dumps(bundle, ensure_ascii=False, indent=2)).encode("utf-8")
+    elif fmt == "pdf":
+        data = pdf_bytes(row)
+    else:
+        data = strip_controls(letter_text(row)).encode("utf-8")
+    target = export_folder(folder) / export_filename(row, fmt)
+    write_private(target, data)
+    audit.log("letter_exported", user, patient=row.patient_id,
+              detail=f"letter {row.id} as {fmt} to {target}")
     return target
+
+
+def mark_sent(user: Staff, letter: Letter | int, channel: str) -> Letter:
+    """Record that a signed letter has left the clinic, and how (file, MedCom, print).
+    Noted in the patient's record; a letter is sent once (a new version is a new letter)."""
+    auth.require(user, "letter.send")
+    if channel not in SEND_CHANNELS:
+        raise LetterError(_("Unknown way of sending: {c}").format(c=channel))
+    with db.atomic():
+        row = _reload(letter)
+        if row.status == "sent":
+            raise LetterError(_("The letter was sent already."))
+        if row.status != "signed":
+            raise LetterError(_("Only a signed letter can be sent."))
+        now = utcnow()
+        Letter.update(status="sent", sent_at=now, sent_channel=channel, updated_at=now).where(
+            Letter.id == row.id).execute()
+        recipient = row.recipient.name if row.recipient_id else row.patient.full_name
+        audit.log("letter_sent", user, patient=row.patient_id,
+                  detail=f"letter {row.id} via {channel}")
+        _journal_note(user, row.patient_id,
+                      f"{kind_spec(row.kind).title} til {recipient} sendt "
+                      f"{SEND_CHANNEL_TEXT[channel]} (brev nr. {row.id}).")
+    return _reload(row.id)
 
 
 # --- organizations (recipients): the directory lives in tui.domain.organizations ---------
@@ -1118,26 +1385,42 @@ def demo_seed(rng, clinic=None) -> None:
                      "Indlagt med feber og hoste, behandlet med penicillin, hurtigt bedre."},
         "indkaldelse": {"appointment_text": "torsdag 03.12.2026 kl. 08.15 (blodprøve)",
                         "place": "", "preparation": "Mød fastende fra kl. 22 aftenen før."},
-        "korrespondance": {"category": "examination-results",
-                           "topic": "Svar på blodprøver"},
+        "korrespondance": {"category": "examination-results"},
     }
     plan = [("draft", "henvisning"), ("draft", "korrespondance"), ("draft", "indkaldelse"),
             ("awaiting_signature", "henvisning"), ("awaiting_signature", "epikrise"),
             ("awaiting_signature", "korrespondance"), ("signed", "henvisning"),
             ("signed", "korrespondance"), ("sent", "henvisning"), ("sent", "epikrise"),
-            ("sent", "korrespondance"), ("sent", "indkaldelse")]
+            ("sent", "korrespondance"), ("sent", "indkaldelse"), ("returned", "epikrise")]
     for status, kind in plan:
         author = rng.choice(secretaries)
         doctor = rng.choice(docs)
         patient = rng.choice(patients)
         org = None if kind == "indkaldelse" else rng.choice(orgs)
-        letter = create_letter(author, patient, kind, recipient=org, fields=examples[kind])
+        fields = dict(examples[kind])
+        for f in kind_spec(kind).fields:
+            if f.doctor:
+                fields[f.name] = str(doctor.id)
+        subject = "Svar på blodprøver" if kind == "korrespondance" else None
         if kind == "korrespondance":
-            update_draft(author, letter, body=letter.body + "\nVedlagt blodprøvesvar fra "
-                         "23.11.2026: alle værdier inden for normalområdet.\n")
-        if status in ("awaiting_signature", "signed", "sent"):
+            fields[FREE_TEXT] = ("Vedlagt blodprøvesvar fra 23.11.2026: alle værdier inden "
+                                 "for normalområdet.")
+        letter = create_letter(author, patient, kind, recipient=org, fields=fields,
+                               subject=subject)
+        if status == "returned":
             submit(author, letter, doctor)
+            return_to_draft(doctor, letter, "Tilføj blodprøvesvar fra udskrivelsen.")
+            continue
+        if status in ("awaiting_signature", "signed", "sent"):
+            if needs_signature(kind):
+                submit(author, letter, doctor)
+            else:
+                status = "sent" if status != "awaiting_signature" else "draft"
         if status in ("signed", "sent"):
-            sign(doctor, letter)
+            if needs_signature(kind):
+                sign(doctor, letter)
+            else:
+                finish(author, letter)
         if status == "sent":
-            Letter.update(status="sent", sent_at=utcnow()).where(Letter.id == letter.id).execute()
+            Letter.update(status="sent", sent_at=utcnow(), sent_channel="print" if kind ==
+                          "indkaldelse" else "medcom").where(Letter.id == letter.id).execute()

@@ -551,6 +551,24 @@ def reveal_cpr(user: Staff, patient: Patient) -> str:
     return format_cpr(patient.cpr, masked=False)
 
 
+# A protected address (navne- og adressebeskyttelse) is shown only when needed, and that
+# showing is logged: these fields are masked in the header, the details and the history.
+ADDRESS_FIELDS = ("address", "postcode", "city")
+MASKED_ADDRESS = N_("protected (press v to show)")
+MASKED_VALUE = "•••"
+
+
+def full_address(patient: Patient) -> str:
+    return ", ".join(x for x in (patient.address, f"{patient.postcode} {patient.city}".strip()) if x)
+
+
+def reveal_address(user: Staff, patient: Patient) -> str:
+    """A protected address, shown on request; showing it is audited like the CPR number."""
+    auth.require(user, "patient.reveal_address")
+    audit.log("address_reveal", user, patient=patient, reason=access_reason(user))
+    return full_address(patient)
+
+
 def audit_action(user: Staff, patient: Patient, action: str, detail: str = "") -> None:
     """Record something the user did in the record (a pane looked at, a draft...)."""
     audit.log(action, user, patient=patient, detail=detail, reason=access_reason(user))
@@ -584,7 +602,7 @@ def header(user: Staff, patient: Patient) -> RecordHeader:
     auth.require(user, "patient.view")
     phones = [(format_phone(ph.number), ph.label) for ph in
               PatientPhone.select().where(PatientPhone.patient == patient).order_by(PatientPhone.id)]
-    address = ", ".join(x for x in (patient.address, f"{patient.postcode} {patient.city}".strip()) if x)
+    address = _(MASKED_ADDRESS) if patient.protected_address else full_address(patient)
     return RecordHeader(
         id=patient.id, name=patient.full_name, cpr_masked=format_cpr(patient.cpr),
         cpr_kind=patient.cpr_kind, birth_date=patient.birth_date,
@@ -681,6 +699,7 @@ def record_overview(user: Staff, patient: Patient, limit: int = 200) -> RecordOv
 ACTION_LABELS = {
     "record_open": N_("opened the record"),
     "cpr_reveal": N_("showed the full CPR number"),
+    "address_reveal": N_("showed the protected address"),
     "patient_register": N_("registered the patient"),
     "patient_update": N_("changed patient details"),
     "journal_write": N_("wrote a journal entry"),
@@ -997,17 +1016,22 @@ class ChangeRow:
     new: str
 
 
-def history(user: Staff, patient: Patient) -> list[ChangeRow]:
-    """Who changed what in the patient's details, newest first."""
+def history(user: Staff, patient: Patient, *, address_revealed: bool = False) -> list[ChangeRow]:
+    """Who changed what in the patient's details, newest first. With a protected address,
+    the address values are masked unless she has revealed it (reveal_address)."""
     auth.require(user, "patient.view")
+    mask = bool(patient.protected_address) and not address_revealed
     rows = (PatientChange.select(PatientChange, Staff).join(Staff, JOIN.LEFT_OUTER)
             .where(PatientChange.patient == patient).order_by(PatientChange.id.desc()))
     out = []
     for c in rows:
         label = FIELD_LABELS.get(c.field)
+        old, new = c.old_value, c.new_value
+        if mask and c.field in ADDRESS_FIELDS:
+            old, new = (MASKED_VALUE if old else ""), (MASKED_VALUE if new else "")
         out.append(ChangeRow(clock.to_local(c.changed_at),
                              c.changed_by.full_name if c.changed_by_id else "",
-                             _(label) if label else c.field, c.old_value, c.new_value))
+                             _(label) if label else c.field, old, new))
     return out
 
 

@@ -1,9 +1,10 @@
 """PDF output with the clinic's letterhead, Danish letters and "Side x af y" page numbers.
 
-fpdf2 does the drawing. The PDF core font Helvetica (latin-1) draws Danish
-text, æ, ø and å included, and costs almost nothing to embed; a document with a letter
-outside latin-1 (a Polish ł, a Turkish ş) uses the Unicode TrueType font DejaVu Sans
-(Debian package fonts-dejavu-core) when it is installed.
+fpdf2 does the drawing. Archival documents (letters) embed the Unicode TrueType font
+DejaVu Sans (Debian package fonts-dejavu-core), so any name prints as written, and are
+made as PDF/A-2U where the font is there; they carry the patient's name and CPR number on
+every page. Quick lists may use the PDF core font Helvetica (latin-1) when their text
+allows it.
 """
 from __future__ import annotations
 
@@ -59,6 +60,10 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+class FontMissing(RuntimeError):
+    """The Unicode font an archival PDF needs is not installed."""
+
+
 class ClinicPDF(FPDF):
     """An A4 page with the clinic's letterhead at the top and "Side x af y" at the bottom.
 
@@ -66,16 +71,26 @@ class ClinicPDF(FPDF):
     or, when that is empty, the address and phone; then the SOR and EAN numbers."""
 
     def __init__(self, clinic: dict[str, Any], title: str = "", *, font_paths=None,
-                 use_unicode: bool | None = None, text: Iterable[str] = ()) -> None:
+                 use_unicode: bool | None = None, text: Iterable[str] = (),
+                 running_head: str = "", archival: bool = False) -> None:
         """`use_unicode`: True = the TrueType font, False = the core font, None = the
         TrueType font only when `text` (all the document will say) needs it: the core font
-        draws Danish text and is about ten times faster to embed."""
-        super().__init__(orientation="P", unit="mm", format="A4")
+        draws Danish text and is about ten times faster to embed. `archival`: the
+        TrueType font and PDF/A-2U; refused (FontMissing) when the font is not installed.
+        `running_head` (the patient's name and CPR) is printed at the top of every page."""
+        paths = font_paths if font_paths is not None else (
+            find_unicode_font() if (use_unicode or archival or use_unicode is None) else None)
+        if archival and not paths:
+            raise FontMissing("DejaVu Sans is not installed (Debian: fonts-dejavu-core)")
+        super().__init__(orientation="P", unit="mm", format="A4",
+                         **({"enforce_compliance": "PDFA_2U"} if archival else {}))
         self.clinic = dict(clinic or {})
         self.doc_title = title
+        self.running_head = running_head
+        if archival:
+            use_unicode = True
         if use_unicode is None:
-            use_unicode = needs_unicode(title, *self.clinic.values(), *text)
-        paths = find_unicode_font() if use_unicode and font_paths is None else font_paths
+            use_unicode = needs_unicode(title, *self.clinic.values(), *text, running_head)
         if use_unicode and paths:
             for style, path in paths.items():
                 self.add_font(FONT_FAMILY, style, path)
@@ -109,7 +124,11 @@ class ClinicPDF(FPDF):
         line = " · ".join(p for p in parts if p)
         extra = str(clinic.get("letterhead") or "").strip()
         for text_line in (extra.splitlines() if extra else [line]):
-            if text_line.strip():
+            # a letterhead setting that starts with the clinic's name would print it twice
+            text_line = text_line.strip()
+            if name.strip() and text_line.casefold().startswith(name.strip().casefold()):
+                text_line = text_line[len(name.strip()):].lstrip(" ·,-|")
+            if text_line:
                 self.cell(0, 4.5, self.safe(text_line), new_x="LMARGIN", new_y="NEXT")
         ids = []
         if clinic.get("sor"):
@@ -121,7 +140,11 @@ class ClinicPDF(FPDF):
         self.set_draw_color(120, 120, 120)
         y = self.get_y() + 1.5
         self.line(self.l_margin, y, self.w - self.r_margin, y)
-        self.set_y(y + 5)
+        self.set_y(y + 2)
+        if self.running_head:
+            self.set_font(self.family, "B", 9)
+            self.cell(0, 5, self.safe(self.running_head), align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_y(self.get_y() + 3)
 
     def footer(self) -> None:
         self.set_y(-15)

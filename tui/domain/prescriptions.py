@@ -12,6 +12,7 @@ not renewed over the phone, and approving one needs an explicit confirmation.
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
@@ -118,13 +119,38 @@ def search_drugs(text: str, limit: int = 20) -> list[Drug]:
     return (starts + words + inside)[:limit]
 
 
+def _names(drug: Drug) -> set[str]:
+    """'Stesolid (diazepam)' answers to its whole name, 'stesolid' and 'diazepam'."""
+    out = {normalize(drug.name).strip()}
+    m = re.fullmatch(r"(.+?)\s*\((.+)\)", drug.name.strip())
+    if m:
+        out.update(normalize(p).strip() for p in m.groups())
+    return out
+
+
 def find_drug(name: str, strength: str = "") -> Drug | None:
-    """The list entry with exactly this name (and strength, when given)."""
+    """The list entry for a name typed by hand: the exact name, a brand name or its
+    generic name (and the strength, when given and listed); then the first word alone
+    ('Stesolid 5 mg' finds Stesolid)."""
     key = normalize(name).strip()
-    for drug in drugs():
-        if normalize(drug.name) == key and (not strength or drug.strength == strength.strip()):
-            return drug
+    if not key:
+        return None
+    words = (name or "").split()
+    for candidate in (key, normalize(words[0]).strip() if words else key):
+        found = [d for d in drugs() if candidate in _names(d)]
+        exact = [d for d in found if strength and d.strength == strength.strip()]
+        if exact or found:
+            return (exact or found)[0]
     return None
+
+
+UNKNOWN_DRUG = N_("unknown – the doctor must check")
+
+
+def is_unknown(req: PrescriptionRequest) -> bool:
+    """A drug typed by hand that has no ATC code: nobody knows whether it is dependence-
+    forming, so it is flagged for the doctor."""
+    return not (req.atc or "").strip()
 
 
 # --- the record ------------------------------------------------------------------
@@ -257,15 +283,26 @@ def _decide(user: Staff, req: PrescriptionRequest, status: str, note: str,
 
 
 def approve(user: Staff, req: PrescriptionRequest, *, amount: str = "", note: str = "",
-            confirm_dependence: bool = False) -> PrescriptionRequest:
-    """Approve; `amount` replaces the amount asked for. A dependence-forming drug needs
-    `confirm_dependence=True` (the doctor has seen the patient or chooses to anyway)."""
-    if req.dependence and not confirm_dependence:
-        raise ValueError(_("This drug is dependence-forming and requires a consultation."))
+            confirm_dependence: bool = False, override_reason: str = "") -> PrescriptionRequest:
+    """Approve; `amount` replaces the amount asked for. A dependence-forming drug needs a
+    consultation: approving it anyway takes `confirm_dependence=True` and a reason, and
+    the override is written in the record with the reason."""
+    note = (note or "").strip()
+    if req.dependence:
+        reason = (override_reason or "").strip()
+        if not confirm_dependence:
+            raise ValueError(_("This drug is dependence-forming and requires a consultation."))
+        if not reason:
+            raise ValueError(_("Give the reason for renewing without a consultation."))
+        note = " ".join(p for p in (
+            f"Afhængighedsskabende lægemiddel fornyet uden konsultation. Begrundelse: {reason}.",
+            note) if p)
+        audit.log("prescription_override", user, patient=req.patient_id,
+                  detail=f"request {req.id}", reason=reason)
     amount = (amount or "").strip()
     if amount == req.amount:
         amount = ""
-    return _decide(user, req, "approved", note.strip(), approved_amount=amount[:64])
+    return _decide(user, req, "approved", note, approved_amount=amount[:64])
 
 
 def decline(user: Staff, req: PrescriptionRequest, reason: str) -> PrescriptionRequest:

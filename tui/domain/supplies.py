@@ -336,6 +336,37 @@ def receive(user: Staff, order: SupplyOrder, quantities: dict[int, int]) -> Supp
     return fresh
 
 
+# --- the clinic's details at each supplier ------------------------------------------------
+
+SUPPLIER_SETTING = "suppliers"  # {supplier: {"customer_number": ..., "delivery_address": ...}}
+
+
+def supplier_details(supplier: str) -> dict[str, str]:
+    """The clinic's customer number and delivery address at `supplier` ("" when not set)."""
+    from tui.domain import settings
+
+    stored = (settings.get(SUPPLIER_SETTING, {}) or {}).get(supplier) or {}
+    return {"customer_number": str(stored.get("customer_number", "")),
+            "delivery_address": str(stored.get("delivery_address", ""))}
+
+
+def set_supplier_details(user: Staff, supplier: str, *, customer_number: str = "",
+                         delivery_address: str = "") -> dict[str, str]:
+    """Keep the clinic's customer number and delivery address for a supplier; every
+    order to that supplier prints them."""
+    from tui.domain import settings
+
+    auth.require(user, "supplies.manage")
+    supplier = (supplier or "").strip()
+    if not supplier:
+        raise ValueError(_("Which supplier?"))
+    all_ = dict(settings.get(SUPPLIER_SETTING, {}) or {})
+    all_[supplier] = {"customer_number": customer_number.strip()[:40],
+                      "delivery_address": delivery_address.strip()[:300]}
+    settings.put(SUPPLIER_SETTING, all_, by=user)
+    return all_[supplier]
+
+
 # --- export --------------------------------------------------------------------------
 
 def export_text(order: SupplyOrder, clinic_name: str = "") -> str:
@@ -343,9 +374,15 @@ def export_text(order: SupplyOrder, clinic_name: str = "") -> str:
     lines = list(SupplyOrderLine.select(SupplyOrderLine, SupplyItem).join(SupplyItem)
                  .where(SupplyOrderLine.order == order).order_by(SupplyItem.name))
     when = to_local(order.sent_at or now_utc())
+    details = supplier_details(order.supplier)
     out = [f"Bestilling nr. {order.id} til {order.supplier}"]
     if clinic_name:
         out.append(f"Fra: {clinic_name}")
+    if details["customer_number"]:
+        out.append(f"Kundenr.: {details['customer_number']}")
+    if details["delivery_address"]:
+        out.append("Leveringsadresse: " + ", ".join(
+            line.strip() for line in details["delivery_address"].splitlines() if line.strip()))
     out.append(f"Dato: {when:%d.%m.%Y}")
     out.append("")
     width = max([len(line.item.name) for line in lines] + [5])
@@ -359,13 +396,17 @@ def export_text(order: SupplyOrder, clinic_name: str = "") -> str:
 
 
 def export_csv(order: SupplyOrder) -> str:
+    """Semicolons (Danish Excel); written with a BOM so Excel reads æ, ø and å as UTF-8."""
+    details = supplier_details(order.supplier)
+    address = ", ".join(x.strip() for x in details["delivery_address"].splitlines() if x.strip())
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["ordre", "leverandør", "varenr", "vare", "antal", "enhed"])
+    writer.writerow(["ordre", "leverandør", "kundenr", "leveringsadresse", "varenr", "vare",
+                     "antal", "enhed"])
     for line in (SupplyOrderLine.select(SupplyOrderLine, SupplyItem).join(SupplyItem)
                  .where(SupplyOrderLine.order == order).order_by(SupplyItem.name)):
-        writer.writerow([order.id, order.supplier, line.item.sku, line.item.name,
-                         line.quantity, line.item.unit])
+        writer.writerow([order.id, order.supplier, details["customer_number"], address,
+                         line.item.sku, line.item.name, line.quantity, line.item.unit])
     return buf.getvalue()
 
 
@@ -390,7 +431,8 @@ def export_orders(user: Staff, orders_: list[SupplyOrder], folder: str | Path, f
             send_order(user, order)
         body = export_text(order, clinic_name) if fmt == "txt" else export_csv(order)
         path = folder / export_filename(order, fmt)
-        write_private(path, strip_controls(body))
+        # a BOM first in a CSV file: Danish Excel then reads æ, ø and å as UTF-8
+        write_private(path, ("\ufeff" if fmt == "csv" else "") + strip_controls(body))
         written.append(path)
     return written
 

@@ -7,6 +7,7 @@ The creator sees it under "sent". Comments are appended, never changed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from tui.domain import audit, auth
@@ -304,3 +305,19 @@ def demo_seed(rng, clinic=None) -> None:
             add_comment(receiver, task, "Jeg tager den.")
         if i % 4 == 2:
             mark_done(task.to_staff or rng.choice(by_role[role]), task)
+
+
+BOOKING_REF = re.compile(r"Aftale nr\. (\d+)")
+
+
+def booking_ids(task: Task) -> list[int]:
+    """The bookings a task is about ("Aftale nr. 12" lines, as admin.send_to_secretaries
+    writes them), still booked: to be moved one key each."""
+    from tui.models import Appointment
+
+    ids = [int(m) for m in BOOKING_REF.findall(task.text or "")]
+    if not ids:
+        return []
+    booked = {a.id for a in Appointment.select(Appointment.id).where(
+        Appointment.id.in_(ids) & (Appointment.status == "booked"))}
+    return [i for i in ids if i in booked]

@@ -31,6 +31,7 @@ from textual.widgets import (
 
 from tui.domain import admin, auth, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
+from tui.domain.phones import format_phone
 from tui.i18n import N_, _
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.tables import cursor_key
@@ -56,6 +57,9 @@ class ChoiceField(Static, can_focus=True):
         Binding("left", "step(-1)", "Previous choice", show=False),
         Binding("right", "step(1)", "Next choice", show=False),
         Binding("space", "step(1)", "Next choice", show=False),
+        # Enter moves on like in every other field: she types a role's first letter, Enter,
+        # and goes on typing into the next field.
+        Binding("enter", "app.focus_next", "Next field", show=False),
     ]
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; padding: 0 1; background: $boost; }
@@ -92,6 +96,22 @@ class ChoiceField(Static, can_focus=True):
         self.index = (self.index + delta) % len(self.options)
         self._show()
         self.post_message(self.Changed())
+
+    def on_key(self, event) -> None:
+        """A letter picks the next choice that starts with it (l: læge, s: sekretær)."""
+        char = (event.character or "").casefold()
+        if not char.isalpha():
+            return
+        count = len(self.options)
+        for step in range(1, count + 1):
+            index = (self.index + step) % count
+            if str(self.options[index][1]).casefold().startswith(char):
+                event.stop()
+                event.prevent_default()
+                self.index = index
+                self._show()
+                self.post_message(self.Changed())
+                return
 
 
 def yes_no() -> list[tuple[Any, str]]:
@@ -232,8 +252,20 @@ class FormScreen(SkrankeModal):
         self.dismiss(result if result is not None else True)
 
     def action_cancel(self) -> None:
-        self._forget()
-        self.dismiss(None)
+        if self.values() == {f.id: f.value for f in self.fields}:
+            self._forget()
+            self.dismiss(None)
+            return
+        from tui.screens.booking import ConfirmScreen
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self._forget()
+                self.dismiss(None)
+
+        # Esc with typing in the form asks first; Enter (the safe answer) keeps it.
+        self.app.push_screen(ConfirmScreen(_("Discard what you typed in \"{title}\"?").format(
+            title=self.form_title), default_no=True), callback=answer)
 
 
 class MessageScreen(SkrankeModal):
@@ -308,6 +340,8 @@ class AdminPane(TabPane):
     def fill(self, rows: list[tuple[str, list]], keep: str | None = None) -> None:
         table = self.table
         old_row = table.cursor_row
+        if keep is None:  # after a dialog: the same row by key, even if the order changed
+            keep = self.selected_key()
         table.clear()
         for key, cells in rows:
             table.add_row(*[c if isinstance(c, Text) else Text(str(c)) for c in cells], key=key)
@@ -333,12 +367,40 @@ class AdminPane(TabPane):
         self.app.bell()
         self.notify(str(exc), severity="error", markup=False)
 
+    def calendar_form(self, title: str, fields: list[FormField], change: Callable[[dict], Any],
+                      draft_key: str = "", then: Callable[[Any], None] | None = None) -> None:
+        """A closing-day or opening-hours form: the first Ctrl+S lists the bookings the
+        change leaves in closed time; the second saves, and the secretaries get a task to
+        move them (one key each in the task list)."""
+        seen: dict[str, str] = {}
+
+        def submit(values: dict) -> Any:
+            key = repr(sorted(values.items()))
+            affected = admin.closing_preview(lambda: change(values))
+            if affected and seen.get("key") != key:
+                seen["key"] = key
+                lines = [admin.describe_booking(a) for a in affected[:6]]
+                if len(affected) > 6:
+                    lines.append(_("… and {n} more").format(n=len(affected) - 6))
+                raise ValueError("\n".join([
+                    _("{n} bookings would lie in closed time:").format(n=len(affected)), *lines,
+                    _("Ctrl+S again saves, and the secretaries get a task to move them.")]))
+            result = change(values)
+            if affected:
+                admin.send_to_secretaries(self.user, affected, title)
+                self.notify(_("{n} bookings sent to the secretaries to move.").format(
+                    n=len(affected)), markup=False)
+            return result
+
+        self.form(title, fields, submit, draft_key=draft_key, then=then)
+
 
 class ClinicPane(AdminPane):
     BINDINGS = [
         Binding("e", "edit_clinic", "Clinic details"),
         Binding("g", "edit_general", "General"),
         Binding("o", "edit_hours", "Opening hours"),
+        Binding("s", "edit_signatures", "Letters signed by a doctor", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -355,7 +417,7 @@ class ClinicPane(AdminPane):
         rows: list[tuple[str, list]] = [
             ("name", [_("Name"), c["name"]]),
             ("address", [_("Address"), " ".join(x for x in (c["address"], c["postcode"], c["city"]) if x)]),
-            ("phone", [_("Phone"), c["phone"]]),
+            ("phone", [_("Phone"), format_phone(c["phone"]) if c["phone"] else ""]),
             ("sor", [_("SOR code"), c["sor"]]),
             ("ean", [_("EAN number"), c["ean"]]),
             ("letterhead", [_("Letterhead"), c["letterhead"].replace("\n", " · ")]),
@@ -372,6 +434,11 @@ class ClinicPane(AdminPane):
         if s.phone_hour and s.phone_hour_bookable:
             phone += " " + _("(bookable)")
         rows.append(("phone_hour", [_("Telephone hour"), phone]))
+        from tui.domain import letters
+
+        signed = ", ".join(_(spec.label) for kind, spec in letters.KINDS.items()
+                           if letters.needs_signature(kind))
+        rows.append(("signatures", [_("Letters signed by a doctor (s)"), signed or _("none")]))
         self.fill(rows)
 
     def action_edit_clinic(self) -> None:
@@ -381,7 +448,7 @@ class ClinicPane(AdminPane):
             FormField("address", _("Address"), c["address"]),
             FormField("postcode", _("Postcode"), c["postcode"]),
             FormField("city", _("City"), c["city"]),
-            FormField("phone", _("Phone"), c["phone"]),
+            FormField("phone", _("Phone"), format_phone(c["phone"]) if c["phone"] else ""),
             FormField("sor", _("SOR code"), c["sor"]),
             FormField("ean", _("EAN number"), c["ean"], hint=_("13 digits (location number)")),
             FormField("letterhead", _("Letterhead"), c["letterhead"], kind="area"),
@@ -411,6 +478,16 @@ class ClinicPane(AdminPane):
         self.form(_("General settings"), fields,
                   lambda v: admin.set_general(self.user, v), draft_key="general")
 
+    def action_edit_signatures(self) -> None:
+        from tui.domain import letters
+
+        fields = [FormField(kind, _(spec.label), letters.needs_signature(kind), "choice", yes_no())
+                  for kind, spec in letters.KINDS.items()]
+        self.form(_("Which letters need a doctor's signature"), fields,
+                  lambda v: letters.set_needs_signature(
+                      self.user, {k: v[k] in (True, "True", "true", "1", "yes") for k in v}),
+                  draft_key="signatures")
+
     def action_edit_hours(self) -> None:
         s = settings.calendar_settings()
         fields = [FormField(f"h{wd}", admin.WEEKDAY_NAMES[wd], admin.format_span(s.hours.get(wd)))
@@ -427,7 +504,8 @@ class ClinicPane(AdminPane):
                                    admin.parse_span(v["phone_hour"], _("Telephone hour")),
                                    v["bookable"])
 
-        self.form(_("Opening hours (like 8-16; - for closed)"), fields, submit, draft_key="hours")
+        self.calendar_form(_("Opening hours (like 8-16; - for closed)"), fields, submit,
+                           draft_key="hours")
 
 
 KIND_LABELS = {
@@ -523,7 +601,7 @@ class ClosingPane(AdminPane):
     def action_add_day(self) -> None:
         fields = [FormField("day", _("Date"), hint=_("like 28.12 or 28.12.2026")),
                   FormField("reason", _("Reason"))]
-        self.form(_("Add a closing day"), fields,
+        self.calendar_form(_("Add a closing day"), fields,
                   lambda v: admin.add_closed_day(self.user, self._date(v["day"]), v["reason"]),
                   draft_key="closed_day")
 
@@ -532,7 +610,7 @@ class ClosingPane(AdminPane):
                   FormField("close_at", _("Closes at"), "12.00"),
                   FormField("open_at", _("Opens at"), hint=_("leave empty for the usual time")),
                   FormField("reason", _("Reason"))]
-        self.form(_("Add a half day"), fields,
+        self.calendar_form(_("Add a half day"), fields,
                   lambda v: admin.add_half_day(self.user, self._date(v["day"]),
                                                self._time(v["close_at"]), self._time(v["open_at"]),
                                                v["reason"]),
@@ -541,7 +619,7 @@ class ClosingPane(AdminPane):
     def action_add_period(self) -> None:
         fields = [FormField("start", _("First day")), FormField("end", _("Last day")),
                   FormField("reason", _("Reason"), "Ferielukket")]
-        self.form(_("Add a closed period"), fields,
+        self.calendar_form(_("Add a closed period"), fields,
                   lambda v: admin.add_closed_period(self.user, self._date(v["start"]),
                                                     self._date(v["end"]), v["reason"]),
                   draft_key="period")
@@ -556,7 +634,7 @@ class ClosingPane(AdminPane):
                 raise ValueError(_("Write the year and the week number.")) from None
             return admin.add_holiday_week(self.user, year, week)
 
-        self.form(_("Close a whole week"), fields, submit, draft_key="week")
+        self.calendar_form(_("Close a whole week"), fields, submit, draft_key="week")
 
     def action_add_recurring(self) -> None:
         fields = [
@@ -593,7 +671,7 @@ class ClosingPane(AdminPane):
             return admin.add_recurring_closure(self.user, rule, self._date(v["start"]),
                                                self._time(v["close_at"]), v["reason"])
 
-        self.form(_("Add a recurring closing"), fields, submit, draft_key="recurring")
+        self.calendar_form(_("Add a recurring closing"), fields, submit, draft_key="recurring")
 
     def action_customary(self) -> None:
         s = settings.calendar_settings()
@@ -723,16 +801,27 @@ class StaffPane(AdminPane):
         self.reload(keep=str(person.id))
 
     def action_reset_password(self) -> None:
+        from tui.screens.booking import ConfirmScreen
+
         person = self._person()
         if person is None:
             return
-        try:
-            password = admin.reset_password(self.user, person)
-        except (ValueError, auth.PermissionDenied) as exc:
-            self.fail(exc)
-            return
-        self.reload(keep=str(person.id))
-        self._show_password(person, password)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                password = admin.reset_password(self.user, person)
+            except (ValueError, auth.PermissionDenied) as exc:
+                self.fail(exc)
+                return
+            self.reload(keep=str(person.id))
+            self._show_password(person, password)
+
+        # a reset locks her out of her own password at once: asked first, No by default
+        self.app.push_screen(ConfirmScreen(
+            _("Reset the password of {name}? Her present password stops working.").format(
+                name=person.full_name), default_no=True), callback=answered)
 
 
 def _spec_fields(spec: admin.PatternSpec | None) -> list[FormField]:

@@ -34,6 +34,7 @@ from tui.models import Appointment, AppointmentType, Patient, Staff
 from tui.screens.base import SkrankeModal
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
+from tui.widgets.form_select import FormSelect
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -77,6 +78,10 @@ def patient_label(patient: Patient | None) -> Text:
     if patient.deceased_date:
         text.append("  " + _("deceased"), style="bold red")
     return text
+
+
+# Seconds of no typing before the booking dialog looks for free slots.
+SEARCH_PAUSE = 0.12
 
 
 class BookingScreen(SkrankeModal[Appointment | None]):
@@ -140,14 +145,14 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             yield Static("", id="type-info", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Person"))
-                yield Select(staff_options, value=self.fixed_staff.id if self.fixed_staff else 0,
+                yield FormSelect(staff_options, value=self.fixed_staff.id if self.fixed_staff else 0,
                              allow_blank=False, id="staff")
             with Horizontal(classes="row"):
                 yield Label(_("Earliest"))
                 yield DateInput(self.start.date() if self.start else "", today=today, id="earliest")
             with Horizontal(classes="row"):
                 yield Label(_("Part of day"))
-                yield Select([(_("Any time"), ""), (_("Morning"), "morning"), (_("Afternoon"), "afternoon")],
+                yield FormSelect([(_("Any time"), ""), (_("Morning"), "morning"), (_("Afternoon"), "afternoon")],
                              value="", allow_blank=False, id="part")
                 yield Label(_("Weekdays"))
                 yield Input("", id="weekdays", placeholder=_("e.g. man ons"))
@@ -156,7 +161,7 @@ class BookingScreen(SkrankeModal[Appointment | None]):
                 yield DateInput("", today=today, id="requested")
             with Horizontal(classes="row"):
                 yield Label(_("Channel"))
-                yield Select([(_("phone"), "phone"), (_("desk"), "desk"), (_("web"), "web")],
+                yield FormSelect([(_("phone"), "phone"), (_("desk"), "desk"), (_("web"), "web")],
                              value=self.channel, allow_blank=False, id="channel")
             with Horizontal(classes="row"):
                 yield Label(_("Note"))
@@ -232,7 +237,15 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             return
         t = self.appt_type
         info.update(f"{t.name} · {t.minutes} min · " + ", ".join(_(r) for r in t.role_list))
-        self.action_search()
+        self._search_soon()
+
+    def _search_soon(self) -> None:
+        """Search once the typing pauses: a slot search is a thread that cannot be stopped,
+        and one per key of `fre` or `1.12` only competes with the keys still coming."""
+        timer = getattr(self, "_search_timer", None)
+        if timer is not None:
+            timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, self.action_search)
 
     @on(Select.Changed)
     @on(DateInput.Changed)
@@ -240,7 +253,7 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         if getattr(event, "control", None) is not None and getattr(event.control, "id", "") in ("channel", "requested"):
             return
         if self.appt_type is not None:
-            self.action_search()
+            self._search_soon()
 
     @on(Input.Submitted, "#type")
     @on(Input.Submitted, "#weekdays")
@@ -394,6 +407,10 @@ class BookingScreen(SkrankeModal[Appointment | None]):
 
 
 class ConfirmScreen(SkrankeModal[bool]):
+    """A yes/no question; J (Danish ja) or Y says yes, N or Esc says no. Enter gives the
+    safe answer: yes for a harmless question, no with `default_no` (a key typed ahead or a
+    reflex Enter must never delete or override anything)."""
+
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
         Binding("y,j", "answer(True)", "Yes"),
@@ -707,7 +724,7 @@ class SeriesScreen(SkrankeModal[list | None]):
             with Horizontal(classes="row"):
                 yield Label(_("Every"))
                 yield Input("1", id="every", max_length=3)
-                yield Select([(_("weeks"), "weeks"), (_("months"), "months")], value="weeks",
+                yield FormSelect([(_("weeks"), "weeks"), (_("months"), "months")], value="weeks",
                              allow_blank=False, id="unit")
                 yield Label(_("Times"))
                 yield Input("6", id="count", max_length=3)
@@ -792,10 +809,10 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
             yield Static(_("Register absence"), classes="dialog-title", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Person"))
-                yield Select(people, value=value, allow_blank=not people, id="staff")
+                yield FormSelect(people, value=value, allow_blank=not people, id="staff")
             with Horizontal(classes="row"):
                 yield Label(_("Reason"))
-                yield Select([(_(label), key) for key, label in ABSENCE_REASONS.items()], value="holiday",
+                yield FormSelect([(_(label), key) for key, label in ABSENCE_REASONS.items()], value="holiday",
                              allow_blank=False, id="reason")
             with Horizontal(classes="row"):
                 yield Label(_("From"))

@@ -16,12 +16,16 @@ from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.db import database_proxy as db
-from tui.domain import auth, letters
+from tui.domain import auth, letters, signing
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.models import Letter, Organization, Staff
 from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.widgets.form_select import FormSelect
+
+
+NO_CHOICE = getattr(Select, "NULL", Select.BLANK)  # an empty Select (Textual 8: Select.NULL)
 
 
 def status_text(status: str) -> str:
@@ -174,12 +178,12 @@ class ExportDialog(SkrankeModal):
 
     def compose(self) -> ComposeResult:
         formats = [(_("PDF"), "pdf"), (_("Plain text"), "txt")]
-        if self.kind == "korrespondance":
-            formats.append((_("MedCom message (FHIR JSON)"), "fhir"))
+        if letters.kind_spec(self.kind).needs_recipient:
+            formats.append((_("MedCom message with the PDF (FHIR JSON)"), "fhir"))
         with Vertical():
             yield Static(Text(_("Export the letter"), style="bold"))
             yield Label(_("Format"))
-            yield Select(formats, value="pdf", allow_blank=False, id="exp-format")
+            yield FormSelect(formats, value="pdf", allow_blank=False, id="exp-format")
             yield Label(_("Folder"))
             yield Input(ExportDialog.last_folder or str(self.app.config.export_path), id="exp-folder")
             yield Static(_("Enter in the folder field or Ctrl+S exports · Esc cancels"),
@@ -196,7 +200,6 @@ class ExportDialog(SkrankeModal):
         folder = self.query_one("#exp-folder", Input).value.strip()
         if not folder:
             return
-        ExportDialog.last_folder = folder
         self.dismiss((self.query_one("#exp-format", Select).value, folder))
 
     def action_cancel(self) -> None:
@@ -210,17 +213,26 @@ def workflow_choices(user: Staff, letter: Letter) -> list[tuple[str, str]]:
     """What `user` can do with the letter now, as (action, label)."""
     out = []
     doctor = auth.can(user, "letter.sign")
-    if letter.status == "draft" and auth.can(user, "letter.draft"):
+    editable = letter.status in letters.EDITABLE
+    needs = letters.needs_signature(letter.kind)
+    if editable and auth.can(user, "letter.draft") and needs:
         out.append(("submit", _("Send to a doctor for signature")))
-    if letter.status in ("draft", "awaiting_signature") and doctor:
+    if editable and auth.can(user, "letter.draft") and not needs:
+        out.append(("finish", _("Finish the letter (no signature needed)")))
+    if needs and signing.may_sign(user, letter):
         out.append(("sign", _("Sign the letter")))
+    if signing.may_take_over(user, letter):
+        out.append(("take_over", _("Take over from {name} (logged)").format(
+            name=letter.signer.full_name)))
     if letter.status == "awaiting_signature" and doctor:
         out.append(("return", _("Return to the author with a comment")))
     if letter.status in ("signed", "sent") and auth.can(user, "letter.send"):
-        out.append(("export", _("Export / send")))
+        out.append(("export", _("Export to a file")))
+    if letter.status == "signed" and auth.can(user, "letter.send"):
+        out.append(("sent", _("Mark as sent…")))
     if letter.status in ("signed", "sent") and auth.can(user, "letter.draft"):
         out.append(("version", _("Write a new version")))
-    if letter.status == "draft" and auth.can(user, "letter.draft"):
+    if editable and auth.can(user, "letter.draft"):
         out.append(("discard", _("Discard the draft")))
     return out
 
@@ -257,7 +269,26 @@ class WorkflowMixin:
 
             self.app.push_screen(ChoiceDialog(_("Which doctor signs?"), choices), callback=to)
         elif action == "sign":
-            self._do(lambda: letters.sign(user, letter_id), letter_id, _("Signed."))
+            from tui.screens.sign import SignScreen
+
+            def signed(ok: bool | None) -> None:
+                if ok:
+                    self.notify(_("Signed."), markup=False)
+                    self.after_workflow(letter_id)
+
+            self.app.push_screen(SignScreen(letter_id), callback=signed)
+        elif action == "take_over":
+            self._do(lambda: signing.take_over(user, letter_id), letter_id,
+                     _("The letter is in your queue now."))
+        elif action == "finish":
+            self._do(lambda: letters.finish(user, letter_id), letter_id, _("The letter is final."))
+        elif action == "sent":
+            choices = [(code, _(label)) for code, label in letters.SEND_CHANNELS.items()]
+            self.app.push_screen(
+                ChoiceDialog(_("How was the letter sent?"), choices),
+                callback=lambda channel: channel and self._do(
+                    lambda: letters.mark_sent(user, letter_id, channel), letter_id,
+                    _("Marked as sent.")))
         elif action == "return":
             self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
                 lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))
@@ -299,8 +330,9 @@ class WorkflowMixin:
         except (LetterError, PermissionDenied, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, _("Saved: {path}").format(path=str(path)),
-                                  markup=False)
+        ExportDialog.last_folder = folder  # only a folder that worked is offered again
+        self.app.call_from_thread(self.notify, _("Exported (not yet sent): {path}").format(
+            path=str(path)), markup=False)
         self.app.call_from_thread(self.after_workflow, letter_id)
 
     def after_workflow(self, letter_id: int) -> None:
@@ -357,29 +389,38 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         with Horizontal(id="le-split"):
             with VerticalScroll(id="le-form"):
                 yield Label(_("Subject"))
-                yield Input(self.letter.subject, id="le-subject", max_length=200, compact=True)
+                # focus coming back (after Ctrl+O) must not select the subject: the next key
+                # would wipe it
+                yield Input(self.letter.subject, id="le-subject", max_length=200, compact=True,
+                            select_on_focus=False)
                 for f in spec.fields:
                     yield Label(_(f.label) + (" *" if f.required else ""))
                     value = str(values.get(f.name, "") or "")
-                    if f.choices:
+                    if f.doctor:
+                        options = [(d.full_name, str(d.id)) for d in letters.doctors()]
+                        yield Select(options, value=value if value in {o[1] for o in options}
+                                     else NO_CHOICE, allow_blank=True, id=f"fld-{f.name}",
+                                     compact=True, prompt=_("(choose the doctor)"))
+                    elif f.choices:
                         options = [(label, code) for code, label in f.choices]
                         if value not in {c for c, _l in f.choices}:
                             value = f.choices[0][0]
-                        yield Select(options, value=value, allow_blank=False, id=f"fld-{f.name}",
+                        yield FormSelect(options, value=value, allow_blank=False, id=f"fld-{f.name}",
                                      compact=True)
                     elif f.multiline:
                         yield TextArea(value, id=f"fld-{f.name}", classes="multi",
                                        soft_wrap=True, show_line_numbers=False, compact=True)
                     else:
-                        yield Input(value, id=f"fld-{f.name}", max_length=500, compact=True)
+                        yield Input(value, id=f"fld-{f.name}", max_length=500, compact=True,
+                                    select_on_focus=False)
                 yield Label(_("Template"))
-                yield Select([(t.name, str(t.id or 0)) for t in letters.templates_for(self.letter.kind)],
+                yield FormSelect([(t.name, str(t.id or 0)) for t in letters.templates_for(self.letter.kind)],
                              value=str(self.letter.template_id or 0)
                              if any((t.id or 0) == (self.letter.template_id or 0)
                                     for t in letters.templates_for(self.letter.kind)) else "0",
                              allow_blank=False, id="le-template", compact=True)
-                yield Label(_("Text of the letter"))
-                yield TextArea(self.letter.body, id="le-body", soft_wrap=True,
+                yield Label(_("Free text (after the fields)"))
+                yield TextArea(letters.free_text(self.letter), id="le-body", soft_wrap=True,
                                show_line_numbers=False, compact=True)
             with VerticalScroll(id="le-preview-pane"):
                 yield Static("", id="le-error", markup=False)
@@ -388,7 +429,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     def on_mount(self) -> None:
         self._loading = True
         letter = self.letter
-        if letter.status == "draft" or (letter.status == "awaiting_signature"
+        if letter.status in letters.EDITABLE or (letter.status == "awaiting_signature"
                                          and auth.can(self.app.user, "letter.sign")):
             kept = letters.load_typing(self.app.user, letter.id)
             if kept:
@@ -414,7 +455,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         letter = self.letter
         if letter is None:
             return False
-        if letter.status == "draft":
+        if letter.status in letters.EDITABLE:
             return auth.can(self.app.user, "letter.draft")
         return letter.status == "awaiting_signature" and auth.can(self.app.user, "letter.sign")
 
@@ -441,7 +482,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         if letter.replaces_id:
             top.append("  " + _("replaces no. {n}").format(n=letter.replaces_id), style="italic")
         self.query_one("#le-top", Static).update(top)
-        comment = letter.return_comment if letter.status == "draft" else ""
+        comment = letter.return_comment if letter.status == "returned" else ""
         self.query_one("#le-return", Static).update(
             Text(_("Returned by the doctor: {c}").format(c=comment)) if comment else "")
         self.query_one("#le-return", Static).display = bool(comment)
@@ -455,7 +496,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             if isinstance(widget, TextArea):
                 out[f.name] = widget.text
             elif isinstance(widget, Select):
-                out[f.name] = "" if widget.value is Select.BLANK else str(widget.value)
+                out[f.name] = "" if widget.value in (Select.BLANK, NO_CHOICE) else str(widget.value)
             else:
                 out[f.name] = widget.value
         return out
@@ -479,7 +520,10 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             if isinstance(widget, TextArea):
                 widget.load_text(value)
             elif isinstance(widget, Select):
-                if value in {c for c, _l in f.choices}:
+                if f.doctor:
+                    if value in {str(d.id) for d in letters.doctors()}:
+                        widget.value = value
+                elif value in {c for c, _l in f.choices}:
                     widget.value = value
             else:
                 widget.value = value
@@ -526,7 +570,15 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     def refresh_preview(self) -> None:
         self.preview_due = False
         v = self.values()
-        doc = letters.letter_doc(self.letter, fields=v["fields"], body=v["body"],
+        tid = v["template_id"]
+        choice = next((t for t in letters.templates_for(self.letter.kind) if (t.id or 0) == (tid or 0)),
+                      letters.default_template(self.letter.kind))
+        fields = {**v["fields"], letters.FREE_TEXT: v["body"]}
+        rendered = letters.prefill_body(self.letter, choice.body, fields=fields,
+                                        recipient=self.recipient)
+        self.show_error("" if rendered.ok else rendered.error)
+        doc = letters.letter_doc(self.letter, fields=fields,
+                                 body=rendered.text if rendered.ok else v["body"],
                                  subject=v["subject"], recipient=self.recipient, masked_cpr=True)
         self.query_one("#le-preview", Static).update(Text(letters.doc_text(doc, None)))
 
@@ -554,6 +606,10 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         return True
 
     def action_save(self) -> None:
+        if not self.editable:
+            self.notify(_("The letter is {status} and cannot change here.").format(
+                status=status_text(self.letter.status)), markup=False)
+            return
         if self.write_letter():
             self.notify(_("Letter saved."), markup=False)
 
@@ -565,12 +621,16 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         if not self.editable:
             return
 
+        before = self.focused
+
         def chosen(org_id):
             if org_id:
                 self.recipient = letters.organization(org_id)
                 self._changed()
                 self.refresh_top()
                 self.refresh_preview()
+            if before is not None and before.is_attached:
+                before.focus()
 
         self.app.push_screen(RecipientDialog(), callback=chosen)
 
@@ -582,14 +642,15 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         choice = next((t for t in letters.templates_for(self.letter.kind) if (t.id or 0) == tid),
                       letters.default_template(self.letter.kind))
         rendered = letters.prefill_body(self.letter, choice.body, fields=self.field_values(),
-                                        recipient=self.recipient)
+                                        recipient=self.recipient, text="")
         if not rendered.ok:
             self.show_error(rendered.error)
             return
         self.show_error("")
-        self.query_one("#le-body", TextArea).load_text(rendered.text)
         self._changed()
         self.refresh_preview()
+        self.notify(_("The letter's text follows its fields; type your own text below them."),
+                    markup=False)
 
     def action_workflow(self) -> None:
         if self.write_letter():

@@ -8,15 +8,17 @@ kept as a draft every second; Ctrl+S saves (audited) once the template renders.
 """
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.domain import letter_templates, letters
+from tui.domain import letter_templates, letters, template_render
 from tui.domain.auth import PermissionDenied
 from tui.domain.letter_templates import TemplateRow
 from tui.domain.letters import LetterError
@@ -138,7 +140,7 @@ class TemplatesScreen(SkrankeScreen):
                 row.kind, None, name=letter_templates.copy_name(row.name), body=row.body))
 
     def action_new(self) -> None:
-        choices = [(k, f"{_(spec.label)} ({k})") for k, spec in letters.KINDS.items()]
+        choices = [(k, _(spec.label)) for k, spec in letters.KINDS.items()]
 
         def chosen(kind: str | None) -> None:
             if kind:
@@ -198,6 +200,7 @@ class TemplateEditorScreen(SkrankeScreen):
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+o", "sample", "Preview patient", priority=True),
         Binding("ctrl+f", "fields", "Merge fields", priority=True),
+        Binding("ctrl+n", "preview", "Preview", priority=True),
         Binding("escape", "close", "Close"),
     ]
 
@@ -216,6 +219,9 @@ class TemplateEditorScreen(SkrankeScreen):
         self.dirty = False
         self.unsaved = False
         self.preview_due = True
+        # False: the preview waits for Ctrl+N (a kept draft, or a template that failed or ran
+        # over its time: it is not run again until she asks)
+        self.auto_preview = True
         self.previewed: str | None = None
         self._loading = True
 
@@ -257,11 +263,16 @@ class TemplateEditorScreen(SkrankeScreen):
                 self.query_one("#te-name", Input).value = str(kept.get("name", ""))
                 self.query_one("#te-body", TextArea).load_text(str(kept.get("body", "")))
                 self.unsaved = True
+                self.auto_preview = False  # a kept draft is not run before she asks
                 self.notify(_("Unsaved changes from earlier are back."), markup=False)
             elif self.template_id is None:
                 self.unsaved = True  # a new template or a copy is not saved yet
         self.refresh_top()
-        self.refresh_preview()
+        if self.auto_preview:
+            self.refresh_preview()
+        else:
+            self.preview_due = False
+            self.show_error(_("The preview waits: Ctrl+N renders the template."))
         self.set_interval(1.0, self._tick)
         self.query_one("#te-body", TextArea).focus()
         self.call_after_refresh(self._loaded)
@@ -296,10 +307,15 @@ class TemplateEditorScreen(SkrankeScreen):
         self.dirty = True
         self.unsaved = True
         self.preview_due = True
+        self._changed_at = time.monotonic()
+
+    _changed_at = 0.0
 
     def _tick(self) -> None:
         self.save_drafts()
-        if self.preview_due:
+        # rendered when she pauses, not halfway through a word (each render is a request
+        # to the render process)
+        if self.preview_due and self.auto_preview and time.monotonic() - self._changed_at >= 0.5:
             self.refresh_preview()
 
     def values(self) -> dict:
@@ -312,18 +328,40 @@ class TemplateEditorScreen(SkrankeScreen):
             letter_templates.save_typing(self.app.user, self.draft_key, self.values())
             self.dirty = False
 
+    def action_preview(self) -> None:
+        """Ctrl+N: render now, and again as she types."""
+        self.auto_preview = True
+        self.refresh_preview()
+
     def refresh_preview(self) -> None:
-        """Render in the sandbox; an error is shown above the last good preview."""
+        """Render in the render process (a worker thread waits for it, never the keys);
+        an error is shown above the last good preview."""
         self.preview_due = False
         source = self.query_one("#te-body", TextArea).text
-        self.previewed = source  # what the preview shows now (tests wait for it)
         problem = letters.check_template(source)
-        rendered = None if problem else letter_templates.render(source, self.context)
-        if rendered is not None and rendered.ok:
+        if problem:
+            self.previewed = source
+            self.show_error(problem)
+            return
+        self._render_preview(source, self.context)
+
+    @work(thread=True, exclusive=True, group="template-preview", exit_on_error=False)
+    def _render_preview(self, source: str, context) -> None:
+        rendered = letter_templates.render(source, context)
+        self.app.call_from_thread(self._rendered, source, rendered)
+
+    def _rendered(self, source: str, rendered) -> None:
+        if not self.is_mounted or source != self.query_one("#te-body", TextArea).text:
+            return  # stale: she typed on, and a newer preview is due
+        self.previewed = source  # what the preview shows now (tests wait for it)
+        if rendered.ok:
             self.show_error("")
             self.query_one("#te-preview", Static).update(Text(rendered.text))
+        elif template_render.ran_over(rendered.error):
+            self.auto_preview = False  # a template that ran over is not run on every key
+            self.show_error(rendered.error + "  " + _("(Ctrl+N tries again)"))
         else:
-            self.show_error(problem or rendered.error)
+            self.show_error(rendered.error)
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#te-error", Static)

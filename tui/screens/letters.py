@@ -23,7 +23,7 @@ from tui.widgets.tables import cursor_key
 
 PAGE = 200
 WIDE = 120  # from this many columns the table shows number, time of change and author
-STATUS_CYCLE = (None, "draft", "awaiting_signature", "signed", "sent")
+STATUS_CYCLE = (None, "draft", "returned", "awaiting_signature", "signed", "sent")
 KIND_CYCLE = (None, *letters.KINDS)
 
 
@@ -75,7 +75,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         table.clear(columns=True)
         if wide:
             table.add_column(_("No."), key="no")
-        table.add_column(_("Status"), width=10, key="status")
+        table.add_column(_("Status"), width=12, key="status")
         table.add_column(_("Kind"), width=14, key="kind")
         table.add_column(_("Patient"), width=30 if wide else 22, key="patient")
         table.add_column(_("To"), width=30 if wide else 20, key="to")
@@ -143,11 +143,11 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         table.clear()
         for r in rows:
             status = Text(status_text(r.status), no_wrap=True, overflow="ellipsis")
-            if r.status == "awaiting_signature":
+            if r.status in ("awaiting_signature", "returned"):
                 status.stylize("bold")
             if r.id in kept:
                 status.append(" ✎")
-            cells = [status, Text(r.kind),
+            cells = [status, Text(letters.kind_spec(r.kind).title),
                      Text(r.patient_name, no_wrap=True, overflow="ellipsis"),
                      Text(r.recipient, no_wrap=True, overflow="ellipsis")]
             if self._wide:
@@ -185,7 +185,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
                 detail.append("  " + _("signer") + f": {row.signer}")
             if row.replaces_id:
                 detail.append("  " + _("replaces no. {n}").format(n=row.replaces_id))
-            if row.return_comment and row.status == "draft":
+            if row.return_comment and row.status == "returned":
                 detail.append("\n" + _("Returned by the doctor: {c}").format(c=row.return_comment),
                               style="bold")
         self.query_one("#lt-detail", Static).update(detail)
@@ -282,7 +282,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         def patient_chosen(patient) -> None:
             if patient is None:
                 return
-            choices = [(k, f"{_(spec.label)} ({k})") for k, spec in letters.KINDS.items()]
+            choices = [(k, _(spec.label)) for k, spec in letters.KINDS.items()]
             self.app.push_screen(ChoiceDialog(_("Which kind of letter?"), choices),
                                  callback=lambda kind: kind_chosen(patient, kind))
 

@@ -28,7 +28,9 @@ class LockScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Center():
-            yield LoginForm(_("Locked. Type the password to unlock."), username=self.locked_user.username)
+            # No user name filled in: whoever sits down next types hers, and `name⏎password⏎`
+            # typed in one go never sends a password to another user's name.
+            yield LoginForm(_("Locked. Type your user name and password."))
         yield Static(Text(_("Another user may log in here; unsaved work is kept.")), id="lock-hint")
 
     def on_login_form_done(self, message: LoginForm.Done) -> None:

@@ -50,6 +50,13 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
         else:
             self.query_one("#username", Input).focus()
 
+    def clear(self) -> None:
+        """The desk changes hands: nothing of the last user is left, the user name is asked."""
+        for field in self.query(Input):
+            field.value = ""
+        self.query_one("#message", Static).update("")
+        self.query_one("#username", Input).focus()
+
     @on(Input.Submitted, "#username")
     def _next(self) -> None:
         self.query_one("#password", Input).focus()
@@ -88,6 +95,11 @@ class LoginScreen(_Guarded, Screen):
         with Center():
             yield LoginForm(_("Log in to Skranke"))
         yield Static(Text(_("Enter: next field · Ctrl+Q: quit")), id="login-hint")
+
+    def on_screen_resume(self) -> None:
+        # The login screen lives as long as the app: after a logout it must not offer the
+        # last user's name (the next person's password would be tried against it).
+        self.query_one(LoginForm).clear()
 
     def on_login_form_done(self, message: LoginForm.Done) -> None:
         message.stop()

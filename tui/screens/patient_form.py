@@ -30,6 +30,12 @@ DEFAULT_LABELS = ("mobil", "hjem", "arbejde")
 DRAFT_KIND = "patient_form"
 
 
+class _Checkbox(Checkbox):
+    """Space ticks; Enter moves on to the next field, as in every other field of the form."""
+
+    BINDINGS = [Binding("enter", "app.focus_next", "Next field", show=False)]
+
+
 class PatientFormScreen(SkrankeScreen):
     """Register (patient=None) or edit a patient."""
 
@@ -91,7 +97,7 @@ class PatientFormScreen(SkrankeScreen):
                                 Input(DEFAULT_LABELS[i], id=f"label{i}", max_length=32,
                                       classes="label-input", compact=True))
             yield self._row(_("E-mail"), Input(id="email", max_length=200, compact=True))
-            yield self._row("", Checkbox(_("Protected address"), id="protected"))
+            yield self._row("", _Checkbox(_("Protected address"), id="protected"))
             yield self._row("CAVE", Input(id="cave", placeholder=_("Allergies, warnings"), compact=True))
             yield self._row(_("Interpreter"), Input(id="interpreter", max_length=100, compact=True,
                                                     placeholder=_("Language, empty = none")))
@@ -101,7 +107,7 @@ class PatientFormScreen(SkrankeScreen):
                 yield self._row(_("Deceased"), Input(id="deceased", max_length=20, compact=True,
                                                      placeholder=_("Date of death, empty = alive")))
             yield Static("", id="form-status", markup=False)
-            yield Static(_("Ctrl+S saves · Esc cancels · Tab moves to the next field"),
+            yield Static(_("Ctrl+S saves · Esc cancels · Enter or Tab: next field"),
                          classes="hint", markup=False)
 
     def _masked(self) -> str:
@@ -115,6 +121,7 @@ class PatientFormScreen(SkrankeScreen):
             self._fill_from_patient()
         elif self.query_hint:
             self._fill_from_query(self.query_hint)
+        self._pristine = self.values()
         if draft:
             self._fill(draft)
             self.notify(_("Your unsaved form was restored."))
@@ -243,7 +250,25 @@ class PatientFormScreen(SkrankeScreen):
         self._saved = self.values()
         self.dismiss(self.existing)
 
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
     def action_cancel(self) -> None:
+        if self.values() != self._pristine:
+            from tui.screens.booking import ConfirmScreen
+
+            # Typing is never thrown away without a word; Enter (the safe answer) keeps it.
+            data = self.values()
+            name = f"{data['first_name']} {data['last_name']}".strip() or _("the new patient")
+            self.app.push_screen(ConfirmScreen(
+                _("Discard what you typed for {name}?").format(name=name), default_no=True),
+                callback=lambda yes: yes and self._discard())
+            return
+        self._discard()
+
+    def _discard(self) -> None:
         drafts.discard(self.user, DRAFT_KIND, self.draft_key)
         self._saved = self.values()
         self.dismiss(None)

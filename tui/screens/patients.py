@@ -51,6 +51,7 @@ class PatientsScreen(SkrankeScreen):
         if self.is_mounted and self.user is not None:
             self.search.refresh_results()
             self.search.focus()
+            self.search.select_query()
 
     @on(PatientSearch.Chosen)
     def _open(self, event: PatientSearch.Chosen) -> None:

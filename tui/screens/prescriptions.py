@@ -25,8 +25,19 @@ from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.patient_label import patient_line
+
+
+def age_text(patient) -> str:
+    """'12 år': the age a doctor weighs a renewal by."""
+    from tui.domain.clock import today
+    from tui.domain.cpr import age_on
+
+    if getattr(patient, "birth_date", None) is None:
+        return ""
+    return _("{n} years").format(n=age_on(patient.birth_date, today()))
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
@@ -67,8 +78,8 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(_("Renewal request") + " – ") + patient_line(self.patient),
-                         classes="title")
+            yield Static(Text(_("Renewal request") + " – ") + patient_line(self.patient)
+                         + Text(f"  {age_text(self.patient)}", style="bold"), classes="title")
             yield Input(placeholder=_("Drug: type a name or ATC code"), id="rx-drug", max_length=200)
             yield OptionList(id="rx-drugs")
             yield Static("", id="rx-flag", markup=False)
@@ -82,7 +93,7 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
                 yield Label(_("Amount"))
                 yield Input(id="rx-amount", max_length=64, placeholder=_("e.g. 100 stk"))
                 yield Label(_("Channel"))
-                yield Select([(_(label), key) for key, label in rx.CHANNELS.items()],
+                yield FormSelect([(_(label), key) for key, label in rx.CHANNELS.items()],
                              value="phone", allow_blank=False, id="rx-channel")
                 yield Label(_("Note"))
                 yield Input(id="rx-note", max_length=500)
@@ -143,10 +154,13 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
 
     def _show_flag(self) -> None:
         flag = self.query_one("#rx-flag", Static)
-        drug = self.drug or rx.find_drug(self.query_one("#rx-drug", Input).value)
+        typed = self.query_one("#rx-drug", Input).value
+        drug = self.drug or rx.find_drug(typed)
         if drug is not None and drug.dependence:
             flag.update(_("⚠ Dependence-forming ({atc}): requires a consultation").format(
                 atc=drug.atc))
+        elif drug is None and typed.strip():
+            flag.update("⚠ " + _(rx.UNKNOWN_DRUG))
         else:
             flag.update("")
 
@@ -273,28 +287,30 @@ class RenewalsScreen(SkrankeScreen):
         self.query_one("#rx-detail-text", Static).update(
             _("Enter shows a request with the patient's earlier renewals."))
         queue = self.query_one("#queue-table", DataTable)
-        queue.clear()
-        self.rows["queue"] = {}
-        for req in rx.pending(self.user):
-            key = str(req.id)
-            self.rows["queue"][key] = req
-            flag = Text("⚠", style="bold red") if req.dependence else Text("")
-            queue.add_row(flag, Text(local_stamp(req.taken_at)), Text(req.patient.full_name),
-                          Text(" ".join(p for p in (req.drug, req.strength) if p)),
-                          Text(req.amount), key=key)
         tell = self.query_one("#tell-table", DataTable)
-        tell.clear()
-        self.rows["tell"] = {}
-        for req in rx.untold(self.user):
-            key = str(req.id)
-            self.rows["tell"][key] = req
-            decision = rx.status_label(req)
-            if req.approved_amount:
-                decision += f" ({req.approved_amount})"
-            tell.add_row(Text(local_stamp(req.decided_at)), Text(req.patient.full_name),
-                         Text(" ".join(p for p in (req.drug, req.strength) if p)),
-                         Text(decision), Text(req.decided_by.initials if req.decided_by else ""),
-                         key=key)
+        with cursor_kept(queue, tell):
+            queue.clear()
+            self.rows["queue"] = {}
+            for req in rx.pending(self.user):
+                key = str(req.id)
+                self.rows["queue"][key] = req
+                flag = (Text("⚠", style="bold red") if req.dependence
+                        else Text("?", style="bold red") if rx.is_unknown(req) else Text(""))
+                queue.add_row(flag, Text(local_stamp(req.taken_at)), Text(req.patient.full_name),
+                              Text(" ".join(p for p in (req.drug, req.strength) if p)),
+                              Text(req.amount), key=key)
+            tell.clear()
+            self.rows["tell"] = {}
+            for req in rx.untold(self.user):
+                key = str(req.id)
+                self.rows["tell"][key] = req
+                decision = rx.status_label(req)
+                if req.approved_amount:
+                    decision += f" ({req.approved_amount})"
+                tell.add_row(Text(local_stamp(req.decided_at)), Text(req.patient.full_name),
+                             Text(" ".join(p for p in (req.drug, req.strength) if p)),
+                             Text(decision), Text(req.decided_by.initials if req.decided_by else ""),
+                             key=key)
         for n, pane, table in ((1, "queue", queue), (2, "tell", tell)):
             label = _("Doctor's queue") if pane == "queue" else _("To tell the patient")
             self.query_one(TabbedContent).get_tab(pane).label = f"{n} {label} ({table.row_count})"
@@ -339,12 +355,15 @@ class RenewalsScreen(SkrankeScreen):
             text.append(f"  {format_cpr(req.patient.cpr)}")
         except ValueError:
             pass
+        text.append(f"  {age_text(req.patient)}", style="bold")
         text.append("\n")
         text.append(rx.describe(req))
         text.append(f"  · {_(rx.CHANNELS.get(req.channel, req.channel))}")
         text.append(f"  · {_('taken by')} {req.taken_by.initials} {local_stamp(req.taken_at)}\n")
         if req.dependence:
             text.append(_("⚠ Dependence-forming: requires a consultation") + "\n", style="bold red")
+        elif rx.is_unknown(req):
+            text.append("⚠ " + _(rx.UNKNOWN_DRUG) + "\n", style="bold red")
         if req.note:
             text.append(_("Note") + ": ", style="bold")
             text.append(req.note + "\n")
@@ -387,11 +406,14 @@ class RenewalsScreen(SkrankeScreen):
         if req is None or not auth.can(self.user, "prescription.decide"):
             return
 
+        reason: dict[str, str] = {"text": ""}
+
         def amount_given(amount: str | None) -> None:
             if amount is None:
                 return
             try:
-                rx.approve(self.user, req, amount=amount, confirm_dependence=req.dependence)
+                rx.approve(self.user, req, amount=amount, confirm_dependence=req.dependence,
+                           override_reason=reason["text"])
             except (ValueError, auth.PermissionDenied) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
@@ -402,10 +424,26 @@ class RenewalsScreen(SkrankeScreen):
                 self.app.push_screen(TextPromptScreen(_("Approve – amount"), req.amount),
                                      callback=amount_given)
 
+        def reason_given(text: str | None) -> None:
+            if not (text or "").strip():
+                if text is not None:
+                    self.notify(_("Give the reason for renewing without a consultation."),
+                                severity="error", markup=False)
+                return
+            reason["text"] = text.strip()
+            ask_amount()
+
+        def ask_reason(ok: bool) -> None:
+            if ok:
+                self.app.push_screen(TextPromptScreen(
+                    _("Why renew without a consultation? (written in the record)"), ""),
+                    callback=reason_given)
+
         if req.dependence:
             self.app.push_screen(ConfirmScreen(
-                _("{drug} is dependence-forming and requires a consultation. Approve anyway?")
-                .format(drug=req.drug)), callback=ask_amount)
+                _("{name}: {drug} is dependence-forming and requires a consultation. "
+                  "Approve anyway?").format(name=req.patient.full_name, drug=req.drug),
+                default_no=True), callback=ask_reason)
         else:
             ask_amount()
 

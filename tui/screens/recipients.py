@@ -23,6 +23,7 @@ from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
 from tui.widgets.tables import cursor_key
+from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "organization"
 FORM_FIELDS = (
@@ -94,7 +95,7 @@ class RecipientForm(SkrankeModal):
                 with Horizontal(classes="row"):
                     yield Label(_(label))
                     if name == "kind":
-                        yield Select([(kind_text(k), k) for k in organizations.KINDS],
+                        yield FormSelect([(kind_text(k), k) for k in organizations.KINDS],
                                      value=values.get("kind") or "hospital", allow_blank=False,
                                      id="rf-kind", compact=True)
                     else:

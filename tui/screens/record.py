@@ -35,6 +35,7 @@ from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
+from tui.widgets.form_select import FormSelect
 
 ACCESS_REFRESH_SECONDS = 5
 
@@ -100,6 +101,10 @@ def entry_prompt(e: journal.EntryView) -> Text:
         when = f"{e.corrects_at:%d.%m.%Y %H.%M}" if e.corrects_at else f"#{e.corrects_id}"
         text.append("  " + _("Correction of the entry from {when}").format(when=when),
                     style="bold yellow")
+    if e.refers_to_id:
+        when = f"{e.refers_to_at:%d.%m.%Y %H.%M}" if e.refers_to_at else f"#{e.refers_to_id}"
+        text.append("  " + _("Note about the entry from {when}").format(when=when),
+                    style="bold cyan")
     if e.is_corrected:
         text.append("  " + _("CORRECTED"), style="bold red")
     text.append("\n")
@@ -126,6 +131,7 @@ class RecordScreen(SkrankeScreen):
         Binding("n", "new_entry", "New entry"),
         Binding("c", "correct", "Correct"),
         Binding("r", "reveal", "Show CPR"),
+        Binding("v", "reveal_address", "Show address", show=False),
         Binding("e", "edit", "Edit"),
         Binding("x", "export_log", "Export log", show=False),
         Binding("f", "move_appt", "Move appt", id="record.move"),
@@ -145,6 +151,7 @@ class RecordScreen(SkrankeScreen):
         self.entries: list[journal.EntryView] = []
         self.journal_done = False
         self.cpr_revealed: str | None = None
+        self.address_revealed: str | None = None  # a protected address, shown on request
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="record-header")
@@ -208,8 +215,10 @@ class RecordScreen(SkrankeScreen):
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
         self.sub_title = self.head.name
         d = self.patient
+        address = self.address_revealed if d.protected_address and self.address_revealed \
+            else self.head.address
         lines = [
-            f"{_('Address')}: {self.head.address}" + (f"  ({_('protected')})" if d.protected_address else ""),
+            f"{_('Address')}: {address}" + (f"  ({_('protected')})" if d.protected_address else ""),
             f"{_('E-mail')}: {d.email}",
             f"{_('Own GP')}: {d.own_gp}",
             f"{_('Interpreter')}: {d.interpreter or _('no')}",
@@ -218,7 +227,8 @@ class RecordScreen(SkrankeScreen):
         self.query_one("#details-text", Static).update("\n".join(lines))
         table = self.query_one("#details-table", DataTable)
         table.clear()
-        for row in patients.history(self.user, self.patient)[:200]:
+        for row in patients.history(self.user, self.patient,
+                                    address_revealed=self.address_revealed is not None)[:200]:
             table.add_row(Text(f"{row.at:%d.%m.%Y %H.%M}"), Text(row.who), Text(row.field),
                           Text(row.old), Text(row.new))
 
@@ -375,11 +385,15 @@ class RecordScreen(SkrankeScreen):
         if self.query_one(TabbedContent).active != "pane-journal" or entry is None:
             self.notify(_("Choose an entry in the journal first."), severity="warning")
             return
-        if not auth.can(self.user, "journal.correct"):
+        if journal.may_correct(self.user, entry.author_id):
+            screen = JournalNoteScreen(self.patient, kind=entry.kind, corrects=entry)
+        elif auth.can(self.user, "journal.write"):
+            # someone else's entry: she may not correct it, but may write a note about it
+            screen = JournalNoteScreen(self.patient, kind=entry.kind, refers_to=entry)
+        else:
             self.app.bell()
             return
-        self.app.push_screen(JournalNoteScreen(self.patient, kind=entry.kind, corrects=entry),
-                             callback=self._written)
+        self.app.push_screen(screen, callback=self._written)
 
     def _written(self, entry: JournalEntry | None) -> None:
         self.reload_journal()
@@ -398,10 +412,30 @@ class RecordScreen(SkrankeScreen):
                 return
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
 
+    def action_reveal_address(self) -> None:
+        """v: show a protected address (audited), and hide it again."""
+        if self.patient is None or not self.patient.protected_address:
+            return
+        if self.address_revealed is not None:
+            self.address_revealed = None
+        else:
+            try:
+                self.address_revealed = patients.reveal_address(self.user, self.patient)
+            except PermissionDenied as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+        self.refresh_header()
+
     def action_edit(self) -> None:
         if not auth.can(self.user, "patient.edit"):
             self.app.bell()
             return
+        if self.patient is not None and self.patient.protected_address \
+                and self.address_revealed is None:
+            # the form shows the address: editing a protected one is a showing, audited
+            self.action_reveal_address()
+            if self.address_revealed is None:
+                return
         from tui.screens.patient_form import PatientFormScreen
 
         def done(patient) -> None:
@@ -479,12 +513,15 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
     ]
 
     def __init__(self, patient: Patient, kind: str = "phone",
-                 corrects: journal.EntryView | JournalEntry | None = None) -> None:
+                 corrects: journal.EntryView | JournalEntry | None = None,
+                 refers_to: journal.EntryView | JournalEntry | None = None) -> None:
         super().__init__()
         self.patient = patient
         self.kind = kind if kind in JOURNAL_KINDS else "contact"
         self.corrects = corrects
         self.corrects_id = corrects.id if corrects is not None else None
+        self.refers_to = refers_to
+        self.refers_to_id = refers_to.id if refers_to is not None else None
         self._saved_text: str | None = None
         self.restored = False
         LIVE_SCREENS.add(self)
@@ -498,32 +535,37 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         if self.corrects is not None:
             title = _("Correct the entry from {when}: {name}").format(
                 when=f"{self._corrects_at():%d.%m.%Y %H.%M}", name=name)
+        elif self.refers_to is not None:
+            title = _("Note about the entry from {when}: {name}").format(
+                when=f"{self._corrects_at(self.refers_to):%d.%m.%Y %H.%M}", name=name)
         else:
             title = _("New journal entry: {name}").format(name=name)
         with Vertical():
             yield Static(title, classes="note-title", markup=False)
-            if self.corrects is not None:
-                yield Static(Text(self.corrects.text), classes="note-old")
-            yield Select([(_(journal.KIND_LABELS[k]), k) for k in JOURNAL_KINDS], value=self.kind,
-                         allow_blank=False, id="note-kind", disabled=self.corrects is not None)
+            old = self.corrects or self.refers_to
+            if old is not None:
+                yield Static(Text(old.text), classes="note-old")
+            yield FormSelect([(_(journal.KIND_LABELS[k]), k) for k in JOURNAL_KINDS], value=self.kind,
+                             allow_blank=False, id="note-kind", disabled=old is not None)
             yield TextArea(id="note-text", soft_wrap=True, tab_behavior="focus")
             yield Static(_("Ctrl+S saves for good · Esc closes, the draft is kept · Tab/Shift+Tab: kind"),
                          classes="note-hint", markup=False)
             yield Footer()
 
-    def _corrects_at(self):
+    def _corrects_at(self, entry=None):
         from tui.domain.clock import to_local
 
-        at = getattr(self.corrects, "at", None)
-        return at if at is not None else to_local(self.corrects.created_at)
+        entry = entry or self.corrects
+        at = getattr(entry, "at", None)
+        return at if at is not None else to_local(entry.created_at)
 
     def on_mount(self) -> None:
         area = self.query_one("#note-text", TextArea)
-        draft = journal.load_draft(self.user, self.patient, self.corrects_id)
+        draft = journal.load_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
         if draft is not None:
             area.text = str(draft.get("text", ""))
             kind = draft.get("kind")
-            if kind in JOURNAL_KINDS and self.corrects is None:
+            if kind in JOURNAL_KINDS and self.corrects is None and self.refers_to is None:
                 self.kind = kind
                 self.query_one("#note-kind", Select).value = kind
             self._saved_text = area.text
@@ -554,24 +596,27 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
             return
         if text.strip():
             try:
-                journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id)
+                journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id,
+                                   self.refers_to_id)
             except drafts.KeptLocally:
                 self._saved_text = text  # kept in the local file; the app explains (recover)
                 raise
         else:
-            journal.discard_draft(self.user, self.patient, self.corrects_id)
+            journal.discard_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
         self._saved_text = text
 
     def action_save(self) -> None:
         try:
             if self.corrects is not None:
                 entry = journal.correct(self.user, self.corrects.id, self.text)
+            elif self.refers_to is not None:
+                entry = journal.remark(self.user, self.refers_to.id, self.text)
             else:
                 entry = journal.append(self.user, self.patient, self.kind, self.text)
         except (ValueError, PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        journal.discard_draft(self.user, self.patient, self.corrects_id)
+        journal.discard_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
         self._saved_text = self.text
         LIVE_SCREENS.discard(self)
         self.dismiss(entry)

@@ -134,6 +134,8 @@ class ScheduleScreen(SkrankeScreen):
         self.set_class(bool(show), "-waiting")
 
     def _tick(self) -> None:
+        if self.app.locked:
+            return  # a locked desk shows nothing and writes nothing to the audit log
         if self.day == today():
             self.load_day()
 
@@ -334,7 +336,10 @@ class ScheduleScreen(SkrankeScreen):
             if reason and self._run(booking.cancel, appt.id, _(reason), success=_("Cancelled.")):
                 self._freed(appt)
 
-        self.app.push_screen(ChoiceScreen(_("Why is it cancelled?"), choices), callback=chosen)
+        # The dialog names whose appointment, and when: she confirms the row she meant.
+        title = _("Cancel {name} {time}: why?").format(
+            name=appt.patient_name, time=f"{appt.start:%d.%m %H.%M}")
+        self.app.push_screen(ChoiceScreen(title, choices), callback=chosen)
 
     def action_move_appt(self) -> None:
         appt = self._need_appt()

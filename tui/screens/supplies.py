@@ -18,7 +18,7 @@ from tui.domain.clock import to_local
 from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import cursor_key, cursor_kept
 
 
 class FormScreen(SkrankeModal):
@@ -117,6 +117,7 @@ class SuppliesScreen(SkrankeScreen):
         Binding("r", "receive", "Receive"),
         Binding("q", "quantities", "Change quantities", show=False),
         Binding("x", "delete", "Delete draft", show=False),
+        Binding("l", "supplier", "Supplier details", show=False),
         Binding("1", "tab('items')", "Items", show=False),
         Binding("2", "tab('low')", "Under reorder level", show=False),
         Binding("3", "tab('orders')", "Orders", show=False),
@@ -164,8 +165,14 @@ class SuppliesScreen(SkrankeScreen):
     def reload(self) -> None:
         user = self.user
         items = self.query_one("#items-table", DataTable)
-        keep = {name: self.query_one(f"#{name}-table", DataTable).cursor_row
-                for name in self.rows}
+        with cursor_kept(*(self.query_one(f"#{name}-table", DataTable) for name in self.rows)):
+            low_table = self._fill(user, items)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
+        self.show_lines()
+        self.focus_table()
+
+    def _fill(self, user, items: DataTable) -> DataTable:
         items.clear()
         self.rows["items"] = {}
         for item in sup.items(user):
@@ -197,14 +204,7 @@ class SuppliesScreen(SkrankeScreen):
                            Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
                            Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right"),
                            key=key)
-        for name, row in keep.items():
-            table = self.query_one(f"#{name}-table", DataTable)
-            if table.row_count:
-                table.move_cursor(row=min(row, table.row_count - 1))
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
-        self.show_lines()
-        self.focus_table()
+        return low_table
 
     def focus_table(self) -> None:
         self.query_one(f"#{self.tab}-table", DataTable).focus()
@@ -245,11 +245,41 @@ class SuppliesScreen(SkrankeScreen):
             return manage and tab == "low"
         if action in ("send", "receive", "quantities", "delete"):
             return manage and tab == "orders"
+        if action == "supplier":
+            return manage
         return True
 
     def _refresh_header(self) -> None:
         for header in self.query(ShellHeader):
             header.refresh_counts()
+
+    def action_supplier(self) -> None:
+        """The clinic's customer number and delivery address at the supplier of the row:
+        printed on every order to that supplier."""
+        row = self.current()
+        supplier = getattr(row, "supplier", "") if row is not None else ""
+        if not supplier:
+            self.notify(_("Choose an item or an order of the supplier first."), severity="warning")
+            return
+        details = sup.supplier_details(supplier)
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            try:
+                sup.set_supplier_details(self.user, supplier,
+                                         customer_number=values["customer_number"],
+                                         delivery_address=values["delivery_address"])
+            except (ValueError, auth.PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.notify(_("Saved for {supplier}.").format(supplier=supplier), markup=False)
+
+        self.app.push_screen(FormScreen(
+            _("Our details at {supplier}").format(supplier=supplier),
+            [("customer_number", _("Customer number"), details["customer_number"]),
+             ("delivery_address", _("Delivery address"), details["delivery_address"])],
+            lambda values: None), callback=chosen)
 
     # --- items ---------------------------------------------------------------------------
 
@@ -439,4 +469,4 @@ class SuppliesScreen(SkrankeScreen):
             self.reload()
 
         self.app.push_screen(ConfirmScreen(_("Delete draft order {n} to {supplier}?").format(
-            n=order.id, supplier=order.supplier)), callback=answer)
+            n=order.id, supplier=order.supplier), default_no=True), callback=answer)

@@ -27,7 +27,8 @@ from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "task"
 
@@ -98,14 +99,14 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
                 yield Label(_("Title"))
                 yield Input(self.initial_title, id="task-title", max_length=tasks_domain.TITLE_MAX)
                 yield Label(_("To"))
-                yield Select(choices, value=to, allow_blank=False, id="task-to")
+                yield FormSelect(choices, value=to, allow_blank=False, id="task-to")
                 yield Label(_("Patient"))
                 yield Static(_patient_text(self.patient), id="task-patient")
                 yield Label(_("Due"))
                 yield DateInput(today=today, placeholder=_("empty = no date; e.g. fri, 1.12"),
                                 id="task-due")
                 yield Label(_("Priority"))
-                yield Select([(_(label), key) for key, label in tasks_domain.PRIORITIES.items()],
+                yield FormSelect([(_(label), key) for key, label in tasks_domain.PRIORITIES.items()],
                              value="normal", allow_blank=False, id="task-priority")
             yield TextArea(id="task-text", placeholder=_("Message"))
             yield Static(_("Ctrl+S save · F2 patient · Esc cancel"), id="task-help")
@@ -139,6 +140,11 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
     def _changed(self) -> None:
         self._dirty = True
 
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
     def _recipient(self):
         value = str(self.query_one("#task-to", Select).value)
         kind, _sep, ident = value.partition(":")
@@ -152,13 +158,23 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
             return
         from tui.widgets.patient_picker import PickPatientScreen
 
+        before = self.focused
+
         def picked(patient) -> None:
+            # back where she was typing (not the first field), so the next keys land there
+            if before is not None and before.is_attached:
+                self.set_focus(before)
             if patient is None:
                 return
-            self.save_draft()
+            # the draft moves to the patient's key: none is left behind under the old key
+            # to prefill the next new task
+            self.forget_typing()
             self.patient = patient
             self.query_one("#task-patient", Static).update(_patient_text(patient))
             self._dirty = True
+            self.save_draft()
+            # On to the field after the patient, not back to where F2 was pressed.
+            self.query_one(DateInput).focus()
 
         self.app.push_screen(PickPatientScreen(query="", reason=_("task")), callback=picked)
 
@@ -218,6 +234,7 @@ class TasksScreen(SkrankeScreen):
         Binding("enter", "open", "Open", show=False),
         Binding("d", "done", "Done"),
         Binding("c", "comment", "Comment"),
+        Binding("f", "move_bookings", "Move bookings", show=False),
         Binding("u", "reopen", "Reopen", show=False),
         Binding("h", "toggle_done", "Show done", show=False),
         Binding("1", "tab('inbox')", "Inbox", show=False),
@@ -276,30 +293,31 @@ class TasksScreen(SkrankeScreen):
     def reload(self) -> None:
         day = today()
         inbox = self.query_one("#inbox-table", DataTable)
-        inbox.clear()
-        self.rows["inbox"] = {}
-        for task in tasks_domain.inbox(self.user, include_done=self.show_done):
-            key = str(task.id)
-            self.rows["inbox"][key] = task
-            overdue = tasks_domain.is_overdue(task, day)
-            style = "bold red" if overdue else ("dim strike" if task.status == "done" else "")
-            due = Text(f"{task.due:%d.%m}" if task.due else "", style=style)
-            if overdue:
-                due.append(" !", style="bold red")
-            inbox.add_row(due, Text(_(tasks_domain.PRIORITIES[task.priority]),
-                                    style=PRIORITY_STYLE.get(task.priority, "")),
-                          Text(task.title, style=style), Text(task.created_by.initials),
-                          self._patient_cell(task), key=key)
         sent = self.query_one("#sent-table", DataTable)
-        sent.clear()
-        self.rows["sent"] = {}
-        for task in tasks_domain.sent(self.user):
-            key = str(task.id)
-            self.rows["sent"][key] = task
-            status = _("done") if task.status == "done" else _("open")
-            sent.add_row(Text(local_stamp(task.created_at)), Text(tasks_domain.recipient_label(task)),
-                         Text(task.title), Text(f"{task.due:%d.%m}" if task.due else ""),
-                         Text(status, style="dim" if task.status == "done" else ""), key=key)
+        with cursor_kept(inbox, sent):
+            inbox.clear()
+            self.rows["inbox"] = {}
+            for task in tasks_domain.inbox(self.user, include_done=self.show_done):
+                key = str(task.id)
+                self.rows["inbox"][key] = task
+                overdue = tasks_domain.is_overdue(task, day)
+                style = "bold red" if overdue else ("dim strike" if task.status == "done" else "")
+                due = Text(f"{task.due:%d.%m}" if task.due else "", style=style)
+                if overdue:
+                    due.append(" !", style="bold red")
+                inbox.add_row(due, Text(_(tasks_domain.PRIORITIES[task.priority]),
+                                        style=PRIORITY_STYLE.get(task.priority, "")),
+                              Text(task.title, style=style), Text(task.created_by.initials),
+                              self._patient_cell(task), key=key)
+            sent.clear()
+            self.rows["sent"] = {}
+            for task in tasks_domain.sent(self.user):
+                key = str(task.id)
+                self.rows["sent"][key] = task
+                status = _("done") if task.status == "done" else _("open")
+                sent.add_row(Text(local_stamp(task.created_at)), Text(tasks_domain.recipient_label(task)),
+                             Text(task.title), Text(f"{task.due:%d.%m}" if task.due else ""),
+                             Text(status, style="dim" if task.status == "done" else ""), key=key)
         shown = self.detail_id
         if shown is not None and any(shown == t.id for rows in self.rows.values()
                                      for t in rows.values()):
@@ -437,6 +455,44 @@ class TasksScreen(SkrankeScreen):
         task = self.current()
         if task is not None and self._try(tasks_domain.reopen, self.user, task):
             self.reload()
+
+    def action_move_bookings(self) -> None:
+        """A task listing bookings (left in closed time by a closing day): Enter moves the
+        chosen one to the first free slot, as with an absence; the list comes back."""
+        from tui.domain import booking
+        from tui.domain.booking import BookingError
+        from tui.models import Appointment
+        from tui.screens.booking import ChoiceScreen
+
+        task = self.current()
+        if task is None:
+            return
+        if not auth.can(self.user, "appointment.book"):
+            self.app.bell()
+            return
+        ids = tasks_domain.booking_ids(task)
+        if not ids:
+            self.notify(_("No bookings to move in this task."), markup=False)
+            return
+        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.staff.initials} {a.type.code} "
+                               f"{a.patient.full_name}") for a in rows]
+
+        def chosen(appt_id: str | None) -> None:
+            if appt_id is None:
+                return
+            try:
+                new = booking.rebook_first_free(self.user, int(appt_id))
+            except (BookingError, auth.PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+            else:
+                self.notify(_("Moved to {time} with {staff}.").format(
+                    time=f"{new.start:%d.%m %H.%M}", staff=new.staff.full_name), markup=False)
+            self.action_move_bookings()
+
+        self.app.push_screen(ChoiceScreen(
+            _("Bookings in closed time: Enter moves one to the first free slot"), choices),
+            callback=chosen)
 
     def action_toggle_done(self) -> None:
         self.show_done = not self.show_done

@@ -125,8 +125,9 @@ class PatientSearch(Vertical):
         ("1" for 12) or phone number; the name (and marks) shorten with "…" instead."""
         fixed = 11 + 5 + 11  # CPR, age, phone (and their headings): never shortened
         room = (self.size.width or 80) - 2 * 5 - 2  # cell padding, scrollbar
-        marks = max(0, min(12, room - fixed - 12))
-        name = max(8, min(28, room - fixed - marks))
+        # the name first (up to 28), the marks keep at least a few cells ("beskyt…")
+        name = max(8, min(28, room - fixed - 4))
+        marks = max(0, min(12, room - fixed - name))
         if (name, marks) == (self._name_width, getattr(self, "_marks_width", None)):
             return
         self._name_width, self._marks_width = name, marks
@@ -151,6 +152,11 @@ class PatientSearch(Vertical):
     def focus(self, scroll_visible: bool = True) -> "PatientSearch":
         self.query_one(Input).focus(scroll_visible)
         return self
+
+    def select_query(self) -> None:
+        """The old query selected, so that what she types next replaces it (back from a
+        record the field kept focus, and Textual sends no new Focus that would select it)."""
+        self.query_one(Input).select_all()
 
     @on(Input.Changed, "#patient-query")
     def _changed(self, event: Input.Changed) -> None:

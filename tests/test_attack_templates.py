@@ -1,0 +1,96 @@
+"""Attack table, point 7: a letter template that never ends, or asks for a gigabyte.
+
+| attack | before | after |
+| nested range(100000) loops in a template | CPU pinned for good, Esc/SIGTERM/SIGHUP ignored | stopped after 2 s in its own process |
+| 'x' * 10**9 | a gigabyte in the desk's process | refused (memory and output limits) |
+| such a template for a letter | n/a | never used: not saved, no letter body from it |
+| reopen the autosaved draft | froze the desk again | not run until Ctrl+N |
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from helpers import login, screen_text, until
+from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
+
+from tui.domain import letter_templates, letters, template_render
+from tui.domain.letters import LetterError
+from tui.models import Letter, LetterTemplate
+
+FOREVER = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+GIGABYTE = "{{ 'x' * 10**9 }}"
+LONG = "{{ 'x' * 10**6 }}"
+
+
+def error_text(app) -> str:
+    return str(app.screen.query_one("#te-error").render())
+
+
+@pytest.mark.parametrize("source", [FOREVER, GIGABYTE, LONG])
+def test_a_hostile_template_is_stopped_and_reported(database, clinic, source):
+    letters.render_template("warm", {})  # the render process is started (not the template's time)
+    started = time.monotonic()
+    rendered = letters.render_template(source, letters.sample_context("korrespondance"))
+    assert time.monotonic() - started < template_render.TIME_LIMIT + 1.5
+    assert not rendered.ok and rendered.text == ""
+    # the next render works at once (a new render process if the old one was killed)
+    assert letters.render_template("Hej {{ patient.first_name }}",
+                                   letters.sample_context("korrespondance")).text == "Hej Søren\n"
+
+
+def test_a_template_that_runs_over_is_never_used_for_a_letter(staff, clinic, patient, org):
+    anne = staff["secretary"]
+    with pytest.raises(LetterError):
+        letter_templates.save(anne, "korrespondance", "Bombe", FOREVER)
+    assert LetterTemplate.select().count() == 0
+    # one that got into the database before (an older Skranke) gives no letter text
+    row = LetterTemplate.create(kind="korrespondance", name="Gammel", body=GIGABYTE,
+                                updated_by=anne)
+    choice = letters.TemplateChoice(row.id, row.kind, row.name, row.body)
+    letter = letters.create_letter(anne, patient, "korrespondance", recipient=org, template=choice)
+    assert Letter.get_by_id(letter.id).body == ""
+
+
+async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, staff, clinic,
+                                                                     monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("c")  # a copy of the standard template
+        await until(pilot, lambda: type(app.screen).__name__ == "TemplateEditorScreen")
+        editor = app.screen
+        body = editor.query_one("#te-body")
+        body.load_text("")
+        await pilot.press(*FOREVER)
+        await until(pilot, lambda: editor.preview_due is False, timeout=5)  # the render runs
+        started = time.monotonic()
+        await pilot.press(*" Tak")  # keys still land while the template renders
+        await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
+        assert time.monotonic() - started < 1
+        await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=10)
+        editor.save_drafts()
+    renders = []
+    real = template_render.render
+    monkeypatch.setattr(template_render, "render", lambda *a, **k: renders.append(a) or real(*a, **k))
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("c")
+        await until(pilot, lambda: type(app.screen).__name__ == "TemplateEditorScreen")
+        editor = app.screen
+        await until(pilot, lambda: FOREVER in editor.query_one("#te-body").text)
+        await pilot.pause(1.5)
+        assert renders == []  # the kept draft was not run
+        assert "Ctrl+N" in screen_text(app)
+        await pilot.press("ctrl+n")  # she asks: it runs, and is stopped again
+        await until(pilot, lambda: len(renders) == 1)
+        await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=10)

@@ -1,0 +1,65 @@
+"""Signing a letter: the whole letter as it will be sent, then the doctor's password.
+
+Esc cancels; nothing is signed until the password is right and the letter is still the
+text shown (tui.domain.signing).
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from tui.domain import signing
+from tui.domain.auth import PermissionDenied
+from tui.domain.letters import LetterError
+from tui.i18n import _
+from tui.screens.base import SkrankeModal
+
+
+class SignScreen(SkrankeModal[bool]):
+    DEFAULT_CSS = """
+    SignScreen { align: center middle; }
+    SignScreen > Vertical { width: 96%; max-width: 110; height: 96%;
+        border: round $primary; background: $surface; padding: 0 1; }
+    SignScreen #sign-letter { height: 1fr; border: solid $primary-darken-2; padding: 0 1; }
+    SignScreen #sign-error { height: auto; color: $text-error; text-style: bold; }
+    SignScreen Input { width: 40; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+
+    def __init__(self, letter_id: int) -> None:
+        super().__init__()
+        self.letter_id = letter_id
+        self.seen = ""
+
+    def compose(self) -> ComposeResult:
+        text, self.seen = signing.text_to_sign(self.app.user, self.letter_id)
+        with Vertical():
+            yield Static(Text(_("Sign letter no. {n}: read it all, then your password").format(
+                n=self.letter_id), style="bold"))
+            with VerticalScroll(id="sign-letter"):
+                yield Static(Text(text), id="sign-text")
+            yield Label(_("Your password"))
+            yield Input(password=True, id="sign-password")
+            yield Static("", id="sign-error", markup=False)
+            yield Static(_("Enter signs · Esc cancels, nothing is signed"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#sign-password", Input).focus()
+
+    @on(Input.Submitted, "#sign-password")
+    def _sign(self, event: Input.Submitted) -> None:
+        password = event.value
+        event.input.value = ""
+        try:
+            signing.sign(self.app.user, self.letter_id, password, self.seen)
+        except (LetterError, PermissionDenied) as exc:
+            self.query_one("#sign-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
