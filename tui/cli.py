@@ -483,6 +483,23 @@ def phone_listen(ctx, bind, port) -> None:
             err=exc.strerror or exc)) from None
 
 
+@main.command("sms-send", help=_("Send the SMS outbox through the gateway and take its delivery reports."))
+@click.option("--once", is_flag=True, help=_("One round, then exit (cron, tests)."))
+@click.pass_context
+def sms_send(ctx, once) -> None:
+    from tui.sms_service import run
+
+    cfg = _config(ctx)
+    _open_db(cfg.database_url)
+    try:
+        run(cfg.sms, once=once)
+    except ValueError as exc:
+        raise Fail(str(exc)) from None
+    except OSError as exc:
+        raise Fail(_("Cannot listen on {addr}: {err}").format(
+            addr=f"{cfg.sms.report_bind}:{cfg.sms.report_port}", err=exc.strerror or exc)) from None
+
+
 @main.command("call", help=_("Record a ringing call by hand (demos, tests, a phone without integration)."))
 @click.argument("number")
 @click.option("--name", default="", help=_("The caller's name as a phone would show it."))

@@ -57,6 +57,18 @@ class PhoneConfig:
 
 
 @dataclass
+class SmsConfig:
+    """[sms]: the gateway (tui.sms_gateway.GatewayConfig fields), the sender
+    (tui.sms_sender.SenderConfig fields) and the delivery-report endpoint."""
+
+    report_bind: str = "127.0.0.1"
+    report_port: int = 8766
+    report_token: str = ""
+    gateway: dict = field(default_factory=dict)
+    sender: dict = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     db_url: str = ""
     language: str = "da"
@@ -65,6 +77,7 @@ class Config:
     demo: bool = False  # demo passwords are only accepted in demo mode
     keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, remapped
     phone: PhoneConfig = field(default_factory=PhoneConfig)
+    sms: SmsConfig = field(default_factory=SmsConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
     export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
     scanner_arrives: bool = True  # in F3 a health-card scan registers today's arrival
@@ -133,9 +146,38 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             cfg.phone.port = int(phone["port"])
         if "bell" in phone:
             cfg.phone.bell = bool(phone["bell"])
+        _apply_sms(cfg.sms, data.get("sms", {}))
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"Config file {source} has a bad value: {exc}") from None
     cfg.sources.append(source)
+
+
+def _apply_sms(sms: SmsConfig, data: dict) -> None:
+    if not data:
+        return
+    from dataclasses import fields
+
+    from tui.sms_gateway import GatewayConfig
+    from tui.sms_sender import SenderConfig
+
+    if not isinstance(data, dict):
+        raise TypeError("[sms] must be a table")
+    gateway = {f.name: f.type for f in fields(GatewayConfig)}
+    sender = {f.name: f.default for f in fields(SenderConfig)}
+    for name, value in data.items():
+        if name == "report_bind":
+            sms.report_bind = str(value)
+        elif name == "report_port":
+            sms.report_port = int(value)
+        elif name == "report_token":
+            sms.report_token = str(value)
+        elif name in gateway:
+            sms.gateway[name] = [str(v) for v in value] if isinstance(value, list) else (
+                float(value) if name == "timeout" else str(value))
+        elif name in sender:
+            sms.sender[name] = type(sender[name])(value)
+        else:
+            raise ValueError(f"unknown [sms] setting {name!r}")
 
 
 def load_config(db_url: str | None = None, language: str | None = None) -> Config:

@@ -19,7 +19,7 @@ from dateutil.rrule import rrulestr
 from peewee import JOIN, IntegrityError, OperationalError
 
 from tui.db import database_proxy as db
-from tui.domain import audit, auth, patients, settings
+from tui.domain import audit, auth, patients, reach, settings
 from tui.domain.clock import now_local, now_utc, to_local
 from tui.domain.schedule import (
     Calendars,
@@ -392,6 +392,7 @@ def book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType
                 _event(appt, user, "override", appt.override_reason)
             audit.log("appointment_double_booked" if appt.double_booked else "appointment_booked",
                       user, patient=patient, detail=detail, reason=appt.override_reason)
+            reach.booked(appt, user)  # the SMS outbox and recalls follow, in this transaction
     except SlotTaken as exc:
         raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5),
                         just_taken=exc.just_taken) from None
@@ -548,6 +549,7 @@ def set_status(user: Staff, appt: Appointment | int, status: str, *,
             raise BookingError(_("The time has been booked by someone else meanwhile.")) from None
         _event(appt, user, "status", f"{old} -> {status}")
         audit.log("appointment_status", user, patient=appt.patient_id, detail=f"{appt.id} {old}->{status}")
+        reach.status_changed(appt, user, old, status)
     return appt
 
 
@@ -575,6 +577,7 @@ def cancel(user: Staff, appt: Appointment | int, reason: str) -> Appointment:
         _event(appt, user, "cancelled", f"{old}: {appt.cancel_reason}")
         audit.log("appointment_cancelled", user, patient=appt.patient_id, detail=str(appt.id),
                   reason=appt.cancel_reason)
+        reach.cancelled(appt, user)
     return appt
 
 
@@ -608,6 +611,7 @@ def move(user: Staff, appt: Appointment | int, start: dt.datetime, staff: Staff 
             _event(old, user, "moved", detail)
             _event(new, user, "moved", detail)
             audit.log("appointment_moved", user, patient=old.patient_id, detail=detail)
+            reach.moved(old, new, user)
     except SlotTaken as exc:
         raise SlotTaken(str(exc), nearest_free(appt_type, staff, start),
                         just_taken=exc.just_taken) from None

@@ -84,6 +84,7 @@ ACTION_REASONS = {
     "task": "message",
     "callback": "callback",
     "journal": "journal",
+    "waiting": "booking",  # put on the waiting list
 }
 
 # How an action noted on a call reads (the outcome keeps the code).

@@ -93,6 +93,7 @@ SEEDERS: list[str] = [
     "tui.domain.tasks:demo_seed",
     "tui.domain.supplies:demo_seed",
     "tui.domain.calls:demo_seed",
+    "tui.domain.reach_demo:demo_seed",
 ]
 
 CLINIC = {

@@ -21,11 +21,12 @@ class Section:
     label: str  # English source string, translated when shown
     permission: str  # tui.domain.auth action needed to open it
     target: str  # "module:Class" of the screen, imported on first use
+    goto: str = ""  # the key after Ctrl+G when the F-key has two digits (0 is the overview)
 
     @property
     def digit(self) -> str:
         """The digit after Ctrl+G that opens the section too."""
-        return self.key[1:]
+        return self.goto or self.key[1:]
 
     @property
     def alt_key(self) -> str:
@@ -46,6 +47,7 @@ SECTIONS: list[Section] = [
     Section("tasks", "f7", N_("Tasks"), "tasks.view", "tui.screens.tasks:TasksScreen"),
     Section("supplies", "f8", N_("Supplies"), "supplies.view", "tui.screens.supplies:SuppliesScreen"),
     Section("admin", "f9", N_("Administration"), "admin.view", "tui.screens.admin:AdminScreen"),
+    Section("reach", "f10", N_("Patient contact"), "schedule.view", "tui.screens.reach:ReachScreen", "k"),
 ]
 
 SECTION_LABELS = {
@@ -57,4 +59,5 @@ SECTION_LABELS = {
     "tasks": N_("Tasks"),
     "supplies": N_("Supplies"),
     "admin": N_("Administration"),
+    "reach": N_("Patient contact"),
 }

@@ -98,7 +98,26 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         Binding("f9", "book", "Book"),
         Binding("ctrl+s", "book", "Book", show=False),
         Binding("ctrl+o", "override", "Double-book"),
+        Binding("ctrl+n", "waiting_list", "Waiting list"),
     ]
+
+    def action_waiting_list(self) -> None:
+        """No time suits: the patient goes on the waiting list with what is typed here."""
+        from tui.screens.reach import WaitingEntryScreen
+
+        if self.patient is None:
+            self.action_pick_patient()
+            return
+        c = self._criteria()
+        staff = next((s for s in booking.calendar_staff() if s.id == c["staff_id"]), None)
+        days = self.query_one("#weekdays", Input).value
+
+        def done(entry) -> None:
+            if entry is not None:
+                self.dismiss(None)
+
+        self.app.push_screen(WaitingEntryScreen(self.patient, appt_type=self.appt_type, staff=staff, weekdays=days,
+                                                earliest=c["earliest"], part=c["part"] or ""), callback=done)
 
     def __init__(self, patient: Patient | None = None, staff: Staff | None = None,
                  start: dt.datetime | None = None, *, appt_type: AppointmentType | None = None,

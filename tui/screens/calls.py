@@ -76,6 +76,7 @@ class CallsScreen(SkrankeScreen):
         Binding("j", "journal", "Journal", id="call.journal"),
         Binding("h", "handled", "Handled", id="call.handled"),
         Binding("l", "link", "Link", id="call.link"),
+        Binding("v", "waiting_list", "Waiting list", show=False, id="call.waiting"),
         Binding("p", "register", "New patient", show=False, id="call.register"),
         # the log
         Binding("n", "new_call", "New call", id="calls.new"),
@@ -96,7 +97,7 @@ class CallsScreen(SkrankeScreen):
     VIEW_ACTIONS = {
         "log": {"new_call", "callbacks", "filter", "day", "today"},
         "call": {"book", "renewal", "task", "callback", "journal", "link", "register", "handled", "back",
-                 "move_appt", "cancel_appt"},
+                 "move_appt", "cancel_appt", "waiting_list"},
         "callbacks": {"callback_done", "new_callback", "mine", "back"},
     }
 
@@ -435,6 +436,15 @@ class CallsScreen(SkrankeScreen):
         if appt is None:
             return
         self._noted("book", f"{appt.start:%d.%m %H.%M}")(appt)
+
+    def action_waiting_list(self) -> None:
+        from tui.screens.reach import WaitingEntryScreen
+
+        self._with_patient(lambda p: self.app.push_screen(WaitingEntryScreen(p), callback=self._listed))
+
+    def _listed(self, entry) -> None:
+        if entry is not None:
+            self._noted("waiting", entry.type.code)(entry)
 
     def action_renewal(self) -> None:
         from tui.models import Call

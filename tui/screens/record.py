@@ -136,6 +136,9 @@ class RecordScreen(SkrankeScreen):
         Binding("x", "export_log", "Export log", show=False),
         Binding("f", "move_appt", "Move appt", id="record.move"),
         Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
+        Binding("s", "sms_consent", "SMS consent", show=False, id="record.sms_consent"),
+        Binding("v", "waiting_list", "Waiting list", show=False, id="record.waiting"),
+        Binding("k", "recall", "Recall", show=False, id="record.recall"),
         *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
     ]
 
@@ -440,6 +443,21 @@ class RecordScreen(SkrankeScreen):
                 self.refresh_header()
 
         self.app.push_screen(PatientFormScreen(patient=self.patient), callback=done)
+
+    def action_sms_consent(self) -> None:
+        from tui.screens.reach import ConsentScreen
+
+        self.app.push_screen(ConsentScreen(self.patient))
+
+    def action_waiting_list(self) -> None:
+        from tui.screens.reach import WaitingEntryScreen
+
+        self.app.push_screen(WaitingEntryScreen(self.patient))
+
+    def action_recall(self) -> None:
+        from tui.screens.reach import RecallRuleScreen
+
+        self.app.push_screen(RecallRuleScreen(self.patient))
 
     def action_export_log(self) -> None:
         if not auth.can(self.user, "audit.patient_report"):

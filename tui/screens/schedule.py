@@ -81,6 +81,7 @@ class ScheduleScreen(SkrankeScreen):
         Binding("x", "absence", "Absence", show=False),
         Binding("w", "toggle_waiting", "Waiting room", show=False),
         Binding("p", "export", "Day list", show=False),
+        Binding("v", "offer_freed", "Waiting list", show=False),
         Binding("r,f5", "reload", "Refresh", show=False),
         Binding("slash,ctrl+f", "find", "Find", key_display="/", id="schedule.find"),
         Binding("u", "walk_in", "Walk-in", id="schedule.walk_in"),
@@ -332,8 +333,8 @@ class ScheduleScreen(SkrankeScreen):
         choices = [(r, _(r)) for r in booking.CANCEL_REASONS]
 
         def chosen(reason: str | None) -> None:
-            if reason:
-                self._run(booking.cancel, appt.id, _(reason), success=_("Cancelled."))
+            if reason and self._run(booking.cancel, appt.id, _(reason), success=_("Cancelled.")):
+                self._freed(appt)
 
         # The dialog names whose appointment, and when: she confirms the row she meant.
         title = _("Cancel {name} {time}: why?").format(
@@ -348,10 +349,37 @@ class ScheduleScreen(SkrankeScreen):
         def chosen(moved) -> None:
             if moved is not None:
                 self.notify(_("Moved to {time}.").format(time=f"{moved.start:%d.%m %H.%M}"), markup=False)
+                self._freed(appt)
                 self.day = moved.start.date()
                 self.load_day(focus_time=moved.start)
 
         self.app.push_screen(MoveScreen(appt.id), callback=chosen)
+
+    def _freed(self, appt) -> None:
+        """A time came free: say at once how many on the waiting list fit it (V offers it)."""
+        from tui.domain import waiting_list
+
+        staff = Staff.get_by_id(appt.staff_id)
+        self.freed = (appt.start, appt.end, staff)
+        n = waiting_list.fitting_count(appt.start, appt.end, staff)
+        if n:
+            self.notify(_("{n} on the waiting list fit {time}: V offers it.").format(
+                n=n, time=f"{appt.start:%d.%m %H.%M}"), timeout=10)
+
+    def action_offer_freed(self) -> None:
+        """Offer the time just freed, or the free time under the cursor, to the waiting list."""
+        from tui.domain.schedule import slot_minutes
+        from tui.screens.reach import offer_freed_slot
+
+        freed = getattr(self, "freed", None)
+        grid = self.query_one(DayGrid)
+        if not self.list_mode and grid.cursor_cell()[0] == "free":
+            start = grid.cursor_time()
+            freed = (start, start + dt.timedelta(minutes=slot_minutes()), Staff.get_by_id(grid.cursor_staff_id()))
+        if freed is None:
+            self.notify(_("Put the cursor on a free time first."), severity="warning")
+            return
+        offer_freed_slot(self, *freed)
 
     def action_edit_note(self) -> None:
         appt = self._need_appt()

@@ -1,0 +1,155 @@
+"""The desk's side of reaching patients, with the pilot: the waiting list from the booking
+dialog in one key, a cancelled slot offered to the list, recalls in bulk, the outbox with
+resend, and SMS consent withdrawn from the record."""
+from __future__ import annotations
+
+import datetime as dt
+
+from helpers import login, screen_text, until
+from test_booking import setup_clinic
+
+from tui.domain import booking, recall, sms
+from tui.domain import waiting_list as wl
+from tui.models import AuditEvent, Patient
+from tui.models_reach import ContactAttempt, SmsMessage, WaitingEntry
+
+D = dt.datetime
+FRI_9 = D(2026, 11, 27, 9, 0)
+
+
+def _patient(i: int, first: str) -> Patient:
+    return Patient.create(cpr=f"01019{i:05d}"[:10], first_name=first, last_name="Test",
+                          birth_date=dt.date(1990, 1, 1), sex="F")
+
+
+async def test_booking_dialog_puts_the_patient_on_the_waiting_list_in_one_key(make_app, staff):
+    c = setup_clinic(staff)
+    jens = c["patients"]["jens"]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot)
+        from tui.screens.booking import BookingScreen
+
+        app.push_screen(BookingScreen(patient=jens))
+        await pilot.pause()
+        await pilot.press(*"K15", "ctrl+n")
+        await until(pilot, lambda: "venteliste" in screen_text(app).lower())
+        await pilot.press(*"man ons", "ctrl+s")
+        await until(pilot, lambda: WaitingEntry.select().count() == 1)
+    entry = WaitingEntry.get()
+    assert entry.patient_id == jens.id and entry.type.code == "K15" and entry.weekdays == "0,2"
+
+
+async def test_cancel_in_the_schedule_shows_who_fits_and_v_offers_by_phone(make_app, staff):
+    c = setup_clinic(staff)
+    anne, lars = c["secretary"], c["doctor"]
+    at = D(2026, 11, 26, 10, 30)
+    booking.book(anne, c["patients"]["jens"], lars, c["types"]["K15"], at)
+    mette = _patient(1, "[red]Mette[/]")
+    entry = wl.add(anne, mette, c["types"]["K15"])
+    wl.add(anne, _patient(2, "Ole"), c["types"]["EKG"])  # does not fit
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "down", "c")  # Lars at 10.30: cancel
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: any("1 på ventelisten" in n.message for n in app._notifications))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("v")
+        await until(pilot, lambda: "[red]Mette[/]" in screen_text(app))
+        assert "Ole" not in screen_text(app)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # "declined"
+        await until(pilot, lambda: ContactAttempt.select().count() == 1)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter")  # "accepted"
+        await until(pilot, lambda: WaitingEntry.get_by_id(entry.id).state == "booked")
+    assert [a.outcome for a in wl.attempts(entry.id)] == ["declined", "accepted"]
+    assert WaitingEntry.get_by_id(entry.id).appointment.start == at
+
+
+async def test_reach_section_lists_recalls_sends_bulk_sms_and_resends(make_app, staff):
+    c = setup_clinic(staff)
+    anne = c["secretary"]
+    a, b = _patient(1, "Anna"), _patient(2, "Bo")
+    sms.give_consent(anne, a, "20304050")
+    recall.add_rule(anne, a, c["types"]["K30"], "Diabetes-årskontrol", months=12, next_due=dt.date(2026, 11, 1))
+    recall.add_rule(anne, b, c["types"]["K30"], "KOL-kontrol", months=12, next_due=dt.date(2026, 11, 20))
+    recall.set_do_not_contact(anne, b, True)
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: "Venteliste" in screen_text(app))
+        await pilot.press("2")
+        await until(pilot, lambda: "Diabetes-årskontrol" in screen_text(app))
+        assert "kontakt ikke" in screen_text(app).lower()
+        await pilot.press("space", "space", "s")
+        await until(pilot, lambda: SmsMessage.select().count() == 1)
+        assert ContactAttempt.select().count() == 1  # Bo: do not contact
+        await pilot.press("4")
+        await until(pilot, lambda: "Anna Test" in screen_text(app))
+        SmsMessage.update(state="failed", error="HTTP 400").execute()
+        await pilot.press("u")
+        await until(pilot, lambda: "HTTP 400" in screen_text(app))
+        await pilot.press("r")
+        await until(pilot, lambda: SmsMessage.select().count() == 2)
+    assert AuditEvent.select().where(AuditEvent.action == "sms_outbox_viewed").count() >= 2
+    assert AuditEvent.select().where(AuditEvent.action == "recall_list_viewed").count() >= 1
+
+
+async def test_consent_is_withdrawn_from_the_record_in_one_key(make_app, staff):
+    c = setup_clinic(staff)
+    jens = c["patients"]["jens"]
+    sms.give_consent(c["secretary"], jens, "20304050")
+    booking.book(c["secretary"], jens, c["doctor"], c["types"]["K15"], D(2026, 11, 30, 9, 0))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot)
+        from tui.screens.record import RecordScreen
+
+        app.push_screen(RecordScreen(jens.id, "test"))
+        await pilot.pause()
+        await pilot.press("s")
+        await until(pilot, lambda: "+45 20 30 40 50" in screen_text(app) or "20 30 40 50" in screen_text(app))
+        await pilot.press("ctrl+w")
+        await until(pilot, lambda: sms.active_consent(jens) is None)
+    assert {m.state for m in SmsMessage.select()} == {"cancelled"}
+
+
+async def test_templates_tab_edits_a_template_with_preview_and_the_quiet_hours(make_app, staff):
+    setup_clinic(staff)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: "Venteliste" in screen_text(app))
+        await pilot.press("5")
+        await until(pilot, lambda: "Stille timer 21:00-08:00" in screen_text(app))
+        await pilot.press("n")
+        await until(pilot, lambda: "SMS-skabelon" in screen_text(app))
+        from textual.widgets import TextArea
+
+        area = app.screen.query_one("#t-body", TextArea)
+        area.focus()
+        await pilot.press(*"Husk {date} {diagnose}")
+        await until(pilot, lambda: "Ukendt flettefelt: diagnose" in screen_text(app))
+        area.load_text("Husk tiden {date} kl. {time}. Afbud: ring {phone}. Beskeden kan ikke besvares.")
+        await until(pilot, lambda: "Husk tiden fredag 27. november kl. 09.30" in screen_text(app))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any(t.body.startswith("Husk tiden") for t in sms.all_templates()))
+        await pilot.press("t")
+        await until(pilot, lambda: "SMS-tider" in screen_text(app))
+        await pilot.press(*"x", "ctrl+s")  # "21:00x" is not a time
+        await until(pilot, lambda: "Skriv tidspunkter som 21:00." in screen_text(app))
+        app.screen.query_one("#q-from").value = "20.30"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: sms.sms_settings()["quiet_from"] == "20.30")
+    new = [t for t in sms.all_templates() if t.body.startswith("Husk tiden")][0]
+    assert new.event == "reminder" and new.lead == "1 d"

@@ -1,0 +1,291 @@
+"""The waiting list: patients who want an earlier time, and the freed slots offered to them.
+
+An entry says which appointment type, which staff member (or anyone), which weekdays and
+times suit, from and until which dates, a priority and a note. A free slot (a cancelled
+or moved appointment, a new work pattern, any gap the schedule shows) *fits* an entry when
+the slot's staff member performs the type and is the one preferred (if any), the slot is
+long enough, and its day and time lie inside the entry's wishes. A slot is offered, never
+booked without the patient's yes: by phone (the call is a logged contact attempt) or by
+SMS with a reply deadline. Booking from the list closes the entry; attempts are kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import JOIN, fn
+
+from tui.db import database_proxy as db
+from tui.domain import audit, auth, booking, sms
+from tui.domain.clock import now_local, now_utc, to_local
+from tui.i18n import N_, _
+from tui.models import AppointmentType, Patient, Staff
+from tui.models_reach import ContactAttempt, WaitingEntry
+
+PRIORITIES = {1: N_("high"), 2: N_("normal"), 3: N_("low")}
+OUTCOMES = {"accepted": N_("accepted"), "declined": N_("declined"), "no_answer": N_("no answer"),
+            "sent": N_("SMS sent")}
+
+
+class WaitingError(Exception):
+    """The message is for the user."""
+
+
+def _weekdays_text(days: set[int] | None) -> str:
+    return ",".join(str(d) for d in sorted(days or ()))
+
+
+def add(user: Staff, patient: Patient | int, appt_type: AppointmentType, *, staff: Staff | None = None,
+        weekdays: set[int] | None = None, time_from: dt.time | None = None, time_to: dt.time | None = None,
+        from_date: dt.date | None = None, until_date: dt.date | None = None, priority: int = 2,
+        note: str = "") -> WaitingEntry:
+    auth.require(user, "appointment.book")
+    from_date = from_date or now_local().date()
+    if until_date is not None and until_date < from_date:
+        raise WaitingError(_("The until date is before the from date."))
+    if time_from and time_to and time_to <= time_from:
+        raise WaitingError(_("The latest time must be after the earliest."))
+    if priority not in PRIORITIES:
+        raise WaitingError(_("Priority is 1 (high), 2 (normal) or 3 (low)."))
+    if staff is not None and not booking.can_perform(staff, appt_type):
+        raise WaitingError(_("{name} does not perform {code}.").format(name=staff.full_name, code=appt_type.code))
+    pid = patient.id if isinstance(patient, Patient) else patient
+    with db.atomic():
+        entry = WaitingEntry.create(
+            patient=pid, type=appt_type, staff=staff, weekdays=_weekdays_text(weekdays),
+            time_from=time_from, time_to=time_to, from_date=from_date, until_date=until_date,
+            priority=priority, note=(note or "")[:200], created_by=user, created_at=now_utc())
+        audit.log("waiting_added", user, patient=pid, detail=f"{entry.id} {appt_type.code}")
+    return entry
+
+
+def remove(user: Staff, entry_id: int, reason: str = "") -> None:
+    auth.require(user, "appointment.book")
+    with db.atomic():
+        entry = WaitingEntry.get_by_id(entry_id)
+        if entry.state != "waiting":
+            raise WaitingError(_("The entry is no longer on the list."))
+        entry.state, entry.closed_at = "removed", now_utc()
+        entry.save()
+        audit.log("waiting_removed", user, patient=entry.patient_id, detail=str(entry.id), reason=reason)
+
+
+@dataclass
+class Row:
+    id: int
+    patient_id: int
+    patient_name: str
+    type_code: str
+    staff_initials: str  # "" = anyone
+    wishes: str  # "ma,on 08.00-12.00"
+    from_date: dt.date
+    until_date: dt.date | None
+    priority: int
+    note: str
+    waited_days: int
+    attempts: int
+
+
+_DAY_ABBR = ("ma", "ti", "on", "to", "fr", "lø", "sø")
+
+
+def _wishes(weekdays: str, time_from: dt.time | None, time_to: dt.time | None) -> str:
+    days = ",".join(_DAY_ABBR[int(d)] for d in weekdays.split(",") if d) if weekdays else ""
+    times = ""
+    if time_from or time_to:
+        times = (f"{time_from:%H.%M}" if time_from else "") + "-" + (f"{time_to:%H.%M}" if time_to else "")
+    return " ".join(x for x in (days, times) if x)
+
+
+def wishes_text(entry: WaitingEntry) -> str:
+    return _wishes(entry.weekdays, entry.time_from, entry.time_to)
+
+
+def _as_time(value):
+    if isinstance(value, str):  # SQLite hands back text from a plain tuples() query
+        return dt.time.fromisoformat(value)
+    return value
+
+
+def _as_date(value):
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def _rows(query) -> list[Row]:
+    """Rows from a query over WaitingEntry (filtered and ordered by the caller): one joined
+    query of plain tuples, and one for the attempt counts."""
+    Who = Staff.alias()
+    found = list(query.select(
+        WaitingEntry.id, WaitingEntry.patient, Patient.first_name, Patient.last_name, AppointmentType.code,
+        Who.initials, WaitingEntry.weekdays, WaitingEntry.time_from, WaitingEntry.time_to,
+        WaitingEntry.from_date, WaitingEntry.until_date, WaitingEntry.priority, WaitingEntry.note,
+        WaitingEntry.created_at)
+        .join(Patient, on=(WaitingEntry.patient == Patient.id))
+        .switch(WaitingEntry).join(AppointmentType, on=(WaitingEntry.type == AppointmentType.id))
+        .switch(WaitingEntry).join(Who, JOIN.LEFT_OUTER, on=(WaitingEntry.staff == Who.id))
+        .tuples())
+    today = now_local().date()
+    counts = {}
+    if found:
+        counts = dict(ContactAttempt.select(ContactAttempt.waiting, fn.COUNT(ContactAttempt.id))
+                      .where(ContactAttempt.waiting.in_([r[0] for r in found]))
+                      .group_by(ContactAttempt.waiting).tuples())
+    out = []
+    for (eid, pid, first, last, code, initials, days, lo, hi, frm, until, prio, note, created) in found:
+        out.append(Row(eid, pid, f"{first} {last}", code, initials or "", _wishes(days, _as_time(lo), _as_time(hi)),
+                       _as_date(frm), _as_date(until), prio, note,
+                       (today - to_local(_as_datetime(created)).date()).days, counts.get(eid, 0)))
+    return out
+
+
+def entries(user: Staff, *, type_id: int | None = None, staff_id: int | None = None,
+            order: str = "oldest", limit: int = 500) -> list[Row]:
+    """The list, oldest first (or by priority); filtered by type and preferred staff."""
+    auth.require(user, "schedule.view")
+    query = WaitingEntry.select().where(WaitingEntry.state == "waiting")
+    if type_id:
+        query = query.where(WaitingEntry.type == type_id)
+    if staff_id:
+        query = query.where((WaitingEntry.staff == staff_id) | WaitingEntry.staff.is_null())
+    if order == "priority":
+        query = query.order_by(WaitingEntry.priority, WaitingEntry.created_at, WaitingEntry.id)
+    else:
+        query = query.order_by(WaitingEntry.created_at, WaitingEntry.id)
+    rows = _rows(query.limit(limit))
+    audit.log("waiting_list_viewed", user, detail=f"type={type_id or ''} staff={staff_id or ''}")
+    return rows
+
+
+def _fitting_query(start: dt.datetime, end: dt.datetime, staff: Staff):
+    """Entries that fit the free time [start, end) with `staff` (see the module doc)."""
+    minutes = int((end - start).total_seconds() // 60)
+    day = start.date()
+    types = [t.id for t in booking.appointment_types()
+             if t.minutes <= minutes and booking.can_perform(staff, t)]
+    if not types:
+        return None
+    return (WaitingEntry.select(WaitingEntry.id).where(
+        (WaitingEntry.state == "waiting") & WaitingEntry.type.in_(types)
+        & (WaitingEntry.from_date <= day)
+        & (WaitingEntry.until_date.is_null() | (WaitingEntry.until_date >= day))
+        & (WaitingEntry.staff.is_null() | (WaitingEntry.staff == staff.id))
+        & ((WaitingEntry.weekdays == "") | WaitingEntry.weekdays.contains(str(day.weekday())))
+        & (WaitingEntry.time_from.is_null() | (WaitingEntry.time_from <= start.time()))
+        & (WaitingEntry.time_to.is_null() | (WaitingEntry.time_to >= end.time()))))
+
+
+def fitting_count(start: dt.datetime, end: dt.datetime, staff: Staff) -> int:
+    """How many on the list fit a freed slot: what the desk sees at once (no patient data)."""
+    if start < now_local():
+        return 0
+    query = _fitting_query(start, end, staff)
+    return 0 if query is None else query.count()
+
+
+def fitting(user: Staff, start: dt.datetime, end: dt.datetime, staff: Staff, *, limit: int = 50) -> list[Row]:
+    """Who on the list fits the slot, high priority first, then the longest waiting."""
+    return fill_freed_slot(user, start, end, staff, limit=limit)[1]
+
+
+def fill_freed_slot(user: Staff, start: dt.datetime, end: dt.datetime, staff: Staff, *,
+                    limit: int = 50) -> tuple[int, list[Row]]:
+    """How many on the list fit a freed slot, and the first `limit` of them (high priority
+    first, then the longest waiting; the covering index gives them in that order)."""
+    auth.require(user, "schedule.view")
+    query = _fitting_query(start, end, staff)
+    if query is None:
+        return 0, []
+    count = query.count()
+    rows = _rows(query.order_by(WaitingEntry.priority, WaitingEntry.created_at, WaitingEntry.id).limit(limit)) \
+        if count else []
+    audit.log("waiting_list_viewed", user, detail=f"fits {start:%Y-%m-%d %H:%M} {staff.initials}")
+    return count, rows
+
+
+def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:
+    """The slot a cancelled (or moved-away) appointment left, if it is still to come."""
+    if appt.start <= now_local():
+        return None
+    return appt.start, appt.end, appt.staff
+
+
+def free_slots_for(entry_id: int, limit: int = 8) -> list[booking.Slot]:
+    """The next free slots that suit an entry's wishes (type, person, days, times, dates)."""
+    entry = WaitingEntry.get_by_id(entry_id)
+    days = {int(d) for d in entry.weekdays.split(",") if d} or None
+    out = []
+    for slot in booking.free_slots(entry.type, staff=entry.staff if entry.staff_id else None,
+                                   earliest=max(entry.from_date, now_local().date()), weekdays=days, limit=60):
+        if entry.until_date and slot.start.date() > entry.until_date:
+            break
+        if (entry.time_from and slot.start.time() < entry.time_from) or (
+                entry.time_to and slot.end.time() > entry.time_to):
+            continue
+        out.append(slot)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def offer_by_phone(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, outcome: str,
+                   note: str = ""):
+    """Log a call offering the slot; on "accepted" book it and close the entry.
+    Returns the appointment when booked, else None."""
+    auth.require(user, "appointment.book")
+    if outcome not in ("accepted", "declined", "no_answer"):
+        raise WaitingError(outcome)
+    entry = WaitingEntry.get_by_id(entry_id)
+    if entry.state != "waiting":
+        raise WaitingError(_("The entry is no longer on the list."))
+    with db.atomic():
+        appt = None
+        if outcome == "accepted":
+            appt = booking.book(user, entry.patient, staff, entry.type, start, channel="phone",
+                                note=entry.note)
+            entry.state, entry.closed_at, entry.appointment = "booked", now_utc(), appt
+            entry.save()
+        ContactAttempt.create(patient=entry.patient_id, purpose="waiting", waiting=entry, channel="phone",
+                              outcome=outcome, slot_start=start, slot_staff=staff, note=(note or "")[:200],
+                              by=user, at=now_utc())
+        audit.log("waiting_offer", user, patient=entry.patient_id, detail=f"{entry.id} phone {outcome}")
+    return appt
+
+
+def offer_by_sms(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, *, reply_hours: int = 4):
+    """Send the offer by SMS with a reply deadline (the patient calls back to accept)."""
+    auth.require(user, "appointment.book")
+    entry = WaitingEntry.get_by_id(entry_id)
+    if entry.state != "waiting":
+        raise WaitingError(_("The entry is no longer on the list."))
+    deadline = min(now_local() + dt.timedelta(hours=reply_hours), start - dt.timedelta(hours=1))
+    if deadline <= now_local():
+        raise WaitingError(_("Too late to offer this time by SMS: call instead."))
+    templates = sms.templates_for("offer", entry.type_id)
+    text = sms.render(templates[0].body, sms.merge_values(start, staff, entry.type, deadline=deadline))
+    with db.atomic():
+        n = ContactAttempt.select().where(ContactAttempt.waiting == entry).count()
+        msg = sms.queue(entry.patient_id, "offer", text, key=f"o:{entry.id}:{n + 1}", user=user)
+        if msg is None:
+            raise WaitingError(_("The patient has not consented to SMS: call instead."))
+        ContactAttempt.create(patient=entry.patient_id, purpose="waiting", waiting=entry, channel="sms",
+                              outcome="sent", slot_start=start, slot_staff=staff, reply_by=deadline,
+                              message=msg, by=user, at=now_utc())
+        audit.log("waiting_offer", user, patient=entry.patient_id, detail=f"{entry.id} sms")
+    return msg
+
+
+def book_from_list(user: Staff, entry_id: int, start: dt.datetime, staff: Staff):
+    """The patient said yes (e.g. called back after the SMS): book and close the entry."""
+    return offer_by_phone(user, entry_id, start, staff, "accepted")
+
+
+def attempts(entry_id: int) -> list[ContactAttempt]:
+    return list(ContactAttempt.select().where(ContactAttempt.waiting == entry_id).order_by(ContactAttempt.id))
