@@ -117,6 +117,8 @@ def test_raw_sql_is_refused_and_nothing_changes(record, db_url, name, sqlite_sql
 
 def test_a_signed_letter_may_only_be_marked_sent_once(record, tmp_path):
     letters.export(record["staff"]["secretary"], record["letter"], "txt", tmp_path)
+    assert Letter.get_by_id(record["letter"]).status == "signed"  # exporting is not sending
+    letters.mark_sent(record["staff"]["secretary"], record["letter"], "file")
     row = Letter.get_by_id(record["letter"])
     assert row.status == "sent" and audit.verify().intact
     with pytest.raises(Exception):

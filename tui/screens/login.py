@@ -96,11 +96,17 @@ class LoginScreen(_Guarded, Screen):
             yield LoginForm(_("Log in to Skranke"))
         yield Static(Text(_("Enter: next field · Ctrl+Q: quit")), id="login-hint")
 
+    handed_over = False  # someone logged in from here since the form was last cleared
+
     def on_screen_resume(self) -> None:
         # The login screen lives as long as the app: after a logout it must not offer the
-        # last user's name (the next person's password would be tried against it).
-        self.query_one(LoginForm).clear()
+        # last user's name (the next person's password would be tried against it). Back from
+        # a dialog (a database problem at login) her name stays: nothing typed is lost.
+        if self.handed_over:
+            self.handed_over = False
+            self.query_one(LoginForm).clear()
 
     def on_login_form_done(self, message: LoginForm.Done) -> None:
         message.stop()
+        self.handed_over = True
         self.app.logged_in(message.user)
