@@ -378,11 +378,9 @@ class BookingScreen(SkrankeModal[Appointment | None]):
                                 note=self.query_one("#note", Input).value.strip(),
                                 override_reason=override_reason)
         except SlotTaken as exc:
+            # This dialog books only a time its own search listed as free, so a clash here
+            # means another desk took it since: it did just go.
             self.app.bell()
-            if not exc.just_taken:
-                self._error(str(exc))
-                self._show_slots(exc.slots, str(exc))
-                return
             message = _("That slot just went. Here are the next free ones.")
             if auth.can(self.app.user, "appointment.override"):
                 message += " " + _("Ctrl+O double-books with a reason.")
