@@ -192,6 +192,8 @@ def test_a_desk_over_ssh_loses_no_typing_when_the_client_dies(sshd, tmux):
     tmux.send(desk, "C-l")
     tmux.wait_for(desk, "Locked")
     assert "blodproever" not in tmux.capture(desk)
+    tmux.type(desk, "anne")  # the lock asks who comes back (issue 15's hand-over)
+    tmux.send(desk, "Enter")
     tmux.type(desk, DEMO_PASSWORD)
     tmux.send(desk, "Enter")
     tmux.wait_for(desk, "New journal entry", "blodproever.")
