@@ -71,8 +71,8 @@ def test_the_booking_dialog_explains_date_entry_with_examples_that_parse():
     from tui.domain.dates import parse_date
     from tui.i18n import _
 
-    hint = _("Dates: i dag, i morgen, torsdag, næste uge, 3.12, 3.12.27, +7 (days), +2u (weeks), uge 50")
+    hint = _("Dates: i morgen, tors, 3.12, +7 (days), +2u (weeks), uge 50")
     examples = [e.split(" (")[0].strip() for e in hint.split(":", 1)[1].split(",")]
-    assert len(examples) == 9
+    assert len(examples) == 6
     for example in examples:
         parse_date(example, dt.date(2026, 11, 26))

@@ -168,10 +168,9 @@ class BookingScreen(SkrankeModal[Appointment | None]):
                 yield Input("", id="note", max_length=500)
             yield Static("", id="error", classes="error", markup=False)
             yield OptionList(id="slots")
-            yield Static(_("F2 patient · F5 find slots · Enter/F9 books the highlighted slot · Esc cancels"),
+            yield Static(_("F2 patient · F5 search · Enter/F9 book highlighted · Esc cancel"),
                          classes="hint", markup=False)
-            yield Static(_("Dates: i dag, i morgen, torsdag, næste uge, 3.12, 3.12.27, +7 (days), "
-                           "+2u (weeks), uge 50"), classes="hint", markup=False)
+            yield Static(_("Dates: i morgen, tors, 3.12, +7 (days), +2u (weeks), uge 50"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         data = drafts.load(self.app.user, "booking", self._draft_key()) if self.app.user else None
