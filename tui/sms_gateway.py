@@ -22,6 +22,7 @@ Idempotency-Key header: a gateway that honours either drops a second copy of a m
 """
 from __future__ import annotations
 
+import abc
 import json
 import socket
 import ssl
@@ -49,14 +50,14 @@ class Report:
     key: str = ""
 
 
-class Gateway:
-    """What the sender needs of a gateway."""
+class Gateway(abc.ABC):
+    """What the sender needs of a gateway; an adapter missing either cannot be made."""
 
-    def send(self, number: str, text: str, key: str) -> SendResult:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send(self, number: str, text: str, key: str) -> SendResult: ...
 
-    def parse_reports(self, body: bytes) -> list[Report]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def parse_reports(self, body: bytes) -> list[Report]: ...
 
 
 @dataclass
