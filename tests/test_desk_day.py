@@ -69,6 +69,27 @@ async def test_arrival_by_cpr_typed_straight_on_the_grid(make_app, clinic):
         await pilot.press("escape")
 
 
+async def test_cpr_typed_before_the_day_has_loaded_lands_on_that_patient(make_app, clinic, monkeypatch):
+    # F3 and the CPR in one burst on a slow line: the keys wait for the day, not for nothing
+    import time
+
+    from tui.domain import schedule
+
+    slow = schedule.day_view
+
+    def day_view(*args, **kwargs):
+        time.sleep(0.4)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(schedule, "day_view", day_view)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3", *"1203551234", "enter", "a")
+        await settle(pilot)
+        assert Appointment.get_by_id(clinic["target"].id).status == "arrived"
+
+
 async def test_walk_in_is_booked_now_arrived_channel_desk_in_few_keys(make_app, clinic):
     clock.freeze(D(2026, 11, 26, 15, 7))
     app = make_app()

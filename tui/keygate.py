@@ -35,7 +35,10 @@ MAX_WAIT = 2.0
 
 def _quiet(node: DOMNode) -> bool:
     """True when the node's message loop is waiting for its next message: nothing queued,
-    nothing running (a handler suspended in an await is not quiet)."""
+    nothing running (a handler suspended in an await is not quiet), and, for a screen that
+    says so, its first data has arrived (keys typed ahead of it have no row to land on)."""
+    if not getattr(node, "gate_ready", lambda: True)():
+        return False
     if not node._running:
         # A screen just pushed has its task but has not begun (compose, mount, the focus it
         # sets): not quiet. Never started or closed: nothing to wait for.

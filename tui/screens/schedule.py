@@ -120,6 +120,10 @@ class ScheduleScreen(SkrankeScreen):
     def on_screen_resume(self) -> None:
         self.load_day()
 
+    def gate_ready(self) -> bool:
+        # The input gate holds keys typed ahead (a CPR, Enter, `a`) until the day is here.
+        return self.view is not None
+
     def on_resize(self) -> None:
         self._apply_width()
 
