@@ -123,7 +123,7 @@ async def test_new_template_error_shown_fixed_and_saved(make_app, staff, clinic)
         assert "Fejl i skabelonen" in text and "nosuchfilter" in text
         # saving is refused while the template fails
         await pilot.press("shift+tab", *"Min henvisning", "ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: not editor.saving)
         assert LetterTemplate.select().count() == 0
         # the typing is kept as a draft meanwhile
         kept = letter_templates.load_typing(staff["secretary"], "new-henvisning")
@@ -135,6 +135,7 @@ async def test_new_template_error_shown_fixed_and_saved(make_app, staff, clinic)
         assert "Fejl i skabelonen" not in text
         assert "SØREN ÆRØ ÅBERG" in text  # the preview of the sample letter
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: not editor.saving)
         await pilot.pause()
         assert "Skabelonen er gemt" in screen_text(app)
         row = LetterTemplate.get()
@@ -161,7 +162,7 @@ async def test_the_sandbox_error_is_shown_and_not_saved(make_app, staff, clinic)
         text = screen_text(app)
         assert "Fejl i skabelonen" in text and "Ikke tilladt i en" in text
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: not app.screen.saving)
         assert LetterTemplate.select().count() == 0
         assert type(app.screen).__name__ == "TemplateEditorScreen"  # no crash
 
@@ -186,7 +187,7 @@ async def test_standard_template_is_read_only_and_a_copy_is_edited(make_app, sta
         assert copy.query_one("#te-name").value == "Kopi af Standard (henvisning)"
         assert not copy.query_one("#te-body").read_only
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: not copy.saving)
         row = LetterTemplate.get()
         assert row.name == "Kopi af Standard (henvisning)"
         assert row.body == letters.shipped_templates()["henvisning"]
@@ -244,7 +245,7 @@ async def test_typing_comes_back_after_a_lost_session(make_app, staff, clinic):
         await pilot.pause()
         assert app.screen.query_one("#te-body").text == "Hej igen"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: not app.screen.saving)
     assert LetterTemplate.get_by_id(row.id).body == "Hej igen"
 
 

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from tui.db import database_proxy as db
 from tui.domain import letter_templates, letters, template_render
 from tui.domain.auth import PermissionDenied
 from tui.domain.letter_templates import TemplateRow
@@ -363,32 +364,70 @@ class TemplateEditorScreen(SkrankeScreen):
         else:
             self.show_error(rendered.error)
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, prefix: bool = True) -> None:
         error = self.query_one("#te-error", Static)
-        error.update(Text(_("Template error: {e}").format(e=message)) if message else "")
+        if message and prefix:
+            message = _("Template error: {e}").format(e=message)
+        error.update(Text(message))
         error.display = bool(message)
 
     # --- keys -----------------------------------------------------------------------------------
 
-    def action_save(self) -> bool:
+    saving = False  # a save is being checked (tests wait for it)
+
+    def action_save(self, then_close: bool = False) -> None:
+        """Check and save in a worker: the check renders the template (up to its time
+        limit), and the keys must not wait for that. Her typing meanwhile stays unsaved."""
         if self.read_only:
             self.notify(_("A standard template cannot change: Esc, then c copies it."),
                         markup=False)
-            return False
-        v = self.values()
+            return
+        if self.saving:
+            self.notify(_("The template is being checked: a moment."), markup=False)
+            return
+        self.saving = True
+        self.notify(_("Checking the template before it is saved…"), markup=False, timeout=2)
+        self._save(self.values(), then_close)
+
+    @work(thread=True, group="template-save", exit_on_error=False)
+    def _save(self, v: dict, then_close: bool) -> None:
         try:
-            row = letter_templates.save(self.app.user, self.kind, v["name"], v["body"],
-                                        self.template_id)
+            with db.connection_context():
+                row = letter_templates.save(self.app.user, self.kind, v["name"], v["body"],
+                                            v["template_id"])
         except (LetterError, PermissionDenied) as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            self.refresh_preview()
-            return False
-        letter_templates.forget_typing(self.app.user, self.draft_key)
-        self.template_id = row.id  # a new template is now the clinic's (its key changes)
-        self.dirty = self.unsaved = False
+            self.app.call_from_thread(self._save_failed, str(exc))
+            return
+        except Exception:
+            self.app.call_from_thread(self._save_failed,
+                                      _("The template could not be saved. Your text is kept."))
+            raise
+        self.app.call_from_thread(self._saved, v, row.id, then_close)
+
+    def _save_failed(self, message: str) -> None:
+        self.saving = False
+        if not self.is_mounted:
+            return
+        self.show_error(message, prefix=False)
+        self.notify(message, severity="error", markup=False)
+
+    def _saved(self, v: dict, template_id: int, then_close: bool) -> None:
+        self.saving = False
+        if not self.is_mounted:  # closed meanwhile: what she kept as a draft stays one
+            return
+        if v["template_id"] is None:  # the new template's draft is now this one's
+            letter_templates.forget_typing(self.app.user, self.draft_key)
+        self.template_id = template_id  # a new template is now the clinic's (its key changes)
+        if self.values() == {**v, "template_id": template_id}:
+            letter_templates.forget_typing(self.app.user, self.draft_key)
+            self.dirty = self.unsaved = False
+        else:  # she typed on while it was checked: that is still unsaved (kept as a draft)
+            self.dirty = self.unsaved = True
+        self.show_error("")
         self.refresh_top()
         self.notify(_("Template saved."), markup=False)
-        return True
+        if then_close and not self.unsaved and self.app.screen is self:
+            self.app.pop_screen()
 
     def action_close(self) -> None:
         if self.has_class("fields"):
@@ -400,8 +439,7 @@ class TemplateEditorScreen(SkrankeScreen):
 
         def answer(choice: str | None) -> None:
             if choice == "save":
-                if self.action_save():
-                    self.app.pop_screen()
+                self.action_save(then_close=True)
             elif choice == "keep":
                 self.save_drafts()
                 self.app.pop_screen()
