@@ -94,3 +94,74 @@ async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, s
         await pilot.press("ctrl+n")  # she asks: it runs, and is stopped again
         await until(pilot, lambda: len(renders) == 1)
         await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=10)
+
+
+class Beat:
+    """A 50 ms timer on the app: the longest gap between its beats is how long the desk
+    was deaf to keys (a render on the event loop shows as a gap of about 2 s)."""
+
+    def __init__(self, app) -> None:
+        self.last = time.monotonic()
+        self.longest = 0.0
+        self.timer = app.set_interval(0.05, self.beat)
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+
+async def test_saving_a_template_that_runs_forever_never_freezes_the_desk(make_app, staff, clinic):
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("c")
+        await until(pilot, lambda: type(app.screen).__name__ == "TemplateEditorScreen")
+        editor = app.screen
+        editor.auto_preview = False  # only the save renders here
+        body = editor.query_one("#te-body")
+        body.load_text(FOREVER)
+        body.move_cursor(body.document.end)
+        letters.render_template("warm", {})  # the render process is up
+        await pilot.pause()
+        beat = Beat(app)
+        await pilot.press("ctrl+s", *" Tak")  # she types on while it is checked
+        await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
+        await until(pilot, lambda: "blev stoppet" in screen_text(app), timeout=10)
+        assert beat.longest < 1.0, beat.longest
+        assert body.text == FOREVER + " Tak"  # her text is kept
+        assert "kan ikke gemmes" in error_text(app)  # the result stays in view
+        assert type(app.screen).__name__ == "TemplateEditorScreen"
+    assert LetterTemplate.select().count() == 0
+
+
+async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
+        make_app, staff, clinic, patient, org):
+    anne = staff["secretary"]
+    row = LetterTemplate.create(kind="korrespondance", name="Gammel", body=FOREVER,
+                                updated_by=anne)  # from an older Skranke
+    letter = letters.create_letter(anne, patient, "korrespondance", recipient=org,
+                                   template=letters.TemplateChoice(row.id, row.kind, row.name,
+                                                                   row.body),
+                                   body="Eget indhold\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        from tui.screens.letter_editor import LetterEditorScreen
+
+        app.push_screen(LetterEditorScreen(letter.id))
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        editor = app.screen
+        await until(pilot, lambda: editor.query("#le-error")
+                    and "blev stoppet" in str(editor.query_one("#le-error").render()),
+                    timeout=15)  # the preview on opening
+        beat = Beat(app)
+        await pilot.press("ctrl+b")
+        await pilot.pause(2.5)
+        assert beat.longest < 1.0, beat.longest
+        assert "blev stoppet" in str(editor.query_one("#le-error").render())
+        assert editor.query_one("#le-body").text == "Eget indhold\n"

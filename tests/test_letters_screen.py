@@ -111,6 +111,7 @@ async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, or
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("ctrl+b")
+        await until(pilot, lambda: not app.screen.refilling)
         await pilot.pause()
         assert "ZeroDivisionError" in screen_text(app)
         assert app.screen.query_one("#le-body").text == "Eget indhold\n"  # untouched

@@ -567,20 +567,44 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
 
     unsaved = False
 
+    _preview_seq = 0
+
     def refresh_preview(self) -> None:
+        """Render the letter in a worker: the template runs in the render process for up
+        to its time limit, and the keys must not wait for it."""
         self.preview_due = False
         v = self.values()
-        tid = v["template_id"]
-        choice = next((t for t in letters.templates_for(self.letter.kind) if (t.id or 0) == (tid or 0)),
-                      letters.default_template(self.letter.kind))
         fields = {**v["fields"], letters.FREE_TEXT: v["body"]}
-        rendered = letters.prefill_body(self.letter, choice.body, fields=fields,
-                                        recipient=self.recipient)
-        self.show_error("" if rendered.ok else rendered.error)
-        doc = letters.letter_doc(self.letter, fields=fields,
-                                 body=rendered.text if rendered.ok else v["body"],
-                                 subject=v["subject"], recipient=self.recipient, masked_cpr=True)
-        self.query_one("#le-preview", Static).update(Text(letters.doc_text(doc, None)))
+        self._preview_seq += 1
+        self._render_preview(self._preview_seq, self.letter, self.template_body(v["template_id"]),
+                             fields, v["subject"], self.recipient)
+
+    def template_body(self, template_id: int | None) -> str:
+        choice = next((t for t in letters.templates_for(self.letter.kind)
+                       if (t.id or 0) == (template_id or 0)),
+                      letters.default_template(self.letter.kind))
+        return choice.body
+
+    @work(thread=True, group="letter-preview", exit_on_error=False)
+    def _render_preview(self, seq: int, letter: Letter, template_body: str, fields: dict,
+                        subject: str, recipient: Organization | None) -> None:
+        with db.connection_context():
+            rendered = letters.prefill_body(letter, template_body, fields=fields,
+                                            recipient=recipient)
+            doc = letters.letter_doc(letter, fields=fields,
+                                     body=rendered.text if rendered.ok else fields[letters.FREE_TEXT],
+                                     subject=subject, recipient=recipient, masked_cpr=True)
+            text = letters.doc_text(doc, None)
+        self.app.call_from_thread(self._previewed, seq, rendered.error, text)
+
+    previewed = 0  # the number of the last preview shown (tests wait for it)
+
+    def _previewed(self, seq: int, error: str, text: str) -> None:
+        if not self.is_mounted or seq != self._preview_seq:
+            return  # a newer preview is on its way
+        self.previewed = seq
+        self.show_error(error)
+        self.query_one("#le-preview", Static).update(Text(text))
 
     def show_error(self, message: str) -> None:
         self.query_one("#le-error", Static).update(
@@ -634,17 +658,37 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
 
         self.app.push_screen(RecipientDialog(), callback=chosen)
 
+    refilling = False  # Ctrl+B is rendering (tests wait for it)
+
     def action_refill(self) -> None:
-        """Put the template's text, with the fields as they are now, into the body."""
-        if not self.editable:
+        """Check that the chosen template makes a letter of the fields as they are now, and
+        show the letter from it (rendered in a worker: the keys never wait for a template)."""
+        if not self.editable or self.refilling:
             return
+        self.refilling = True
         tid = int(self.query_one("#le-template", Select).value or 0)
-        choice = next((t for t in letters.templates_for(self.letter.kind) if (t.id or 0) == tid),
-                      letters.default_template(self.letter.kind))
-        rendered = letters.prefill_body(self.letter, choice.body, fields=self.field_values(),
-                                        recipient=self.recipient, text="")
+        self._refill(self.letter, self.template_body(tid), self.field_values(), self.recipient)
+
+    @work(thread=True, group="letter-refill", exit_on_error=False)
+    def _refill(self, letter: Letter, template_body: str, fields: dict,
+                recipient: Organization | None) -> None:
+        try:
+            with db.connection_context():
+                rendered = letters.prefill_body(letter, template_body, fields=fields,
+                                                recipient=recipient, text="")
+        except Exception:
+            self.app.call_from_thread(setattr, self, "refilling", False)
+            raise
+        self.app.call_from_thread(self._refilled, rendered)
+
+    def _refilled(self, rendered) -> None:
+        self.refilling = False
+        if not self.is_mounted:
+            return
         if not rendered.ok:
             self.show_error(rendered.error)
+            self.notify(_("Template error: {e}").format(e=rendered.error), severity="error",
+                        markup=False)
             return
         self.show_error("")
         self._changed()
