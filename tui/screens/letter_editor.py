@@ -585,7 +585,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                       letters.default_template(self.letter.kind))
         return choice.body
 
-    @work(thread=True, group="letter-preview", exit_on_error=False)
+    @work(thread=True, group="letter-preview")
     def _render_preview(self, seq: int, letter: Letter, template_body: str, fields: dict,
                         subject: str, recipient: Organization | None) -> None:
         with db.connection_context():
@@ -669,7 +669,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         tid = int(self.query_one("#le-template", Select).value or 0)
         self._refill(self.letter, self.template_body(tid), self.field_values(), self.recipient)
 
-    @work(thread=True, group="letter-refill", exit_on_error=False)
+    @work(thread=True, group="letter-refill")
     def _refill(self, letter: Letter, template_body: str, fields: dict,
                 recipient: Organization | None) -> None:
         try:

@@ -389,7 +389,7 @@ class TemplateEditorScreen(SkrankeScreen):
         self.notify(_("Checking the template before it is saved…"), markup=False, timeout=2)
         self._save(self.values(), then_close)
 
-    @work(thread=True, group="template-save", exit_on_error=False)
+    @work(thread=True, group="template-save")
     def _save(self, v: dict, then_close: bool) -> None:
         try:
             with db.connection_context():
