@@ -11,6 +11,15 @@ async def login(pilot, username: str = "anne", password: str = PASSWORD) -> None
     await pilot.pause()
     await pilot.press(*list(username), "enter")
     await pilot.press(*list(password), "enter")
+    await logged_in(pilot)
+
+
+async def logged_in(pilot) -> None:
+    """Wait for the answer to a password (it is hashed in a worker)."""
+    from tui.screens.login import LoginForm
+
+    await pilot.pause()
+    await until(pilot, lambda: not any(form.checking for form in pilot.app.screen.query(LoginForm)))
     await pilot.pause()
 
 

@@ -5,6 +5,7 @@
 | crack a stolen hash | scrypt N=2^14 | N=2^17 (OWASP), old hashes upgraded at login |
 | one wrong password a minute to keep a colleague out | she waits up to 60 s, forever | her own terminal is not slowed; delay capped at 30 s |
 | guess a password over and over | nobody hears of it | the administrators get a task |
+| the hashing (0.35 s, more on a loaded desk PC) | ran on the event loop: the desk deaf meanwhile | in a worker; keys typed ahead wait for it and land after the login |
 """
 from __future__ import annotations
 
@@ -114,3 +115,57 @@ def test_repeated_failures_tell_the_administrators_once(staff):
     assert len(alerts) == 1
     assert "anne" in alerts[0].title
     assert "Forkert" not in alerts[0].title + alerts[0].text
+
+
+class _Beat:
+    """A 50 ms timer: the longest gap between its beats is how long the desk was deaf."""
+
+    def __init__(self, app) -> None:
+        self.last = time.monotonic()
+        self.longest = 0.0
+        app.set_interval(0.05, self.beat)
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+
+@pytest.mark.parametrize("locked", [False, True])
+async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, staff, monkeypatch,
+                                                                      locked):
+    from helpers import post_keys, screen_text, until
+
+    real = auth.check_password
+
+    def slow(password, stored):  # full scrypt on a very busy desk PC: longer than the key
+        time.sleep(2.3)          # gate's usual 2 s, which it waits for a login
+        return real(password, stored)
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        if locked:
+            post_keys(app, "anne", "enter", PASSWORD, "enter")
+            await until(pilot, lambda: app.user is not None, timeout=30)
+            post_keys(app, "ctrl+l")
+            await until(pilot, lambda: app.locked and app.focused is not None
+                        and app.focused.id == "username", timeout=30)
+        monkeypatch.setattr(auth, "check_password", slow)
+        beat = _Beat(app)
+        # a name, the password and what she means to do next, in one burst
+        post_keys(app, "lars", "enter", PASSWORD, "enter", "f4", "hansen")
+        await until(pilot, lambda: app.user is not None and app.user.username == "lars"
+                    and not app.locked, timeout=30)
+        await until(pilot, lambda: app.screen.TITLE == "Patients"
+                    and "hansen" in screen_text(app), timeout=30)
+        assert app.screen.search.query_text == "hansen"
+        assert beat.longest < 0.8, beat.longest
+        assert PASSWORD not in screen_text(app)
+    assert not audit_failures()
+
+
+def audit_failures() -> int:
+    from tui.models import AuditEvent
+
+    return AuditEvent.select().where(AuditEvent.action == "login_failed").count()

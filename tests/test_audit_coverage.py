@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from conftest import PASSWORD
-from helpers import login, screen_text
+from helpers import logged_in, login, screen_text
 
 from tui.domain import audit, auth, booking, letters, patients, schedule
 from tui.models import AppointmentType, AuditEvent, Organization, Patient, WorkPattern, utcnow
@@ -114,7 +114,7 @@ async def test_session_events_from_the_app(make_app, staff):
         await pilot.pause()
         assert app.locked and "Anne Sekretær" not in screen_text(app)
         await pilot.press(*"anne", "enter", *PASSWORD, "enter")
-        await pilot.pause()
+        await logged_in(pilot)
         assert not app.locked
         await pilot.press("ctrl+q")
         await pilot.pause()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from conftest import PASSWORD
-from helpers import login, screen_text
+from helpers import logged_in, login, screen_text
 
 from tui.models import Patient
 
@@ -29,7 +29,7 @@ async def idle_lock(app, pilot) -> None:
 
 async def unlock(app, pilot) -> None:
     await pilot.press(*app.user.username, "enter", *PASSWORD, "enter")
-    await pilot.pause()
+    await logged_in(pilot)
     assert not app.locked
 
 

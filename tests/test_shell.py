@@ -1,7 +1,7 @@
 """Pilot tests of the app shell: login, wrong password, lock, switching user, help."""
 from __future__ import annotations
 
-from helpers import login, screen_text
+from helpers import logged_in, login, screen_text
 
 from tui.models import AuditEvent
 
@@ -42,12 +42,12 @@ async def test_ctrl_l_locks_and_the_same_user_unlocks(make_app):
         assert app.locked
         assert "Anne Sekretær" not in text  # nothing but the lock prompt
         await pilot.press(*"anne", "enter", *"forkert-1", "enter")
-        await pilot.pause()
+        await logged_in(pilot)
         assert app.locked
         from conftest import PASSWORD
 
         await pilot.press(*PASSWORD, "enter")
-        await pilot.pause()
+        await logged_in(pilot)
         assert not app.locked and app.user.username == "anne"
         assert "Anne Sekretær" in screen_text(app)
     actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
@@ -67,7 +67,7 @@ async def test_another_user_takes_over_at_the_lock_and_drafts_are_kept(make_app,
         from conftest import PASSWORD
 
         await pilot.press(*PASSWORD, "enter")
-        await pilot.pause()
+        await logged_in(pilot)
         assert app.user.username == "lars" and not app.locked
         assert "Lars Læge" in screen_text(app)
         assert "ringer om svar" not in screen_text(app)

@@ -18,7 +18,9 @@ Typed slowly nothing changes; a burst is applied as if typed slowly. Slow work b
 in workers (never waited for here), so a key never waits for the database.
 
 The gate never waits longer than MAX_WAIT for one key (a widget that never goes quiet
-must not freeze the keyboard).
+must not freeze the keyboard), unless a widget on the way says it may take longer with a
+`gate_patience` (seconds): the login form while the password is checked in a worker, so
+`name⏎password⏎F4hansen` on a loaded PC still searches on the screen she gets.
 """
 from __future__ import annotations
 
@@ -128,10 +130,14 @@ class KeyGate:
             self._gate_task = None
 
     async def _settle(self: App) -> None:
-        end = time.monotonic() + MAX_WAIT
+        start = time.monotonic()
         spins = 0
-        while time.monotonic() < end:
-            if all(_quiet(n) for n in (*self._gate_before, *self._watched())):
+        while True:
+            nodes = (*self._gate_before, *self._watched())
+            if all(_quiet(n) for n in nodes):
+                return
+            patience = max(getattr(n, "gate_patience", 0.0) for n in nodes)
+            if time.monotonic() - start > max(MAX_WAIT, patience):
                 return
             spins += 1
             # Yield to the other tasks; after a few rounds sleep a little so a long

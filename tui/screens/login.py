@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from tui.db import database_proxy as db
 from tui.domain import auth
 from tui.i18n import _
 from tui.screens.base import _Guarded
@@ -61,27 +62,61 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
     def _next(self) -> None:
         self.query_one("#password", Input).focus()
 
+    checking = False  # the password is being hashed in a worker
+
+    @property
+    def gate_patience(self) -> float:
+        """Keys typed ahead wait this long for the answer (a busy database takes 10 s)."""
+        return 30.0 if self.checking else 0.0
+
+    def gate_ready(self) -> bool:
+        """Keys typed after the password wait for its answer (tui.keygate): they are meant
+        for the screen she gets, or for the form again when it was wrong."""
+        return not self.checking
+
     @on(Input.Submitted, "#password")
     def _submit(self) -> None:
         username = self.query_one("#username", Input).value
         password_input = self.query_one("#password", Input)
         message = self.query_one("#message", Static)
+        if self.checking:
+            return
         if not username.strip():
             message.update(_("Type your user name."))
             self.query_one("#username", Input).focus()
             return
+        password = password_input.value
+        password_input.value = ""
+        self.checking = True
+        self._check(username, password)
+
+    @work(thread=True, group="login")
+    def _check(self, username: str, password: str) -> None:
+        """scrypt at OWASP's cost takes a third of a second (more on a busy PC): it runs
+        here, not on the event loop, so the desk keeps answering meanwhile."""
         try:
-            user = auth.login(username, password_input.value)
+            with db.connection_context():
+                user = auth.login(username, password)
         except auth.LoginError as exc:
-            password_input.value = ""
-            message.update(str(exc))
-            self.app.bell()
+            self.app.call_from_thread(self._answer, None, str(exc))
+        except BaseException:
+            self.app.call_from_thread(self._answer, None, None)
+            raise  # a database problem: the app's worker handler explains it
+        else:
+            self.app.call_from_thread(self._answer, user, None)
+
+    def _answer(self, user, error: str | None) -> None:
+        self.checking = False
+        if not self.is_mounted:
             return
-        finally:
-            password_input.value = ""
+        message = self.query_one("#message", Static)
+        if user is None:
+            if error:
+                message.update(error)
+                self.app.bell()
+            return
         message.update("")
         self.post_message(self.Done(user))
-
 
 
 class LoginScreen(_Guarded, Screen):
