@@ -127,6 +127,52 @@ async def test_f4_back_from_a_record_selects_the_query(make_app, patients):
         assert search.query_text == "karen"
 
 
+async def test_f4_back_from_a_record_the_cursor_stays_on_her_when_the_rows_moved(
+        make_app, patients, staff):
+    from tui.domain.patients import register
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "anne")
+        await pilot.press("f4", *"hansen")
+        search = app.screen.search
+        table = search.query_one("#patient-results")
+        await until(pilot, lambda: table.row_count == 3 and search.shown_query == "hansen")
+        await pilot.press("down")
+        aimed = cursor_key(table)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.TITLE != "Patients")
+        # meanwhile another desk registers a Hansen who sorts first
+        register(staff["doctor"], cpr="0101800017", first_name="Aage", last_name="Hansen")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.TITLE == "Patients" and table.row_count == 4)
+        await pilot.pause()
+        assert cursor_key(table) == aimed
+        await pilot.press(*"jens")  # a new query starts at its best hit
+        await until(pilot, lambda: search.shown_query == "jens")
+        assert table.cursor_row == 0
+
+
+async def test_the_picker_starts_at_its_best_hit_every_time(make_app, patients):
+    """The booking dialog's picker opens with a query: its first results start at the top,
+    also when the same query was searched before (the reason the F4 change was taken out)."""
+    from tui.widgets.patient_picker import PickPatientScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "anne")
+        for _round in range(2):
+            picker = PickPatientScreen("hansen")
+            app.push_screen(picker)
+            await until(pilot, lambda: picker.is_mounted
+                        and picker.query_one("#picker-search").shown_query == "hansen")
+            table = picker.query_one("#patient-results")
+            assert table.cursor_row == 0 and table.row_count == 3
+            await pilot.press("down")
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is not picker)
+
+
 async def test_f9_after_renaming_a_person_the_cursor_follows_her(make_app, staff):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -11,6 +11,7 @@ caller's reason) and dismisses with the Patient; Esc dismisses with None.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -31,6 +32,7 @@ from tui.domain.patients import PatientHit
 from tui.i18n import _
 from tui.models import Patient
 from tui.screens.base import SkrankeModal
+from tui.widgets.tables import cursor_kept
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -164,7 +166,16 @@ class PatientSearch(Vertical):
         self._start(event.value)
 
     def refresh_results(self) -> None:
+        """The same query again (back from a record or a dialog): the cursor stays on the
+        patient it was on, by id, even when rows came or went meanwhile."""
         self._start(self.query_text)
+        self._reload_seq = self._seq
+
+    # The search whose results keep the cursor by key. Only an explicit reload does: a
+    # search started by typing, or a picker's first search, starts at its best hit (a
+    # "same text as shown" test also caught the picker's first results and left its cursor
+    # where the previous rows had it).
+    _reload_seq = -1
 
     def _start(self, text: str) -> None:
         self._seq += 1
@@ -199,15 +210,17 @@ class PatientSearch(Vertical):
         if seq != self._seq:  # she typed more meanwhile: these results are stale
             return
         unchanged = hits == self.hits and self.shown_query is not None
+        reload = seq == self._reload_seq and text == self.shown_query
         self.hits = hits
         self.shown_query = text
         # One frame for the rows, the status and the cursor: each extra frame is bytes over SSH.
         with self.app.batch_update():
             table = self.query_one(DataTable)
             if not unchanged:  # the same rows again: repainting them costs bytes over SSH
-                table.clear()
-                for hit in hits:
-                    table.add_row(*hit_row(hit), key=str(hit.id))
+                with cursor_kept(table) if reload else nullcontext():
+                    table.clear()
+                    for hit in hits:
+                        table.add_row(*hit_row(hit), key=str(hit.id))
             status = self.query_one(".search-status", Static)
             if not text.strip():
                 status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
@@ -216,7 +229,7 @@ class PatientSearch(Vertical):
                               else _("First {n} found; type more to narrow").format(n=len(hits)))
             else:
                 status.update(_("No patient found"))
-            if hits and not unchanged:
+            if hits and not unchanged and not reload:
                 table.move_cursor(row=0)
         self.post_message(self.Searched())
 
