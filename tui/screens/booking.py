@@ -577,7 +577,7 @@ class MoveScreen(SkrankeModal[Appointment | None]):
                 yield DateInput("", today=today, id="date")
             with Horizontal(classes="row"):
                 yield Label(_("Time"))
-                yield Input("", id="time", placeholder="10.30", max_length=8)
+                yield Input("", id="time", placeholder="10.30", max_length=16)  # "klokken 14.30"
             with Horizontal(classes="row"):
                 yield Label(_("Person"))
                 yield Select(staff_options, value=own, allow_blank=False, id="staff")
