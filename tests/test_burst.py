@@ -229,3 +229,46 @@ def test_booking_dialog_with_a_danish_date(tmux, db_url, clinic, staff):
             Appointment.id.desc()).get()
         assert appt.start.weekday() == 4 and appt.type.code == "K15", f"run {run}: {appt.start}"
         tmux.wait_for(name, "Book tid", gone=True)
+
+
+def a_working_day_next_week() -> dt.date:
+    """A weekday at least a week ahead that is no public holiday (the app runs on the real
+    clock, so the test cannot use a fixed date)."""
+    from tui.domain.calendar import public_holidays
+
+    day = dt.date.today() + dt.timedelta(days=7)
+    while day.weekday() >= 5 or day in public_holidays(day.year):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def test_move_dialog(tmux, db_url, clinic, staff):
+    from tui.domain import booking
+    from tui.models import Appointment, AppointmentType
+
+    hansen = clinic["hansen"]
+    day = a_working_day_next_week()
+    booking.book(staff["secretary"], hansen, staff["doctor"], AppointmentType.get(code="K15"),
+                 dt.datetime.combine(day, dt.time(15, 30)))
+    name = start(tmux, db_url)
+    log_in(tmux, name, "anne")
+    burst(tmux, name, "F4", "0707614285", "Enter")
+    tmux.wait_for(name, "Adgangslog")
+    burst(tmux, name, "2")  # the appointments pane
+    tmux.wait_for(name, f"{day:%d.%m.%Y} 15.30")
+    for run in range(RUNS):
+        slot = run if run < 12 else run + 2  # 9.00-11.45, then after lunch from 12.30
+        at = dt.datetime.combine(day, dt.time(9)) + dt.timedelta(minutes=15 * slot)
+        # f on the pane: the dialog; the date as she says it, Tab, the time, Enter moves
+        burst(tmux, name, "f", f"{day.day}.{day.month}", "Tab", f"kl. {at.hour}.{at:%M}", "Enter")
+        try:
+            eventually(lambda: count(Appointment, Appointment.patient == hansen,
+                                     Appointment.status == "booked", Appointment.start == at) == 1,
+                       what=f"run {run}: moved to {at}")
+        except AssertionError:
+            print(tmux.capture(name))
+            raise
+        assert count(Appointment, Appointment.patient == hansen,
+                     Appointment.status == "booked") == 1, f"run {run}"
+        tmux.wait_for(name, f"{day:%d.%m.%Y} {at:%H.%M}")
+        tmux.wait_for(name, "Flyt aftale", gone=True)

@@ -125,6 +125,10 @@ async def test_move_and_cancel_from_the_record_pane(make_app, clinic):
         new = Appointment.get(Appointment.moved_from == clinic["a1"].id)
         assert new.start == D(2026, 12, 3, 15, 0) and new.status == "booked"
         assert "03.12.2026 15.00" in screen_text(app)  # the pane is fresh
+        from tui.widgets.tables import cursor_key
+
+        # the cursor follows the moved appointment: f again would move it, not the old row
+        assert cursor_key(app.screen.query_one("#appointments-table")) == str(new.id)
         # the newest (future) row is first: cancel it
         await pilot.press("home", "a")
         await settle(pilot)

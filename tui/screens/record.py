@@ -35,6 +35,7 @@ from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
+from tui.widgets.tables import cursor_kept
 from tui.widgets.form_select import FormSelect
 
 ACCESS_REFRESH_SECONDS = 5
@@ -295,18 +296,26 @@ class RecordScreen(SkrankeScreen):
     def _show_overview(self, ov: patients.RecordOverview, access) -> None:
         def fill(pane: str, rows: list[patients.OverviewRow], fmt: str) -> None:
             table = self.query_one(f"#{pane}-table", DataTable)
-            table.clear()
-            for r in rows:
-                when = f"{r.when:{fmt}}" if r.when else ""
-                style = "bold" if r.future else ""
-                status = _(STATUS_LABELS.get(r.status, r.status))
-                table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
-                              Text(status, style="red" if r.status == "no_show" else ""), key=str(r.id))
+            with cursor_kept(table):  # after a dialog the cursor stays on its row, by key
+                table.clear()
+                for r in rows:
+                    when = f"{r.when:{fmt}}" if r.when else ""
+                    style = "bold" if r.future else ""
+                    status = _(STATUS_LABELS.get(r.status, r.status))
+                    table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
+                                  Text(status, style="red" if r.status == "no_show" else ""),
+                                  key=str(r.id))
             note = self.query_one(f"#{pane}-note", Static)
             note.update("" if rows else _("Nothing here yet."))
             note.display = not rows
 
         fill("appointments", ov.appointments, "%d.%m.%Y %H.%M")
+        if self._cursor_to is not None:  # a moved appointment: the cursor follows it
+            table = self.query_one("#appointments-table", DataTable)
+            keys = [str(k.value) for k in table.rows]
+            if self._cursor_to in keys:
+                table.move_cursor(row=keys.index(self._cursor_to), animate=False)
+            self._cursor_to = None
         if ov.no_shows:
             note = self.query_one("#appointments-note", Static)
             note.update(_("No-shows: {n}").format(n=ov.no_shows))
@@ -354,7 +363,13 @@ class RecordScreen(SkrankeScreen):
         if appt_id is None:
             self.app.bell()
             return
-        move_appointment(self, appt_id, lambda _moved: self.load_overview())
+        def moved(appt) -> None:
+            self._cursor_to = str(appt.id)
+            self.load_overview()
+
+        move_appointment(self, appt_id, moved)
+
+    _cursor_to: str | None = None  # the row the appointments pane shows next (by key)
 
     def action_cancel_appt(self) -> None:
         from tui.screens.booking import cancel_appointment
