@@ -272,3 +272,34 @@ def test_move_dialog(tmux, db_url, clinic, staff):
                      Appointment.status == "booked") == 1, f"run {run}"
         tmux.wait_for(name, f"{day:%d.%m.%Y} {at:%H.%M}")
         tmux.wait_for(name, "Flyt aftale", gone=True)
+
+
+def test_letter_fields(tmux, db_url, staff, two_patients):
+    from tui.domain import letters
+    from tui.models import Letter, Organization
+
+    org = Organization.create(name="Ortopædkirurgisk Afdeling", kind="hospital",
+                              sor="999000000001")
+    letter = letters.create_letter(staff["secretary"], two_patients["hansen"], "henvisning",
+                                   recipient=org)
+    name = start(tmux, db_url)
+    log_in(tmux, name, "anne")
+    burst(tmux, name, "F5")
+    tmux.wait_for(name, "Hans Hansen")
+    for run in range(RUNS):
+        subject = f"Knæ {run} ZZZ"
+        code, text = f"DM17{run}", f"Artrose {run}"
+        # Enter opens the letter (focus in the subject); Tab past the priority to the
+        # diagnosis code and text; Esc saves it and closes
+        burst(tmux, name, "Enter", "C-u", subject, "Tab", "Tab", "C-u", code, "Tab", "C-u", text,
+              "Escape")
+        try:
+            eventually(lambda: Letter.get_by_id(letter.id).subject == subject,
+                       what=f"run {run}: saved")
+        except AssertionError:
+            print(tmux.capture(name))
+            raise
+        row = Letter.get_by_id(letter.id)
+        assert (row.fields["diagnosis_code"], row.fields["diagnosis_text"]) == (code, text), \
+            f"run {run}: {row.fields}"
+        tmux.wait_for(name, "Diagnosekode", gone=True)  # back on the list
