@@ -160,3 +160,36 @@ async def test_move_from_the_call_screen(make_app, clinic):
         moved = Appointment.get(Appointment.start == D(2026, 12, 3, 15, 0))
         assert Appointment.get_by_id(moved.moved_from_id).start == D(2026, 11, 30, 9, 0)
         assert "[book]" in Call.get_by_id(c.id).outcome
+
+
+async def test_keys_in_the_booking_dialog_do_no_database_work_on_the_event_loop(
+        make_app, clinic, monkeypatch):
+    """Issue 15: no database work on the UI thread in a per-keystroke handler (the type
+    field looked its code up at every key; the slot search runs in a worker)."""
+    from tui.db import database_proxy
+    from tui.screens.booking import BookingScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        app.push_screen(BookingScreen(clinic["patients"]["jens"]))
+        await settle(pilot)
+        main = threading.get_ident()
+        on_loop = []
+        real = database_proxy.obj.execute_sql
+
+        def spy(sql, *args, **kwargs):
+            if threading.get_ident() == main:
+                on_loop.append(sql)
+            return real(sql, *args, **kwargs)
+
+        monkeypatch.setattr(database_proxy.obj, "execute_sql", spy)
+        await pilot.press(*"K15", "backspace", "5", "tab", "tab", *"fre")
+        await settle(pilot)
+        import re
+
+        # (the app's timers read the phone's calls and save drafts: not the keys' work)
+        tables = {m.group(1) for sql in on_loop for m in re.finditer(r'FROM "(\w+)"', sql)}
+        assert not tables & {"appointment_type", "appointment", "staff", "work_pattern",
+                             "absence", "patient"}, tables
+        assert app.screen.appt_type.code == "K15" and app.screen.slots

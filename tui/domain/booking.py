@@ -117,11 +117,26 @@ def type_by_code(code: str) -> AppointmentType:
     text = (code or "").strip().upper()
     t = AppointmentType.get_or_none(AppointmentType.code == text)
     if t is None or t.retired:
-        for cand in appointment_types(bookable_only=False):
-            if cand.code.upper() == text:
-                return cand
+        return type_from(type_index(), code)
+    return t
+
+
+def type_index() -> dict[str, AppointmentType]:
+    """Every type that is not retired, by its upper-case code, in code order: read once by
+    a dialog, so that a key in its type field does no database work (type_from)."""
+    return {t.code.upper(): t for t in appointment_types(bookable_only=False)}
+
+
+def type_from(index: dict[str, AppointmentType], code: str) -> AppointmentType:
+    """type_by_code on a type_index(): ValueError if unknown."""
+    t = index.get((code or "").strip().upper())
+    if t is None:
         raise ValueError(_("Unknown appointment type: {code}").format(code=code))
     return t
+
+
+def bookable(index: dict[str, AppointmentType]) -> list[AppointmentType]:
+    return [t for t in index.values() if t.bookable]
 
 
 def can_perform(staff: Staff, appt_type: AppointmentType) -> bool:

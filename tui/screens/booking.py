@@ -68,6 +68,22 @@ def slot_label(slot: Slot) -> Text:
     return text
 
 
+def fill_slots(options: OptionList, slots: list[Slot], shown: list[Slot],
+               empty: str | None = None) -> None:
+    """Put the free slots in the list in one go. The same slots again (she typed on and the
+    search found what is shown) leave the list alone: each rebuilt option is a layout of
+    the whole dialog, and the next key would wait behind it."""
+    if slots == shown and options.option_count:
+        return
+    items = [Option(slot_label(s)) for s in slots]
+    if not slots and empty:
+        items = [Option(Text(empty), disabled=True)]
+    options.clear_options()
+    options.add_options(items)
+    if slots:
+        options.highlighted = 0
+
+
 def patient_label(patient: Patient | None) -> Text:
     if patient is None:
         return Text(_("No patient chosen (F2)"), style="italic")
@@ -222,21 +238,29 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         self._type_changed()
 
     def _type_changed(self) -> None:
+        """At every key in the type field: looked up in the types read once (no database
+        work on a key's turn), the line below it redrawn only when it changes."""
+        if getattr(self, "_types", None) is None:
+            self._types = booking.type_index()
         code = self.query_one("#type", Input).value.strip()
-        info = self.query_one("#type-info", Static)
         if not code:
             self.appt_type = None
-            info.update(", ".join(t.code for t in booking.appointment_types()[:12]))
+            self._type_info(", ".join(t.code for t in booking.bookable(self._types)[:12]))
             return
         try:
-            self.appt_type = booking.type_by_code(code)
+            self.appt_type = booking.type_from(self._types, code)
         except ValueError as exc:
             self.appt_type = None
-            info.update(str(exc))
+            self._type_info(str(exc))
             return
         t = self.appt_type
-        info.update(f"{t.name} · {t.minutes} min · " + ", ".join(_(r) for r in t.role_list))
+        self._type_info(f"{t.name} · {t.minutes} min · " + ", ".join(_(r) for r in t.role_list))
         self._search_soon()
+
+    def _type_info(self, text: str) -> None:
+        if text != getattr(self, "_type_info_shown", None):
+            self._type_info_shown = text
+            self.query_one("#type-info", Static).update(text)
 
     def _search_soon(self) -> None:
         """Search once the typing pauses: a slot search is a thread that cannot be stopped,
@@ -291,20 +315,16 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         self.app.call_from_thread(self._show_slots, slots)
 
     def _show_slots(self, slots: list[Slot], message: str = "") -> None:
-        self.slots = slots
-        options = self.query_one("#slots", OptionList)
-        options.clear_options()
-        for s in slots:
-            options.add_option(Option(slot_label(s)))
-        if not slots:
-            options.add_option(Option(Text(_("No free time within 90 days.")), disabled=True))
-        else:
-            options.highlighted = 0
+        shown, self.slots = self.slots, slots
+        fill_slots(self.query_one("#slots", OptionList), slots, shown,
+                   _("No free time within 90 days."))
         if message:
             self._error(message)
 
     def _error(self, text: str) -> None:
-        self.query_one("#error", Static).update(text)
+        if text != getattr(self, "_error_shown", None):  # an unchanged line costs a layout
+            self._error_shown = text
+            self.query_one("#error", Static).update(text)
 
     def _warn_overlap(self, slot: Slot | None = None) -> bool:
         if self.patient is None or slot is None:
@@ -621,13 +641,8 @@ class MoveScreen(SkrankeModal[Appointment | None]):
         self._list(slots)
 
     def _list(self, slots: list[Slot]) -> None:
-        self.slots = slots
-        options = self.query_one("#slots", OptionList)
-        options.clear_options()
-        for s in slots:
-            options.add_option(Option(slot_label(s)))
-        if slots:
-            options.highlighted = 0
+        shown, self.slots = self.slots, slots
+        fill_slots(self.query_one("#slots", OptionList), slots, shown)
 
     @on(Input.Submitted, "#date")
     def _date_done(self, event: Input.Submitted) -> None:
