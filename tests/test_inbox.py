@@ -310,3 +310,69 @@ def test_too_large_limit_is_the_limit(staff, clinic, bruno, folders):
     [o] = inbox.import_folder(incoming, out)
     assert o.result == "imported"
     assert base64  # noqa: B018  (imported for the readers of this file)
+
+
+@pytest.fixture
+def signed_letter(staff, clinic):
+    from letter_fixtures import CLINIC  # noqa: F401
+    from tui.domain import letters
+    from tui.models import Organization
+
+    org = Organization.create(name="Medicinsk Afdeling M", kind="hospital", sor="999000000001",
+                              ean="5790999000017")
+    p = Patient.create(cpr="0102031234", first_name="Søren", last_name="Åberg",
+                       birth_date=dt.date(2003, 2, 1), sex="M")
+    letter = letters.create_letter(staff["secretary"], p, "korrespondance", recipient=org,
+                                   fields={"category": "other"}, subject="Spørgsmål")
+    letters.update_draft(staff["secretary"], letter, body="Hvordan går det?")
+    letters.submit(staff["secretary"], letter, staff["doctor"])
+    return letters.sign(staff["doctor"], letter), org
+
+
+def _answer(letter, org, code, reason=""):
+    """The receiver's acknowledgement of the letter's message."""
+    from tui.domain import acknowledgement
+    from tui.domain.medcom_in import Parsed, Party
+
+    from letter_fixtures import CLINIC
+
+    received = Parsed(event="care-communication-message", bundle_id="", timestamp=None,
+                      header_id=letter.message_ids["header"],
+                      sender=Party(CLINIC["name"], CLINIC["sor"], CLINIC["ean"],
+                                   f"https://sor2.sum.dsdn.dk/#id={CLINIC['sor']}"),
+                      receiver=Party(org.name, org.sor, org.ean))
+    return acknowledgement.build(received, code, reason, {"name": org.name, "sor": org.sor, "ean": org.ean})
+
+
+@pytest.mark.parametrize("code", ["ok", "fatal-error"])
+def test_letters_sent_by_medcom_are_marked_by_their_acknowledgement(staff, clinic, folders, signed_letter, code):
+    from tui.domain import medcom_out
+    from tui.models import Letter
+
+    incoming, out = folders
+    letter, org = signed_letter
+    path = medcom_out.send(staff["secretary"], letter.id, out)
+    assert path.parent == out and stat.S_IMODE(path.stat().st_mode) == 0o600
+    sent = json.loads(path.read_text())
+    assert medcom_profiles.problems(sent) == []
+    letter = Letter.get_by_id(letter.id)
+    assert letter.status == "sent" and letter.sent_channel == "medcom"
+    assert medcom_out.delivery(letter.id).state == "sent"
+    with pytest.raises(Exception):
+        medcom_out.send(staff["secretary"], letter.id, out)  # sent once
+    ack = _answer(letter, org, code, "Modtageren kender ikke patienten")
+    assert medcom_profiles.problems(ack) == []
+    drop(incoming, "kvittering.json", ack)
+    [o] = inbox.import_folder(incoming, out)
+    assert o.result == "acknowledgement"
+    d = medcom_out.delivery(letter.id)
+    assert d.state == ("delivered" if code == "ok" else "failed")
+    # an acknowledgement is never acknowledged, and it is not a message for the desk
+    assert sorted(p.name for p in out.iterdir()) == [path.name]
+    assert inbox.counts(staff["secretary"]).unfiled == 0
+    tasks = list(Task.select())
+    if code == "ok":
+        assert tasks == []
+    else:
+        assert d.reason == "Modtageren kender ikke patienten"
+        assert [t.to_staff_id for t in tasks] == [staff["secretary"].id]  # the letter's author

@@ -213,9 +213,19 @@ def _record_ack(parsed: Parsed, key: str, sha: str, name: str) -> InboxMessage:
             state="delivered" if ok else "failed",
             reason="" if ok else (parsed.response_text or parsed.response_code),
             answered_at=clock.now_utc()).where(LetterDelivery.id == delivery.id).execute()
+        letter = delivery.letter
         audit.log("letter_delivered" if ok else "letter_delivery_failed", None,
-                  username=SYSTEM_USER, patient=delivery.letter.patient_id,
+                  username=SYSTEM_USER, patient=letter.patient_id,
                   detail=f"letter {delivery.letter_id}: {parsed.response_code}")
+        if not ok:  # the author must know: the letter did not arrive
+            author = letter.author if letter.author.active else _task_owner(None, DEFAULT_ROLE)
+            if author is not None:
+                Task.create(
+                    title=_("MedCom: letter no. {n} was not delivered").format(n=letter.id)[:200],
+                    text=_("The receiver answered: {why}").format(
+                        why=parsed.response_text or parsed.response_code),
+                    patient=letter.patient_id, created_by=author, created_at=clock.now_utc(),
+                    to_staff=author, priority="high")
     return msg
 
 
