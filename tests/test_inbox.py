@@ -376,3 +376,32 @@ def test_letters_sent_by_medcom_are_marked_by_their_acknowledgement(staff, clini
     else:
         assert d.reason == "Modtageren kender ikke patienten"
         assert [t.to_staff_id for t in tasks] == [staff["secretary"].id]  # the letter's author
+
+
+def test_reply_and_forward_stay_in_the_thread(staff, clinic, bruno, folders):
+    from tui.domain import fhir, letters
+    from tui.models import Organization
+
+    incoming, out = folders
+    drop(incoming, "a.json", example())
+    inbox.import_folder(incoming, out)
+    msg = InboxMessage.get()
+    sec, doc = staff["secretary"], staff["doctor"]
+    letter = inbox.reply(sec, msg.id)
+    assert letter.recipient.sor == msg.sender_sor and letter.subject.startswith("Sv: ")
+    letters.update_draft(sec, letter, body="Svaret følger.")
+    letters.submit(sec, letter, doc)
+    letter = letters.sign(doc, letter)
+    bundle = fhir.message_for(letter, clinic)
+    assert medcom_profiles.problems(bundle) == [] and fhir.problems(bundle) == []
+    comm = resource(bundle, "Communication")
+    assert comm["identifier"][0]["value"] == msg.thread
+    prov = resource(bundle, "Provenance")
+    assert prov["activity"]["coding"][0]["code"] == "reply-message"
+    assert {"role": "revision", "what": {"reference": f"MessageHeader/{msg.header_id}"}} in prov["entity"]
+    other = Organization.create(name="Hjemmeplejen", kind="municipality", sor="999000000006",
+                                ean="5790999000062")
+    fwd = inbox.forward(sec, msg.id, other)
+    assert "Til rette vedkommende" in letters.free_text(fwd)
+    assert fwd.fields[fhir.ACTIVITY_FIELD] == "forward-message"
+    assert AuditEvent.select().where(AuditEvent.action.in_(["inbox_answered", "inbox_forwarded"])).count() == 2

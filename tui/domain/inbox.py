@@ -630,6 +630,68 @@ def file_message(user: Staff, message_id: int) -> JournalEntry:
     return entry
 
 
+def sender_organization(user: Staff, msg: InboxMessage):
+    """The message's sender in the recipient directory (by SOR): found, or added from the
+    message (name, SOR, EAN) so the answer can go back."""
+    from tui.domain import letters
+    from tui.models import Organization
+
+    if not msg.sender_sor:
+        raise InboxError(_("The sender has no SOR number: the message cannot be answered by MedCom."))
+    org = (Organization.select().where((Organization.sor == msg.sender_sor)
+                                       & (Organization.active == True))  # noqa: E712
+           .order_by(Organization.id).first())
+    if org is not None:
+        return org
+    try:
+        return letters.create_organization(user, msg.sender_name or f"SOR {msg.sender_sor}",
+                                           sor=msg.sender_sor, ean=msg.sender_ean)
+    except letters.LetterError as exc:
+        raise InboxError(str(exc)) from None
+
+
+def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
+    from tui.domain import fhir, letters
+
+    msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
+    if msg is None:
+        raise InboxError(_("The message no longer exists."))
+    if msg.status == "failed" or msg.event != CARE_COMMUNICATION:
+        raise InboxError(_("Only a received correspondence can be answered or forwarded."))
+    if msg.patient_id is None:
+        raise InboxError(_("Link the message to a patient first."))
+    prefix = "Sv: " if activity == "reply-message" else "Vs: "
+    fields = {"category": msg.category or "other", fhir.THREAD_FIELD: msg.thread,
+              fhir.REPLY_TO_FIELD: msg.header_id, fhir.ACTIVITY_FIELD: activity}
+    try:
+        letter = letters.create_letter(user, msg.patient, "korrespondance", recipient=recipient,
+                                       fields=fields, body=text,
+                                       subject=(prefix + (msg.topic or msg.category))[:200])
+    except letters.LetterError as exc:
+        raise InboxError(str(exc)) from None
+    audit.log("inbox_answered" if activity == "reply-message" else "inbox_forwarded", user,
+              patient=msg.patient_id, detail=f"inbox {msg.id} -> letter {letter.id}")
+    return letter
+
+
+def reply(user: Staff, message_id: int):
+    """A CareCommunication reply in the message's thread, to its sender: a letter draft (the
+    letters module takes it through signing and sending)."""
+    msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
+    if msg is None:
+        raise InboxError(_("The message no longer exists."))
+    return _answer(user, message_id, "reply-message", sender_organization(user, msg), "")
+
+
+def forward(user: Staff, message_id: int, recipient):
+    """The message forwarded to another recipient (same thread), its text quoted in the draft."""
+    msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
+    if msg is None:
+        raise InboxError(_("The message no longer exists."))
+    quoted = (f"Videresendt fra {msg.sender_name}:\n" if msg.sender_name else "") + message_text(msg)
+    return _answer(user, message_id, "forward-message", recipient, quoted)
+
+
 def dismiss_failed(user: Staff, message_id: int) -> None:
     """A failed (quarantined) message seen and dealt with: out of the counter. Audited."""
     auth.require(user, "inbox.file")
