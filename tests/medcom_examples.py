@@ -157,6 +157,9 @@ def resource(instance_id: str) -> dict[str, Any]:
             value: Any = resource(raw.strip())
         else:
             value = _value(raw, leaf, rtype, aliases)
+        if rtype == "Organization" and path == "name":
+            out["name"] = value  # a string here; HumanName lists are for persons
+            continue
         if path.endswith(".given") and isinstance(value, str):
             _set(out, path + "[+]", value, slices)
             continue

@@ -56,6 +56,7 @@ ROLE_FROM_MEDCOM = {"laege": "doctor", "praktiserendelaege": "doctor", "sygeplej
                     "laegesekretaer": "secretary", "sekretaer": "secretary"}
 DEFAULT_ROLE = "secretary"  # a message that names no one is the desk's
 STATUS_LABELS = {"new": N_("unfiled"), "filed": N_("filed"), "failed": N_("failed")}
+SHORT_STATUS = {"new": N_("new"), "filed": N_("done"), "failed": N_("Error")}  # the list's column
 ACTIVITY_LABELS = {"new-message": N_("new"), "reply-message": N_("reply"),
                    "forward-message": N_("forwarded")}
 
@@ -454,8 +455,7 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
             topic=r.topic or r.category or (r.reason if r.status == "failed" else ""),
             patient=names.get(r.patient_id, r.patient_name), matched=bool(r.patient_id),
             attachments=n_att.get(r.id, 0),
-            addressee=staff.get(r.to_staff_id, "") if r.to_staff_id else _(
-                _role_label(r.to_role))))
+            addressee=staff.get(r.to_staff_id, "") if r.to_staff_id else ""))
     return out
 
 

@@ -120,8 +120,8 @@ class InboxScreen(SkrankeScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in ((_("Received"), 11), (_("Status"), 9), (_("From"), 18),
-                             (_("Subject"), 22), (_("Patient"), 16), (_("To"), 6)):
+        for label, width in ((_("Received"), 11), (_("Status"), 6), (_("From"), 13),
+                             (_("Subject"), 18), (_("Patient"), 13), (_("To"), 4)):
             table.add_column(label, width=width)
         self.reload()
 
@@ -139,7 +139,7 @@ class InboxScreen(SkrankeScreen):
             for r in rows:
                 key = str(r.id)
                 self.rows[key] = r
-                status = Text(_(inbox.STATUS_LABELS.get(r.status, r.status)),
+                status = Text(_(inbox.SHORT_STATUS.get(r.status, r.status)),
                               style=STATUS_STYLE.get(r.status, ""))
                 topic = Text(r.topic)
                 if r.attachments:
@@ -150,7 +150,7 @@ class InboxScreen(SkrankeScreen):
                 table.add_row(Text(f"{r.received_at:%d.%m %H.%M}"), status, Text(r.sender),
                               topic, patient, Text(r.addressee), key=key)
         counts = inbox.counts(self.user)
-        line = Text(f"{_('Inbox')}: {_view_label(self.view)} ({len(rows)}"
+        line = Text(f"{_view_label(self.view)} ({len(rows)}"
                     + ("+" if len(rows) >= PAGE else "") + ")", style="bold")
         line.append("   1 " + _("mine") + " · 2 " + _("unmatched") + " · 3 " + _("failed")
                     + " · 4 " + _("all"), style="dim")
