@@ -70,7 +70,7 @@ class InboxMessage(BaseModel):
 
     class Meta:
         table_name = "inbox_message"
-        indexes = ((("event", "status", "received_at"), False),)
+        indexes = ((("status", "id"), False),)  # every view and count starts from the status, newest first
 
 
 class InboxAttachment(BaseModel):

@@ -234,15 +234,16 @@ def _can_answer(parsed: Parsed | None) -> bool:
     return bool(parsed and parsed.header_id and parsed.sender.sor and parsed.event != ACKNOWLEDGEMENT)
 
 
-def _write_ack(parsed: Parsed, code: str, reason: str, outgoing: Path) -> str:
-    bundle = acknowledgement.build(parsed, code, reason, settings.clinic())
+def _write_ack(parsed: Parsed, code: str, reason: str, outgoing: Path,
+               clinic: dict[str, Any] | None = None) -> str:
+    bundle = acknowledgement.build(parsed, code, reason, clinic if clinic is not None else settings.clinic())
     name = acknowledgement.file_name(parsed.header_id, code)
     outgoing.mkdir(mode=0o700, parents=True, exist_ok=True)
     write_private(outgoing / name, json.dumps(bundle, ensure_ascii=False, indent=2))
     return name
 
 
-def import_file(path: Path, outgoing: Path) -> Outcome:
+def import_file(path: Path, outgoing: Path, clinic: dict[str, Any] | None = None) -> Outcome:
     """Import one dropped file (see the module's docstring for the order of the steps)."""
     folder = path.parent
     name = path.name
@@ -270,7 +271,7 @@ def import_file(path: Path, outgoing: Path) -> Outcome:
             return Outcome(name, "quarantined", key, reason)
         # a resend, or the importer stopped after recording it: answer again, then move
         if existing.ack_code and existing.event != ACKNOWLEDGEMENT and parsed is not None:
-            _write_ack(parsed, existing.ack_code, existing.reason, outgoing)
+            _write_ack(parsed, existing.ack_code, existing.reason, outgoing, clinic)
         if existing.status == "failed":
             _move(path, folder / QUARANTINE, existing.reason)
         else:
@@ -290,7 +291,7 @@ def import_file(path: Path, outgoing: Path) -> Outcome:
         else:
             msg = _record_failed(parsed, key, sha, name, reason, code if answer else "", ack_file)
     if answer:
-        _write_ack(parsed, code, reason, outgoing)
+        _write_ack(parsed, code, reason, outgoing, clinic)
     if ok:
         _move(path, folder / PROCESSED)
         return Outcome(name, "imported", key, message_id=msg.id)
@@ -319,9 +320,12 @@ def import_folder(folder: str | Path, outgoing: str | Path,
     """Import every file waiting in `folder`. One file's trouble never stops the others."""
     folder, outgoing = Path(folder), Path(outgoing)
     outcomes = []
+    clinic = None
     for path in pending_files(folder):
+        if clinic is None:
+            clinic = settings.clinic()  # once a round: the clinic's SOR and EAN sign the answers
         try:
-            outcome = import_file(path, outgoing)
+            outcome = import_file(path, outgoing, clinic)
         except FileNotFoundError:
             continue  # taken by someone else meanwhile
         except OSError as exc:
@@ -370,7 +374,8 @@ def _mine(user: Staff):
 
 
 def _received():
-    return InboxMessage.event.in_([CARE_COMMUNICATION, ""]) | (InboxMessage.status == "failed")
+    # everything but received acknowledgements (those belong to the letters they answer)
+    return InboxMessage.event != ACKNOWLEDGEMENT
 
 
 @dataclass
@@ -382,17 +387,21 @@ class Counts:
 
 def counts(user: Staff) -> Counts:
     """For the header: unfiled messages for me or my role, and failed ones (the desk's)."""
+    from peewee import fn
+
     if user is None or not auth.can(user, "inbox.view"):
         return Counts()
-    rows = (InboxMessage.select(InboxMessage.status, InboxMessage.patient.is_null().alias("nop"))
-            .where(_received() & (InboxMessage.status != "filed") & _mine(user)).tuples())
+    rows = (InboxMessage.select(InboxMessage.status, InboxMessage.patient.is_null(),
+                                fn.COUNT(InboxMessage.id))
+            .where(InboxMessage.status.in_(["new", "failed"]) & _mine(user))
+            .group_by(InboxMessage.status, InboxMessage.patient.is_null()).tuples())
     out = Counts()
-    for status, no_patient in rows:
+    for status, no_patient, n in rows:
         if status == "failed":
-            out.failed += 1
+            out.failed += n
         else:
-            out.unfiled += 1
-            out.unmatched += 1 if no_patient else 0
+            out.unfiled += n
+            out.unmatched += n if no_patient else 0
     return out
 
 
@@ -424,13 +433,15 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
         InboxMessage.id, InboxMessage.received_at, InboxMessage.status, InboxMessage.activity,
         InboxMessage.sender_name, InboxMessage.topic, InboxMessage.category,
         InboxMessage.patient_name, InboxMessage.patient, InboxMessage.to_staff,
-        InboxMessage.to_role, InboxMessage.reason, InboxMessage.file_name).where(_received())
+        InboxMessage.to_role, InboxMessage.reason, InboxMessage.file_name)
     if view == "mine":
         q = q.where(_mine(user) & (InboxMessage.status == "new"))
     elif view == "unmatched":
         q = q.where(InboxMessage.patient.is_null() & (InboxMessage.status == "new"))
     elif view == "failed":
         q = q.where(InboxMessage.status == "failed")
+    else:
+        q = q.where(_received())
     if before_id:
         q = q.where(InboxMessage.id < before_id)
     rows = list(q.order_by(InboxMessage.id.desc()).limit(limit))
@@ -446,7 +457,9 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
     if pids:
         names = {p.id: p.full_name for p in Patient.select(Patient.id, Patient.first_name,
                                                            Patient.last_name).where(Patient.id.in_(pids))}
-    staff = {s.id: s.initials for s in Staff.select(Staff.id, Staff.initials)}
+    sids = {r.to_staff_id for r in rows if r.to_staff_id}
+    staff = ({s.id: s.initials for s in Staff.select(Staff.id, Staff.initials).where(Staff.id.in_(sids))}
+             if sids else {})
     out = []
     for r in rows:
         out.append(Row(

@@ -73,7 +73,7 @@ def up(migrator, db):
 
         class Meta:
             table_name = "inbox_message"
-            indexes = ((("event", "status", "received_at"), False),)
+            indexes = ((("status", "id"), False),)
 
     class InboxAttachment(_Base):
         message = ForeignKeyField(InboxMessage, on_delete="CASCADE")

@@ -22,7 +22,7 @@ from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
 from tui.widgets.tables import cursor_key, cursor_kept
 
-PAGE = 200
+PAGE = 100  # a page; at 80x24 six rows show
 STATUS_STYLE = {"new": "bold", "filed": "dim", "failed": "bold red"}
 
 
