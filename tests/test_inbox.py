@@ -405,3 +405,65 @@ def test_reply_and_forward_stay_in_the_thread(staff, clinic, bruno, folders):
     assert "Til rette vedkommende" in letters.free_text(fwd)
     assert fwd.fields[fhir.ACTIVITY_FIELD] == "forward-message"
     assert AuditEvent.select().where(AuditEvent.action.in_(["inbox_answered", "inbox_forwarded"])).count() == 2
+
+
+def test_disk_full_at_the_acknowledgement_leaves_the_file_for_the_next_round(staff, clinic, bruno,
+                                                                           folders, monkeypatch):
+    import errno
+
+    incoming, out = folders
+    drop(incoming, "a.json", example())
+    real = inbox._write_ack
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(inbox, "_write_ack", full)
+    with pytest.raises(OSError):
+        inbox.import_folder(incoming, out)
+    assert (incoming / "a.json").exists()  # not moved: it was not acknowledged
+    # the watcher logs it and goes on: the next round answers and moves it
+    looks = []
+    inbox.watch(incoming, out, poll=0.01, stop=lambda: looks.append(1) or len(looks) > 1)  # one round
+    assert (incoming / "a.json").exists()
+    monkeypatch.setattr(inbox, "_write_ack", real)
+    [o] = inbox.import_folder(incoming, out)
+    assert o.result == "duplicate" and len(_acks(out)) == 1
+    assert InboxMessage.select().count() == 1 and (incoming / "processed" / "a.json").exists()
+
+
+def test_the_parser_takes_any_bytes_or_json(staff):
+    from hypothesis import HealthCheck, given, settings as hsettings
+    from hypothesis import strategies as st
+
+    from tui.domain.medcom_in import Rejected, parse
+
+    base = example(medcom_examples.REPLY)
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=20)
+
+    def mutate(bundle, path, value):
+        node = bundle
+        for step in path[:-1]:
+            if isinstance(node, dict) and node:
+                node = node[sorted(node)[step % len(node)]]
+            elif isinstance(node, list) and node:
+                node = node[step % len(node)]
+        if isinstance(node, dict) and node:
+            node[sorted(node)[path[-1] % len(node)]] = value
+        elif isinstance(node, list) and node:
+            node[path[-1] % len(node)] = value
+        return bundle
+
+    @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.binary(max_size=200) | st.builds(lambda p, v: json.dumps(mutate(json.loads(json.dumps(base)), p, v)).encode(),
+                                                st.lists(st.integers(0, 50), min_size=1, max_size=8), json_values))
+    def check(data):
+        try:
+            parse(data)
+        except Rejected as exc:
+            assert exc.reason
+
+    check()

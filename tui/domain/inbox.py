@@ -358,8 +358,13 @@ def watch(folder: str | Path, outgoing: str | Path, *, poll: float = 2.0,
     """Import what arrives, every `poll` seconds, until `stop()` says so."""
     folder = Path(folder)
     while not stop():
-        with db.connection_context():
-            import_folder(folder, outgoing, on_file)
+        try:
+            with db.connection_context():
+                import_folder(folder, outgoing, on_file)
+        except OSError as exc:
+            # disk full, a read-only or vanished outgoing folder: nothing was moved that was
+            # not answered; the files wait, and the next round tries again
+            log.error("inbox: %s", exc.strerror or exc)
         deadline = time.monotonic() + poll
         while time.monotonic() < deadline and not stop():
             time.sleep(min(0.2, poll))
