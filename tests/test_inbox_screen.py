@@ -78,3 +78,32 @@ async def test_inbox_section_reads_files_and_links(make_app, received):
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "InboxScreen"
+
+
+async def test_letters_list_shows_a_failed_medcom_delivery(make_app, staff, clinic, tmp_path):
+    from test_inbox import _answer
+
+    from tui.domain import letters, medcom_out
+    from tui.models import Organization
+
+    org = Organization.create(name="Medicinsk Afdeling M", kind="hospital", sor="999000000001",
+                              ean="5790999000017")
+    p = Patient.create(cpr="0102031234", first_name="Søren", last_name="Åberg",
+                       birth_date=dt.date(2003, 2, 1), sex="M")
+    letter = letters.create_letter(staff["secretary"], p, "korrespondance", recipient=org,
+                                   fields={"category": "other"}, subject="Spørgsmål")
+    letters.submit(staff["secretary"], letter, staff["doctor"])
+    letter = letters.sign(staff["doctor"], letter)
+    medcom_out.send(staff["secretary"], letter.id, tmp_path / "ud")
+    incoming = tmp_path / "ind"
+    incoming.mkdir()
+    drop(incoming, "k.json", _answer(letters.peek(staff["secretary"], letter.id), org, "fatal-error",
+                                     "Ukendt modtager"))
+    inbox.import_folder(incoming, tmp_path / "ud")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: "✗" in screen_text(app))
+        await until(pilot, lambda: "ikke leveret" in screen_text(app))
+        assert "Ukendt modtager" in screen_text(app)

@@ -63,3 +63,15 @@ def delivery(letter_id: int) -> Delivery | None:
     if row is None:
         return None
     return Delivery(row.state, row.reason, row.answered_at)
+
+
+def states(letter_ids: list[int]) -> dict[int, str]:
+    """The latest delivery state of each letter sent by MedCom (for a list of letters)."""
+    if not letter_ids:
+        return {}
+    out: dict[int, str] = {}
+    for letter_id, state in (LetterDelivery.select(LetterDelivery.letter, LetterDelivery.state)
+                             .where(LetterDelivery.letter.in_(letter_ids))
+                             .order_by(LetterDelivery.id).tuples()):
+        out[letter_id] = state
+    return out
