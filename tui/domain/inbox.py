@@ -119,10 +119,6 @@ def _move(path: Path, folder: Path, reason: str = "") -> Path:
     return target
 
 
-def _to_utc(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment
-
-
 def _route(parsed: Parsed) -> tuple[Staff | None, str]:
     """The addressee the message names: a staff member by name, else a role, else the desk."""
     if parsed.recipient_name:
@@ -478,15 +474,10 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
 
 
 def db_count():
+    """COUNT of attachments (for the list's paperclip column)."""
     from peewee import fn
 
     return fn.COUNT(InboxAttachment.id)
-
-
-def _role_label(role: str) -> str:
-    from tui.domain.tasks import ROLE_RECIPIENTS
-
-    return ROLE_RECIPIENTS.get(role, role)
 
 
 @dataclass
@@ -723,7 +714,3 @@ def masked_cpr(msg: InboxMessage) -> str:
     if not msg.cpr:
         return ""
     return f"{msg.cpr[:6]}-xxxx"
-
-
-def as_dict(msg: InboxMessage) -> dict[str, Any]:  # pragma: no cover - debugging aid
-    return {f: getattr(msg, f) for f in ("id", "key", "status", "topic", "sender_name")}
