@@ -467,3 +467,16 @@ def test_the_parser_takes_any_bytes_or_json(staff):
             assert exc.reason
 
     check()
+
+
+def test_a_known_replacement_cpr_is_matched(staff, clinic, folders):
+    incoming, out = folders
+    b = example("0d5b3c18-fab6-4d93-9d88-c9c8abf1f18c")
+    ident = resource(b, "Patient")["identifier"][0]
+    assert ident["system"] == "urn:oid:1.2.208.176.1.6.1.1"
+    p = Patient.create(cpr=ident["value"], cpr_kind="x-ecpr", first_name="Birgit",
+                       last_name="Berggren", birth_date=dt.date(1950, 1, 1), sex="F")
+    drop(incoming, "e.json", b)
+    inbox.import_folder(incoming, out)
+    msg = InboxMessage.get()
+    assert msg.cpr_kind == "ecpr" and msg.patient_id == p.id
