@@ -157,8 +157,12 @@ async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, st
         post_keys(app, "lars", "enter", PASSWORD, "enter", "f4", "hansen")
         await until(pilot, lambda: app.user is not None and app.user.username == "lars"
                     and not app.locked, timeout=30)
-        await until(pilot, lambda: app.screen.TITLE == "Patients"
-                    and "hansen" in screen_text(app), timeout=30)
+        try:
+            await until(pilot, lambda: app.screen.TITLE == "Patients"
+                        and "hansen" in screen_text(app), timeout=30)
+        except AssertionError:
+            print(app.screen, repr(screen_text(app)))
+            raise
         assert app.screen.search.query_text == "hansen"
         assert beat.longest < 0.8, beat.longest
         assert PASSWORD not in screen_text(app)

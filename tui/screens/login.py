@@ -53,6 +53,7 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
 
     def clear(self) -> None:
         """The desk changes hands: nothing of the last user is left, the user name is asked."""
+        self.handing_over = False
         for field in self.query(Input):
             field.value = ""
         self.query_one("#message", Static).update("")
@@ -64,15 +65,26 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
 
     checking = False  # the password is being hashed in a worker
 
+    handing_over = False  # let in: the app is switching to her screen
+
     @property
     def gate_patience(self) -> float:
         """Keys typed ahead wait this long for the answer (a busy database takes 10 s)."""
-        return 30.0 if self.checking else 0.0
+        return 30.0 if self.checking else 5.0 if self.handing_over else 0.0
 
     def gate_ready(self) -> bool:
         """Keys typed after the password wait for its answer (tui.keygate): they are meant
-        for the screen she gets, or for the form again when it was wrong."""
-        return not self.checking
+        for the screen she gets, or for the form again when it was wrong. After a login
+        they also wait until her screen has replaced this one: the answer comes from a
+        worker, and the switch it starts runs as a task of its own that the gate cannot
+        see (a key let through meanwhile went to the login screen, or raced the switch)."""
+        if self.checking:
+            return False
+        if self.handing_over:
+            if self.is_attached and self.screen is self.app.screen:
+                return False
+            self.handing_over = False
+        return True
 
     @on(Input.Submitted, "#password")
     def _submit(self) -> None:
@@ -116,6 +128,7 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
                 self.app.bell()
             return
         message.update("")
+        self.handing_over = True
         self.post_message(self.Done(user))
 
 
