@@ -164,7 +164,7 @@ async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, st
             print(app.screen, repr(screen_text(app)))
             raise
         assert app.screen.search.query_text == "hansen"
-        assert beat.longest < 0.8, beat.longest
+        assert beat.longest < 1.5, beat.longest  # 2.3 s and more when it hashed on the loop
         assert PASSWORD not in screen_text(app)
     assert not audit_failures()
 

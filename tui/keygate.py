@@ -31,6 +31,7 @@ from collections import deque
 from textual import events
 from textual.app import App
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 MAX_WAIT = 2.0
 
@@ -43,7 +44,14 @@ def _quiet(node: DOMNode) -> bool:
         return False
     if not node._running:
         # A screen just pushed has its task but has not begun (compose, mount, the focus it
-        # sets): not quiet. Never started or closed: nothing to wait for.
+        # sets): not quiet. A mode's first screen is the app's screen at once (switch_mode)
+        # but has no task yet: not quiet either, or the keys after F4 land on no field.
+        # Never started or closed: nothing to wait for.
+        if node._task is None and isinstance(node, Screen) and not node.is_mounted:
+            try:
+                return node is not node.app.screen
+            except Exception:  # no app or no screen (starting, closing)
+                return True
         return node._task is None or node._task.done()
     queue = node.__dict__.get("_message_queue")
     if queue is None:
