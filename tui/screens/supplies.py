@@ -21,22 +21,22 @@ from tui.widgets.shell import ShellHeader
 from tui.widgets.tables import cursor_key, cursor_kept
 
 
-class FormScreen(SkrankeModal):
+class SupplyFormScreen(SkrankeModal):
     """A few labelled one-line fields. `submit(values)` returns an error message or None;
     on None the dialog closes with the values. Ctrl+S or Enter in the last field submits."""
 
     DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen > Vertical {
+    SupplyFormScreen { align: center middle; }
+    SupplyFormScreen > Vertical {
         width: 72; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    FormScreen .title { text-style: bold; }
-    FormScreen VerticalScroll { height: auto; max-height: 16; }
-    FormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
-    FormScreen Grid Label { padding: 1 0 0 0; }
-    FormScreen #form-error { color: $text-error; height: auto; }
-    FormScreen #form-help { color: $text-muted; }
+    SupplyFormScreen .title { text-style: bold; }
+    SupplyFormScreen VerticalScroll { height: auto; max-height: 16; }
+    SupplyFormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
+    SupplyFormScreen Grid Label { padding: 1 0 0 0; }
+    SupplyFormScreen #form-error { color: $text-error; height: auto; }
+    SupplyFormScreen #form-help { color: $text-muted; }
     """
     BINDINGS = [
         Binding("ctrl+s", "submit", "Save", priority=True),
@@ -275,7 +275,7 @@ class SuppliesScreen(SkrankeScreen):
                 return
             self.notify(_("Saved for {supplier}.").format(supplier=supplier), markup=False)
 
-        self.app.push_screen(FormScreen(
+        self.app.push_screen(SupplyFormScreen(
             _("Our details at {supplier}").format(supplier=supplier),
             [("customer_number", _("Customer number"), details["customer_number"]),
              ("delivery_address", _("Delivery address"), details["delivery_address"])],
@@ -293,7 +293,7 @@ class SuppliesScreen(SkrankeScreen):
                              values["reason"])
             return None
 
-        self.app.push_screen(FormScreen(
+        self.app.push_screen(SupplyFormScreen(
             _("Adjust stock: {item} (now {n})").format(item=item.name, n=item.stock),
             [("delta", _("Change (+/-)"), ""), ("reason", _("Reason"), _("count"))], submit),
             callback=lambda v: v is not None and self.reload())
@@ -315,7 +315,7 @@ class SuppliesScreen(SkrankeScreen):
             ("quantity", _("Order quantity"), str(item.reorder_quantity) if item else "0"),
         ]
         title = _("Edit item") if item else _("New item")
-        self.app.push_screen(FormScreen(title, fields, submit),
+        self.app.push_screen(SupplyFormScreen(title, fields, submit),
                              callback=lambda v: v is not None and self.reload())
 
     def action_edit(self) -> None:
@@ -374,7 +374,7 @@ class SuppliesScreen(SkrankeScreen):
                 self.export_folder = values["folder"]
                 self.export(order.id, values["folder"], fmt)
 
-        self.app.push_screen(FormScreen(
+        self.app.push_screen(SupplyFormScreen(
             _("Send order {n} to {supplier}").format(n=order.id, supplier=order.supplier),
             [("folder", _("Folder"), folder), ("format", _("Format (txt/csv)"), "txt")], submit),
             callback=chosen)
@@ -430,7 +430,7 @@ class SuppliesScreen(SkrankeScreen):
         title = (_("Receive order {n} from {supplier}") if receive
                  else _("Quantities on order {n} to {supplier}")).format(n=order.id,
                                                                          supplier=order.supplier)
-        self.app.push_screen(FormScreen(title, fields, submit),
+        self.app.push_screen(SupplyFormScreen(title, fields, submit),
                              callback=lambda v: v is not None and self.reload())
 
     def action_receive(self) -> None:
