@@ -33,7 +33,7 @@ from tui.domain import admin, auth, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
 from tui.domain.phones import format_phone
 from tui.i18n import N_, _
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.tables import cursor_key
 
 DRAFT_KIND = "admin"
@@ -128,7 +128,7 @@ class FormField:
     hint: str = ""
 
 
-class FormScreen(SkrankeModal):
+class FormScreen(KeepsTyping, SkrankeModal):
     """A form: labels and fields, Ctrl+S saves through `submit(values)`, Esc cancels.
 
     `submit` does the domain call; a ValueError keeps the form open with its message.
@@ -164,9 +164,7 @@ class FormScreen(SkrankeModal):
         self.fields = fields
         self.submit = submit
         self.draft_key = draft_key
-        self._dirty = False
-        if draft_key:
-            LIVE_SCREENS.add(self)  # type: ignore[arg-type]
+        self.draft_kind = DRAFT_KIND if draft_key else ""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -192,7 +190,7 @@ class FormScreen(SkrankeModal):
             if data and isinstance(data.get("values"), dict):
                 self._fill(data["values"])
                 self.query_one("#form-message", Static).update(_("Restored what you were typing."))
-            self.set_interval(1, self._autosave)
+            self.keep_typing()
         first = self.query(".form-row > Input, .form-row > TextArea, .form-row > ChoiceField").first()
         first.focus()
 
@@ -215,31 +213,12 @@ class FormScreen(SkrankeModal):
             out[f.id] = widget.text if isinstance(widget, TextArea) else widget.value
         return out
 
-    @on(Input.Changed)
-    @on(TextArea.Changed)
-    @on(ChoiceField.Changed)
-    def _changed(self) -> None:
-        self._dirty = True
-
     @on(Input.Submitted)
     def _next(self) -> None:
         self.focus_next()
 
-    def _autosave(self) -> None:
-        if self._dirty:
-            self.save_drafts()
-
-    def save_drafts(self) -> None:
-        if not self.draft_key or not self._dirty or self.app.user is None:
-            return
-        drafts.save(self.app.user, DRAFT_KIND, self.draft_key,
-                    {"title": self.form_title, "values": self.values()})
-        self._dirty = False
-
-    def _forget(self) -> None:
-        if self.draft_key:
-            drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
-        self._dirty = False
+    def draft_data(self) -> dict:
+        return {"title": self.form_title, "values": self.values()}
 
     def action_save(self) -> None:
         try:
@@ -248,19 +227,19 @@ class FormScreen(SkrankeModal):
             self.query_one("#form-message", Static).update(str(exc))
             self.app.bell()
             return
-        self._forget()
+        self.forget_typing()
         self.dismiss(result if result is not None else True)
 
     def action_cancel(self) -> None:
         if self.values() == {f.id: f.value for f in self.fields}:
-            self._forget()
+            self.forget_typing()
             self.dismiss(None)
             return
         from tui.screens.booking import ConfirmScreen
 
         def answer(discard: bool | None) -> None:
             if discard:
-                self._forget()
+                self.forget_typing()
                 self.dismiss(None)
 
         # Esc with typing in the form asks first; Enter (the safe answer) keeps it.

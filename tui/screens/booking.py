@@ -31,7 +31,7 @@ from tui.domain.dates import parse_time, weekday_name
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
 from tui.models import Appointment, AppointmentType, Patient, Staff
-from tui.screens.base import SkrankeModal
+from tui.screens.base import KeepsTyping, SkrankeModal
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.form_select import FormSelect
@@ -84,7 +84,7 @@ def patient_label(patient: Patient | None) -> Text:
 SEARCH_PAUSE = 0.12
 
 
-class BookingScreen(SkrankeModal[Appointment | None]):
+class BookingScreen(KeepsTyping, SkrankeModal[Appointment | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
     BookingScreen #slots { max-height: 8; }
     BookingScreen #patient { height: 1; }
@@ -129,7 +129,6 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         self.appt_type = appt_type
         self.channel = channel
         self.slots: list[Slot] = []
-        self._note_saved = ""
 
     # -- layout --
     def compose(self) -> ComposeResult:
@@ -173,11 +172,10 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             yield Static(_("Dates: i morgen, tors, 3.12, +7 (days), +2u (weeks), uge 50"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        data = drafts.load(self.app.user, "booking", self._draft_key()) if self.app.user else None
+        data = drafts.load(self.app.user, self.draft_kind, self.draft_key) if self.app.user else None
         if data and data.get("note"):
             self.query_one("#note", Input).value = data["note"]
-            self._note_saved = data["note"]
-        self.set_interval(1.0, self._save_draft)
+        self.keep_typing()
         self._type_changed()
         if self.patient is None:
             self.call_after_refresh(self.action_pick_patient)
@@ -187,16 +185,14 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             self.query_one("#slots", OptionList).focus()
 
     # -- drafts --
-    def _draft_key(self) -> str:
+    draft_kind = "booking"
+
+    @property
+    def draft_key(self) -> str:
         return str(self.patient.id) if self.patient else "new"
 
-    def _save_draft(self) -> None:
-        if self.app.user is None:
-            return
-        note = self.query_one("#note", Input).value
-        if note != self._note_saved:
-            drafts.save(self.app.user, "booking", self._draft_key(), {"title": _("booking note"), "note": note})
-            self._note_saved = note
+    def draft_data(self) -> dict:
+        return {"title": _("booking note"), "note": self.query_one("#note", Input).value}
 
     # -- patient --
     def action_pick_patient(self) -> None:
@@ -389,14 +385,13 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         except BookingError as exc:
             self._error(str(exc))
             return
-        drafts.discard(self.app.user, "booking", self._draft_key())
-        self._note_saved = self.query_one("#note", Input).value
+        self.forget_typing()
         self.notify(_("Booked {time} with {staff}.").format(time=f"{slot.start:%d.%m %H.%M}",
                                                              staff=slot.staff.full_name), markup=False)
         self.dismiss(appt)
 
     def action_cancel(self) -> None:
-        self._save_draft()
+        self.save_drafts()
         self.dismiss(None)
 
 
@@ -461,7 +456,7 @@ class ChoiceScreen(SkrankeModal[str | None]):
         self.dismiss(None)
 
 
-class TextPromptScreen(SkrankeModal[str | None]):
+class TextPromptScreen(KeepsTyping, SkrankeModal[str | None]):
     """One line of text (a note, a reason). The text is kept as a draft while typed."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
@@ -475,7 +470,6 @@ class TextPromptScreen(SkrankeModal[str | None]):
         self.draft_kind = draft_kind
         self.draft_key = draft_key
         self.allow_empty = allow_empty
-        self._saved = value
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -489,14 +483,12 @@ class TextPromptScreen(SkrankeModal[str | None]):
             data = drafts.load(self.app.user, self.draft_kind, self.draft_key)
             if data and "text" in data:
                 self.query_one("#text", Input).value = data["text"]
-            self.set_interval(1.0, self._save_draft)
+        if self.draft_kind:
+            self.keep_typing()
         self.query_one("#text", Input).focus()
 
-    def _save_draft(self) -> None:
-        text = self.query_one("#text", Input).value
-        if self.draft_kind and self.app.user and text != self._saved:
-            drafts.save(self.app.user, self.draft_kind, self.draft_key, {"title": self.title_text, "text": text})
-            self._saved = text
+    def draft_data(self) -> dict:
+        return {"title": self.title_text, "text": self.query_one("#text", Input).value}
 
     @on(Input.Submitted)
     def _done(self, event: Input.Submitted) -> None:
@@ -504,12 +496,11 @@ class TextPromptScreen(SkrankeModal[str | None]):
         if not value and not self.allow_empty:
             self.query_one("#error", Static).update(_("Write something first."))
             return
-        if self.draft_kind and self.app.user:
-            drafts.discard(self.app.user, self.draft_kind, self.draft_key)
+        self.forget_typing()
         self.dismiss(value)
 
     def action_cancel(self) -> None:
-        self._save_draft()
+        self.save_drafts()
         self.dismiss(None)
 
 

@@ -35,7 +35,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
 from tui.models import Patient
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.tables import cursor_key
 
 FILTER_LABELS = {
@@ -536,10 +536,6 @@ class CallsScreen(SkrankeScreen):
 
         self.app.push_screen(form, callback=closed)
 
-    def save_drafts(self) -> None:
-        if self.form is not None:
-            self.form.save_drafts()
-
     # --- calls by hand ------------------------------------------------------------------
 
     def action_new_call(self) -> None:
@@ -663,7 +659,7 @@ def summary_text(s: CallerSummary) -> Text:
 # --- dialogs ----------------------------------------------------------------------------
 
 
-class _Form(SkrankeModal):
+class _Form(KeepsTyping, SkrankeModal):
     """A dialog with free text: a draft every second while it changes, saved with the others."""
 
     DEFAULT_CSS = """
@@ -680,11 +676,6 @@ class _Form(SkrankeModal):
 
     draft_kind = "call"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._dirty = False
-        LIVE_SCREENS.add(self)
-
     @property
     def draft_key(self) -> str:
         return ""
@@ -693,27 +684,13 @@ class _Form(SkrankeModal):
         return {}
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._autosave)
-
-    def on_input_changed(self) -> None:
-        self._dirty = True
-
-    def _autosave(self) -> None:
-        if self._dirty:
-            self.save_drafts()
-
-    def save_drafts(self) -> None:
-        data = self.draft_data()
-        if any(str(v).strip() for v in data.values()):
-            drafts.save(self.app.user, self.draft_kind, self.draft_key, data)
-        self._dirty = False
+        self.keep_typing()
 
     def _restore(self) -> dict:
         return drafts.load(self.app.user, self.draft_kind, self.draft_key) or {}
 
     def _finish(self, result) -> None:
-        drafts.discard(self.app.user, self.draft_kind, self.draft_key)
-        self._dirty = False
+        self.forget_typing()
         LIVE_SCREENS.discard(self)
         self.dismiss(result)
 

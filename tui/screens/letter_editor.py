@@ -21,7 +21,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.models import Letter, Organization, Staff
-from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.form_select import FormSelect
 
 
@@ -342,7 +342,7 @@ class WorkflowMixin:
 # --- the editor ------------------------------------------------------------------------------
 
 
-class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
+class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
     """Fields and body on the left, the letter as it will look on the right."""
 
     section_id = "letters"
@@ -373,7 +373,6 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         self.letter_id = letter_id
         self.letter: Letter | None = None
         self.recipient: Organization | None = None
-        self.dirty = False
         self.preview_due = True
         self._loading = False
 
@@ -434,13 +433,14 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             kept = letters.load_typing(self.app.user, letter.id)
             if kept:
                 self.apply_values(kept)
-                self.dirty = True
+                self.unsaved = True
                 self.notify(_("Unsaved changes from earlier are back."), markup=False)
         else:
             letters.forget_typing(self.app.user, letter.id)
         self.set_editable(self.editable)
         self.refresh_top()
         self.refresh_preview()
+        self.keep_typing()
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._loaded)
         focus = self.query_one("#le-body", TextArea) if not self.editable else \
@@ -539,7 +539,6 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     def _changed(self) -> None:
         if self._loading or not self.editable:
             return
-        self.dirty = True
         self.preview_due = True
 
     @on(Input.Changed)
@@ -555,15 +554,21 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         self._changed()
 
     def _tick(self) -> None:
-        self.save_drafts()
         if self.preview_due:
             self.refresh_preview()
 
-    def save_drafts(self) -> None:
-        if self.dirty and self.letter is not None and self.app.user is not None and self.editable:
-            letters.save_typing(self.app.user, self.letter, self.values())
-            self.dirty = False
-            self.unsaved = True
+    draft_kind = "letter"
+
+    @property
+    def draft_key(self) -> str:
+        return str(self.letter.id)
+
+    def draft_data(self) -> dict | None:
+        return self.values() if self.editable else None
+
+    def store_draft(self, data: dict) -> None:
+        letters.save_typing(self.app.user, self.letter, data)
+        self.unsaved = True
 
     unsaved = False
 
@@ -600,8 +605,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         except (LetterError, PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return False
-        letters.forget_typing(self.app.user, self.letter.id)
-        self.dirty = False
+        self.forget_typing()
         self.unsaved = False
         return True
 

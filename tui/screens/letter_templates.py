@@ -23,7 +23,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letter_templates import TemplateRow
 from tui.domain.letters import LetterError
 from tui.i18n import _
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
 
 
@@ -175,8 +175,10 @@ class TemplatesScreen(SkrankeScreen):
             callback=answer)
 
 
-class TemplateEditorScreen(SkrankeScreen):
+class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
     """The Jinja text on the left; the preview, its error, or the merge fields on the right."""
+
+    draft_kind = letter_templates.DRAFT_KIND
 
     section_id = "letters"
     TITLE = "Letter template"
@@ -216,7 +218,6 @@ class TemplateEditorScreen(SkrankeScreen):
         self.start_body = body
         self.patient = None
         self.context = None
-        self.dirty = False
         self.unsaved = False
         self.preview_due = True
         # False: the preview waits for Ctrl+N (a kept draft, or a template that failed or ran
@@ -273,6 +274,8 @@ class TemplateEditorScreen(SkrankeScreen):
         else:
             self.preview_due = False
             self.show_error(_("The preview waits: Ctrl+N renders the template."))
+        if not self.read_only:
+            self.keep_typing()
         self.set_interval(1.0, self._tick)
         self.query_one("#te-body", TextArea).focus()
         self.call_after_refresh(self._loaded)
@@ -304,7 +307,6 @@ class TemplateEditorScreen(SkrankeScreen):
     def _changed(self) -> None:
         if self._loading or self.read_only:
             return
-        self.dirty = True
         self.unsaved = True
         self.preview_due = True
         self._changed_at = time.monotonic()
@@ -312,7 +314,6 @@ class TemplateEditorScreen(SkrankeScreen):
     _changed_at = 0.0
 
     def _tick(self) -> None:
-        self.save_drafts()
         # rendered when she pauses, not halfway through a word (each render is a request
         # to the render process)
         if self.preview_due and self.auto_preview and time.monotonic() - self._changed_at >= 0.5:
@@ -323,10 +324,8 @@ class TemplateEditorScreen(SkrankeScreen):
                 "name": self.query_one("#te-name", Input).value,
                 "body": self.query_one("#te-body", TextArea).text}
 
-    def save_drafts(self) -> None:
-        if self.dirty and not self.read_only and self.app.user is not None:
-            letter_templates.save_typing(self.app.user, self.draft_key, self.values())
-            self.dirty = False
+    def store_draft(self, data: dict) -> None:
+        letter_templates.save_typing(self.app.user, self.draft_key, data)
 
     def action_preview(self) -> None:
         """Ctrl+N: render now, and again as she types."""
@@ -383,9 +382,9 @@ class TemplateEditorScreen(SkrankeScreen):
             self.notify(str(exc), severity="error", markup=False)
             self.refresh_preview()
             return False
-        letter_templates.forget_typing(self.app.user, self.draft_key)
+        self.forget_typing()
         self.template_id = row.id  # a new template is now the clinic's (its key changes)
-        self.dirty = self.unsaved = False
+        self.unsaved = False
         self.refresh_top()
         self.notify(_("Template saved."), markup=False)
         return True
@@ -406,8 +405,8 @@ class TemplateEditorScreen(SkrankeScreen):
                 self.save_drafts()
                 self.app.pop_screen()
             elif choice == "discard":
-                letter_templates.forget_typing(self.app.user, self.draft_key)
-                self.dirty = self.unsaved = False
+                self.forget_typing()
+                self.unsaved = False
                 self.app.pop_screen()
 
         self.app.push_screen(ChoiceDialog(_("The template has unsaved changes"), [

@@ -20,7 +20,7 @@ from tui.domain.cpr import normalize_cpr
 from tui.domain.phones import format_phone
 from tui.i18n import _
 from tui.models import Patient
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.widgets.cpr_input import CprInput
 
 TEXT_FIELDS = ("first_name", "last_name", "address", "postcode", "city", "email", "cave",
@@ -36,8 +36,10 @@ class _Checkbox(Checkbox):
     BINDINGS = [Binding("enter", "app.focus_next", "Next field", show=False)]
 
 
-class PatientFormScreen(SkrankeScreen):
+class PatientFormScreen(KeepsTyping, SkrankeScreen):
     """Register (patient=None) or edit a patient."""
+
+    draft_kind = DRAFT_KIND
 
     TITLE = "Patient details"
     DEFAULT_CSS = """
@@ -66,7 +68,6 @@ class PatientFormScreen(SkrankeScreen):
         self.patient = patient
         self.query_hint = query.strip()
         self.existing: Patient | None = None
-        self._saved: dict | None = None
         self.draft_key = str(patient.id) if patient else "new"
 
     # --- layout ---------------------------------------------------------------------
@@ -125,12 +126,11 @@ class PatientFormScreen(SkrankeScreen):
         if draft:
             self._fill(draft)
             self.notify(_("Your unsaved form was restored."))
-        self._saved = self.values()
+        self.keep_typing()
         if self.patient is None:
             self.query_one(CprInput).focus()
         else:
             self.query_one("#first_name", Input).focus()
-        self.set_interval(1.0, self.save_drafts)
 
     def _fill_from_patient(self) -> None:
         p = self.patient
@@ -178,16 +178,10 @@ class PatientFormScreen(SkrankeScreen):
             data["deceased"] = self.query_one("#deceased", Input).value
         return data
 
-    def save_drafts(self) -> None:
-        if not self.is_mounted or self.user is None:
-            return
+    def draft_data(self) -> dict:
         data = self.values()
-        if data == self._saved:
-            return
         data["title"] = f"{data['first_name']} {data['last_name']}".strip()
-        drafts.save(self.user, DRAFT_KIND, self.draft_key, data)
-        data.pop("title")
-        self._saved = data
+        return data
 
     # --- live CPR check ----------------------------------------------------------------
 
@@ -238,16 +232,14 @@ class PatientFormScreen(SkrankeScreen):
         except (ValueError, PermissionDenied) as exc:
             self._status(str(exc), "-error")
             return
-        drafts.discard(self.user, DRAFT_KIND, self.draft_key)
-        self._saved = self.values()
+        self.forget_typing()
         self.dismiss(patient)
 
     def action_open_existing(self) -> None:
         if self.existing is None or self.patient is not None:
             self.app.bell()
             return
-        drafts.discard(self.user, DRAFT_KIND, self.draft_key)
-        self._saved = self.values()
+        self.forget_typing()
         self.dismiss(self.existing)
 
     @on(Input.Submitted)
@@ -269,7 +261,6 @@ class PatientFormScreen(SkrankeScreen):
         self._discard()
 
     def _discard(self) -> None:
-        drafts.discard(self.user, DRAFT_KIND, self.draft_key)
-        self._saved = self.values()
+        self.forget_typing()
         self.dismiss(None)
 

@@ -128,16 +128,11 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        self._dirty = True
         if event.input.id == "rx-drug":
             if self.drug is not None and event.value != self.drug.name:
                 self.drug = None
             self._refresh_drugs(event.value)
             self._show_flag()
-
-    @on(Select.Changed)
-    def _select_changed(self) -> None:
-        self._dirty = True
 
     # --- the drug list --------------------------------------------------------------
 
@@ -181,7 +176,6 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
         self.query_one("#rx-drug", Input).value = drug.name
         self.query_one("#rx-strength", Input).value = drug.strength
         self.query_one("#rx-form", Input).value = drug.form
-        self._dirty = True
         self._show_flag()
         self.query_one("#rx-dose", Input).focus()
 

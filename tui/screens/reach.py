@@ -23,14 +23,14 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.domain import auth, booking, recall, sms
+from tui.domain import auth, booking, drafts, recall, sms
 from tui.domain import waiting_list as wl
 from tui.domain.booking import BookingError, Slot
 from tui.domain.clock import local_stamp, today
 from tui.domain.dates import parse_time
 from tui.domain.phones import format_phone
 from tui.i18n import _
-from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.screens.booking import DIALOG_CSS, ChoiceScreen, slot_label
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
@@ -404,8 +404,10 @@ class ReferralScreen(SkrankeModal):
 # --- SMS templates and times ------------------------------------------------------------
 
 
-class SmsTemplateScreen(SkrankeModal):
+class SmsTemplateScreen(KeepsTyping, SkrankeModal):
     """Write or change an SMS template; the preview shows it filled in (Ctrl+S saves)."""
+
+    draft_kind = "sms_template"
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SmsTemplateScreen") + """
     SmsTemplateScreen TextArea { height: 6; }
@@ -416,6 +418,7 @@ class SmsTemplateScreen(SkrankeModal):
     def __init__(self, template_id: int | None = None) -> None:
         super().__init__()
         self.template = sms.get_template(template_id) if template_id else None
+        self.draft_key = str(template_id or "new")
 
     def compose(self) -> ComposeResult:
         t = self.template
@@ -442,7 +445,19 @@ class SmsTemplateScreen(SkrankeModal):
             yield Static(_("Ctrl+S saves · Esc cancels"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
+        kept = drafts.load(self.app.user, self.draft_kind, self.draft_key) if self.app.user else None
+        if kept:
+            for name in ("t-type", "t-days", "t-hours"):
+                self.query_one(f"#{name}", Input).value = str(kept.get(name, ""))
+            self.query_one("#t-body", TextArea).text = str(kept.get("t-body", ""))
+        self.keep_typing()
         self._preview()
+
+    def draft_data(self) -> dict:
+        data = {name: self.query_one(f"#{name}", Input).value for name in ("t-type", "t-days", "t-hours")}
+        data["t-body"] = self._body()
+        data["title"] = _("SMS template")
+        return data
 
     def _body(self) -> str:
         return self.query_one("#t-body", TextArea).text
@@ -475,9 +490,11 @@ class SmsTemplateScreen(SkrankeModal):
         except (ValueError, sms.SmsError, auth.PermissionDenied) as exc:
             self.query_one("#error", Static).update(str(exc))
             return
+        self.forget_typing()
         self.dismiss(row)
 
     def action_cancel(self) -> None:
+        self.save_drafts()  # what she wrote is offered again next time
         self.dismiss(None)
 
 

@@ -20,7 +20,7 @@ from tui.domain import drafts, organizations
 from tui.domain.auth import PermissionDenied
 from tui.domain.organizations import OrganizationError, OrganizationRow
 from tui.i18n import _
-from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
 from tui.widgets.tables import cursor_key
 from tui.widgets.form_select import FormSelect
@@ -54,9 +54,11 @@ class RecipientTable(DataTable):
     ]
 
 
-class RecipientForm(SkrankeModal):
+class RecipientForm(KeepsTyping, SkrankeModal):
     """New or changed recipient. Ctrl+S saves, Esc asks before throwing changes away.
     Dismisses with the saved organization's id, or None."""
+
+    draft_kind = DRAFT_KIND
 
     DEFAULT_CSS = """
     RecipientForm { align: center middle; }
@@ -82,7 +84,6 @@ class RecipientForm(SkrankeModal):
         super().__init__()
         self.org = org
         self.draft_key = str(org.id) if org else "new"
-        self.dirty = False
         self.unsaved = False
         self._loading = True
 
@@ -111,7 +112,7 @@ class RecipientForm(SkrankeModal):
             self.apply(kept.get("values") or {})
             self.unsaved = True
             self.notify(_("Unsaved changes from earlier are back."), markup=False)
-        self.set_interval(1.0, self.save_draft)
+        self.keep_typing()
         self.query_one("#rf-name", Input).focus()
         self.call_after_refresh(self._loaded)
 
@@ -168,16 +169,12 @@ class RecipientForm(SkrankeModal):
     def _changed(self) -> None:
         if self._loading:
             return
-        self.dirty = True
         self.unsaved = True
         self.check(quiet_name=True)
 
-    def save_draft(self) -> None:
-        if self.dirty and self.app.user is not None:
-            drafts.save(self.app.user, DRAFT_KIND, self.draft_key,
-                        {"title": self.values()["name"] or _("new recipient"),
-                         "values": self.values()})
-            self.dirty = False
+    def draft_data(self) -> dict:
+        values = self.values()
+        return {"title": values["name"] or _("new recipient"), "values": values}
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -199,8 +196,8 @@ class RecipientForm(SkrankeModal):
         except PermissionDenied as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        drafts.discard(user, DRAFT_KIND, self.draft_key)
-        self.dirty = self.unsaved = False
+        self.forget_typing()
+        self.unsaved = False
         self.notify(_("Recipient saved."), markup=False)
         self.dismiss(org.id)
 
@@ -213,8 +210,8 @@ class RecipientForm(SkrankeModal):
             if choice == "save":
                 self.action_save()
             elif choice == "discard":
-                drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
-                self.dirty = self.unsaved = False
+                self.forget_typing()
+                self.unsaved = False
                 self.dismiss(None)
 
         self.app.push_screen(ChoiceDialog(_("The recipient has unsaved changes"), [

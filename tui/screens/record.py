@@ -33,7 +33,7 @@ from tui.domain import auth, drafts, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 from tui.widgets.form_select import FormSelect
 
@@ -491,8 +491,10 @@ class RecordScreen(SkrankeScreen):
         self.load_overview()
 
 
-class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
+class JournalNoteScreen(KeepsTyping, SkrankeModal[JournalEntry | None]):
     """Write one journal entry (or a correction). A draft is saved every second."""
+
+    draft_kind = journal.DRAFT_KIND
 
     DEFAULT_CSS = """
     JournalNoteScreen { align: center middle; }
@@ -522,9 +524,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         self.corrects_id = corrects.id if corrects is not None else None
         self.refers_to = refers_to
         self.refers_to_id = refers_to.id if refers_to is not None else None
-        self._saved_text: str | None = None
         self.restored = False
-        LIVE_SCREENS.add(self)
 
     @property
     def user(self):
@@ -568,42 +568,36 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
             if kind in JOURNAL_KINDS and self.corrects is None and self.refers_to is None:
                 self.kind = kind
                 self.query_one("#note-kind", Select).value = kind
-            self._saved_text = area.text
             self.restored = True
             self.notify(_("Your unsaved text was restored."))
         elif self.corrects is not None:
             area.text = self.corrects.text
         area.focus()
         area.move_cursor(area.document.end)
-        self.set_interval(1.0, self.save_drafts)
+        self.keep_typing()
 
     @on(Select.Changed, "#note-kind")
     def _kind(self, event: Select.Changed) -> None:
         if event.value in JOURNAL_KINDS:
-            self.kind = str(event.value)
-            self._saved_text = None  # save the new kind with the next tick
+            self.kind = str(event.value)  # saved with the next tick (part of draft_data)
 
     @property
     def text(self) -> str:
         return self.query_one("#note-text", TextArea).text
 
-    def save_drafts(self) -> None:
-        """Called every second and when the app must save everything (lock, hang-up)."""
-        if not self.is_mounted or self.user is None:
-            return
-        text = self.text
-        if text == self._saved_text:
-            return
-        if text.strip():
-            try:
-                journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id,
-                                   self.refers_to_id)
-            except drafts.KeptLocally:
-                self._saved_text = text  # kept in the local file; the app explains (recover)
-                raise
+    @property
+    def draft_key(self) -> str:
+        return journal.draft_key(self.patient, self.corrects_id, self.refers_to_id)
+
+    def draft_data(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+    def store_draft(self, data: dict) -> None:
+        if data["text"].strip():
+            journal.save_draft(self.user, self.patient, data["kind"], data["text"],
+                               self.corrects_id, self.refers_to_id)
         else:
             journal.discard_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
-        self._saved_text = text
 
     def action_save(self) -> None:
         try:
@@ -616,8 +610,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         except (ValueError, PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        journal.discard_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
-        self._saved_text = self.text
+        self.forget_typing()
         LIVE_SCREENS.discard(self)
         self.dismiss(entry)
 

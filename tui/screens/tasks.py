@@ -134,12 +134,6 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
         self.keep_typing()
         self.query_one("#task-title", Input).focus()
 
-    @on(Input.Changed)
-    @on(TextArea.Changed)
-    @on(Select.Changed)
-    def _changed(self) -> None:
-        self._dirty = True
-
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
         event.stop()
@@ -171,8 +165,7 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
             self.forget_typing()
             self.patient = patient
             self.query_one("#task-patient", Static).update(_patient_text(patient))
-            self._dirty = True
-            self.save_draft()
+            self.save_drafts()
             # On to the field after the patient, not back to where F2 was pressed.
             self.query_one(DateInput).focus()
 
