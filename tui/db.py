@@ -287,7 +287,3 @@ def migrate_schema(database) -> list[str]:
     log.info("migrated: %s", ", ".join(done))
     return done
 
-
-def schema_version(database=None) -> int:
-    applied, _, _ = schema_status(database or database_proxy.obj)
-    return max((int(name.split("_", 1)[0]) for name in applied), default=0)

@@ -754,12 +754,6 @@ def affected_by_absence(absence: Absence) -> list[Appointment]:
         & (Appointment.end > absence.start)).order_by(Appointment.start))
 
 
-def absences_for(staff: Staff, first: dt.date, last: dt.date) -> list[Absence]:
-    lo, hi = day_bounds(first)[0], day_bounds(last)[1]
-    return list(Absence.select().where((Absence.staff == staff) & (Absence.start < hi) & (Absence.end > lo))
-                .order_by(Absence.start))
-
-
 def rebook_first_free(user: Staff, appt: Appointment | int) -> Appointment:
     """Move an appointment to the first free slot with anyone who performs its type."""
     appt = _reload(appt)

@@ -502,10 +502,6 @@ def preferred_candidate(call_id: int, found: list[Caller]) -> int:
     return 0
 
 
-def latest_call_id() -> int:
-    return Call.select(fn.MAX(Call.id)).scalar() or 0
-
-
 # --- the call log ----------------------------------------------------------------------
 
 

@@ -334,13 +334,6 @@ def default_template(kind: str) -> TemplateChoice:
     return templates_for(kind)[0]
 
 
-def all_templates() -> list[TemplateChoice]:
-    out: list[TemplateChoice] = []
-    for kind in LETTER_KINDS:
-        out.extend(templates_for(kind))
-    return out
-
-
 def save_template(user: Staff, kind: str, name: str, body: str,
                   template_id: int | None = None) -> LetterTemplate:
     """Create or change a clinic template; refuses one that does not compile."""

@@ -50,14 +50,3 @@ SECTIONS: list[Section] = [
     Section("reach", "f10", N_("Patient contact"), "schedule.view", "tui.screens.reach:ReachScreen", "k"),
 ]
 
-SECTION_LABELS = {
-    "calls": N_("Calls"),
-    "schedule": N_("Schedule"),
-    "patients": N_("Patients"),
-    "letters": N_("Letters"),
-    "prescriptions": N_("Renewals"),
-    "tasks": N_("Tasks"),
-    "supplies": N_("Supplies"),
-    "admin": N_("Administration"),
-    "reach": N_("Patient contact"),
-}
