@@ -251,7 +251,7 @@ def test_demo_seed_makes_recipients_and_letters_in_every_status(staff, patient, 
     letters.demo_seed(random.Random(7), None)
     assert Organization.select().count() == len(letters.DEMO_ORGANIZATIONS)
     assert all(o.sor.startswith("999") for o in Organization.select())
-    statuses = {l.status for l in Letter.select()}
+    statuses = {letter.status for letter in Letter.select()}
     assert statuses == set(letters.STATUS_LABELS)
     for letter in Letter.select():
         assert letters.letter_text(letter).strip()
