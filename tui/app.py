@@ -98,7 +98,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
                 id="app.open_call"),
         Binding("ctrl+l", "lock", "Lock", priority=True, id="app.lock"),
         Binding("ctrl+q", "logout", "Log out", show=False, priority=True, id="app.logout"),
-        Binding("ctrl+c", "noop", "", show=False, system=True),
+        Binding("ctrl+c", "noop", "", show=False, system=True, id="app.noop"),
     ]
 
     def __init__(self, config: Config | None = None, **kwargs) -> None:
@@ -166,7 +166,10 @@ class SkrankeApp(KeyGate, CardScanner, App):
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
         self.set_interval(3600, audit.anchor)  # the chain's head, outside the database
-        self.set_interval(0.5, self._poll_calls)
+        from tui.call_watcher import CallWatcher
+
+        self._call_watcher = CallWatcher(self)
+        self._call_watcher.start()
         self.show_login()
 
     def show_login(self) -> None:
@@ -370,10 +373,16 @@ class SkrankeApp(KeyGate, CardScanner, App):
 
     # --- incoming calls: the banner on every screen (tui.widgets.call_banner) ---
 
-    def _poll_calls(self) -> None:
-        from tui.widgets.call_banner import poll_calls
+    def on_calls_changed(self, message) -> None:
+        """Posted by tui.call_watcher's thread (never a poll on this thread)."""
+        from tui.widgets.call_banner import show_calls
 
-        poll_calls(self)
+        show_calls(self, message.rows)
+
+    def on_unmount(self) -> None:
+        watcher = getattr(self, "_call_watcher", None)
+        if watcher is not None:
+            watcher.stop()
 
     def action_open_ringing_call(self) -> None:
         from tui.widgets.call_banner import open_ringing_call
@@ -473,7 +482,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         yield SystemCommand(_("Lock") + " (Ctrl+L)", _("Lock the screen"), self.action_lock)
         yield SystemCommand(_("Log out") + " (Ctrl+Q)", _("Log out"), self.action_logout)
         yield SystemCommand(_("Help") + " (F1)", _("Show every key"), self.action_help)
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             binding = active.binding
             if active.node is self or not binding.description or not active.enabled:
                 continue  # disabled: not for this user (the screen's check_action) or not now
@@ -523,6 +532,16 @@ class SkrankeApp(KeyGate, CardScanner, App):
         except Exception as error:
             if not self.recover(error):
                 raise
+
+    def worker_failed(self, error: Exception) -> None:
+        """The one handler for errors in workers (tui.workers.db_worker): a database problem
+        gets its dialog, a refused permission a notice; anything else is logged and shown,
+        and the session goes on."""
+        if self.recover(error):
+            return
+        self.log.error(f"worker failed: {error!r}")
+        self.notify(_("This could not be done: {error}").format(error=error),
+                    severity="error", markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         # Timers and workers end up here: a database problem is explained, anything else is
