@@ -54,12 +54,12 @@ class ChoiceField(Static, can_focus=True):
     """One of a few values, changed with Left/Right or Space: ‹ doctor ›."""
 
     BINDINGS = [
-        Binding("left", "step(-1)", "Previous choice", show=False),
-        Binding("right", "step(1)", "Next choice", show=False),
-        Binding("space", "step(1)", "Next choice", show=False),
+        Binding("left", "step(-1)", "Previous choice", show=False, id="admin.choice_field.previous_choice"),
+        Binding("right", "step(1)", "Next choice", show=False, id="admin.choice_field.next_choice"),
+        Binding("space", "step(1)", "Next choice", show=False, id="admin.choice_field.next_choice_space"),
         # Enter moves on like in every other field: she types a role's first letter, Enter,
         # and goes on typing into the next field.
-        Binding("enter", "app.focus_next", "Next field", show=False),
+        Binding("enter", "app.focus_next", "Next field", show=False, id="admin.choice_field.next_field"),
     ]
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; padding: 0 1; background: $boost; }
@@ -152,9 +152,9 @@ class FormScreen(KeepsTyping, SkrankeModal):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("f2", "save", "Save", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="admin.form.save"),
+        Binding("f2", "save", "Save", show=False, priority=True, id="admin.form.save_f2"),
+        Binding("escape", "cancel", "Cancel", id="admin.form.cancel"),
     ]
 
     def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict], Any],
@@ -258,8 +258,8 @@ class MessageScreen(SkrankeModal):
     MessageScreen #msg-keys { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "close(False)", "Close"),
-        Binding("enter", "close(False)", "Close", show=False),
+        Binding("escape", "close(False)", "Close", id="admin.message.close"),
+        Binding("enter", "close(False)", "Close", show=False, id="admin.message.close_enter"),
     ]
 
     def __init__(self, body: Text | Table, keys: str = "", confirm: bool = False) -> None:
@@ -376,10 +376,10 @@ class AdminPane(TabPane):
 
 class ClinicPane(AdminPane):
     BINDINGS = [
-        Binding("e", "edit_clinic", "Clinic details"),
-        Binding("g", "edit_general", "General"),
-        Binding("o", "edit_hours", "Opening hours"),
-        Binding("s", "edit_signatures", "Letters signed by a doctor", show=False),
+        Binding("e", "edit_clinic", "Clinic details", id="admin.clinic_pane.clinic_details"),
+        Binding("g", "edit_general", "General", id="admin.clinic_pane.general"),
+        Binding("o", "edit_hours", "Opening hours", id="admin.clinic_pane.opening_hours"),
+        Binding("s", "edit_signatures", "Letters signed by a doctor", show=False, id="admin.clinic_pane.letters_signed_by_a_doctor"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -500,17 +500,17 @@ KIND_LABELS = {
 
 class ClosingPane(AdminPane):
     BINDINGS = [
-        Binding("minus", "year(-1)", "Previous year", key_display="-"),
-        Binding("plus", "year(1)", "Next year", key_display="+"),
-        Binding("y", "choose_year", "Choose year", show=False),
-        Binding("a", "add_day", "Closed day"),
-        Binding("h", "add_half", "Half day"),
-        Binding("p", "add_period", "Holiday", show=False),
-        Binding("w", "add_week", "Holiday week", show=False),
-        Binding("r", "add_recurring", "Recurring"),
-        Binding("c", "customary", "Customary days", show=False),
-        Binding("x", "remove", "Remove"),
-        Binding("delete", "remove", "Remove", show=False),
+        Binding("minus", "year(-1)", "Previous year", key_display="-", id="admin.closing_pane.previous_year"),
+        Binding("plus", "year(1)", "Next year", key_display="+", id="admin.closing_pane.next_year"),
+        Binding("y", "choose_year", "Choose year", show=False, id="admin.closing_pane.choose_year"),
+        Binding("a", "add_day", "Closed day", id="admin.closing_pane.closed_day"),
+        Binding("h", "add_half", "Half day", id="admin.closing_pane.half_day"),
+        Binding("p", "add_period", "Holiday", show=False, id="admin.closing_pane.holiday"),
+        Binding("w", "add_week", "Holiday week", show=False, id="admin.closing_pane.holiday_week"),
+        Binding("r", "add_recurring", "Recurring", id="admin.closing_pane.recurring"),
+        Binding("c", "customary", "Customary days", show=False, id="admin.closing_pane.customary_days"),
+        Binding("x", "remove", "Remove", id="admin.closing_pane.remove"),
+        Binding("delete", "remove", "Remove", show=False, id="admin.closing_pane.remove_delete"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -700,10 +700,10 @@ def _staff_fields(person=None) -> list[FormField]:
 
 class StaffPane(AdminPane):
     BINDINGS = [
-        Binding("a", "add", "Add person"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "toggle_active", "Deactivate"),
-        Binding("p", "reset_password", "Reset password"),
+        Binding("a", "add", "Add person", id="admin.staff_pane.add_person"),
+        Binding("e", "edit", "Edit", id="admin.staff_pane.edit"),
+        Binding("d", "toggle_active", "Deactivate", id="admin.staff_pane.deactivate"),
+        Binding("p", "reset_password", "Reset password", id="admin.staff_pane.reset_password"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -869,12 +869,12 @@ class PatternEditor(SkrankeModal):
     PatternEditor #pattern-keys { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("a", "add", "Add pattern"),
-        Binding("e", "edit", "Edit pattern"),
-        Binding("x", "remove", "Remove pattern"),
-        Binding("delete", "remove", "Remove pattern", show=False),
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("a", "add", "Add pattern", id="admin.pattern_editor.add_pattern"),
+        Binding("e", "edit", "Edit pattern", id="admin.pattern_editor.edit_pattern"),
+        Binding("x", "remove", "Remove pattern", id="admin.pattern_editor.remove_pattern"),
+        Binding("delete", "remove", "Remove pattern", show=False, id="admin.pattern_editor.remove_pattern_delete"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="admin.pattern_editor.save"),
+        Binding("escape", "cancel", "Cancel", id="admin.pattern_editor.cancel"),
     ]
 
     def __init__(self, person) -> None:
@@ -991,7 +991,7 @@ class PatternEditor(SkrankeModal):
 
 
 class PatternsPane(AdminPane):
-    BINDINGS = [Binding("e", "edit", "Edit work patterns")]
+    BINDINGS = [Binding("e", "edit", "Edit work patterns", id="admin.patterns_pane.edit_work_patterns")]
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="patterns-head")
@@ -1044,11 +1044,11 @@ def _type_fields(t=None) -> list[FormField]:
 
 class TypesPane(AdminPane):
     BINDINGS = [
-        Binding("a", "add", "Add type"),
-        Binding("e", "edit", "Edit"),
-        Binding("r", "retire", "Retire/restore"),
-        Binding("x", "delete", "Delete"),
-        Binding("delete", "delete", "Delete", show=False),
+        Binding("a", "add", "Add type", id="admin.types_pane.add_type"),
+        Binding("e", "edit", "Edit", id="admin.types_pane.edit"),
+        Binding("r", "retire", "Retire/restore", id="admin.types_pane.retire_restore"),
+        Binding("x", "delete", "Delete", id="admin.types_pane.delete"),
+        Binding("delete", "delete", "Delete", show=False, id="admin.types_pane.delete_delete"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -1135,7 +1135,7 @@ class AdminScreen(SkrankeScreen):
     AdminScreen TabbedContent ContentSwitcher { height: 1fr; }
     """
     BINDINGS = [
-        Binding(str(i + 1), f"tab('{tab_id}')", label, show=False)
+        Binding(str(i + 1), f"tab('{tab_id}')", label, show=False, id=f"admin.tab_{tab_id}")
         for i, (tab_id, label, _perm, _pane) in enumerate(TABS)
     ]
 

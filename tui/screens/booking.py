@@ -16,14 +16,13 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
 from tui.domain import auth, booking, drafts
 from tui.domain.booking import BookingError, Slot, SlotTaken
 from tui.domain.clock import today
@@ -31,6 +30,7 @@ from tui.domain.dates import parse_time, weekday_name
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
 from tui.models import Appointment, AppointmentType, Patient, Staff
+from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
@@ -92,13 +92,13 @@ class BookingScreen(KeepsTyping, SkrankeModal[Appointment | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f2", "pick_patient", "Patient"),
-        Binding("f5", "search", "Find slots"),
-        Binding("f9", "book", "Book"),
-        Binding("ctrl+s", "book", "Book", show=False),
-        Binding("ctrl+o", "override", "Double-book"),
-        Binding("ctrl+n", "waiting_list", "Waiting list"),
+        Binding("escape", "cancel", "Cancel", id="booking.cancel"),
+        Binding("f2", "pick_patient", "Patient", id="booking.patient"),
+        Binding("f5", "search", "Find slots", id="booking.find_slots"),
+        Binding("f9", "book", "Book", id="booking.book"),
+        Binding("ctrl+s", "book", "Book", show=False, id="booking.book_ctrl_s"),
+        Binding("ctrl+o", "override", "Double-book", id="booking.double_book"),
+        Binding("ctrl+n", "waiting_list", "Waiting list", id="booking.waiting_list"),
     ]
 
     def action_waiting_list(self) -> None:
@@ -275,15 +275,14 @@ class BookingScreen(KeepsTyping, SkrankeModal[Appointment | None]):
         self._error("")
         self._find_slots(self.appt_type, crit, self.start)
 
-    @work(thread=True, exclusive=True, group="booking-slots")
+    @db_worker("booking-slots")
     def _find_slots(self, appt_type: AppointmentType, crit: dict, start: dt.datetime | None) -> None:
-        with db.connection_context():
-            staff = Staff.get_by_id(crit["staff_id"]) if crit["staff_id"] else None
-            earliest = crit["earliest"]
-            if start is not None and (earliest is None or earliest == start.date()):
-                earliest = start
-            slots = booking.free_slots(appt_type, staff=staff, earliest=earliest, part_of_day=crit["part"],
-                                       weekdays=crit["weekdays"], limit=8)
+        staff = Staff.get_by_id(crit["staff_id"]) if crit["staff_id"] else None
+        earliest = crit["earliest"]
+        if start is not None and (earliest is None or earliest == start.date()):
+            earliest = start
+        slots = booking.free_slots(appt_type, staff=staff, earliest=earliest, part_of_day=crit["part"],
+                                   weekdays=crit["weekdays"], limit=8)
         self.app.call_from_thread(self._show_slots, slots)
 
     def _show_slots(self, slots: list[Slot], message: str = "") -> None:
@@ -405,9 +404,9 @@ class ConfirmScreen(SkrankeModal[bool]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
-        Binding("y,j", "answer(True)", "Yes"),
-        Binding("enter", "enter", "Yes", show=False),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y,j", "answer(True)", "Yes", id="booking.confirm.yes"),
+        Binding("enter", "enter", "Yes", show=False, id="booking.confirm.yes_enter"),
+        Binding("n,escape", "answer(False)", "No", id="booking.confirm.no"),
     ]
 
     def __init__(self, question: str, *, default_no: bool = False) -> None:
@@ -432,7 +431,7 @@ class ChoiceScreen(SkrankeModal[str | None]):
     """Pick one of a list (the cancel reasons...). Enter picks, Esc cancels."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.choice.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -460,7 +459,7 @@ class TextPromptScreen(KeepsTyping, SkrankeModal[str | None]):
     """One line of text (a note, a reason). The text is kept as a draft while typed."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.text_prompt.cancel")]
 
     def __init__(self, title: str, value: str = "", *, draft_kind: str = "", draft_key: str = "",
                  allow_empty: bool = True) -> None:
@@ -508,7 +507,7 @@ class GoToDateScreen(SkrankeModal[dt.date | None]):
     """Type a date as a secretary would ("tirs", "uge 49", "+3u"); Enter goes there."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="GoToDateScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.go_to_date.cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -540,10 +539,10 @@ class MoveScreen(SkrankeModal[Appointment | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MoveScreen")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f5", "search", "Find slots"),
-        Binding("f9", "use_typed", "Use typed time"),
-        Binding("down", "to_slots", "Free slots", show=False),
+        Binding("escape", "cancel", "Cancel", id="booking.move.cancel"),
+        Binding("f5", "search", "Find slots", id="booking.move.find_slots"),
+        Binding("f9", "use_typed", "Use typed time", id="booking.move.use_typed_time"),
+        Binding("down", "to_slots", "Free slots", show=False, id="booking.move.free_slots"),
     ]
 
     def __init__(self, appt_id: int) -> None:
@@ -600,10 +599,9 @@ class MoveScreen(SkrankeModal[Appointment | None]):
         self._search_key = (staff.id if staff else 0, day)
         self._find(self._search_key, staff, day)
 
-    @work(thread=True, exclusive=True, group="move-slots", exit_on_error=False)
+    @db_worker("move-slots")
     def _find(self, key: tuple, staff: Staff | None, day: dt.date | None) -> None:
-        with db.connection_context():
-            slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
+        slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
         self.app.call_from_thread(self._show_found, key, slots)
 
     def _show_found(self, key: tuple, slots: list[Slot]) -> None:
@@ -652,11 +650,10 @@ class MoveScreen(SkrankeModal[Appointment | None]):
         self.query_one("#error", Static).update(_("Moving…"))
         self._do_move(start, staff)
 
-    @work(thread=True, exclusive=True, group="move", exit_on_error=False)
+    @db_worker("move")
     def _do_move(self, start: dt.datetime, staff: Staff) -> None:
         try:
-            with db.connection_context():
-                moved = booking.move(self.app.user, self.appt.id, start, staff)
+            moved = booking.move(self.app.user, self.appt.id, start, staff)
         except SlotTaken as exc:
             self.app.call_from_thread(self._not_moved, exc)
             return
@@ -693,9 +690,9 @@ class SeriesScreen(SkrankeModal[list | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SeriesScreen")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f5", "check", "Check"),
-        Binding("f9", "book", "Book series"),
+        Binding("escape", "cancel", "Cancel", id="booking.series.cancel"),
+        Binding("f5", "check", "Check", id="booking.series.check"),
+        Binding("f9", "book", "Book series", id="booking.series.book_series"),
     ]
 
     def __init__(self, appt_id: int) -> None:
@@ -781,8 +778,8 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AbsenceScreen")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f9", "save", "Register"),
+        Binding("escape", "cancel", "Cancel", id="booking.absence.cancel"),
+        Binding("f9", "save", "Register", id="booking.absence.register"),
     ]
 
     def __init__(self, staff_id: int | None = None, day: dt.date | None = None) -> None:
@@ -852,7 +849,7 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
 
 class HistoryScreen(SkrankeModal[None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="HistoryScreen")
-    BINDINGS = [Binding("escape,enter,h", "close", "Close")]
+    BINDINGS = [Binding("escape,enter,h", "close", "Close", id="booking.history.close")]
 
     def __init__(self, title: str, items: list[booking.HistoryItem]) -> None:
         super().__init__()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -29,12 +29,12 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
 from tui.domain import auth, calls, clock, drafts
 from tui.domain.auth import PermissionDenied
 from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
 from tui.models import Patient
+from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.tables import cursor_key
 
@@ -181,10 +181,9 @@ class CallsScreen(SkrankeScreen):
     def load_log(self) -> None:
         self._fetch_log(self.day, self.filter)
 
-    @work(thread=True, exclusive=True, group="call-log")
+    @db_worker("call-log")
     def _fetch_log(self, day: dt.date, filter: str) -> None:
-        with db.connection_context():
-            rows = calls.call_log(self.user, day, filter=filter)
+        rows = calls.call_log(self.user, day, filter=filter)
         self.app.call_from_thread(self._show_log, day, filter, rows)
 
     def _show_log(self, day: dt.date, filter: str, rows: list[CallRow]) -> None:
@@ -710,7 +709,7 @@ class HandleCallScreen(_Form):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="call.handled.save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="calls.handle_call.cancel"),
     ]
     draft_kind = "call_note"
 
@@ -772,7 +771,7 @@ class CallbackScreen(_Form):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="callback.save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="calls.callback.cancel"),
     ]
     draft_kind = "callback"
 
@@ -867,7 +866,7 @@ class NewCallScreen(_Form):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="newcall.save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="calls.new_call.cancel"),
     ]
     draft_kind = "call_new"
 

@@ -60,7 +60,7 @@ def describe_keys(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
 
 class HelpScreen(SkrankeModal):
     BINDINGS = [
-        Binding("escape,f1,q", "dismiss", _("Close"), id="help.close"),
+        Binding("escape,f1,q", "dismiss", "Close", id="help.close"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

@@ -8,19 +8,19 @@ export) is one key away: Ctrl+N opens the list of what can be done now.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
 from tui.domain import auth, letters, signing
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.models import Letter, Organization, Staff
+from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.form_select import FormSelect
 
@@ -45,7 +45,7 @@ class ChoiceDialog(SkrankeModal):
     ChoiceDialog .title { text-style: bold; height: auto; }
     ChoiceDialog OptionList { height: auto; max-height: 16; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="letter_editor.choice.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -76,7 +76,7 @@ class CommentDialog(SkrankeModal):
     CommentDialog > Vertical { width: 70; max-width: 100%; height: auto;
         border: round $primary; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="letter_editor.comment.cancel")]
 
     def __init__(self, title: str) -> None:
         super().__init__()
@@ -107,8 +107,8 @@ class RecipientDialog(SkrankeModal):
     RecipientDialog OptionList { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "to_list", "Results", show=False),
+        Binding("escape", "cancel", "Cancel", id="letter_editor.recipient.cancel"),
+        Binding("down", "to_list", "Results", show=False, id="letter_editor.recipient.results"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -125,10 +125,9 @@ class RecipientDialog(SkrankeModal):
     def _changed(self, event: Input.Changed) -> None:
         self.search(event.value)
 
-    @work(thread=True, exclusive=True)
+    @db_worker("recipient-search")
     def search(self, text: str) -> None:
-        with db.connection_context():
-            found = [(o.id, o.name, o.city, o.sor) for o in letters.search_organizations(text)]
+        found = [(o.id, o.name, o.city, o.sor) for o in letters.search_organizations(text)]
         self.app.call_from_thread(self._show, found)
 
     def _show(self, found) -> None:
@@ -167,8 +166,8 @@ class ExportDialog(SkrankeModal):
         border: round $primary; background: $surface; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "export", "Export", priority=True),
+        Binding("escape", "cancel", "Cancel", id="letter_editor.export.cancel"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="letter_editor.export.export"),
     ]
     last_folder = ""
 
@@ -321,13 +320,12 @@ class WorkflowMixin:
         self.after_workflow(letter_id)
         return True
 
-    @work(thread=True, exclusive=True, group="export")
+    @db_worker("export")
     def export_letter(self, letter_id: int, fmt: str, folder: str) -> None:
         user = self.app.user
         try:
-            with db.connection_context():
-                path = letters.export(user, letter_id, fmt, folder)
-        except (LetterError, PermissionDenied, OSError) as exc:
+            path = letters.export(user, letter_id, fmt, folder)
+        except (LetterError, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         ExportDialog.last_folder = folder  # only a folder that worked is offered again
@@ -361,11 +359,11 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
     LetterEditorScreen Input, LetterEditorScreen Select { width: 100%; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+n", "workflow", "Next step", priority=True),
-        Binding("ctrl+o", "recipient", "Recipient", priority=True),
-        Binding("ctrl+b", "refill", "Fill from template", priority=True),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="letter_editor.save"),
+        Binding("ctrl+n", "workflow", "Next step", priority=True, id="letter_editor.next_step"),
+        Binding("ctrl+o", "recipient", "Recipient", priority=True, id="letter_editor.recipient"),
+        Binding("ctrl+b", "refill", "Fill from template", priority=True, id="letter_editor.fill_from_template"),
+        Binding("escape", "close", "Close", id="letter_editor.close"),
     ]
 
     def __init__(self, letter_id: int) -> None:

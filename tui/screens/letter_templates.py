@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,6 +23,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letter_templates import TemplateRow
 from tui.domain.letters import LetterError
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
 
@@ -33,10 +34,10 @@ def source_text(row: TemplateRow) -> str:
 
 class TemplateTable(DataTable):
     BINDINGS = [
-        Binding("e", "screen.open", "Open"),
-        Binding("n", "screen.new", "New"),
-        Binding("c", "screen.copy", "Copy"),
-        Binding("d", "screen.retire", "Retire"),
+        Binding("e", "screen.open", "Open", id="letter_templates.template_table.open"),
+        Binding("n", "screen.new", "New", id="letter_templates.template_table.new"),
+        Binding("c", "screen.copy", "Copy", id="letter_templates.template_table.copy"),
+        Binding("d", "screen.retire", "Retire", id="letter_templates.template_table.retire"),
     ]
 
 
@@ -51,7 +52,7 @@ class TemplatesScreen(SkrankeScreen):
     TemplatesScreen #tl-table { height: 1fr; }
     TemplatesScreen #tl-detail { height: 2; padding: 0 1; color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("escape", "back", "Back", id="letter_templates.templates.back")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -199,11 +200,11 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
     TemplateEditorScreen.fields #te-preview-pane { display: none; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+o", "sample", "Preview patient", priority=True),
-        Binding("ctrl+f", "fields", "Merge fields", priority=True),
-        Binding("ctrl+n", "preview", "Preview", priority=True),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="letter_templates.template_editor.save"),
+        Binding("ctrl+o", "sample", "Preview patient", priority=True, id="letter_templates.template_editor.preview_patient"),
+        Binding("ctrl+f", "fields", "Merge fields", priority=True, id="letter_templates.template_editor.merge_fields"),
+        Binding("ctrl+n", "preview", "Preview", priority=True, id="letter_templates.template_editor.preview"),
+        Binding("escape", "close", "Close", id="letter_templates.template_editor.close"),
     ]
 
     def __init__(self, kind: str, template_id: int | None, *, name: str | None = None,
@@ -344,7 +345,7 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
             return
         self._render_preview(source, self.context)
 
-    @work(thread=True, exclusive=True, group="template-preview", exit_on_error=False)
+    @db_worker("template-preview")
     def _render_preview(self, source: str, context) -> None:
         rendered = letter_templates.render(source, context)
         self.app.call_from_thread(self._rendered, source, rendered)

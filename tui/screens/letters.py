@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from tui.db import database_proxy as db
 from tui.domain import auth, letters
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import SkrankeScreen
 from tui.screens.letter_editor import (
     ChoiceDialog,
@@ -36,18 +36,18 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
     LettersScreen #lt-detail { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("n", "new", "New"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("a", "workflow", "Actions"),
-        Binding("t", "to_sign", "To sign"),
-        Binding("s", "status", "Status"),
-        Binding("k", "kind", "Kind"),
-        Binding("p", "patient", "Patient"),
-        Binding("e", "export", "Export", show=False),
-        Binding("u", "unsaved", "Unsaved drafts", show=False),
-        Binding("r", "reload", "Refresh", show=False),
-        Binding("m", "templates", "Templates", show=False),
-        Binding("o", "recipients", "Recipients", show=False),
+        Binding("n", "new", "New", id="letters.new"),
+        Binding("enter", "open", "Open", show=False, id="letters.open"),
+        Binding("a", "workflow", "Actions", id="letters.actions"),
+        Binding("t", "to_sign", "To sign", id="letters.to_sign"),
+        Binding("s", "status", "Status", id="letters.status"),
+        Binding("k", "kind", "Kind", id="letters.kind"),
+        Binding("p", "patient", "Patient", id="letters.patient"),
+        Binding("e", "export", "Export", show=False, id="letters.export"),
+        Binding("u", "unsaved", "Unsaved drafts", show=False, id="letters.unsaved_drafts"),
+        Binding("r", "reload", "Refresh", show=False, id="letters.refresh"),
+        Binding("m", "templates", "Templates", show=False, id="letters.templates"),
+        Binding("o", "recipients", "Recipients", show=False, id="letters.recipients"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -123,14 +123,13 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         self.load_rows(self.status, self.kind, self.patient.id if self.patient else None,
                        self.to_sign)
 
-    @work(thread=True, exclusive=True, group="letters-list")
+    @db_worker("letters-list")
     def load_rows(self, status, kind, patient_id, to_sign) -> None:
         user = self.user
-        with db.connection_context():
-            rows = letters.list_letters(user, status=None if to_sign else status,
-                                        kind=None if to_sign else kind, patient=patient_id,
-                                        to_sign=to_sign, limit=PAGE)
-            unsaved = letters.unsaved_letters(user)
+        rows = letters.list_letters(user, status=None if to_sign else status,
+                                    kind=None if to_sign else kind, patient=patient_id,
+                                    to_sign=to_sign, limit=PAGE)
+        unsaved = letters.unsaved_letters(user)
         self.app.call_from_thread(self.show_rows, rows, unsaved)
 
     def show_rows(self, rows: list[letters.LetterRow], unsaved) -> None:

@@ -88,7 +88,7 @@ class LoginScreen(_Guarded, Screen):
     """The first thing anyone sees; nothing of the clinic's data is on it."""
 
     TITLE = "Log in"
-    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="app.quit")]
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.app.clinic_name, style="bold"), id="login-clinic")

@@ -33,7 +33,7 @@ DRAFT_KIND = "patient_form"
 class _Checkbox(Checkbox):
     """Space ticks; Enter moves on to the next field, as in every other field of the form."""
 
-    BINDINGS = [Binding("enter", "app.focus_next", "Next field", show=False)]
+    BINDINGS = [Binding("enter", "app.focus_next", "Next field", show=False, id="patient_form.checkbox.next_field")]
 
 
 class PatientFormScreen(KeepsTyping, SkrankeScreen):
@@ -58,9 +58,9 @@ class PatientFormScreen(KeepsTyping, SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", key_display="Ctrl+S", priority=True),
-        Binding("ctrl+o", "open_existing", "Open existing", key_display="Ctrl+O", show=False),
-        Binding("escape", "cancel", "Cancel", key_display="Esc"),
+        Binding("ctrl+s", "save", "Save", key_display="Ctrl+S", priority=True, id="patient_form.save"),
+        Binding("ctrl+o", "open_existing", "Open existing", key_display="Ctrl+O", show=False, id="patient_form.open_existing"),
+        Binding("escape", "cancel", "Cancel", key_display="Esc", id="patient_form.cancel"),
     ]
 
     def __init__(self, patient: Patient | None = None, query: str = "") -> None:

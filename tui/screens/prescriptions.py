@@ -24,7 +24,10 @@ from tui.domain.clock import local_stamp
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.widgets.form_select import FormSelect
 from tui.widgets.patient_label import patient_line
+from tui.widgets.shell import ShellHeader
+from tui.widgets.tables import cursor_key, cursor_kept
 
 
 def age_text(patient) -> str:
@@ -35,10 +38,6 @@ def age_text(patient) -> str:
     if getattr(patient, "birth_date", None) is None:
         return ""
     return _("{n} years").format(n=age_on(patient.birth_date, today()))
-from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
-from tui.widgets.form_select import FormSelect
-
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
 
@@ -65,8 +64,8 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save request", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save request", priority=True, id="prescriptions.renewal_request.save_request"),
+        Binding("escape", "cancel", "Cancel", id="prescriptions.renewal_request.cancel"),
     ]
 
     def __init__(self, patient, call=None) -> None:
@@ -225,14 +224,14 @@ class RenewalsScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("n", "new", "New request"),
-        Binding("enter", "open", "Details", show=False),
-        Binding("a", "approve", "Approve"),
-        Binding("d", "decline", "Decline"),
-        Binding("v", "needs_visit", "Needs visit"),
-        Binding("t", "told", "Told"),
-        Binding("1", "tab('queue')", "Doctor's queue", show=False),
-        Binding("2", "tab('tell')", "To tell the patient", show=False),
+        Binding("n", "new", "New request", id="prescriptions.renewals.new_request"),
+        Binding("enter", "open", "Details", show=False, id="prescriptions.renewals.details"),
+        Binding("a", "approve", "Approve", id="prescriptions.renewals.approve"),
+        Binding("d", "decline", "Decline", id="prescriptions.renewals.decline"),
+        Binding("v", "needs_visit", "Needs visit", id="prescriptions.renewals.needs_visit"),
+        Binding("t", "told", "Told", id="prescriptions.renewals.told"),
+        Binding("1", "tab('queue')", "Doctor's queue", show=False, id="prescriptions.renewals.doctor_s_queue"),
+        Binding("2", "tab('tell')", "To tell the patient", show=False, id="prescriptions.renewals.to_tell_the_patient"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:

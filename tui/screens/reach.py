@@ -51,8 +51,8 @@ class WaitingEntryScreen(SkrankeModal):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="WaitingEntryScreen")
     BINDINGS = [
-        Binding("ctrl+s", "save", "Put on list", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Put on list", priority=True, id="reach.waiting_entry.put_on_list"),
+        Binding("escape", "cancel", "Cancel", id="reach.waiting_entry.cancel"),
     ]
 
     def __init__(self, patient, *, appt_type=None, staff=None, weekdays: str = "",
@@ -143,9 +143,9 @@ class OfferScreen(SkrankeModal):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="OfferScreen")
     BINDINGS = [
-        Binding("p", "phone", "Offer by phone"),
-        Binding("s", "sms", "Offer by SMS"),
-        Binding("escape", "cancel", "Close"),
+        Binding("p", "phone", "Offer by phone", id="reach.offer.offer_by_phone"),
+        Binding("s", "sms", "Offer by SMS", id="reach.offer.offer_by_sms"),
+        Binding("escape", "cancel", "Close", id="reach.offer.close"),
     ]
 
     def __init__(self, title: str, pairs: list[tuple[wl.Row, Slot]], *, one_slot: bool = False) -> None:
@@ -241,9 +241,9 @@ class ConsentScreen(SkrankeModal):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConsentScreen")
     BINDINGS = [
-        Binding("ctrl+s", "give", "Give consent", priority=True),
-        Binding("ctrl+w", "withdraw", "Withdraw consent", priority=True),
-        Binding("escape", "cancel", "Close"),
+        Binding("ctrl+s", "give", "Give consent", priority=True, id="reach.consent.give_consent"),
+        Binding("ctrl+w", "withdraw", "Withdraw consent", priority=True, id="reach.consent.withdraw_consent"),
+        Binding("escape", "cancel", "Close", id="reach.consent.close"),
     ]
 
     def __init__(self, patient) -> None:
@@ -307,7 +307,7 @@ class RecallRuleScreen(SkrankeModal):
     """A new recall rule for `patient` (Ctrl+S)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RecallRuleScreen")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.recall_rule.save"), Binding("escape", "cancel", "Cancel", id="reach.recall_rule.cancel")]
 
     def __init__(self, patient) -> None:
         super().__init__()
@@ -364,7 +364,7 @@ class ReferralScreen(SkrankeModal):
     """A received referral for `patient` (Ctrl+S)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ReferralScreen")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.referral.save"), Binding("escape", "cancel", "Cancel", id="reach.referral.cancel")]
 
     def __init__(self, patient) -> None:
         super().__init__()
@@ -413,7 +413,7 @@ class SmsTemplateScreen(KeepsTyping, SkrankeModal):
     SmsTemplateScreen TextArea { height: 6; }
     SmsTemplateScreen #preview { height: auto; color: $text-muted; }
     """
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.sms_template.save"), Binding("escape", "cancel", "Cancel", id="reach.sms_template.cancel")]
 
     def __init__(self, template_id: int | None = None) -> None:
         super().__init__()
@@ -502,7 +502,7 @@ class SmsTimesScreen(SkrankeModal):
     """Quiet hours, the time day-based reminders go out, and the type's name in SMS."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SmsTimesScreen")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.sms_times.save"), Binding("escape", "cancel", "Cancel", id="reach.sms_times.cancel")]
 
     def compose(self) -> ComposeResult:
         cfg = sms.sms_settings()
@@ -564,27 +564,27 @@ class ReachScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("1", "tab('waiting')", "Waiting list", show=False),
-        Binding("2", "tab('recall')", "Recalls", show=False),
-        Binding("3", "tab('referrals')", "Referrals", show=False),
-        Binding("4", "tab('outbox')", "SMS outbox", show=False),
-        Binding("5", "tab('templates')", "SMS templates", show=False),
-        Binding("o,enter", "offer", "Offer a time"),
-        Binding("n", "new", "New"),
-        Binding("d", "remove", "Remove"),
-        Binding("space", "mark", "Mark"),
-        Binding("s", "recall_sms", "SMS to marked"),
-        Binding("b", "recall_letters", "Letters to marked"),
-        Binding("k", "do_not_contact", "Do not contact"),
-        Binding("v", "overdue", "Overdue only"),
-        Binding("l", "letter_sent", "Letter sent"),
-        Binding("a", "assessed", "Assessed"),
-        Binding("r", "resend", "Resend"),
-        Binding("x", "cancel_sms", "Cancel SMS"),
-        Binding("f", "filter", "State filter"),
-        Binding("e", "edit_template", "Edit template"),
-        Binding("t", "sms_times", "Quiet hours"),
-        Binding("u", "reload", "Refresh", show=False),
+        Binding("1", "tab('waiting')", "Waiting list", show=False, id="reach.waiting_list"),
+        Binding("2", "tab('recall')", "Recalls", show=False, id="reach.recalls"),
+        Binding("3", "tab('referrals')", "Referrals", show=False, id="reach.referrals"),
+        Binding("4", "tab('outbox')", "SMS outbox", show=False, id="reach.sms_outbox"),
+        Binding("5", "tab('templates')", "SMS templates", show=False, id="reach.sms_templates"),
+        Binding("o,enter", "offer", "Offer a time", id="reach.offer_a_time"),
+        Binding("n", "new", "New", id="reach.new"),
+        Binding("d", "remove", "Remove", id="reach.remove"),
+        Binding("space", "mark", "Mark", id="reach.mark"),
+        Binding("s", "recall_sms", "SMS to marked", id="reach.sms_to_marked"),
+        Binding("b", "recall_letters", "Letters to marked", id="reach.letters_to_marked"),
+        Binding("k", "do_not_contact", "Do not contact", id="reach.do_not_contact"),
+        Binding("v", "overdue", "Overdue only", id="reach.overdue_only"),
+        Binding("l", "letter_sent", "Letter sent", id="reach.letter_sent"),
+        Binding("a", "assessed", "Assessed", id="reach.assessed"),
+        Binding("r", "resend", "Resend", id="reach.resend"),
+        Binding("x", "cancel_sms", "Cancel SMS", id="reach.cancel_sms"),
+        Binding("f", "filter", "State filter", id="reach.state_filter"),
+        Binding("e", "edit_template", "Edit template", id="reach.edit_template"),
+        Binding("t", "sms_times", "Quiet hours", id="reach.quiet_hours"),
+        Binding("u", "reload", "Refresh", show=False, id="reach.refresh"),
     ]
 
     ACTIONS_BY_TAB = {

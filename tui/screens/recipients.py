@@ -9,7 +9,7 @@ what is typed as a draft every second.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,6 +20,7 @@ from tui.domain import drafts, organizations
 from tui.domain.auth import PermissionDenied
 from tui.domain.organizations import OrganizationError, OrganizationRow
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
 from tui.widgets.tables import cursor_key
@@ -46,11 +47,11 @@ class RecipientTable(DataTable):
     """The results; single-letter keys live here, never in the search field."""
 
     BINDINGS = [
-        Binding("n", "screen.new", "New"),
-        Binding("e", "screen.edit", "Edit"),
-        Binding("d", "screen.toggle_active", "Deactivate"),
-        Binding("i", "screen.inactive", "Show inactive"),
-        Binding("slash", "screen.search", "Search"),
+        Binding("n", "screen.new", "New", id="recipients.recipient_table.new"),
+        Binding("e", "screen.edit", "Edit", id="recipients.recipient_table.edit"),
+        Binding("d", "screen.toggle_active", "Deactivate", id="recipients.recipient_table.deactivate"),
+        Binding("i", "screen.inactive", "Show inactive", id="recipients.recipient_table.show_inactive"),
+        Binding("slash", "screen.search", "Search", id="recipients.recipient_table.search"),
     ]
 
 
@@ -76,8 +77,8 @@ class RecipientForm(KeepsTyping, SkrankeModal):
     RecipientForm .hint { height: 1; color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="recipients.recipient_form.save"),
+        Binding("escape", "close", "Cancel", id="recipients.recipient_form.cancel"),
     ]
 
     def __init__(self, org: OrganizationRow | None = None) -> None:
@@ -228,9 +229,9 @@ class RecipientsScreen(SkrankeScreen):
     RecipientsScreen #rc-detail { height: 2; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("down", "to_list", "To the list", show=False),
-        Binding("ctrl+n", "new", "New", show=False, priority=True),
+        Binding("escape", "back", "Back", id="recipients.back"),
+        Binding("down", "to_list", "To the list", show=False, id="recipients.to_the_list"),
+        Binding("ctrl+n", "new", "New", show=False, priority=True, id="recipients.new"),
     ]
 
     def __init__(self) -> None:
@@ -264,15 +265,9 @@ class RecipientsScreen(SkrankeScreen):
         self._seq += 1
         self.load(self.query_one("#rc-search", Input).value, self.include_inactive, self._seq)
 
-    @work(thread=True, exclusive=True, group="recipients")
+    @db_worker("recipients")
     def load(self, text: str, include_inactive: bool, seq: int) -> None:
-        user = self.app.user
-        try:
-            with db.connection_context():
-                rows = organizations.directory(user, text, include_inactive=include_inactive)
-        except PermissionDenied as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            return
+        rows = organizations.directory(self.app.user, text, include_inactive=include_inactive)
         self.app.call_from_thread(self.show_rows, rows, seq)
 
     def show_rows(self, rows: list[OrganizationRow], seq: int | None = None,

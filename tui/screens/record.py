@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -28,11 +28,11 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
-from tui.domain import auth, drafts, journal, patients
+from tui.domain import auth, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import N_, _
 from tui.models import JOURNAL_KINDS, JournalEntry, Patient
+from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 from tui.widgets.form_select import FormSelect
@@ -127,19 +127,20 @@ class RecordScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("escape", "close", "Close", key_display="Esc"),
-        Binding("n", "new_entry", "New entry"),
-        Binding("c", "correct", "Correct"),
-        Binding("r", "reveal", "Show CPR"),
-        Binding("v", "reveal_address", "Show address", show=False),
-        Binding("e", "edit", "Edit"),
-        Binding("x", "export_log", "Export log", show=False),
+        Binding("escape", "close", "Close", key_display="Esc", id="record.close"),
+        Binding("n", "new_entry", "New entry", id="record.new_entry"),
+        Binding("c", "correct", "Correct", id="record.correct"),
+        Binding("r", "reveal", "Show CPR", id="record.show_cpr"),
+        Binding("v", "reveal_address", "Show address", show=False, id="record.show_address"),
+        Binding("e", "edit", "Edit", id="record.edit"),
+        Binding("x", "export_log", "Export log", show=False, id="record.export_log"),
         Binding("f", "move_appt", "Move appt", id="record.move"),
         Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
         Binding("s", "sms_consent", "SMS consent", show=False, id="record.sms_consent"),
         Binding("v", "waiting_list", "Waiting list", show=False, id="record.waiting"),
         Binding("k", "recall", "Recall", show=False, id="record.recall"),
-        *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
+        *[Binding(key, f"pane('{pane}')", label, show=False, id=f"record.pane_{pane}")
+          for pane, key, label in PANES],
     ]
 
     def __init__(self, patient_id: int, reason: str = "") -> None:
@@ -277,19 +278,13 @@ class RecordScreen(SkrankeScreen):
 
     # --- other panes -------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="record-overview", exit_on_error=False)
+    @db_worker("record-overview")
     def load_overview(self) -> None:
+        overview = patients.record_overview(self.user, self.patient)
         try:
-            with db.connection_context():
-                overview = patients.record_overview(self.user, self.patient)
-                try:
-                    access = patients.access_log(self.user, self.patient, limit=500)
-                except PermissionDenied:
-                    access = None
-        except Exception as exc:  # show it; never close the app over a pane
-            self.app.call_from_thread(self.notify, _("Could not load the record: {error}").format(
-                error=exc), severity="error", markup=False)
-            return
+            access = patients.access_log(self.user, self.patient, limit=500)
+        except PermissionDenied:
+            access = None
         self.app.call_from_thread(self._show_overview, overview, access)
 
     def _show_overview(self, ov: patients.RecordOverview, access) -> None:
@@ -466,20 +461,19 @@ class RecordScreen(SkrankeScreen):
         self.notify(_("Exporting the access log..."))
         self._export_log()
 
-    @work(thread=True, exclusive=True, group="record-export", exit_on_error=False)
+    @db_worker("record-export")
     def _export_log(self) -> None:
         from tui.domain.clock import now_local
 
+        text = patients.access_log_text(self.user, self.patient)
         try:
-            with db.connection_context():
-                text = patients.access_log_text(self.user, self.patient)
             folder = self.app.config.export_path
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"access-log-{self.patient_id}-{now_local():%Y%m%d-%H%M%S}.txt"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
-        except Exception as exc:
+        except OSError as exc:  # the export folder, not the database
             self.app.call_from_thread(self.notify, _("The export failed: {error}").format(error=exc),
                                       severity="error", markup=False)
             return
@@ -510,8 +504,8 @@ class JournalNoteScreen(KeepsTyping, SkrankeModal[JournalEntry | None]):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save entry", key_display="Ctrl+S", priority=True),
-        Binding("escape", "close", "Close (keep draft)", key_display="Esc"),
+        Binding("ctrl+s", "save", "Save entry", key_display="Ctrl+S", priority=True, id="record.journal_note.save_entry"),
+        Binding("escape", "close", "Close (keep draft)", key_display="Esc", id="record.journal_note.close_keep_draft"),
     ]
 
     def __init__(self, patient: Patient, kind: str = "phone",

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
 from textual.widgets import Input, Static
 
-from tui.db import database_proxy as db
 from tui.domain import auth, booking, schedule
 from tui.domain.auth import PermissionDenied
 from tui.domain.booking import BookingError, SlotTaken
@@ -25,6 +24,7 @@ from tui.domain.dates import format_date_medium, weekday_name
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import _
 from tui.models import Staff
+from tui.workers import db_worker
 from tui.screens.base import SkrankeScreen
 from tui.screens.booking import (
     AbsenceScreen,
@@ -61,35 +61,35 @@ class ScheduleScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("pageup", "day(-1)", "Prev day", key_display="PgUp"),
-        Binding("pagedown", "day(1)", "Next day", key_display="PgDn"),
-        Binding("t", "today", "Today"),
-        Binding("g", "goto_date", "Go to date"),
-        Binding("l", "toggle_list", "List/grid"),
-        Binding("enter", "enter", "Book/show", show=False),
-        Binding("b", "book_here", "Book"),
-        Binding("f", "first_free", "First free"),
-        Binding("a", "status('arrived')", "Arrived"),
-        Binding("i", "status('in_progress')", "In progress", show=False),
-        Binding("d", "status('done')", "Done", show=False),
-        Binding("n", "status('no_show')", "No-show"),
-        Binding("c", "cancel_appt", "Cancel appt", show=False),
-        Binding("m", "move_appt", "Move", show=False),
-        Binding("e", "edit_note", "Note", show=False),
-        Binding("h", "history", "History", show=False),
-        Binding("s", "series", "Series", show=False),
-        Binding("x", "absence", "Absence", show=False),
-        Binding("w", "toggle_waiting", "Waiting room", show=False),
-        Binding("p", "export", "Day list", show=False),
-        Binding("v", "offer_freed", "Waiting list", show=False),
-        Binding("r,f5", "reload", "Refresh", show=False),
+        Binding("pageup", "day(-1)", "Prev day", key_display="PgUp", id="schedule.prev_day"),
+        Binding("pagedown", "day(1)", "Next day", key_display="PgDn", id="schedule.next_day"),
+        Binding("t", "today", "Today", id="schedule.today"),
+        Binding("g", "goto_date", "Go to date", id="schedule.go_to_date"),
+        Binding("l", "toggle_list", "List/grid", id="schedule.list_grid"),
+        Binding("enter", "enter", "Book/show", show=False, id="schedule.book_show"),
+        Binding("b", "book_here", "Book", id="schedule.book"),
+        Binding("f", "first_free", "First free", id="schedule.first_free"),
+        Binding("a", "status('arrived')", "Arrived", id="schedule.arrived"),
+        Binding("i", "status('in_progress')", "In progress", show=False, id="schedule.in_progress"),
+        Binding("d", "status('done')", "Done", show=False, id="schedule.done"),
+        Binding("n", "status('no_show')", "No-show", id="schedule.no_show"),
+        Binding("c", "cancel_appt", "Cancel appt", show=False, id="schedule.cancel_appt"),
+        Binding("m", "move_appt", "Move", show=False, id="schedule.move"),
+        Binding("e", "edit_note", "Note", show=False, id="schedule.note"),
+        Binding("h", "history", "History", show=False, id="schedule.history"),
+        Binding("s", "series", "Series", show=False, id="schedule.series"),
+        Binding("x", "absence", "Absence", show=False, id="schedule.absence"),
+        Binding("w", "toggle_waiting", "Waiting room", show=False, id="schedule.waiting_room"),
+        Binding("p", "export", "Day list", show=False, id="schedule.day_list"),
+        Binding("v", "offer_freed", "Waiting list", show=False, id="schedule.waiting_list"),
+        Binding("r,f5", "reload", "Refresh", show=False, id="schedule.refresh"),
         Binding("slash,ctrl+f", "find", "Find", key_display="/", id="schedule.find"),
         Binding("u", "walk_in", "Walk-in", id="schedule.walk_in"),
-        Binding("down", "find_step(1)", "Next match", show=False),
-        Binding("up", "find_step(-1)", "Previous match", show=False),
-        Binding("escape", "close_find", "Close find", show=False),
-        Binding("left", "list_day(-1)", "Prev day", show=False),
-        Binding("right", "list_day(1)", "Next day", show=False),
+        Binding("down", "find_step(1)", "Next match", show=False, id="schedule.next_match"),
+        Binding("up", "find_step(-1)", "Previous match", show=False, id="schedule.previous_match"),
+        Binding("escape", "close_find", "Close find", show=False, id="schedule.close_find"),
+        Binding("left", "list_day(-1)", "Prev day", show=False, id="schedule.prev_day_left"),
+        Binding("right", "list_day(1)", "Next day", show=False, id="schedule.next_day_right"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -148,15 +148,10 @@ class ScheduleScreen(SkrankeScreen):
         self._focus_time = focus_time
         self._load(self.day, self.app.user)
 
-    @work(thread=True, exclusive=True, group="schedule-day")
+    @db_worker("schedule-day")
     def _load(self, day: dt.date, user) -> None:
-        with db.connection_context():
-            try:
-                view = schedule.day_view(day, user)
-                waiting = schedule.waiting_room(day, user)
-            except PermissionDenied as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
+        view = schedule.day_view(day, user)
+        waiting = schedule.waiting_room(day, user)
         self.app.call_from_thread(self._show, day, view, waiting)
 
     def _show(self, day: dt.date, view: DayView, waiting) -> None:
@@ -607,16 +602,15 @@ class ScheduleScreen(SkrankeScreen):
         self.app.push_screen(ChoiceScreen(_("Day list as"), [("txt", _("Text file")), ("pdf", "PDF")]),
                              callback=chosen)
 
-    @work(thread=True, exclusive=True, group="schedule-export")
+    @db_worker("schedule-export")
     def _export(self, staff_id: int, day: dt.date, fmt: str) -> None:
-        with db.connection_context():
-            staff = Staff.get_by_id(staff_id)
-            folder = self.app.config.export_path
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"dagsliste-{day.isoformat()}-{staff.initials or staff.username}.{fmt}"
-                schedule.export_day_list(self.app.user, day, staff, path, fmt)
-            except (OSError, PermissionDenied) as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
+        staff = Staff.get_by_id(staff_id)
+        folder = self.app.config.export_path
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"dagsliste-{day.isoformat()}-{staff.initials or staff.username}.{fmt}"
+            schedule.export_day_list(self.app.user, day, staff, path, fmt)
+        except OSError as exc:  # the export folder, not the database
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.app.call_from_thread(self.notify, _("Written: {path}").format(path=path), markup=False)

@@ -5,17 +5,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
-from tui.db import database_proxy as db
 from tui.domain import auth
 from tui.domain import supplies as sup
 from tui.domain.clock import to_local
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
 from tui.widgets.tables import cursor_key, cursor_kept
@@ -39,8 +39,8 @@ class SupplyFormScreen(SkrankeModal):
     SupplyFormScreen #form-help { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Save", priority=True, id="supplies.supply_form.save"),
+        Binding("escape", "cancel", "Cancel", id="supplies.supply_form.cancel"),
     ]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str]],
@@ -108,19 +108,19 @@ class SuppliesScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("a", "adjust", "Adjust stock"),
-        Binding("e", "edit", "Edit item"),
-        Binding("n", "new", "New item", show=False),
-        Binding("i", "import", "Import catalogue", show=False),
-        Binding("o", "order", "Make orders"),
-        Binding("s", "send", "Send order"),
-        Binding("r", "receive", "Receive"),
-        Binding("q", "quantities", "Change quantities", show=False),
-        Binding("x", "delete", "Delete draft", show=False),
-        Binding("l", "supplier", "Supplier details", show=False),
-        Binding("1", "tab('items')", "Items", show=False),
-        Binding("2", "tab('low')", "Under reorder level", show=False),
-        Binding("3", "tab('orders')", "Orders", show=False),
+        Binding("a", "adjust", "Adjust stock", id="supplies.adjust_stock"),
+        Binding("e", "edit", "Edit item", id="supplies.edit_item"),
+        Binding("n", "new", "New item", show=False, id="supplies.new_item"),
+        Binding("i", "import", "Import catalogue", show=False, id="supplies.import_catalogue"),
+        Binding("o", "order", "Make orders", id="supplies.make_orders"),
+        Binding("s", "send", "Send order", id="supplies.send_order"),
+        Binding("r", "receive", "Receive", id="supplies.receive"),
+        Binding("q", "quantities", "Change quantities", show=False, id="supplies.change_quantities"),
+        Binding("x", "delete", "Delete draft", show=False, id="supplies.delete_draft"),
+        Binding("l", "supplier", "Supplier details", show=False, id="supplies.supplier_details"),
+        Binding("1", "tab('items')", "Items", show=False, id="supplies.items"),
+        Binding("2", "tab('low')", "Under reorder level", show=False, id="supplies.under_reorder_level"),
+        Binding("3", "tab('orders')", "Orders", show=False, id="supplies.orders"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -379,17 +379,16 @@ class SuppliesScreen(SkrankeScreen):
             [("folder", _("Folder"), folder), ("format", _("Format (txt/csv)"), "txt")], submit),
             callback=chosen)
 
-    @work(thread=True, exclusive=True, group="supply-export")
+    @db_worker("supply-export")
     def export(self, order_id: int, folder: str, fmt: str) -> None:
         user = self.user
         clinic = self.app.clinic_name
-        with db.connection_context():
-            try:
-                order = sup.SupplyOrder.get_by_id(order_id)
-                paths = sup.export_orders(user, [order], folder, fmt, clinic_name=clinic)
-            except (ValueError, OSError, auth.PermissionDenied) as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
+        try:
+            order = sup.SupplyOrder.get_by_id(order_id)
+            paths = sup.export_orders(user, [order], folder, fmt, clinic_name=clinic)
+        except (ValueError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.app.call_from_thread(self._exported, [str(p) for p in paths])
 
     def _exported(self, paths: list[str]) -> None:

@@ -71,10 +71,10 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save task", priority=True),
-        Binding("f2", "pick_patient", "Patient", priority=True),
-        Binding("ctrl+o", "pick_patient", "Patient", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save task", priority=True, id="tasks.task_edit.save_task"),
+        Binding("f2", "pick_patient", "Patient", priority=True, id="tasks.task_edit.patient"),
+        Binding("ctrl+o", "pick_patient", "Patient", show=False, priority=True, id="tasks.task_edit.patient_ctrl_o"),
+        Binding("escape", "cancel", "Cancel", id="tasks.task_edit.cancel"),
     ]
 
     def __init__(self, patient=None, title: str = "", to=None) -> None:
@@ -223,16 +223,16 @@ class TasksScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("n", "new", "New task"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("d", "done", "Done"),
-        Binding("c", "comment", "Comment"),
-        Binding("f", "move_bookings", "Move bookings", show=False),
-        Binding("u", "reopen", "Reopen", show=False),
-        Binding("h", "toggle_done", "Show done", show=False),
-        Binding("1", "tab('inbox')", "Inbox", show=False),
-        Binding("2", "tab('sent')", "Sent", show=False),
-        Binding("3", "tab('eod-pane')", "End of day", show=False),
+        Binding("n", "new", "New task", id="tasks.new_task"),
+        Binding("enter", "open", "Open", show=False, id="tasks.open"),
+        Binding("d", "done", "Done", id="tasks.done"),
+        Binding("c", "comment", "Comment", id="tasks.comment"),
+        Binding("f", "move_bookings", "Move bookings", show=False, id="tasks.move_bookings"),
+        Binding("u", "reopen", "Reopen", show=False, id="tasks.reopen"),
+        Binding("h", "toggle_done", "Show done", show=False, id="tasks.show_done"),
+        Binding("1", "tab('inbox')", "Inbox", show=False, id="tasks.inbox"),
+        Binding("2", "tab('sent')", "Sent", show=False, id="tasks.sent"),
+        Binding("3", "tab('eod-pane')", "End of day", show=False, id="tasks.end_of_day"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
