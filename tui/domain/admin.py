@@ -859,6 +859,9 @@ def save_patterns(user: Staff, person: Staff, specs: list[PatternSpec], *,
             raise ValueError(_("The pattern ends before it starts."))
     orphans = orphaned_appointments(person, specs)
     if orphans and not confirm_orphans:
+        # the caller shows them (patients' names): a listing of patient data is audited
+        audit.log("appointments_listed", user,
+                  detail="outside new work pattern: " + ",".join(str(a.id) for a in orphans[:200]))
         raise OrphansFound(orphans)
     with db.atomic():
         WorkPattern.delete().where(WorkPattern.staff == person).execute()

@@ -802,3 +802,17 @@ def arrival_candidate(patient: Patient | int, day: dt.date) -> Appointment | Non
                    Appointment.start >= start_of(day),
                    Appointment.start < start_of(day + dt.timedelta(days=1)))
             .order_by(Appointment.start).first())
+
+
+def appointment(appt_id: int) -> Appointment:
+    """One appointment by id (DoesNotExist if it is gone)."""
+    return Appointment.get_by_id(appt_id)
+
+
+def appointments(ids: list[int]) -> list[Appointment]:
+    """These appointments, earliest first."""
+    return list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+
+
+def appointment_type(type_id: int) -> AppointmentType | None:
+    return AppointmentType.get_or_none(AppointmentType.id == type_id)

@@ -29,7 +29,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from tui.domain import admin, auth, calendar, clock, drafts, settings
+from tui.domain import admin, auth, booking, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
 from tui.domain.phones import format_phone
 from tui.i18n import N_, _
@@ -728,10 +728,9 @@ class StaffPane(AdminPane):
         self.fill(rows, keep)
 
     def _person(self):
-        from tui.models import Staff
 
         key = self.selected_key()
-        return Staff.get_or_none(Staff.id == int(key)) if key else None
+        return auth.staff_by_id(int(key)) if key else None
 
     def _show_password(self, person, password: str) -> None:
         body = Text()
@@ -969,10 +968,7 @@ class PatternEditor(SkrankeModal):
         self.dismiss(True)
 
     def _confirm_orphans(self, appointments) -> None:
-        from tui.domain import audit
-
-        audit.log("appointments_listed", self.app.user,
-                  detail="outside new work pattern: " + ",".join(str(a.id) for a in appointments[:200]))
+        # admin.save_patterns audited this listing when it raised OrphansFound
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
                       title=Text(_("{n} booked appointments would fall outside working time:")
                                  .format(n=len(appointments)), style="bold"),
@@ -1015,10 +1011,9 @@ class PatternsPane(AdminPane):
         self.fill(rows)
 
     def action_edit(self) -> None:
-        from tui.models import Staff
 
         key = self.selected_key()
-        person = Staff.get_or_none(Staff.id == int(key)) if key else None
+        person = auth.staff_by_id(int(key)) if key else None
         if person is None or not admin.can_edit_pattern(self.user, person):
             return
         self.app.push_screen(PatternEditor(person), callback=lambda _ok: self.reload())
@@ -1073,10 +1068,9 @@ class TypesPane(AdminPane):
         self.fill(rows, keep)
 
     def _type(self):
-        from tui.models import AppointmentType
 
         key = self.selected_key()
-        return AppointmentType.get_or_none(AppointmentType.id == int(key)) if key else None
+        return booking.appointment_type(int(key)) if key else None
 
     def action_add(self) -> None:
         self.form(_("Add an appointment type"), _type_fields(),

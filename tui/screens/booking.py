@@ -13,6 +13,8 @@ HistoryScreen.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from rich.text import Text
@@ -29,12 +31,14 @@ from tui.domain.clock import today
 from tui.domain.dates import parse_time, weekday_name
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
-from tui.models import Appointment, AppointmentType, Patient, Staff
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.form_select import FormSelect
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Appointment, AppointmentType, Patient, Staff
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -84,7 +88,7 @@ def patient_label(patient: Patient | None) -> Text:
 SEARCH_PAUSE = 0.12
 
 
-class BookingScreen(KeepsTyping, SkrankeModal[Appointment | None]):
+class BookingScreen(KeepsTyping, SkrankeModal["Appointment | None"]):
     DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
     BookingScreen #slots { max-height: 8; }
     BookingScreen #patient { height: 1; }
@@ -277,7 +281,7 @@ class BookingScreen(KeepsTyping, SkrankeModal[Appointment | None]):
 
     @db_worker("booking-slots")
     def _find_slots(self, appt_type: AppointmentType, crit: dict, start: dt.datetime | None) -> None:
-        staff = Staff.get_by_id(crit["staff_id"]) if crit["staff_id"] else None
+        staff = auth.staff_by_id(crit["staff_id"]) if crit["staff_id"] else None
         earliest = crit["earliest"]
         if start is not None and (earliest is None or earliest == start.date()):
             earliest = start
@@ -528,7 +532,7 @@ class GoToDateScreen(SkrankeModal[dt.date | None]):
         self.dismiss(None)
 
 
-class MoveScreen(SkrankeModal[Appointment | None]):
+class MoveScreen(SkrankeModal["Appointment | None"]):
     """Move an appointment and return the moved one (None when she gave up).
 
     The person defaults to the appointment's own (the patient keeps her doctor). Free
@@ -547,7 +551,7 @@ class MoveScreen(SkrankeModal[Appointment | None]):
 
     def __init__(self, appt_id: int) -> None:
         super().__init__()
-        self.appt = Appointment.get_by_id(appt_id)
+        self.appt = booking.appointment(appt_id)
         self.slots: list[Slot] = []
         self._performers = booking.performers(self.appt.type)
         self._search_key: tuple = ()
@@ -697,7 +701,7 @@ class SeriesScreen(SkrankeModal[list | None]):
 
     def __init__(self, appt_id: int) -> None:
         super().__init__()
-        self.appt = Appointment.get_by_id(appt_id)
+        self.appt = booking.appointment(appt_id)
         self.items: list[booking.SeriesItem] = []
 
     def compose(self) -> ComposeResult:
@@ -835,7 +839,7 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
                 return
             start, end = dt.datetime.combine(first, a), dt.datetime.combine(first, b)
         try:
-            result = booking.register_absence(self.app.user, Staff.get_by_id(staff_id), start, end,
+            result = booking.register_absence(self.app.user, auth.staff_by_id(staff_id), start, end,
                                               self.query_one("#reason", Select).value,
                                               self.query_one("#note", Input).value.strip())
         except (BookingError, auth.PermissionDenied) as exc:

@@ -11,6 +11,8 @@ Patient data is rendered as Text, never markup.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from rich.text import Text
@@ -29,14 +31,16 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.domain import auth, calls, clock, drafts
+from tui.domain import auth, calls, clock, drafts, patients
 from tui.domain.auth import PermissionDenied
 from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
-from tui.models import Patient
 from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.tables import cursor_key
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Patient
 
 FILTER_LABELS = {
     "all": N_("all calls"),
@@ -365,7 +369,7 @@ class CallsScreen(SkrankeScreen):
     def _patient(self) -> Patient | None:
         if self.call is None or not self.call.patient_id:
             return None
-        return Patient.get_by_id(self.call.patient_id)
+        return patients.get(self.call.patient_id)
 
     def _with_patient(self, then, *, save_number: bool = False) -> None:
         """Run `then(patient)`; when the caller is not known yet, she picks the patient first."""
@@ -446,10 +450,9 @@ class CallsScreen(SkrankeScreen):
             self._noted("waiting", entry.type.code)(entry)
 
     def action_renewal(self) -> None:
-        from tui.models import Call
         from tui.screens.prescriptions import RenewalRequestScreen
 
-        call = Call.get_or_none(Call.id == self.call.id) if self.call else None
+        call = calls.call_record(self.call.id) if self.call else None
         self._with_patient(lambda p: self.app.push_screen(
             RenewalRequestScreen(p, call=call), callback=self._noted("renewal")))
 

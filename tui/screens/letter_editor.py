@@ -7,6 +7,8 @@ export) is one key away: Ctrl+N opens the list of what can be done now.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,10 +21,12 @@ from tui.domain import auth, letters, signing
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
-from tui.models import Letter, Organization, Staff
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.form_select import FormSelect
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Letter, Organization, Staff
 
 
 NO_CHOICE = getattr(Select, "NULL", Select.BLANK)  # an empty Select (Textual 8: Select.NULL)

@@ -7,6 +7,8 @@ session loses nothing; Esc cancels for good. Dismisses with the Patient, or None
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,9 +21,11 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.cpr import normalize_cpr
 from tui.domain.phones import format_phone
 from tui.i18n import _
-from tui.models import Patient
 from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.widgets.cpr_input import CprInput
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Patient
 
 TEXT_FIELDS = ("first_name", "last_name", "address", "postcode", "city", "email", "cave",
                "interpreter", "own_gp", "note")
@@ -223,7 +227,7 @@ class PatientFormScreen(KeepsTyping, SkrankeScreen):
                 if normalize_cpr(data["cpr"]):
                     changes["cpr"] = data["cpr"]
                 patients.update(self.user, self.patient, **changes)
-                patient = Patient.get_by_id(self.patient.id)
+                patient = patients.get(self.patient.id)
         except patients.DuplicateCpr as exc:
             self.existing = exc.existing
             self._status(_("Already registered: {name}. Ctrl+O opens that record.").format(

@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from tui.db import database_proxy as db
 from tui.domain import drafts, organizations
 from tui.domain.auth import PermissionDenied
 from tui.domain.organizations import OrganizationError, OrganizationRow
@@ -185,11 +184,10 @@ class RecipientForm(KeepsTyping, SkrankeModal):
         user = self.app.user
         values = self.values()
         try:
-            with db.atomic():
-                if self.org is None:
-                    org = organizations.create(user, **values)
-                else:
-                    org = organizations.update(user, self.org.id, **values)
+            if self.org is None:  # each is one transaction in the domain
+                org = organizations.create(user, **values)
+            else:
+                org = organizations.update(user, self.org.id, **values)
         except OrganizationError as exc:
             self.show_problems(exc.problems)
             self.notify(_("Not saved: see the form."), severity="error", markup=False)

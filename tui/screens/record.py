@@ -9,6 +9,8 @@ Writing happens in `JournalNoteScreen`, a modal that saves a draft every second.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 from pathlib import Path
 
@@ -31,11 +33,14 @@ from textual.widgets.option_list import Option
 from tui.domain import auth, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import N_, _
-from tui.models import JOURNAL_KINDS, JournalEntry, Patient
+from tui.domain.journal import JOURNAL_KINDS
 from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 from tui.widgets.form_select import FormSelect
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import JournalEntry, Patient
 
 ACCESS_REFRESH_SECONDS = 5
 
@@ -211,7 +216,7 @@ class RecordScreen(SkrankeScreen):
                 table.add_column(title)
 
     def refresh_header(self) -> None:
-        self.patient = Patient.get_by_id(self.patient_id)
+        self.patient = patients.get(self.patient_id)
         self.head = patients.header(self.user, self.patient)
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
         self.sub_title = self.head.name
@@ -485,7 +490,7 @@ class RecordScreen(SkrankeScreen):
         self.load_overview()
 
 
-class JournalNoteScreen(KeepsTyping, SkrankeModal[JournalEntry | None]):
+class JournalNoteScreen(KeepsTyping, SkrankeModal["JournalEntry | None"]):
     """Write one journal entry (or a correction). A draft is saved every second."""
 
     draft_kind = journal.DRAFT_KIND

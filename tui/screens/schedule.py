@@ -23,7 +23,6 @@ from tui.domain.clock import today
 from tui.domain.dates import format_date_medium, weekday_name
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import _
-from tui.models import Staff
 from tui.workers import db_worker
 from tui.screens.base import SkrankeScreen
 from tui.screens.booking import (
@@ -358,7 +357,7 @@ class ScheduleScreen(SkrankeScreen):
         """A time came free: say at once how many on the waiting list fit it (V offers it)."""
         from tui.domain import waiting_list
 
-        staff = Staff.get_by_id(appt.staff_id)
+        staff = auth.staff_by_id(appt.staff_id)
         self.freed = (appt.start, appt.end, staff)
         n = waiting_list.fitting_count(appt.start, appt.end, staff)
         if n:
@@ -374,7 +373,7 @@ class ScheduleScreen(SkrankeScreen):
         grid = self.query_one(DayGrid)
         if not self.list_mode and grid.cursor_cell()[0] == "free":
             start = grid.cursor_time()
-            freed = (start, start + dt.timedelta(minutes=slot_minutes()), Staff.get_by_id(grid.cursor_staff_id()))
+            freed = (start, start + dt.timedelta(minutes=slot_minutes()), auth.staff_by_id(grid.cursor_staff_id()))
         if freed is None:
             self.notify(_("Put the cursor on a free time first."), severity="warning")
             return
@@ -495,7 +494,7 @@ class ScheduleScreen(SkrankeScreen):
                 if type_id is None:
                     return
                 appt_type = next(t for t in types if str(t.id) == type_id)
-                staff = Staff.get_by_id(staff_id) if staff_id else None
+                staff = auth.staff_by_id(staff_id) if staff_id else None
                 try:
                     appt = booking.walk_in(self.app.user, patient, appt_type, staff)
                 except (BookingError, PermissionDenied) as exc:
@@ -534,7 +533,7 @@ class ScheduleScreen(SkrankeScreen):
             # On a taken time only someone who may double-book gets that time (Ctrl+O there).
             if kind == "free" or (kind == "appt" and auth.can(self.app.user, "appointment.override")):
                 start = grid.cursor_time()
-                staff = Staff.get_by_id(grid.cursor_staff_id())
+                staff = auth.staff_by_id(grid.cursor_staff_id())
         self.app.push_screen(BookingScreen(staff=staff, start=start), callback=self._after_booking)
 
     def action_first_free(self) -> None:
@@ -563,9 +562,8 @@ class ScheduleScreen(SkrankeScreen):
         self.app.push_screen(AbsenceScreen(grid.cursor_staff_id(), self.day), callback=done)
 
     def _offer_rebooking(self, ids: list[int]) -> None:
-        from tui.models import Appointment
 
-        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        rows = booking.appointments(ids)
         choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.type.code} {a.patient.full_name}") for a in rows
                    if a.status == "booked"]
         if not choices:
@@ -604,7 +602,7 @@ class ScheduleScreen(SkrankeScreen):
 
     @db_worker("schedule-export")
     def _export(self, staff_id: int, day: dt.date, fmt: str) -> None:
-        staff = Staff.get_by_id(staff_id)
+        staff = auth.staff_by_id(staff_id)
         folder = self.app.config.export_path
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -384,7 +384,7 @@ class SuppliesScreen(SkrankeScreen):
         user = self.user
         clinic = self.app.clinic_name
         try:
-            order = sup.SupplyOrder.get_by_id(order_id)
+            order = sup.order(order_id)
             paths = sup.export_orders(user, [order], folder, fmt, clinic_name=clinic)
         except (ValueError, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)

@@ -22,7 +22,6 @@ from tui.domain import tasks as tasks_domain
 from tui.domain.clock import local_stamp, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
-from tui.models import Staff
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
@@ -34,7 +33,7 @@ DRAFT_KIND = "task"
 
 
 def _to_value(to) -> str:
-    if isinstance(to, Staff):
+    if auth.is_staff(to):
         return f"staff:{to.id}"
     if isinstance(to, str) and to in tasks_domain.ROLE_RECIPIENTS:
         return f"role:{to}"
@@ -143,7 +142,7 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
         value = str(self.query_one("#task-to", Select).value)
         kind, _sep, ident = value.partition(":")
         if kind == "staff":
-            return Staff.get_or_none(Staff.id == int(ident))
+            return auth.staff_by_id(int(ident))
         return ident or None
 
     def action_pick_patient(self) -> None:
@@ -454,7 +453,6 @@ class TasksScreen(SkrankeScreen):
         chosen one to the first free slot, as with an absence; the list comes back."""
         from tui.domain import booking
         from tui.domain.booking import BookingError
-        from tui.models import Appointment
         from tui.screens.booking import ChoiceScreen
 
         task = self.current()
@@ -467,7 +465,7 @@ class TasksScreen(SkrankeScreen):
         if not ids:
             self.notify(_("No bookings to move in this task."), markup=False)
             return
-        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        rows = booking.appointments(ids)
         choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.staff.initials} {a.type.code} "
                                f"{a.patient.full_name}") for a in rows]
 

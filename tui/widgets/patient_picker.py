@@ -11,6 +11,8 @@ caller's reason) and dismisses with the Patient; Esc dismisses with None.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -28,9 +30,11 @@ from tui.domain import patients
 from tui.domain.auth import PermissionDenied
 from tui.domain.patients import PatientHit
 from tui.i18n import _
-from tui.models import Patient
 from tui.workers import db_worker
 from tui.screens.base import SkrankeModal
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Patient  # noqa: F401  (the quoted generic below)
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -256,7 +260,7 @@ class PatientSearch(Vertical):
             self.post_message(self.Chosen(self, hit))
 
 
-class PickPatientScreen(SkrankeModal[Patient | None]):
+class PickPatientScreen(SkrankeModal["Patient | None"]):
     """Choose a patient; picking is an audited opening of the record with `reason`."""
 
     DEFAULT_CSS = """
