@@ -7,6 +7,8 @@ never be broken are also enforced by the database (see tui/migrations).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import json
 
 import peewee
@@ -58,6 +60,9 @@ class JSONTextField(TextField):
 
 
 class BaseModel(Model):
+    if TYPE_CHECKING:  # peewee adds these at run time; a ForeignKeyField's `*_id` still is not seen
+        id: Any  # a Field on the class, an int on a row
+
     class Meta:
         database = database_proxy
         legacy_table_names = False
