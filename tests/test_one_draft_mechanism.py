@@ -47,7 +47,7 @@ def _booking_note(objs):
 
 
 def _text_prompt(objs):
-    from tui.screens.booking import TextPromptScreen
+    from tui.screens.dialogs import TextPromptScreen
     return TextPromptScreen("Note", draft_kind="appointment_note", draft_key="7"), "#text"
 
 

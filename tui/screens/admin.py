@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -34,6 +34,7 @@ from tui.domain.auth import ROLE_NAMES
 from tui.domain.phones import format_phone
 from tui.i18n import N_, _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.dialogs import MessageScreen
 from tui.widgets.tables import cursor_key
 
 DRAFT_KIND = "admin"
@@ -235,7 +236,7 @@ class FormScreen(KeepsTyping, SkrankeModal):
             self.forget_typing()
             self.dismiss(None)
             return
-        from tui.screens.booking import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         def answer(discard: bool | None) -> None:
             if discard:
@@ -245,45 +246,6 @@ class FormScreen(KeepsTyping, SkrankeModal):
         # Esc with typing in the form asks first; Enter (the safe answer) keeps it.
         self.app.push_screen(ConfirmScreen(_("Discard what you typed in \"{title}\"?").format(
             title=self.form_title), default_no=True), callback=answer)
-
-
-class MessageScreen(SkrankeModal):
-    """Something to read and acknowledge (a temporary password, a list)."""
-
-    DEFAULT_CSS = """
-    MessageScreen { align: center middle; }
-    MessageScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-                               border: thick $primary; background: $surface; padding: 0 1; }
-    MessageScreen VerticalScroll { height: auto; max-height: 18; }
-    MessageScreen #msg-keys { color: $text-muted; }
-    """
-    BINDINGS = [
-        Binding("escape", "close(False)", "Close", id="admin.message.close"),
-        Binding("enter", "close(False)", "Close", show=False, id="admin.message.close_enter"),
-    ]
-
-    def __init__(self, body: Text | Table, keys: str = "", confirm: bool = False) -> None:
-        super().__init__()
-        self.body = body
-        self.keys = keys or _("Enter or Esc: close")
-        self.confirm = confirm
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            with VerticalScroll():
-                yield Static(self.body)
-            yield Static(Text(self.keys), id="msg-keys")
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
-
-    def on_key(self, event: events.Key) -> None:
-        if self.confirm and event.key in ("ctrl+s", "f2"):
-            event.stop()
-            self.dismiss(True)
-
-    def action_close(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 # --- the tabs ----------------------------------------------------------------------------
@@ -779,7 +741,7 @@ class StaffPane(AdminPane):
         self.reload(keep=str(person.id))
 
     def action_reset_password(self) -> None:
-        from tui.screens.booking import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         person = self._person()
         if person is None:

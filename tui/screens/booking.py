@@ -33,36 +33,13 @@ from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal
+from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen, ConfirmScreen, TextPromptScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.form_select import FormSelect
 
 if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
     from tui.models import Appointment, AppointmentType, Patient, Staff
-
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > .dialog {{
-    width: 90%; max-width: 96; height: auto; max-height: 95%;
-    border: round $primary; background: $surface; padding: 0 1;
-}}
-{name} .dialog-title {{ text-style: bold; height: 1; }}
-{name} .hint {{ color: $text-muted; height: auto; }}
-{name} .row {{ height: auto; }}
-{name} .row > Label {{ width: 13; padding: 0 1 0 0; }}
-{name} Input {{ border: none; height: 1; padding: 0 1; background: $boost; }}
-{name} Input:focus {{ border: none; background: $primary 40%; }}
-{name} Select {{ height: 1; }}
-{name} SelectCurrent {{ border: none; height: 1; padding: 0 1; background: $boost; }}
-{name} Select:focus > SelectCurrent {{ background: $primary 40%; }}
-{name} DateInput > .date-result {{ padding: 0 1; }}
-{name} .row > Input {{ width: 1fr; }}
-{name} .row > Select {{ width: 1fr; }}
-{name} .error {{ color: $text-error; height: auto; }}
-{name} OptionList {{ height: auto; max-height: 10; border: none; border-top: solid $primary; }}
-{name} OptionList:focus {{ border: none; border-top: solid $accent; }}
-"""
-
 
 def slot_label(slot: Slot) -> Text:
     day = slot.start.date()
@@ -399,112 +376,6 @@ class BookingScreen(KeepsTyping, SkrankeModal["Appointment | None"]):
 
 
 # --- small dialogs -----------------------------------------------------------------------
-
-
-class ConfirmScreen(SkrankeModal[bool]):
-    """A yes/no question; J (Danish ja) or Y says yes, N or Esc says no. Enter gives the
-    safe answer: yes for a harmless question, no with `default_no` (a key typed ahead or a
-    reflex Enter must never delete or override anything)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
-    BINDINGS = [
-        Binding("y,j", "answer(True)", "Yes", id="booking.confirm.yes"),
-        Binding("enter", "enter", "Yes", show=False, id="booking.confirm.yes_enter"),
-        Binding("n,escape", "answer(False)", "No", id="booking.confirm.no"),
-    ]
-
-    def __init__(self, question: str, *, default_no: bool = False) -> None:
-        super().__init__()
-        self.question = question
-        self.default_no = default_no  # a reflexive Enter must not do what cannot be undone
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.question, markup=False)
-            hint = _("J yes · N/Enter/Esc no") if self.default_no else _("Enter/Y yes · N/Esc no")
-            yield Static(hint, classes="hint", markup=False)
-
-    def action_enter(self) -> None:
-        self.dismiss(not self.default_no)
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
-class ChoiceScreen(SkrankeModal[str | None]):
-    """Pick one of a list (the cancel reasons...). Enter picks, Esc cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.choice.cancel")]
-
-    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield OptionList(*[Option(Text(label), id=value) for value, label in self.choices], id="choices")
-            yield Static(_("Enter picks · Esc cancels"), classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#choices", OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class TextPromptScreen(KeepsTyping, SkrankeModal[str | None]):
-    """One line of text (a note, a reason). The text is kept as a draft while typed."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.text_prompt.cancel")]
-
-    def __init__(self, title: str, value: str = "", *, draft_kind: str = "", draft_key: str = "",
-                 allow_empty: bool = True) -> None:
-        super().__init__()
-        self.title_text = title
-        self.value = value
-        self.draft_kind = draft_kind
-        self.draft_key = draft_key
-        self.allow_empty = allow_empty
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Input(self.value, id="text", max_length=500)
-            yield Static("", id="error", classes="error", markup=False)
-            yield Static(_("Enter saves · Esc cancels"), classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        if self.draft_kind and self.app.user:
-            data = drafts.load(self.app.user, self.draft_kind, self.draft_key)
-            if data and "text" in data:
-                self.query_one("#text", Input).value = data["text"]
-        if self.draft_kind:
-            self.keep_typing()
-        self.query_one("#text", Input).focus()
-
-    def draft_data(self) -> dict:
-        return {"title": self.title_text, "text": self.query_one("#text", Input).value}
-
-    @on(Input.Submitted)
-    def _done(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if not value and not self.allow_empty:
-            self.query_one("#error", Static).update(_("Write something first."))
-            return
-        self.forget_typing()
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.save_drafts()
-        self.dismiss(None)
 
 
 class GoToDateScreen(SkrankeModal[dt.date | None]):
@@ -877,8 +748,7 @@ class HistoryScreen(SkrankeModal[None]):
         self.dismiss(None)
 
 
-__all__ = ["BookingScreen", "ConfirmScreen", "ChoiceScreen", "TextPromptScreen", "GoToDateScreen",
-           "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
+__all__ = ["BookingScreen", "GoToDateScreen", "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
 
 
 # --- moving and cancelling from any screen (F3, a call, the record) ---------------------------

@@ -23,6 +23,7 @@ from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.dialogs import ChoiceScreen
 from tui.widgets.form_select import FormSelect
 
 if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
@@ -39,37 +40,7 @@ def status_text(status: str) -> str:
 # --- small dialogs ------------------------------------------------------------------------
 
 
-class ChoiceDialog(SkrankeModal):
-    """Choose one of a few options with the arrow keys and Enter; Esc cancels (None)."""
-
-    DEFAULT_CSS = """
-    ChoiceDialog { align: center middle; }
-    ChoiceDialog > Vertical { width: 60; max-width: 100%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1; }
-    ChoiceDialog .title { text-style: bold; height: auto; }
-    ChoiceDialog OptionList { height: auto; max-height: 16; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="letter_editor.choice.cancel")]
-
-    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            yield OptionList(*[Option(Text(label), id=key) for key, label in self.choices])
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+ChoiceDialog = ChoiceScreen  # its old name, for branches still in flight; remove next round
 
 
 class CommentDialog(SkrankeModal):
@@ -251,7 +222,7 @@ class WorkflowMixin:
         if not choices:
             self.notify(_("Nothing can be done with this letter now."), markup=False)
             return
-        self.app.push_screen(ChoiceDialog(_("Letter no. {n}").format(n=letter_id), choices),
+        self.app.push_screen(ChoiceScreen(_("Letter no. {n}").format(n=letter_id), choices),
                              callback=lambda action: self.run_workflow(letter_id, action))
 
     def run_workflow(self, letter_id: int, action: str | None) -> None:
@@ -270,7 +241,7 @@ class WorkflowMixin:
                          _("Sent to {who} for signature.").format(
                              who=signer.full_name if signer else _("any doctor")))
 
-            self.app.push_screen(ChoiceDialog(_("Which doctor signs?"), choices), callback=to)
+            self.app.push_screen(ChoiceScreen(_("Which doctor signs?"), choices), callback=to)
         elif action == "sign":
             from tui.screens.sign import SignScreen
 
@@ -288,7 +259,7 @@ class WorkflowMixin:
         elif action == "sent":
             choices = [(code, _(label)) for code, label in letters.SEND_CHANNELS.items()]
             self.app.push_screen(
-                ChoiceDialog(_("How was the letter sent?"), choices),
+                ChoiceScreen(_("How was the letter sent?"), choices),
                 callback=lambda channel: channel and self._do(
                     lambda: letters.mark_sent(user, letter_id, channel), letter_id,
                     _("Marked as sent.")))
@@ -309,7 +280,7 @@ class WorkflowMixin:
             self.app.push_screen(LetterEditorScreen(new.id))
         elif action == "discard":
             self.app.push_screen(
-                ChoiceDialog(_("Discard the draft for good?"),
+                ChoiceScreen(_("Discard the draft for good?"),
                              [("no", _("No, keep it")), ("yes", _("Yes, discard it"))]),
                 callback=lambda c: c == "yes" and self._do(
                     lambda: letters.discard(user, letter_id), letter_id, _("Draft discarded.")))

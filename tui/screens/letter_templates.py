@@ -25,7 +25,7 @@ from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeScreen
-from tui.screens.letter_editor import ChoiceDialog
+from tui.screens.dialogs import ChoiceScreen
 
 
 def source_text(row: TemplateRow) -> str:
@@ -148,7 +148,7 @@ class TemplatesScreen(SkrankeScreen):
                 self.app.push_screen(TemplateEditorScreen(
                     kind, None, name="", body=letter_templates.shipped(kind).body))
 
-        self.app.push_screen(ChoiceDialog(_("A template for which kind of letter?"), choices),
+        self.app.push_screen(ChoiceScreen(_("A template for which kind of letter?"), choices),
                              callback=chosen)
 
     def action_retire(self) -> None:
@@ -170,7 +170,7 @@ class TemplatesScreen(SkrankeScreen):
             self.notify(_("Template retired."), markup=False)
             self.reload()
 
-        self.app.push_screen(ChoiceDialog(
+        self.app.push_screen(ChoiceScreen(
             _("Retire the template \u201c{name}\u201d? Letters already written keep their text.")
             .format(name=row.name), [("no", _("No")), ("yes", _("Yes, retire it"))]),
             callback=answer)
@@ -410,7 +410,7 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
                 self.unsaved = False
                 self.app.pop_screen()
 
-        self.app.push_screen(ChoiceDialog(_("The template has unsaved changes"), [
+        self.app.push_screen(ChoiceScreen(_("The template has unsaved changes"), [
             ("save", _("Save and close")),
             ("keep", _("Close; keep the typing as a draft")),
             ("discard", _("Close and throw the changes away")),

@@ -13,8 +13,8 @@ from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import SkrankeScreen
+from tui.screens.dialogs import ChoiceScreen
 from tui.screens.letter_editor import (
-    ChoiceDialog,
     LetterEditorScreen,
     WorkflowMixin,
     status_text,
@@ -258,7 +258,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             self.open_letter(self.unsaved[0][0])
             return
         choices = [(str(lid), f"{title} ({when:%d.%m %H.%M})") for lid, title, when in self.unsaved]
-        self.app.push_screen(ChoiceDialog(_("Unsaved letters"), choices),
+        self.app.push_screen(ChoiceScreen(_("Unsaved letters"), choices),
                              callback=lambda c: c and self.open_letter(int(c)))
 
     def action_new(self) -> None:
@@ -282,7 +282,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             if patient is None:
                 return
             choices = [(k, _(spec.label)) for k, spec in letters.KINDS.items()]
-            self.app.push_screen(ChoiceDialog(_("Which kind of letter?"), choices),
+            self.app.push_screen(ChoiceScreen(_("Which kind of letter?"), choices),
                                  callback=lambda kind: kind_chosen(patient, kind))
 
         if self.patient is not None:

@@ -253,7 +253,7 @@ class PatientFormScreen(KeepsTyping, SkrankeScreen):
 
     def action_cancel(self) -> None:
         if self.values() != self._pristine:
-            from tui.screens.booking import ConfirmScreen
+            from tui.screens.dialogs import ConfirmScreen
 
             # Typing is never thrown away without a word; Enter (the safe answer) keeps it.
             data = self.values()

@@ -393,7 +393,7 @@ class RenewalsScreen(SkrankeScreen):
         self.reload()
 
     def action_approve(self) -> None:
-        from tui.screens.booking import ConfirmScreen, TextPromptScreen
+        from tui.screens.dialogs import ConfirmScreen, TextPromptScreen
 
         req = self.current()
         if req is None or not auth.can(self.user, "prescription.decide"):
@@ -441,7 +441,7 @@ class RenewalsScreen(SkrankeScreen):
             ask_amount()
 
     def action_decline(self) -> None:
-        from tui.screens.booking import TextPromptScreen
+        from tui.screens.dialogs import TextPromptScreen
 
         req = self.current()
         if req is None:
@@ -462,7 +462,8 @@ class RenewalsScreen(SkrankeScreen):
                              callback=reason_given)
 
     def action_needs_visit(self) -> None:
-        from tui.screens.booking import BookingScreen, ConfirmScreen
+        from tui.screens.booking import BookingScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         req = self.current()
         if req is None:
@@ -484,7 +485,7 @@ class RenewalsScreen(SkrankeScreen):
             name=patient.full_name)), callback=book)
 
     def action_told(self) -> None:
-        from tui.screens.booking import ChoiceScreen
+        from tui.screens.dialogs import ChoiceScreen
 
         req = self.current()
         if req is None:

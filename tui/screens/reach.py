@@ -31,7 +31,8 @@ from tui.domain.dates import parse_time
 from tui.domain.phones import format_phone
 from tui.i18n import _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
-from tui.screens.booking import DIALOG_CSS, ChoiceScreen, slot_label
+from tui.screens.booking import slot_label
+from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.tables import cursor_key

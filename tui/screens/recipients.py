@@ -21,7 +21,7 @@ from tui.domain.organizations import OrganizationError, OrganizationRow
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
-from tui.screens.letter_editor import ChoiceDialog
+from tui.screens.dialogs import ChoiceScreen
 from tui.widgets.tables import cursor_key
 from tui.widgets.form_select import FormSelect
 
@@ -213,7 +213,7 @@ class RecipientForm(KeepsTyping, SkrankeModal):
                 self.unsaved = False
                 self.dismiss(None)
 
-        self.app.push_screen(ChoiceDialog(_("The recipient has unsaved changes"), [
+        self.app.push_screen(ChoiceScreen(_("The recipient has unsaved changes"), [
             ("save", _("Save")), ("discard", _("Throw the changes away"))]), callback=answer)
 
 
@@ -378,5 +378,5 @@ class RecipientsScreen(SkrankeScreen):
                         markup=False)
             self.search()
 
-        self.app.push_screen(ChoiceDialog(question, [("no", _("No")), ("yes", _("Yes"))]),
+        self.app.push_screen(ChoiceScreen(question, [("no", _("No")), ("yes", _("Yes"))]),
                              callback=answer)

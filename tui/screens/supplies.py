@@ -451,7 +451,7 @@ class SuppliesScreen(SkrankeScreen):
         self._lines_form(order, receive=False)
 
     def action_delete(self) -> None:
-        from tui.screens.booking import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         order = self.current("orders")
         if order is None:

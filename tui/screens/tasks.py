@@ -453,7 +453,7 @@ class TasksScreen(SkrankeScreen):
         chosen one to the first free slot, as with an absence; the list comes back."""
         from tui.domain import booking
         from tui.domain.booking import BookingError
-        from tui.screens.booking import ChoiceScreen
+        from tui.screens.dialogs import ChoiceScreen
 
         task = self.current()
         if task is None:
@@ -490,7 +490,7 @@ class TasksScreen(SkrankeScreen):
         self.reload()
 
     def action_comment(self) -> None:
-        from tui.screens.booking import TextPromptScreen
+        from tui.screens.dialogs import TextPromptScreen
 
         task = self.current()
         if task is None:
