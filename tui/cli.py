@@ -337,37 +337,71 @@ def user_passwd(ctx, username, password) -> None:
     click.echo(_("Password changed for {name}.").format(name=username.lower()))
 
 
-@main.command(help=_("Make a consistent copy of the database while others work."))
-@click.argument("dest", type=click.Path(dir_okay=False))
+@main.command(help=_("Make a consistent, verified copy of the database while others work."))
+@click.argument("dest", type=click.Path(dir_okay=False), required=False)
+@click.option("--to", "to_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help=_("Write a dated backup into DIR and thin out the older ones (config [backup] dir)."))
+@click.option("--keep", metavar="RULES", default=None,
+              help=_("Generations kept with --to: e.g. 7d,8w,12m (days, weeks, months)."))
 @click.pass_context
-def backup(ctx, dest) -> None:
+def backup(ctx, dest, to_dir, keep) -> None:
     from tui.domain import backup as backup_mod
+    from tui.domain import generations
 
-    url = _config(ctx).database_url
+    cfg = _config(ctx)
+    url = cfg.database_url
+    if dest and to_dir:
+        raise Fail(_("Give either a file or --to DIR, not both."))
+    to_dir = to_dir or (None if dest else cfg.backup_dir or None)
+    if not dest and not to_dir:
+        raise Fail(_("Where to? skranke backup FILE, or skranke backup --to DIR."))
+    keep = keep or cfg.backup_keep
+    if to_dir:
+        try:
+            generations.parse_keep(keep)
+        except ValueError as exc:
+            raise Fail(str(exc)) from None
     _open_db(url)  # migrated and ours before we copy it
     _need_audit_key()
     try:
-        info = backup_mod.backup(url, dest)
+        if to_dir:
+            result = generations.scheduled_backup(url, to_dir, keep)
+            info = result.written
+        else:
+            info = backup_mod.backup(url, dest)
     except backup_mod.BackupError as exc:
         raise Fail(str(exc)) from None
     except OSError as exc:
         raise Fail(_("The backup could not be written: {why}").format(why=exc.strerror or exc)) from None
-    click.echo(_("Backup written to {path}.").format(path=info.path))
+    click.echo(_("Backup written to {path} and verified: {patients} patients, {events} audit "
+                 "events, schema {schema}.").format(path=info.path, patients=info.patients,
+                                                    events=info.audit_events, schema=info.schema))
     click.echo(_("Its report, with the audit anchor: {path}").format(
         path=backup_mod.report_path(info.path)))
+    if to_dir:
+        click.echo(_("Kept {kept} backups ({keep}); removed {removed}.").format(
+            kept=len(result.kept), keep=keep, removed=len(result.removed)))
+        for path in result.removed:
+            click.echo(_("  removed {name}").format(name=path.name))
 
 
 @main.command(help=_("Replace the database with a backup, after checking the backup."))
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.option("--check", "drill", is_flag=True,
+              help=_("Only a drill: restore into a scratch database, verify and report; "
+                     "the live database is not touched."))
 @click.pass_context
-def restore(ctx, src, yes) -> None:
+def restore(ctx, src, yes, drill) -> None:
     from tui.domain import backup as backup_mod
 
     url = _config(ctx).database_url
+    if drill:
+        _restore_drill(url, src)
+        return
     try:
         if not url.startswith(("postgresql://", "postgres://")):
-            info = backup_mod.verify(src)
+            info = backup_mod.check(url, src)
             click.echo(_("Backup is intact: {patients} patients, {events} audit events.").format(
                 patients=info.patients, events=info.audit_events))
         if not yes and not click.confirm(_("Replace the database {url} with it?").format(url=url)):
@@ -376,6 +410,33 @@ def restore(ctx, src, yes) -> None:
     except backup_mod.BackupError as exc:
         raise Fail(str(exc)) from None
     click.echo(_("Database restored from {path}.").format(path=src))
+
+
+def _restore_drill(url: str, src: str) -> None:
+    from tui.domain import audit as audit_mod
+    from tui.domain import backup as backup_mod
+
+    _need_audit_key()
+    try:
+        info = backup_mod.check(url, src)
+    except backup_mod.BackupError as exc:
+        click.echo(_("Restore drill FAILED for {path}: {why}").format(path=src, why=exc))
+        sys.exit(1)
+    except audit_mod.AuditKeyError as exc:
+        raise Fail(str(exc)) from None
+    report = backup_mod.read_report(src)
+    click.echo(_("Restore drill of {path}: restored into a scratch database and checked; the "
+                 "live database was not touched.").format(path=src))
+    click.echo(_("  made: {made}").format(made=report.get("made") or _("unknown (no report)")))
+    click.echo(_("  schema: {schema} ({n} steps)").format(schema=info.schema, n=len(info.migrations)))
+    click.echo(_("  patients: {p}, journal entries: {j}, letters: {l}, audit events: {e}").format(
+        p=info.patients, j=info.journal_entries, l=info.letters, e=info.audit_events))
+    click.echo(_("  audit chain intact; {a} anchors of the live database hold in it").format(
+        a=info.anchors))
+    if not report:
+        click.echo(_("  warning: no report beside the backup; its end could not be compared "
+                     "with the anchor taken when it was made"))
+    click.echo(_("Restore drill passed."))
 
 
 @main.group(help=_("The audit log."))
