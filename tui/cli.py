@@ -137,16 +137,29 @@ def _need_audit_key(create: bool = False) -> None:
                  "audit log cannot be checked.").format(path=path))
 
 
-def _open_db(url: str):
+def _open_db(url: str, migrate: bool | str = "current"):
+    """Open the database. A new one gets its schema (first run); an existing one must have
+    exactly this Skranke's schema, or the command says which way it differs and stops:
+    upgrading is `skranke migrate`'s (README "Upgrading"), never a side effect."""
     if url.startswith("sqlite") and "peewee" not in sys.modules:
         # peewee imports the PostgreSQL drivers when it is imported (about 15 ms of every
         # start); a SQLite desk never uses them, and its URL cannot change while it runs.
         for driver in ("psycopg2", "psycopg", "psycopg2cffi"):
             sys.modules.setdefault(driver, None)
-    from tui.db import DatabaseConfigError, connect
+    from tui.db import DatabaseConfigError, SchemaMismatch, connect
 
     try:
-        return connect(url)
+        return connect(url, migrate=migrate)
+    except SchemaMismatch as exc:
+        if exc.unknown:
+            raise Fail(_("The database was made by a newer Skranke (schema step {db}); this "
+                         "Skranke knows steps up to {code}. Install the newer Skranke on this "
+                         "machine. Skranke stops; nothing was changed.").format(
+                             db=exc.database_step, code=exc.code)) from None
+        raise Fail(_("The database has an older schema (step {db}) than this Skranke needs "
+                     "({code}; {n} steps to go). An administrator upgrades it: skranke migrate "
+                     "(README, \"Upgrading\"). Skranke stops; nothing was changed.").format(
+                         db=exc.database_step, code=exc.code, n=len(exc.pending))) from None
     except DatabaseConfigError as exc:
         raise Fail(str(exc)) from None
 
@@ -220,7 +233,8 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
         _remove_demo(url)
         return
     _ensure_parent(url)
-    _open_db(url)
+    # the demo's own database is brought up to date as it is; a database named by hand is not
+    _open_db(url, migrate="current" if explicit else True)
     _need_audit_key(create=True)
     from tui.domain import demo as demo_mod
 
@@ -247,7 +261,7 @@ def _remove_demo(url: str) -> None:
     if not path or not os.path.exists(path):
         click.echo(_("There is no demo clinic to remove."))
         return
-    _open_db(url)
+    _open_db(url, migrate=False)
     from tui.db import close
     from tui.domain import demo as demo_mod
 
@@ -361,7 +375,7 @@ def backup(ctx, dest, to_dir, keep) -> None:
             generations.parse_keep(keep)
         except ValueError as exc:
             raise Fail(str(exc)) from None
-    _open_db(url)  # migrated and ours before we copy it
+    _open_db(url, migrate=False)  # as it is: the backup before an upgrade is of the old schema
     _need_audit_key()
     try:
         if to_dir:
@@ -437,6 +451,73 @@ def _restore_drill(url: str, src: str) -> None:
         click.echo(_("  warning: no report beside the backup; its end could not be compared "
                      "with the anchor taken when it was made"))
     click.echo(_("Restore drill passed."))
+
+
+@main.command(help=_("Upgrade the database's schema to this Skranke's (after a backup)."))
+@click.option("--dry-run", is_flag=True, help=_("Print the steps; change nothing."))
+@click.option("--force", is_flag=True, help=_("Run even while desks or other processes use the database."))
+@click.option("--backup-to", "backup_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help=_("Where the backup before the upgrade goes (config [backup] dir)."))
+@click.pass_context
+def migrate(ctx, dry_run, force, backup_dir) -> None:
+    from tui.domain import backup as backup_mod
+    from tui.domain import desks, upgrade
+
+    cfg = _config(ctx)
+    url = cfg.database_url
+    _open_db(url, migrate=False)
+    plan = upgrade.plan()
+    if plan.unknown:
+        raise Fail(_("The database was made by a newer Skranke (schema step {db}); this "
+                     "Skranke cannot go back. Install the newer Skranke.").format(db=plan.unknown[-1]))
+    if not plan.pending:
+        click.echo(_("The schema is up to date (step {step}); nothing to do.").format(step=plan.current))
+        return
+    click.echo(_("Upgrade from schema step {old} to {new}, {n} steps:").format(
+        old=plan.current, new=plan.target, n=len(plan.pending)))
+    for name in plan.pending:
+        click.echo(f"  {name}: {plan.summaries.get(name, '')}")
+    backup_dir = backup_dir or cfg.backup_dir
+    if dry_run:
+        where = backup_dir or _("(no backup directory: give --backup-to DIR)")
+        click.echo(_("Dry run: nothing was changed. First a verified backup would go to {dir}.").format(
+            dir=where))
+        return
+    if not backup_dir:
+        raise Fail(_("Where should the backup before the upgrade go? Give --backup-to DIR or set "
+                     "[backup] dir in the config file."))
+    users, note = desks.connected()
+    if users and not force:
+        raise Fail(_("The database is in use; nothing was changed. Close these first (log out "
+                     "and quit at each desk; stop skranke phone-listen and sms-send), or use "
+                     "--force: {who}").format(who="; ".join(users)))
+    if users:
+        click.echo(_("Going on although the database is in use (--force): {who}").format(
+            who="; ".join(users)))
+    if note:
+        click.echo(_("Note: {note}.").format(note=note))
+    _need_audit_key()
+    dest = upgrade.backup_name(backup_dir, url, plan.target)
+    try:
+        info = backup_mod.backup(url, dest)
+    except backup_mod.BackupError as exc:
+        raise Fail(_("The backup before the upgrade failed, so nothing was changed: {why}").format(
+            why=exc)) from None
+    except OSError as exc:
+        raise Fail(_("The backup could not be written: {why}").format(why=exc.strerror or exc)) from None
+    click.echo(_("Backup of the old schema, verified: {path}").format(path=info.path))
+    from tui.db import DatabaseConfigError
+
+    try:
+        done = upgrade.apply()
+    except DatabaseConfigError as exc:
+        raise Fail(_("The upgrade failed: {why}. Roll back with: skranke restore {path}").format(
+            why=exc, path=info.path)) from None
+    for name in done:
+        click.echo(_("  done: {name}").format(name=name))
+    click.echo(_("The schema is now at step {step}. To go back: install the previous Skranke and "
+                 "run skranke restore {path} (README, \"Upgrading\").").format(
+                     step=done[-1] if done else plan.target, path=info.path))
 
 
 @main.group(help=_("The audit log."))

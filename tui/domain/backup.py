@@ -250,7 +250,9 @@ def _verify_audit_chain(path: Path, info: BackupInfo, copy_of: str | None) -> No
         copy = tmp / "check.db"
         shutil.copyfile(path, copy)
         try:
-            connect(f"sqlite:///{copy}", migrate=False, checkpoint=False)
+            # a throwaway copy: brought to this code's schema so that an older backup (the
+            # one before an upgrade) is read by the models as they are now
+            connect(f"sqlite:///{copy}", migrate=True, checkpoint=False)
             _audit_copy(path, info, copy_of)
         finally:
             database_proxy.obj.close()
@@ -285,7 +287,8 @@ def restore(url: str, src: str | os.PathLike) -> BackupInfo:
         if not src.is_file():
             raise BackupError(f"No such file: {src}")
         check(url, src)
-        _check_pg_schema(url, src)
+        if _pg_has_schema(url):  # an emptied database (a rollback, README "Upgrading") takes any verified one
+            _check_pg_schema(url, src)
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               f"--dbname={_pg_conninfo(url)}", str(src)])
         return BackupInfo(src, [], -1, -1)
@@ -416,6 +419,9 @@ def _check_pg_dump(url: str, src: Path, copy_of: str) -> BackupInfo:
             differences += [f"{k} {n} is not Skranke's" for k, n in sorted(found - expected)]
             if differences:
                 raise BackupError(f"{src} does not have Skranke's schema: " + "; ".join(differences))
+            from tui.db import migrate_schema
+
+            migrate_schema(database_proxy.obj)  # the scratch copy only (see _verify_audit_chain)
             _audit_copy(src, info, copy_of)
         finally:
             if database_proxy.obj is not previous:
@@ -423,6 +429,21 @@ def _check_pg_dump(url: str, src: Path, copy_of: str) -> BackupInfo:
             if previous is not None:
                 database_proxy.initialize(previous)
     return info
+
+
+def _pg_has_schema(url: str) -> bool:
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(url)
+    except psycopg2.Error as exc:
+        raise BackupError(f"Cannot reach the database server: {_first(exc)}") from None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            return cur.fetchone()[0] > 0
+    finally:
+        conn.close()
 
 
 def _pg_conninfo(url: str) -> str:
