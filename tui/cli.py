@@ -520,6 +520,28 @@ def migrate(ctx, dry_run, force, backup_dir) -> None:
                      step=done[-1] if done else plan.target, path=info.path))
 
 
+@main.command(help=_("Check this deployment and say what is wrong and how to fix it "
+                      "(exit status 1 when anything is)."))
+@click.pass_context
+def doctor(ctx) -> None:
+    from tui.domain import doctor as doctor_mod
+
+    cfg = _config(ctx)
+    findings = doctor_mod.examine(cfg, cfg.database_url)
+    labels = {doctor_mod.OK: _("OK"), doctor_mod.FAULT: _("FAULT"), doctor_mod.SKIPPED: _("SKIPPED")}
+    width = max(len(v) for v in labels.values())
+    for f in findings:
+        click.echo(f"{labels[f.status]:<{width}}  {f.check}: {f.message}")
+        if f.status == doctor_mod.FAULT and f.fix:
+            click.echo(f"{'':<{width}}  {_('Fix:')} {f.fix}")
+    faults = sum(f.status == doctor_mod.FAULT for f in findings)
+    skipped = sum(f.status == doctor_mod.SKIPPED for f in findings)
+    if faults:
+        click.echo(_("{n} faults, {s} checks skipped.").format(n=faults, s=skipped))
+        sys.exit(1)
+    click.echo(_("No faults ({s} checks skipped).").format(s=skipped))
+
+
 @main.group(help=_("The audit log."))
 def audit() -> None:
     pass
