@@ -542,6 +542,71 @@ def doctor(ctx) -> None:
     click.echo(_("No faults ({s} checks skipped).").format(s=skipped))
 
 
+@main.group(help=_("Retention: records kept ten years after the patient's last entry."))
+def retention() -> None:
+    pass
+
+
+@retention.command("report", help=_("List the patients whose retention period has passed "
+                                    "(nothing is deleted)."))
+@click.pass_context
+def retention_report(ctx) -> None:
+    _open_db(_config(ctx).database_url)
+    _need_audit_key()
+    from tui.domain import audit as audit_mod
+    from tui.domain import retention as retention_mod
+
+    due = retention_mod.report()
+    audit_mod.log("retention_report", None, username="(command)",
+                  detail=f"{len(due)} patients past the period")
+    if not due:
+        click.echo(_("No patient has passed the retention period ({n} years after the last "
+                     "entry).").format(n=retention_mod.YEARS))
+        return
+    click.echo(_("{n} patients have passed the retention period ({years} years after the last "
+                 "entry). Nothing is deleted by itself; an administrator may erase one with: "
+                 "skranke retention erase ID").format(n=len(due), years=retention_mod.YEARS))
+    click.echo(_("patient  last entry  kept until  journal  letters"))
+    for d in due:
+        dead = _(" (deceased)") if d.deceased else ""
+        click.echo(f"{d.patient_id:>7}  {d.last_entry:%d.%m.%Y}  {d.until:%d.%m.%Y}  "
+                   f"{d.journal_entries:>7}  {d.letters:>7}{dead}")
+
+
+@retention.command("erase", help=_("Export, then erase a patient whose retention period has "
+                                   "passed (administrators; audited)."))
+@click.argument("patient_id", type=int)
+@click.option("--admin", "admin_name", required=True, help=_("The administrator's user name."))
+@click.option("--export-dir", required=True, type=click.Path(file_okay=False),
+              help=_("Where the export is written first."))
+@click.option("--reason", required=True, help=_("Why (e.g. the yearly deletion round)."))
+@click.option("--password", prompt=True, hide_input=True, help=_("The administrator's password."))
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.pass_context
+def retention_erase(ctx, patient_id, admin_name, export_dir, reason, password, yes) -> None:
+    _open_db(_config(ctx).database_url)
+    _need_audit_key()
+    from tui.domain import auth
+    from tui.domain import retention as retention_mod
+    from tui.models import Staff
+
+    admin = Staff.get_or_none(Staff.username == admin_name.lower())
+    if admin is None or not auth.check_password(password, admin.password_hash):
+        raise Fail(_("Wrong user name or password; nothing was changed."))
+    if not yes and not click.confirm(_("Export patient {id}, then erase the name, CPR number, "
+                                       "address and phone numbers for good?").format(id=patient_id)):
+        raise Fail(_("Nothing was changed."))
+    try:
+        path, digest = retention_mod.erase(patient_id, admin, export_dir, reason)
+    except retention_mod.RetentionError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Exported to {path} (SHA-256 {digest}); keep it as the clinic's rules say.").format(
+        path=path, digest=digest))
+    click.echo(_("Patient {id} is erased: name, CPR number, address, phone numbers and their "
+                 "history. Journal entries, letters and audit events stay (the database never "
+                 "deletes them), now without a name.").format(id=patient_id))
+
+
 @main.group(help=_("The audit log."))
 def audit() -> None:
     pass
