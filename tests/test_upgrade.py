@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -159,3 +160,42 @@ def test_a_desk_on_a_newer_schema_stops_and_a_new_database_is_still_created(tmp_
         assert result.returncode == 2, (args, result.stderr)
         assert "newer Skranke (schema step 9999_future)" in result.stderr, result.stderr
     assert (tmp_path / "new.db").read_bytes() == before
+
+
+def test_a_running_desk_is_seen_and_a_desk_on_an_old_schema_stops_in_the_terminal(
+        db_url, staff, old_url):
+    """The real Skranke in tmux: its heartbeat row is there while it runs (with both clocks)
+    and gone after it quits; a desk on the 0001 database shows why it stops."""
+    from tmux_session import Tmux, need_tmux, skranke_command
+
+    from tui.db import connect
+    from tui.domain import desks
+
+    need_tmux()
+    tmux = Tmux("h24-desk")
+    try:
+        close()
+        env = {"SKRANKE_DB": db_url, "SKRANKE_CONFIG": os.devnull, "SKRANKE_LANG": "da",
+               "TERM": "xterm-256color"}
+        tmux.new("desk", skranke_command(env), width=80, height=24)
+        tmux.wait_for("desk", "Log ind", timeout=60)
+        connect(db_url)
+        (desk,) = desks.live_desks()
+        assert desk.pid != os.getpid() and abs(desk.skew_seconds) < 5
+        who, _note = desks.connected()
+        assert any(f"pid {desk.pid}" in line for line in who)
+        close()
+        tmux.send("desk", "C-q")
+        tmux.wait_for("desk", "Log ind", gone=True, timeout=30)
+        deadline = time.monotonic() + 15
+        connect(db_url)
+        while desks.live_desks() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert desks.live_desks() == []
+        close()
+        old_env = dict(env, SKRANKE_DB=old_url)
+        tmux.new("old", skranke_command(old_env), width=80, height=24)
+        screen = " ".join(tmux.wait_for("old", "intet blev ændret", timeout=60).split())
+        assert "ældre skema (trin 0001_initial)" in screen and "skranke migrate" in screen
+    finally:
+        tmux.kill()
