@@ -151,7 +151,8 @@ def test_cli_backup_to_and_restore_drill_leave_the_live_database_alone(db_url, d
         import psycopg2
 
         conn = psycopg2.connect(db_url)
+        mine = db_url.rsplit("/", 1)[1][:30] + "_check_"
         with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_database WHERE datname LIKE '%\\_check\\_%'")
+            cur.execute("SELECT count(*) FROM pg_database WHERE starts_with(datname, %s)", (mine,))
             assert cur.fetchone()[0] == 0
         conn.close()
