@@ -33,13 +33,13 @@ class Plan:
 
 
 def summary(name: str) -> str:
-    """The first line of a migration's docstring: what the step does."""
+    """The first paragraph of a migration's docstring: what the step does."""
     try:
         tree = ast.parse((MIGRATIONS_DIR / f"{name}.py").read_text(encoding="utf-8"))
     except (OSError, SyntaxError):
         return ""
-    doc = ast.get_docstring(tree) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
+    doc = (ast.get_docstring(tree) or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())  # the first paragraph, on one line
 
 
 def plan() -> Plan:
