@@ -69,6 +69,12 @@ def test_doctor_names_every_fault_of_a_broken_deployment(db_url, database, tmp_p
     else:
         database_proxy.execute_sql("DROP TRIGGER journal_entry_immutable ON journal_entry")
         missing_guard = "journal_entry_immutable"
+    # a desk whose clock is two minutes ahead of the database's (its heartbeat says so)
+    database_proxy.execute_sql(
+        "INSERT INTO desk_session (host, pid, terminal, schema, started_at, seen_at, db_seen_at)"
+        " VALUES ('desk-3', 4242, 'ssh:10.0.0.23', '', (now() AT TIME ZONE 'UTC'),"
+        " (now() AT TIME ZONE 'UTC') + interval '2 minutes', (now() AT TIME ZONE 'UTC'))"
+        if not is_sqlite() else "SELECT 1")
     close()
     result = _doctor(db_url, config, SKRANKE_AUDIT_KEY=str(tmp_path / "gone.key"),
                      SKRANKE_AUDIT_ANCHORS=os.environ[audit.ANCHOR_ENV], SKRANKE_SSHD_CONFIG=str(sshd))
@@ -87,6 +93,9 @@ def test_doctor_names_every_fault_of_a_broken_deployment(db_url, database, tmp_p
     assert "sshd: Match-blokken afviger fra README: allowtcpforwarding yes" in faults  # sshd
     if is_sqlite():
         assert "databasefiler:" in faults and "(0644)" in faults                     # db file mode
+        assert any(line.startswith("SPRUNGET OVER") and " ure:" in line for line in out.splitlines())
+    else:
+        assert "ure: mere end 30 s fra databaseserverens ur: desk-3 (ssh:10.0.0.23) +120 s" in faults
     assert out.count("Sådan: ") == len(_lines(out, "FEJL"))
     # nothing else is called a fault: the anchor file is there (its lines need no key to count)
     assert "ankerfil" not in faults and "skema" not in faults

@@ -112,15 +112,17 @@ def test_upgrade_from_the_first_schema_and_roll_back(old_url, tmp_path):
     holder = _hold_open(old_url)
     try:
         busy = _cli("migrate", "--backup-to", str(tmp_path), db=old_url)
+        assert busy.returncode == 2 and "in use" in busy.stderr, busy.stderr
+        # named: this test's process (SQLite: it holds the file open) or its connection (PostgreSQL)
+        assert f"process {os.getpid()}" in busy.stderr or "connection skranke" in busy.stderr
+        assert _steps(old_url) == ["0001_initial"]
+        # the upgrade, forced while that process still has it open: a verified backup of the
+        # old schema first, then every step
+        done = _cli("migrate", "--force", "--backup-to", str(tmp_path), db=old_url)
     finally:
         holder.close()
-    assert busy.returncode == 2 and "in use" in busy.stderr, busy.stderr
-    # named: this test's process (SQLite: it holds the file open) or its connection (PostgreSQL)
-    assert f"process {os.getpid()}" in busy.stderr or "connection skranke" in busy.stderr
-    assert _steps(old_url) == ["0001_initial"]
-    # the upgrade: a verified backup of the old schema first, then every step
-    done = _cli("migrate", "--backup-to", str(tmp_path), db=old_url)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "Going on although the database is in use (--force)" in done.stdout
     (saved,) = [p for p in tmp_path.glob(f"skranke-before-{code_schema()}-*") if p.suffix != ".report"]
     assert saved.stat().st_mode & 0o777 == 0o600
     assert f"  done: {code_schema()}" in done.stdout and str(saved) in done.stdout
