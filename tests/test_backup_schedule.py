@@ -156,3 +156,33 @@ def test_cli_backup_to_and_restore_drill_leave_the_live_database_alone(db_url, d
             cur.execute("SELECT count(*) FROM pg_database WHERE starts_with(datname, %s)", (mine,))
             assert cur.fetchone()[0] == 0
         conn.close()
+
+
+def test_after_a_restore_the_anchors_of_the_events_it_took_back_are_no_break(db_url, database, tmp_path):
+    """A restore puts the chain back to the backup's head; the anchors written since (a desk's
+    hourly ones) named events that are gone on purpose. Before, `audit verify` (and doctor)
+    called that a deleted tail after every restore and every rollback of an upgrade."""
+    _fill(3)
+    backup.backup(db_url, tmp_path / "night.db")
+    user = auth.create_user("bente", "Bente", "secretary", PASSWORD)
+    for _i in range(3):
+        audit.log("record_open", user, patient=1)
+    audit.anchor("hourly")
+    close()
+    backup.restore(db_url, tmp_path / "night.db")
+    connect(db_url)
+    report = audit.verify()
+    assert report.intact, report.breaks
+    assert report.restored_away == 1
+    # after the restore the chain goes on, and its new anchors are checked as ever
+    audit.log("record_open", None, patient=1, username="x")
+    audit.anchor("hourly")
+    assert audit.verify().intact
+    # a tail cut after that is still caught
+    last = audit.chain_head()[1]
+    if is_sqlite():
+        database_proxy.execute_sql("DROP TRIGGER audit_event_no_delete")
+    else:
+        database_proxy.execute_sql("DROP TRIGGER audit_event_immutable ON audit_event")
+    database_proxy.execute_sql(f"DELETE FROM audit_event WHERE id = {last}")
+    assert any(b.kind == "anchor" for b in audit.verify().breaks)

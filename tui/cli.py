@@ -628,6 +628,9 @@ def audit_verify(ctx) -> None:
         where = _("event {id}").format(id=b.event_id) if b.table == "audit_event" else (
             f"{b.table} {b.event_id}" if b.event_id else b.table)
         click.echo(f"{b.kind:<9} {where}: {b.problem}")
+    if report.restored_away:
+        click.echo(_("{n} anchors name events that a later restore took back; they are not "
+                     "counted as breaks.").format(n=report.restored_away))
     if report.unsealed:
         click.echo(_("{n} events, entries or letters are older than sealing (before version "
                      "0007); they are checked without the key.").format(n=report.unsealed))

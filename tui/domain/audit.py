@@ -366,6 +366,7 @@ class Report:
     breaks: list[ChainBreak] = field(default_factory=list)
     unsealed: int = 0  # events, entries and letters older than sealing (version 0007)
     anchors: int = 0
+    restored_away: int = 0  # anchors of events a later restore took back (README "Upgrading")
 
     @property
     def intact(self) -> bool:
@@ -425,6 +426,14 @@ def _check_anchors(report: Report, copy_of: str | None = None) -> None:
     anchors = _anchors(copy_of)
     report.anchors = len(anchors)
     head = chain_head()[1] if copy_of else None
+    # A restore (tui.domain.backup.restore) puts the chain back to the backup's head and
+    # anchors that with the reason "restore": anchors written before it, past that head, name
+    # events the restore took away on purpose. Only a keyed line counts as a restore.
+    restores = []
+    for number, (when, _label, count, last_id, last_hash, reason, mac) in anchors:
+        line = "\t".join([when, _label, count, last_id, last_hash, reason])
+        if reason == "restore" and hmac.compare_digest(seal("anchor", line), mac):
+            restores.append((number, int(last_id)))
     for number, (when, _label, count, last_id, last_hash, reason, mac) in anchors:
         line = "\t".join([when, _label, count, last_id, last_hash, reason])
         if not hmac.compare_digest(seal("anchor", line), mac):
@@ -434,6 +443,9 @@ def _check_anchors(report: Report, copy_of: str | None = None) -> None:
         last_id, count = int(last_id), int(count)
         if last_id == 0 or (head is not None and last_id > head):
             continue  # a copy holds the chain up to its head; later anchors are the live one's
+        if any(number < at and last_id > restored for at, restored in restores):
+            report.restored_away += 1
+            continue
         row = AuditEvent.get_or_none(AuditEvent.id == last_id)
         if row is None:
             report.breaks.append(ChainBreak(

@@ -286,12 +286,13 @@ def restore(url: str, src: str | os.PathLike) -> BackupInfo:
     if _is_pg(url):
         if not src.is_file():
             raise BackupError(f"No such file: {src}")
-        check(url, src)
+        info = check(url, src)
         if _pg_has_schema(url):  # an emptied database (a rollback, README "Upgrading") takes any verified one
             _check_pg_schema(url, src)
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               f"--dbname={_pg_conninfo(url)}", str(src)])
-        return BackupInfo(src, [], -1, -1)
+        _anchor_restore(url, info)
+        return info
     info = check(url, src)
     target = sqlite3.connect(sqlite_path_from_url(url), timeout=30)
     source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
@@ -301,7 +302,16 @@ def restore(url: str, src: str | os.PathLike) -> BackupInfo:
     finally:
         source.close()
         target.close()
+    _anchor_restore(url, info)
     return info
+
+
+def _anchor_restore(url: str, info: BackupInfo) -> None:
+    """The chain is back at the backup's head: say so in the anchor file, so the anchors of
+    the events the restore took away are not read as a deleted tail (tui.domain.audit)."""
+    from tui.domain import audit
+
+    audit.append_anchor(audit.head_line(*info.head, "restore", label_for(url)))
 
 
 _PG_KINDS = ("TABLE", "INDEX", "TRIGGER", "FUNCTION", "CONSTRAINT", "FK CONSTRAINT", "SEQUENCE",
