@@ -3,6 +3,7 @@ and database differ says so and stops. An upgrade from the first released schema
 the rollback to the backup it took, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import subprocess
@@ -176,13 +177,22 @@ def test_a_running_desk_is_seen_and_a_desk_on_an_old_schema_stops_in_the_termina
     need_tmux()
     tmux = Tmux("h24-desk")
     try:
+        from tui.models import DeskSession
+
+        # a desk that died two days ago without a word: its row goes when the next desk starts
+        gone = dt.datetime(2026, 11, 24, 8, 0)
+        DeskSession.create(host="old-desk", pid=1, started_at=gone, seen_at=gone, db_seen_at=gone)
         close()
         env = {"SKRANKE_DB": db_url, "SKRANKE_CONFIG": os.devnull, "SKRANKE_LANG": "da",
                "TERM": "xterm-256color"}
         tmux.new("desk", skranke_command(env), width=80, height=24)
         tmux.wait_for("desk", "Log ind", timeout=60)
         connect(db_url)
+        deadline = time.monotonic() + 15  # its presence thread registers beside the login
+        while not desks.live_desks() and time.monotonic() < deadline:
+            time.sleep(0.2)
         (desk,) = desks.live_desks()
+        assert not DeskSession.select().where(DeskSession.host == "old-desk").exists()
         assert desk.pid != os.getpid() and abs(desk.skew_seconds) < 5
         who, _note = desks.connected()
         assert any(f"pid {desk.pid}" in line for line in who)

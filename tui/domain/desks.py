@@ -44,6 +44,10 @@ def register(terminal: str = "") -> None:
     host, pid = socket.gethostname()[:100], os.getpid()
     with db.atomic():
         db.execute_sql(f"DELETE FROM desk_session WHERE host = {_p()} AND pid = {_p()}", (host, pid))
+        # rows of desks that died without a word (power cut, kill -9): gone after a day
+        day_ago = ("datetime('now', '-1 day')" if is_sqlite()
+                   else "(now() AT TIME ZONE 'UTC') - interval '1 day'")
+        db.execute_sql(f"DELETE FROM desk_session WHERE db_seen_at < {day_ago}")
         db.execute_sql(
             "INSERT INTO desk_session (host, pid, terminal, schema, started_at, seen_at, db_seen_at)"
             f" VALUES ({_p()}, {_p()}, {_p()}, {_p()}, {_p()}, {_p()}, {_db_now_sql()})",
