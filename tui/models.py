@@ -507,7 +507,7 @@ ALL_MODELS = [
 
 
 class DeskSession(BaseModel):
-    """A running desk (migration 0011, tui.domain.desks)."""
+    """A running desk (migration 0012, tui.domain.desks)."""
 
     host = CharField(max_length=100)
     pid = IntegerField()
@@ -522,7 +522,7 @@ class DeskSession(BaseModel):
 
 
 class PatientErasure(BaseModel):
-    """A patient erased after the retention period (migration 0011, tui.domain.retention)."""
+    """A patient erased after the retention period (migration 0012, tui.domain.retention)."""
 
     patient = ForeignKeyField(Patient, unique=True)
     erased_at = DateTimeField()

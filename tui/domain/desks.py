@@ -178,7 +178,7 @@ def connected() -> tuple[list[str], str]:
         if not complete:
             note = "processes of other users could not be looked at (run as root to see them)"
         if not _has_table():
-            note = note or "this database is older than desk sessions (0011)"
+            note = note or "this database is older than desk sessions (0012)"
     else:
         out += [f"connection {c}" for c in pg_connections()]
     return out, note

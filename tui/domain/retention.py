@@ -114,8 +114,6 @@ def _rows(model, where) -> list[dict]:
 def export(patient: Patient) -> dict:
     """Everything stored about the patient, table by table: every table that refers to the
     patient, found from the models themselves (tables added later are included)."""
-    from tui import models, models_reach  # noqa: F401 - every model registered
-
     out = {"patient": _rows(Patient, Patient.id == patient.id)}
     seen = set()
     for model in _models():
@@ -132,14 +130,22 @@ def export(patient: Patient) -> dict:
 
 
 def _models():
-    from tui import models, models_reach
+    """Every model of every tui.models* module whose table exists."""
+    import importlib
+    import pkgutil
 
-    found = []
-    for module in (models, models_reach):
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, models.BaseModel) and value is not models.BaseModel \
-                    and value not in found and db.table_exists(value._meta.table_name):
-                found.append(value)
+    import tui
+    from tui.models import BaseModel
+
+    for info in pkgutil.iter_modules(tui.__path__):
+        if info.name.startswith("models"):
+            importlib.import_module(f"tui.{info.name}")
+    found, todo = [], list(BaseModel.__subclasses__())
+    while todo:
+        model = todo.pop(0)
+        todo.extend(model.__subclasses__())
+        if model not in found and db.table_exists(model._meta.table_name):
+            found.append(model)
     return found
 
 
