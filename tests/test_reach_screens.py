@@ -74,6 +74,30 @@ async def test_cancel_in_the_schedule_shows_who_fits_and_v_offers_by_phone(make_
     assert WaitingEntry.get_by_id(entry.id).appointment.start == at
 
 
+async def test_a_no_show_in_the_schedule_shows_who_fits_what_is_left(make_app, staff):
+    """She marks Jens no-show at 10.30 before his time (he called: not coming): the freed
+    time is offered like a cancelled one; then V opens the list for it."""
+    c = setup_clinic(staff)
+    anne, lars = c["secretary"], c["doctor"]
+    booking.book(anne, c["patients"]["jens"], lars, c["types"]["K15"], D(2026, 11, 26, 10, 30))
+    wl.add(anne, _patient(1, "Mette"), c["types"]["K15"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "down", "n")  # Lars at 10.30: no-show, before his time
+        await until(pilot, lambda: "Jens" in screen_text(app) and "10.30" in screen_text(app)
+                    and app.screen.__class__.__name__ == "ConfirmScreen")
+        await pilot.press("j")
+        await until(pilot, lambda: any("1 på ventelisten" in n.message and "10.30" in n.message
+                                       for n in app._notifications))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("v")
+        await until(pilot, lambda: "Mette" in screen_text(app))
+
+
 async def test_reach_section_lists_recalls_sends_bulk_sms_and_resends(make_app, staff):
     c = setup_clinic(staff)
     anne = c["secretary"]

@@ -166,3 +166,40 @@ def test_referral_deadlines_count_working_days_and_list_the_close_ones(clinic):
         late.id, None, dt.date(2026, 12, 16))
     with pytest.raises(recall.RecallError):
         recall.add_referral(anne, a, dt.date(2026, 11, 27))
+
+
+def test_a_no_show_frees_what_is_left_of_its_time_and_only_that(clinic):
+    """Marked no-show at 10.05 for a 10.00-10.30 K30: 10.15-10.30 is still to come (from the
+    next slot on the grid); a no-show whose time has all gone frees nothing."""
+    from tui.domain import clock
+
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    k30 = clinic["types"]["K30"]
+    with clock.stopped_at(D(2026, 11, 26, 8, 0)):
+        late = booking.book(anne, clinic["patients"]["jens"], lars, k30, D(2026, 11, 26, 10, 0))
+        gone = booking.book(anne, clinic["patients"]["mark"], lars, clinic["types"]["K15"], D(2026, 11, 26, 9, 0))
+    short = wl.add(anne, _patient(1), clinic["types"]["K15"])  # 15 minutes: fits 10.15-10.30
+    wl.add(anne, _patient(2), k30)  # 30 minutes: does not
+    clock.freeze(D(2026, 11, 26, 10, 5))
+    booking.set_status(anne, late, "no_show")
+    assert wl.freed_slot(booking.Appointment.get_by_id(late.id)) == (D(2026, 11, 26, 10, 15),
+                                                                     D(2026, 11, 26, 10, 30), lars)
+    start, end, who = wl.freed_slot(late)
+    assert [r.id for r in wl.fitting(anne, start, end, who)] == [short.id]
+    booking.set_status(anne, gone, "no_show")
+    assert wl.freed_slot(gone) is None
+    # marked before its start (she called): the whole time is offered
+    with clock.stopped_at(D(2026, 11, 26, 8, 0)):
+        early = booking.book(anne, clinic["patients"]["mark"], lars, clinic["types"]["K15"], D(2026, 11, 26, 14, 0))
+    booking.set_status(anne, early, "no_show", before_start_ok=True)
+    assert wl.freed_slot(early) == (D(2026, 11, 26, 14, 0), D(2026, 11, 26, 14, 15), lars)
+
+
+def test_time_freed_inside_an_absence_or_closed_time_is_not_offered(clinic):
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    appt = booking.book(anne, clinic["patients"]["jens"], lars, clinic["types"]["K15"], FRI_9)
+    wl.add(anne, _patient(1), clinic["types"]["K15"])
+    _absence, affected = booking.register_absence(anne, lars, FRI_9.date(), FRI_9.date(), "sick")
+    assert [a.id for a in affected] == [appt.id]
+    booking.cancel(anne, appt, "Patient cancelled")
+    assert wl.freed_slot(appt) is None  # Lars is away: nothing to offer

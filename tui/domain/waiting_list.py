@@ -211,10 +211,26 @@ def fill_freed_slot(user: Staff, start: dt.datetime, end: dt.datetime, staff: St
 
 
 def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:
-    """The slot a cancelled (or moved-away) appointment left, if it is still to come."""
-    if appt.start <= now_local():
+    """The time a cancelled, moved-away or no-show appointment left that can still be offered.
+
+    Only time to come counts: a no-show marked after its start frees what is left of it,
+    from the next slot on the grid (the patient on the list can still come for that); and
+    only time the staff member works: time inside an absence or a closing is not free."""
+    from tui.domain.schedule import slot_minutes
+
+    now = now_local()
+    start, end = appt.start, appt.end
+    if start < now:
+        grid = slot_minutes()
+        midnight = dt.datetime.combine(now.date(), dt.time())
+        passed = (now - midnight) / dt.timedelta(minutes=1)
+        start = max(start, midnight + dt.timedelta(minutes=-(-passed // grid) * grid))
+    if start >= end:
         return None
-    return appt.start, appt.end, appt.staff
+    staff = Staff.get_by_id(appt.staff_id)  # a model row or the schedule's ApptInfo
+    if not booking.is_bookable_time(staff, start, end):
+        return None
+    return start, end, staff
 
 
 def free_slots_for(entry_id: int, limit: int = 8) -> list[booking.Slot]:
