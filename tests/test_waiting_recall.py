@@ -78,7 +78,7 @@ def test_offer_by_sms_needs_consent_and_carries_a_reply_deadline(clinic):
     sms.give_consent(anne, p, "20304050")
     msg = wl.offer_by_sms(anne, entry.id, FRI_9, lars, reply_hours=3)
     assert msg.kind == "offer" and "fredag 27. november kl. 09.00" in msg.text
-    assert "inden torsdag 26. november kl. 13.00" in msg.text and "Beskeden kan ikke besvares" in msg.text
+    assert "Svar JA inden torsdag 26. november kl. 13.00" in msg.text and "Beskeden kan ikke besvares" not in msg.text
     attempt = ContactAttempt.get(ContactAttempt.waiting == entry.id)
     assert attempt.channel == "sms" and attempt.reply_by == D(2026, 11, 26, 13, 0)
     assert WaitingEntry.get_by_id(entry.id).state == "waiting"  # never booked without her yes

@@ -22,6 +22,10 @@ with the token (`?token=` or header X-Skranke-Token) and JSON as the gateway sen
 200 applied (also a duplicate or an outdated report), 404 unknown message (the gateway
 tries again later), 400 unreadable, 403 wrong token, 413 too large.
 
+Replies: POST /sms/reply, with the same token, takes the patient's answers as the gateway
+sends them (tui.domain.sms_replies): 200 handled (also a reply delivered again), 400
+unreadable, 403 wrong token, 413 too large.
+
 Run it under systemd (see README, "SMS"): Restart=always, like phone-listen.
 """
 from __future__ import annotations
@@ -182,7 +186,7 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
 
         def do_POST(self):
             parts = urlsplit(self.path)
-            if parts.path != "/sms/report":
+            if parts.path not in ("/sms/report", "/sms/reply"):
                 return self._answer(404)
             given = self.headers.get("X-Skranke-Token") or (parse_qs(parts.query).get("token") or [""])[0]
             if not hmac.compare_digest(given.encode(), token.encode()):
@@ -193,6 +197,8 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
                 return self._answer(400)
             if length > MAX_REPORT or length < 0:
                 return self._answer(413)
+            if parts.path == "/sms/reply":
+                return self._replies(self.rfile.read(length))
             try:
                 reports = gateway.parse_reports(self.rfile.read(length))
             except (ValueError, UnicodeDecodeError):
@@ -204,6 +210,22 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
                         unknown += 1
             if unknown:
                 return self._answer(404, f"{unknown} unknown")
+            return self._answer(200, "ok")
+
+        def _replies(self, body: bytes) -> None:
+            from tui.domain import sms_replies
+
+            try:
+                replies = gateway.parse_replies(body)
+            except (ValueError, UnicodeDecodeError):
+                return self._answer(400)
+            try:
+                with db.connection_context():
+                    for r in replies:
+                        sms_replies.receive(r.number, r.text, ref=r.gateway_id)
+            except Exception:  # rolled back whole: the gateway delivers the reply again later
+                log.exception("reply not handled")
+                return self._answer(500)
             return self._answer(200, "ok")
 
     server = ThreadingHTTPServer((bind, port), Handler)

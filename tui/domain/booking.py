@@ -41,7 +41,7 @@ from tui.models import (
     StaffDayBusy,
 )
 
-CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web")}
+CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web"), "sms": N_("SMS")}
 
 CANCEL_REASONS = (
     N_("Patient cancelled"),

@@ -32,6 +32,10 @@ from tui.models import Appointment, AppointmentType, Patient, PatientPhone, Staf
 from tui.models_reach import CONSENT_SOURCES, SMS_EVENTS, SmsConsent, SmsMessage, SmsTemplate
 
 NO_REPLY = "Beskeden kan ikke besvares"
+# An offer is the one message the patient answers (tui.domain.sms_replies reads "JA"/"NEJ"):
+# it must say how, and must not say it cannot be answered.
+ANSWER = "JA"
+ANSWERED_EVENTS = ("offer",)
 
 # merge field -> what it holds; nothing else may appear in a template
 FIELDS = {
@@ -59,8 +63,11 @@ DEFAULT_TEMPLATES: list[tuple[str, int | None, int | None, str]] = [
      "Påmindelse: Du har en tid hos {staff} {date} kl. {time}, {clinic}, {place}. "
      "Afbud: ring {phone}. Beskeden kan ikke besvares."),
     ("offer", None, None,
-     "{clinic} kan tilbyde dig en tid {date} kl. {time}. Ring {phone} inden {deadline}, "
-     "hvis du vil have den. Beskeden kan ikke besvares."),
+     "{clinic} kan tilbyde dig en tid {date} kl. {time}. Svar JA inden {deadline}, hvis du "
+     "vil have den, eller NEJ. Du kan også ringe {phone}."),
+    ("offer_taken", None, None,
+     "{clinic}: Tak for dit svar. Tiden {date} kl. {time} er desværre allerede taget. Du står "
+     "stadig på ventelisten. Spørgsmål: ring {phone}. Beskeden kan ikke besvares."),
     ("recall", None, None,
      "{clinic}: Det er tid til din kontrol. Ring {phone} for at bestille en tid. "
      "Beskeden kan ikke besvares."),
@@ -76,7 +83,7 @@ DEFAULT_SETTINGS = {
 
 EVENT_NAMES = {
     "booked": N_("booked"), "moved": N_("moved"), "cancelled": N_("cancelled"), "reminder": N_("reminder"),
-    "offer": N_("waiting-list offer"), "recall": N_("recall"),
+    "offer": N_("waiting-list offer"), "offer_taken": N_("offer already taken"), "recall": N_("recall"),
 }
 STATE_NAMES = {
     "queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
@@ -84,7 +91,8 @@ STATE_NAMES = {
 }
 KIND_NAMES = {
     "booked": N_("booking"), "moved": N_("moved"), "cancelled": N_("cancellation"),
-    "reminder": N_("reminder"), "offer": N_("offer"), "recall": N_("recall"), "free": N_("message"),
+    "reminder": N_("reminder"), "offer": N_("offer"), "offer_taken": N_("offer taken"), "recall": N_("recall"),
+    "free": N_("message"),
 }
 SOURCE_NAMES = {"verbal": N_("verbally"), "paper": N_("on paper"), "web": N_("web"), "app": N_("app")}
 # how far along a message is: a delivery report never moves a message back
@@ -231,25 +239,35 @@ def template_fields(body: str) -> set[str]:
         raise SmsError(_("The template has a stray brace: {error}").format(error=exc)) from None
 
 
-def check_template(body: str) -> None:
-    """Refuse a template that could say more than it may, or misses the required lines."""
+def check_template(body: str, event: str | None = None) -> None:
+    """Refuse a template that could say more than it may, or misses the required lines: a
+    message the patient cannot answer says so; an offer says how to answer, and by when."""
     names = template_fields(body)
     unknown = sorted(n for n in names if n not in FIELDS)
     if unknown:
         raise SmsError(_("Unknown merge field: {fields}").format(fields=", ".join(unknown)))
     if "type" in names and not sms_settings()["include_type_name"]:
         raise SmsError(_("The clinic has not turned on the appointment type's name in SMS."))
-    if NO_REPLY not in body:
+    if event in ANSWERED_EVENTS:
+        if NO_REPLY in body:
+            raise SmsError(_("An offer is answered by SMS: it must not say \"{line}\".").format(line=NO_REPLY))
+        if ANSWER not in body or "deadline" not in names:
+            raise SmsError(_("An offer must say how to answer: \"Svar {answer} inden {{deadline}}\".").format(
+                answer=ANSWER))
+    elif NO_REPLY not in body:
         raise SmsError(_("The template must say \"{line}\".").format(line=NO_REPLY))
     if "phone" not in names:
         raise SmsError(_("The template must tell how to cancel: use {phone}."))
 
 
 def ensure_default_templates() -> None:
-    if SmsTemplate.select().exists():
-        return
+    """The shipped template of every event the clinic has none of (also one it retired is
+    left retired: only an event never seen gets its default)."""
+    have = {e for (e,) in SmsTemplate.select(SmsTemplate.event).distinct().tuples()}
     for event, days, hours, body in DEFAULT_TEMPLATES:
-        SmsTemplate.create(event=event, lead_days=days, lead_hours=hours, body=body, updated_at=now_utc())
+        if event not in have:
+            have.add(event)
+            SmsTemplate.create(event=event, lead_days=days, lead_hours=hours, body=body, updated_at=now_utc())
 
 
 def save_template(user: Staff, event: str, body: str, *, type: AppointmentType | None = None,
@@ -260,7 +278,7 @@ def save_template(user: Staff, event: str, body: str, *, type: AppointmentType |
         raise SmsError(_("Unknown SMS event: {event}").format(event=event))
     if event == "reminder" and not (lead_days or lead_hours):
         raise SmsError(_("A reminder needs a number of days or hours before."))
-    check_template(body)
+    check_template(body, event)
     with db.atomic():
         row = template or SmsTemplate()
         row.event, row.type, row.body = event, type, body
@@ -301,9 +319,9 @@ def retire_template(user: Staff, template_id: int) -> None:
     audit.log("sms_template_retired", user, detail=str(template_id))
 
 
-def preview(body: str) -> str:
+def preview(body: str, event: str | None = None) -> str:
     """The template filled with a sample appointment (tomorrow 09.30 with a doctor)."""
-    check_template(body)
+    check_template(body, event)
     start = dt.datetime.combine(now_local().date() + dt.timedelta(days=1), dt.time(9, 30))
     sample = Staff(role="doctor", title="")
     return render(body, merge_values(start, sample, AppointmentType(name="Konsultation"),

@@ -450,9 +450,13 @@ class SmsTemplateScreen(SkrankeModal):
     def on_text_area_changed(self, _event) -> None:
         self._preview()
 
+    def on_select_changed(self, _event) -> None:
+        if self.is_mounted:
+            self._preview()
+
     def _preview(self) -> None:
         try:
-            text = sms.preview(self._body())
+            text = sms.preview(self._body(), self.query_one("#t-event", Select).value)
         except sms.SmsError as exc:
             self.query_one("#preview", Static).update(Text(str(exc), style="bold"))
             return
