@@ -177,3 +177,29 @@ async def test_templates_tab_edits_a_template_with_preview_and_the_quiet_hours(m
         await until(pilot, lambda: sms.sms_settings()["quiet_from"] == "20.30")
     new = [t for t in sms.all_templates() if t.body.startswith("Husk tiden")][0]
     assert new.event == "reminder" and new.lead == "1 d"
+
+
+async def test_editing_a_template_tells_how_many_queued_messages_take_the_new_words(make_app, staff):
+    c = setup_clinic(staff)
+    jens = c["patients"]["jens"]
+    sms.give_consent(c["secretary"], jens, "20304050")
+    booking.book(c["secretary"], jens, c["doctor"], c["types"]["K15"], D(2026, 11, 30, 9, 0))
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: "Venteliste" in screen_text(app))
+        await pilot.press("5")
+        await until(pilot, lambda: "Stille timer" in screen_text(app))
+        row = [t for t in sms.all_templates() if t.event == "reminder"][0]
+        table = app.screen.query_one("#templates-table")
+        table.move_cursor(row=table.get_row_index(str(row.id)))
+        await pilot.press("e")
+        await until(pilot, lambda: "SMS-skabelon" in screen_text(app))
+        from textual.widgets import TextArea
+
+        app.screen.query_one("#t-body", TextArea).load_text(
+            "Husk {date} kl. {time}. Afbud: ring {phone}. Beskeden kan ikke besvares.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any("nye ordlyd: 1" in n.message for n in app._notifications))
+    assert SmsMessage.get(SmsMessage.kind == "reminder").text.startswith("Husk mandag 30. november kl. 09.00")

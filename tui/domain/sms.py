@@ -285,8 +285,73 @@ def save_template(user: Staff, event: str, body: str, *, type: AppointmentType |
         row.lead_days, row.lead_hours = lead_days, lead_hours
         row.updated_by, row.updated_at, row.active = user, now_utc(), True
         row.save()
-        audit.log("sms_template_saved", user, detail=f"{event} {row.id}")
+        row.rewritten = rewrite_queued(row)
+        audit.log("sms_template_saved", user, detail=f"{event} {row.id} rewrote {row.rewritten}")
     return row
+
+
+REWORDED_EVENTS = ("booked", "moved", "cancelled", "reminder", "offer", "recall")
+
+
+def rewrite_queued(tpl: SmsTemplate) -> int:
+    """After a template is saved: every message of its event still waiting in the outbox
+    (queued, not yet claimed by the sender) that this template words is put in its new
+    words. A message the sender has claimed, sent or given up stays as it went. Returns
+    how many were rewritten."""
+    from peewee import Case
+
+    from tui.models_reach import ContactAttempt, RecallRule, WaitingEntry
+
+    if tpl.event not in REWORDED_EVENTS:
+        return 0
+    cfg, info = sms_settings(), settings.clinic()
+    chosen: dict[int | None, int | None] = {}
+
+    def words_it(type_id) -> bool:  # the template this event takes for that type is this one
+        if type_id not in chosen:
+            found = templates_for(tpl.event, type_id)
+            chosen[type_id] = found[0].id if found else None
+        return chosen[type_id] == tpl.id
+
+    texts: dict[int, str] = {}
+    if tpl.event in ("booked", "moved", "cancelled", "reminder"):
+        query = (SmsMessage.select(SmsMessage, Appointment, Staff, AppointmentType)
+                 .join(Appointment, on=(SmsMessage.appointment == Appointment.id))
+                 .join(Staff, on=(Appointment.staff == Staff.id))
+                 .switch(Appointment).join(AppointmentType, on=(Appointment.type == AppointmentType.id))
+                 .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
+        for m in query:
+            appt = m.appointment
+            if tpl.event == "reminder":
+                parts = m.key.split(":")  # r:<appointment>:<template>[:re<n>]
+                if len(parts) < 3 or parts[2] != str(tpl.id):
+                    continue
+            elif not words_it(appt.type_id):
+                continue
+            texts[m.id] = render(tpl.body, merge_values(appt.start, appt.staff, appt.type, cfg=cfg, clinic=info))
+    else:
+        query = (ContactAttempt.select(ContactAttempt, SmsMessage)
+                 .join(SmsMessage, on=(ContactAttempt.message == SmsMessage.id))
+                 .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
+        for a in query:
+            if tpl.event == "offer":
+                entry = WaitingEntry.get_by_id(a.waiting_id)
+                if not words_it(entry.type_id):
+                    continue
+                values = merge_values(a.slot_start, a.slot_staff, entry.type, deadline=a.reply_by, cfg=cfg,
+                                      clinic=info)
+            else:
+                rule = RecallRule.get_by_id(a.recall_id)
+                if not words_it(rule.type_id):
+                    continue
+                values = merge_values(now_local(), None, rule.type, cfg=cfg, clinic=info)
+            texts[a.message.id] = render(tpl.body, values)
+    done, stamp, items = 0, now_utc(), list(texts.items())
+    for k in range(0, len(items), 500):
+        chunk = items[k:k + 500]
+        done += (SmsMessage.update(text=Case(SmsMessage.id, chunk), updated_at=stamp)
+                 .where(SmsMessage.id.in_([i for i, _t in chunk]) & (SmsMessage.state == "queued")).execute())
+    return done
 
 
 @dataclass
@@ -313,10 +378,19 @@ def get_template(template_id: int) -> SmsTemplate:
 
 
 def retire_template(user: Staff, template_id: int) -> None:
+    """No longer used; the reminders it queued that still wait in the outbox are cancelled."""
     auth.require(user, "letter.templates")
-    SmsTemplate.update(active=False, updated_by=user, updated_at=now_utc()).where(
-        SmsTemplate.id == template_id).execute()
-    audit.log("sms_template_retired", user, detail=str(template_id))
+    with db.atomic():
+        SmsTemplate.update(active=False, updated_by=user, updated_at=now_utc()).where(
+            SmsTemplate.id == template_id).execute()
+        ids = [m.id for m in SmsMessage.select(SmsMessage.id, SmsMessage.key)
+               .where((SmsMessage.kind == "reminder") & (SmsMessage.state == "queued"))
+               if m.key.split(":")[2:3] == [str(template_id)]]
+        n = 0
+        for k in range(0, len(ids), 500):
+            n += (SmsMessage.update(state="cancelled", error="template retired", updated_at=now_utc())
+                  .where(SmsMessage.id.in_(ids[k:k + 500]) & (SmsMessage.state == "queued")).execute())
+        audit.log("sms_template_retired", user, detail=f"{template_id} cancelled {n}")
 
 
 def preview(body: str, event: str | None = None) -> str:

@@ -730,7 +730,7 @@ class ReachScreen(SkrankeScreen):
         from tui.widgets.patient_picker import PickPatientScreen
 
         if self.tab == "templates":
-            self.app.push_screen(SmsTemplateScreen(), callback=lambda _r: self.reload())
+            self.app.push_screen(SmsTemplateScreen(), callback=self._template_saved)
             return
         dialog = {"waiting": WaitingEntryScreen, "recall": RecallRuleScreen,
                   "referrals": ReferralScreen}.get(self.tab)
@@ -759,7 +759,13 @@ class ReachScreen(SkrankeScreen):
     def action_edit_template(self) -> None:
         row = self.current("templates")
         if row is not None:
-            self.app.push_screen(SmsTemplateScreen(row.id), callback=lambda _r: self.reload())
+            self.app.push_screen(SmsTemplateScreen(row.id), callback=self._template_saved)
+
+    def _template_saved(self, row) -> None:
+        """Messages still waiting in the outbox go out in the new words: she is told how many."""
+        if row is not None and getattr(row, "rewritten", 0):
+            self.notify(_("Queued messages now in the new wording: {n}").format(n=row.rewritten))
+        self.reload()
 
     def action_sms_times(self) -> None:
         self.app.push_screen(SmsTimesScreen(), callback=lambda _r: self.reload())
