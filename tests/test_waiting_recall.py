@@ -203,3 +203,28 @@ def test_time_freed_inside_an_absence_or_closed_time_is_not_offered(clinic):
     assert [a.id for a in affected] == [appt.id]
     booking.cancel(anne, appt, "Patient cancelled")
     assert wl.freed_slot(appt) is None  # Lars is away: nothing to offer
+
+
+def test_cancelling_or_missing_the_booked_control_makes_the_recall_due_again(clinic):
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    jens, k30 = clinic["patients"]["jens"], clinic["types"]["K30"]
+    from tui.models_reach import RecallRule
+
+    rule = recall.add_rule(anne, jens, k30, "Diabetes-årskontrol", months=12, next_due=dt.date(2026, 11, 1))
+    appt = booking.book(anne, jens, lars, k30, D(2026, 12, 3, 10, 0))
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2027, 12, 3)
+    moved = booking.move(anne, appt, D(2026, 12, 4, 10, 0))  # a move keeps it booked: due after the new time
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2027, 12, 4)
+    booking.cancel(anne, moved, "Patient cancelled")
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2026, 11, 1)  # as before the booking
+    assert rule.id in {r.id for r in recall.due_list(anne)}
+    # two controls booked, one cancelled: due after the one still booked
+    first = booking.book(anne, jens, lars, k30, D(2026, 12, 3, 10, 0))
+    second = booking.book(anne, jens, lars, k30, D(2027, 3, 3, 10, 0))
+    booking.cancel(anne, second, "Patient cancelled")
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2027, 12, 3)
+    # the patient does not come: due again
+    from tui.domain import clock
+    clock.freeze(D(2026, 12, 3, 10, 20))
+    booking.set_status(anne, first, "no_show")
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2026, 11, 1)

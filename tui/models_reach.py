@@ -145,6 +145,8 @@ class RecallRule(BaseModel):
     staff = ForeignKeyField(Staff, null=True, backref="recall_rules")  # responsible
     active = BooleanField(default=True)
     last_done = DateField(null=True)
+    # next_due before a booked control moved it on: due again from here if it is cancelled (0011)
+    due_before_booking = DateField(null=True)
     created_by = ForeignKeyField(Staff, null=True, backref="recalls_created")
     created_at = DateTimeField(default=utcnow)
 

@@ -1,4 +1,5 @@
-"""SMS replies (issue 21): the patient answers a waiting-list offer "JA" or "NEJ".
+"""SMS replies (issue 21): the patient answers a waiting-list offer "JA" or "NEJ"; and a
+recall rule remembers its due date from before a control was booked.
 
 A new table for the replies (one row per inbound SMS, its key unique so a reply the
 gateway delivers twice counts once). The clinic's offer template, if it is still the
@@ -44,9 +45,12 @@ def up(migrator, db):
             table_name = "sms_reply"
 
     db.create_tables([SmsReply], safe=False)
+    # the recall's due date before a booked control moved it on (cancelled: due again)
+    db.execute_sql("ALTER TABLE recall_rule ADD COLUMN due_before_booking DATE")
     db.execute_sql("UPDATE sms_template SET body = %s WHERE event = 'offer' AND body = %s"
                    .replace("%s", db.param), (NEW_OFFER, OLD_OFFER))
 
 
 def down(migrator, db):
     db.execute_sql("DROP TABLE IF EXISTS sms_reply")
+    db.execute_sql("ALTER TABLE recall_rule DROP COLUMN due_before_booking")
