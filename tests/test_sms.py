@@ -411,3 +411,16 @@ def test_editing_a_template_rewrites_the_queued_messages_not_the_claimed_or_sent
     sms.retire_template(admin, tpl.id)
     assert SmsMessage.get_by_id(queued.id).state == "cancelled"
     assert SmsMessage.get_by_id(claimed.id).state == "sending"
+
+
+def test_the_sender_lock_is_held_once_per_database(clinic):
+    from tui.sms_lock import SenderLock, SenderRunning
+
+    first = SenderLock.acquire()
+    try:
+        with pytest.raises(SenderRunning) as err:
+            SenderLock.acquire()
+        assert f"pid {os.getpid()}" in str(err.value)
+    finally:
+        first.release()
+    SenderLock.acquire().release()  # free again

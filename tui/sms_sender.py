@@ -15,7 +15,7 @@ gateway one at a time, at most `rate` a second. Outcomes:
 Back-off: `backoff` * 2^(attempt-1) seconds, at most `backoff_max`. A sender killed mid-
 batch leaves its claimed messages "sending" until their lease runs out; then they are
 claimed again and sent with the same idempotency key, which the gateway uses to drop a
-copy it already has. Run one sender per database.
+copy it already has. One sender per database (tui.sms_lock): a second one says so and exits.
 
 Delivery reports: a small HTTP server (report_bind:report_port) takes POST /sms/report
 with the token (`?token=` or header X-Skranke-Token) and JSON as the gateway sends it:
@@ -72,6 +72,8 @@ class Sender:
         self.last_send = 0.0
         self.last_reminders = 0.0
         self.stopping = threading.Event()
+        self.lock = None  # tui.sms_lock.SenderLock while serving
+        self.lost_lock = False
 
     def backoff(self, attempts: int) -> float:
         return min(self.cfg.backoff_max, self.cfg.backoff * 2 ** max(0, attempts - 1))
@@ -134,6 +136,10 @@ class Sender:
 
     def serve_forever(self) -> None:
         while not self.stopping.is_set():
+            if self.lock is not None and not self.lock.alive():
+                log.error("the one-sender lock is gone: stopping (systemd starts a new sender)")
+                self.lost_lock = True
+                break
             try:
                 taken = self.run_once()
                 sms.heartbeat()
