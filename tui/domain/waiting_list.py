@@ -330,7 +330,8 @@ def offer_by_phone(user: Staff, entry_id: int, start: dt.datetime, staff: Staff,
 
 
 def offer_by_sms(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, *, reply_hours: int = 4):
-    """Send the offer by SMS with a reply deadline (the patient calls back to accept)."""
+    """Send the offer by SMS with a reply deadline: the patient answers JA or NEJ by SMS
+    (tui.domain.sms_replies), or calls."""
     auth.require(user, "appointment.book")
     entry = WaitingEntry.get_by_id(entry_id)
     if entry.state != "waiting":
@@ -353,7 +354,7 @@ def offer_by_sms(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, *
 
 
 def book_from_list(user: Staff, entry_id: int, start: dt.datetime, staff: Staff):
-    """The patient said yes (e.g. called back after the SMS): book and close the entry."""
+    """The patient said yes (e.g. called after the SMS): book and close the entry."""
     return offer_by_phone(user, entry_id, start, staff, "accepted")
 
 

@@ -219,7 +219,7 @@ class OfferScreen(SkrankeModal):
             self.app.bell()
             return
         row.attempts += 1
-        self.notify(_("Offer sent by SMS; the patient calls back to accept."))
+        self.notify(_("Offer sent by SMS: a JA before the deadline books it; other answers come as a task."))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -465,6 +465,8 @@ class SmsTemplateScreen(SkrankeModal):
     def action_save(self) -> None:
         def number(field: str) -> int | None:
             text = self.query_one(field, Input).value.strip()
+            if text and not text.isdigit():
+                raise sms.SmsError(_("Write the days and hours before as whole numbers."))
             return int(text) if text else None
 
         try:
