@@ -138,3 +138,29 @@ def test_the_reply_endpoint_wants_the_token_and_json(clinic, endpoint):
         urllib.request.urlopen(req, timeout=5)
     assert err.value.code == 400
     assert SmsReply.select().count() == 0 and Patient.select().count() == 2
+
+
+@pytest.mark.sqlite_only
+def test_a_clinic_on_the_old_offer_template_gets_the_one_that_says_how_to_answer(tmp_path):
+    """Migration 0011 on a database made by 0010: the shipped offer template (which said it
+    cannot be answered) becomes the answerable one; a clinic's own wording is left alone."""
+    from playhouse.migrations import Runner
+
+    from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, connect, database_proxy, make_database
+
+    path = tmp_path / "old.db"
+    old = make_database(f"sqlite:///{path}")
+    Runner(old, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up(target="0010_reach_patients")
+    shipped = ("{clinic} kan tilbyde dig en tid {date} kl. {time}. Ring {phone} inden {deadline}, "
+               "hvis du vil have den. Beskeden kan ikke besvares.")
+    own = "Ledig tid {date} {time}. Ring {phone} inden {deadline}. Beskeden kan ikke besvares."
+    for body in (shipped, own):
+        old.execute_sql("INSERT INTO sms_template (event, body, active, updated_at) VALUES ('offer', ?, 1, "
+                        "'2026-01-01 08:00:00')", (body,))
+    old.close()
+    connect(f"sqlite:///{path}")
+    bodies = [t.body for t in sms.SmsTemplate.select().order_by(sms.SmsTemplate.id)]
+    assert bodies[0].startswith("{clinic} kan tilbyde dig en tid") and "Svar JA inden {deadline}" in bodies[0]
+    assert sms.NO_REPLY not in bodies[0] and bodies[1] == own
+    assert SmsReply.select().count() == 0
+    database_proxy.obj.close()
