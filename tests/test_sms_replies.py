@@ -164,3 +164,11 @@ def test_a_clinic_on_the_old_offer_template_gets_the_one_that_says_how_to_answer
     assert sms.NO_REPLY not in bodies[0] and bodies[1] == own
     assert SmsReply.select().count() == 0
     database_proxy.obj.close()
+
+
+def test_a_gateway_without_reply_ids_still_counts_a_redelivery_once(clinic, jens, offered):  # noqa: F811
+    first = sms_replies.receive("+4520304050", "NEJ")
+    clock.freeze(clock.now_local() + dt.timedelta(minutes=2))
+    assert sms_replies.receive("+4520304050", "NEJ").reply_id == first.reply_id  # redelivered
+    clock.freeze(clock.now_local() + dt.timedelta(days=2))
+    assert sms_replies.receive("+4520304050", "NEJ").reply_id != first.reply_id  # a new answer

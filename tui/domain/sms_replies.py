@@ -57,9 +57,13 @@ def answer_of(text: str) -> str | None:
 
 
 def _key(number: str, text: str, ref: str) -> str:
+    """The gateway's id of the reply; a gateway that gives none: the number and text within
+    ten minutes (a redelivery comes within minutes; the same "JA" to next week's offer is
+    a new reply)."""
     if ref:
         return f"id:{ref}"[:120]
-    return "h:" + hashlib.sha256(f"{number}\n{text}".encode()).hexdigest()[:40]
+    bucket = int(now_utc().timestamp() // 600)
+    return "h:" + hashlib.sha256(f"{number}\n{text}\n{bucket}".encode()).hexdigest()[:40]
 
 
 def _open_offers(patient_ids: list[int]) -> list[ContactAttempt]:
