@@ -98,6 +98,30 @@ async def test_a_no_show_in_the_schedule_shows_who_fits_what_is_left(make_app, s
         await until(pilot, lambda: "Mette" in screen_text(app))
 
 
+async def test_x_on_an_absence_ends_it_and_offers_the_freed_time(make_app, staff):
+    """Lars was to be off until 14.00; at 10.30 she puts the cursor on his column and presses
+    X: he is back from there, and the waiting list is told at once who fits."""
+    c = setup_clinic(staff)
+    anne, lars = c["secretary"], c["doctor"]
+    booking.register_absence(anne, lars, D(2026, 11, 26, 8, 0), D(2026, 11, 26, 14, 0), "sick")
+    wl.add(anne, _patient(1, "Mette"), c["types"]["K15"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "down", "x")  # Lars at 10.30, inside his absence
+        await until(pilot, lambda: "Afslut Lars Læges fravær 26.11 10.30" in screen_text(app))
+        await pilot.press("j")
+        await until(pilot, lambda: any("1 på ventelisten" in n.message and "26.11 10.30" in n.message
+                                       for n in app._notifications))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("v")
+        await until(pilot, lambda: "Mette" in screen_text(app))
+    assert booking.is_bookable_time(lars, D(2026, 11, 26, 10, 30), D(2026, 11, 26, 10, 45))
+
+
 async def test_reach_section_lists_recalls_sends_bulk_sms_and_resends(make_app, staff):
     c = setup_clinic(staff)
     anne = c["secretary"]

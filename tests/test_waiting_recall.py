@@ -228,3 +228,31 @@ def test_cancelling_or_missing_the_booked_control_makes_the_recall_due_again(cli
     clock.freeze(D(2026, 12, 3, 10, 20))
     booking.set_status(anne, first, "no_show")
     assert RecallRule.get_by_id(rule.id).next_due == dt.date(2026, 11, 1)
+
+
+def test_an_absence_ended_early_frees_the_time_for_the_waiting_list(clinic):
+    """Lars was off sick all Friday; he is back at 10.00: from 10.00 to his booking at 11.00
+    is free again, and the list is told how many fit it. An absence that ends before it
+    starts is gone."""
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    booking.register_absence(anne, lars, FRI_9.date(), FRI_9.date(), "sick")
+    back = D(2026, 11, 27, 10, 0)
+    fits = wl.add(anne, _patient(1), clinic["types"]["K30"])
+    wl.add(anne, _patient(2), clinic["types"]["K15"], time_from=dt.time(13))  # afternoons only
+    assert not booking.is_bookable_time(lars, back, back + dt.timedelta(minutes=15))
+    freed = booking.end_absence(anne, lars, back)
+    assert freed == (back, D(2026, 11, 28, 0, 0))
+    assert booking.is_bookable_time(lars, back, back + dt.timedelta(minutes=15))
+    assert not booking.is_bookable_time(lars, FRI_9, FRI_9 + dt.timedelta(minutes=15))
+    # what the desk is offered: the first free stretch of the freed time
+    booking.book(anne, clinic["patients"]["jens"], lars, clinic["types"]["K15"], D(2026, 11, 27, 11, 0))
+    start, end, who = wl.first_free_stretch(lars, *freed)
+    assert (start, end, who) == (back, D(2026, 11, 27, 11, 0), lars)
+    assert [r.id for r in wl.fitting(anne, start, end, who)] == [fits.id]
+    assert AuditEvent.select().where(AuditEvent.action == "absence_ended").count() == 1
+    with pytest.raises(booking.BookingError):
+        booking.end_absence(anne, lars, back)  # no absence there any more
+    # ended at (or before) its start: removed
+    booking.register_absence(anne, lars, dt.date(2026, 12, 1), dt.date(2026, 12, 1), "course")
+    assert booking.end_absence(anne, lars, D(2026, 12, 1, 0, 0)) == (D(2026, 12, 1, 0, 0), D(2026, 12, 2, 0, 0))
+    assert booking.absences_for(lars, dt.date(2026, 12, 1), dt.date(2026, 12, 1)) == []

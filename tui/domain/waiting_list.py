@@ -287,6 +287,33 @@ def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:
     return start, end, staff
 
 
+def first_free_stretch(staff: Staff, lo: dt.datetime, hi: dt.datetime):
+    """The first stretch of free time `staff` works in [lo, hi), from now on at the
+    earliest: (start, end, staff), what the desk offers when time comes free in bulk (an
+    absence ended early). None when there is none of at least one grid slot."""
+    from tui.domain.intervals import intersect, subtract
+    from tui.domain.schedule import Calendars, slot_minutes
+
+    grid = dt.timedelta(minutes=slot_minutes())
+    now = now_local()
+    if lo < now:
+        midnight = dt.datetime.combine(now.date(), dt.time())
+        lo = midnight + grid * -(-(now - midnight) // grid)
+    if lo >= hi:
+        return None
+    last = (hi - dt.timedelta(microseconds=1)).date()
+    cal = Calendars.load([staff.id], lo.date(), last)
+    busy = booking._busy([staff.id], lo, hi)[staff.id]
+    day = lo.date()
+    while day <= last:
+        taken = [iv for d in (day - dt.timedelta(days=1), day) for iv in busy.get(d, ())]
+        for a, b in subtract(intersect(cal.working(staff.id, day), [(lo, hi)]), taken):
+            if b - a >= grid:
+                return a, b, staff
+        day += dt.timedelta(days=1)
+    return None
+
+
 def free_slots_for(entry_id: int, limit: int = 8) -> list[booking.Slot]:
     """The next free slots that suit an entry's wishes (type, person, days, times, dates)."""
     entry = WaitingEntry.get_by_id(entry_id)
