@@ -502,6 +502,90 @@ def sms_send(ctx, once) -> None:
             addr=f"{cfg.sms.report_bind}:{cfg.sms.report_port}", err=exc.strerror or exc)) from None
 
 
+def _inbox_folders(cfg, folder: str | None, out: str | None):
+    from pathlib import Path
+
+    inbox = folder or cfg.medcom.inbox
+    if not inbox:
+        raise Fail(_("Name the inbox folder (or set [medcom] inbox in the config file)."))
+    path = Path(inbox).expanduser()
+    if not path.is_dir():
+        raise Fail(_("The folder does not exist: {folder}").format(folder=str(path)))
+    outgoing = Path(out or cfg.medcom.outgoing or path.parent / "outgoing").expanduser()
+    return path, outgoing
+
+
+def _inbox_echo(outcome) -> None:
+    # one line a file, never patient data: the file name, what happened, the reason
+    line = f"{outcome.file}: {outcome.result}"
+    if outcome.reason:
+        line += f" ({outcome.reason.splitlines()[0][:200]})"
+    click.echo(line, err=True)
+
+
+@main.command("inbox-import", help=_("Import the MedCom messages waiting in a folder once, and acknowledge them."))
+@click.argument("folder", required=False)
+@click.option("--out", "out", default=None, help=_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
+@click.pass_context
+def inbox_import(ctx, folder, out) -> None:
+    cfg = _config(ctx)
+    path, outgoing = _inbox_folders(cfg, folder, out)
+    _open_db(cfg.database_url)
+    _need_audit_key()
+    from tui.domain import inbox
+    from tui.domain.private import tighten_umask
+
+    tighten_umask(path)
+    try:
+        lock = inbox.lock_folder(path)
+    except inbox.InboxError as exc:
+        raise Fail(str(exc)) from None
+    try:
+        outcomes = inbox.import_folder(path, outgoing, _inbox_echo)
+    except OSError as exc:
+        raise Fail(_("Cannot import: {err}").format(err=exc.strerror or exc)) from None
+    finally:
+        lock.close()
+    done = sum(o.result in ("imported", "acknowledgement", "duplicate") for o in outcomes)
+    bad = sum(o.result == "quarantined" for o in outcomes)
+    click.echo(_("{n} imported, {q} in quarantine.").format(n=done, q=bad))
+
+
+@main.command("inbox-watch", help=_("Watch the MedCom inbox folder and import what arrives (run it under systemd)."))
+@click.argument("folder", required=False)
+@click.option("--out", "out", default=None, help=_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
+@click.option("--poll", default=None, type=click.FloatRange(0.05, 3600), help=_("Seconds between looks (config [medcom] poll)."))
+@click.pass_context
+def inbox_watch(ctx, folder, out, poll) -> None:
+    import logging
+    import signal
+    import threading
+
+    cfg = _config(ctx)
+    path, outgoing = _inbox_folders(cfg, folder, out)
+    _open_db(cfg.database_url)
+    _need_audit_key()
+    from tui.domain import inbox
+    from tui.domain.private import tighten_umask
+
+    tighten_umask(path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        lock = inbox.lock_folder(path)
+    except inbox.InboxError as exc:
+        raise Fail(str(exc)) from None
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stopping.set())
+    try:
+        inbox.watch(path, outgoing, poll=poll or cfg.medcom.poll, stop=stopping.is_set,
+                    on_file=_inbox_echo)
+    except OSError as exc:
+        raise Fail(_("Cannot import: {err}").format(err=exc.strerror or exc)) from None
+    finally:
+        lock.close()
+
+
 @main.command("call", help=_("Record a ringing call by hand (demos, tests, a phone without integration)."))
 @click.argument("number")
 @click.option("--name", default="", help=_("The caller's name as a phone would show it."))
