@@ -27,6 +27,7 @@ from tui.db import database_proxy as db
 from tui.domain import audit, auth, booking, sms, tasks
 from tui.domain.clock import now_local, now_utc
 from tui.domain.phones import format_phone, normalize_phone
+from tui.i18n import _
 from tui.models import Patient, Staff
 from tui.models_reach import ContactAttempt, SmsConsent, SmsReply, WaitingEntry
 
@@ -142,7 +143,7 @@ def _answer(reply: SmsReply, offer: ContactAttempt, answer: str) -> None:
         reply.outcome = "declined"
         ContactAttempt.create(patient=entry.patient_id, purpose="waiting", waiting=entry, channel="sms",
                               outcome="declined", slot_start=offer.slot_start, slot_staff=offer.slot_staff_id,
-                              note="svar: " + reply.text[:190], by=by, at=now_utc())
+                              note=_("answer: ") + reply.text[:180], by=by, at=now_utc())
         return
     staff = Staff.get_by_id(offer.slot_staff_id)
     try:
@@ -154,7 +155,7 @@ def _answer(reply: SmsReply, offer: ContactAttempt, answer: str) -> None:
         reply.outcome = "taken"
         ContactAttempt.create(patient=entry.patient_id, purpose="waiting", waiting=entry, channel="sms",
                               outcome="taken", slot_start=offer.slot_start, slot_staff=staff,
-                              note="svar: " + reply.text[:190], by=by, at=now_utc())
+                              note=_("answer: ") + reply.text[:180], by=by, at=now_utc())
         template = sms.templates_for("offer_taken", entry.type_id)
         if template:
             values = sms.merge_values(offer.slot_start, staff, entry.type)
@@ -168,7 +169,7 @@ def _answer(reply: SmsReply, offer: ContactAttempt, answer: str) -> None:
     entry.save()
     ContactAttempt.create(patient=entry.patient_id, purpose="waiting", waiting=entry, channel="sms",
                           outcome="accepted", slot_start=offer.slot_start, slot_staff=staff,
-                          note="svar: " + reply.text[:190], by=by, at=now_utc())
+                          note=_("answer: ") + reply.text[:180], by=by, at=now_utc())
     reply.outcome, reply.appointment = "booked", appt
 
 
@@ -182,15 +183,16 @@ def _to_desk(reply: SmsReply, pids: list[int], offer: ContactAttempt | None, why
     except ValueError:
         shown = reply.number
     who = patient.full_name if patient is not None else shown
-    lines = [f"SMS fra {shown}: {reply.text}"]
+    lines = [_("SMS from {number}: {text}").format(number=shown, text=reply.text)]
     if offer is not None:
-        lines.append(f"Tilbudt tid: {offer.slot_start:%d.%m.%Y %H.%M}, svarfrist {offer.reply_by:%d.%m %H.%M}.")
+        lines.append(_("Offered time: {time}, answer by {deadline}.").format(
+            time=f"{offer.slot_start:%d.%m.%Y %H.%M}", deadline=f"{offer.reply_by:%d.%m %H.%M}"))
     if why == "late":
-        lines.append("Svaret kom efter fristen: tiden er ikke booket. Ring til patienten.")
+        lines.append(_("The answer came after the deadline: the time is not booked. Call the patient."))
     elif why == "ambiguous":
-        lines.append("Flere patienter med dette nummer har et åbent tilbud: tiden er ikke booket.")
+        lines.append(_("Several patients with this number have an open offer: the time is not booked."))
     elif patient is None and not pids:
-        lines.append("Nummeret hører ikke til en patient med SMS-samtykke.")
-    task = tasks.create_task(author, f"SMS-svar fra {who}", text="\n".join(lines), patient=patient,
-                             to="secretary")
+        lines.append(_("The number belongs to no patient with SMS consent."))
+    task = tasks.create_task(author, _("SMS reply from {who}").format(who=who), text="\n".join(lines),
+                             patient=patient, to="secretary")
     reply.task_id = task.id
