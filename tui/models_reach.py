@@ -145,7 +145,7 @@ class RecallRule(BaseModel):
     staff = ForeignKeyField(Staff, null=True, backref="recall_rules")  # responsible
     active = BooleanField(default=True)
     last_done = DateField(null=True)
-    # next_due before a booked control moved it on: due again from here if it is cancelled (0012)
+    # next_due before a booked control moved it on: due again from here if it is cancelled (0013)
     due_before_booking = DateField(null=True)
     created_by = ForeignKeyField(Staff, null=True, backref="recalls_created")
     created_at = DateTimeField(default=utcnow)
@@ -201,7 +201,7 @@ REPLY_OUTCOMES = ("booked", "taken", "declined", "task")
 
 class SmsReply(BaseModel):
     """An SMS a patient sent back (an answer to a waiting-list offer, or anything else).
-    `key` makes a reply the gateway delivers twice count once (migration 0012)."""
+    `key` makes a reply the gateway delivers twice count once (migration 0013)."""
 
     key = CharField(max_length=120, unique=True)
     number = CharField(max_length=20)
