@@ -142,7 +142,7 @@ def test_the_reply_endpoint_wants_the_token_and_json(clinic, endpoint):
 
 @pytest.mark.sqlite_only
 def test_a_clinic_on_the_old_offer_template_gets_the_one_that_says_how_to_answer(tmp_path):
-    """Migration 0013 on a database made by 0010 (and 0011, 0012): the shipped offer template (which said it
+    """Migration 0013 on a database made by 0010 (to 0012): the shipped offer template (which said it
     cannot be answered) becomes the answerable one; a clinic's own wording is left alone."""
     from playhouse.migrations import Runner
 
