@@ -41,7 +41,7 @@ from tui.models import (
     StaffDayBusy,
 )
 
-CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web")}
+CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web"), "sms": N_("SMS")}
 
 CANCEL_REASONS = (
     N_("Patient cancelled"),
@@ -746,12 +746,41 @@ def register_absence(user: Staff, staff: Staff, start: dt.date | dt.datetime, en
     return absence, affected_by_absence(absence)
 
 
+def end_absence(user: Staff, staff: Staff, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """She is back early: the absence of `staff` that `at` falls in ends at `at` (an absence
+    ended at its start is removed). Returns the time freed, [at or its start, its old end),
+    for the waiting list (tui.domain.waiting_list.first_free_stretch)."""
+    auth.require(user, "absence.register")
+    with db.atomic():
+        absence = (Absence.select().where((Absence.staff == staff) & (Absence.start <= at) & (Absence.end > at))
+                   .order_by(Absence.start.desc()).first())
+        if absence is None:
+            raise BookingError(_("{name} is not absent then.").format(name=staff.full_name))
+        old_end = absence.end
+        if at <= absence.start:
+            freed = (absence.start, old_end)
+            absence.delete_instance()
+        else:
+            freed = (at, old_end)
+            absence.end = at
+            absence.save()
+        audit.log("absence_ended", user, detail=f"{staff.username} {freed[0]:%Y-%m-%d %H:%M} - "
+                                               f"{old_end:%Y-%m-%d %H:%M}")
+    return freed
+
+
 def affected_by_absence(absence: Absence) -> list[Appointment]:
     """Booked appointments of the absent person inside the absence: to be rebooked."""
     return list(Appointment.select().where(
         (Appointment.staff == absence.staff_id) & (Appointment.status == "booked")
         & (Appointment.start < absence.end) & (Appointment.start >= absence.start - MAX_LENGTH)
         & (Appointment.end > absence.start)).order_by(Appointment.start))
+
+
+def absences_for(staff: Staff, first: dt.date, last: dt.date) -> list[Absence]:
+    lo, hi = day_bounds(first)[0], day_bounds(last)[1]
+    return list(Absence.select().where((Absence.staff == staff) & (Absence.start < hi) & (Absence.end > lo))
+                .order_by(Absence.start))
 
 
 def rebook_first_free(user: Staff, appt: Appointment | int) -> Appointment:
