@@ -141,9 +141,21 @@ def _task_owner(to_staff: Staff | None, role: str) -> Staff | None:
             .order_by(Staff.id).first())
 
 
-def _payload_rows(parsed: Parsed) -> list[dict[str, str]]:
-    return [{"text": p.text, "date": p.date, "author": p.author, "contact": p.contact,
-             "identifier": p.identifier} for p in parsed.payloads]
+def _origin_row(o) -> dict[str, Any]:
+    return {"position": o.position, "role": o.role, "role_system": o.role_system,
+            "org_name": o.assigner.name, "org_sor": o.assigner.sor, "org_ean": o.assigner.ean}
+
+
+def _payload_rows(parsed: Parsed) -> list[dict[str, Any]]:
+    """The message's segments in their order: texts, and attachments named (kind
+    "attachment", without their data, which is in InboxAttachment), each with who wrote it,
+    so a reply can carry the thread as MedCom wants (tui.domain.fhir, EARLIER_FIELD)."""
+    rows = [{"text": p.text, "date": p.date, "author": p.author, "contact": p.contact,
+             "identifier": p.identifier, **_origin_row(p.origin)} for p in parsed.payloads]
+    rows += [{"kind": "attachment", "title": a.title, "content_type": a.content_type,
+              "date": a.origin.date, "author": a.origin.author, "contact": a.origin.contact,
+              "identifier": a.identifier, **_origin_row(a.origin)} for a in parsed.attachments]
+    return sorted(rows, key=lambda r: r["position"])
 
 
 def _record_care(parsed: Parsed, key: str, sha: str, name: str, ack_code: str,
@@ -514,6 +526,8 @@ def message_text(msg: InboxMessage) -> str:
     date and author, oldest first, as the thread grew."""
     lines = []
     for p in msg.payloads or []:
+        if p.get("kind") == "attachment":
+            continue  # listed with the attachments
         head = " · ".join(x for x in (_when(p.get("date", "")), p.get("author", ""),
                                       p.get("contact", "")) if x)
         if head:
@@ -671,7 +685,8 @@ def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
         raise InboxError(_("Link the message to a patient first."))
     prefix = "Sv: " if activity == "reply-message" else "Vs: "
     fields = {"category": msg.category or "other", fhir.THREAD_FIELD: msg.thread,
-              fhir.REPLY_TO_FIELD: msg.header_id, fhir.ACTIVITY_FIELD: activity}
+              fhir.REPLY_TO_FIELD: msg.header_id, fhir.ACTIVITY_FIELD: activity,
+              fhir.EARLIER_FIELD: json.dumps(_earlier(msg), ensure_ascii=False)}
     try:
         letter = letters.create_letter(user, msg.patient, "korrespondance", recipient=recipient,
                                        fields=fields, body=text,
@@ -681,6 +696,19 @@ def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
     audit.log("inbox_answered" if activity == "reply-message" else "inbox_forwarded", user,
               patient=msg.patient_id, detail=f"inbox {msg.id} -> letter {letter.id}")
     return letter
+
+
+def _earlier(msg: InboxMessage) -> list[dict[str, Any]]:
+    """The thread so far, as a reply or forward repeats it: the message's segments, each
+    with its author's organization (the sender's, for a message imported before Skranke
+    kept who wrote each segment)."""
+    out = []
+    for p in msg.payloads or []:
+        row = dict(p)
+        if not row.get("org_sor"):
+            row.update(org_name=msg.sender_name, org_sor=msg.sender_sor, org_ean=msg.sender_ean)
+        out.append(row)
+    return out
 
 
 def reply(user: Staff, message_id: int):
@@ -693,12 +721,12 @@ def reply(user: Staff, message_id: int):
 
 
 def forward(user: Staff, message_id: int, recipient):
-    """The message forwarded to another recipient (same thread), its text quoted in the draft."""
+    """The message forwarded to another recipient (same thread) with its earlier segments."""
     msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
     if msg is None:
         raise InboxError(_("The message no longer exists."))
-    quoted = (f"Videresendt fra {msg.sender_name}:\n" if msg.sender_name else "") + message_text(msg)
-    return _answer(user, message_id, "forward-message", recipient, quoted)
+    # the forwarded text travels as the thread's earlier segments, not quoted again
+    return _answer(user, message_id, "forward-message", recipient, "")
 
 
 def dismiss_failed(user: Staff, message_id: int) -> None:
