@@ -541,3 +541,35 @@ def test_a_reply_carries_the_earlier_messages_of_the_thread(staff, clinic, bruno
     texts = [p.get("contentString") for p in resource(bundle, "Communication")["payload"]]
     assert texts[:2] == [p.get("contentString") for p in received[:2]]
     assert sum(received[0]["contentString"] in (t or "") for t in texts) == 1
+
+
+def test_a_batch_records_in_one_transaction_and_a_faulty_file_holds_back_only_itself(
+        staff, clinic, bruno, folders, monkeypatch):
+    """Files are recorded in batches (one commit); when one file's recording fails, the batch
+    is redone file by file: the files before it are imported, acknowledged and moved, it stays.
+    The same message twice in one batch is recorded once."""
+    import os as _os
+
+    incoming, out = folders
+    good = with_new_identity(example(), seed="good")
+    boom = with_new_identity(example(), seed="boom")
+    resource(boom, "Communication")["topic"]["text"] = "BOOM"
+    for n, (name, body) in enumerate((("a.json", good), ("b.json", good), ("c.json", boom))):
+        drop(incoming, name, body)
+        _os.utime(incoming / name, (1_000_000 + n, 1_000_000 + n))  # this order
+    real_care = inbox._record_care
+
+    def care(parsed, *a, **k):
+        if parsed.topic == "BOOM":
+            raise RuntimeError("database went away")
+        return real_care(parsed, *a, **k)
+
+    monkeypatch.setattr(inbox, "_record_care", care)
+    with pytest.raises(RuntimeError):
+        inbox.import_folder(incoming, out)
+    assert InboxMessage.select().count() == 1 and Task.select().count() == 1
+    assert sorted(p.name for p in (incoming / "processed").iterdir()) == ["a.json", "b.json"]
+    assert (incoming / "c.json").exists() and len(_acks(out)) == 1
+    monkeypatch.setattr(inbox, "_record_care", real_care)
+    outcomes = inbox.import_folder(incoming, out)
+    assert [o.result for o in outcomes] == ["imported"] and InboxMessage.select().count() == 2
