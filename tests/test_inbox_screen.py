@@ -127,6 +127,7 @@ async def test_reply_and_forward_left_untouched_leave_no_draft(make_app, receive
         row = [r.id for r in inbox.list_messages(app.user, "all")].index(new_id)
         await pilot.press(*["down"] * row, "enter", "r")
         await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        assert "+ trådens 1 tidligere dele" in screen_text(app)  # the thread goes along
         await pilot.press("escape")
         await until(pilot, lambda: type(app.screen).__name__ == "InboxScreen")
         assert Letter.select().count() == 0

@@ -494,6 +494,10 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         top.append(self.recipient.name if self.recipient else _("(none: Ctrl+O chooses)"))
         if letter.replaces_id:
             top.append("  " + _("replaces no. {n}").format(n=letter.replaces_id), style="italic")
+        earlier = letters.thread_segments(letter)
+        if earlier:
+            top.append("\n" + _("+ the thread's {n} earlier segments").format(n=earlier),
+                       style="italic")
         self.query_one("#le-top", Static).update(top)
         comment = letter.return_comment if letter.status == "returned" else ""
         self.query_one("#le-return", Static).update(
