@@ -773,6 +773,7 @@ def inbox_import(ctx, folder, out) -> None:
     except inbox.InboxError as exc:
         raise Fail(str(exc)) from None
     try:
+        inbox.clean_half_written(outgoing)
         outcomes = inbox.import_folder(path, outgoing, _inbox_echo)
     except OSError as exc:
         raise Fail(_("Cannot import: {err}").format(err=exc.strerror or exc)) from None

@@ -262,7 +262,7 @@ class InboxScreen(SkrankeScreen):
         if mid is None:
             return
         msg = self.detail.msg
-        from tui.screens.letter_editor import ChoiceDialog
+        from tui.screens.dialogs import ChoiceScreen
 
         def chosen(choice) -> None:
             if choice == "find":
@@ -277,7 +277,7 @@ class InboxScreen(SkrankeScreen):
                                                        else msg.patient_name),
                                      callback=lambda p: self._link(mid, p))
 
-        self.app.push_screen(ChoiceDialog(_("Link the message to a patient"),
+        self.app.push_screen(ChoiceScreen(_("Link the message to a patient"),
                                           [("find", _("Find the patient")),
                                            ("new", _("Register a new patient"))]), callback=chosen)
 
@@ -297,7 +297,7 @@ class InboxScreen(SkrankeScreen):
     def _open_letter(self, letter) -> None:
         from tui.screens.letter_editor import LetterEditorScreen
 
-        self.app.push_screen(LetterEditorScreen(letter.id))
+        self.app.push_screen(LetterEditorScreen(letter.id, fresh=True))
 
     def action_reply(self) -> None:
         mid = self._target()
@@ -338,10 +338,10 @@ class InboxScreen(SkrankeScreen):
         if len(atts) == 1:
             self.app.push_screen(AttachmentScreen(atts[0][0]))
             return
-        from tui.screens.letter_editor import ChoiceDialog
+        from tui.screens.dialogs import ChoiceScreen
 
         self.app.push_screen(
-            ChoiceDialog(_("Which attachment?"), [(str(a[0]), a[1] or a[2]) for a in atts]),
+            ChoiceScreen(_("Which attachment?"), [(str(a[0]), a[1] or a[2]) for a in atts]),
             callback=lambda choice: choice and self.app.push_screen(AttachmentScreen(int(choice))))
 
     def action_seen(self) -> None:

@@ -351,9 +351,12 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
         Binding("escape", "close", "Close", id="letter_editor.close"),
     ]
 
-    def __init__(self, letter_id: int) -> None:
+    def __init__(self, letter_id: int, *, fresh: bool = False) -> None:
         super().__init__()
         self.letter_id = letter_id
+        # a draft just made for her (n in F5, R or V in the inbox): Esc before she changes
+        # anything takes it away again, so an opened-and-closed letter leaves nothing behind
+        self.fresh = fresh
         self.letter: Letter | None = None
         self.recipient: Organization | None = None
         self.preview_due = True
@@ -464,6 +467,10 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
         top.append(self.recipient.name if self.recipient else _("(none: Ctrl+O chooses)"))
         if letter.replaces_id:
             top.append("  " + _("replaces no. {n}").format(n=letter.replaces_id), style="italic")
+        earlier = letters.thread_segments(letter)
+        if earlier:
+            top.append("\n" + _("+ the thread's {n} earlier segments").format(n=earlier),
+                       style="italic")
         self.query_one("#le-top", Static).update(top)
         comment = letter.return_comment if letter.status == "returned" else ""
         self.query_one("#le-return", Static).update(
@@ -522,6 +529,7 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
     def _changed(self) -> None:
         if self._loading or not self.editable:
             return
+        self.fresh = False
         self.preview_due = True
 
     @on(Input.Changed)
@@ -593,6 +601,7 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
         return True
 
     def action_save(self) -> None:
+        self.fresh = False
         if not self.editable:
             self.notify(_("The letter is {status} and cannot change here.").format(
                 status=status_text(self.letter.status)), markup=False)
@@ -601,6 +610,14 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
             self.notify(_("Letter saved."), markup=False)
 
     def action_close(self) -> None:
+        if self.fresh and self.letter is not None and self.letter.status == "draft":
+            try:
+                letters.discard(self.app.user, self.letter.id)
+            except (LetterError, PermissionDenied):
+                pass  # changed meanwhile (sent to a doctor from elsewhere): it stays
+            else:
+                self.app.pop_screen()
+                return
         if self.write_letter():
             self.app.pop_screen()
 
@@ -640,6 +657,7 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
                     markup=False)
 
     def action_workflow(self) -> None:
+        self.fresh = False
         if self.write_letter():
             self.start_workflow(self.letter.id)
 
