@@ -128,3 +128,26 @@ async def test_at_60_columns_ages_and_numbers_are_whole_or_end_in_an_ellipsis(ma
         assert rows, text
         row = rows[0]
         assert " 12 " in row and "20 65 43 21" in row and "…" in row
+
+
+async def test_the_call_log_shows_a_foreign_number_whole_at_80_columns(make_app, staff):
+    """The log showed "+46 70 123 45" for +46701234567: a shorter number that looks whole."""
+    from helpers import login, screen_text
+    from test_booking import setup_clinic
+
+    from tui.domain import calls
+
+    setup_clinic(staff)
+    calls.record_event("incoming", source="yealink", caller="+46701234567", call_id="s1")
+    calls.record_event("incoming", source="yealink", caller="+298123456", call_id="f1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if "Nummer" in line)
+        column = slice(header.index("Nummer"), header.index("Opkalder"))
+        numbers = {line[column].strip() for line in lines if line.startswith(" 10.00")}
+        assert numbers == {"+46 70 123 45 67", "+298 12 34 56"}, lines
