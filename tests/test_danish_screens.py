@@ -74,3 +74,17 @@ async def test_every_screen_is_danish(clinic):
         problems["booking dialog"] = english(app)
     bad = {where: found for where, found in problems.items() if found}
     assert not bad, "\n".join(f"{where}: {found[:6]}" for where, found in bad.items())
+
+
+def test_ret_means_one_thing_on_the_record():
+    """"Ret" was both the patient's details (e) and a journal correction (c): the two keys,
+    their dialogs and the correction's mark now have words of their own."""
+    i18n.set_language("da")
+    _ = i18n._
+    from tui.screens.record import RecordScreen
+
+    labels = {b.key: _(b.description) for b in RecordScreen.BINDINGS if b.key in ("c", "e")}
+    assert labels == {"c": "Korrigér notat", "e": "Ret stamdata"}
+    correcting = [_("Correct the entry from {when}: {name}"), _("Correction of the entry from {when}")]
+    assert all(not text.startswith("Ret") for text in correcting), correcting
+    assert _("Edit patient: {name}").startswith("Ret stamdata")

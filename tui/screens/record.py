@@ -132,7 +132,7 @@ class RecordScreen(SkrankeScreen):
         Binding("c", "correct", "Correct"),
         Binding("r", "reveal", "Show CPR"),
         Binding("v", "reveal_address", "Show address", show=False),
-        Binding("e", "edit", "Edit"),
+        Binding("e", "edit", "Edit details"),
         Binding("x", "export_log", "Export log", show=False),
         Binding("f", "move_appt", "Move appt", id="record.move"),
         Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
