@@ -1055,7 +1055,7 @@ def _type_fields(t=None) -> list[FormField]:
         FormField("name", _("Name"), t.name if t else ""),
         FormField("minutes", _("Minutes"), t.minutes if t else 15),
         FormField("colour", _("Colour"), t.colour if t else "blue", "choice",
-                  [(c, c) for c in admin.COLOURS]),
+                  [(admin.colour_name(c), c) for c in admin.COLOURS]),
         FormField("roles", _("Performed by"), t.roles if t else "doctor", "choice",
                   [("doctor", _("doctor")), ("nurse", _("nurse")),
                    ("doctor,nurse", _("doctor and nurse"))]),
@@ -1087,7 +1087,7 @@ class TypesPane(AdminPane):
             roles = ", ".join(_(ROLE_NAMES[r]) for r in t.role_list if r in ROLE_NAMES)
             rows.append((str(t.id), [Text(t.code, style=style), Text(t.name, style=style),
                                      Text(str(t.minutes), style=style),
-                                     Text(f"■ {t.colour}", style=t.colour),
+                                     Text(f"■ {admin.colour_name(t.colour)}", style=t.colour),
                                      Text(roles, style=style),
                                      Text(_("yes") if t.bookable else _("no"), style=style),
                                      Text(_("retired") if t.retired else _("active"), style=style)]))
