@@ -34,7 +34,7 @@ from tui.domain.auth import ROLE_NAMES
 from tui.domain.phones import format_phone
 from tui.i18n import N_, _
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 DRAFT_KIND = "admin"
 
@@ -404,7 +404,7 @@ class ClinicPane(AdminPane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Setting"), _("Value"))
@@ -541,7 +541,7 @@ class ClosingPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="closing-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Date"), _("What"), _("Kind"), _("Hours"))
@@ -728,7 +728,7 @@ class StaffPane(AdminPane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("User"), _("Role"), _("Aut. id"), _("State"))
@@ -908,7 +908,7 @@ class PatternEditor(SkrankeModal):
         with Vertical():
             yield Static(Text(_("Work patterns: {name}").format(name=self.person.full_name)),
                          classes="title")
-            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Table(cursor_type="row", zebra_stripes=True)
             yield Static(Text(_("Next four weeks (* = the clinic is closed)"), style="bold"))
             yield Static("", id="pattern-preview")
             yield Static(Text(_("a add · e edit · x remove · Ctrl+S save all · Esc cancel")),
@@ -1016,7 +1016,7 @@ class PatternsPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="patterns-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("Role"), _("Work patterns"))
@@ -1073,7 +1073,7 @@ class TypesPane(AdminPane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Code"), _("Name"), _("Min."), _("Colour"), _("Performed by"),

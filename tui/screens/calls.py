@@ -37,7 +37,7 @@ from tui.i18n import N_, _
 from tui.models import Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.cut import cell
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 NUMBER_WIDTH = 13  # a Danish number, "12 34 56 78", and room; a foreign one widens the column
 CALLER_WIDTH = 24
@@ -125,14 +125,14 @@ class CallsScreen(SkrankeScreen):
         with ContentSwitcher(initial="log-view", id="views"):
             with Vertical(id="log-view"):
                 yield Static("", id="log-title", classes="view-title", markup=False)
-                yield DataTable(id="call-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="call-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="call-view"):
                 yield Static("", id="call-head", markup=False)
                 yield OptionList(id="candidates")
                 yield Static("", id="summary", markup=False)
             with Vertical(id="callbacks-view"):
                 yield Static("", id="callbacks-title", classes="view-title", markup=False)
-                yield DataTable(id="callback-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="callback-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self._log_columns(NUMBER_WIDTH)

@@ -25,13 +25,14 @@ from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.screens.base import SkrankeScreen
 from tui.screens.letter_editor import ChoiceDialog
+from tui.widgets.tables import Table
 
 
 def source_text(row: TemplateRow) -> str:
     return _("standard") if row.shipped else _("clinic")
 
 
-class TemplateTable(DataTable):
+class TemplateTable(Table):
     BINDINGS = [
         Binding("e", "screen.open", "Open"),
         Binding("n", "screen.new", "New"),

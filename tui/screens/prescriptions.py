@@ -37,7 +37,7 @@ def age_text(patient) -> str:
     return _("{n} years").format(n=age_on(patient.birth_date, today()))
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "renewal"
@@ -250,9 +250,9 @@ class RenewalsScreen(SkrankeScreen):
         start = "queue" if self.user.role == "doctor" else "tell"
         with TabbedContent(initial=start):
             with TabPane("1 " + _("Doctor's queue"), id="queue"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="queue-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="queue-table")
             with TabPane("2 " + _("To tell the patient"), id="tell"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="tell-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="tell-table")
         with VerticalScroll(id="rx-detail"):
             yield Static("", id="rx-detail-text", markup=False)
 

@@ -36,6 +36,7 @@ from tui.models import JOURNAL_KINDS, JournalEntry, Patient
 from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 from tui.widgets.form_select import FormSelect
+from tui.widgets.tables import Table
 
 ACCESS_REFRESH_SECONDS = 5
 
@@ -162,16 +163,16 @@ class RecordScreen(SkrankeScreen):
             for pane, _key, label in PANES[1:6]:
                 with TabPane(_(label), id=f"pane-{pane}"):
                     yield Static("", id=f"{pane}-note", classes="pane-note", markup=False)
-                    yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+                    yield Table(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Details"), id="pane-details"):
                 with VerticalScroll():
                     yield Static("", id="details-text", markup=False)
                     yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
-                    yield DataTable(id="details-table", cursor_type="row")
+                    yield Table(id="details-table", cursor_type="row")
             with TabPane(_("Access log"), id="pane-access"):
                 yield Static(_("Who looked at this record (x exports it as text)"),
                              id="access-note", classes="pane-note", markup=False)
-                yield DataTable(id="access-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="access-table", cursor_type="row", zebra_stripes=True)
 
     # --- opening -----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 
 class FormScreen(SkrankeModal):
@@ -132,12 +132,12 @@ class SuppliesScreen(SkrankeScreen):
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="items"):
             with TabPane("1 " + _("Items"), id="items"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="items-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="items-table")
             with TabPane("2 " + _("Under reorder level"), id="low"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="low-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="low-table")
             with TabPane("3 " + _("Orders"), id="orders"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="orders-table")
-                yield DataTable(cursor_type="row", id="lines-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="orders-table")
+                yield Table(cursor_type="row", id="lines-table")
 
     def on_mount(self) -> None:
         self.query_one("#items-table", DataTable).add_columns(

@@ -28,7 +28,7 @@ from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "task"
@@ -252,9 +252,9 @@ class TasksScreen(SkrankeScreen):
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="inbox"):
             with TabPane("1 " + _("Inbox"), id="inbox"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="inbox-table")
             with TabPane("2 " + _("Sent"), id="sent"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="sent-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="sent-table")
             with TabPane("3 " + _("End of day"), id="eod-pane"):
                 with VerticalScroll(id="eod"):
                     yield Static("", id="eod-text", markup=False)
