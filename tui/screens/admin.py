@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -283,7 +283,7 @@ class MessageScreen(SkrankeModal):
         Binding("enter", "close(False)", "Close", show=False),
     ]
 
-    def __init__(self, body: Text | Table, keys: str = "", confirm: bool = False) -> None:
+    def __init__(self, body: Text | RichTable, keys: str = "", confirm: bool = False) -> None:
         super().__init__()
         self.body = body
         self.keys = keys or _("Enter or Esc: close")
@@ -844,10 +844,10 @@ def _make_spec(v: dict) -> admin.PatternSpec:
                               v["interval"], v["note"])
 
 
-def preview_table(specs: list[admin.PatternSpec]) -> Table:
+def preview_table(specs: list[admin.PatternSpec]) -> RichTable:
     """The next four weeks as a week x weekday grid."""
     preview = admin.preview_pattern(specs)
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table = RichTable(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     table.add_column(_("Week"))
     for wd in range(7):
         table.add_column(admin.WEEKDAY_SHORT[wd])
@@ -994,7 +994,7 @@ class PatternEditor(SkrankeModal):
 
         audit.log("appointments_listed", self.app.user,
                   detail="outside new work pattern: " + ",".join(str(a.id) for a in appointments[:200]))
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
+        table = RichTable(box=None, padding=(0, 1), show_edge=False, header_style="bold",
                       title=Text(_("{n} booked appointments would fall outside working time:")
                                  .format(n=len(appointments)), style="bold"),
                       title_justify="left")
@@ -1055,7 +1055,7 @@ def _type_fields(t=None) -> list[FormField]:
         FormField("name", _("Name"), t.name if t else ""),
         FormField("minutes", _("Minutes"), t.minutes if t else 15),
         FormField("colour", _("Colour"), t.colour if t else "blue", "choice",
-                  [(admin.colour_name(c), c) for c in admin.COLOURS]),
+                  [(c, admin.colour_name(c)) for c in admin.COLOURS]),
         FormField("roles", _("Performed by"), t.roles if t else "doctor", "choice",
                   [("doctor", _("doctor")), ("nurse", _("nurse")),
                    ("doctor,nurse", _("doctor and nurse"))]),
