@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -94,3 +95,24 @@ async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, s
         await pilot.press("ctrl+n")  # she asks: it runs, and is stopped again
         await until(pilot, lambda: len(renders) == 1)
         await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=10)
+
+
+BROKEN_TEMPLATES = ["{{ x }", "{% foo %}", "{% if a %}x", "{{ a b }}", "{% for x in %}{% endfor %}",
+                    "{{ patient.name | nofilter }}", "{% endif %}", "{{ 1/0 }}", "{{ x.y.z() }}",
+                    '{{ "a" ~ }}', "{% for a in b %}x"]
+JINJA_ENGLISH = re.compile(r"\b(unexpected|expected|Encountered|unknown|tag|template|token|got|"
+                           r"end of|statement|block|named|undefined|\w*Error|by zero|looking|"
+                           r"innermost|closed|expression|is missing)\b", re.I)  # filter: Danish too
+
+
+@pytest.mark.parametrize("source", BROKEN_TEMPLATES)
+def test_template_errors_are_danish(source):
+    from tui import i18n
+    from tui.domain import letters
+
+    i18n.set_language("da")
+    messages = [letters.check_template(source), letters.render_here(source, {}, 10_000).error]
+    messages = [m for m in messages if m]
+    assert messages, source
+    for message in messages:
+        assert not JINJA_ENGLISH.search(message), message

@@ -59,7 +59,7 @@ def test_a_broken_template_gives_an_error_not_an_exception(database, clinic):
     result = letters.render_template("{% for x in %}", {})
     assert not result.ok and result.error
     result = letters.render_template("{{ 1 / 0 }}", {})
-    assert "ZeroDivisionError" in result.error
+    assert result.error in ("Division med nul", "Division by zero")  # in the user's words
 
 
 def test_missing_merge_fields_render_empty(database, clinic):

@@ -137,6 +137,31 @@ class SkrankeApp(KeyGate, CardScanner, App):
         if wanted and wanted in self.available_themes:
             self.theme = wanted
 
+    # --- styles ----------------------------------------------------------------
+
+    _css_refreshed_at = None  # the app's CSS generation at the last full refresh
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual re-parses the whole stylesheet and restyles the screen on every first and
+        second visit to a section (a new screen's CSS count starts at -1), ~100 ms a switch.
+        The stylesheet only changes with the theme (which raises the CSS count); a screen
+        mounted since is styled with the current rules, so a switch without a theme change
+        skips it. A real refresh restyles every screen of every section, shown or not."""
+        if self._css_refreshed_at == self._css_update_count:
+            try:
+                if self.screen.is_mounted:
+                    self.screen._css_update_count = self._css_update_count
+            except ScreenStackError:
+                pass
+            return
+        super().refresh_css(animate)
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if screen is not self.screen and screen.is_mounted:
+                    self.stylesheet.update(screen, animate=False)
+                    screen._css_update_count = self._css_update_count
+        self._css_refreshed_at = self._css_update_count
+
     # --- who is logged in ---------------------------------------------------
 
     @property
@@ -216,6 +241,23 @@ class SkrankeApp(KeyGate, CardScanner, App):
         if START_MODE not in self._modes:
             self.add_mode(START_MODE, StartScreen)
         self.switch_mode(START_MODE)
+        self._import_sections()
+
+    def _import_sections(self) -> None:
+        """Import her sections' screens while she reads the overview: the first F-key press
+        then only builds the screen (an import was a third of a first visit)."""
+        modules = [s.target.partition(":")[0] for s in self.sections_for_user()]
+
+        def run() -> None:
+            import importlib
+
+            for name in modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # the F-key imports it again and reports what is wrong
+                    return
+
+        threading.Thread(target=run, name="import-sections", daemon=True).start()
 
     def _leave(self) -> None:
         """Save all typing, close every section screen, back to the default mode."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -35,7 +35,7 @@ from tui.domain.phones import format_phone
 from tui.i18n import N_, _
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.screens.dialogs import MessageScreen
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 DRAFT_KIND = "admin"
 
@@ -345,7 +345,7 @@ class ClinicPane(AdminPane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Setting"), _("Value"))
@@ -482,7 +482,7 @@ class ClosingPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="closing-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Date"), _("What"), _("Kind"), _("Hours"))
@@ -669,7 +669,7 @@ class StaffPane(AdminPane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("User"), _("Role"), _("Aut. id"), _("State"))
@@ -784,10 +784,10 @@ def _make_spec(v: dict) -> admin.PatternSpec:
                               v["interval"], v["note"])
 
 
-def preview_table(specs: list[admin.PatternSpec]) -> Table:
+def preview_table(specs: list[admin.PatternSpec]) -> RichTable:
     """The next four weeks as a week x weekday grid."""
     preview = admin.preview_pattern(specs)
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table = RichTable(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     table.add_column(_("Week"))
     for wd in range(7):
         table.add_column(admin.WEEKDAY_SHORT[wd])
@@ -848,7 +848,7 @@ class PatternEditor(SkrankeModal):
         with Vertical():
             yield Static(Text(_("Work patterns: {name}").format(name=self.person.full_name)),
                          classes="title")
-            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Table(cursor_type="row", zebra_stripes=True)
             yield Static(Text(_("Next four weeks (* = the clinic is closed)"), style="bold"))
             yield Static("", id="pattern-preview")
             yield Static(Text(_("a add · e edit · x remove · Ctrl+S save all · Esc cancel")),
@@ -931,7 +931,7 @@ class PatternEditor(SkrankeModal):
 
     def _confirm_orphans(self, appointments) -> None:
         # admin.save_patterns audited this listing when it raised OrphansFound
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
+        table = RichTable(box=None, padding=(0, 1), show_edge=False, header_style="bold",
                       title=Text(_("{n} booked appointments would fall outside working time:")
                                  .format(n=len(appointments)), style="bold"),
                       title_justify="left")
@@ -953,7 +953,7 @@ class PatternsPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="patterns-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("Role"), _("Work patterns"))
@@ -991,7 +991,7 @@ def _type_fields(t=None) -> list[FormField]:
         FormField("name", _("Name"), t.name if t else ""),
         FormField("minutes", _("Minutes"), t.minutes if t else 15),
         FormField("colour", _("Colour"), t.colour if t else "blue", "choice",
-                  [(c, c) for c in admin.COLOURS]),
+                  [(c, admin.colour_name(c)) for c in admin.COLOURS]),
         FormField("roles", _("Performed by"), t.roles if t else "doctor", "choice",
                   [("doctor", _("doctor")), ("nurse", _("nurse")),
                    ("doctor,nurse", _("doctor and nurse"))]),
@@ -1009,7 +1009,7 @@ class TypesPane(AdminPane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Code"), _("Name"), _("Min."), _("Colour"), _("Performed by"),
@@ -1023,7 +1023,7 @@ class TypesPane(AdminPane):
             roles = ", ".join(_(ROLE_NAMES[r]) for r in t.role_list if r in ROLE_NAMES)
             rows.append((str(t.id), [Text(t.code, style=style), Text(t.name, style=style),
                                      Text(str(t.minutes), style=style),
-                                     Text(f"■ {t.colour}", style=t.colour),
+                                     Text(f"■ {admin.colour_name(t.colour)}", style=t.colour),
                                      Text(roles, style=style),
                                      Text(_("yes") if t.bookable else _("no"), style=style),
                                      Text(_("retired") if t.retired else _("active"), style=style)]))

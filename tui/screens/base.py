@@ -114,6 +114,18 @@ class SkrankeScreen(_Guarded, Screen):
         yield from self.compose_body()
         yield Footer()
 
+    def _on_mount(self, _event) -> None:
+        # Its widgets were styled as they mounted, with the stylesheet as it is now.
+        self._css_update_count = self.app._css_update_count
+
+    def _on_screen_resume(self, event) -> None:
+        # Runs before Textual's own handler (Screen._on_screen_resume), which restyles every
+        # widget of the screen on each return to it, and so makes every table draw all its
+        # cells anew. A screen styled at the stylesheet's current generation (the count
+        # only rises with a theme change: SkrankeApp.refresh_css) is current already.
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
+
     def compose_body(self) -> ComposeResult:
         return iter(())
 

@@ -37,7 +37,11 @@ from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
 from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
-from tui.widgets.tables import cursor_key
+from tui.widgets.cut import cell
+from tui.widgets.tables import Table, cursor_key
+
+NUMBER_WIDTH = 13  # a Danish number, "12 34 56 78", and room; a foreign one widens the column
+CALLER_WIDTH = 24
 
 if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
     from tui.models import Patient
@@ -125,23 +129,17 @@ class CallsScreen(SkrankeScreen):
         with ContentSwitcher(initial="log-view", id="views"):
             with Vertical(id="log-view"):
                 yield Static("", id="log-title", classes="view-title", markup=False)
-                yield DataTable(id="call-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="call-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="call-view"):
                 yield Static("", id="call-head", markup=False)
                 yield OptionList(id="candidates")
                 yield Static("", id="summary", markup=False)
             with Vertical(id="callbacks-view"):
                 yield Static("", id="callbacks-title", classes="view-title", markup=False)
-                yield DataTable(id="callback-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="callback-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#call-table", DataTable)
-        table.add_column(_("Time"), width=5, key="time")
-        table.add_column(_("Number"), width=13, key="number")
-        table.add_column(_("Caller"), width=24, key="caller")
-        table.add_column(_("Status"), width=9, key="status")
-        table.add_column(_("By"), width=4, key="by")
-        table.add_column(_("Reason"), width=12, key="reason")
+        self._log_columns(NUMBER_WIDTH)
         cb = self.query_one("#callback-table", DataTable)
         cb.add_column(_("Due"), width=11, key="due")
         cb.add_column(_("For"), width=16, key="for")
@@ -150,7 +148,7 @@ class CallsScreen(SkrankeScreen):
         self.query_one("#candidates", OptionList).display = False
         self.load_log()
         self.set_interval(REFRESH_SECONDS, self._auto_refresh)
-        table.focus()
+        self.query_one("#call-table", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
@@ -201,21 +199,37 @@ class CallsScreen(SkrankeScreen):
         table = self.query_one("#call-table", DataTable)
         keep = cursor_key(table)
         self.rows = rows
-        table.clear()
+        # A number is never cut (a shorter number looks like another, whole one): its
+        # column takes the widest shown, and the caller's name gives way, ending in "…".
+        number_width = max([NUMBER_WIDTH] + [len(r.number_display) for r in rows])
+        if number_width != table.columns["number"].width:
+            table.clear(columns=True)
+            self._log_columns(number_width)
+        else:
+            table.clear()
         today = clock.today()
         for r in rows:
             table.add_row(
                 Text(_fmt_when(r.started, today)),
-                Text(r.number_display or "—", overflow="ellipsis", no_wrap=True),
-                Text(r.caller_label, overflow="ellipsis", no_wrap=True,
-                     style="" if r.patient_id else "italic"),
+                Text(r.number_display or "—", no_wrap=True),
+                cell(r.caller_label, style="" if r.patient_id else "italic"),
                 Text(r.status_label, style=STATUS_STYLES.get(r.status, "")),
                 Text(r.handled_by),
-                Text(r.reason_label, overflow="ellipsis", no_wrap=True),
+                cell(r.reason_label),
                 key=str(r.id),
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
+
+    def _log_columns(self, number_width: int) -> None:
+        table = self.query_one("#call-table", DataTable)
+        table.add_column(_("Time"), width=5, key="time")
+        table.add_column(_("Number"), width=number_width, key="number")
+        table.add_column(_("Caller"), width=max(12, CALLER_WIDTH - (number_width - NUMBER_WIDTH)),
+                         key="caller")
+        table.add_column(_("Status"), width=9, key="status")
+        table.add_column(_("By"), width=4, key="by")
+        table.add_column(_("Reason"), width=12, key="reason")
 
     def _auto_refresh(self) -> None:
         if self.app.screen is not self or self.app.locked:

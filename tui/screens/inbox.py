@@ -20,7 +20,7 @@ from tui.domain.clock import local_stamp
 from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 PAGE = 100  # a page; at 80x24 six rows show
 STATUS_STYLE = {"new": "bold", "filed": "dim", "failed": "bold red"}
@@ -114,7 +114,7 @@ class InboxScreen(SkrankeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="inbox-view", markup=False)
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
+        yield Table(cursor_type="row", zebra_stripes=True, id="inbox-table")
         with VerticalScroll(id="inbox-detail"):
             yield Static("", id="inbox-detail-text", markup=False)
 

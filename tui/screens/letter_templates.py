@@ -26,13 +26,14 @@ from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.screens.dialogs import ChoiceScreen
+from tui.widgets.tables import Table
 
 
 def source_text(row: TemplateRow) -> str:
     return _("standard") if row.shipped else _("clinic")
 
 
-class TemplateTable(DataTable):
+class TemplateTable(Table):
     BINDINGS = [
         Binding("e", "screen.open", "Open", id="letter_templates.template_table.open"),
         Binding("n", "screen.new", "New", id="letter_templates.template_table.new"),

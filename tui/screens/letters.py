@@ -19,7 +19,7 @@ from tui.screens.letter_editor import (
     WorkflowMixin,
     status_text,
 )
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 PAGE = 200
 WIDE = 120  # from this many columns the table shows number, time of change and author
@@ -61,7 +61,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="lt-filters", markup=False)
-        yield DataTable(id="lt-table", cursor_type="row", zebra_stripes=True)
+        yield Table(id="lt-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="lt-detail", markup=False)
 
     def set_columns(self) -> bool:

@@ -35,7 +35,7 @@ from tui.screens.booking import slot_label
 from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 T = Text
 
@@ -621,17 +621,17 @@ class ReachScreen(SkrankeScreen):
                     yield Select([(_("Everyone"), 0)] + people, value=0, allow_blank=False, id="f-staff")
                     yield Select([(_("Oldest first"), "oldest"), (_("By priority"), "priority")],
                                  value="oldest", allow_blank=False, id="f-order")
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="waiting-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="waiting-table")
             with TabPane("2 " + _("Recalls"), id="recall"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="recall-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="recall-table")
             with TabPane("3 " + _("Referrals"), id="referrals"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="referrals-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="referrals-table")
             with TabPane("4 " + _("SMS outbox"), id="outbox"):
                 yield Static("", id="gateway", markup=False)
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="outbox-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="outbox-table")
             with TabPane("5 " + _("SMS templates"), id="templates"):
                 yield Static("", id="sms-times", markup=False)
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="templates-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="templates-table")
 
     def on_mount(self) -> None:
         self.query_one("#waiting-table", DataTable).add_columns(

@@ -22,7 +22,7 @@ from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.screens.dialogs import ChoiceScreen
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "organization"
@@ -42,7 +42,7 @@ def kind_text(kind: str) -> str:
     return _(organizations.KIND_LABELS.get(kind, kind))
 
 
-class RecipientTable(DataTable):
+class RecipientTable(Table):
     """The results; single-letter keys live here, never in the search field."""
 
     BINDINGS = [

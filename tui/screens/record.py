@@ -38,6 +38,7 @@ from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 from tui.widgets.form_select import FormSelect
+from tui.widgets.tables import Table
 
 if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
     from tui.models import JournalEntry, Patient
@@ -137,7 +138,7 @@ class RecordScreen(SkrankeScreen):
         Binding("c", "correct", "Correct", id="record.correct"),
         Binding("r", "reveal", "Show CPR", id="record.show_cpr"),
         Binding("v", "reveal_address", "Show address", show=False, id="record.show_address"),
-        Binding("e", "edit", "Edit", id="record.edit"),
+        Binding("e", "edit", "Edit details", id="record.edit"),
         Binding("x", "export_log", "Export log", show=False, id="record.export_log"),
         Binding("f", "move_appt", "Move appt", id="record.move"),
         Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
@@ -168,16 +169,16 @@ class RecordScreen(SkrankeScreen):
             for pane, _key, label in PANES[1:6]:
                 with TabPane(_(label), id=f"pane-{pane}"):
                     yield Static("", id=f"{pane}-note", classes="pane-note", markup=False)
-                    yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+                    yield Table(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Details"), id="pane-details"):
                 with VerticalScroll():
                     yield Static("", id="details-text", markup=False)
                     yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
-                    yield DataTable(id="details-table", cursor_type="row")
+                    yield Table(id="details-table", cursor_type="row")
             with TabPane(_("Access log"), id="pane-access"):
                 yield Static(_("Who looked at this record (x exports it as text)"),
                              id="access-note", classes="pane-note", markup=False)
-                yield DataTable(id="access-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="access-table", cursor_type="row", zebra_stripes=True)
 
     # --- opening -----------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.cut import cell
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 
 class SupplyFormScreen(SkrankeModal):
@@ -131,12 +132,12 @@ class SuppliesScreen(SkrankeScreen):
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="items"):
             with TabPane("1 " + _("Items"), id="items"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="items-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="items-table")
             with TabPane("2 " + _("Under reorder level"), id="low"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="low-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="low-table")
             with TabPane("3 " + _("Orders"), id="orders"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="orders-table")
-                yield DataTable(cursor_type="row", id="lines-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="orders-table")
+                yield Table(cursor_type="row", id="lines-table")
 
     def on_mount(self) -> None:
         self.query_one("#items-table", DataTable).add_columns(
@@ -150,7 +151,7 @@ class SuppliesScreen(SkrankeScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self._reload_in_worker(self.user)
 
     # --- data ------------------------------------------------------------------------------
 
@@ -163,48 +164,61 @@ class SuppliesScreen(SkrankeScreen):
         return self.rows[tab].get(cursor_key(self.query_one(f"#{tab}-table", DataTable)))
 
     def reload(self) -> None:
-        user = self.user
-        items = self.query_one("#items-table", DataTable)
+        self._show_lists(self._lists(self.user), always=True)
+
+    @db_worker("supply-lists")
+    def _reload_in_worker(self, user) -> None:
+        # A return to the section: the lists are read off the event loop, and the tables
+        # are refilled (and redrawn) only when something in them changed.
+        lists = self._lists(user)
+        self.app.call_from_thread(self._show_lists, lists)
+
+    @staticmethod
+    def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
+        """(key, record, cells) of the three tables, every value read (no lazy query left)."""
+        items = []
+        for item in sup.items(user):
+            low = sup.is_below_reorder(item)
+            items.append((str(item.id), item, [
+                cell(item.name), cell(item.unit), cell(item.supplier),
+                Text(str(item.stock), style="bold red" if low else "", justify="right"),
+                Text(str(item.reorder_level), justify="right")]))
+        below = []
+        for item in sup.below_reorder(user):
+            coming = sup.outstanding(item)
+            below.append((str(item.id), item, [
+                cell(item.name), cell(item.supplier), Text(str(item.stock), style="bold red", justify="right"),
+                Text(str(item.reorder_level), justify="right"),
+                Text(str(coming) if coming else "", justify="right")]))
+        orders = []
+        for order in sup.orders(user):
+            style = "bold" if order.status in ("draft", "partial") else ""
+            orders.append((str(order.id), order, [
+                Text(str(order.id), justify="right"), cell(order.supplier),
+                Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
+                Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right")]))
+        return {"items": items, "low": below, "orders": orders}
+
+    def _show_lists(self, lists, always: bool = False) -> None:
+        if not self.is_attached or self.app.user is None:
+            return
+        signature = {tab: [(key, cells) for key, _record, cells in rows] for tab, rows in lists.items()}
+        if not always and signature == getattr(self, "_shown", None):
+            return
+        self._shown = signature
         with cursor_kept(*(self.query_one(f"#{name}-table", DataTable) for name in self.rows)):
-            low_table = self._fill(user, items)
+            for tab in ("items", "low", "orders"):
+                table = self.query_one(f"#{tab}-table", DataTable)
+                table.clear()
+                self.rows[tab] = {}
+                for key, record, cells in lists[tab]:
+                    self.rows[tab][key] = record
+                    table.add_row(*cells, key=key)
+        low_table = self.query_one("#low-table", DataTable)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
         self.show_lines()
         self.focus_table()
-
-    def _fill(self, user, items: DataTable) -> DataTable:
-        items.clear()
-        self.rows["items"] = {}
-        for item in sup.items(user):
-            key = str(item.id)
-            self.rows["items"][key] = item
-            low = sup.is_below_reorder(item)
-            items.add_row(Text(item.name), Text(item.unit), Text(item.supplier),
-                          Text(str(item.stock), style="bold red" if low else "", justify="right"),
-                          Text(str(item.reorder_level), justify="right"), key=key)
-        low_table = self.query_one("#low-table", DataTable)
-        low_table.clear()
-        self.rows["low"] = {}
-        for item in sup.below_reorder(user):
-            key = str(item.id)
-            self.rows["low"][key] = item
-            coming = sup.outstanding(item)
-            low_table.add_row(Text(item.name), Text(item.supplier),
-                              Text(str(item.stock), style="bold red", justify="right"),
-                              Text(str(item.reorder_level), justify="right"),
-                              Text(str(coming) if coming else "", justify="right"), key=key)
-        orders = self.query_one("#orders-table", DataTable)
-        orders.clear()
-        self.rows["orders"] = {}
-        for order in sup.orders(user):
-            key = str(order.id)
-            self.rows["orders"][key] = order
-            style = "bold" if order.status in ("draft", "partial") else ""
-            orders.add_row(Text(str(order.id), justify="right"), Text(order.supplier),
-                           Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
-                           Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right"),
-                           key=key)
-        return low_table
 
     def focus_table(self) -> None:
         self.query_one(f"#{self.tab}-table", DataTable).focus()

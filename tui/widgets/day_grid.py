@@ -21,6 +21,7 @@ from textual.widget import Widget
 
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import N_, _
+from tui.widgets.cut import cut
 
 TIME_WIDTH = 6
 MIN_COLUMN = 22
@@ -38,11 +39,7 @@ def _bg(colour: str) -> Style:
 
 
 def _fit(text: str, width: int) -> str:
-    if width <= 0:
-        return ""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
+    return cut(text, width).ljust(max(0, width))
 
 
 class DayGrid(Widget, can_focus=True):

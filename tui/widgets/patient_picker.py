@@ -32,6 +32,7 @@ from tui.domain.patients import PatientHit
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import SkrankeModal
+from tui.widgets.tables import Table
 
 if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
     from tui.models import Patient  # noqa: F401  (the quoted generic below)
@@ -55,7 +56,7 @@ def hit_row(hit: PatientHit) -> list[Text]:
     ]
 
 
-class _ResultTable(DataTable):
+class _ResultTable(Table):
     """A DataTable whose lines join same-style cells: one colour code per row instead of
     one per cell, about half the bytes a search keystroke sends to a thin client. Every
     cell of a row carries the row's first click target, so a click still picks the row."""
