@@ -329,9 +329,9 @@ def booked(staff):
     patient = Patient.create(cpr="0707614285", first_name="Per", last_name="Hansen",
                              birth_date=D(1961, 7, 7), sex="M")
     k15 = AppointmentType.create(code="K15", name="Konsultation", minutes=15)
-    mk = lambda start, status="booked": Appointment.create(
-        patient=patient, staff=lars, type=k15, start=start,
-        end=start + dt.timedelta(minutes=15), status=status)
+    def mk(start, status="booked"):
+        return Appointment.create(patient=patient, staff=lars, type=k15, start=start,
+                                  end=start + dt.timedelta(minutes=15), status=status)
     return {
         "monday": mk(dt.datetime(2026, 11, 30, 9, 0)),
         "friday": mk(dt.datetime(2026, 12, 4, 14, 0)),

@@ -107,11 +107,9 @@ async def test_a_locked_desk_writes_nothing_to_the_audit_log(make_app, staff):
         assert last.action == "lock"
         # every timer of the desk fires while it is locked; a call rings and is matched
         schedule._tick()
-        app._poll_calls()
         app._check_idle()
         calls.record_event("incoming", source="manual", caller="12345678")
-        app._poll_calls()
-        await pilot.pause(1.0)
+        await pilot.pause(1.2)  # the call watcher's thread posts the call to the app
         after = [e.action for e in AuditEvent.select().where(
             (AuditEvent.id > last.id) & AuditEvent.user.is_null(False))]
         assert after == []

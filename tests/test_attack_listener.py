@@ -47,7 +47,7 @@ def _start(tmp_path, port: int, **kw) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read().decode())
+                raise AssertionError(proc.stderr.read().decode()) from None
             time.sleep(0.05)
     proc.kill()
     raise AssertionError("the listener did not start")

@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from helpers import login, screen_text, until
 

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -165,3 +166,24 @@ async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
         assert beat.longest < 1.0, beat.longest
         assert "blev stoppet" in str(editor.query_one("#le-error").render())
         assert editor.query_one("#le-body").text == "Eget indhold\n"
+
+
+BROKEN_TEMPLATES = ["{{ x }", "{% foo %}", "{% if a %}x", "{{ a b }}", "{% for x in %}{% endfor %}",
+                    "{{ patient.name | nofilter }}", "{% endif %}", "{{ 1/0 }}", "{{ x.y.z() }}",
+                    '{{ "a" ~ }}', "{% for a in b %}x"]
+JINJA_ENGLISH = re.compile(r"\b(unexpected|expected|Encountered|unknown|tag|template|token|got|"
+                           r"end of|statement|block|named|undefined|\w*Error|by zero|looking|"
+                           r"innermost|closed|expression|is missing)\b", re.I)  # filter: Danish too
+
+
+@pytest.mark.parametrize("source", BROKEN_TEMPLATES)
+def test_template_errors_are_danish(source):
+    from tui import i18n
+    from tui.domain import letters
+
+    i18n.set_language("da")
+    messages = [letters.check_template(source), letters.render_here(source, {}, 10_000).error]
+    messages = [m for m in messages if m]
+    assert messages, source
+    for message in messages:
+        assert not JINJA_ENGLISH.search(message), message

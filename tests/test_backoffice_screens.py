@@ -367,3 +367,32 @@ def test_snapshot_renewal_request_form(snap_compare, make_app, snapshot_data, pa
         await pilot.press(*"oxa")
         await pilot.pause()
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+async def test_a_sent_task_never_comes_back_as_the_next_tasks_draft(make_app, patient):
+    """The draft was saved (every second) before the patient was picked, and the desk saved
+    all typing after the task was sent (the lock, a hang-up, another user): the next new task
+    starts empty, with or without that patient."""
+    from tui.screens.tasks import TaskEditScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        app.push_screen(TaskEditScreen())
+        await pilot.pause()
+        await pilot.press(*"Sårskift", "tab", "tab")
+        app.screen.save_drafts()  # the one-second save came before F2
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.dismiss(patient)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert Task.get().title == "Sårskift"
+        app.save_all()  # Ctrl+L, a hang-up or another user at the lock saves every screen
+        for kept in (None, patient):
+            app.push_screen(TaskEditScreen(patient=kept))
+            await pilot.pause()
+            assert app.screen.query_one("#task-title").value == ""
+            await pilot.press("escape")
+            await pilot.pause()

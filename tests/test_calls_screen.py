@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, until
 
 from tui.domain import calls, clock
 from tui.models import AuditEvent, Call, Callback, Patient, PatientPhone, Task
@@ -330,14 +330,37 @@ def test_snapshot_call_log(snap_compare, make_app, people, staff, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_the_call_poll_waits_while_no_screen_is_up():
+def test_the_call_banner_waits_while_no_screen_is_up():
     from textual.app import ScreenStackError
 
-    from tui.widgets.call_banner import poll_calls
+    from tui.widgets.call_banner import show_calls
 
     class BetweenModes:
         @property
         def screen(self):
             raise ScreenStackError("No screens on stack")
 
-    assert poll_calls(BetweenModes()) is None
+    assert show_calls(BetweenModes(), []) is None
+
+
+async def test_a_call_reaches_the_app_as_a_message_from_the_watcher_thread(make_app, staff):
+    """No poll on the UI thread: the watcher reads the calls in its own thread and posts
+    CallsChanged, which shows the banner; it stops with the app."""
+    import threading
+    import time
+
+    from tui.widgets.call_banner import CallBanner
+
+    def watchers():
+        return [t for t in threading.enumerate() if t.name == "call-watcher" and t.is_alive()]
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot)
+        assert watchers() and not hasattr(app, "_poll_calls")
+        calls.record_event("incoming", source="manual", caller="12345678")
+        await until(pilot, lambda: bool(app.screen.query(CallBanner)))
+    end = time.monotonic() + 2
+    while watchers() and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not watchers()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import login, screen_text
 
-from tui.screens.booking import ConfirmScreen
+from tui.screens.dialogs import ConfirmScreen
 
 
 @pytest.mark.parametrize(("destructive", "keys", "answer"), [

@@ -115,7 +115,6 @@ async def test_f4_back_from_a_record_selects_the_query(make_app, patients):
         table = search.query_one("#patient-results")
         await until(pilot, lambda: table.row_count == 3)
         await pilot.press("down")
-        aimed = cursor_key(table)
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.TITLE != "Patients"

@@ -74,3 +74,49 @@ async def test_every_screen_is_danish(clinic):
         problems["booking dialog"] = english(app)
     bad = {where: found for where, found in problems.items() if found}
     assert not bad, "\n".join(f"{where}: {found[:6]}" for where, found in bad.items())
+
+
+def test_ret_means_one_thing_on_the_record():
+    """"Ret" was both the patient's details (e) and a journal correction (c): the two keys,
+    their dialogs and the correction's mark now have words of their own."""
+    i18n.set_language("da")
+    _ = i18n._
+    from tui.screens.record import RecordScreen
+
+    labels = {b.key: _(b.description) for b in RecordScreen.BINDINGS if b.key in ("c", "e")}
+    assert labels == {"c": "Korrigér notat", "e": "Ret stamdata"}
+    correcting = [_("Correct the entry from {when}: {name}"), _("Correction of the entry from {when}")]
+    assert all(not text.startswith("Ret") for text in correcting), correcting
+    assert _("Edit patient: {name}").startswith("Ret stamdata")
+
+
+COLOURS = re.compile(r"\b(blue|green|red|yellow|cyan|purple|grey)\b")  # magenta, orange: Danish too
+
+
+async def test_administration_and_its_help_are_danish(clinic):
+    """F9 as the administrator: every pane, its F1, the colour names of the types."""
+    from tui.app import SkrankeApp
+    from tui.config import Config
+
+    i18n.set_language("da")
+    app = SkrankeApp(Config(demo=True))
+    problems: dict[str, list[str]] = {}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot, "admin", demo.PASSWORD)
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        for pane in "12345678":
+            await pilot.press(pane)
+            await settle(pilot)
+            problems[f"F9 pane {pane}"] = english(app) + [
+                f"{m.group(0)!r} in {line.strip()!r}" for line in screen_text(app).splitlines()
+                for m in COLOURS.finditer(line)]
+            await pilot.press("f1")
+            await settle(pilot)
+            problems[f"F9 pane {pane} F1"] = english(app)
+            await pilot.press("escape")
+            await settle(pilot)
+    bad = {where: found for where, found in problems.items() if found}
+    assert not bad, "\n".join(f"{where}: {found[:6]}" for where, found in bad.items())

@@ -13,7 +13,7 @@ from tui.models import Patient, Staff
 
 
 async def test_f9_add_person_in_one_burst_with_the_role_chosen_by_letter(make_app, staff):
-    from tui.screens.admin import MessageScreen
+    from tui.screens.dialogs import MessageScreen
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -118,7 +118,7 @@ def test_end_of_input_ends_the_session(tmp_path):
             cpu = _cpu_seconds(proc.pid)
             time.sleep(1)
             raise AssertionError(f"still running 3 s after its input ended "
-                                 f"({_cpu_seconds(proc.pid) - cpu:.2f} s CPU in the next second)")
+                                 f"({_cpu_seconds(proc.pid) - cpu:.2f} s CPU in the next second)") from None
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -12,7 +12,7 @@ from tui.models import AuditEvent, Draft, LetterTemplate
 def shown(editor) -> bool:
     """The one-second tick has previewed and saved the text as it is now."""
     return (editor.previewed == editor.query_one("#te-body").text
-            and not editor.preview_due and not editor.dirty)
+            and not editor.preview_due and not editor.typing_unkept)
 
 
 # --- domain ----------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_a_broken_template_gives_an_error_not_an_exception(database, clinic):
     result = letters.render_template("{% for x in %}", {})
     assert not result.ok and result.error
     result = letters.render_template("{{ 1 / 0 }}", {})
-    assert "ZeroDivisionError" in result.error
+    assert result.error in ("Division med nul", "Division by zero")  # in the user's words
 
 
 def test_missing_merge_fields_render_empty(database, clinic):
@@ -251,7 +251,7 @@ def test_demo_seed_makes_recipients_and_letters_in_every_status(staff, patient, 
     letters.demo_seed(random.Random(7), None)
     assert Organization.select().count() == len(letters.DEMO_ORGANIZATIONS)
     assert all(o.sor.startswith("999") for o in Organization.select())
-    statuses = {l.status for l in Letter.select()}
+    statuses = {letter.status for letter in Letter.select()}
     assert statuses == set(letters.STATUS_LABELS)
     for letter in Letter.select():
         assert letters.letter_text(letter).strip()

@@ -113,7 +113,7 @@ async def test_a_template_error_shows_in_the_editor(make_app, staff, patient, or
         await pilot.press("ctrl+b")
         await until(pilot, lambda: not app.screen.refilling)
         await pilot.pause()
-        assert "ZeroDivisionError" in screen_text(app)
+        assert "Division med nul" in screen_text(app)  # Jinja's error in Danish
         assert app.screen.query_one("#le-body").text == "Eget indhold\n"  # untouched
     assert Letter.get_by_id(letter.id).fields[letters.FREE_TEXT] == "Eget indhold\n"
 

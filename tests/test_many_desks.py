@@ -65,7 +65,7 @@ def test_ten_desks_on_one_database(tmp_path, tmux):
     _all(tmux, list(users), "Welcome")
 
     # The bookers: F3, f, the patient, K15; then everyone presses Enter at once.
-    for name, (_pid, cpr) in zip(bookers, patients):
+    for name, (_pid, _cpr) in zip(bookers, patients):
         tmux.send(name, "F3")
     _all(tmux, bookers, "Prev day")
     for name in bookers:

@@ -128,3 +128,61 @@ async def test_at_60_columns_ages_and_numbers_are_whole_or_end_in_an_ellipsis(ma
         assert rows, text
         row = rows[0]
         assert " 12 " in row and "20 65 43 21" in row and "…" in row
+
+
+async def test_the_call_log_shows_a_foreign_number_whole_at_80_columns(make_app, staff):
+    """The log showed "+46 70 123 45" for +46701234567: a shorter number that looks whole."""
+    from helpers import login, screen_text
+    from test_booking import setup_clinic
+
+    from tui.domain import calls
+
+    setup_clinic(staff)
+    calls.record_event("incoming", source="yealink", caller="+46701234567", call_id="s1")
+    calls.record_event("incoming", source="yealink", caller="+298123456", call_id="f1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if "Nummer" in line)
+        column = slice(header.index("Nummer"), header.index("Opkalder"))
+        numbers = {line[column].strip() for line in lines if line.startswith(" 10.00")}
+        assert numbers == {"+46 70 123 45 67", "+298 12 34 56"}, lines
+
+
+def test_every_table_cuts_with_an_ellipsis():
+    """One rule for text that does not fit (tui/widgets/cut.py): every table of the app is a
+    `Table`, whose cells end in "…" when cut; no screen builds a bare DataTable."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "tui"
+    bare = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*.py") if path.name != "tables.py"
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"\bDataTable\(", line)]
+    assert not bare, bare
+
+
+async def test_a_table_cell_too_long_for_its_column_ends_in_an_ellipsis():
+    from rich.text import Text
+
+    from tui.widgets.tables import Table
+
+    class _App(App):
+        def compose(self):
+            yield Table()
+
+    app = _App()
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(Table)
+        table.add_column("Navn", width=10)
+        table.add_column("Nr", width=5)
+        table.add_row(Text("Hansen-Kristoffersen"), "12345", key="a")
+        table.add_row("Kort", Text("7"), key="b")
+        table.update_cell("b", table.ordered_columns[0].key, Text("Benjamin Alexander"))
+        await pilot.pause()
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert "Hansen-Kr…" in lines[1] and "Benjamin …" in lines[2], lines

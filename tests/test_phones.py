@@ -117,3 +117,34 @@ def test_normalize_near_misses_raise_only_value_error(text):
         normalize_phone(text)
     except ValueError:
         pass
+
+
+@pytest.mark.parametrize(
+    "e164, shown",
+    [
+        ("+4670123456", "+46 70 12 34 56"),  # a range the library has no pattern for
+        ("+298123456", "+298 12 34 56"),  # Faroe Islands: six digits in pairs
+        ("+299123456", "+299 12 34 56"),  # Greenland
+        ("+4791234567", "+47 91 23 45 67"),
+    ],
+)
+def test_foreign_numbers_are_grouped_like_danish_ones(e164, shown):
+    assert format_phone(e164) == shown
+
+
+_FOREIGN = st.sampled_from(["1", "44", "46", "47", "49", "298", "299", "354", "358", "48", "31"])
+
+
+@given(_FOREIGN, st.integers(1_000, 99_999_999_999))
+def test_every_foreign_number_is_shown_in_short_groups_and_reads_back(cc, n):
+    """Whatever the library knows of the country's ranges: "+CC" then groups of at most
+    four digits, and the shown text typed back is the same number."""
+    try:
+        e164 = normalize_phone(f"+{cc}{n}")
+    except ValueError:
+        return
+    shown = format_phone(e164)
+    head, *groups = shown.split(" ")
+    assert head == f"+{cc}", shown
+    assert groups and all(g.isdigit() and len(g) <= 4 for g in groups), shown
+    assert normalize_phone(shown) == e164

@@ -11,7 +11,7 @@ from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.db import is_sqlite
 from tui.domain import audit, auth, journal, letters
-from tui.models import AuditEvent, JournalEntry, Letter
+from tui.models import AuditEvent, Letter
 
 OTHER = "1111111111111111111111111111111111111111111111111111111111111111"
 

@@ -112,7 +112,7 @@ def sshd(tmp_path, request):
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > end:
-                    raise AssertionError(f"sshd did not start: {log.read_text()}")
+                    raise AssertionError(f"sshd did not start: {log.read_text()}") from None
                 time.sleep(0.1)
         yield {"port": port, "db": db_file, "key": tmp_path / "client_ed25519",
                "pidfile": tmp_path / "skranke.pid", "log": log}

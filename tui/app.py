@@ -98,7 +98,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
                 id="app.open_call"),
         Binding("ctrl+l", "lock", "Lock", priority=True, id="app.lock"),
         Binding("ctrl+q", "logout", "Log out", show=False, priority=True, id="app.logout"),
-        Binding("ctrl+c", "noop", "", show=False, system=True),
+        Binding("ctrl+c", "noop", "", show=False, system=True, id="app.noop"),
     ]
 
     def __init__(self, config: Config | None = None, **kwargs) -> None:
@@ -137,6 +137,31 @@ class SkrankeApp(KeyGate, CardScanner, App):
         if wanted and wanted in self.available_themes:
             self.theme = wanted
 
+    # --- styles ----------------------------------------------------------------
+
+    _css_refreshed_at = None  # the app's CSS generation at the last full refresh
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual re-parses the whole stylesheet and restyles the screen on every first and
+        second visit to a section (a new screen's CSS count starts at -1), ~100 ms a switch.
+        The stylesheet only changes with the theme (which raises the CSS count); a screen
+        mounted since is styled with the current rules, so a switch without a theme change
+        skips it. A real refresh restyles every screen of every section, shown or not."""
+        if self._css_refreshed_at == self._css_update_count:
+            try:
+                if self.screen.is_mounted:
+                    self.screen._css_update_count = self._css_update_count
+            except ScreenStackError:
+                pass
+            return
+        super().refresh_css(animate)
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if screen is not self.screen and screen.is_mounted:
+                    self.stylesheet.update(screen, animate=False)
+                    screen._css_update_count = self._css_update_count
+        self._css_refreshed_at = self._css_update_count
+
     # --- who is logged in ---------------------------------------------------
 
     @property
@@ -166,7 +191,10 @@ class SkrankeApp(KeyGate, CardScanner, App):
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
         self.set_interval(3600, audit.anchor)  # the chain's head, outside the database
-        self.set_interval(0.5, self._poll_calls)
+        from tui.call_watcher import CallWatcher
+
+        self._call_watcher = CallWatcher(self)
+        self._call_watcher.start()
         self.show_login()
 
     def show_login(self) -> None:
@@ -213,6 +241,23 @@ class SkrankeApp(KeyGate, CardScanner, App):
         if START_MODE not in self._modes:
             self.add_mode(START_MODE, StartScreen)
         self.switch_mode(START_MODE)
+        self._import_sections()
+
+    def _import_sections(self) -> None:
+        """Import her sections' screens while she reads the overview: the first F-key press
+        then only builds the screen (an import was a third of a first visit)."""
+        modules = [s.target.partition(":")[0] for s in self.sections_for_user()]
+
+        def run() -> None:
+            import importlib
+
+            for name in modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # the F-key imports it again and reports what is wrong
+                    return
+
+        threading.Thread(target=run, name="import-sections", daemon=True).start()
 
     def _leave(self) -> None:
         """Save all typing, close every section screen, back to the default mode."""
@@ -370,10 +415,16 @@ class SkrankeApp(KeyGate, CardScanner, App):
 
     # --- incoming calls: the banner on every screen (tui.widgets.call_banner) ---
 
-    def _poll_calls(self) -> None:
-        from tui.widgets.call_banner import poll_calls
+    def on_calls_changed(self, message) -> None:
+        """Posted by tui.call_watcher's thread (never a poll on this thread)."""
+        from tui.widgets.call_banner import show_calls
 
-        poll_calls(self)
+        show_calls(self, message.rows)
+
+    def on_unmount(self) -> None:
+        watcher = getattr(self, "_call_watcher", None)
+        if watcher is not None:
+            watcher.stop()
 
     def action_open_ringing_call(self) -> None:
         from tui.widgets.call_banner import open_ringing_call
@@ -473,7 +524,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         yield SystemCommand(_("Lock") + " (Ctrl+L)", _("Lock the screen"), self.action_lock)
         yield SystemCommand(_("Log out") + " (Ctrl+Q)", _("Log out"), self.action_logout)
         yield SystemCommand(_("Help") + " (F1)", _("Show every key"), self.action_help)
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             binding = active.binding
             if active.node is self or not binding.description or not active.enabled:
                 continue  # disabled: not for this user (the screen's check_action) or not now
@@ -523,6 +574,16 @@ class SkrankeApp(KeyGate, CardScanner, App):
         except Exception as error:
             if not self.recover(error):
                 raise
+
+    def worker_failed(self, error: Exception) -> None:
+        """The one handler for errors in workers (tui.workers.db_worker): a database problem
+        gets its dialog, a refused permission a notice; anything else is logged and shown,
+        and the session goes on."""
+        if self.recover(error):
+            return
+        self.log.error(f"worker failed: {error!r}")
+        self.notify(_("This could not be done: {error}").format(error=error),
+                    severity="error", markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         # Timers and workers end up here: a database problem is explained, anything else is
@@ -656,12 +717,17 @@ class DanishPalette(CommandPalette):
 def run(config: Config) -> None:
     import sys
 
+    from tui.domain.desks import Presence
+
     i18n.set_language(config.language)
     app = SkrankeApp(config)
+    presence = Presence(audit.terminal_name())  # skranke migrate and doctor see this desk
+    presence.start()
     try:
         app.run()
     finally:
         # quit, a crash: whatever ended the app ends the session too
         app.end_session("app ended" if not app.return_code else "app crashed")
+        presence.stop()
     if app.return_code:
         sys.exit(app.return_code)

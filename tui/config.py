@@ -93,6 +93,9 @@ class Config:
     scanner_arrives: bool = True  # in F3 a health-card scan registers today's arrival
     audit_key_file: str = ""  # [audit] key_file; empty: beside the data (tui.domain.audit)
     audit_anchor_file: str = ""  # [audit] anchor_file; empty: beside the key
+    backup_dir: str = ""  # [backup] dir: where `skranke backup --to` writes; doctor looks there
+    backup_keep: str = "7d,8w,12m"  # [backup] keep
+    backup_max_age_hours: float = 26.0  # [backup] max_age_hours: doctor's limit for the newest
     sources: list[str] = field(default_factory=list)
 
     @property
@@ -138,6 +141,12 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             raise TypeError("[audit] must be a table")
         cfg.audit_key_file = str(audit.get("key_file", cfg.audit_key_file))
         cfg.audit_anchor_file = str(audit.get("anchor_file", cfg.audit_anchor_file))
+        backup = data.get("backup", {})
+        if not isinstance(backup, dict):
+            raise TypeError("[backup] must be a table")
+        cfg.backup_dir = str(backup.get("dir", cfg.backup_dir))
+        cfg.backup_keep = str(backup.get("keep", cfg.backup_keep))
+        cfg.backup_max_age_hours = float(backup.get("max_age_hours", cfg.backup_max_age_hours))
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
             raise TypeError("[keys] must be a table")

@@ -859,6 +859,9 @@ def save_patterns(user: Staff, person: Staff, specs: list[PatternSpec], *,
             raise ValueError(_("The pattern ends before it starts."))
     orphans = orphaned_appointments(person, specs)
     if orphans and not confirm_orphans:
+        # the caller shows them (patients' names): a listing of patient data is audited
+        audit.log("appointments_listed", user,
+                  detail="outside new work pattern: " + ",".join(str(a.id) for a in orphans[:200]))
         raise OrphansFound(orphans)
     with db.atomic():
         WorkPattern.delete().where(WorkPattern.staff == person).execute()
@@ -877,6 +880,14 @@ def save_patterns(user: Staff, person: Staff, specs: list[PatternSpec], *,
 # --- appointment types ---------------------------------------------------------------
 
 COLOURS = ("blue", "green", "red", "yellow", "magenta", "cyan", "orange", "purple", "grey")
+# Stored (and drawn) by their English names; shown in the user's language.
+COLOUR_NAMES = {"blue": N_("blue"), "green": N_("green"), "red": N_("red"), "yellow": N_("yellow"),
+                "magenta": N_("magenta"), "cyan": N_("cyan"), "orange": N_("orange"),
+                "purple": N_("purple"), "grey": N_("grey")}
+
+
+def colour_name(colour: str) -> str:
+    return _(COLOUR_NAMES[colour]) if colour in COLOUR_NAMES else colour
 TYPE_ROLES = tuple(sorted(auth.CLINICAL))
 
 
@@ -911,7 +922,7 @@ def validate_type(values: dict[str, Any], current: AppointmentType | None = None
     minutes = _whole(values.get("minutes"), _("Minutes"), 1, 480)
     colour = str(values.get("colour") or "blue").strip().lower()
     if colour not in COLOURS:
-        raise ValueError(_("Unknown colour: {colour}").format(colour=colour))
+        raise ValueError(_("Unknown colour: {colour}").format(colour=colour_name(colour)))
     roles = values.get("roles") or []
     if isinstance(roles, str):
         roles = [r for r in re.split(r"[\s,]+", roles.strip().lower()) if r]

@@ -345,3 +345,13 @@ def deactivate_user(user: Staff, *, by: Staff | None = None) -> None:
     user.active = False
     user.save()
     audit.log("user_deactivated", by, detail=user.username)
+
+
+def staff_by_id(staff_id: int) -> Staff | None:
+    """A member of staff by id (the screens hold ids, the domain the rows)."""
+    return Staff.get_or_none(Staff.id == staff_id)
+
+
+def is_staff(value: object) -> bool:
+    """Is this a member of staff (and not a role name)? For values that may be either."""
+    return isinstance(value, Staff)

@@ -502,10 +502,6 @@ def preferred_candidate(call_id: int, found: list[Caller]) -> int:
     return 0
 
 
-def latest_call_id() -> int:
-    return Call.select(fn.MAX(Call.id)).scalar() or 0
-
-
 # --- the call log ----------------------------------------------------------------------
 
 
@@ -923,3 +919,8 @@ def demo_seed(rng, clinic) -> None:
                         for_staff=for_staff, for_role="" if for_staff else "secretary",
                         due=due.replace(second=0, microsecond=0), note=notes[j % len(notes)],
                         created_by=rng.choice(secretaries), created_at=call.started_at)
+
+
+def call_record(call_id: int) -> Call | None:
+    """The call row itself (a renewal request taken on the phone links to it)."""
+    return Call.get_or_none(Call.id == call_id)

@@ -78,10 +78,6 @@ class Cpr:
         return self.kind != KIND_CPR
 
     @property
-    def is_male(self) -> bool:
-        return self.sex == "M"
-
-    @property
     def masked(self) -> str:
         return f"{self.digits[:6]}-xxxx"
 

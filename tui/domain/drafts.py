@@ -33,6 +33,7 @@ KIND_LABELS = {
     "renewal_decision": N_("renewal decision"),
     "appointment_note": N_("appointment note"),
     "task_comment": N_("task comment"),
+    "sms_template": N_("SMS template"),
 }
 
 

@@ -249,12 +249,61 @@ class Rendered:
         return not self.error
 
 
+# Jinja's own words for what it expected, as the template's author types them.
+_JINJA_TOKENS = {"end of print statement": "}}", "end of statement block": "%}",
+                 "end of template": N_("the end"), "name": N_("a name"), "integer": N_("a number")}
+
+
+def _token(word: str) -> str:
+    shown = _JINJA_TOKENS.get(word, word)
+    return _(shown) if shown in (N_("the end"), N_("a name"), N_("a number")) else shown
+
+
+def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
+    """Jinja's message (English, and written for programmers) in the user's language."""
+    message = exc.message or ""
+    m = re.search(r"looking for the following tags: (.*?)\. The innermost block that needs to be "
+                  r"closed is '(\w+)'", message)
+    if m:
+        return _("{block} is never closed: {{% end{block} %}} is missing").format(block=m.group(2))
+    m = re.fullmatch(r"Encountered unknown tag '(\w+)'\.?.*", message, re.S)
+    if m:
+        return _("Unknown or misplaced tag: {{% {tag} %}}").format(tag=m.group(1))
+    m = re.fullmatch(r"(?:expected token|Expected an expression,?) ?'?(.*?)'?,? got '(.*)'", message)
+    if m:
+        if m.group(1):
+            return _("Expected «{want}» but found «{got}»").format(want=_token(m.group(1)),
+                                                                 got=_token(m.group(2)))
+        return _("A value is missing before «{got}»").format(got=_token(m.group(2)))
+    m = re.fullmatch(r"[Uu]nexpected '(.*)'", message)
+    if m:
+        return _("«{token}» does not belong here").format(token=_token(m.group(1)))
+    m = re.fullmatch(r"No filter named '(.*)'\.?", message)
+    if m:
+        return _("Unknown filter: {name}").format(name=m.group(1))
+    if "end of template" in message:
+        return _("The template ends too early: a tag or a {{ }} is not closed")
+    return _("The template cannot be read here")
+
+
+def _runtime_message(exc: Exception) -> str:
+    message = str(exc)
+    m = re.fullmatch(r"'(.*)' is undefined", message)
+    if isinstance(exc, jinja2.UndefinedError) and m:
+        return _("Unknown field: {name}").format(name=m.group(1))
+    if isinstance(exc, ZeroDivisionError):
+        return _("Division by zero")
+    if isinstance(exc, (TypeError, ValueError)):
+        return _("A field cannot be used this way")
+    return _("The template failed while being filled in")
+
+
 def check_template(source: str) -> str:
     """An error message for a template that does not compile, or ""."""
     try:
         environment().parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        return _("Line {line}: {message}").format(line=exc.lineno, message=exc.message)
+        return _("Line {line}: {message}").format(line=exc.lineno, message=_syntax_message(exc))
     return ""
 
 
@@ -286,13 +335,15 @@ def render_here(source: str, context: dict[str, Any], max_output: int) -> Render
             pieces.append(piece)
         text = "".join(pieces)
     except jinja2.TemplateSyntaxError as exc:
-        return Rendered("", _("Line {line}: {message}").format(line=exc.lineno, message=exc.message))
+        return Rendered("", _("Line {line}: {message}").format(line=exc.lineno, message=_syntax_message(exc)))
     except jinja2.exceptions.SecurityError as exc:
-        return Rendered("", _("Not allowed in a template: {message}").format(message=exc))
+        unsafe = re.search(r"attribute '(.+?)'", str(exc))
+        return Rendered("", _("Not allowed in a template: {message}").format(
+            message=unsafe.group(1) if unsafe else "?"))
     except MemoryError:
         return Rendered("", _("The template needs too much memory."))
     except Exception as exc:  # any other template failure is shown, never raised
-        return Rendered("", f"{type(exc).__name__}: {exc}")
+        return Rendered("", _runtime_message(exc))
     return Rendered(text.strip("\n") + "\n")
 
 
@@ -332,13 +383,6 @@ def templates_for(kind: str) -> list[TemplateChoice]:
 
 def default_template(kind: str) -> TemplateChoice:
     return templates_for(kind)[0]
-
-
-def all_templates() -> list[TemplateChoice]:
-    out: list[TemplateChoice] = []
-    for kind in LETTER_KINDS:
-        out.extend(templates_for(kind))
-    return out
 
 
 def save_template(user: Staff, kind: str, name: str, body: str,
@@ -882,6 +926,19 @@ def finish(user: Staff, letter: Letter | int) -> Letter:
         _freeze(row, None)
         audit.log("letter_finished", user, patient=row.patient_id, detail=f"letter {row.id}")
     return row
+
+
+def thread_segments(letter: Letter) -> int:
+    """How many earlier segments of a MedCom thread a reply or forward carries (0 for others)."""
+    import json
+
+    from tui.domain.fhir import EARLIER_FIELD
+
+    try:
+        rows = json.loads(str((letter.fields or {}).get(EARLIER_FIELD) or "[]"))
+    except ValueError:
+        return 0
+    return len(rows) if isinstance(rows, list) else 0
 
 
 def discard(user: Staff, letter: Letter | int) -> None:

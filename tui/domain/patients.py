@@ -569,11 +569,6 @@ def reveal_address(user: Staff, patient: Patient) -> str:
     return full_address(patient)
 
 
-def audit_action(user: Staff, patient: Patient, action: str, detail: str = "") -> None:
-    """Record something the user did in the record (a pane looked at, a draft...)."""
-    audit.log(action, user, patient=patient, detail=detail, reason=access_reason(user))
-
-
 @dataclass
 class RecordHeader:
     id: int

@@ -131,8 +131,18 @@ def is_danish(e164: str) -> bool:
     return bool(_DK_E164.fullmatch(e164))
 
 
+def _pairs(digits: str) -> list[str]:
+    """A run of digits as a Dane reads one: in pairs, three at the end when odd."""
+    if len(digits) <= 4:
+        return [digits]
+    cut = len(digits) - 3 if len(digits) % 2 else len(digits)
+    return [digits[i:i + 2] for i in range(0, cut, 2)] + ([digits[cut:]] if cut < len(digits) else [])
+
+
 def format_phone(e164: str) -> str:
-    """"12 34 56 78" for a Danish number, the international format otherwise.
+    """"12 34 56 78" for a Danish number; a foreign one in the international format
+    ("+46 70 123 45 67"), its groups kept to at most four digits (in pairs where the
+    library knows no grouping for the range: "+298 12 34 56", not "+298 123456").
 
     Never raises: text that is not a number is returned as it was.
     """
@@ -148,7 +158,12 @@ def format_phone(e164: str) -> str:
         return f"{n[0:2]} {n[2:4]} {n[4:6]} {n[6:8]}"
     phonenumbers = _library()
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None),
-                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        shown = phonenumbers.format_number(phonenumbers.parse(e164, None),
+                                           phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+    head, _sep, rest = shown.partition(" ")
+    groups = [g for part in _SEPARATORS.split(rest) if part for g in _pairs(part)]
+    if not head.startswith("+") or not all(g.isdigit() for g in groups):
+        return shown
+    return " ".join([head, *groups])

@@ -349,15 +349,6 @@ def mark_told(user: Staff, req: PrescriptionRequest, how: str) -> PrescriptionRe
     return fresh
 
 
-def for_patient(user: Staff, patient: Patient | int, limit: int = 50) -> list[PrescriptionRequest]:
-    """A patient's renewal requests, newest first (for the record)."""
-    auth.require(user, "prescriptions.view")
-    return list(PrescriptionRequest.select()
-                .where(PrescriptionRequest.patient == patient)
-                .order_by(PrescriptionRequest.taken_at.desc(), PrescriptionRequest.id.desc())
-                .limit(limit))
-
-
 def status_label(req: PrescriptionRequest) -> str:
     return _(STATUS_LABELS.get(req.status, req.status))
 

@@ -21,7 +21,6 @@ from tui.domain import audit, auth, settings
 from tui.domain.calendar import (
     ClinicSettings,
     closed_reason,
-    is_public_holiday,
     open_intervals,
 )
 from tui.domain.clock import CLINIC_TZ, now_local, now_utc, to_local
@@ -127,15 +126,6 @@ def pattern_occurs(pattern: WorkPattern, day: dt.date) -> bool:
     return day in _pattern_days(pattern.rrule, pattern.valid_from, pattern.valid_to, day.year)
 
 
-def validate_rrule(rule: str) -> str:
-    """The rule text if dateutil understands it, else ValueError with a user message."""
-    try:
-        rrulestr(rule, dtstart=dt.datetime(2026, 1, 1))
-    except (ValueError, TypeError) as exc:
-        raise ValueError(_("Not a valid repeat rule: {rule} ({error})").format(rule=rule, error=exc)) from None
-    return rule
-
-
 @dataclass
 class Calendars:
     """Work patterns and absences of some staff over a date range, loaded in two queries."""
@@ -198,19 +188,6 @@ def calendar_staff() -> list[Staff]:
     from tui.domain.names import collate
 
     return sorted(rows, key=lambda s: (order.get(s.role, 2), collate(s.full_name)))
-
-
-def staff_working(day: dt.date, clinic: ClinicSettings | None = None) -> list[tuple[Staff, list[Interval]]]:
-    """Who works on `day`, with their working intervals."""
-    people = calendar_staff()
-    cal = Calendars.load([s.id for s in people], day, day, clinic)
-    opened = cal.clinic_open(day)
-    out = []
-    for s in people:
-        work = cal.working(s.id, day, opened)
-        if work:
-            out.append((s, work))
-    return out
 
 
 # --- the day view ------------------------------------------------------------------------
@@ -442,10 +419,6 @@ def day_view(day: dt.date, user: Staff, *, include_cancelled: bool = False,
         audit.log("schedule_viewed", user, detail=day.isoformat())
     return DayView(day=day, week=day.isocalendar()[1], closed=closed_reason(day, s), grid=grid,
                    rows=rows, open=opened, lunch=lunch, phone_hour=phone, columns=columns)
-
-
-def holiday_name(day: dt.date) -> str | None:
-    return is_public_holiday(day)
 
 
 # --- waiting room ------------------------------------------------------------------------

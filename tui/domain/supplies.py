@@ -459,3 +459,7 @@ def demo_seed(rng, clinic) -> None:
         for item in mediq:
             SupplyOrderLine.create(order=order, item=item, quantity=item.reorder_quantity or 2)
         send_order(secretaries[0], order)
+
+
+def order(order_id: int) -> SupplyOrder:
+    return SupplyOrder.get_by_id(order_id)

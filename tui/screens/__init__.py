@@ -51,15 +51,3 @@ SECTIONS: list[Section] = [
     Section("inbox", "f11", N_("Inbox"), "inbox.view", "tui.screens.inbox:InboxScreen", "i"),
 ]
 
-SECTION_LABELS = {
-    "calls": N_("Calls"),
-    "schedule": N_("Schedule"),
-    "patients": N_("Patients"),
-    "letters": N_("Letters"),
-    "prescriptions": N_("Renewals"),
-    "tasks": N_("Tasks"),
-    "supplies": N_("Supplies"),
-    "admin": N_("Administration"),
-    "reach": N_("Patient contact"),
-    "inbox": N_("Inbox"),
-}

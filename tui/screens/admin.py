@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,12 +29,13 @@ from textual.widgets import (
     TextArea,
 )
 
-from tui.domain import admin, auth, calendar, clock, drafts, settings
+from tui.domain import admin, auth, booking, calendar, clock, drafts, settings
 from tui.domain.auth import ROLE_NAMES
 from tui.domain.phones import format_phone
 from tui.i18n import N_, _
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
-from tui.widgets.tables import cursor_key
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.dialogs import MessageScreen
+from tui.widgets.tables import Table, cursor_key
 
 DRAFT_KIND = "admin"
 
@@ -54,12 +55,12 @@ class ChoiceField(Static, can_focus=True):
     """One of a few values, changed with Left/Right or Space: ‹ doctor ›."""
 
     BINDINGS = [
-        Binding("left", "step(-1)", "Previous choice", show=False),
-        Binding("right", "step(1)", "Next choice", show=False),
-        Binding("space", "step(1)", "Next choice", show=False),
+        Binding("left", "step(-1)", "Previous choice", show=False, id="admin.choice_field.previous_choice"),
+        Binding("right", "step(1)", "Next choice", show=False, id="admin.choice_field.next_choice"),
+        Binding("space", "step(1)", "Next choice", show=False, id="admin.choice_field.next_choice_space"),
         # Enter moves on like in every other field: she types a role's first letter, Enter,
         # and goes on typing into the next field.
-        Binding("enter", "app.focus_next", "Next field", show=False),
+        Binding("enter", "app.focus_next", "Next field", show=False, id="admin.choice_field.next_field"),
     ]
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; padding: 0 1; background: $boost; }
@@ -128,7 +129,7 @@ class FormField:
     hint: str = ""
 
 
-class FormScreen(SkrankeModal):
+class FormScreen(KeepsTyping, SkrankeModal):
     """A form: labels and fields, Ctrl+S saves through `submit(values)`, Esc cancels.
 
     `submit` does the domain call; a ValueError keeps the form open with its message.
@@ -152,9 +153,9 @@ class FormScreen(SkrankeModal):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("f2", "save", "Save", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="admin.form.save"),
+        Binding("f2", "save", "Save", show=False, priority=True, id="admin.form.save_f2"),
+        Binding("escape", "cancel", "Cancel", id="admin.form.cancel"),
     ]
 
     def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict], Any],
@@ -164,9 +165,7 @@ class FormScreen(SkrankeModal):
         self.fields = fields
         self.submit = submit
         self.draft_key = draft_key
-        self._dirty = False
-        if draft_key:
-            LIVE_SCREENS.add(self)  # type: ignore[arg-type]
+        self.draft_kind = DRAFT_KIND if draft_key else ""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -192,7 +191,7 @@ class FormScreen(SkrankeModal):
             if data and isinstance(data.get("values"), dict):
                 self._fill(data["values"])
                 self.query_one("#form-message", Static).update(_("Restored what you were typing."))
-            self.set_interval(1, self._autosave)
+            self.keep_typing()
         first = self.query(".form-row > Input, .form-row > TextArea, .form-row > ChoiceField").first()
         first.focus()
 
@@ -215,31 +214,12 @@ class FormScreen(SkrankeModal):
             out[f.id] = widget.text if isinstance(widget, TextArea) else widget.value
         return out
 
-    @on(Input.Changed)
-    @on(TextArea.Changed)
-    @on(ChoiceField.Changed)
-    def _changed(self) -> None:
-        self._dirty = True
-
     @on(Input.Submitted)
     def _next(self) -> None:
         self.focus_next()
 
-    def _autosave(self) -> None:
-        if self._dirty:
-            self.save_drafts()
-
-    def save_drafts(self) -> None:
-        if not self.draft_key or not self._dirty or self.app.user is None:
-            return
-        drafts.save(self.app.user, DRAFT_KIND, self.draft_key,
-                    {"title": self.form_title, "values": self.values()})
-        self._dirty = False
-
-    def _forget(self) -> None:
-        if self.draft_key:
-            drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
-        self._dirty = False
+    def draft_data(self) -> dict:
+        return {"title": self.form_title, "values": self.values()}
 
     def action_save(self) -> None:
         try:
@@ -248,63 +228,24 @@ class FormScreen(SkrankeModal):
             self.query_one("#form-message", Static).update(str(exc))
             self.app.bell()
             return
-        self._forget()
+        self.forget_typing()
         self.dismiss(result if result is not None else True)
 
     def action_cancel(self) -> None:
         if self.values() == {f.id: f.value for f in self.fields}:
-            self._forget()
+            self.forget_typing()
             self.dismiss(None)
             return
-        from tui.screens.booking import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         def answer(discard: bool | None) -> None:
             if discard:
-                self._forget()
+                self.forget_typing()
                 self.dismiss(None)
 
         # Esc with typing in the form asks first; Enter (the safe answer) keeps it.
         self.app.push_screen(ConfirmScreen(_("Discard what you typed in \"{title}\"?").format(
             title=self.form_title), default_no=True), callback=answer)
-
-
-class MessageScreen(SkrankeModal):
-    """Something to read and acknowledge (a temporary password, a list)."""
-
-    DEFAULT_CSS = """
-    MessageScreen { align: center middle; }
-    MessageScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-                               border: thick $primary; background: $surface; padding: 0 1; }
-    MessageScreen VerticalScroll { height: auto; max-height: 18; }
-    MessageScreen #msg-keys { color: $text-muted; }
-    """
-    BINDINGS = [
-        Binding("escape", "close(False)", "Close"),
-        Binding("enter", "close(False)", "Close", show=False),
-    ]
-
-    def __init__(self, body: Text | Table, keys: str = "", confirm: bool = False) -> None:
-        super().__init__()
-        self.body = body
-        self.keys = keys or _("Enter or Esc: close")
-        self.confirm = confirm
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            with VerticalScroll():
-                yield Static(self.body)
-            yield Static(Text(self.keys), id="msg-keys")
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
-
-    def on_key(self, event: events.Key) -> None:
-        if self.confirm and event.key in ("ctrl+s", "f2"):
-            event.stop()
-            self.dismiss(True)
-
-    def action_close(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 # --- the tabs ----------------------------------------------------------------------------
@@ -397,14 +338,14 @@ class AdminPane(TabPane):
 
 class ClinicPane(AdminPane):
     BINDINGS = [
-        Binding("e", "edit_clinic", "Clinic details"),
-        Binding("g", "edit_general", "General"),
-        Binding("o", "edit_hours", "Opening hours"),
-        Binding("s", "edit_signatures", "Letters signed by a doctor", show=False),
+        Binding("e", "edit_clinic", "Clinic details", id="admin.clinic_pane.clinic_details"),
+        Binding("g", "edit_general", "General", id="admin.clinic_pane.general"),
+        Binding("o", "edit_hours", "Opening hours", id="admin.clinic_pane.opening_hours"),
+        Binding("s", "edit_signatures", "Letters signed by a doctor", show=False, id="admin.clinic_pane.letters_signed_by_a_doctor"),
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Setting"), _("Value"))
@@ -521,17 +462,17 @@ KIND_LABELS = {
 
 class ClosingPane(AdminPane):
     BINDINGS = [
-        Binding("minus", "year(-1)", "Previous year", key_display="-"),
-        Binding("plus", "year(1)", "Next year", key_display="+"),
-        Binding("y", "choose_year", "Choose year", show=False),
-        Binding("a", "add_day", "Closed day"),
-        Binding("h", "add_half", "Half day"),
-        Binding("p", "add_period", "Holiday", show=False),
-        Binding("w", "add_week", "Holiday week", show=False),
-        Binding("r", "add_recurring", "Recurring"),
-        Binding("c", "customary", "Customary days", show=False),
-        Binding("x", "remove", "Remove"),
-        Binding("delete", "remove", "Remove", show=False),
+        Binding("minus", "year(-1)", "Previous year", key_display="-", id="admin.closing_pane.previous_year"),
+        Binding("plus", "year(1)", "Next year", key_display="+", id="admin.closing_pane.next_year"),
+        Binding("y", "choose_year", "Choose year", show=False, id="admin.closing_pane.choose_year"),
+        Binding("a", "add_day", "Closed day", id="admin.closing_pane.closed_day"),
+        Binding("h", "add_half", "Half day", id="admin.closing_pane.half_day"),
+        Binding("p", "add_period", "Holiday", show=False, id="admin.closing_pane.holiday"),
+        Binding("w", "add_week", "Holiday week", show=False, id="admin.closing_pane.holiday_week"),
+        Binding("r", "add_recurring", "Recurring", id="admin.closing_pane.recurring"),
+        Binding("c", "customary", "Customary days", show=False, id="admin.closing_pane.customary_days"),
+        Binding("x", "remove", "Remove", id="admin.closing_pane.remove"),
+        Binding("delete", "remove", "Remove", show=False, id="admin.closing_pane.remove_delete"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -541,7 +482,7 @@ class ClosingPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="closing-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Date"), _("What"), _("Kind"), _("Hours"))
@@ -721,14 +662,14 @@ def _staff_fields(person=None) -> list[FormField]:
 
 class StaffPane(AdminPane):
     BINDINGS = [
-        Binding("a", "add", "Add person"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "toggle_active", "Deactivate"),
-        Binding("p", "reset_password", "Reset password"),
+        Binding("a", "add", "Add person", id="admin.staff_pane.add_person"),
+        Binding("e", "edit", "Edit", id="admin.staff_pane.edit"),
+        Binding("d", "toggle_active", "Deactivate", id="admin.staff_pane.deactivate"),
+        Binding("p", "reset_password", "Reset password", id="admin.staff_pane.reset_password"),
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("User"), _("Role"), _("Aut. id"), _("State"))
@@ -749,10 +690,9 @@ class StaffPane(AdminPane):
         self.fill(rows, keep)
 
     def _person(self):
-        from tui.models import Staff
 
         key = self.selected_key()
-        return Staff.get_or_none(Staff.id == int(key)) if key else None
+        return auth.staff_by_id(int(key)) if key else None
 
     def _show_password(self, person, password: str) -> None:
         body = Text()
@@ -801,7 +741,7 @@ class StaffPane(AdminPane):
         self.reload(keep=str(person.id))
 
     def action_reset_password(self) -> None:
-        from tui.screens.booking import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         person = self._person()
         if person is None:
@@ -844,10 +784,10 @@ def _make_spec(v: dict) -> admin.PatternSpec:
                               v["interval"], v["note"])
 
 
-def preview_table(specs: list[admin.PatternSpec]) -> Table:
+def preview_table(specs: list[admin.PatternSpec]) -> RichTable:
     """The next four weeks as a week x weekday grid."""
     preview = admin.preview_pattern(specs)
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table = RichTable(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     table.add_column(_("Week"))
     for wd in range(7):
         table.add_column(admin.WEEKDAY_SHORT[wd])
@@ -890,12 +830,12 @@ class PatternEditor(SkrankeModal):
     PatternEditor #pattern-keys { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("a", "add", "Add pattern"),
-        Binding("e", "edit", "Edit pattern"),
-        Binding("x", "remove", "Remove pattern"),
-        Binding("delete", "remove", "Remove pattern", show=False),
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("a", "add", "Add pattern", id="admin.pattern_editor.add_pattern"),
+        Binding("e", "edit", "Edit pattern", id="admin.pattern_editor.edit_pattern"),
+        Binding("x", "remove", "Remove pattern", id="admin.pattern_editor.remove_pattern"),
+        Binding("delete", "remove", "Remove pattern", show=False, id="admin.pattern_editor.remove_pattern_delete"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="admin.pattern_editor.save"),
+        Binding("escape", "cancel", "Cancel", id="admin.pattern_editor.cancel"),
     ]
 
     def __init__(self, person) -> None:
@@ -908,7 +848,7 @@ class PatternEditor(SkrankeModal):
         with Vertical():
             yield Static(Text(_("Work patterns: {name}").format(name=self.person.full_name)),
                          classes="title")
-            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Table(cursor_type="row", zebra_stripes=True)
             yield Static(Text(_("Next four weeks (* = the clinic is closed)"), style="bold"))
             yield Static("", id="pattern-preview")
             yield Static(Text(_("a add · e edit · x remove · Ctrl+S save all · Esc cancel")),
@@ -990,11 +930,8 @@ class PatternEditor(SkrankeModal):
         self.dismiss(True)
 
     def _confirm_orphans(self, appointments) -> None:
-        from tui.domain import audit
-
-        audit.log("appointments_listed", self.app.user,
-                  detail="outside new work pattern: " + ",".join(str(a.id) for a in appointments[:200]))
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
+        # admin.save_patterns audited this listing when it raised OrphansFound
+        table = RichTable(box=None, padding=(0, 1), show_edge=False, header_style="bold",
                       title=Text(_("{n} booked appointments would fall outside working time:")
                                  .format(n=len(appointments)), style="bold"),
                       title_justify="left")
@@ -1012,11 +949,11 @@ class PatternEditor(SkrankeModal):
 
 
 class PatternsPane(AdminPane):
-    BINDINGS = [Binding("e", "edit", "Edit work patterns")]
+    BINDINGS = [Binding("e", "edit", "Edit work patterns", id="admin.patterns_pane.edit_work_patterns")]
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-head", id="patterns-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("Role"), _("Work patterns"))
@@ -1036,10 +973,9 @@ class PatternsPane(AdminPane):
         self.fill(rows)
 
     def action_edit(self) -> None:
-        from tui.models import Staff
 
         key = self.selected_key()
-        person = Staff.get_or_none(Staff.id == int(key)) if key else None
+        person = auth.staff_by_id(int(key)) if key else None
         if person is None or not admin.can_edit_pattern(self.user, person):
             return
         self.app.push_screen(PatternEditor(person), callback=lambda _ok: self.reload())
@@ -1055,7 +991,7 @@ def _type_fields(t=None) -> list[FormField]:
         FormField("name", _("Name"), t.name if t else ""),
         FormField("minutes", _("Minutes"), t.minutes if t else 15),
         FormField("colour", _("Colour"), t.colour if t else "blue", "choice",
-                  [(c, c) for c in admin.COLOURS]),
+                  [(c, admin.colour_name(c)) for c in admin.COLOURS]),
         FormField("roles", _("Performed by"), t.roles if t else "doctor", "choice",
                   [("doctor", _("doctor")), ("nurse", _("nurse")),
                    ("doctor,nurse", _("doctor and nurse"))]),
@@ -1065,15 +1001,15 @@ def _type_fields(t=None) -> list[FormField]:
 
 class TypesPane(AdminPane):
     BINDINGS = [
-        Binding("a", "add", "Add type"),
-        Binding("e", "edit", "Edit"),
-        Binding("r", "retire", "Retire/restore"),
-        Binding("x", "delete", "Delete"),
-        Binding("delete", "delete", "Delete", show=False),
+        Binding("a", "add", "Add type", id="admin.types_pane.add_type"),
+        Binding("e", "edit", "Edit", id="admin.types_pane.edit"),
+        Binding("r", "retire", "Retire/restore", id="admin.types_pane.retire_restore"),
+        Binding("x", "delete", "Delete", id="admin.types_pane.delete"),
+        Binding("delete", "delete", "Delete", show=False, id="admin.types_pane.delete_delete"),
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Code"), _("Name"), _("Min."), _("Colour"), _("Performed by"),
@@ -1087,17 +1023,16 @@ class TypesPane(AdminPane):
             roles = ", ".join(_(ROLE_NAMES[r]) for r in t.role_list if r in ROLE_NAMES)
             rows.append((str(t.id), [Text(t.code, style=style), Text(t.name, style=style),
                                      Text(str(t.minutes), style=style),
-                                     Text(f"■ {t.colour}", style=t.colour),
+                                     Text(f"■ {admin.colour_name(t.colour)}", style=t.colour),
                                      Text(roles, style=style),
                                      Text(_("yes") if t.bookable else _("no"), style=style),
                                      Text(_("retired") if t.retired else _("active"), style=style)]))
         self.fill(rows, keep)
 
     def _type(self):
-        from tui.models import AppointmentType
 
         key = self.selected_key()
-        return AppointmentType.get_or_none(AppointmentType.id == int(key)) if key else None
+        return booking.appointment_type(int(key)) if key else None
 
     def action_add(self) -> None:
         self.form(_("Add an appointment type"), _type_fields(),
@@ -1156,7 +1091,7 @@ class AdminScreen(SkrankeScreen):
     AdminScreen TabbedContent ContentSwitcher { height: 1fr; }
     """
     BINDINGS = [
-        Binding(str(i + 1), f"tab('{tab_id}')", label, show=False)
+        Binding(str(i + 1), f"tab('{tab_id}')", label, show=False, id=f"admin.tab_{tab_id}")
         for i, (tab_id, label, _perm, _pane) in enumerate(TABS)
     ]
 

@@ -27,48 +27,73 @@ class _Guarded:
 
 
 class SkrankeModal(_Guarded, ModalScreen[ScreenResultType]):
-    """A dialog. One that holds typing saves it in `_save_draft()` (also on a hang-up)."""
+    """A dialog. One that holds typing mixes in KeepsTyping (first), which saves it."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         LIVE_SCREENS.add(self)
 
     def save_drafts(self) -> None:
-        save = getattr(self, "_save_draft", None)
-        if save is not None:
-            save()
+        """Write whatever the user is typing (KeepsTyping); a dialog without typing has none."""
 
 
 class KeepsTyping:
-    """For a dialog whose values() are kept as a draft (tui.domain.drafts, `draft_kind` and
-    the dialog's `draft_key`): saved every second while they change, at once on a hang-up."""
+    """The one draft mechanism ("nothing typed is lost") for every screen and dialog that
+    holds typing. Such a class mixes this in before SkrankeScreen/SkrankeModal and:
+
+    - names its draft with `draft_kind` (tui.domain.drafts.KIND_LABELS) and `draft_key`;
+    - returns what to keep from `draft_data()` (by default its `values()`);
+    - calls `keep_typing()` from on_mount, after a kept draft is shown again;
+    - calls `forget_typing()` when the typing became a real record or was emptied.
+
+    `save_drafts()` runs every second and when the app saves everything (hang-up, lock,
+    change of user: `app.save_all`). It compares the fields themselves with what was kept
+    last, not a flag set by a Changed message, so keys typed just before a hang-up are saved
+    even when their Changed message has not been handled yet. Where the domain keeps the
+    draft elsewhere (journal notes, letters, templates) the class overrides `store_draft`.
+    """
 
     draft_kind = ""
-    _dirty = False
+    draft_key: str = ""
+    _kept: object = None
+    _keeping = False
 
     def keep_typing(self) -> None:
-        """Start the one-second saving (from on_mount, after a kept draft is shown)."""
-        self._dirty = False
-        self.set_interval(1.0, self.save_draft)
+        """Start keeping: what is shown now counts as kept; saved every second from here."""
+        self._kept = self.draft_data()
+        self._keeping = True
+        self.set_interval(1.0, self.save_drafts)
 
-    def save_draft(self) -> None:
-        if self._dirty and self.app.user is not None:
-            try:
-                drafts.save(self.app.user, self.draft_kind, self.draft_key, self.values())
-            except drafts.KeptLocally:
-                self._dirty = False  # in the local file; the app explains (recover)
-                raise
-            self._dirty = False
+    @property
+    def typing_unkept(self) -> bool:
+        """Something was typed since the last save (the next tick or hang-up writes it)."""
+        return self._keeping and self.draft_data() != self._kept
+
+    def draft_data(self):
+        return self.values()
+
+    def store_draft(self, data) -> None:
+        drafts.save(self.app.user, self.draft_kind, self.draft_key, data)
 
     def save_drafts(self) -> None:
-        self._dirty = True
-        self.save_draft()
+        if not self._keeping or self.app.user is None or not self.is_mounted:
+            return
+        data = self.draft_data()
+        if data is None or data == self._kept:
+            return
+        try:
+            self.store_draft(data)
+        except drafts.KeptLocally:
+            self._kept = data  # in the local file; the app explains (recover)
+            raise
+        self._kept = data
 
     def forget_typing(self) -> None:
         """The typing became a real record (or was emptied): no draft is left behind."""
-        if self.app.user is not None:
+        if self.app.user is not None and self.draft_kind:
             drafts.discard(self.app.user, self.draft_kind, self.draft_key)
-        self._dirty = False
+        if self._keeping and self.is_mounted:
+            self._kept = self.draft_data()
 
 
 class SkrankeScreen(_Guarded, Screen):
@@ -88,6 +113,18 @@ class SkrankeScreen(_Guarded, Screen):
         yield ShellHeader(self.app.clinic_name, self.app.user_label)
         yield from self.compose_body()
         yield Footer()
+
+    def _on_mount(self, _event) -> None:
+        # Its widgets were styled as they mounted, with the stylesheet as it is now.
+        self._css_update_count = self.app._css_update_count
+
+    def _on_screen_resume(self, event) -> None:
+        # Runs before Textual's own handler (Screen._on_screen_resume), which restyles every
+        # widget of the screen on each return to it, and so makes every table draw all its
+        # cells anew. A screen styled at the stylesheet's current generation (the count
+        # only rises with a theme change: SkrankeApp.refresh_css) is current already.
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
 
     def compose_body(self) -> ComposeResult:
         return iter(())

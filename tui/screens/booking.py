@@ -13,52 +13,33 @@ HistoryScreen.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
 from tui.domain import auth, booking, drafts
 from tui.domain.booking import BookingError, Slot, SlotTaken
 from tui.domain.clock import today
 from tui.domain.dates import parse_time, weekday_name
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
-from tui.models import Appointment, AppointmentType, Patient, Staff
-from tui.screens.base import SkrankeModal
+from tui.workers import db_worker
+from tui.screens.base import KeepsTyping, SkrankeModal
+from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen, ConfirmScreen, TextPromptScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.form_select import FormSelect
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > .dialog {{
-    width: 90%; max-width: 96; height: auto; max-height: 95%;
-    border: round $primary; background: $surface; padding: 0 1;
-}}
-{name} .dialog-title {{ text-style: bold; height: 1; }}
-{name} .hint {{ color: $text-muted; height: auto; }}
-{name} .row {{ height: auto; }}
-{name} .row > Label {{ width: 13; padding: 0 1 0 0; }}
-{name} Input {{ border: none; height: 1; padding: 0 1; background: $boost; }}
-{name} Input:focus {{ border: none; background: $primary 40%; }}
-{name} Select {{ height: 1; }}
-{name} SelectCurrent {{ border: none; height: 1; padding: 0 1; background: $boost; }}
-{name} Select:focus > SelectCurrent {{ background: $primary 40%; }}
-{name} DateInput > .date-result {{ padding: 0 1; }}
-{name} .row > Input {{ width: 1fr; }}
-{name} .row > Select {{ width: 1fr; }}
-{name} .error {{ color: $text-error; height: auto; }}
-{name} OptionList {{ height: auto; max-height: 10; border: none; border-top: solid $primary; }}
-{name} OptionList:focus {{ border: none; border-top: solid $accent; }}
-"""
-
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Appointment, AppointmentType, Patient, Staff
 
 def slot_label(slot: Slot) -> Text:
     day = slot.start.date()
@@ -100,7 +81,7 @@ def patient_label(patient: Patient | None) -> Text:
 SEARCH_PAUSE = 0.12
 
 
-class BookingScreen(SkrankeModal[Appointment | None]):
+class BookingScreen(KeepsTyping, SkrankeModal["Appointment | None"]):
     DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
     BookingScreen #slots { max-height: 8; }
     BookingScreen #patient { height: 1; }
@@ -108,13 +89,13 @@ class BookingScreen(SkrankeModal[Appointment | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f2", "pick_patient", "Patient"),
-        Binding("f5", "search", "Find slots"),
-        Binding("f9", "book", "Book"),
-        Binding("ctrl+s", "book", "Book", show=False),
-        Binding("ctrl+o", "override", "Double-book"),
-        Binding("ctrl+n", "waiting_list", "Waiting list"),
+        Binding("escape", "cancel", "Cancel", id="booking.cancel"),
+        Binding("f2", "pick_patient", "Patient", id="booking.patient"),
+        Binding("f5", "search", "Find slots", id="booking.find_slots"),
+        Binding("f9", "book", "Book", id="booking.book"),
+        Binding("ctrl+s", "book", "Book", show=False, id="booking.book_ctrl_s"),
+        Binding("ctrl+o", "override", "Double-book", id="booking.double_book"),
+        Binding("ctrl+n", "waiting_list", "Waiting list", id="booking.waiting_list"),
     ]
 
     def action_waiting_list(self) -> None:
@@ -145,7 +126,6 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         self.appt_type = appt_type
         self.channel = channel
         self.slots: list[Slot] = []
-        self._note_saved = ""
 
     # -- layout --
     def compose(self) -> ComposeResult:
@@ -189,11 +169,10 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             yield Static(_("Dates: i morgen, tors, 3.12, +7 (days), +2u (weeks), uge 50"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        data = drafts.load(self.app.user, "booking", self._draft_key()) if self.app.user else None
+        data = drafts.load(self.app.user, self.draft_kind, self.draft_key) if self.app.user else None
         if data and data.get("note"):
             self.query_one("#note", Input).value = data["note"]
-            self._note_saved = data["note"]
-        self.set_interval(1.0, self._save_draft)
+        self.keep_typing()
         self._type_changed()
         if self.patient is None:
             self.call_after_refresh(self.action_pick_patient)
@@ -203,16 +182,14 @@ class BookingScreen(SkrankeModal[Appointment | None]):
             self.query_one("#slots", OptionList).focus()
 
     # -- drafts --
-    def _draft_key(self) -> str:
+    draft_kind = "booking"
+
+    @property
+    def draft_key(self) -> str:
         return str(self.patient.id) if self.patient else "new"
 
-    def _save_draft(self) -> None:
-        if self.app.user is None:
-            return
-        note = self.query_one("#note", Input).value
-        if note != self._note_saved:
-            drafts.save(self.app.user, "booking", self._draft_key(), {"title": _("booking note"), "note": note})
-            self._note_saved = note
+    def draft_data(self) -> dict:
+        return {"title": _("booking note"), "note": self.query_one("#note", Input).value}
 
     # -- patient --
     def action_pick_patient(self) -> None:
@@ -303,15 +280,14 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         self._error("")
         self._find_slots(self.appt_type, crit, self.start)
 
-    @work(thread=True, exclusive=True, group="booking-slots")
+    @db_worker("booking-slots")
     def _find_slots(self, appt_type: AppointmentType, crit: dict, start: dt.datetime | None) -> None:
-        with db.connection_context():
-            staff = Staff.get_by_id(crit["staff_id"]) if crit["staff_id"] else None
-            earliest = crit["earliest"]
-            if start is not None and (earliest is None or earliest == start.date()):
-                earliest = start
-            slots = booking.free_slots(appt_type, staff=staff, earliest=earliest, part_of_day=crit["part"],
-                                       weekdays=crit["weekdays"], limit=8)
+        staff = auth.staff_by_id(crit["staff_id"]) if crit["staff_id"] else None
+        earliest = crit["earliest"]
+        if start is not None and (earliest is None or earliest == start.date()):
+            earliest = start
+        slots = booking.free_slots(appt_type, staff=staff, earliest=earliest, part_of_day=crit["part"],
+                                   weekdays=crit["weekdays"], limit=8)
         self.app.call_from_thread(self._show_slots, slots)
 
     def _show_slots(self, slots: list[Slot], message: str = "") -> None:
@@ -409,135 +385,24 @@ class BookingScreen(SkrankeModal[Appointment | None]):
         except BookingError as exc:
             self._error(str(exc))
             return
-        drafts.discard(self.app.user, "booking", self._draft_key())
-        self._note_saved = self.query_one("#note", Input).value
+        self.forget_typing()
         self.notify(_("Booked {time} with {staff}.").format(time=f"{slot.start:%d.%m %H.%M}",
                                                              staff=slot.staff.full_name), markup=False)
         self.dismiss(appt)
 
     def action_cancel(self) -> None:
-        self._save_draft()
+        self.save_drafts()
         self.dismiss(None)
 
 
 # --- small dialogs -----------------------------------------------------------------------
 
 
-class ConfirmScreen(SkrankeModal[bool]):
-    """A yes/no question; J (Danish ja) or Y says yes, N or Esc says no. Enter gives the
-    safe answer: yes for a harmless question, no with `default_no` (a key typed ahead or a
-    reflex Enter must never delete or override anything)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
-    BINDINGS = [
-        Binding("y,j", "answer(True)", "Yes"),
-        Binding("enter", "enter", "Yes", show=False),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str, *, default_no: bool = False) -> None:
-        super().__init__()
-        self.question = question
-        self.default_no = default_no  # a reflexive Enter must not do what cannot be undone
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.question, markup=False)
-            hint = _("J yes · N/Enter/Esc no") if self.default_no else _("Enter/Y yes · N/Esc no")
-            yield Static(hint, classes="hint", markup=False)
-
-    def action_enter(self) -> None:
-        self.dismiss(not self.default_no)
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
-class ChoiceScreen(SkrankeModal[str | None]):
-    """Pick one of a list (the cancel reasons...). Enter picks, Esc cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield OptionList(*[Option(Text(label), id=value) for value, label in self.choices], id="choices")
-            yield Static(_("Enter picks · Esc cancels"), classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#choices", OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class TextPromptScreen(SkrankeModal[str | None]):
-    """One line of text (a note, a reason). The text is kept as a draft while typed."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, value: str = "", *, draft_kind: str = "", draft_key: str = "",
-                 allow_empty: bool = True) -> None:
-        super().__init__()
-        self.title_text = title
-        self.value = value
-        self.draft_kind = draft_kind
-        self.draft_key = draft_key
-        self.allow_empty = allow_empty
-        self._saved = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Input(self.value, id="text", max_length=500)
-            yield Static("", id="error", classes="error", markup=False)
-            yield Static(_("Enter saves · Esc cancels"), classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        if self.draft_kind and self.app.user:
-            data = drafts.load(self.app.user, self.draft_kind, self.draft_key)
-            if data and "text" in data:
-                self.query_one("#text", Input).value = data["text"]
-            self.set_interval(1.0, self._save_draft)
-        self.query_one("#text", Input).focus()
-
-    def _save_draft(self) -> None:
-        text = self.query_one("#text", Input).value
-        if self.draft_kind and self.app.user and text != self._saved:
-            drafts.save(self.app.user, self.draft_kind, self.draft_key, {"title": self.title_text, "text": text})
-            self._saved = text
-
-    @on(Input.Submitted)
-    def _done(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if not value and not self.allow_empty:
-            self.query_one("#error", Static).update(_("Write something first."))
-            return
-        if self.draft_kind and self.app.user:
-            drafts.discard(self.app.user, self.draft_kind, self.draft_key)
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self._save_draft()
-        self.dismiss(None)
-
-
 class GoToDateScreen(SkrankeModal[dt.date | None]):
     """Type a date as a secretary would ("tirs", "uge 49", "+3u"); Enter goes there."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="GoToDateScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.go_to_date.cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -558,7 +423,7 @@ class GoToDateScreen(SkrankeModal[dt.date | None]):
         self.dismiss(None)
 
 
-class MoveScreen(SkrankeModal[Appointment | None]):
+class MoveScreen(SkrankeModal["Appointment | None"]):
     """Move an appointment and return the moved one (None when she gave up).
 
     The person defaults to the appointment's own (the patient keeps her doctor). Free
@@ -569,15 +434,15 @@ class MoveScreen(SkrankeModal[Appointment | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MoveScreen")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f5", "search", "Find slots"),
-        Binding("f9", "use_typed", "Use typed time"),
-        Binding("down", "to_slots", "Free slots", show=False),
+        Binding("escape", "cancel", "Cancel", id="booking.move.cancel"),
+        Binding("f5", "search", "Find slots", id="booking.move.find_slots"),
+        Binding("f9", "use_typed", "Use typed time", id="booking.move.use_typed_time"),
+        Binding("down", "to_slots", "Free slots", show=False, id="booking.move.free_slots"),
     ]
 
     def __init__(self, appt_id: int) -> None:
         super().__init__()
-        self.appt = Appointment.get_by_id(appt_id)
+        self.appt = booking.appointment(appt_id)
         self.slots: list[Slot] = []
         self._performers = booking.performers(self.appt.type)
         self._search_key: tuple = ()
@@ -629,10 +494,9 @@ class MoveScreen(SkrankeModal[Appointment | None]):
         self._search_key = (staff.id if staff else 0, day)
         self._find(self._search_key, staff, day)
 
-    @work(thread=True, exclusive=True, group="move-slots", exit_on_error=False)
+    @db_worker("move-slots")
     def _find(self, key: tuple, staff: Staff | None, day: dt.date | None) -> None:
-        with db.connection_context():
-            slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
+        slots = booking.free_slots(self.appt.type, staff=staff, earliest=day, limit=8)
         self.app.call_from_thread(self._show_found, key, slots)
 
     def _show_found(self, key: tuple, slots: list[Slot]) -> None:
@@ -676,11 +540,10 @@ class MoveScreen(SkrankeModal[Appointment | None]):
         self.query_one("#error", Static).update(_("Moving…"))
         self._do_move(start, staff)
 
-    @work(thread=True, exclusive=True, group="move", exit_on_error=False)
+    @db_worker("move")
     def _do_move(self, start: dt.datetime, staff: Staff) -> None:
         try:
-            with db.connection_context():
-                moved = booking.move(self.app.user, self.appt.id, start, staff)
+            moved = booking.move(self.app.user, self.appt.id, start, staff)
         except SlotTaken as exc:
             self.app.call_from_thread(self._not_moved, exc)
             return
@@ -717,14 +580,14 @@ class SeriesScreen(SkrankeModal[list | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SeriesScreen")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f5", "check", "Check"),
-        Binding("f9", "book", "Book series"),
+        Binding("escape", "cancel", "Cancel", id="booking.series.cancel"),
+        Binding("f5", "check", "Check", id="booking.series.check"),
+        Binding("f9", "book", "Book series", id="booking.series.book_series"),
     ]
 
     def __init__(self, appt_id: int) -> None:
         super().__init__()
-        self.appt = Appointment.get_by_id(appt_id)
+        self.appt = booking.appointment(appt_id)
         self.items: list[booking.SeriesItem] = []
 
     def compose(self) -> ComposeResult:
@@ -805,8 +668,8 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AbsenceScreen")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f9", "save", "Register"),
+        Binding("escape", "cancel", "Cancel", id="booking.absence.cancel"),
+        Binding("f9", "save", "Register", id="booking.absence.register"),
     ]
 
     def __init__(self, staff_id: int | None = None, day: dt.date | None = None) -> None:
@@ -862,7 +725,7 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
                 return
             start, end = dt.datetime.combine(first, a), dt.datetime.combine(first, b)
         try:
-            result = booking.register_absence(self.app.user, Staff.get_by_id(staff_id), start, end,
+            result = booking.register_absence(self.app.user, auth.staff_by_id(staff_id), start, end,
                                               self.query_one("#reason", Select).value,
                                               self.query_one("#note", Input).value.strip())
         except (BookingError, auth.PermissionDenied) as exc:
@@ -876,7 +739,7 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
 
 class HistoryScreen(SkrankeModal[None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="HistoryScreen")
-    BINDINGS = [Binding("escape,enter,h", "close", "Close")]
+    BINDINGS = [Binding("escape,enter,h", "close", "Close", id="booking.history.close")]
 
     def __init__(self, title: str, items: list[booking.HistoryItem]) -> None:
         super().__init__()
@@ -900,8 +763,7 @@ class HistoryScreen(SkrankeModal[None]):
         self.dismiss(None)
 
 
-__all__ = ["BookingScreen", "ConfirmScreen", "ChoiceScreen", "TextPromptScreen", "GoToDateScreen",
-           "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
+__all__ = ["BookingScreen", "GoToDateScreen", "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
 
 
 # --- moving and cancelling from any screen (F3, a call, the record) ---------------------------

@@ -14,8 +14,8 @@ from tui.screens.base import SkrankeModal
 
 class BusyScreen(SkrankeModal[bool]):
     BINDINGS = [
-        Binding("enter,r", "retry", _("Try again"), id="busy.retry"),
-        Binding("escape", "dismiss(False)", _("Close"), id="busy.close"),
+        Binding("enter,r", "retry", "Try again", id="busy.retry"),
+        Binding("escape", "dismiss(False)", "Close", id="busy.close"),
     ]
     DEFAULT_CSS = """
     BusyScreen { align: center middle; }

@@ -11,10 +11,12 @@ Patient data is rendered as Text, never markup.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -29,14 +31,20 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
-from tui.domain import auth, calls, clock, drafts
+from tui.domain import auth, calls, clock, drafts, patients
 from tui.domain.auth import PermissionDenied
 from tui.domain.calls import CallerSummary, CallRow
 from tui.i18n import N_, _
-from tui.models import Patient
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
-from tui.widgets.tables import cursor_key
+from tui.workers import db_worker
+from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.widgets.cut import cell
+from tui.widgets.tables import Table, cursor_key
+
+NUMBER_WIDTH = 13  # a Danish number, "12 34 56 78", and room; a foreign one widens the column
+CALLER_WIDTH = 24
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Patient
 
 FILTER_LABELS = {
     "all": N_("all calls"),
@@ -121,23 +129,17 @@ class CallsScreen(SkrankeScreen):
         with ContentSwitcher(initial="log-view", id="views"):
             with Vertical(id="log-view"):
                 yield Static("", id="log-title", classes="view-title", markup=False)
-                yield DataTable(id="call-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="call-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="call-view"):
                 yield Static("", id="call-head", markup=False)
                 yield OptionList(id="candidates")
                 yield Static("", id="summary", markup=False)
             with Vertical(id="callbacks-view"):
                 yield Static("", id="callbacks-title", classes="view-title", markup=False)
-                yield DataTable(id="callback-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="callback-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#call-table", DataTable)
-        table.add_column(_("Time"), width=5, key="time")
-        table.add_column(_("Number"), width=13, key="number")
-        table.add_column(_("Caller"), width=24, key="caller")
-        table.add_column(_("Status"), width=9, key="status")
-        table.add_column(_("By"), width=4, key="by")
-        table.add_column(_("Reason"), width=12, key="reason")
+        self._log_columns(NUMBER_WIDTH)
         cb = self.query_one("#callback-table", DataTable)
         cb.add_column(_("Due"), width=11, key="due")
         cb.add_column(_("For"), width=16, key="for")
@@ -146,7 +148,7 @@ class CallsScreen(SkrankeScreen):
         self.query_one("#candidates", OptionList).display = False
         self.load_log()
         self.set_interval(REFRESH_SECONDS, self._auto_refresh)
-        table.focus()
+        self.query_one("#call-table", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
@@ -181,10 +183,9 @@ class CallsScreen(SkrankeScreen):
     def load_log(self) -> None:
         self._fetch_log(self.day, self.filter)
 
-    @work(thread=True, exclusive=True, group="call-log")
+    @db_worker("call-log")
     def _fetch_log(self, day: dt.date, filter: str) -> None:
-        with db.connection_context():
-            rows = calls.call_log(self.user, day, filter=filter)
+        rows = calls.call_log(self.user, day, filter=filter)
         self.app.call_from_thread(self._show_log, day, filter, rows)
 
     def _show_log(self, day: dt.date, filter: str, rows: list[CallRow]) -> None:
@@ -198,21 +199,37 @@ class CallsScreen(SkrankeScreen):
         table = self.query_one("#call-table", DataTable)
         keep = cursor_key(table)
         self.rows = rows
-        table.clear()
+        # A number is never cut (a shorter number looks like another, whole one): its
+        # column takes the widest shown, and the caller's name gives way, ending in "…".
+        number_width = max([NUMBER_WIDTH] + [len(r.number_display) for r in rows])
+        if number_width != table.columns["number"].width:
+            table.clear(columns=True)
+            self._log_columns(number_width)
+        else:
+            table.clear()
         today = clock.today()
         for r in rows:
             table.add_row(
                 Text(_fmt_when(r.started, today)),
-                Text(r.number_display or "—", overflow="ellipsis", no_wrap=True),
-                Text(r.caller_label, overflow="ellipsis", no_wrap=True,
-                     style="" if r.patient_id else "italic"),
+                Text(r.number_display or "—", no_wrap=True),
+                cell(r.caller_label, style="" if r.patient_id else "italic"),
                 Text(r.status_label, style=STATUS_STYLES.get(r.status, "")),
                 Text(r.handled_by),
-                Text(r.reason_label, overflow="ellipsis", no_wrap=True),
+                cell(r.reason_label),
                 key=str(r.id),
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
+
+    def _log_columns(self, number_width: int) -> None:
+        table = self.query_one("#call-table", DataTable)
+        table.add_column(_("Time"), width=5, key="time")
+        table.add_column(_("Number"), width=number_width, key="number")
+        table.add_column(_("Caller"), width=max(12, CALLER_WIDTH - (number_width - NUMBER_WIDTH)),
+                         key="caller")
+        table.add_column(_("Status"), width=9, key="status")
+        table.add_column(_("By"), width=4, key="by")
+        table.add_column(_("Reason"), width=12, key="reason")
 
     def _auto_refresh(self) -> None:
         if self.app.screen is not self or self.app.locked:
@@ -366,7 +383,7 @@ class CallsScreen(SkrankeScreen):
     def _patient(self) -> Patient | None:
         if self.call is None or not self.call.patient_id:
             return None
-        return Patient.get_by_id(self.call.patient_id)
+        return patients.get(self.call.patient_id)
 
     def _with_patient(self, then, *, save_number: bool = False) -> None:
         """Run `then(patient)`; when the caller is not known yet, she picks the patient first."""
@@ -447,10 +464,9 @@ class CallsScreen(SkrankeScreen):
             self._noted("waiting", entry.type.code)(entry)
 
     def action_renewal(self) -> None:
-        from tui.models import Call
         from tui.screens.prescriptions import RenewalRequestScreen
 
-        call = Call.get_or_none(Call.id == self.call.id) if self.call else None
+        call = calls.call_record(self.call.id) if self.call else None
         self._with_patient(lambda p: self.app.push_screen(
             RenewalRequestScreen(p, call=call), callback=self._noted("renewal")))
 
@@ -535,10 +551,6 @@ class CallsScreen(SkrankeScreen):
             callback(result)
 
         self.app.push_screen(form, callback=closed)
-
-    def save_drafts(self) -> None:
-        if self.form is not None:
-            self.form.save_drafts()
 
     # --- calls by hand ------------------------------------------------------------------
 
@@ -663,7 +675,7 @@ def summary_text(s: CallerSummary) -> Text:
 # --- dialogs ----------------------------------------------------------------------------
 
 
-class _Form(SkrankeModal):
+class _Form(KeepsTyping, SkrankeModal):
     """A dialog with free text: a draft every second while it changes, saved with the others."""
 
     DEFAULT_CSS = """
@@ -680,11 +692,6 @@ class _Form(SkrankeModal):
 
     draft_kind = "call"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._dirty = False
-        LIVE_SCREENS.add(self)
-
     @property
     def draft_key(self) -> str:
         return ""
@@ -693,27 +700,13 @@ class _Form(SkrankeModal):
         return {}
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._autosave)
-
-    def on_input_changed(self) -> None:
-        self._dirty = True
-
-    def _autosave(self) -> None:
-        if self._dirty:
-            self.save_drafts()
-
-    def save_drafts(self) -> None:
-        data = self.draft_data()
-        if any(str(v).strip() for v in data.values()):
-            drafts.save(self.app.user, self.draft_kind, self.draft_key, data)
-        self._dirty = False
+        self.keep_typing()
 
     def _restore(self) -> dict:
         return drafts.load(self.app.user, self.draft_kind, self.draft_key) or {}
 
     def _finish(self, result) -> None:
-        drafts.discard(self.app.user, self.draft_kind, self.draft_key)
-        self._dirty = False
+        self.forget_typing()
         LIVE_SCREENS.discard(self)
         self.dismiss(result)
 
@@ -733,7 +726,7 @@ class HandleCallScreen(_Form):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="call.handled.save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="calls.handle_call.cancel"),
     ]
     draft_kind = "call_note"
 
@@ -795,7 +788,7 @@ class CallbackScreen(_Form):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="callback.save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="calls.callback.cancel"),
     ]
     draft_kind = "callback"
 
@@ -890,7 +883,7 @@ class NewCallScreen(_Form):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="newcall.save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="calls.new_call.cancel"),
     ]
     draft_kind = "call_new"
 

@@ -46,8 +46,8 @@ MESSAGES = {
 
 class DatabaseProblemScreen(SkrankeModal[bool]):
     BINDINGS = [
-        Binding("enter,r", "retry", _("Try again"), id="dbproblem.retry"),
-        Binding("escape", "close", _("Close"), id="dbproblem.close"),
+        Binding("enter,r", "retry", "Try again", id="dbproblem.retry"),
+        Binding("escape", "close", "Close", id="dbproblem.close"),
     ]
     DEFAULT_CSS = """
     DatabaseProblemScreen { align: center middle; }

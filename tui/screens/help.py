@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 
 from tui.i18n import N_, _
 from tui.screens.base import SkrankeModal
+from tui.widgets.tables import Table
 
 
 _NAMES = {
@@ -60,7 +61,7 @@ def describe_keys(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
 
 class HelpScreen(SkrankeModal):
     BINDINGS = [
-        Binding("escape,f1,q", "dismiss", _("Close"), id="help.close"),
+        Binding("escape,f1,q", "dismiss", "Close", id="help.close"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -77,7 +78,7 @@ class HelpScreen(SkrankeModal):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
-            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Table(cursor_type="row", zebra_stripes=True)
             yield Static(Text(_("Esc closes · Ctrl+P finds any action by name")))
 
     def on_mount(self) -> None:

@@ -20,7 +20,7 @@ from tui.domain.clock import local_stamp
 from tui.i18n import _
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 PAGE = 100  # a page; at 80x24 six rows show
 STATUS_STYLE = {"new": "bold", "filed": "dim", "failed": "bold red"}
@@ -41,8 +41,8 @@ class AttachmentScreen(SkrankeModal):
     AttachmentScreen VerticalScroll { height: 1fr; }
     """
     BINDINGS = [
-        Binding("g", "save", "Save"),
-        Binding("escape", "close", "Close"),
+        Binding("g", "save", "Save", id="inbox.attachment.save"),
+        Binding("escape", "close", "Close", id="inbox.attachment.close"),
     ]
 
     def __init__(self, attachment_id: int) -> None:
@@ -93,17 +93,17 @@ class InboxScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("j", "file", "File in journal"),
-        Binding("p", "link", "Patient"),
-        Binding("r", "reply", "Reply"),
-        Binding("v", "forward", "Forward"),
-        Binding("b", "attachment", "Attachment"),
-        Binding("k", "seen", "Seen", show=False),
-        Binding("1", "view('mine')", "Mine", show=False),
-        Binding("2", "view('unmatched')", "Unmatched", show=False),
-        Binding("3", "view('failed')", "Failed", show=False),
-        Binding("4", "view('all')", "All", show=False),
+        Binding("enter", "open", "Open", show=False, id="inbox.open"),
+        Binding("j", "file", "File in journal", id="inbox.file_in_journal"),
+        Binding("p", "link", "Patient", id="inbox.patient"),
+        Binding("r", "reply", "Reply", id="inbox.reply"),
+        Binding("v", "forward", "Forward", id="inbox.forward"),
+        Binding("b", "attachment", "Attachment", id="inbox.attachment"),
+        Binding("k", "seen", "Seen", show=False, id="inbox.seen"),
+        Binding("1", "view('mine')", "Mine", show=False, id="inbox.mine"),
+        Binding("2", "view('unmatched')", "Unmatched", show=False, id="inbox.unmatched"),
+        Binding("3", "view('failed')", "Failed", show=False, id="inbox.failed"),
+        Binding("4", "view('all')", "All", show=False, id="inbox.all"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -114,7 +114,7 @@ class InboxScreen(SkrankeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="inbox-view", markup=False)
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
+        yield Table(cursor_type="row", zebra_stripes=True, id="inbox-table")
         with VerticalScroll(id="inbox-detail"):
             yield Static("", id="inbox-detail-text", markup=False)
 
@@ -262,7 +262,7 @@ class InboxScreen(SkrankeScreen):
         if mid is None:
             return
         msg = self.detail.msg
-        from tui.screens.letter_editor import ChoiceDialog
+        from tui.screens.dialogs import ChoiceScreen
 
         def chosen(choice) -> None:
             if choice == "find":
@@ -277,7 +277,7 @@ class InboxScreen(SkrankeScreen):
                                                        else msg.patient_name),
                                      callback=lambda p: self._link(mid, p))
 
-        self.app.push_screen(ChoiceDialog(_("Link the message to a patient"),
+        self.app.push_screen(ChoiceScreen(_("Link the message to a patient"),
                                           [("find", _("Find the patient")),
                                            ("new", _("Register a new patient"))]), callback=chosen)
 
@@ -297,7 +297,7 @@ class InboxScreen(SkrankeScreen):
     def _open_letter(self, letter) -> None:
         from tui.screens.letter_editor import LetterEditorScreen
 
-        self.app.push_screen(LetterEditorScreen(letter.id))
+        self.app.push_screen(LetterEditorScreen(letter.id, fresh=True))
 
     def action_reply(self) -> None:
         mid = self._target()
@@ -338,10 +338,10 @@ class InboxScreen(SkrankeScreen):
         if len(atts) == 1:
             self.app.push_screen(AttachmentScreen(atts[0][0]))
             return
-        from tui.screens.letter_editor import ChoiceDialog
+        from tui.screens.dialogs import ChoiceScreen
 
         self.app.push_screen(
-            ChoiceDialog(_("Which attachment?"), [(str(a[0]), a[1] or a[2]) for a in atts]),
+            ChoiceScreen(_("Which attachment?"), [(str(a[0]), a[1] or a[2]) for a in atts]),
             callback=lambda choice: choice and self.app.push_screen(AttachmentScreen(int(choice))))
 
     def action_seen(self) -> None:

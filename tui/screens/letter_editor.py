@@ -7,22 +7,27 @@ export) is one key away: Ctrl+N opens the list of what can be done now.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
 from tui.domain import auth, letters, signing
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
-from tui.models import Letter, Organization, Staff
-from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.workers import db_worker
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.dialogs import ChoiceScreen
 from tui.widgets.form_select import FormSelect
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Letter, Organization, Staff
 
 
 NO_CHOICE = getattr(Select, "NULL", Select.BLANK)  # an empty Select (Textual 8: Select.NULL)
@@ -35,37 +40,7 @@ def status_text(status: str) -> str:
 # --- small dialogs ------------------------------------------------------------------------
 
 
-class ChoiceDialog(SkrankeModal):
-    """Choose one of a few options with the arrow keys and Enter; Esc cancels (None)."""
-
-    DEFAULT_CSS = """
-    ChoiceDialog { align: center middle; }
-    ChoiceDialog > Vertical { width: 60; max-width: 100%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1; }
-    ChoiceDialog .title { text-style: bold; height: auto; }
-    ChoiceDialog OptionList { height: auto; max-height: 16; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            yield OptionList(*[Option(Text(label), id=key) for key, label in self.choices])
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+ChoiceDialog = ChoiceScreen  # its old name, for branches still in flight; remove next round
 
 
 class CommentDialog(SkrankeModal):
@@ -76,7 +51,7 @@ class CommentDialog(SkrankeModal):
     CommentDialog > Vertical { width: 70; max-width: 100%; height: auto;
         border: round $primary; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="letter_editor.comment.cancel")]
 
     def __init__(self, title: str) -> None:
         super().__init__()
@@ -107,8 +82,8 @@ class RecipientDialog(SkrankeModal):
     RecipientDialog OptionList { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "to_list", "Results", show=False),
+        Binding("escape", "cancel", "Cancel", id="letter_editor.recipient.cancel"),
+        Binding("down", "to_list", "Results", show=False, id="letter_editor.recipient.results"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -125,10 +100,9 @@ class RecipientDialog(SkrankeModal):
     def _changed(self, event: Input.Changed) -> None:
         self.search(event.value)
 
-    @work(thread=True, exclusive=True)
+    @db_worker("recipient-search")
     def search(self, text: str) -> None:
-        with db.connection_context():
-            found = [(o.id, o.name, o.city, o.sor) for o in letters.search_organizations(text)]
+        found = [(o.id, o.name, o.city, o.sor) for o in letters.search_organizations(text)]
         self.app.call_from_thread(self._show, found)
 
     def _show(self, found) -> None:
@@ -167,8 +141,8 @@ class ExportDialog(SkrankeModal):
         border: round $primary; background: $surface; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "export", "Export", priority=True),
+        Binding("escape", "cancel", "Cancel", id="letter_editor.export.cancel"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="letter_editor.export.export"),
     ]
     last_folder = ""
 
@@ -248,7 +222,7 @@ class WorkflowMixin:
         if not choices:
             self.notify(_("Nothing can be done with this letter now."), markup=False)
             return
-        self.app.push_screen(ChoiceDialog(_("Letter no. {n}").format(n=letter_id), choices),
+        self.app.push_screen(ChoiceScreen(_("Letter no. {n}").format(n=letter_id), choices),
                              callback=lambda action: self.run_workflow(letter_id, action))
 
     def run_workflow(self, letter_id: int, action: str | None) -> None:
@@ -267,7 +241,7 @@ class WorkflowMixin:
                          _("Sent to {who} for signature.").format(
                              who=signer.full_name if signer else _("any doctor")))
 
-            self.app.push_screen(ChoiceDialog(_("Which doctor signs?"), choices), callback=to)
+            self.app.push_screen(ChoiceScreen(_("Which doctor signs?"), choices), callback=to)
         elif action == "sign":
             from tui.screens.sign import SignScreen
 
@@ -298,7 +272,7 @@ class WorkflowMixin:
                     self._do(lambda: letters.mark_sent(user, letter_id, channel), letter_id,
                              _("Marked as sent."))
 
-            self.app.push_screen(ChoiceDialog(_("How was the letter sent?"), choices), callback=sent)
+            self.app.push_screen(ChoiceScreen(_("How was the letter sent?"), choices), callback=sent)
         elif action == "return":
             self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
                 lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))
@@ -316,7 +290,7 @@ class WorkflowMixin:
             self.app.push_screen(LetterEditorScreen(new.id))
         elif action == "discard":
             self.app.push_screen(
-                ChoiceDialog(_("Discard the draft for good?"),
+                ChoiceScreen(_("Discard the draft for good?"),
                              [("no", _("No, keep it")), ("yes", _("Yes, discard it"))]),
                 callback=lambda c: c == "yes" and self._do(
                     lambda: letters.discard(user, letter_id), letter_id, _("Draft discarded.")))
@@ -331,13 +305,12 @@ class WorkflowMixin:
         self.after_workflow(letter_id)
         return True
 
-    @work(thread=True, exclusive=True, group="export")
+    @db_worker("export")
     def export_letter(self, letter_id: int, fmt: str, folder: str) -> None:
         user = self.app.user
         try:
-            with db.connection_context():
-                path = letters.export(user, letter_id, fmt, folder)
-        except (LetterError, PermissionDenied, OSError) as exc:
+            path = letters.export(user, letter_id, fmt, folder)
+        except (LetterError, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         ExportDialog.last_folder = folder  # only a folder that worked is offered again
@@ -352,7 +325,7 @@ class WorkflowMixin:
 # --- the editor ------------------------------------------------------------------------------
 
 
-class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
+class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
     """Fields and body on the left, the letter as it will look on the right."""
 
     section_id = "letters"
@@ -371,19 +344,21 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     LetterEditorScreen Input, LetterEditorScreen Select { width: 100%; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+n", "workflow", "Next step", priority=True),
-        Binding("ctrl+o", "recipient", "Recipient", priority=True),
-        Binding("ctrl+b", "refill", "Fill from template", priority=True),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="letter_editor.save"),
+        Binding("ctrl+n", "workflow", "Next step", priority=True, id="letter_editor.next_step"),
+        Binding("ctrl+o", "recipient", "Recipient", priority=True, id="letter_editor.recipient"),
+        Binding("ctrl+b", "refill", "Fill from template", priority=True, id="letter_editor.fill_from_template"),
+        Binding("escape", "close", "Close", id="letter_editor.close"),
     ]
 
-    def __init__(self, letter_id: int) -> None:
+    def __init__(self, letter_id: int, *, fresh: bool = False) -> None:
         super().__init__()
         self.letter_id = letter_id
+        # a draft just made for her (n in F5, R or V in the inbox): Esc before she changes
+        # anything takes it away again, so an opened-and-closed letter leaves nothing behind
+        self.fresh = fresh
         self.letter: Letter | None = None
         self.recipient: Organization | None = None
-        self.dirty = False
         self.preview_due = True
         self._loading = False
 
@@ -444,13 +419,14 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             kept = letters.load_typing(self.app.user, letter.id)
             if kept:
                 self.apply_values(kept)
-                self.dirty = True
+                self.unsaved = True
                 self.notify(_("Unsaved changes from earlier are back."), markup=False)
         else:
             letters.forget_typing(self.app.user, letter.id)
         self.set_editable(self.editable)
         self.refresh_top()
         self.refresh_preview()
+        self.keep_typing()
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._loaded)
         focus = self.query_one("#le-body", TextArea) if not self.editable else \
@@ -491,6 +467,10 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         top.append(self.recipient.name if self.recipient else _("(none: Ctrl+O chooses)"))
         if letter.replaces_id:
             top.append("  " + _("replaces no. {n}").format(n=letter.replaces_id), style="italic")
+        earlier = letters.thread_segments(letter)
+        if earlier:
+            top.append("\n" + _("+ the thread's {n} earlier segments").format(n=earlier),
+                       style="italic")
         self.query_one("#le-top", Static).update(top)
         comment = letter.return_comment if letter.status == "returned" else ""
         self.query_one("#le-return", Static).update(
@@ -549,7 +529,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     def _changed(self) -> None:
         if self._loading or not self.editable:
             return
-        self.dirty = True
+        self.fresh = False
         self.preview_due = True
 
     @on(Input.Changed)
@@ -565,15 +545,21 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         self._changed()
 
     def _tick(self) -> None:
-        self.save_drafts()
         if self.preview_due:
             self.refresh_preview()
 
-    def save_drafts(self) -> None:
-        if self.dirty and self.letter is not None and self.app.user is not None and self.editable:
-            letters.save_typing(self.app.user, self.letter, self.values())
-            self.dirty = False
-            self.unsaved = True
+    draft_kind = "letter"
+
+    @property
+    def draft_key(self) -> str:
+        return str(self.letter.id)
+
+    def draft_data(self) -> dict | None:
+        return self.values() if self.editable else None
+
+    def store_draft(self, data: dict) -> None:
+        letters.save_typing(self.app.user, self.letter, data)
+        self.unsaved = True
 
     unsaved = False
 
@@ -595,16 +581,15 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                       letters.default_template(self.letter.kind))
         return choice.body
 
-    @work(thread=True, group="letter-preview")
-    def _render_preview(self, seq: int, letter: Letter, template_body: str, fields: dict,
-                        subject: str, recipient: Organization | None) -> None:
-        with db.connection_context():
-            rendered = letters.prefill_body(letter, template_body, fields=fields,
-                                            recipient=recipient)
-            doc = letters.letter_doc(letter, fields=fields,
-                                     body=rendered.text if rendered.ok else fields[letters.FREE_TEXT],
-                                     subject=subject, recipient=recipient, masked_cpr=True)
-            text = letters.doc_text(doc, None)
+    @db_worker("letter-preview", exclusive=False)
+    def _render_preview(self, seq: int, letter, template_body: str, fields: dict,
+                        subject: str, recipient) -> None:
+        rendered = letters.prefill_body(letter, template_body, fields=fields,
+                                        recipient=recipient)
+        doc = letters.letter_doc(letter, fields=fields,
+                                 body=rendered.text if rendered.ok else fields[letters.FREE_TEXT],
+                                 subject=subject, recipient=recipient, masked_cpr=True)
+        text = letters.doc_text(doc, None)
         self.app.call_from_thread(self._previewed, seq, rendered.error, text)
 
     previewed = 0  # the number of the last preview shown (tests wait for it)
@@ -634,12 +619,12 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         except (LetterError, PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return False
-        letters.forget_typing(self.app.user, self.letter.id)
-        self.dirty = False
+        self.forget_typing()
         self.unsaved = False
         return True
 
     def action_save(self) -> None:
+        self.fresh = False
         if not self.editable:
             self.notify(_("The letter is {status} and cannot change here.").format(
                 status=status_text(self.letter.status)), markup=False)
@@ -648,6 +633,14 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             self.notify(_("Letter saved."), markup=False)
 
     def action_close(self) -> None:
+        if self.fresh and self.letter is not None and self.letter.status == "draft":
+            try:
+                letters.discard(self.app.user, self.letter.id)
+            except (LetterError, PermissionDenied):
+                pass  # changed meanwhile (sent to a doctor from elsewhere): it stays
+            else:
+                self.app.pop_screen()
+                return
         if self.write_letter():
             self.app.pop_screen()
 
@@ -679,13 +672,11 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         tid = int(self.query_one("#le-template", Select).value or 0)
         self._refill(self.letter, self.template_body(tid), self.field_values(), self.recipient)
 
-    @work(thread=True, group="letter-refill")
-    def _refill(self, letter: Letter, template_body: str, fields: dict,
-                recipient: Organization | None) -> None:
+    @db_worker("letter-refill", exclusive=False)
+    def _refill(self, letter, template_body: str, fields: dict, recipient) -> None:
         try:
-            with db.connection_context():
-                rendered = letters.prefill_body(letter, template_body, fields=fields,
-                                                recipient=recipient, text="")
+            rendered = letters.prefill_body(letter, template_body, fields=fields,
+                                            recipient=recipient, text="")
         except Exception:
             self.app.call_from_thread(setattr, self, "refilling", False)
             raise
@@ -707,6 +698,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                     markup=False)
 
     def action_workflow(self) -> None:
+        self.fresh = False
         if self.write_letter():
             self.start_workflow(self.letter.id)
 

@@ -11,33 +11,34 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
 from tui.domain import letter_templates, letters, template_render
 from tui.domain.auth import PermissionDenied
 from tui.domain.letter_templates import TemplateRow
 from tui.domain.letters import LetterError
 from tui.i18n import _
-from tui.screens.base import SkrankeScreen
-from tui.screens.letter_editor import ChoiceDialog
+from tui.workers import db_worker
+from tui.screens.base import KeepsTyping, SkrankeScreen
+from tui.screens.dialogs import ChoiceScreen
+from tui.widgets.tables import Table
 
 
 def source_text(row: TemplateRow) -> str:
     return _("standard") if row.shipped else _("clinic")
 
 
-class TemplateTable(DataTable):
+class TemplateTable(Table):
     BINDINGS = [
-        Binding("e", "screen.open", "Open"),
-        Binding("n", "screen.new", "New"),
-        Binding("c", "screen.copy", "Copy"),
-        Binding("d", "screen.retire", "Retire"),
+        Binding("e", "screen.open", "Open", id="letter_templates.template_table.open"),
+        Binding("n", "screen.new", "New", id="letter_templates.template_table.new"),
+        Binding("c", "screen.copy", "Copy", id="letter_templates.template_table.copy"),
+        Binding("d", "screen.retire", "Retire", id="letter_templates.template_table.retire"),
     ]
 
 
@@ -52,7 +53,7 @@ class TemplatesScreen(SkrankeScreen):
     TemplatesScreen #tl-table { height: 1fr; }
     TemplatesScreen #tl-detail { height: 2; padding: 0 1; color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("escape", "back", "Back", id="letter_templates.templates.back")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,7 +149,7 @@ class TemplatesScreen(SkrankeScreen):
                 self.app.push_screen(TemplateEditorScreen(
                     kind, None, name="", body=letter_templates.shipped(kind).body))
 
-        self.app.push_screen(ChoiceDialog(_("A template for which kind of letter?"), choices),
+        self.app.push_screen(ChoiceScreen(_("A template for which kind of letter?"), choices),
                              callback=chosen)
 
     def action_retire(self) -> None:
@@ -170,14 +171,16 @@ class TemplatesScreen(SkrankeScreen):
             self.notify(_("Template retired."), markup=False)
             self.reload()
 
-        self.app.push_screen(ChoiceDialog(
+        self.app.push_screen(ChoiceScreen(
             _("Retire the template \u201c{name}\u201d? Letters already written keep their text.")
             .format(name=row.name), [("no", _("No")), ("yes", _("Yes, retire it"))]),
             callback=answer)
 
 
-class TemplateEditorScreen(SkrankeScreen):
+class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
     """The Jinja text on the left; the preview, its error, or the merge fields on the right."""
+
+    draft_kind = letter_templates.DRAFT_KIND
 
     section_id = "letters"
     TITLE = "Letter template"
@@ -198,11 +201,11 @@ class TemplateEditorScreen(SkrankeScreen):
     TemplateEditorScreen.fields #te-preview-pane { display: none; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+o", "sample", "Preview patient", priority=True),
-        Binding("ctrl+f", "fields", "Merge fields", priority=True),
-        Binding("ctrl+n", "preview", "Preview", priority=True),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="letter_templates.template_editor.save"),
+        Binding("ctrl+o", "sample", "Preview patient", priority=True, id="letter_templates.template_editor.preview_patient"),
+        Binding("ctrl+f", "fields", "Merge fields", priority=True, id="letter_templates.template_editor.merge_fields"),
+        Binding("ctrl+n", "preview", "Preview", priority=True, id="letter_templates.template_editor.preview"),
+        Binding("escape", "close", "Close", id="letter_templates.template_editor.close"),
     ]
 
     def __init__(self, kind: str, template_id: int | None, *, name: str | None = None,
@@ -217,7 +220,6 @@ class TemplateEditorScreen(SkrankeScreen):
         self.start_body = body
         self.patient = None
         self.context = None
-        self.dirty = False
         self.unsaved = False
         self.preview_due = True
         # False: the preview waits for Ctrl+N (a kept draft, or a template that failed or ran
@@ -274,6 +276,8 @@ class TemplateEditorScreen(SkrankeScreen):
         else:
             self.preview_due = False
             self.show_error(_("The preview waits: Ctrl+N renders the template."))
+        if not self.read_only:
+            self.keep_typing()
         self.set_interval(1.0, self._tick)
         self.query_one("#te-body", TextArea).focus()
         self.call_after_refresh(self._loaded)
@@ -305,7 +309,6 @@ class TemplateEditorScreen(SkrankeScreen):
     def _changed(self) -> None:
         if self._loading or self.read_only:
             return
-        self.dirty = True
         self.unsaved = True
         self.preview_due = True
         self._changed_at = time.monotonic()
@@ -313,7 +316,6 @@ class TemplateEditorScreen(SkrankeScreen):
     _changed_at = 0.0
 
     def _tick(self) -> None:
-        self.save_drafts()
         # rendered when she pauses, not halfway through a word (each render is a request
         # to the render process)
         if self.preview_due and self.auto_preview and time.monotonic() - self._changed_at >= 0.5:
@@ -324,10 +326,8 @@ class TemplateEditorScreen(SkrankeScreen):
                 "name": self.query_one("#te-name", Input).value,
                 "body": self.query_one("#te-body", TextArea).text}
 
-    def save_drafts(self) -> None:
-        if self.dirty and not self.read_only and self.app.user is not None:
-            letter_templates.save_typing(self.app.user, self.draft_key, self.values())
-            self.dirty = False
+    def store_draft(self, data: dict) -> None:
+        letter_templates.save_typing(self.app.user, self.draft_key, data)
 
     def action_preview(self) -> None:
         """Ctrl+N: render now, and again as she types."""
@@ -346,7 +346,7 @@ class TemplateEditorScreen(SkrankeScreen):
             return
         self._render_preview(source, self.context)
 
-    @work(thread=True, exclusive=True, group="template-preview", exit_on_error=False)
+    @db_worker("template-preview")
     def _render_preview(self, source: str, context) -> None:
         rendered = letter_templates.render(source, context)
         self.app.call_from_thread(self._rendered, source, rendered)
@@ -389,12 +389,11 @@ class TemplateEditorScreen(SkrankeScreen):
         self.notify(_("Checking the template before it is saved…"), markup=False, timeout=2)
         self._save(self.values(), then_close)
 
-    @work(thread=True, group="template-save")
+    @db_worker("template-save", exclusive=False)
     def _save(self, v: dict, then_close: bool) -> None:
         try:
-            with db.connection_context():
-                row = letter_templates.save(self.app.user, self.kind, v["name"], v["body"],
-                                            v["template_id"])
+            row = letter_templates.save(self.app.user, self.kind, v["name"], v["body"],
+                                        v["template_id"])
         except (LetterError, PermissionDenied) as exc:
             self.app.call_from_thread(self._save_failed, str(exc))
             return
@@ -416,10 +415,10 @@ class TemplateEditorScreen(SkrankeScreen):
         if not self.is_mounted:  # closed meanwhile: what she kept as a draft stays one
             return
         if v["template_id"] is None:  # the new template's draft is now this one's
-            letter_templates.forget_typing(self.app.user, self.draft_key)
+            self.forget_typing()
         self.template_id = template_id  # a new template is now the clinic's (its key changes)
         if self.values() == {**v, "template_id": template_id}:
-            letter_templates.forget_typing(self.app.user, self.draft_key)
+            self.forget_typing()
             self.dirty = self.unsaved = False
         else:  # she typed on while it was checked: that is still unsaved (kept as a draft)
             self.dirty = self.unsaved = True
@@ -444,11 +443,11 @@ class TemplateEditorScreen(SkrankeScreen):
                 self.save_drafts()
                 self.app.pop_screen()
             elif choice == "discard":
-                letter_templates.forget_typing(self.app.user, self.draft_key)
-                self.dirty = self.unsaved = False
+                self.forget_typing()
+                self.unsaved = False
                 self.app.pop_screen()
 
-        self.app.push_screen(ChoiceDialog(_("The template has unsaved changes"), [
+        self.app.push_screen(ChoiceScreen(_("The template has unsaved changes"), [
             ("save", _("Save and close")),
             ("keep", _("Close; keep the typing as a draft")),
             ("discard", _("Close and throw the changes away")),

@@ -2,24 +2,24 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from tui.db import database_proxy as db
 from tui.domain import auth, letters
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import SkrankeScreen
+from tui.screens.dialogs import ChoiceScreen
 from tui.screens.letter_editor import (
-    ChoiceDialog,
     LetterEditorScreen,
     WorkflowMixin,
     status_text,
 )
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 PAGE = 200
 WIDE = 120  # from this many columns the table shows number, time of change and author
@@ -36,18 +36,18 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
     LettersScreen #lt-detail { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("n", "new", "New"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("a", "workflow", "Actions"),
-        Binding("t", "to_sign", "To sign"),
-        Binding("s", "status", "Status"),
-        Binding("k", "kind", "Kind"),
-        Binding("p", "patient", "Patient"),
-        Binding("e", "export", "Export", show=False),
-        Binding("u", "unsaved", "Unsaved drafts", show=False),
-        Binding("r", "reload", "Refresh", show=False),
-        Binding("m", "templates", "Templates", show=False),
-        Binding("o", "recipients", "Recipients", show=False),
+        Binding("n", "new", "New", id="letters.new"),
+        Binding("enter", "open", "Open", show=False, id="letters.open"),
+        Binding("a", "workflow", "Actions", id="letters.actions"),
+        Binding("t", "to_sign", "To sign", id="letters.to_sign"),
+        Binding("s", "status", "Status", id="letters.status"),
+        Binding("k", "kind", "Kind", id="letters.kind"),
+        Binding("p", "patient", "Patient", id="letters.patient"),
+        Binding("e", "export", "Export", show=False, id="letters.export"),
+        Binding("u", "unsaved", "Unsaved drafts", show=False, id="letters.unsaved_drafts"),
+        Binding("r", "reload", "Refresh", show=False, id="letters.refresh"),
+        Binding("m", "templates", "Templates", show=False, id="letters.templates"),
+        Binding("o", "recipients", "Recipients", show=False, id="letters.recipients"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -61,7 +61,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="lt-filters", markup=False)
-        yield DataTable(id="lt-table", cursor_type="row", zebra_stripes=True)
+        yield Table(id="lt-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="lt-detail", markup=False)
 
     def set_columns(self) -> bool:
@@ -123,17 +123,16 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         self.load_rows(self.status, self.kind, self.patient.id if self.patient else None,
                        self.to_sign)
 
-    @work(thread=True, exclusive=True, group="letters-list")
+    @db_worker("letters-list")
     def load_rows(self, status, kind, patient_id, to_sign) -> None:
         user = self.user
-        with db.connection_context():
-            rows = letters.list_letters(user, status=None if to_sign else status,
-                                        kind=None if to_sign else kind, patient=patient_id,
-                                        to_sign=to_sign, limit=PAGE)
-            unsaved = letters.unsaved_letters(user)
-            from tui.domain import medcom_out
+        rows = letters.list_letters(user, status=None if to_sign else status,
+                                    kind=None if to_sign else kind, patient=patient_id,
+                                    to_sign=to_sign, limit=PAGE)
+        unsaved = letters.unsaved_letters(user)
+        from tui.domain import medcom_out
 
-            self.delivered = medcom_out.states([r.id for r in rows if r.status == "sent"])
+        self.delivered = medcom_out.states([r.id for r in rows if r.status == "sent"])
         self.app.call_from_thread(self.show_rows, rows, unsaved)
 
     def show_rows(self, rows: list[letters.LetterRow], unsaved) -> None:
@@ -276,7 +275,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             self.open_letter(self.unsaved[0][0])
             return
         choices = [(str(lid), f"{title} ({when:%d.%m %H.%M})") for lid, title, when in self.unsaved]
-        self.app.push_screen(ChoiceDialog(_("Unsaved letters"), choices),
+        self.app.push_screen(ChoiceScreen(_("Unsaved letters"), choices),
                              callback=lambda c: c and self.open_letter(int(c)))
 
     def action_new(self) -> None:
@@ -294,13 +293,13 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             except (LetterError, PermissionDenied) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.app.push_screen(LetterEditorScreen(letter.id))
+            self.app.push_screen(LetterEditorScreen(letter.id, fresh=True))
 
         def patient_chosen(patient) -> None:
             if patient is None:
                 return
             choices = [(k, _(spec.label)) for k, spec in letters.KINDS.items()]
-            self.app.push_screen(ChoiceDialog(_("Which kind of letter?"), choices),
+            self.app.push_screen(ChoiceScreen(_("Which kind of letter?"), choices),
                                  callback=lambda kind: kind_chosen(patient, kind))
 
         if self.patient is not None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -10,9 +10,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from tui.db import database_proxy as db
 from tui.domain import auth
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import _Guarded
 
 
@@ -102,13 +102,12 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
         self.checking = True
         self._check(username, password)
 
-    @work(thread=True, group="login")
+    @db_worker("login", exclusive=False)
     def _check(self, username: str, password: str) -> None:
         """scrypt at OWASP's cost takes a third of a second (more on a busy PC): it runs
         here, not on the event loop, so the desk keeps answering meanwhile."""
         try:
-            with db.connection_context():
-                user = auth.login(username, password)
+            user = auth.login(username, password)
         except auth.LoginError as exc:
             self.app.call_from_thread(self._answer, None, str(exc))
         except BaseException:
@@ -136,7 +135,7 @@ class LoginScreen(_Guarded, Screen):
     """The first thing anyone sees; nothing of the clinic's data is on it."""
 
     TITLE = "Log in"
-    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True, id="app.quit")]
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.app.clinic_name, style="bold"), id="login-clinic")

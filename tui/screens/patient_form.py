@@ -7,6 +7,8 @@ session loses nothing; Esc cancels for good. Dismisses with the Patient, or None
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,9 +21,11 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.cpr import normalize_cpr
 from tui.domain.phones import format_phone
 from tui.i18n import _
-from tui.models import Patient
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.widgets.cpr_input import CprInput
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Patient
 
 TEXT_FIELDS = ("first_name", "last_name", "address", "postcode", "city", "email", "cave",
                "interpreter", "own_gp", "note")
@@ -33,11 +37,13 @@ DRAFT_KIND = "patient_form"
 class _Checkbox(Checkbox):
     """Space ticks; Enter moves on to the next field, as in every other field of the form."""
 
-    BINDINGS = [Binding("enter", "app.focus_next", "Next field", show=False)]
+    BINDINGS = [Binding("enter", "app.focus_next", "Next field", show=False, id="patient_form.checkbox.next_field")]
 
 
-class PatientFormScreen(SkrankeScreen):
+class PatientFormScreen(KeepsTyping, SkrankeScreen):
     """Register (patient=None) or edit a patient."""
+
+    draft_kind = DRAFT_KIND
 
     TITLE = "Patient details"
     DEFAULT_CSS = """
@@ -56,9 +62,9 @@ class PatientFormScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", key_display="Ctrl+S", priority=True),
-        Binding("ctrl+o", "open_existing", "Open existing", key_display="Ctrl+O", show=False),
-        Binding("escape", "cancel", "Cancel", key_display="Esc"),
+        Binding("ctrl+s", "save", "Save", key_display="Ctrl+S", priority=True, id="patient_form.save"),
+        Binding("ctrl+o", "open_existing", "Open existing", key_display="Ctrl+O", show=False, id="patient_form.open_existing"),
+        Binding("escape", "cancel", "Cancel", key_display="Esc", id="patient_form.cancel"),
     ]
 
     def __init__(self, patient: Patient | None = None, query: str = "") -> None:
@@ -66,7 +72,6 @@ class PatientFormScreen(SkrankeScreen):
         self.patient = patient
         self.query_hint = query.strip()
         self.existing: Patient | None = None
-        self._saved: dict | None = None
         self.draft_key = str(patient.id) if patient else "new"
 
     # --- layout ---------------------------------------------------------------------
@@ -125,12 +130,11 @@ class PatientFormScreen(SkrankeScreen):
         if draft:
             self._fill(draft)
             self.notify(_("Your unsaved form was restored."))
-        self._saved = self.values()
+        self.keep_typing()
         if self.patient is None:
             self.query_one(CprInput).focus()
         else:
             self.query_one("#first_name", Input).focus()
-        self.set_interval(1.0, self.save_drafts)
 
     def _fill_from_patient(self) -> None:
         p = self.patient
@@ -178,16 +182,10 @@ class PatientFormScreen(SkrankeScreen):
             data["deceased"] = self.query_one("#deceased", Input).value
         return data
 
-    def save_drafts(self) -> None:
-        if not self.is_mounted or self.user is None:
-            return
+    def draft_data(self) -> dict:
         data = self.values()
-        if data == self._saved:
-            return
         data["title"] = f"{data['first_name']} {data['last_name']}".strip()
-        drafts.save(self.user, DRAFT_KIND, self.draft_key, data)
-        data.pop("title")
-        self._saved = data
+        return data
 
     # --- live CPR check ----------------------------------------------------------------
 
@@ -229,7 +227,7 @@ class PatientFormScreen(SkrankeScreen):
                 if normalize_cpr(data["cpr"]):
                     changes["cpr"] = data["cpr"]
                 patients.update(self.user, self.patient, **changes)
-                patient = Patient.get_by_id(self.patient.id)
+                patient = patients.get(self.patient.id)
         except patients.DuplicateCpr as exc:
             self.existing = exc.existing
             self._status(_("Already registered: {name}. Ctrl+O opens that record.").format(
@@ -238,16 +236,14 @@ class PatientFormScreen(SkrankeScreen):
         except (ValueError, PermissionDenied) as exc:
             self._status(str(exc), "-error")
             return
-        drafts.discard(self.user, DRAFT_KIND, self.draft_key)
-        self._saved = self.values()
+        self.forget_typing()
         self.dismiss(patient)
 
     def action_open_existing(self) -> None:
         if self.existing is None or self.patient is not None:
             self.app.bell()
             return
-        drafts.discard(self.user, DRAFT_KIND, self.draft_key)
-        self._saved = self.values()
+        self.forget_typing()
         self.dismiss(self.existing)
 
     @on(Input.Submitted)
@@ -257,7 +253,7 @@ class PatientFormScreen(SkrankeScreen):
 
     def action_cancel(self) -> None:
         if self.values() != self._pristine:
-            from tui.screens.booking import ConfirmScreen
+            from tui.screens.dialogs import ConfirmScreen
 
             # Typing is never thrown away without a word; Enter (the safe answer) keeps it.
             data = self.values()
@@ -269,7 +265,6 @@ class PatientFormScreen(SkrankeScreen):
         self._discard()
 
     def _discard(self) -> None:
-        drafts.discard(self.user, DRAFT_KIND, self.draft_key)
-        self._saved = self.values()
+        self.forget_typing()
         self.dismiss(None)
 

@@ -29,8 +29,8 @@ class PatientsScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+n", "register", "New patient", key_display="Ctrl+N"),
-        Binding("ctrl+e", "focus_search", "Search field", key_display="Ctrl+E", show=False),
+        Binding("ctrl+n", "register", "New patient", key_display="Ctrl+N", id="patients.new_patient"),
+        Binding("ctrl+e", "focus_search", "Search field", key_display="Ctrl+E", show=False, id="patients.search_field"),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -23,8 +23,13 @@ from tui.domain import prescriptions as rx
 from tui.domain.clock import local_stamp
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.widgets.form_select import FormSelect
 from tui.widgets.patient_label import patient_line
+from tui.widgets.shell import ShellHeader
+from tui.widgets.cut import cell
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 
 def age_text(patient) -> str:
@@ -35,10 +40,6 @@ def age_text(patient) -> str:
     if getattr(patient, "birth_date", None) is None:
         return ""
     return _("{n} years").format(n=age_on(patient.birth_date, today()))
-from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
-from tui.widgets.form_select import FormSelect
-
 DRAFT_KIND = "renewal"
 FIELDS = ("drug", "strength", "form", "dose", "amount", "note")
 
@@ -65,8 +66,8 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save request", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save request", priority=True, id="prescriptions.renewal_request.save_request"),
+        Binding("escape", "cancel", "Cancel", id="prescriptions.renewal_request.cancel"),
     ]
 
     def __init__(self, patient, call=None) -> None:
@@ -128,16 +129,11 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        self._dirty = True
         if event.input.id == "rx-drug":
             if self.drug is not None and event.value != self.drug.name:
                 self.drug = None
             self._refresh_drugs(event.value)
             self._show_flag()
-
-    @on(Select.Changed)
-    def _select_changed(self) -> None:
-        self._dirty = True
 
     # --- the drug list --------------------------------------------------------------
 
@@ -181,7 +177,6 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
         self.query_one("#rx-drug", Input).value = drug.name
         self.query_one("#rx-strength", Input).value = drug.strength
         self.query_one("#rx-form", Input).value = drug.form
-        self._dirty = True
         self._show_flag()
         self.query_one("#rx-dose", Input).focus()
 
@@ -231,14 +226,14 @@ class RenewalsScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("n", "new", "New request"),
-        Binding("enter", "open", "Details", show=False),
-        Binding("a", "approve", "Approve"),
-        Binding("d", "decline", "Decline"),
-        Binding("v", "needs_visit", "Needs visit"),
-        Binding("t", "told", "Told"),
-        Binding("1", "tab('queue')", "Doctor's queue", show=False),
-        Binding("2", "tab('tell')", "To tell the patient", show=False),
+        Binding("n", "new", "New request", id="prescriptions.renewals.new_request"),
+        Binding("enter", "open", "Details", show=False, id="prescriptions.renewals.details"),
+        Binding("a", "approve", "Approve", id="prescriptions.renewals.approve"),
+        Binding("d", "decline", "Decline", id="prescriptions.renewals.decline"),
+        Binding("v", "needs_visit", "Needs visit", id="prescriptions.renewals.needs_visit"),
+        Binding("t", "told", "Told", id="prescriptions.renewals.told"),
+        Binding("1", "tab('queue')", "Doctor's queue", show=False, id="prescriptions.renewals.doctor_s_queue"),
+        Binding("2", "tab('tell')", "To tell the patient", show=False, id="prescriptions.renewals.to_tell_the_patient"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -249,9 +244,9 @@ class RenewalsScreen(SkrankeScreen):
         start = "queue" if self.user.role == "doctor" else "tell"
         with TabbedContent(initial=start):
             with TabPane("1 " + _("Doctor's queue"), id="queue"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="queue-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="queue-table")
             with TabPane("2 " + _("To tell the patient"), id="tell"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="tell-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="tell-table")
         with VerticalScroll(id="rx-detail"):
             yield Static("", id="rx-detail-text", markup=False)
 
@@ -271,7 +266,7 @@ class RenewalsScreen(SkrankeScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self._reload_in_worker(self.user)
 
     @property
     def tab(self) -> str:
@@ -284,33 +279,55 @@ class RenewalsScreen(SkrankeScreen):
         return self.rows[self.tab].get(cursor_key(self.table()))
 
     def reload(self) -> None:
+        self._show_lists(self._lists(self.user), always=True)
+
+    @db_worker("rx-lists")
+    def _reload_in_worker(self, user) -> None:
+        # A return to the section: the lists are read off the event loop, and the tables
+        # are refilled (and redrawn) only when something in them changed.
+        lists = self._lists(user)
+        self.app.call_from_thread(self._show_lists, lists)
+
+    @staticmethod
+    def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
+        """(key, request, cells) of both tables, every value read (no lazy query left)."""
+        queue = []
+        for req in rx.pending(user):
+            flag = (Text("⚠", style="bold red") if req.dependence
+                    else Text("?", style="bold red") if rx.is_unknown(req) else Text(""))
+            queue.append((str(req.id), req, [flag, Text(local_stamp(req.taken_at)),
+                                              cell(req.patient.full_name),
+                                              cell(" ".join(p for p in (req.drug, req.strength) if p)),
+                                              cell(req.amount)]))
+        tell = []
+        for req in rx.untold(user):
+            decision = rx.status_label(req)
+            if req.approved_amount:
+                decision += f" ({req.approved_amount})"
+            tell.append((str(req.id), req, [Text(local_stamp(req.decided_at)), cell(req.patient.full_name),
+                                             cell(" ".join(p for p in (req.drug, req.strength) if p)),
+                                             cell(decision),
+                                             Text(req.decided_by.initials if req.decided_by else "")]))
+        return {"queue": queue, "tell": tell}
+
+    def _show_lists(self, lists, always: bool = False) -> None:
+        if not self.is_attached or self.app.user is None:
+            return
+        signature = {pane: [(key, cells) for key, _req, cells in rows] for pane, rows in lists.items()}
+        if not always and signature == getattr(self, "_shown", None):
+            return
+        self._shown = signature
         self.query_one("#rx-detail-text", Static).update(
             _("Enter shows a request with the patient's earlier renewals."))
         queue = self.query_one("#queue-table", DataTable)
         tell = self.query_one("#tell-table", DataTable)
         with cursor_kept(queue, tell):
-            queue.clear()
-            self.rows["queue"] = {}
-            for req in rx.pending(self.user):
-                key = str(req.id)
-                self.rows["queue"][key] = req
-                flag = (Text("⚠", style="bold red") if req.dependence
-                        else Text("?", style="bold red") if rx.is_unknown(req) else Text(""))
-                queue.add_row(flag, Text(local_stamp(req.taken_at)), Text(req.patient.full_name),
-                              Text(" ".join(p for p in (req.drug, req.strength) if p)),
-                              Text(req.amount), key=key)
-            tell.clear()
-            self.rows["tell"] = {}
-            for req in rx.untold(self.user):
-                key = str(req.id)
-                self.rows["tell"][key] = req
-                decision = rx.status_label(req)
-                if req.approved_amount:
-                    decision += f" ({req.approved_amount})"
-                tell.add_row(Text(local_stamp(req.decided_at)), Text(req.patient.full_name),
-                             Text(" ".join(p for p in (req.drug, req.strength) if p)),
-                             Text(decision), Text(req.decided_by.initials if req.decided_by else ""),
-                             key=key)
+            for pane, table in (("queue", queue), ("tell", tell)):
+                table.clear()
+                self.rows[pane] = {}
+                for key, req, cells in lists[pane]:
+                    self.rows[pane][key] = req
+                    table.add_row(*cells, key=key)
         for n, pane, table in ((1, "queue", queue), (2, "tell", tell)):
             label = _("Doctor's queue") if pane == "queue" else _("To tell the patient")
             self.query_one(TabbedContent).get_tab(pane).label = f"{n} {label} ({table.row_count})"
@@ -400,7 +417,7 @@ class RenewalsScreen(SkrankeScreen):
         self.reload()
 
     def action_approve(self) -> None:
-        from tui.screens.booking import ConfirmScreen, TextPromptScreen
+        from tui.screens.dialogs import ConfirmScreen, TextPromptScreen
 
         req = self.current()
         if req is None or not auth.can(self.user, "prescription.decide"):
@@ -448,7 +465,7 @@ class RenewalsScreen(SkrankeScreen):
             ask_amount()
 
     def action_decline(self) -> None:
-        from tui.screens.booking import TextPromptScreen
+        from tui.screens.dialogs import TextPromptScreen
 
         req = self.current()
         if req is None:
@@ -469,7 +486,8 @@ class RenewalsScreen(SkrankeScreen):
                              callback=reason_given)
 
     def action_needs_visit(self) -> None:
-        from tui.screens.booking import BookingScreen, ConfirmScreen
+        from tui.screens.booking import BookingScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         req = self.current()
         if req is None:
@@ -491,7 +509,7 @@ class RenewalsScreen(SkrankeScreen):
             name=patient.full_name)), callback=book)
 
     def action_told(self) -> None:
-        from tui.screens.booking import ChoiceScreen
+        from tui.screens.dialogs import ChoiceScreen
 
         req = self.current()
         if req is None:

@@ -23,18 +23,19 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.domain import auth, booking, recall, sms
+from tui.domain import auth, booking, drafts, recall, sms
 from tui.domain import waiting_list as wl
 from tui.domain.booking import BookingError, Slot
 from tui.domain.clock import local_stamp, today
 from tui.domain.dates import parse_time
 from tui.domain.phones import format_phone
 from tui.i18n import _
-from tui.screens.base import SkrankeModal, SkrankeScreen
-from tui.screens.booking import DIALOG_CSS, ChoiceScreen, slot_label
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.booking import slot_label
+from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 T = Text
 
@@ -51,8 +52,8 @@ class WaitingEntryScreen(SkrankeModal):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="WaitingEntryScreen")
     BINDINGS = [
-        Binding("ctrl+s", "save", "Put on list", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Put on list", priority=True, id="reach.waiting_entry.put_on_list"),
+        Binding("escape", "cancel", "Cancel", id="reach.waiting_entry.cancel"),
     ]
 
     def __init__(self, patient, *, appt_type=None, staff=None, weekdays: str = "",
@@ -143,9 +144,9 @@ class OfferScreen(SkrankeModal):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="OfferScreen")
     BINDINGS = [
-        Binding("p", "phone", "Offer by phone"),
-        Binding("s", "sms", "Offer by SMS"),
-        Binding("escape", "cancel", "Close"),
+        Binding("p", "phone", "Offer by phone", id="reach.offer.offer_by_phone"),
+        Binding("s", "sms", "Offer by SMS", id="reach.offer.offer_by_sms"),
+        Binding("escape", "cancel", "Close", id="reach.offer.close"),
     ]
 
     def __init__(self, title: str, pairs: list[tuple[wl.Row, Slot]], *, one_slot: bool = False) -> None:
@@ -219,7 +220,7 @@ class OfferScreen(SkrankeModal):
             self.app.bell()
             return
         row.attempts += 1
-        self.notify(_("Offer sent by SMS; the patient calls back to accept."))
+        self.notify(_("Offer sent by SMS: a JA before the deadline books it; other answers come as a task."))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -241,9 +242,9 @@ class ConsentScreen(SkrankeModal):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConsentScreen")
     BINDINGS = [
-        Binding("ctrl+s", "give", "Give consent", priority=True),
-        Binding("ctrl+w", "withdraw", "Withdraw consent", priority=True),
-        Binding("escape", "cancel", "Close"),
+        Binding("ctrl+s", "give", "Give consent", priority=True, id="reach.consent.give_consent"),
+        Binding("ctrl+w", "withdraw", "Withdraw consent", priority=True, id="reach.consent.withdraw_consent"),
+        Binding("escape", "cancel", "Close", id="reach.consent.close"),
     ]
 
     def __init__(self, patient) -> None:
@@ -307,7 +308,7 @@ class RecallRuleScreen(SkrankeModal):
     """A new recall rule for `patient` (Ctrl+S)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RecallRuleScreen")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.recall_rule.save"), Binding("escape", "cancel", "Cancel", id="reach.recall_rule.cancel")]
 
     def __init__(self, patient) -> None:
         super().__init__()
@@ -364,7 +365,7 @@ class ReferralScreen(SkrankeModal):
     """A received referral for `patient` (Ctrl+S)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ReferralScreen")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.referral.save"), Binding("escape", "cancel", "Cancel", id="reach.referral.cancel")]
 
     def __init__(self, patient) -> None:
         super().__init__()
@@ -404,18 +405,21 @@ class ReferralScreen(SkrankeModal):
 # --- SMS templates and times ------------------------------------------------------------
 
 
-class SmsTemplateScreen(SkrankeModal):
+class SmsTemplateScreen(KeepsTyping, SkrankeModal):
     """Write or change an SMS template; the preview shows it filled in (Ctrl+S saves)."""
+
+    draft_kind = "sms_template"
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SmsTemplateScreen") + """
     SmsTemplateScreen TextArea { height: 6; }
     SmsTemplateScreen #preview { height: auto; color: $text-muted; }
     """
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.sms_template.save"), Binding("escape", "cancel", "Cancel", id="reach.sms_template.cancel")]
 
     def __init__(self, template_id: int | None = None) -> None:
         super().__init__()
         self.template = sms.get_template(template_id) if template_id else None
+        self.draft_key = str(template_id or "new")
 
     def compose(self) -> ComposeResult:
         t = self.template
@@ -442,7 +446,19 @@ class SmsTemplateScreen(SkrankeModal):
             yield Static(_("Ctrl+S saves · Esc cancels"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
+        kept = drafts.load(self.app.user, self.draft_kind, self.draft_key) if self.app.user else None
+        if kept:
+            for name in ("t-type", "t-days", "t-hours"):
+                self.query_one(f"#{name}", Input).value = str(kept.get(name, ""))
+            self.query_one("#t-body", TextArea).text = str(kept.get("t-body", ""))
+        self.keep_typing()
         self._preview()
+
+    def draft_data(self) -> dict:
+        data = {name: self.query_one(f"#{name}", Input).value for name in ("t-type", "t-days", "t-hours")}
+        data["t-body"] = self._body()
+        data["title"] = _("SMS template")
+        return data
 
     def _body(self) -> str:
         return self.query_one("#t-body", TextArea).text
@@ -450,9 +466,13 @@ class SmsTemplateScreen(SkrankeModal):
     def on_text_area_changed(self, _event) -> None:
         self._preview()
 
+    def on_select_changed(self, _event) -> None:
+        if self.is_mounted:
+            self._preview()
+
     def _preview(self) -> None:
         try:
-            text = sms.preview(self._body())
+            text = sms.preview(self._body(), self.query_one("#t-event", Select).value)
         except sms.SmsError as exc:
             self.query_one("#preview", Static).update(Text(str(exc), style="bold"))
             return
@@ -461,6 +481,8 @@ class SmsTemplateScreen(SkrankeModal):
     def action_save(self) -> None:
         def number(field: str) -> int | None:
             text = self.query_one(field, Input).value.strip()
+            if text and not text.isdigit():
+                raise sms.SmsError(_("Write the days and hours before as whole numbers."))
             return int(text) if text else None
 
         try:
@@ -475,9 +497,11 @@ class SmsTemplateScreen(SkrankeModal):
         except (ValueError, sms.SmsError, auth.PermissionDenied) as exc:
             self.query_one("#error", Static).update(str(exc))
             return
+        self.forget_typing()
         self.dismiss(row)
 
     def action_cancel(self) -> None:
+        self.save_drafts()  # what she wrote is offered again next time
         self.dismiss(None)
 
 
@@ -485,7 +509,7 @@ class SmsTimesScreen(SkrankeModal):
     """Quiet hours, the time day-based reminders go out, and the type's name in SMS."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SmsTimesScreen")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.sms_times.save"), Binding("escape", "cancel", "Cancel", id="reach.sms_times.cancel")]
 
     def compose(self) -> ComposeResult:
         cfg = sms.sms_settings()
@@ -547,27 +571,27 @@ class ReachScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("1", "tab('waiting')", "Waiting list", show=False),
-        Binding("2", "tab('recall')", "Recalls", show=False),
-        Binding("3", "tab('referrals')", "Referrals", show=False),
-        Binding("4", "tab('outbox')", "SMS outbox", show=False),
-        Binding("5", "tab('templates')", "SMS templates", show=False),
-        Binding("o,enter", "offer", "Offer a time"),
-        Binding("n", "new", "New"),
-        Binding("d", "remove", "Remove"),
-        Binding("space", "mark", "Mark"),
-        Binding("s", "recall_sms", "SMS to marked"),
-        Binding("b", "recall_letters", "Letters to marked"),
-        Binding("k", "do_not_contact", "Do not contact"),
-        Binding("v", "overdue", "Overdue only"),
-        Binding("l", "letter_sent", "Letter sent"),
-        Binding("a", "assessed", "Assessed"),
-        Binding("r", "resend", "Resend"),
-        Binding("x", "cancel_sms", "Cancel SMS"),
-        Binding("f", "filter", "State filter"),
-        Binding("e", "edit_template", "Edit template"),
-        Binding("t", "sms_times", "Quiet hours"),
-        Binding("u", "reload", "Refresh", show=False),
+        Binding("1", "tab('waiting')", "Waiting list", show=False, id="reach.waiting_list"),
+        Binding("2", "tab('recall')", "Recalls", show=False, id="reach.recalls"),
+        Binding("3", "tab('referrals')", "Referrals", show=False, id="reach.referrals"),
+        Binding("4", "tab('outbox')", "SMS outbox", show=False, id="reach.sms_outbox"),
+        Binding("5", "tab('templates')", "SMS templates", show=False, id="reach.sms_templates"),
+        Binding("o,enter", "offer", "Offer a time", id="reach.offer_a_time"),
+        Binding("n", "new", "New", id="reach.new"),
+        Binding("d", "remove", "Remove", id="reach.remove"),
+        Binding("space", "mark", "Mark", id="reach.mark"),
+        Binding("s", "recall_sms", "SMS to marked", id="reach.sms_to_marked"),
+        Binding("b", "recall_letters", "Letters to marked", id="reach.letters_to_marked"),
+        Binding("k", "do_not_contact", "Do not contact", id="reach.do_not_contact"),
+        Binding("v", "overdue", "Overdue only", id="reach.overdue_only"),
+        Binding("l", "letter_sent", "Letter sent", id="reach.letter_sent"),
+        Binding("a", "assessed", "Assessed", id="reach.assessed"),
+        Binding("r", "resend", "Resend", id="reach.resend"),
+        Binding("x", "cancel_sms", "Cancel SMS", id="reach.cancel_sms"),
+        Binding("f", "filter", "State filter", id="reach.state_filter"),
+        Binding("e", "edit_template", "Edit template", id="reach.edit_template"),
+        Binding("t", "sms_times", "Quiet hours", id="reach.quiet_hours"),
+        Binding("u", "reload", "Refresh", show=False, id="reach.refresh"),
     ]
 
     ACTIONS_BY_TAB = {
@@ -597,17 +621,17 @@ class ReachScreen(SkrankeScreen):
                     yield Select([(_("Everyone"), 0)] + people, value=0, allow_blank=False, id="f-staff")
                     yield Select([(_("Oldest first"), "oldest"), (_("By priority"), "priority")],
                                  value="oldest", allow_blank=False, id="f-order")
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="waiting-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="waiting-table")
             with TabPane("2 " + _("Recalls"), id="recall"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="recall-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="recall-table")
             with TabPane("3 " + _("Referrals"), id="referrals"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="referrals-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="referrals-table")
             with TabPane("4 " + _("SMS outbox"), id="outbox"):
                 yield Static("", id="gateway", markup=False)
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="outbox-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="outbox-table")
             with TabPane("5 " + _("SMS templates"), id="templates"):
                 yield Static("", id="sms-times", markup=False)
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="templates-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="templates-table")
 
     def on_mount(self) -> None:
         self.query_one("#waiting-table", DataTable).add_columns(
@@ -726,7 +750,7 @@ class ReachScreen(SkrankeScreen):
         from tui.widgets.patient_picker import PickPatientScreen
 
         if self.tab == "templates":
-            self.app.push_screen(SmsTemplateScreen(), callback=lambda _r: self.reload())
+            self.app.push_screen(SmsTemplateScreen(), callback=self._template_saved)
             return
         dialog = {"waiting": WaitingEntryScreen, "recall": RecallRuleScreen,
                   "referrals": ReferralScreen}.get(self.tab)
@@ -755,7 +779,13 @@ class ReachScreen(SkrankeScreen):
     def action_edit_template(self) -> None:
         row = self.current("templates")
         if row is not None:
-            self.app.push_screen(SmsTemplateScreen(row.id), callback=lambda _r: self.reload())
+            self.app.push_screen(SmsTemplateScreen(row.id), callback=self._template_saved)
+
+    def _template_saved(self, row) -> None:
+        """Messages still waiting in the outbox go out in the new words: she is told how many."""
+        if row is not None and getattr(row, "rewritten", 0):
+            self.notify(_("Queued messages now in the new wording: {n}").format(n=row.rewritten))
+        self.reload()
 
     def action_sms_times(self) -> None:
         self.app.push_screen(SmsTimesScreen(), callback=lambda _r: self.reload())

@@ -9,20 +9,20 @@ what is typed as a draft every second.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from tui.db import database_proxy as db
 from tui.domain import drafts, organizations
 from tui.domain.auth import PermissionDenied
 from tui.domain.organizations import OrganizationError, OrganizationRow
 from tui.i18n import _
-from tui.screens.base import SkrankeModal, SkrankeScreen
-from tui.screens.letter_editor import ChoiceDialog
-from tui.widgets.tables import cursor_key
+from tui.workers import db_worker
+from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.dialogs import ChoiceScreen
+from tui.widgets.tables import Table, cursor_key
 from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "organization"
@@ -42,21 +42,23 @@ def kind_text(kind: str) -> str:
     return _(organizations.KIND_LABELS.get(kind, kind))
 
 
-class RecipientTable(DataTable):
+class RecipientTable(Table):
     """The results; single-letter keys live here, never in the search field."""
 
     BINDINGS = [
-        Binding("n", "screen.new", "New"),
-        Binding("e", "screen.edit", "Edit"),
-        Binding("d", "screen.toggle_active", "Deactivate"),
-        Binding("i", "screen.inactive", "Show inactive"),
-        Binding("slash", "screen.search", "Search"),
+        Binding("n", "screen.new", "New", id="recipients.recipient_table.new"),
+        Binding("e", "screen.edit", "Edit", id="recipients.recipient_table.edit"),
+        Binding("d", "screen.toggle_active", "Deactivate", id="recipients.recipient_table.deactivate"),
+        Binding("i", "screen.inactive", "Show inactive", id="recipients.recipient_table.show_inactive"),
+        Binding("slash", "screen.search", "Search", id="recipients.recipient_table.search"),
     ]
 
 
-class RecipientForm(SkrankeModal):
+class RecipientForm(KeepsTyping, SkrankeModal):
     """New or changed recipient. Ctrl+S saves, Esc asks before throwing changes away.
     Dismisses with the saved organization's id, or None."""
+
+    draft_kind = DRAFT_KIND
 
     DEFAULT_CSS = """
     RecipientForm { align: center middle; }
@@ -74,15 +76,14 @@ class RecipientForm(SkrankeModal):
     RecipientForm .hint { height: 1; color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="recipients.recipient_form.save"),
+        Binding("escape", "close", "Cancel", id="recipients.recipient_form.cancel"),
     ]
 
     def __init__(self, org: OrganizationRow | None = None) -> None:
         super().__init__()
         self.org = org
         self.draft_key = str(org.id) if org else "new"
-        self.dirty = False
         self.unsaved = False
         self._loading = True
 
@@ -111,7 +112,7 @@ class RecipientForm(SkrankeModal):
             self.apply(kept.get("values") or {})
             self.unsaved = True
             self.notify(_("Unsaved changes from earlier are back."), markup=False)
-        self.set_interval(1.0, self.save_draft)
+        self.keep_typing()
         self.query_one("#rf-name", Input).focus()
         self.call_after_refresh(self._loaded)
 
@@ -168,16 +169,12 @@ class RecipientForm(SkrankeModal):
     def _changed(self) -> None:
         if self._loading:
             return
-        self.dirty = True
         self.unsaved = True
         self.check(quiet_name=True)
 
-    def save_draft(self) -> None:
-        if self.dirty and self.app.user is not None:
-            drafts.save(self.app.user, DRAFT_KIND, self.draft_key,
-                        {"title": self.values()["name"] or _("new recipient"),
-                         "values": self.values()})
-            self.dirty = False
+    def draft_data(self) -> dict:
+        values = self.values()
+        return {"title": values["name"] or _("new recipient"), "values": values}
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -187,11 +184,10 @@ class RecipientForm(SkrankeModal):
         user = self.app.user
         values = self.values()
         try:
-            with db.atomic():
-                if self.org is None:
-                    org = organizations.create(user, **values)
-                else:
-                    org = organizations.update(user, self.org.id, **values)
+            if self.org is None:  # each is one transaction in the domain
+                org = organizations.create(user, **values)
+            else:
+                org = organizations.update(user, self.org.id, **values)
         except OrganizationError as exc:
             self.show_problems(exc.problems)
             self.notify(_("Not saved: see the form."), severity="error", markup=False)
@@ -199,8 +195,8 @@ class RecipientForm(SkrankeModal):
         except PermissionDenied as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        drafts.discard(user, DRAFT_KIND, self.draft_key)
-        self.dirty = self.unsaved = False
+        self.forget_typing()
+        self.unsaved = False
         self.notify(_("Recipient saved."), markup=False)
         self.dismiss(org.id)
 
@@ -213,11 +209,11 @@ class RecipientForm(SkrankeModal):
             if choice == "save":
                 self.action_save()
             elif choice == "discard":
-                drafts.discard(self.app.user, DRAFT_KIND, self.draft_key)
-                self.dirty = self.unsaved = False
+                self.forget_typing()
+                self.unsaved = False
                 self.dismiss(None)
 
-        self.app.push_screen(ChoiceDialog(_("The recipient has unsaved changes"), [
+        self.app.push_screen(ChoiceScreen(_("The recipient has unsaved changes"), [
             ("save", _("Save")), ("discard", _("Throw the changes away"))]), callback=answer)
 
 
@@ -231,9 +227,9 @@ class RecipientsScreen(SkrankeScreen):
     RecipientsScreen #rc-detail { height: 2; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("down", "to_list", "To the list", show=False),
-        Binding("ctrl+n", "new", "New", show=False, priority=True),
+        Binding("escape", "back", "Back", id="recipients.back"),
+        Binding("down", "to_list", "To the list", show=False, id="recipients.to_the_list"),
+        Binding("ctrl+n", "new", "New", show=False, priority=True, id="recipients.new"),
     ]
 
     def __init__(self) -> None:
@@ -267,15 +263,9 @@ class RecipientsScreen(SkrankeScreen):
         self._seq += 1
         self.load(self.query_one("#rc-search", Input).value, self.include_inactive, self._seq)
 
-    @work(thread=True, exclusive=True, group="recipients")
+    @db_worker("recipients")
     def load(self, text: str, include_inactive: bool, seq: int) -> None:
-        user = self.app.user
-        try:
-            with db.connection_context():
-                rows = organizations.directory(user, text, include_inactive=include_inactive)
-        except PermissionDenied as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            return
+        rows = organizations.directory(self.app.user, text, include_inactive=include_inactive)
         self.app.call_from_thread(self.show_rows, rows, seq)
 
     def show_rows(self, rows: list[OrganizationRow], seq: int | None = None,
@@ -388,5 +378,5 @@ class RecipientsScreen(SkrankeScreen):
                         markup=False)
             self.search()
 
-        self.app.push_screen(ChoiceDialog(question, [("no", _("No")), ("yes", _("Yes"))]),
+        self.app.push_screen(ChoiceScreen(question, [("no", _("No")), ("yes", _("Yes"))]),
                              callback=answer)

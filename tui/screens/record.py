@@ -9,11 +9,13 @@ Writing happens in `JournalNoteScreen`, a modal that saves a draft every second.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -28,15 +30,19 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from tui.db import database_proxy as db
-from tui.domain import auth, drafts, journal, patients
+from tui.domain import auth, journal, patients
 from tui.domain.auth import PermissionDenied
 from tui.i18n import N_, _
-from tui.models import JOURNAL_KINDS, JournalEntry, Patient
-from tui.screens.base import LIVE_SCREENS, SkrankeModal, SkrankeScreen
+from tui.domain.journal import JOURNAL_KINDS
+from tui.workers import db_worker
+from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
 from tui.widgets.tables import cursor_kept
 from tui.widgets.form_select import FormSelect
+from tui.widgets.tables import Table
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import JournalEntry, Patient
 
 ACCESS_REFRESH_SECONDS = 5
 
@@ -128,19 +134,20 @@ class RecordScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("escape", "close", "Close", key_display="Esc"),
-        Binding("n", "new_entry", "New entry"),
-        Binding("c", "correct", "Correct"),
-        Binding("r", "reveal", "Show CPR"),
-        Binding("v", "reveal_address", "Show address", show=False),
-        Binding("e", "edit", "Edit"),
-        Binding("x", "export_log", "Export log", show=False),
+        Binding("escape", "close", "Close", key_display="Esc", id="record.close"),
+        Binding("n", "new_entry", "New entry", id="record.new_entry"),
+        Binding("c", "correct", "Correct", id="record.correct"),
+        Binding("r", "reveal", "Show CPR", id="record.show_cpr"),
+        Binding("v", "reveal_address", "Show address", show=False, id="record.show_address"),
+        Binding("e", "edit", "Edit details", id="record.edit"),
+        Binding("x", "export_log", "Export log", show=False, id="record.export_log"),
         Binding("f", "move_appt", "Move appt", id="record.move"),
         Binding("a", "cancel_appt", "Cancel appt", id="record.cancel"),
         Binding("s", "sms_consent", "SMS consent", show=False, id="record.sms_consent"),
         Binding("v", "waiting_list", "Waiting list", show=False, id="record.waiting"),
         Binding("k", "recall", "Recall", show=False, id="record.recall"),
-        *[Binding(key, f"pane('{pane}')", label, show=False) for pane, key, label in PANES],
+        *[Binding(key, f"pane('{pane}')", label, show=False, id=f"record.pane_{pane}")
+          for pane, key, label in PANES],
     ]
 
     def __init__(self, patient_id: int, reason: str = "") -> None:
@@ -163,16 +170,16 @@ class RecordScreen(SkrankeScreen):
             for pane, _key, label in PANES[1:6]:
                 with TabPane(_(label), id=f"pane-{pane}"):
                     yield Static("", id=f"{pane}-note", classes="pane-note", markup=False)
-                    yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+                    yield Table(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Details"), id="pane-details"):
                 with VerticalScroll():
                     yield Static("", id="details-text", markup=False)
                     yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
-                    yield DataTable(id="details-table", cursor_type="row")
+                    yield Table(id="details-table", cursor_type="row")
             with TabPane(_("Access log"), id="pane-access"):
                 yield Static(_("Who looked at this record (x exports it as text)"),
                              id="access-note", classes="pane-note", markup=False)
-                yield DataTable(id="access-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="access-table", cursor_type="row", zebra_stripes=True)
 
     # --- opening -----------------------------------------------------------------
 
@@ -211,7 +218,7 @@ class RecordScreen(SkrankeScreen):
                 table.add_column(title)
 
     def refresh_header(self) -> None:
-        self.patient = Patient.get_by_id(self.patient_id)
+        self.patient = patients.get(self.patient_id)
         self.head = patients.header(self.user, self.patient)
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
         self.sub_title = self.head.name
@@ -278,19 +285,13 @@ class RecordScreen(SkrankeScreen):
 
     # --- other panes -------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="record-overview", exit_on_error=False)
+    @db_worker("record-overview")
     def load_overview(self) -> None:
+        overview = patients.record_overview(self.user, self.patient)
         try:
-            with db.connection_context():
-                overview = patients.record_overview(self.user, self.patient)
-                try:
-                    access = patients.access_log(self.user, self.patient, limit=500)
-                except PermissionDenied:
-                    access = None
-        except Exception as exc:  # show it; never close the app over a pane
-            self.app.call_from_thread(self.notify, _("Could not load the record: {error}").format(
-                error=exc), severity="error", markup=False)
-            return
+            access = patients.access_log(self.user, self.patient, limit=500)
+        except PermissionDenied:
+            access = None
         self.app.call_from_thread(self._show_overview, overview, access)
 
     def _show_overview(self, ov: patients.RecordOverview, access) -> None:
@@ -481,20 +482,19 @@ class RecordScreen(SkrankeScreen):
         self.notify(_("Exporting the access log..."))
         self._export_log()
 
-    @work(thread=True, exclusive=True, group="record-export", exit_on_error=False)
+    @db_worker("record-export")
     def _export_log(self) -> None:
         from tui.domain.clock import now_local
 
+        text = patients.access_log_text(self.user, self.patient)
         try:
-            with db.connection_context():
-                text = patients.access_log_text(self.user, self.patient)
             folder = self.app.config.export_path
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"access-log-{self.patient_id}-{now_local():%Y%m%d-%H%M%S}.txt"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
-        except Exception as exc:
+        except OSError as exc:  # the export folder, not the database
             self.app.call_from_thread(self.notify, _("The export failed: {error}").format(error=exc),
                                       severity="error", markup=False)
             return
@@ -506,8 +506,10 @@ class RecordScreen(SkrankeScreen):
         self.load_overview()
 
 
-class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
+class JournalNoteScreen(KeepsTyping, SkrankeModal["JournalEntry | None"]):
     """Write one journal entry (or a correction). A draft is saved every second."""
+
+    draft_kind = journal.DRAFT_KIND
 
     DEFAULT_CSS = """
     JournalNoteScreen { align: center middle; }
@@ -523,8 +525,8 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save entry", key_display="Ctrl+S", priority=True),
-        Binding("escape", "close", "Close (keep draft)", key_display="Esc"),
+        Binding("ctrl+s", "save", "Save entry", key_display="Ctrl+S", priority=True, id="record.journal_note.save_entry"),
+        Binding("escape", "close", "Close (keep draft)", key_display="Esc", id="record.journal_note.close_keep_draft"),
     ]
 
     def __init__(self, patient: Patient, kind: str = "phone",
@@ -537,9 +539,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         self.corrects_id = corrects.id if corrects is not None else None
         self.refers_to = refers_to
         self.refers_to_id = refers_to.id if refers_to is not None else None
-        self._saved_text: str | None = None
         self.restored = False
-        LIVE_SCREENS.add(self)
 
     @property
     def user(self):
@@ -583,42 +583,36 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
             if kind in JOURNAL_KINDS and self.corrects is None and self.refers_to is None:
                 self.kind = kind
                 self.query_one("#note-kind", Select).value = kind
-            self._saved_text = area.text
             self.restored = True
             self.notify(_("Your unsaved text was restored."))
         elif self.corrects is not None:
             area.text = self.corrects.text
         area.focus()
         area.move_cursor(area.document.end)
-        self.set_interval(1.0, self.save_drafts)
+        self.keep_typing()
 
     @on(Select.Changed, "#note-kind")
     def _kind(self, event: Select.Changed) -> None:
         if event.value in JOURNAL_KINDS:
-            self.kind = str(event.value)
-            self._saved_text = None  # save the new kind with the next tick
+            self.kind = str(event.value)  # saved with the next tick (part of draft_data)
 
     @property
     def text(self) -> str:
         return self.query_one("#note-text", TextArea).text
 
-    def save_drafts(self) -> None:
-        """Called every second and when the app must save everything (lock, hang-up)."""
-        if not self.is_mounted or self.user is None:
-            return
-        text = self.text
-        if text == self._saved_text:
-            return
-        if text.strip():
-            try:
-                journal.save_draft(self.user, self.patient, self.kind, text, self.corrects_id,
-                                   self.refers_to_id)
-            except drafts.KeptLocally:
-                self._saved_text = text  # kept in the local file; the app explains (recover)
-                raise
+    @property
+    def draft_key(self) -> str:
+        return journal.draft_key(self.patient, self.corrects_id, self.refers_to_id)
+
+    def draft_data(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+    def store_draft(self, data: dict) -> None:
+        if data["text"].strip():
+            journal.save_draft(self.user, self.patient, data["kind"], data["text"],
+                               self.corrects_id, self.refers_to_id)
         else:
             journal.discard_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
-        self._saved_text = text
 
     def action_save(self) -> None:
         try:
@@ -631,8 +625,7 @@ class JournalNoteScreen(SkrankeModal[JournalEntry | None]):
         except (ValueError, PermissionDenied) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        journal.discard_draft(self.user, self.patient, self.corrects_id, self.refers_to_id)
-        self._saved_text = self.text
+        self.forget_typing()
         LIVE_SCREENS.discard(self)
         self.dismiss(entry)
 

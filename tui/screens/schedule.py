@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
 from textual.widgets import Input, Static
 
-from tui.db import database_proxy as db
 from tui.domain import auth, booking, schedule
 from tui.domain.auth import PermissionDenied
 from tui.domain.booking import BookingError, SlotTaken
@@ -24,7 +23,7 @@ from tui.domain.clock import today
 from tui.domain.dates import format_date_medium, weekday_name
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import _
-from tui.models import Staff
+from tui.workers import db_worker
 from tui.screens.base import SkrankeScreen
 from tui.screens.booking import (
     AbsenceScreen,
@@ -61,35 +60,35 @@ class ScheduleScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("pageup", "day(-1)", "Prev day", key_display="PgUp"),
-        Binding("pagedown", "day(1)", "Next day", key_display="PgDn"),
-        Binding("t", "today", "Today"),
-        Binding("g", "goto_date", "Go to date"),
-        Binding("l", "toggle_list", "List/grid"),
-        Binding("enter", "enter", "Book/show", show=False),
-        Binding("b", "book_here", "Book"),
-        Binding("f", "first_free", "First free"),
-        Binding("a", "status('arrived')", "Arrived"),
-        Binding("i", "status('in_progress')", "In progress", show=False),
-        Binding("d", "status('done')", "Done", show=False),
-        Binding("n", "status('no_show')", "No-show"),
-        Binding("c", "cancel_appt", "Cancel appt", show=False),
-        Binding("m", "move_appt", "Move", show=False),
-        Binding("e", "edit_note", "Note", show=False),
-        Binding("h", "history", "History", show=False),
-        Binding("s", "series", "Series", show=False),
-        Binding("x", "absence", "Absence", show=False),
-        Binding("w", "toggle_waiting", "Waiting room", show=False),
-        Binding("p", "export", "Day list", show=False),
-        Binding("v", "offer_freed", "Waiting list", show=False),
-        Binding("r,f5", "reload", "Refresh", show=False),
+        Binding("pageup", "day(-1)", "Prev day", key_display="PgUp", id="schedule.prev_day"),
+        Binding("pagedown", "day(1)", "Next day", key_display="PgDn", id="schedule.next_day"),
+        Binding("t", "today", "Today", id="schedule.today"),
+        Binding("g", "goto_date", "Go to date", id="schedule.go_to_date"),
+        Binding("l", "toggle_list", "List/grid", id="schedule.list_grid"),
+        Binding("enter", "enter", "Book/show", show=False, id="schedule.book_show"),
+        Binding("b", "book_here", "Book", id="schedule.book"),
+        Binding("f", "first_free", "First free", id="schedule.first_free"),
+        Binding("a", "status('arrived')", "Arrived", id="schedule.arrived"),
+        Binding("i", "status('in_progress')", "In progress", show=False, id="schedule.in_progress"),
+        Binding("d", "status('done')", "Done", show=False, id="schedule.done"),
+        Binding("n", "status('no_show')", "No-show", id="schedule.no_show"),
+        Binding("c", "cancel_appt", "Cancel appt", show=False, id="schedule.cancel_appt"),
+        Binding("m", "move_appt", "Move", show=False, id="schedule.move"),
+        Binding("e", "edit_note", "Note", show=False, id="schedule.note"),
+        Binding("h", "history", "History", show=False, id="schedule.history"),
+        Binding("s", "series", "Series", show=False, id="schedule.series"),
+        Binding("x", "absence", "Absence", show=False, id="schedule.absence"),
+        Binding("w", "toggle_waiting", "Waiting room", show=False, id="schedule.waiting_room"),
+        Binding("p", "export", "Day list", show=False, id="schedule.day_list"),
+        Binding("v", "offer_freed", "Waiting list", show=False, id="schedule.waiting_list"),
+        Binding("r,f5", "reload", "Refresh", show=False, id="schedule.refresh"),
         Binding("slash,ctrl+f", "find", "Find", key_display="/", id="schedule.find"),
         Binding("u", "walk_in", "Walk-in", id="schedule.walk_in"),
-        Binding("down", "find_step(1)", "Next match", show=False),
-        Binding("up", "find_step(-1)", "Previous match", show=False),
-        Binding("escape", "close_find", "Close find", show=False),
-        Binding("left", "list_day(-1)", "Prev day", show=False),
-        Binding("right", "list_day(1)", "Next day", show=False),
+        Binding("down", "find_step(1)", "Next match", show=False, id="schedule.next_match"),
+        Binding("up", "find_step(-1)", "Previous match", show=False, id="schedule.previous_match"),
+        Binding("escape", "close_find", "Close find", show=False, id="schedule.close_find"),
+        Binding("left", "list_day(-1)", "Prev day", show=False, id="schedule.prev_day_left"),
+        Binding("right", "list_day(1)", "Next day", show=False, id="schedule.next_day_right"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -148,15 +147,10 @@ class ScheduleScreen(SkrankeScreen):
         self._focus_time = focus_time
         self._load(self.day, self.app.user)
 
-    @work(thread=True, exclusive=True, group="schedule-day")
+    @db_worker("schedule-day")
     def _load(self, day: dt.date, user) -> None:
-        with db.connection_context():
-            try:
-                view = schedule.day_view(day, user)
-                waiting = schedule.waiting_room(day, user)
-            except PermissionDenied as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
+        view = schedule.day_view(day, user)
+        waiting = schedule.waiting_room(day, user)
         self.app.call_from_thread(self._show, day, view, waiting)
 
     def _show(self, day: dt.date, view: DayView, waiting) -> None:
@@ -318,9 +312,9 @@ class ScheduleScreen(SkrankeScreen):
             booking.set_status(self.app.user, appt.id, status)
         except booking.TooEarly as exc:
             def answer(yes: bool | None) -> None:
-                if yes:
-                    self._run(lambda user, aid: booking.set_status(user, aid, status, before_start_ok=True),
-                              appt.id, success=f"{appt.patient_name}: {label}")
+                if yes and self._run(lambda user, aid: booking.set_status(user, aid, status, before_start_ok=True),
+                                     appt.id, success=f"{appt.patient_name}: {label}"):
+                    self._freed(appt)
 
             self.app.push_screen(ConfirmScreen(str(exc), default_no=True), callback=answer)
             return
@@ -329,6 +323,8 @@ class ScheduleScreen(SkrankeScreen):
             return
         self.notify(f"{appt.patient_name}: {label}", markup=False)
         self.load_day()
+        if status == "no_show":
+            self._freed(appt)
 
     def action_cancel_appt(self) -> None:
         appt = self._need_appt()
@@ -360,15 +356,18 @@ class ScheduleScreen(SkrankeScreen):
         self.app.push_screen(MoveScreen(appt.id), callback=chosen)
 
     def _freed(self, appt) -> None:
-        """A time came free: say at once how many on the waiting list fit it (V offers it)."""
+        """A time came free (cancelled, moved away, no-show): say at once how many on the
+        waiting list fit what of it is still to come and open (V offers it)."""
         from tui.domain import waiting_list
 
-        staff = Staff.get_by_id(appt.staff_id)
-        self.freed = (appt.start, appt.end, staff)
-        n = waiting_list.fitting_count(appt.start, appt.end, staff)
+        freed = waiting_list.freed_slot(appt)
+        self.freed = freed
+        if freed is None:
+            return
+        n = waiting_list.fitting_count(*freed)
         if n:
             self.notify(_("{n} on the waiting list fit {time}: V offers it.").format(
-                n=n, time=f"{appt.start:%d.%m %H.%M}"), timeout=10)
+                n=n, time=f"{freed[0]:%d.%m %H.%M}"), timeout=10)
 
     def action_offer_freed(self) -> None:
         """Offer the time just freed, or the free time under the cursor, to the waiting list."""
@@ -379,7 +378,7 @@ class ScheduleScreen(SkrankeScreen):
         grid = self.query_one(DayGrid)
         if not self.list_mode and grid.cursor_cell()[0] == "free":
             start = grid.cursor_time()
-            freed = (start, start + dt.timedelta(minutes=slot_minutes()), Staff.get_by_id(grid.cursor_staff_id()))
+            freed = (start, start + dt.timedelta(minutes=slot_minutes()), auth.staff_by_id(grid.cursor_staff_id()))
         if freed is None:
             self.notify(_("Put the cursor on a free time first."), severity="warning")
             return
@@ -500,7 +499,7 @@ class ScheduleScreen(SkrankeScreen):
                 if type_id is None:
                     return
                 appt_type = next(t for t in types if str(t.id) == type_id)
-                staff = Staff.get_by_id(staff_id) if staff_id else None
+                staff = auth.staff_by_id(staff_id) if staff_id else None
                 try:
                     appt = booking.walk_in(self.app.user, patient, appt_type, staff)
                 except (BookingError, PermissionDenied) as exc:
@@ -539,7 +538,7 @@ class ScheduleScreen(SkrankeScreen):
             # On a taken time only someone who may double-book gets that time (Ctrl+O there).
             if kind == "free" or (kind == "appt" and auth.can(self.app.user, "appointment.override")):
                 start = grid.cursor_time()
-                staff = Staff.get_by_id(grid.cursor_staff_id())
+                staff = auth.staff_by_id(grid.cursor_staff_id())
         self.app.push_screen(BookingScreen(staff=staff, start=start), callback=self._after_booking)
 
     def action_first_free(self) -> None:
@@ -554,6 +553,8 @@ class ScheduleScreen(SkrankeScreen):
             self.notify(_("You are not allowed to register absences."), severity="error")
             return
         grid = self.query_one(DayGrid)
+        if not self.list_mode and grid.cursor_cell()[0] == "off" and self._end_absence(grid):
+            return
 
         def done(result) -> None:
             if not result:
@@ -567,10 +568,44 @@ class ScheduleScreen(SkrankeScreen):
 
         self.app.push_screen(AbsenceScreen(grid.cursor_staff_id(), self.day), callback=done)
 
-    def _offer_rebooking(self, ids: list[int]) -> None:
-        from tui.models import Appointment
+    def _end_absence(self, grid) -> bool:
+        """X on time inside an absence: she is back from here. The freed time goes to the
+        waiting list like a cancelled one (how many fit its first free stretch; V offers it)."""
+        from tui.domain import waiting_list
 
-        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        at, staff_id = grid.cursor_time(), grid.cursor_staff_id()
+        if at is None or staff_id is None:
+            return False
+        staff = auth.staff_by_id(staff_id)
+        if not any(a.start <= at < a.end for a in booking.absences_for(staff, at.date(), at.date())):
+            return False
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                lo, hi = booking.end_absence(self.app.user, staff, at)
+            except (BookingError, PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.notify(_("{name} is back from {time}.").format(name=staff.full_name, time=f"{at:%d.%m %H.%M}"),
+                        markup=False)
+            self.load_day()
+            self.freed = waiting_list.first_free_stretch(staff, lo, hi)
+            if self.freed is not None:
+                n = waiting_list.fitting_count(*self.freed)
+                if n:
+                    self.notify(_("{n} on the waiting list fit {time}: V offers it.").format(
+                        n=n, time=f"{self.freed[0]:%d.%m %H.%M}"), timeout=10)
+
+        self.app.push_screen(ConfirmScreen(_("End {name}'s absence at {time}? The time after it can be booked.")
+                                           .format(name=staff.full_name, time=f"{at:%d.%m %H.%M}")),
+                             callback=answer)
+        return True
+
+    def _offer_rebooking(self, ids: list[int]) -> None:
+
+        rows = booking.appointments(ids)
         choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.type.code} {a.patient.full_name}") for a in rows
                    if a.status == "booked"]
         if not choices:
@@ -607,16 +642,15 @@ class ScheduleScreen(SkrankeScreen):
         self.app.push_screen(ChoiceScreen(_("Day list as"), [("txt", _("Text file")), ("pdf", "PDF")]),
                              callback=chosen)
 
-    @work(thread=True, exclusive=True, group="schedule-export")
+    @db_worker("schedule-export")
     def _export(self, staff_id: int, day: dt.date, fmt: str) -> None:
-        with db.connection_context():
-            staff = Staff.get_by_id(staff_id)
-            folder = self.app.config.export_path
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"dagsliste-{day.isoformat()}-{staff.initials or staff.username}.{fmt}"
-                schedule.export_day_list(self.app.user, day, staff, path, fmt)
-            except (OSError, PermissionDenied) as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
+        staff = auth.staff_by_id(staff_id)
+        folder = self.app.config.export_path
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"dagsliste-{day.isoformat()}-{staff.initials or staff.username}.{fmt}"
+            schedule.export_day_list(self.app.user, day, staff, path, fmt)
+        except OSError as exc:  # the export folder, not the database
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.app.call_from_thread(self.notify, _("Written: {path}").format(path=path), markup=False)

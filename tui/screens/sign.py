@@ -28,7 +28,7 @@ class SignScreen(SkrankeModal[bool]):
     SignScreen #sign-error { height: auto; color: $text-error; text-style: bold; }
     SignScreen Input { width: 40; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc", id="sign.cancel")]
 
     def __init__(self, letter_id: int) -> None:
         super().__init__()

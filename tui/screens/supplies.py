@@ -5,42 +5,43 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
-from tui.db import database_proxy as db
 from tui.domain import auth
 from tui.domain import supplies as sup
 from tui.domain.clock import to_local
 from tui.i18n import _
+from tui.workers import db_worker
 from tui.screens.base import SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.cut import cell
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 
-class FormScreen(SkrankeModal):
+class SupplyFormScreen(SkrankeModal):
     """A few labelled one-line fields. `submit(values)` returns an error message or None;
     on None the dialog closes with the values. Ctrl+S or Enter in the last field submits."""
 
     DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen > Vertical {
+    SupplyFormScreen { align: center middle; }
+    SupplyFormScreen > Vertical {
         width: 72; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    FormScreen .title { text-style: bold; }
-    FormScreen VerticalScroll { height: auto; max-height: 16; }
-    FormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
-    FormScreen Grid Label { padding: 1 0 0 0; }
-    FormScreen #form-error { color: $text-error; height: auto; }
-    FormScreen #form-help { color: $text-muted; }
+    SupplyFormScreen .title { text-style: bold; }
+    SupplyFormScreen VerticalScroll { height: auto; max-height: 16; }
+    SupplyFormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
+    SupplyFormScreen Grid Label { padding: 1 0 0 0; }
+    SupplyFormScreen #form-error { color: $text-error; height: auto; }
+    SupplyFormScreen #form-help { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Save", priority=True, id="supplies.supply_form.save"),
+        Binding("escape", "cancel", "Cancel", id="supplies.supply_form.cancel"),
     ]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str]],
@@ -108,19 +109,19 @@ class SuppliesScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("a", "adjust", "Adjust stock"),
-        Binding("e", "edit", "Edit item"),
-        Binding("n", "new", "New item", show=False),
-        Binding("i", "import", "Import catalogue", show=False),
-        Binding("o", "order", "Make orders"),
-        Binding("s", "send", "Send order"),
-        Binding("r", "receive", "Receive"),
-        Binding("q", "quantities", "Change quantities", show=False),
-        Binding("x", "delete", "Delete draft", show=False),
-        Binding("l", "supplier", "Supplier details", show=False),
-        Binding("1", "tab('items')", "Items", show=False),
-        Binding("2", "tab('low')", "Under reorder level", show=False),
-        Binding("3", "tab('orders')", "Orders", show=False),
+        Binding("a", "adjust", "Adjust stock", id="supplies.adjust_stock"),
+        Binding("e", "edit", "Edit item", id="supplies.edit_item"),
+        Binding("n", "new", "New item", show=False, id="supplies.new_item"),
+        Binding("i", "import", "Import catalogue", show=False, id="supplies.import_catalogue"),
+        Binding("o", "order", "Make orders", id="supplies.make_orders"),
+        Binding("s", "send", "Send order", id="supplies.send_order"),
+        Binding("r", "receive", "Receive", id="supplies.receive"),
+        Binding("q", "quantities", "Change quantities", show=False, id="supplies.change_quantities"),
+        Binding("x", "delete", "Delete draft", show=False, id="supplies.delete_draft"),
+        Binding("l", "supplier", "Supplier details", show=False, id="supplies.supplier_details"),
+        Binding("1", "tab('items')", "Items", show=False, id="supplies.items"),
+        Binding("2", "tab('low')", "Under reorder level", show=False, id="supplies.under_reorder_level"),
+        Binding("3", "tab('orders')", "Orders", show=False, id="supplies.orders"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -131,12 +132,12 @@ class SuppliesScreen(SkrankeScreen):
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="items"):
             with TabPane("1 " + _("Items"), id="items"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="items-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="items-table")
             with TabPane("2 " + _("Under reorder level"), id="low"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="low-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="low-table")
             with TabPane("3 " + _("Orders"), id="orders"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="orders-table")
-                yield DataTable(cursor_type="row", id="lines-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="orders-table")
+                yield Table(cursor_type="row", id="lines-table")
 
     def on_mount(self) -> None:
         self.query_one("#items-table", DataTable).add_columns(
@@ -150,7 +151,7 @@ class SuppliesScreen(SkrankeScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self._reload_in_worker(self.user)
 
     # --- data ------------------------------------------------------------------------------
 
@@ -163,48 +164,61 @@ class SuppliesScreen(SkrankeScreen):
         return self.rows[tab].get(cursor_key(self.query_one(f"#{tab}-table", DataTable)))
 
     def reload(self) -> None:
-        user = self.user
-        items = self.query_one("#items-table", DataTable)
+        self._show_lists(self._lists(self.user), always=True)
+
+    @db_worker("supply-lists")
+    def _reload_in_worker(self, user) -> None:
+        # A return to the section: the lists are read off the event loop, and the tables
+        # are refilled (and redrawn) only when something in them changed.
+        lists = self._lists(user)
+        self.app.call_from_thread(self._show_lists, lists)
+
+    @staticmethod
+    def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
+        """(key, record, cells) of the three tables, every value read (no lazy query left)."""
+        items = []
+        for item in sup.items(user):
+            low = sup.is_below_reorder(item)
+            items.append((str(item.id), item, [
+                cell(item.name), cell(item.unit), cell(item.supplier),
+                Text(str(item.stock), style="bold red" if low else "", justify="right"),
+                Text(str(item.reorder_level), justify="right")]))
+        below = []
+        for item in sup.below_reorder(user):
+            coming = sup.outstanding(item)
+            below.append((str(item.id), item, [
+                cell(item.name), cell(item.supplier), Text(str(item.stock), style="bold red", justify="right"),
+                Text(str(item.reorder_level), justify="right"),
+                Text(str(coming) if coming else "", justify="right")]))
+        orders = []
+        for order in sup.orders(user):
+            style = "bold" if order.status in ("draft", "partial") else ""
+            orders.append((str(order.id), order, [
+                Text(str(order.id), justify="right"), cell(order.supplier),
+                Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
+                Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right")]))
+        return {"items": items, "low": below, "orders": orders}
+
+    def _show_lists(self, lists, always: bool = False) -> None:
+        if not self.is_attached or self.app.user is None:
+            return
+        signature = {tab: [(key, cells) for key, _record, cells in rows] for tab, rows in lists.items()}
+        if not always and signature == getattr(self, "_shown", None):
+            return
+        self._shown = signature
         with cursor_kept(*(self.query_one(f"#{name}-table", DataTable) for name in self.rows)):
-            low_table = self._fill(user, items)
+            for tab in ("items", "low", "orders"):
+                table = self.query_one(f"#{tab}-table", DataTable)
+                table.clear()
+                self.rows[tab] = {}
+                for key, record, cells in lists[tab]:
+                    self.rows[tab][key] = record
+                    table.add_row(*cells, key=key)
+        low_table = self.query_one("#low-table", DataTable)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"
         self.show_lines()
         self.focus_table()
-
-    def _fill(self, user, items: DataTable) -> DataTable:
-        items.clear()
-        self.rows["items"] = {}
-        for item in sup.items(user):
-            key = str(item.id)
-            self.rows["items"][key] = item
-            low = sup.is_below_reorder(item)
-            items.add_row(Text(item.name), Text(item.unit), Text(item.supplier),
-                          Text(str(item.stock), style="bold red" if low else "", justify="right"),
-                          Text(str(item.reorder_level), justify="right"), key=key)
-        low_table = self.query_one("#low-table", DataTable)
-        low_table.clear()
-        self.rows["low"] = {}
-        for item in sup.below_reorder(user):
-            key = str(item.id)
-            self.rows["low"][key] = item
-            coming = sup.outstanding(item)
-            low_table.add_row(Text(item.name), Text(item.supplier),
-                              Text(str(item.stock), style="bold red", justify="right"),
-                              Text(str(item.reorder_level), justify="right"),
-                              Text(str(coming) if coming else "", justify="right"), key=key)
-        orders = self.query_one("#orders-table", DataTable)
-        orders.clear()
-        self.rows["orders"] = {}
-        for order in sup.orders(user):
-            key = str(order.id)
-            self.rows["orders"][key] = order
-            style = "bold" if order.status in ("draft", "partial") else ""
-            orders.add_row(Text(str(order.id), justify="right"), Text(order.supplier),
-                           Text(sup.status_label(order), style=style), Text(_when(order.created_at)),
-                           Text(_when(order.sent_at)), Text(str(order.lines.count()), justify="right"),
-                           key=key)
-        return low_table
 
     def focus_table(self) -> None:
         self.query_one(f"#{self.tab}-table", DataTable).focus()
@@ -275,7 +289,7 @@ class SuppliesScreen(SkrankeScreen):
                 return
             self.notify(_("Saved for {supplier}.").format(supplier=supplier), markup=False)
 
-        self.app.push_screen(FormScreen(
+        self.app.push_screen(SupplyFormScreen(
             _("Our details at {supplier}").format(supplier=supplier),
             [("customer_number", _("Customer number"), details["customer_number"]),
              ("delivery_address", _("Delivery address"), details["delivery_address"])],
@@ -293,7 +307,7 @@ class SuppliesScreen(SkrankeScreen):
                              values["reason"])
             return None
 
-        self.app.push_screen(FormScreen(
+        self.app.push_screen(SupplyFormScreen(
             _("Adjust stock: {item} (now {n})").format(item=item.name, n=item.stock),
             [("delta", _("Change (+/-)"), ""), ("reason", _("Reason"), _("count"))], submit),
             callback=lambda v: v is not None and self.reload())
@@ -315,7 +329,7 @@ class SuppliesScreen(SkrankeScreen):
             ("quantity", _("Order quantity"), str(item.reorder_quantity) if item else "0"),
         ]
         title = _("Edit item") if item else _("New item")
-        self.app.push_screen(FormScreen(title, fields, submit),
+        self.app.push_screen(SupplyFormScreen(title, fields, submit),
                              callback=lambda v: v is not None and self.reload())
 
     def action_edit(self) -> None:
@@ -374,22 +388,21 @@ class SuppliesScreen(SkrankeScreen):
                 self.export_folder = values["folder"]
                 self.export(order.id, values["folder"], fmt)
 
-        self.app.push_screen(FormScreen(
+        self.app.push_screen(SupplyFormScreen(
             _("Send order {n} to {supplier}").format(n=order.id, supplier=order.supplier),
             [("folder", _("Folder"), folder), ("format", _("Format (txt/csv)"), "txt")], submit),
             callback=chosen)
 
-    @work(thread=True, exclusive=True, group="supply-export")
+    @db_worker("supply-export")
     def export(self, order_id: int, folder: str, fmt: str) -> None:
         user = self.user
         clinic = self.app.clinic_name
-        with db.connection_context():
-            try:
-                order = sup.SupplyOrder.get_by_id(order_id)
-                paths = sup.export_orders(user, [order], folder, fmt, clinic_name=clinic)
-            except (ValueError, OSError, auth.PermissionDenied) as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
+        try:
+            order = sup.order(order_id)
+            paths = sup.export_orders(user, [order], folder, fmt, clinic_name=clinic)
+        except (ValueError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.app.call_from_thread(self._exported, [str(p) for p in paths])
 
     def _exported(self, paths: list[str]) -> None:
@@ -430,7 +443,7 @@ class SuppliesScreen(SkrankeScreen):
         title = (_("Receive order {n} from {supplier}") if receive
                  else _("Quantities on order {n} to {supplier}")).format(n=order.id,
                                                                          supplier=order.supplier)
-        self.app.push_screen(FormScreen(title, fields, submit),
+        self.app.push_screen(SupplyFormScreen(title, fields, submit),
                              callback=lambda v: v is not None and self.reload())
 
     def action_receive(self) -> None:
@@ -452,7 +465,7 @@ class SuppliesScreen(SkrankeScreen):
         self._lines_form(order, receive=False)
 
     def action_delete(self) -> None:
-        from tui.screens.booking import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         order = self.current("orders")
         if order is None:

@@ -22,19 +22,20 @@ from tui.domain import tasks as tasks_domain
 from tui.domain.clock import local_stamp, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
-from tui.models import Staff
+from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
-from tui.widgets.tables import cursor_key, cursor_kept
+from tui.widgets.cut import cell
+from tui.widgets.tables import Table, cursor_key, cursor_kept
 from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "task"
 
 
 def _to_value(to) -> str:
-    if isinstance(to, Staff):
+    if auth.is_staff(to):
         return f"staff:{to.id}"
     if isinstance(to, str) and to in tasks_domain.ROLE_RECIPIENTS:
         return f"role:{to}"
@@ -71,10 +72,10 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save task", priority=True),
-        Binding("f2", "pick_patient", "Patient", priority=True),
-        Binding("ctrl+o", "pick_patient", "Patient", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save task", priority=True, id="tasks.task_edit.save_task"),
+        Binding("f2", "pick_patient", "Patient", priority=True, id="tasks.task_edit.patient"),
+        Binding("ctrl+o", "pick_patient", "Patient", show=False, priority=True, id="tasks.task_edit.patient_ctrl_o"),
+        Binding("escape", "cancel", "Cancel", id="tasks.task_edit.cancel"),
     ]
 
     def __init__(self, patient=None, title: str = "", to=None) -> None:
@@ -134,12 +135,6 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
         self.keep_typing()
         self.query_one("#task-title", Input).focus()
 
-    @on(Input.Changed)
-    @on(TextArea.Changed)
-    @on(Select.Changed)
-    def _changed(self) -> None:
-        self._dirty = True
-
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
         event.stop()
@@ -149,7 +144,7 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
         value = str(self.query_one("#task-to", Select).value)
         kind, _sep, ident = value.partition(":")
         if kind == "staff":
-            return Staff.get_or_none(Staff.id == int(ident))
+            return auth.staff_by_id(int(ident))
         return ident or None
 
     def action_pick_patient(self) -> None:
@@ -171,8 +166,7 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
             self.forget_typing()
             self.patient = patient
             self.query_one("#task-patient", Static).update(_patient_text(patient))
-            self._dirty = True
-            self.save_draft()
+            self.save_drafts()
             # On to the field after the patient, not back to where F2 was pressed.
             self.query_one(DateInput).focus()
 
@@ -230,16 +224,16 @@ class TasksScreen(SkrankeScreen):
     """
 
     BINDINGS = [
-        Binding("n", "new", "New task"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("d", "done", "Done"),
-        Binding("c", "comment", "Comment"),
-        Binding("f", "move_bookings", "Move bookings", show=False),
-        Binding("u", "reopen", "Reopen", show=False),
-        Binding("h", "toggle_done", "Show done", show=False),
-        Binding("1", "tab('inbox')", "Inbox", show=False),
-        Binding("2", "tab('sent')", "Sent", show=False),
-        Binding("3", "tab('eod-pane')", "End of day", show=False),
+        Binding("n", "new", "New task", id="tasks.new_task"),
+        Binding("enter", "open", "Open", show=False, id="tasks.open"),
+        Binding("d", "done", "Done", id="tasks.done"),
+        Binding("c", "comment", "Comment", id="tasks.comment"),
+        Binding("f", "move_bookings", "Move bookings", show=False, id="tasks.move_bookings"),
+        Binding("u", "reopen", "Reopen", show=False, id="tasks.reopen"),
+        Binding("h", "toggle_done", "Show done", show=False, id="tasks.show_done"),
+        Binding("1", "tab('inbox')", "Inbox", show=False, id="tasks.inbox"),
+        Binding("2", "tab('sent')", "Sent", show=False, id="tasks.sent"),
+        Binding("3", "tab('eod-pane')", "End of day", show=False, id="tasks.end_of_day"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -251,9 +245,9 @@ class TasksScreen(SkrankeScreen):
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="inbox"):
             with TabPane("1 " + _("Inbox"), id="inbox"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="inbox-table")
             with TabPane("2 " + _("Sent"), id="sent"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="sent-table")
+                yield Table(cursor_type="row", zebra_stripes=True, id="sent-table")
             with TabPane("3 " + _("End of day"), id="eod-pane"):
                 with VerticalScroll(id="eod"):
                     yield Static("", id="eod-text", markup=False)
@@ -272,7 +266,7 @@ class TasksScreen(SkrankeScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self._reload_in_worker(self.user, self.show_done)
 
     @property
     def tab(self) -> str:
@@ -283,41 +277,67 @@ class TasksScreen(SkrankeScreen):
             return None
         return self.rows[self.tab].get(cursor_key(self.query_one(f"#{self.tab}-table", DataTable)))
 
-    def _patient_cell(self, task) -> Text:
+    @staticmethod
+    def _patient_cell(user, task) -> Text:
         if task.patient_id is None:
             return Text("")
-        if not auth.can(self.user, "patient.view"):
+        if not auth.can(user, "patient.view"):
             return Text("•")
-        return Text(task.patient.full_name)
+        return cell(task.patient.full_name)
 
     def reload(self) -> None:
+        self._show_lists(self._lists(self.user, self.show_done), always=True)
+
+    @db_worker("task-lists")
+    def _reload_in_worker(self, user, show_done: bool) -> None:
+        # A return to the section: the lists are read off the event loop, and the tables
+        # are refilled (and redrawn) only when something in them changed.
+        lists = self._lists(user, show_done)
+        self.app.call_from_thread(self._show_lists, lists, show_done=show_done)
+
+    @classmethod
+    def _lists(cls, user, show_done: bool) -> dict[str, list[tuple[str, object, list[Text]]]]:
+        """(key, task, cells) of both tables, every value read (no lazy query left)."""
         day = today()
+        inbox = []
+        for task in tasks_domain.inbox(user, include_done=show_done):
+            overdue = tasks_domain.is_overdue(task, day)
+            style = "bold red" if overdue else ("dim strike" if task.status == "done" else "")
+            due = Text(f"{task.due:%d.%m}" if task.due else "", style=style)
+            if overdue:
+                due.append(" !", style="bold red")
+            inbox.append((str(task.id), task, [
+                due, Text(_(tasks_domain.PRIORITIES[task.priority]), style=PRIORITY_STYLE.get(task.priority, "")),
+                cell(task.title, style=style), Text(task.created_by.initials), cls._patient_cell(user, task)]))
+        sent = []
+        for task in tasks_domain.sent(user):
+            status = _("done") if task.status == "done" else _("open")
+            sent.append((str(task.id), task, [
+                Text(local_stamp(task.created_at)), cell(tasks_domain.recipient_label(task)), cell(task.title),
+                Text(f"{task.due:%d.%m}" if task.due else ""),
+                Text(status, style="dim" if task.status == "done" else "")]))
+        return {"inbox": inbox, "sent": sent}
+
+    def _show_lists(self, lists, always: bool = False, show_done: bool | None = None) -> None:
+        if not self.is_attached or self.app.user is None:
+            return
+        if show_done is not None and show_done != self.show_done:
+            return  # she changed the filter while this loaded; that reload shows the lists
+        signature = {pane: [(key, cells) for key, _task, cells in rows] for pane, rows in lists.items()}
+        if not always and signature == getattr(self, "_shown", None):
+            if self.tab == "eod-pane":
+                self.show_end_of_day()  # counts of other sections (letters, renewals)
+            return
+        self._shown = signature
         inbox = self.query_one("#inbox-table", DataTable)
         sent = self.query_one("#sent-table", DataTable)
         with cursor_kept(inbox, sent):
-            inbox.clear()
-            self.rows["inbox"] = {}
-            for task in tasks_domain.inbox(self.user, include_done=self.show_done):
-                key = str(task.id)
-                self.rows["inbox"][key] = task
-                overdue = tasks_domain.is_overdue(task, day)
-                style = "bold red" if overdue else ("dim strike" if task.status == "done" else "")
-                due = Text(f"{task.due:%d.%m}" if task.due else "", style=style)
-                if overdue:
-                    due.append(" !", style="bold red")
-                inbox.add_row(due, Text(_(tasks_domain.PRIORITIES[task.priority]),
-                                        style=PRIORITY_STYLE.get(task.priority, "")),
-                              Text(task.title, style=style), Text(task.created_by.initials),
-                              self._patient_cell(task), key=key)
-            sent.clear()
-            self.rows["sent"] = {}
-            for task in tasks_domain.sent(self.user):
-                key = str(task.id)
-                self.rows["sent"][key] = task
-                status = _("done") if task.status == "done" else _("open")
-                sent.add_row(Text(local_stamp(task.created_at)), Text(tasks_domain.recipient_label(task)),
-                             Text(task.title), Text(f"{task.due:%d.%m}" if task.due else ""),
-                             Text(status, style="dim" if task.status == "done" else ""), key=key)
+            for pane, table in (("inbox", inbox), ("sent", sent)):
+                table.clear()
+                self.rows[pane] = {}
+                for key, task, cells in lists[pane]:
+                    self.rows[pane][key] = task
+                    table.add_row(*cells, key=key)
         shown = self.detail_id
         if shown is not None and any(shown == t.id for rows in self.rows.values()
                                      for t in rows.values()):
@@ -461,8 +481,7 @@ class TasksScreen(SkrankeScreen):
         chosen one to the first free slot, as with an absence; the list comes back."""
         from tui.domain import booking
         from tui.domain.booking import BookingError
-        from tui.models import Appointment
-        from tui.screens.booking import ChoiceScreen
+        from tui.screens.dialogs import ChoiceScreen
 
         task = self.current()
         if task is None:
@@ -474,7 +493,7 @@ class TasksScreen(SkrankeScreen):
         if not ids:
             self.notify(_("No bookings to move in this task."), markup=False)
             return
-        rows = list(Appointment.select().where(Appointment.id.in_(ids)).order_by(Appointment.start))
+        rows = booking.appointments(ids)
         choices = [(str(a.id), f"{a.start:%d.%m %H.%M} {a.staff.initials} {a.type.code} "
                                f"{a.patient.full_name}") for a in rows]
 
@@ -499,7 +518,7 @@ class TasksScreen(SkrankeScreen):
         self.reload()
 
     def action_comment(self) -> None:
-        from tui.screens.booking import TextPromptScreen
+        from tui.screens.dialogs import TextPromptScreen
 
         task = self.current()
         if task is None:

@@ -117,8 +117,8 @@ def split_calls(app, rows: list[CallRow]) -> tuple[list[CallRow], list[CallRow]]
     return mine, [r for r in rows if r not in mine]
 
 
-def poll_calls(app) -> None:
-    """Called by the app twice a second: show, update or remove the banner."""
+def show_calls(app, rows: list[CallRow]) -> None:
+    """Show, update or remove the banner for the active calls (from tui.call_watcher)."""
     try:
         screen = app.screen
     except (ScreenStackError, UnknownModeError):  # between two modes (log-in, log-out)
@@ -127,13 +127,9 @@ def poll_calls(app) -> None:
     mine: list[CallRow] = []
     others: list[CallRow] = []
     if _may_see_calls(app):
-        try:
-            mine, others = split_calls(app, calls.active_calls())
-            shown_here = getattr(screen, "open_call_id", None)
-            mine = [r for r in mine if r.id != shown_here or r.status == "ringing"]
-        except Exception:  # the database is busy: try again in half a second
-            app.log.warning("polling for calls failed")
-            return
+        mine, others = split_calls(app, rows)
+        shown_here = getattr(screen, "open_call_id", None)
+        mine = [r for r in mine if r.id != shown_here or r.status == "ringing"]
     ringing = [r for r in mine if r.status == "ringing"]
     seen: set[int] = getattr(app, "_calls_seen", set())
     new = [r for r in ringing if r.id not in seen]

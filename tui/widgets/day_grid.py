@@ -21,6 +21,7 @@ from textual.widget import Widget
 
 from tui.domain.schedule import ApptInfo, DayView
 from tui.i18n import N_, _
+from tui.widgets.cut import cut
 
 TIME_WIDTH = 6
 MIN_COLUMN = 22
@@ -38,11 +39,7 @@ def _bg(colour: str) -> Style:
 
 
 def _fit(text: str, width: int) -> str:
-    if width <= 0:
-        return ""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
+    return cut(text, width).ljust(max(0, width))
 
 
 class DayGrid(Widget, can_focus=True):
@@ -51,12 +48,12 @@ class DayGrid(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Earlier", show=False),
-        Binding("down", "move(1, 0)", "Later", show=False),
-        Binding("left", "move(0, -1)", "Previous person", show=False),
-        Binding("right", "move(0, 1)", "Next person", show=False),
-        Binding("home", "edge(-1)", "First slot", show=False),
-        Binding("end", "edge(1)", "Last slot", show=False),
+        Binding("up", "move(-1, 0)", "Earlier", show=False, id="day_grid.earlier"),
+        Binding("down", "move(1, 0)", "Later", show=False, id="day_grid.later"),
+        Binding("left", "move(0, -1)", "Previous person", show=False, id="day_grid.previous_person"),
+        Binding("right", "move(0, 1)", "Next person", show=False, id="day_grid.next_person"),
+        Binding("home", "edge(-1)", "First slot", show=False, id="day_grid.first_slot"),
+        Binding("end", "edge(1)", "Last slot", show=False, id="day_grid.last_slot"),
     ]
 
     class CursorMoved(Message):
@@ -299,12 +296,12 @@ class DayList(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("ctrl+up", "move(-10)", "Ten up", show=False),
-        Binding("ctrl+down", "move(10)", "Ten down", show=False),
-        Binding("home", "edge(-1)", "First", show=False),
-        Binding("end", "edge(1)", "Last", show=False),
+        Binding("up", "move(-1)", "Previous", show=False, id="day_grid.day_list.previous"),
+        Binding("down", "move(1)", "Next", show=False, id="day_grid.day_list.next"),
+        Binding("ctrl+up", "move(-10)", "Ten up", show=False, id="day_grid.day_list.ten_up"),
+        Binding("ctrl+down", "move(10)", "Ten down", show=False, id="day_grid.day_list.ten_down"),
+        Binding("home", "edge(-1)", "First", show=False, id="day_grid.day_list.first"),
+        Binding("end", "edge(1)", "Last", show=False, id="day_grid.day_list.last"),
     ]
 
     # (heading, width); the patient column takes the room left over

@@ -1,16 +1,22 @@
-"""The footer, in the active language.
+"""The footer, in the active language, drawn as one line.
 
 Binding descriptions are written in English in `BINDINGS` (extracted into the catalog
 by tui/locale/extract.py); this Footer shows each one translated, the same way the F1
 help and the command palette do.
+
+Textual's own Footer removes and mounts one widget per key at every change of the
+bindings (each focus move, each section switch) and restyles each of them: a third of a
+section switch's time. This one keeps the keys as data and only redraws its one line, and
+only when what it shows has changed. Keys that do not fit are cut whole, ending in "…"
+(F1 lists them all).
 """
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer as _TextualFooter
-from textual.widgets._footer import FooterKey
+from rich.text import Text
+from textual.widget import Widget
 
 from tui.i18n import N_, _
+from tui.widgets.cut import ELLIPSIS
 
 __all__ = ["Footer", "TEXTUAL_BINDINGS"]
 
@@ -118,9 +124,91 @@ TEXTUAL_BINDINGS = (
 )
 
 
-class Footer(_TextualFooter):
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.description:
-                widget.description = _(widget.description)
-            yield widget
+
+class Footer(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"footer-key--key", "footer-key--description", "footer--separator"}
+    DEFAULT_CSS = """
+    Footer {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .footer-key--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .footer--separator {
+            color: $foreground 20%;
+        }
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._keys: tuple = ()  # (key shown, description, enabled) of the keys on the left
+        self._palette: tuple | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def bindings_changed(self, screen) -> None:
+        if not self.is_attached or screen is not self.screen:
+            return
+        app = self.app
+        active = screen.active_bindings
+        seen: set[str] = set()
+        keys = []
+        for _node, binding, enabled, _tooltip in active.values():
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)  # one key per action, the first bound
+            keys.append((app.get_key_display(binding), _(binding.description) if binding.description else "",
+                         enabled))
+        palette = None
+        if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+            _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]
+            palette = (app.get_key_display(binding), _(binding.description), enabled)
+        if (tuple(keys), palette) != (self._keys, self._palette):
+            self._keys, self._palette = tuple(keys), palette
+            self.refresh()
+
+    def _key(self, shown: str, description: str, enabled: bool, key_style, description_style) -> Text:
+        text = Text.assemble((f" {shown} ", key_style), (f"{description} " if description else "",
+                                                          description_style))
+        if not enabled:
+            text.stylize("dim")
+        return text
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("footer-key--key")
+        description_style = self.get_component_rich_style("footer-key--description")
+        width = self.size.width
+        right = Text()
+        if self._palette is not None:
+            shown, description, enabled = self._palette
+            right = Text("▏", style=self.get_component_rich_style("footer--separator"))
+            right.append_text(Text.assemble((shown, key_style), (f" {description} ", description_style)))
+        room = max(0, width - right.cell_len)
+        parts = [self._key(*key, key_style, description_style) for key in self._keys]
+        left = Text()
+        for index, part in enumerate(parts):
+            rest = room - left.cell_len - part.cell_len
+            last = index == len(parts) - 1
+            if rest < 0 or (not last and rest < len(ELLIPSIS)):
+                left.append(ELLIPSIS, style=description_style)
+                break
+            left.append_text(part)
+        gap = Text(" " * max(0, width - left.cell_len - right.cell_len))
+        line = Text.assemble(left, gap, right, no_wrap=True, end="")
+        line.truncate(width)
+        return line

@@ -13,8 +13,8 @@ from textual.widgets import Select
 
 class FormSelect(Select):
     BINDINGS = [
-        Binding("enter", "app.focus_next", "Next field", show=False),
-        Binding("down,space,up", "show_overlay", "Show menu", show=False),
+        Binding("enter", "app.focus_next", "Next field", show=False, id="form_select.next_field"),
+        Binding("down,space,up", "show_overlay", "Show menu", show=False, id="form_select.show_menu"),
     ]
 
     def on_key(self, event) -> None:

@@ -12,12 +12,14 @@ caller's reason) and dismisses with the Patient; Esc dismisses with None.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,14 +27,16 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static
 
-from tui.db import database_proxy as db
 from tui.domain import patients
 from tui.domain.auth import PermissionDenied
 from tui.domain.patients import PatientHit
 from tui.i18n import _
-from tui.models import Patient
+from tui.workers import db_worker
 from tui.screens.base import SkrankeModal
-from tui.widgets.tables import cursor_kept
+from tui.widgets.tables import Table, cursor_kept
+
+if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
+    from tui.models import Patient  # noqa: F401  (the quoted generic below)
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -53,7 +57,7 @@ def hit_row(hit: PatientHit) -> list[Text]:
     ]
 
 
-class _ResultTable(DataTable):
+class _ResultTable(Table):
     """A DataTable whose lines join same-style cells: one colour code per row instead of
     one per cell, about half the bytes a search keystroke sends to a thin client. Every
     cell of a row carries the row's first click target, so a click still picks the row."""
@@ -83,10 +87,10 @@ class PatientSearch(Vertical):
     """
 
     BINDINGS = [
-        Binding("down", "move(1)", "Next patient", show=False),
-        Binding("up", "move(-1)", "Previous patient", show=False),
-        Binding("pagedown", "move(10)", "Ten patients down", show=False),
-        Binding("pageup", "move(-10)", "Ten patients up", show=False),
+        Binding("down", "move(1)", "Next patient", show=False, id="patient_picker.patient_search.next_patient"),
+        Binding("up", "move(-1)", "Previous patient", show=False, id="patient_picker.patient_search.previous_patient"),
+        Binding("pagedown", "move(10)", "Ten patients down", show=False, id="patient_picker.patient_search.ten_patients_down"),
+        Binding("pageup", "move(-10)", "Ten patients up", show=False, id="patient_picker.patient_search.ten_patients_up"),
     ]
 
     @dataclass
@@ -184,20 +188,19 @@ class PatientSearch(Vertical):
             return
         self._run_search(text, self._seq, user)
 
-    @work(thread=True, exclusive=True, group="patient-search", exit_on_error=False)
+    @db_worker("patient-search")
     def _run_search(self, text: str, seq: int, user) -> None:
         try:
-            with db.connection_context():
-                if text.strip():
-                    hits = patients.search(user, text)
-                else:
-                    try:
-                        hits = patients.recent_for(user)
-                    except PermissionDenied:
-                        hits = []
-        except Exception as exc:  # a database hiccup must not close the app
+            if text.strip():
+                hits = patients.search(user, text)
+            else:
+                try:
+                    hits = patients.recent_for(user)
+                except PermissionDenied:
+                    hits = []
+        except Exception as exc:  # said in the picker; a busy or failed database also gets its dialog
             self.app.call_from_thread(self._failed, seq, str(exc))
-            return
+            raise
         if seq == self._seq:
             self.app.call_from_thread(self._show, seq, text, hits)
 
@@ -270,7 +273,7 @@ class PatientSearch(Vertical):
             self.post_message(self.Chosen(self, hit))
 
 
-class PickPatientScreen(SkrankeModal[Patient | None]):
+class PickPatientScreen(SkrankeModal["Patient | None"]):
     """Choose a patient; picking is an audited opening of the record with `reason`."""
 
     DEFAULT_CSS = """
@@ -284,7 +287,7 @@ class PickPatientScreen(SkrankeModal[Patient | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="patient_picker.pick_patient.cancel"),
     ]
 
     def __init__(self, query: str = "", reason: str = "", title: str | None = None) -> None:

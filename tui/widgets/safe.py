@@ -1,11 +1,10 @@
 """Text from the database on screen: never markup, never a control character.
 
 Names, notes and caller ids may hold anything (an import, a phone system, a paste):
-markup like ``[bold]``, ANSI escape sequences, NUL, backspace, bidi overrides. Two
-guards keep them harmless:
+markup like ``[bold]``, ANSI escape sequences, NUL, backspace, bidi overrides. Widgets
+show them as ``rich.text.Text(value)`` or with ``markup=False`` (never markup), and:
 
-- ``safe_text(value)`` makes a ``rich.text.Text`` with the control characters removed
-  (newlines kept when the field is multi-line); use it for data shown in a widget.
+- ``clean(value)`` is the same removal for one string (newlines kept when multi-line);
 - ``ControlCharFilter`` is a line filter the app applies to every line it draws, so a
   value that reaches the screen some other way still cannot send an escape sequence to
   the terminal. Every character it removes has zero width, so the layout is unchanged.
@@ -15,7 +14,6 @@ from __future__ import annotations
 import re
 
 from rich.segment import Segment
-from rich.text import Text
 from textual.color import Color
 from textual.filter import LineFilter
 
@@ -34,11 +32,6 @@ def clean(value: object, *, multiline: bool = False) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         return _CONTROL_KEEP_NEWLINE.sub("", text)
     return _CONTROL.sub("", text.replace("\n", " "))
-
-
-def safe_text(value: object, style: str = "", *, multiline: bool = False) -> Text:
-    """A Text showing the value literally: no markup, no control characters."""
-    return Text(clean(value, multiline=multiline), style=style)
 
 
 class ControlCharFilter(LineFilter):

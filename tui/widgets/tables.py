@@ -4,8 +4,35 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+
+def _one_line(value):
+    # Textual reads a str cell as markup, and cuts a Text cell without a sign: the cell
+    # becomes one line that ends in "…" when its column is too narrow (tui/widgets/cut.py).
+    if isinstance(value, str):
+        value = Text.from_markup(value, end="")
+    if isinstance(value, Text) and value.overflow is None:
+        value.no_wrap = True
+        value.overflow = "ellipsis"
+    return value
+
+
+class Table(DataTable):
+    """The app's DataTable: one-line cells too long for their column end in "…"."""
+
+    def add_row(self, *cells, height: int | None = 1, key=None, label=None):
+        if height == 1:
+            cells = tuple(_one_line(cell) for cell in cells)
+        return super().add_row(*cells, height=height, key=key, label=label)
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        super().update_cell(row_key, column_key, _one_line(value), update_width=update_width)
+
+    def update_cell_at(self, coordinate, value, *, update_width: bool = False) -> None:
+        super().update_cell_at(coordinate, _one_line(value), update_width=update_width)
 
 
 def cursor_key(table: DataTable) -> str | None:
