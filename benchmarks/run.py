@@ -3,6 +3,8 @@
     python benchmarks/run.py                         # the sizes (builds /tmp/skranke-bench.db)
     python benchmarks/run.py --db /tmp/skranke-bench.db --keep   # build once, keep, measure again later
     python benchmarks/run.py --quick                 # a small smoke run (about a minute)
+    python benchmarks/run.py --db postgresql://postgres@127.0.0.1:55432/skranke_bench --keep
+                                                     # the same on PostgreSQL (its own database!)
 
 Not a test (figures depend on the machine). It builds the databases with
 benchmarks/generate.py (the big one, a 10,000-patient one for the growth ratio, and the
@@ -12,10 +14,16 @@ same run, and prints one table: figure | p50 | p95 | baseline | ratio | target |
 Each search query runs 3 times and its best time counts (the machine is shared: a
 sub-millisecond query is otherwise often preempted); p50/p95 are over the queries.
 
+On PostgreSQL (`--db postgresql://...`) the big database is built with COPY (generate.py),
+the growth and demo databases beside it (`<name>_small`, `<name>_demo`, dropped at the end
+unless --keep), and the baselines run in plain psycopg2.
+
 Baselines:
 - search, day, first free slot, booking, caller lookup: the same indexed query (or
-  write) in plain sqlite3 on the same file, no ORM, no domain logic;
-- search growth: the same searches on the 10,000-patient database;
+  write) in plain sqlite3 (psycopg2) on the same database, no ORM, no domain logic;
+- search growth: the same searches on the 10,000-patient database, per returned patient
+  (each query's time divided by the patients it returned: a birth date returns about 27
+  patients among a million and one among 10,000; each answer must not cost more than twice);
 - start-up: a bare Textual app (header, table, footer). Both are started as processes
   (`python -m tui` with the big database, and `python bare_app.py`) in a pseudo-terminal
   of 80x24, timed from spawn until the first frame shows the login form (respectively the
