@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import PASSWORD
 
-from tui.domain import (admin, auth, booking, calls, journal, letter_templates, letters,
+from tui.domain import (admin, auth, booking, calls, inbox, journal, letter_templates, letters,
                         organizations, patients, prescriptions, schedule, settings, supplies,
                         tasks)
 from tui.domain.booking import BookingError
@@ -49,6 +49,9 @@ EXPECTED: dict[str, set[str]] = {
     "letter.send": {S, D, N},
     "letter.templates": {S, D, A},
     "letter.recipients": {S, D, N},
+    "inbox.view": {S, D, N},
+    "inbox.link": {S, D, N},
+    "inbox.file": {S, D, N},
     "prescriptions.view": {S, D, N},
     "prescription.take": {S, D, N},
     "prescription.decide": {D},
@@ -154,6 +157,14 @@ class World:
             req = prescriptions.approve(self.lars, req)
         return req
 
+    def inbox_message(self, matched: bool = True):
+        from tui.models_inbox import InboxMessage
+
+        self._minute += 1
+        return InboxMessage.create(key=f"perm:{self._minute}", event="care-communication-message",
+                                   status="new", patient=self.patient() if matched else None,
+                                   to_role="secretary", topic="Svar", payloads=[{"text": "Tekst"}])
+
     def item(self) -> SupplyItem:
         return supplies.save_item(self.staff[A], name=f"Handsker {self._next()}")
 
@@ -207,6 +218,9 @@ CALLS = {
     "letter.send": lambda w, u: letters.export(u, w.letter(signed=True), "txt", w.folder),
     "letter.templates": lambda w, u: letter_templates.list_templates(u),
     "letter.recipients": lambda w, u: organizations.directory(u),
+    "inbox.view": lambda w, u: inbox.list_messages(u),
+    "inbox.link": lambda w, u: inbox.link_patient(u, w.inbox_message(matched=False).id, w.patient()),
+    "inbox.file": lambda w, u: inbox.file_message(u, w.inbox_message().id),
     "prescriptions.view": lambda w, u: prescriptions.pending(u),
     "prescription.take": lambda w, u: prescriptions.take_request(u, w.patient(), "Panodil"),
     "prescription.decide": lambda w, u: prescriptions.approve(u, w.request()),

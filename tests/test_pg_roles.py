@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
+import subprocess
+
 import pytest
 from conftest import PG_URL, _pg_admin
 
@@ -91,7 +93,13 @@ def test_restore_refuses_a_dump_whose_schema_differs(db_url, staff, tmp_path):
     db.execute_sql("DROP TRIGGER journal_entry_immutable ON journal_entry")
     db.execute_sql("CREATE TRIGGER sneaky BEFORE INSERT ON patient FOR EACH ROW"
                    " EXECUTE FUNCTION skranke_busy_changed()")
-    backup.backup(db_url, tmp_path / "doctored.dump")
+    # issue 24: the backup itself is verified after writing and refuses such a copy
+    with pytest.raises(backup.BackupError) as refused_at_backup:
+        backup.backup(db_url, tmp_path / "refused.dump")
+    assert "TRIGGER patient sneaky is not Skranke's" in str(refused_at_backup.value)
+    assert not list(tmp_path.glob("*refused*"))
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={tmp_path / 'doctored.dump'}",
+                    db_url], check=True)
     db.execute_sql("DROP TRIGGER sneaky ON patient")
     db.execute_sql("CREATE TRIGGER journal_entry_immutable BEFORE UPDATE OR DELETE ON journal_entry"
                    " FOR EACH ROW EXECUTE FUNCTION skranke_refuse_change()")

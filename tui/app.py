@@ -656,12 +656,17 @@ class DanishPalette(CommandPalette):
 def run(config: Config) -> None:
     import sys
 
+    from tui.domain.desks import Presence
+
     i18n.set_language(config.language)
     app = SkrankeApp(config)
+    presence = Presence(audit.terminal_name())  # skranke migrate and doctor see this desk
+    presence.start()
     try:
         app.run()
     finally:
         # quit, a crash: whatever ended the app ends the session too
         app.end_session("app ended" if not app.return_code else "app crashed")
+        presence.stop()
     if app.return_code:
         sys.exit(app.return_code)

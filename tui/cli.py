@@ -137,16 +137,29 @@ def _need_audit_key(create: bool = False) -> None:
                  "audit log cannot be checked.").format(path=path))
 
 
-def _open_db(url: str):
+def _open_db(url: str, migrate: bool | str = "current"):
+    """Open the database. A new one gets its schema (first run); an existing one must have
+    exactly this Skranke's schema, or the command says which way it differs and stops:
+    upgrading is `skranke migrate`'s (README "Upgrading"), never a side effect."""
     if url.startswith("sqlite") and "peewee" not in sys.modules:
         # peewee imports the PostgreSQL drivers when it is imported (about 15 ms of every
         # start); a SQLite desk never uses them, and its URL cannot change while it runs.
         for driver in ("psycopg2", "psycopg", "psycopg2cffi"):
             sys.modules.setdefault(driver, None)
-    from tui.db import DatabaseConfigError, connect
+    from tui.db import DatabaseConfigError, SchemaMismatch, connect
 
     try:
-        return connect(url)
+        return connect(url, migrate=migrate)
+    except SchemaMismatch as exc:
+        if exc.unknown:
+            raise Fail(_("The database was made by a newer Skranke (schema step {db}); this "
+                         "Skranke knows steps up to {code}. Install the newer Skranke on this "
+                         "machine. Skranke stops; nothing was changed.").format(
+                             db=exc.database_step, code=exc.code)) from None
+        raise Fail(_("The database has an older schema (step {db}) than this Skranke needs "
+                     "({code}; {n} steps to go). An administrator upgrades it: skranke migrate "
+                     "(README, \"Upgrading\"). Skranke stops; nothing was changed.").format(
+                         db=exc.database_step, code=exc.code, n=len(exc.pending))) from None
     except DatabaseConfigError as exc:
         raise Fail(str(exc)) from None
 
@@ -220,7 +233,8 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
         _remove_demo(url)
         return
     _ensure_parent(url)
-    _open_db(url)
+    # the demo's own database is brought up to date as it is; a database named by hand is not
+    _open_db(url, migrate="current" if explicit else True)
     _need_audit_key(create=True)
     from tui.domain import demo as demo_mod
 
@@ -247,7 +261,7 @@ def _remove_demo(url: str) -> None:
     if not path or not os.path.exists(path):
         click.echo(_("There is no demo clinic to remove."))
         return
-    _open_db(url)
+    _open_db(url, migrate=False)
     from tui.db import close
     from tui.domain import demo as demo_mod
 
@@ -337,37 +351,71 @@ def user_passwd(ctx, username, password) -> None:
     click.echo(_("Password changed for {name}.").format(name=username.lower()))
 
 
-@main.command(help=_("Make a consistent copy of the database while others work."))
-@click.argument("dest", type=click.Path(dir_okay=False))
+@main.command(help=_("Make a consistent, verified copy of the database while others work."))
+@click.argument("dest", type=click.Path(dir_okay=False), required=False)
+@click.option("--to", "to_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help=_("Write a dated backup into DIR and thin out the older ones (config [backup] dir)."))
+@click.option("--keep", metavar="RULES", default=None,
+              help=_("Generations kept with --to: e.g. 7d,8w,12m (days, weeks, months)."))
 @click.pass_context
-def backup(ctx, dest) -> None:
+def backup(ctx, dest, to_dir, keep) -> None:
     from tui.domain import backup as backup_mod
+    from tui.domain import generations
 
-    url = _config(ctx).database_url
-    _open_db(url)  # migrated and ours before we copy it
+    cfg = _config(ctx)
+    url = cfg.database_url
+    if dest and to_dir:
+        raise Fail(_("Give either a file or --to DIR, not both."))
+    to_dir = to_dir or (None if dest else cfg.backup_dir or None)
+    if not dest and not to_dir:
+        raise Fail(_("Where to? skranke backup FILE, or skranke backup --to DIR."))
+    keep = keep or cfg.backup_keep
+    if to_dir:
+        try:
+            generations.parse_keep(keep)
+        except ValueError as exc:
+            raise Fail(str(exc)) from None
+    _open_db(url, migrate=False)  # as it is: the backup before an upgrade is of the old schema
     _need_audit_key()
     try:
-        info = backup_mod.backup(url, dest)
+        if to_dir:
+            result = generations.scheduled_backup(url, to_dir, keep)
+            info = result.written
+        else:
+            info = backup_mod.backup(url, dest)
     except backup_mod.BackupError as exc:
         raise Fail(str(exc)) from None
     except OSError as exc:
         raise Fail(_("The backup could not be written: {why}").format(why=exc.strerror or exc)) from None
-    click.echo(_("Backup written to {path}.").format(path=info.path))
+    click.echo(_("Backup written to {path} and verified: {patients} patients, {events} audit "
+                 "events, schema {schema}.").format(path=info.path, patients=info.patients,
+                                                    events=info.audit_events, schema=info.schema))
     click.echo(_("Its report, with the audit anchor: {path}").format(
         path=backup_mod.report_path(info.path)))
+    if to_dir:
+        click.echo(_("Kept {kept} backups ({keep}); removed {removed}.").format(
+            kept=len(result.kept), keep=keep, removed=len(result.removed)))
+        for path in result.removed:
+            click.echo(_("  removed {name}").format(name=path.name))
 
 
 @main.command(help=_("Replace the database with a backup, after checking the backup."))
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.option("--check", "drill", is_flag=True,
+              help=_("Only a drill: restore into a scratch database, verify and report; "
+                     "the live database is not touched."))
 @click.pass_context
-def restore(ctx, src, yes) -> None:
+def restore(ctx, src, yes, drill) -> None:
     from tui.domain import backup as backup_mod
 
     url = _config(ctx).database_url
+    if drill:
+        _restore_drill(url, src)
+        return
     try:
         if not url.startswith(("postgresql://", "postgres://")):
-            info = backup_mod.verify(src)
+            info = backup_mod.check(url, src)
             click.echo(_("Backup is intact: {patients} patients, {events} audit events.").format(
                 patients=info.patients, events=info.audit_events))
         if not yes and not click.confirm(_("Replace the database {url} with it?").format(url=url)):
@@ -376,6 +424,187 @@ def restore(ctx, src, yes) -> None:
     except backup_mod.BackupError as exc:
         raise Fail(str(exc)) from None
     click.echo(_("Database restored from {path}.").format(path=src))
+
+
+def _restore_drill(url: str, src: str) -> None:
+    from tui.domain import audit as audit_mod
+    from tui.domain import backup as backup_mod
+
+    _need_audit_key()
+    try:
+        info = backup_mod.check(url, src)
+    except backup_mod.BackupError as exc:
+        click.echo(_("Restore drill FAILED for {path}: {why}").format(path=src, why=exc))
+        sys.exit(1)
+    except audit_mod.AuditKeyError as exc:
+        raise Fail(str(exc)) from None
+    report = backup_mod.read_report(src)
+    click.echo(_("Restore drill of {path}: restored into a scratch database and checked; the "
+                 "live database was not touched.").format(path=src))
+    click.echo(_("  made: {made}").format(made=report.get("made") or _("unknown (no report)")))
+    click.echo(_("  schema: {schema} ({n} steps)").format(schema=info.schema, n=len(info.migrations)))
+    click.echo(_("  patients: {p}, journal entries: {j}, letters: {l}, audit events: {e}").format(
+        p=info.patients, j=info.journal_entries, l=info.letters, e=info.audit_events))
+    click.echo(_("  audit chain intact; {a} anchors of the live database hold in it").format(
+        a=info.anchors))
+    if not report:
+        click.echo(_("  warning: no report beside the backup; its end could not be compared "
+                     "with the anchor taken when it was made"))
+    click.echo(_("Restore drill passed."))
+
+
+@main.command(help=_("Upgrade the database's schema to this Skranke's (after a backup)."))
+@click.option("--dry-run", is_flag=True, help=_("Print the steps; change nothing."))
+@click.option("--force", is_flag=True, help=_("Run even while desks or other processes use the database."))
+@click.option("--backup-to", "backup_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help=_("Where the backup before the upgrade goes (config [backup] dir)."))
+@click.pass_context
+def migrate(ctx, dry_run, force, backup_dir) -> None:
+    from tui.domain import backup as backup_mod
+    from tui.domain import desks, upgrade
+
+    cfg = _config(ctx)
+    url = cfg.database_url
+    _open_db(url, migrate=False)
+    plan = upgrade.plan()
+    if plan.unknown:
+        raise Fail(_("The database was made by a newer Skranke (schema step {db}); this "
+                     "Skranke cannot go back. Install the newer Skranke.").format(db=plan.unknown[-1]))
+    if not plan.pending:
+        click.echo(_("The schema is up to date (step {step}); nothing to do.").format(step=plan.current))
+        return
+    click.echo(_("Upgrade from schema step {old} to {new}, {n} steps:").format(
+        old=plan.current, new=plan.target, n=len(plan.pending)))
+    for name in plan.pending:
+        click.echo(f"  {name}: {plan.summaries.get(name, '')}")
+    backup_dir = backup_dir or cfg.backup_dir
+    if dry_run:
+        where = backup_dir or _("(no backup directory: give --backup-to DIR)")
+        click.echo(_("Dry run: nothing was changed. First a verified backup would go to {dir}.").format(
+            dir=where))
+        return
+    if not backup_dir:
+        raise Fail(_("Where should the backup before the upgrade go? Give --backup-to DIR or set "
+                     "[backup] dir in the config file."))
+    users, note = desks.connected()
+    if users and not force:
+        raise Fail(_("The database is in use; nothing was changed. Close these first (log out "
+                     "and quit at each desk; stop skranke phone-listen and sms-send), or use "
+                     "--force: {who}").format(who="; ".join(users)))
+    if users:
+        click.echo(_("Going on although the database is in use (--force): {who}").format(
+            who="; ".join(users)))
+    if note:
+        click.echo(_("Note: {note}.").format(note=note))
+    _need_audit_key()
+    dest = upgrade.backup_name(backup_dir, url, plan.target)
+    try:
+        info = backup_mod.backup(url, dest)
+    except backup_mod.BackupError as exc:
+        raise Fail(_("The backup before the upgrade failed, so nothing was changed: {why}").format(
+            why=exc)) from None
+    except OSError as exc:
+        raise Fail(_("The backup could not be written: {why}").format(why=exc.strerror or exc)) from None
+    click.echo(_("Backup of the old schema, verified: {path}").format(path=info.path))
+    from tui.db import DatabaseConfigError
+
+    try:
+        done = upgrade.apply()
+    except DatabaseConfigError as exc:
+        raise Fail(_("The upgrade failed: {why}. Roll back with: skranke restore {path}").format(
+            why=exc, path=info.path)) from None
+    for name in done:
+        click.echo(_("  done: {name}").format(name=name))
+    click.echo(_("The schema is now at step {step}. To go back: install the previous Skranke and "
+                 "run skranke restore {path} (README, \"Upgrading\").").format(
+                     step=done[-1] if done else plan.target, path=info.path))
+
+
+@main.command(help=_("Check this deployment and say what is wrong and how to fix it "
+                      "(exit status 1 when anything is)."))
+@click.pass_context
+def doctor(ctx) -> None:
+    from tui.domain import doctor as doctor_mod
+
+    cfg = _config(ctx)
+    findings = doctor_mod.examine(cfg, cfg.database_url)
+    labels = {doctor_mod.OK: _("OK"), doctor_mod.FAULT: _("FAULT"), doctor_mod.SKIPPED: _("SKIPPED")}
+    width = max(len(v) for v in labels.values())
+    for f in findings:
+        click.echo(f"{labels[f.status]:<{width}}  {f.check}: {f.message}")
+        if f.status == doctor_mod.FAULT and f.fix:
+            click.echo(f"{'':<{width}}  {_('Fix:')} {f.fix}")
+    faults = sum(f.status == doctor_mod.FAULT for f in findings)
+    skipped = sum(f.status == doctor_mod.SKIPPED for f in findings)
+    if faults:
+        click.echo(_("{n} faults, {s} checks skipped.").format(n=faults, s=skipped))
+        sys.exit(1)
+    click.echo(_("No faults ({s} checks skipped).").format(s=skipped))
+
+
+@main.group(help=_("Retention: records kept ten years after the patient's last entry."))
+def retention() -> None:
+    pass
+
+
+@retention.command("report", help=_("List the patients whose retention period has passed "
+                                    "(nothing is deleted)."))
+@click.pass_context
+def retention_report(ctx) -> None:
+    _open_db(_config(ctx).database_url)
+    _need_audit_key()
+    from tui.domain import audit as audit_mod
+    from tui.domain import retention as retention_mod
+
+    due = retention_mod.report()
+    audit_mod.log("retention_report", None, username="(command)",
+                  detail=f"{len(due)} patients past the period")
+    if not due:
+        click.echo(_("No patient has passed the retention period ({n} years after the last "
+                     "entry).").format(n=retention_mod.YEARS))
+        return
+    click.echo(_("{n} patients have passed the retention period ({years} years after the last "
+                 "entry). Nothing is deleted by itself; an administrator may erase one with: "
+                 "skranke retention erase ID").format(n=len(due), years=retention_mod.YEARS))
+    click.echo(_("patient  last entry  kept until  journal  letters"))
+    for d in due:
+        dead = _(" (deceased)") if d.deceased else ""
+        click.echo(f"{d.patient_id:>7}  {d.last_entry:%d.%m.%Y}  {d.until:%d.%m.%Y}  "
+                   f"{d.journal_entries:>7}  {d.letters:>7}{dead}")
+
+
+@retention.command("erase", help=_("Export, then erase a patient whose retention period has "
+                                   "passed (administrators; audited)."))
+@click.argument("patient_id", type=int)
+@click.option("--admin", "admin_name", required=True, help=_("The administrator's user name."))
+@click.option("--export-dir", required=True, type=click.Path(file_okay=False),
+              help=_("Where the export is written first."))
+@click.option("--reason", required=True, help=_("Why (e.g. the yearly deletion round)."))
+@click.option("--password", prompt=True, hide_input=True, help=_("The administrator's password."))
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.pass_context
+def retention_erase(ctx, patient_id, admin_name, export_dir, reason, password, yes) -> None:
+    _open_db(_config(ctx).database_url)
+    _need_audit_key()
+    from tui.domain import auth
+    from tui.domain import retention as retention_mod
+    from tui.models import Staff
+
+    admin = Staff.get_or_none(Staff.username == admin_name.lower())
+    if admin is None or not auth.check_password(password, admin.password_hash):
+        raise Fail(_("Wrong user name or password; nothing was changed."))
+    if not yes and not click.confirm(_("Export patient {id}, then erase the name, CPR number, "
+                                       "address and phone numbers for good?").format(id=patient_id)):
+        raise Fail(_("Nothing was changed."))
+    try:
+        path, digest = retention_mod.erase(patient_id, admin, export_dir, reason)
+    except retention_mod.RetentionError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(_("Exported to {path} (SHA-256 {digest}); keep it as the clinic's rules say.").format(
+        path=path, digest=digest))
+    click.echo(_("Patient {id} is erased: name, CPR number, address, phone numbers and their "
+                 "history. Journal entries, letters and audit events stay (the database never "
+                 "deletes them), now without a name.").format(id=patient_id))
 
 
 @main.group(help=_("The audit log."))
@@ -399,6 +628,9 @@ def audit_verify(ctx) -> None:
         where = _("event {id}").format(id=b.event_id) if b.table == "audit_event" else (
             f"{b.table} {b.event_id}" if b.event_id else b.table)
         click.echo(f"{b.kind:<9} {where}: {b.problem}")
+    if report.restored_away:
+        click.echo(_("{n} anchors name events that a later restore took back; they are not "
+                     "counted as breaks.").format(n=report.restored_away))
     if report.unsealed:
         click.echo(_("{n} events, entries or letters are older than sealing (before version "
                      "0007); they are checked without the key.").format(n=report.unsealed))
@@ -498,6 +730,90 @@ def sms_send(ctx, once) -> None:
     except OSError as exc:
         raise Fail(_("Cannot listen on {addr}: {err}").format(
             addr=f"{cfg.sms.report_bind}:{cfg.sms.report_port}", err=exc.strerror or exc)) from None
+
+
+def _inbox_folders(cfg, folder: str | None, out: str | None):
+    from pathlib import Path
+
+    inbox = folder or cfg.medcom.inbox
+    if not inbox:
+        raise Fail(_("Name the inbox folder (or set [medcom] inbox in the config file)."))
+    path = Path(inbox).expanduser()
+    if not path.is_dir():
+        raise Fail(_("The folder does not exist: {folder}").format(folder=str(path)))
+    outgoing = Path(out or cfg.medcom.outgoing or path.parent / "outgoing").expanduser()
+    return path, outgoing
+
+
+def _inbox_echo(outcome) -> None:
+    # one line a file, never patient data: the file name, what happened, the reason
+    line = f"{outcome.file}: {outcome.result}"
+    if outcome.reason:
+        line += f" ({outcome.reason.splitlines()[0][:200]})"
+    click.echo(line, err=True)
+
+
+@main.command("inbox-import", help=_("Import the MedCom messages waiting in a folder once, and acknowledge them."))
+@click.argument("folder", required=False)
+@click.option("--out", "out", default=None, help=_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
+@click.pass_context
+def inbox_import(ctx, folder, out) -> None:
+    cfg = _config(ctx)
+    path, outgoing = _inbox_folders(cfg, folder, out)
+    _open_db(cfg.database_url)
+    _need_audit_key()
+    from tui.domain import inbox
+    from tui.domain.private import tighten_umask
+
+    tighten_umask(path)
+    try:
+        lock = inbox.lock_folder(path)
+    except inbox.InboxError as exc:
+        raise Fail(str(exc)) from None
+    try:
+        outcomes = inbox.import_folder(path, outgoing, _inbox_echo)
+    except OSError as exc:
+        raise Fail(_("Cannot import: {err}").format(err=exc.strerror or exc)) from None
+    finally:
+        lock.close()
+    done = sum(o.result in ("imported", "acknowledgement", "duplicate") for o in outcomes)
+    bad = sum(o.result == "quarantined" for o in outcomes)
+    click.echo(_("{n} imported, {q} in quarantine.").format(n=done, q=bad))
+
+
+@main.command("inbox-watch", help=_("Watch the MedCom inbox folder and import what arrives (run it under systemd)."))
+@click.argument("folder", required=False)
+@click.option("--out", "out", default=None, help=_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
+@click.option("--poll", default=None, type=click.FloatRange(0.05, 3600), help=_("Seconds between looks (config [medcom] poll)."))
+@click.pass_context
+def inbox_watch(ctx, folder, out, poll) -> None:
+    import logging
+    import signal
+    import threading
+
+    cfg = _config(ctx)
+    path, outgoing = _inbox_folders(cfg, folder, out)
+    _open_db(cfg.database_url)
+    _need_audit_key()
+    from tui.domain import inbox
+    from tui.domain.private import tighten_umask
+
+    tighten_umask(path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        lock = inbox.lock_folder(path)
+    except inbox.InboxError as exc:
+        raise Fail(str(exc)) from None
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stopping.set())
+    try:
+        inbox.watch(path, outgoing, poll=poll or cfg.medcom.poll, stop=stopping.is_set,
+                    on_file=_inbox_echo)
+    except OSError as exc:
+        raise Fail(_("Cannot import: {err}").format(err=exc.strerror or exc)) from None
+    finally:
+        lock.close()
 
 
 @main.command("call", help=_("Record a ringing call by hand (demos, tests, a phone without integration)."))

@@ -69,6 +69,15 @@ class SmsConfig:
 
 
 @dataclass
+class MedcomConfig:
+    """[medcom]: the folders the clinic's VANS/MedCom client shares with Skranke."""
+
+    inbox: str = ""  # where received messages are dropped (skranke inbox-import / inbox-watch)
+    outgoing: str = ""  # where acknowledgements and letters "sent by MedCom" are written
+    poll: float = 2.0  # seconds between looks at the inbox folder (inbox-watch)
+
+
+@dataclass
 class Config:
     db_url: str = ""
     language: str = "da"
@@ -78,11 +87,15 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, remapped
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     sms: SmsConfig = field(default_factory=SmsConfig)
+    medcom: MedcomConfig = field(default_factory=MedcomConfig)
     theme: str = ""  # empty: chosen from the terminal's colours
     export_dir: str = ""  # where exports and prints go; empty: ~/Documents/Skranke
     scanner_arrives: bool = True  # in F3 a health-card scan registers today's arrival
     audit_key_file: str = ""  # [audit] key_file; empty: beside the data (tui.domain.audit)
     audit_anchor_file: str = ""  # [audit] anchor_file; empty: beside the key
+    backup_dir: str = ""  # [backup] dir: where `skranke backup --to` writes; doctor looks there
+    backup_keep: str = "7d,8w,12m"  # [backup] keep
+    backup_max_age_hours: float = 26.0  # [backup] max_age_hours: doctor's limit for the newest
     sources: list[str] = field(default_factory=list)
 
     @property
@@ -128,6 +141,12 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
             raise TypeError("[audit] must be a table")
         cfg.audit_key_file = str(audit.get("key_file", cfg.audit_key_file))
         cfg.audit_anchor_file = str(audit.get("anchor_file", cfg.audit_anchor_file))
+        backup = data.get("backup", {})
+        if not isinstance(backup, dict):
+            raise TypeError("[backup] must be a table")
+        cfg.backup_dir = str(backup.get("dir", cfg.backup_dir))
+        cfg.backup_keep = str(backup.get("keep", cfg.backup_keep))
+        cfg.backup_max_age_hours = float(backup.get("max_age_hours", cfg.backup_max_age_hours))
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
             raise TypeError("[keys] must be a table")
@@ -147,6 +166,14 @@ def _apply(cfg: Config, data: dict, source: str) -> None:
         if "bell" in phone:
             cfg.phone.bell = bool(phone["bell"])
         _apply_sms(cfg.sms, data.get("sms", {}))
+        medcom = data.get("medcom", {})
+        if not isinstance(medcom, dict):
+            raise TypeError("[medcom] must be a table")
+        for name in ("inbox", "outgoing"):
+            if name in medcom:
+                setattr(cfg.medcom, name, str(medcom[name]))
+        if "poll" in medcom:
+            cfg.medcom.poll = float(medcom["poll"])
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"Config file {source} has a bad value: {exc}") from None
     cfg.sources.append(source)

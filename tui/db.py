@@ -159,6 +159,7 @@ def make_database(url: str):
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or None,
             port=port,
+            application_name="skranke",  # pg_stat_activity names us (skranke migrate)
         )
     if "://" in url and not url.startswith("sqlite:"):
         raise DatabaseConfigError(
@@ -187,10 +188,51 @@ def serialize(name: str) -> None:
         database_proxy.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
 
 
-def connect(url: str, *, migrate: bool = True, checkpoint: bool = True):
+class SchemaMismatch(DatabaseConfigError):
+    """The database's schema is not this code's: older (steps pending) or newer (unknown)."""
+
+    def __init__(self, applied: list[str], pending: list[str], unknown: list[str]):
+        self.applied, self.pending, self.unknown = applied, pending, unknown
+        self.code = code_schema()
+        if unknown:
+            text = (f"The database was made by a newer version of Skranke (unknown schema step "
+                    f"{unknown[-1]}); upgrade Skranke to open it")
+        else:
+            text = (f"The database's schema is older ({applied[-1] if applied else 'none'}) than "
+                    f"this Skranke's ({self.code}): run skranke migrate")
+        super().__init__(text)
+
+    @property
+    def database_step(self) -> str:
+        if self.unknown:
+            return self.unknown[-1]
+        return self.applied[-1] if self.applied else "-"
+
+
+def code_schema() -> str:
+    """The last schema step this code knows."""
+    return sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))[-1]
+
+
+def require_current_schema(database) -> None:
+    """A new, empty database gets the whole schema (first run); any other must already have
+    exactly this code's schema. Upgrading is `skranke migrate`'s, never a desk's."""
+    try:
+        if not database.table_exists(MIGRATION_TABLE) and not database.get_tables():
+            migrate_schema(database)
+            return
+        applied, pending, unknown = schema_status(database)
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        raise DatabaseConfigError(f"Cannot read the database schema: {_first_line(exc)}") from None
+    if pending or unknown:
+        raise SchemaMismatch(applied, pending, unknown)
+
+
+def connect(url: str, *, migrate: bool | str = True, checkpoint: bool = True):
     """Open the database at `url`, bind the models to it and bring the schema up to date;
     SQLite's checkpoints then run in the background (Checkpointer) unless `checkpoint` is
-    false (a short look at a copy)."""
+    false (a short look at a copy). `migrate="current"`: create a new database's schema but
+    refuse (SchemaMismatch) one whose schema is older or newer than this code's."""
     database = make_database(url)
     try:
         database.connect(reuse_if_open=True)
@@ -204,7 +246,9 @@ def connect(url: str, *, migrate: bool = True, checkpoint: bool = True):
 
         for end in ("", "-wal", "-shm"):  # made under a looser umask by an older version
             make_private(database.database + end)
-    if migrate:
+    if migrate == "current":
+        require_current_schema(database)
+    elif migrate:
         migrate_schema(database)
     if checkpoint:
         _start_checkpointer(database)

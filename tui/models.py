@@ -504,3 +504,29 @@ ALL_MODELS = [
     StockMovement,
     AuditEvent,
 ]
+
+
+class DeskSession(BaseModel):
+    """A running desk (migration 0012, tui.domain.desks)."""
+
+    host = CharField(max_length=100)
+    pid = IntegerField()
+    terminal = CharField(max_length=100, default="")
+    schema = CharField(max_length=100, default="")
+    started_at = DateTimeField()
+    seen_at = DateTimeField()  # the desk's clock, UTC
+    db_seen_at = DateTimeField()  # the database's clock at the same write, UTC
+
+    class Meta:
+        indexes = ((("host", "pid"), True),)
+
+
+class PatientErasure(BaseModel):
+    """A patient erased after the retention period (migration 0012, tui.domain.retention)."""
+
+    patient = ForeignKeyField(Patient, unique=True)
+    erased_at = DateTimeField()
+    erased_by = ForeignKeyField(Staff)
+    last_entry = DateTimeField(null=True)
+    export_sha256 = CharField(max_length=64)
+    reason = TextField(default="")

@@ -266,10 +266,10 @@ def _stored_time(at: dt.datetime) -> dt.datetime:
 # --- anchors --------------------------------------------------------------------------
 
 
-def database_label() -> str:
+def database_label(target=None) -> str:
     """Which database an anchor belongs to (one anchor file may serve two, e.g. the demo)."""
-    target = db.obj
-    if is_sqlite():
+    target = target if target is not None else db.obj
+    if is_sqlite(target):
         return "sqlite:" + os.path.realpath(target.database)
     params = target.connect_params
     return f"postgresql:{params.get('host') or ''}:{params.get('port') or ''}/{target.database}"
@@ -279,9 +279,25 @@ def _head_line(last, reason: str) -> str:
     last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS)
     # up to the head, not all: an event committed between the two reads is the next anchor's
     count = AuditEvent.select().where(AuditEvent.id <= last_id).count()
-    line = "\t".join([utcnow().isoformat(timespec="seconds"), database_label(), str(count),
+    return head_line(count, last_id, last_hash, reason, database_label())
+
+
+def head_line(count: int, last_id: int, last_hash: str, reason: str, label: str) -> str:
+    """An anchor line for a head read elsewhere (a backup's copy of this database's chain)."""
+    line = "\t".join([utcnow().isoformat(timespec="seconds"), label, str(count),
                       str(last_id), last_hash, reason])
     return line + "\t" + seal("anchor", line)
+
+
+def chain_head() -> tuple[int, int, str]:
+    """(events, last id, last hash) of the bound database's chain."""
+    last = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
+    last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS)
+    return AuditEvent.select().where(AuditEvent.id <= last_id).count(), last_id, last_hash
+
+
+def append_anchor(line: str) -> None:
+    _append_anchor(line)
 
 
 def _append_anchor(line: str) -> None:
@@ -319,8 +335,8 @@ def forget_anchors() -> None:
     write_private(path, "".join(line + "\n" for line in kept))
 
 
-def _anchors() -> list[tuple[int, list[str]]]:
-    label = database_label()
+def _anchors(label: str | None = None) -> list[tuple[int, list[str]]]:
+    label = label or database_label()
     try:
         lines = anchor_path().read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -350,17 +366,20 @@ class Report:
     breaks: list[ChainBreak] = field(default_factory=list)
     unsealed: int = 0  # events, entries and letters older than sealing (version 0007)
     anchors: int = 0
+    restored_away: int = 0  # anchors of events a later restore took back (README "Upgrading")
 
     @property
     def intact(self) -> bool:
         return not self.breaks
 
 
-def verify(batch: int = 5000) -> Report:
-    """Check everything: the chain, the anchors, journal entries, signed letters, guards."""
+def verify(batch: int = 5000, copy_of: str | None = None) -> Report:
+    """Check everything: the chain, the anchors, journal entries, signed letters, guards.
+    `copy_of`: the bound database is a copy (a backup) of the database with this label; its
+    anchors up to the copy's head must hold in it."""
     report = Report()
     _check_chain(report, batch)
-    _check_anchors(report)
+    _check_anchors(report, copy_of)
     _check_sealed(report, batch)
     _check_guards(report)
     return report
@@ -403,9 +422,18 @@ def _check_chain(report: Report, batch: int) -> None:
             prev, last_id = ev.hash, ev.id
 
 
-def _check_anchors(report: Report) -> None:
-    anchors = _anchors()
+def _check_anchors(report: Report, copy_of: str | None = None) -> None:
+    anchors = _anchors(copy_of)
     report.anchors = len(anchors)
+    head = chain_head()[1] if copy_of else None
+    # A restore (tui.domain.backup.restore) puts the chain back to the backup's head and
+    # anchors that with the reason "restore": anchors written before it, past that head, name
+    # events the restore took away on purpose. Only a keyed line counts as a restore.
+    restores = []
+    for number, (when, _label, count, last_id, last_hash, reason, mac) in anchors:
+        line = "\t".join([when, _label, count, last_id, last_hash, reason])
+        if reason == "restore" and hmac.compare_digest(seal("anchor", line), mac):
+            restores.append((number, int(last_id)))
     for number, (when, _label, count, last_id, last_hash, reason, mac) in anchors:
         line = "\t".join([when, _label, count, last_id, last_hash, reason])
         if not hmac.compare_digest(seal("anchor", line), mac):
@@ -413,7 +441,10 @@ def _check_anchors(report: Report) -> None:
                                             "anchor", "anchor file"))
             continue
         last_id, count = int(last_id), int(count)
-        if last_id == 0:
+        if last_id == 0 or (head is not None and last_id > head):
+            continue  # a copy holds the chain up to its head; later anchors are the live one's
+        if any(number < at and last_id > restored for at, restored in restores):
+            report.restored_away += 1
             continue
         row = AuditEvent.get_or_none(AuditEvent.id == last_id)
         if row is None:

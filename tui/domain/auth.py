@@ -57,6 +57,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "letter.send": DESK,
     "letter.templates": frozenset({"secretary", "doctor", "admin"}),
     "letter.recipients": DESK,
+    # the MedCom inbox (tui.domain.inbox)
+    "inbox.view": DESK,
+    "inbox.link": DESK,
+    "inbox.file": DESK,
     # prescriptions
     "prescriptions.view": DESK,
     "prescription.take": DESK,

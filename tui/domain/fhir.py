@@ -79,6 +79,12 @@ ID_KEYS = ("bundle", "header", "patient", "communication", "communication_identi
            "pdf_payload", "timestamp")
 
 
+# A letter that answers or forwards a received message (tui.domain.inbox.reply/forward)
+# carries the thread's Communication.identifier, the MessageHeader it answers and the
+# activity in its fields; its Provenance then says reply-message or forward-message.
+THREAD_FIELD, REPLY_TO_FIELD, ACTIVITY_FIELD = "medcom_thread", "medcom_reply_to", "medcom_activity"
+
+
 def _uuid() -> str:
     return str(uuid.uuid4())
 
@@ -125,6 +131,9 @@ def identities(letter: Letter) -> dict[str, str]:
     ids = dict(letter.message_ids or {})
     if all(ids.get(k) for k in ID_KEYS):
         return ids
+    thread = str((letter.fields or {}).get(THREAD_FIELD) or "")
+    if thread and not ids.get("communication_identifier"):
+        ids["communication_identifier"] = thread  # a reply or forward stays in its thread
     for key in ID_KEYS:
         if not ids.get(key):
             ids[key] = _instant(clock.now_utc()) if key == "timestamp" else _uuid()
@@ -290,9 +299,16 @@ def care_communication(letter: Letter, clinic: dict[str, Any], *,
         "definition": MESSAGE_DEFINITION,
     }
     entities = []
+    activity = str(fields.get(ACTIVITY_FIELD) or "new-message")
+    if activity not in ("new-message", "reply-message", "forward-message"):
+        activity = "new-message"
     prov_lines = [f"Id: {ids['provenance']}", f"Mål: MessageHeader/{ids['header']}",
-                  f"Tidspunkt: {sent_at}", "Aktivitet: new-message",
+                  f"Tidspunkt: {sent_at}", f"Aktivitet: {activity}",
                   f"Aktør: Organization/{ids['sender']} ({sender['name']})"]
+    answered = str(fields.get(REPLY_TO_FIELD) or "")
+    if answered and activity != "new-message":
+        entities.append({"role": "revision", "what": {"reference": f"MessageHeader/{answered}"}})
+        prov_lines.append(f"Forrige meddelelse (revision): MessageHeader/{answered}")
     if previous_header:
         entities.append({"role": "revision",
                          "what": {"reference": f"MessageHeader/{previous_header}"}})
@@ -307,7 +323,7 @@ def care_communication(letter: Letter, clinic: dict[str, Any], *,
         "target": [_ref("MessageHeader", ids["header"])],
         "occurredDateTime": sent_at,
         "recorded": sent_at,
-        "activity": {"coding": [{"system": ACTIVITY_CODES, "code": "new-message"}]},
+        "activity": {"coding": [{"system": ACTIVITY_CODES, "code": activity}]},
         "agent": [{"who": _ref("Organization", ids["sender"])}],
         "entity": entities,
     }

@@ -729,6 +729,16 @@ ACTION_LABELS = {
     "task_comment": N_("commented on a task"),
     "task_done": N_("finished a task"),
     "task_reopen": N_("reopened a task"),
+    "inbox_received": N_("received a MedCom message"),
+    "inbox_view": N_("read a received MedCom message"),
+    "inbox_linked": N_("linked a received message to the patient"),
+    "inbox_filed": N_("filed a received message in the journal"),
+    "inbox_attachment_view": N_("looked at an attachment of a received message"),
+    "inbox_attachment_saved": N_("saved an attachment of a received message"),
+    "inbox_answered": N_("answered a received message"),
+    "inbox_forwarded": N_("forwarded a received message"),
+    "letter_delivered": N_("letter delivered (MedCom receipt)"),
+    "letter_delivery_failed": N_("letter not delivered (MedCom receipt)"),
 }
 
 

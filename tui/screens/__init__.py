@@ -48,6 +48,7 @@ SECTIONS: list[Section] = [
     Section("supplies", "f8", N_("Supplies"), "supplies.view", "tui.screens.supplies:SuppliesScreen"),
     Section("admin", "f9", N_("Administration"), "admin.view", "tui.screens.admin:AdminScreen"),
     Section("reach", "f10", N_("Patient contact"), "schedule.view", "tui.screens.reach:ReachScreen", "k"),
+    Section("inbox", "f11", N_("Inbox"), "inbox.view", "tui.screens.inbox:InboxScreen", "i"),
 ]
 
 SECTION_LABELS = {
@@ -60,4 +61,5 @@ SECTION_LABELS = {
     "supplies": N_("Supplies"),
     "admin": N_("Administration"),
     "reach": N_("Patient contact"),
+    "inbox": N_("Inbox"),
 }

@@ -284,11 +284,21 @@ class WorkflowMixin:
             self._do(lambda: letters.finish(user, letter_id), letter_id, _("The letter is final."))
         elif action == "sent":
             choices = [(code, _(label)) for code, label in letters.SEND_CHANNELS.items()]
-            self.app.push_screen(
-                ChoiceDialog(_("How was the letter sent?"), choices),
-                callback=lambda channel: channel and self._do(
-                    lambda: letters.mark_sent(user, letter_id, channel), letter_id,
-                    _("Marked as sent.")))
+            outgoing = self.app.config.medcom.outgoing
+
+            def sent(channel):
+                if channel == "medcom" and outgoing:
+                    # the clinic's MedCom client sends from this folder; its receipt marks
+                    # the letter delivered or not (tui.domain.medcom_out)
+                    from tui.domain import medcom_out
+
+                    self._do(lambda: medcom_out.send(user, letter_id, outgoing), letter_id,
+                             _("Sent by MedCom; waiting for the receipt."))
+                elif channel:
+                    self._do(lambda: letters.mark_sent(user, letter_id, channel), letter_id,
+                             _("Marked as sent."))
+
+            self.app.push_screen(ChoiceDialog(_("How was the letter sent?"), choices), callback=sent)
         elif action == "return":
             self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
                 lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))

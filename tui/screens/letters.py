@@ -131,6 +131,9 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
                                         kind=None if to_sign else kind, patient=patient_id,
                                         to_sign=to_sign, limit=PAGE)
             unsaved = letters.unsaved_letters(user)
+            from tui.domain import medcom_out
+
+            self.delivered = medcom_out.states([r.id for r in rows if r.status == "sent"])
         self.app.call_from_thread(self.show_rows, rows, unsaved)
 
     def show_rows(self, rows: list[letters.LetterRow], unsaved) -> None:
@@ -147,6 +150,11 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
                 status.stylize("bold")
             if r.id in kept:
                 status.append(" ✎")
+            delivery = getattr(self, "delivered", {}).get(r.id)
+            if delivery == "delivered":
+                status.append(" ✓")  # the receiver's MedCom receipt said ok
+            elif delivery == "failed":
+                status.append(" ✗", style="bold red")
             cells = [status, Text(letters.kind_spec(r.kind).title),
                      Text(r.patient_name, no_wrap=True, overflow="ellipsis"),
                      Text(r.recipient, no_wrap=True, overflow="ellipsis")]
@@ -185,6 +193,15 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
                 detail.append("  " + _("signer") + f": {row.signer}")
             if row.replaces_id:
                 detail.append("  " + _("replaces no. {n}").format(n=row.replaces_id))
+            if row.status == "sent":
+                from tui.domain import medcom_out
+
+                d = medcom_out.delivery(row.id)
+                if d is not None:
+                    detail.append("  MedCom: " + d.label,
+                                  style="bold red" if d.state == "failed" else "")
+                    if d.reason:
+                        detail.append(f" ({d.reason})")
             if row.return_comment and row.status == "returned":
                 detail.append("\n" + _("Returned by the doctor: {c}").format(c=row.return_comment),
                               style="bold")

@@ -40,6 +40,7 @@ class ShellHeader(Static):
         self.clinic = clinic
         self.user = user
         self.extra = ""  # counts other issues put here (tasks, callbacks)
+        self.inbox = Text()  # the MedCom inbox's unfiled and failed messages
 
     def on_mount(self) -> None:
         self.refresh_counts()
@@ -52,7 +53,25 @@ class ShellHeader(Static):
 
         user = getattr(self.app, "user", None)
         self.extra = header_text(user) if user is not None else ""
+        self.inbox = self._inbox_counts(user)
         self.refresh_text()
+
+    @staticmethod
+    def _inbox_counts(user) -> Text:
+        """'Indbakke 3 · fejl 1' (tui.domain.inbox.counts): unfiled in colour, failed in red."""
+        from tui.domain import inbox
+
+        text = Text()
+        if user is None:
+            return text
+        c = inbox.counts(user)
+        if c.unfiled:
+            text.append(_("Inbox {n}").format(n=c.unfiled), style="bold yellow")
+        if c.failed:
+            if text.cell_len:
+                text.append(" · ")
+            text.append(_("failed {n}").format(n=c.failed), style="bold white on red")
+        return text
 
     def refresh_text(self) -> None:
         now = now_local()
@@ -84,6 +103,10 @@ class ShellHeader(Static):
                 if left.cell_len:
                     left.append("  │  ")
                 left.append(part, style=style)
+        if self.inbox.cell_len:
+            if left.cell_len:
+                left.append("  │  ")
+            left.append_text(self.inbox)
         gap = max(1, width - left.cell_len - len(right))
         return left + Text(" " * gap) + Text(right)
 
