@@ -75,3 +75,18 @@ class FakeGateway:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def post_reply(url: str, number: str, text: str, reply_id: str, token: str = "tok") -> int:
+    """What a gateway does when a patient answers: POST the inbound SMS to the clinic's
+    reply URL (JSON with the sender's number, the text and the gateway's id of it)."""
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"msisdn": number.lstrip("+"), "message": text, "id": reply_id}).encode()
+    request = urllib.request.Request(f"{url}?token={token}", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code

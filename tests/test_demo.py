@@ -374,3 +374,24 @@ def test_same_day_other_hour_changes_only_today(tmp_path, monkeypatch):
         finally:
             close()
     assert parts[0] == parts[1] == parts[2]
+
+
+def test_the_inbox_has_messages(demo_db):
+    """F11 is not empty in the demo: messages for a doctor by name and for the desk (with an
+    attachment), one whose patient is unknown, one damaged file in quarantine; every one
+    imported by the real importer (acknowledged, audited)."""
+    from tui.domain import inbox
+    from tui.models import AuditEvent
+    from tui.models_inbox import InboxAttachment, InboxMessage
+
+    desk = Staff.get(Staff.username == "anne")
+    received = list(InboxMessage.select().order_by(InboxMessage.id))
+    assert [m.status for m in received].count("failed") == 1
+    care = [m for m in received if m.status == "new"]
+    assert len(care) == 3 and all(m.ack_code == "ok" for m in care)
+    assert sum(m.patient_id is None for m in care) == 1
+    assert any(m.to_staff_id and m.to_staff.role == "doctor" for m in care)
+    assert InboxAttachment.select().count() == 1
+    counts = inbox.counts(desk)
+    assert counts.unmatched == 1 and counts.failed == 1
+    assert AuditEvent.select().where(AuditEvent.action == "inbox_received").count() == 3

@@ -402,7 +402,7 @@ def test_reply_and_forward_stay_in_the_thread(staff, clinic, bruno, folders):
     other = Organization.create(name="Hjemmeplejen", kind="municipality", sor="999000000006",
                                 ean="5790999000062")
     fwd = inbox.forward(sec, msg.id, other)
-    assert "Til rette vedkommende" in letters.free_text(fwd)
+    assert "Til rette vedkommende" in fwd.fields[fhir.EARLIER_FIELD]  # carried, not quoted
     assert fwd.fields[fhir.ACTIVITY_FIELD] == "forward-message"
     assert AuditEvent.select().where(AuditEvent.action.in_(["inbox_answered", "inbox_forwarded"])).count() == 2
 
@@ -480,3 +480,96 @@ def test_a_known_replacement_cpr_is_matched(staff, clinic, folders):
     inbox.import_folder(incoming, out)
     msg = InboxMessage.get()
     assert msg.cpr_kind == "ecpr" and msg.patient_id == p.id
+
+
+def test_a_reply_carries_the_earlier_messages_of_the_thread(staff, clinic, bruno, folders):
+    """As in MedCom's 3rd and 4th examples: a reply (or forward) repeats the thread's earlier
+    payloads, oldest first, each with its own date, identifier (and assigner), author and
+    contact; an earlier attachment is named again without its data. Only the new payload
+    is the Provenance's source. Valid against the CareCommunication profiles."""
+    from tui.domain import fhir, letters
+    from tui.models import Organization
+
+    incoming, out = folders
+    drop(incoming, "r.json", example(medcom_examples.REPLY))  # 2 texts (A, then B) and B's PDF
+    inbox.import_folder(incoming, out)
+    msg = InboxMessage.get()
+    received = resource(example(medcom_examples.REPLY), "Communication")["payload"]
+    sec, doc = staff["secretary"], staff["doctor"]
+    letter = inbox.reply(sec, msg.id)
+    letters.update_draft(sec, letter, body="Tak, vi ser på det.")
+    letters.submit(sec, letter, doc)
+    letter = letters.sign(doc, letter)
+    bundle = fhir.message_for(letter, clinic)
+    assert medcom_profiles.problems(bundle) == [] and fhir.problems(bundle) == []
+    payloads = resource(bundle, "Communication")["payload"]
+    earlier = payloads[:len(received)]
+    assert [p.get("contentString") for p in earlier] == [p.get("contentString") for p in received]
+
+    def ext(p, name):
+        return next(e for e in p["extension"] if e["url"].endswith(name))
+
+    for mine, theirs in zip(earlier, received):
+        assert ext(mine, "identifier-extension")["valueIdentifier"]["value"] == \
+            ext(theirs, "identifier-extension")["valueIdentifier"]["value"]
+        assert ext(mine, "datetime-extension")["valueDateTime"] == \
+            ext(theirs, "datetime-extension")["valueDateTime"]
+    assert "data" not in earlier[2]["contentAttachment"]
+    assert earlier[2]["contentAttachment"]["title"] == "Blodprøveresultater"
+    assert "Tak, vi ser på det." in payloads[len(received)]["contentString"]
+    # the authors resolve to their roles and names; the assigners to their organizations
+    entries = {f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"]
+               for e in bundle["entry"]}
+    first_author = entries[ext(earlier[0], "practitioner-extension")["valueReference"]["reference"]]
+    assert entries[first_author["practitioner"]["reference"]]["name"][0]["family"]
+    sors = {entries[ext(p, "identifier-extension")["valueIdentifier"]["assigner"]["reference"]]
+            ["identifier"][0]["value"] for p in earlier}
+    assert sors == {"265161000016000", "953741000016009"}
+    prov = resource(bundle, "Provenance")
+    sources = [e["what"]["identifier"]["value"] for e in prov["entity"] if e["role"] == "source"]
+    assert ext(earlier[0], "identifier-extension")["valueIdentifier"]["value"] not in sources
+    assert ext(payloads[len(received)], "identifier-extension")["valueIdentifier"]["value"] in sources
+    # a forward carries them too (and does not repeat them in its own text)
+    other = Organization.create(name="Hjemmeplejen", kind="municipality", sor="999000000006",
+                                ean="5790999000062")
+    fwd = inbox.forward(sec, msg.id, other)
+    letters.update_draft(sec, fwd, body="Til jeres orientering.")
+    letters.submit(sec, fwd, doc)
+    fwd = letters.sign(doc, fwd)
+    bundle = fhir.message_for(fwd, clinic)
+    assert medcom_profiles.problems(bundle) == [] and fhir.problems(bundle) == []
+    texts = [p.get("contentString") for p in resource(bundle, "Communication")["payload"]]
+    assert texts[:2] == [p.get("contentString") for p in received[:2]]
+    assert sum(received[0]["contentString"] in (t or "") for t in texts) == 1
+
+
+def test_a_batch_records_in_one_transaction_and_a_faulty_file_holds_back_only_itself(
+        staff, clinic, bruno, folders, monkeypatch):
+    """Files are recorded in batches (one commit); when one file's recording fails, the batch
+    is redone file by file: the files before it are imported, acknowledged and moved, it stays.
+    The same message twice in one batch is recorded once."""
+    import os as _os
+
+    incoming, out = folders
+    good = with_new_identity(example(), seed="good")
+    boom = with_new_identity(example(), seed="boom")
+    resource(boom, "Communication")["topic"]["text"] = "BOOM"
+    for n, (name, body) in enumerate((("a.json", good), ("b.json", good), ("c.json", boom))):
+        drop(incoming, name, body)
+        _os.utime(incoming / name, (1_000_000 + n, 1_000_000 + n))  # this order
+    real_care = inbox._record_care
+
+    def care(parsed, *a, **k):
+        if parsed.topic == "BOOM":
+            raise RuntimeError("database went away")
+        return real_care(parsed, *a, **k)
+
+    monkeypatch.setattr(inbox, "_record_care", care)
+    with pytest.raises(RuntimeError):
+        inbox.import_folder(incoming, out)
+    assert InboxMessage.select().count() == 1 and Task.select().count() == 1
+    assert sorted(p.name for p in (incoming / "processed").iterdir()) == ["a.json", "b.json"]
+    assert (incoming / "c.json").exists() and len(_acks(out)) == 1
+    monkeypatch.setattr(inbox, "_record_care", real_care)
+    outcomes = inbox.import_folder(incoming, out)
+    assert [o.result for o in outcomes] == ["imported"] and InboxMessage.select().count() == 2

@@ -107,3 +107,41 @@ async def test_letters_list_shows_a_failed_medcom_delivery(make_app, staff, clin
         await until(pilot, lambda: "✗" in screen_text(app))
         await until(pilot, lambda: "ikke leveret" in screen_text(app))
         assert "Ukendt modtager" in screen_text(app)
+
+
+async def test_reply_and_forward_left_untouched_leave_no_draft(make_app, received):
+    """R or V opens the reply; Esc before anything is typed leaves no draft in F5. Typing
+    something keeps it, as a new letter in F5 does."""
+    from tui.models import Letter, Organization
+
+    Organization.create(name="Medicinsk Afdeling M", kind="hospital", sor="999000000001",
+                        ean="5790999000017")
+    new_id = InboxMessage.get(InboxMessage.file_name == "1.json").id
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f11")
+        await until(pilot, lambda: type(app.screen).__name__ == "InboxScreen")
+        await pilot.press("4")
+        await pilot.pause()
+        row = [r.id for r in inbox.list_messages(app.user, "all")].index(new_id)
+        await pilot.press(*["down"] * row, "enter", "r")
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        assert "+ trådens 1 tidligere dele" in screen_text(app)  # the thread goes along
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "InboxScreen")
+        assert Letter.select().count() == 0
+        await pilot.press("v")
+        await until(pilot, lambda: type(app.screen).__name__ == "RecipientDialog")
+        await pilot.press(*"Medicinsk", "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "InboxScreen")
+        assert Letter.select().count() == 0
+        # a reply she typed in stays a draft
+        await pilot.press("r")
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        await pilot.press(*"Tak", "escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "InboxScreen")
+        assert Letter.select().count() == 1
+        assert "Tak" in Letter.get().subject  # the first field: what she typed is kept

@@ -74,6 +74,54 @@ async def test_cancel_in_the_schedule_shows_who_fits_and_v_offers_by_phone(make_
     assert WaitingEntry.get_by_id(entry.id).appointment.start == at
 
 
+async def test_a_no_show_in_the_schedule_shows_who_fits_what_is_left(make_app, staff):
+    """She marks Jens no-show at 10.30 before his time (he called: not coming): the freed
+    time is offered like a cancelled one; then V opens the list for it."""
+    c = setup_clinic(staff)
+    anne, lars = c["secretary"], c["doctor"]
+    booking.book(anne, c["patients"]["jens"], lars, c["types"]["K15"], D(2026, 11, 26, 10, 30))
+    wl.add(anne, _patient(1, "Mette"), c["types"]["K15"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "down", "n")  # Lars at 10.30: no-show, before his time
+        await until(pilot, lambda: "Jens" in screen_text(app) and "10.30" in screen_text(app)
+                    and app.screen.__class__.__name__ == "ConfirmScreen")
+        await pilot.press("j")
+        await until(pilot, lambda: any("1 på ventelisten" in n.message and "10.30" in n.message
+                                       for n in app._notifications))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("v")
+        await until(pilot, lambda: "Mette" in screen_text(app))
+
+
+async def test_x_on_an_absence_ends_it_and_offers_the_freed_time(make_app, staff):
+    """Lars was to be off until 14.00; at 10.30 she puts the cursor on his column and presses
+    X: he is back from there, and the waiting list is told at once who fits."""
+    c = setup_clinic(staff)
+    anne, lars = c["secretary"], c["doctor"]
+    booking.register_absence(anne, lars, D(2026, 11, 26, 8, 0), D(2026, 11, 26, 14, 0), "sick")
+    wl.add(anne, _patient(1, "Mette"), c["types"]["K15"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "down", "x")  # Lars at 10.30, inside his absence
+        await until(pilot, lambda: "Afslut Lars Læges fravær 26.11 10.30" in screen_text(app))
+        await pilot.press("j")
+        await until(pilot, lambda: any("1 på ventelisten" in n.message and "26.11 10.30" in n.message
+                                       for n in app._notifications))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("v")
+        await until(pilot, lambda: "Mette" in screen_text(app))
+    assert booking.is_bookable_time(lars, D(2026, 11, 26, 10, 30), D(2026, 11, 26, 10, 45))
+
+
 async def test_reach_section_lists_recalls_sends_bulk_sms_and_resends(make_app, staff):
     c = setup_clinic(staff)
     anne = c["secretary"]
@@ -153,3 +201,29 @@ async def test_templates_tab_edits_a_template_with_preview_and_the_quiet_hours(m
         await until(pilot, lambda: sms.sms_settings()["quiet_from"] == "20.30")
     new = [t for t in sms.all_templates() if t.body.startswith("Husk tiden")][0]
     assert new.event == "reminder" and new.lead == "1 d"
+
+
+async def test_editing_a_template_tells_how_many_queued_messages_take_the_new_words(make_app, staff):
+    c = setup_clinic(staff)
+    jens = c["patients"]["jens"]
+    sms.give_consent(c["secretary"], jens, "20304050")
+    booking.book(c["secretary"], jens, c["doctor"], c["types"]["K15"], D(2026, 11, 30, 9, 0))
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: "Venteliste" in screen_text(app))
+        await pilot.press("5")
+        await until(pilot, lambda: "Stille timer" in screen_text(app))
+        row = [t for t in sms.all_templates() if t.event == "reminder"][0]
+        table = app.screen.query_one("#templates-table")
+        table.move_cursor(row=table.get_row_index(str(row.id)))
+        await pilot.press("e")
+        await until(pilot, lambda: "SMS-skabelon" in screen_text(app))
+        from textual.widgets import TextArea
+
+        app.screen.query_one("#t-body", TextArea).load_text(
+            "Husk {date} kl. {time}. Afbud: ring {phone}. Beskeden kan ikke besvares.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any("nye ordlyd: 1" in n.message for n in app._notifications))
+    assert SmsMessage.get(SmsMessage.kind == "reminder").text.startswith("Husk mandag 30. november kl. 09.00")

@@ -374,3 +374,53 @@ def test_the_desk_sees_whether_the_sender_runs(clinic, jens):
     assert not sms.sender_silent()
     clock.freeze(NOW + dt.timedelta(minutes=10))
     assert sms.sender_silent()
+
+
+def test_editing_a_template_rewrites_the_queued_messages_not_the_claimed_or_sent(clinic, jens):
+    """She fixes a typo in the reminder: what still waits in the outbox goes out in the new
+    words; what the sender has claimed or sent stays as it went."""
+    anne, admin = clinic["secretary"], clinic["admin"]
+    first = booking.book(anne, jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
+    second = booking.book(anne, jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9 + dt.timedelta(days=1))
+    queued, claimed = (_messages(kind="reminder", appointment=a.id)[0] for a in (first, second))
+    SmsMessage.update(state="sending").where(SmsMessage.id == claimed.id).execute()
+    confirmation = _messages(kind="booked", appointment=first.id)[0]
+    tpl = sms.templates_for("reminder", clinic["types"]["K15"])[0]
+    body = "Husk din tid hos {staff} {date} kl. {time}. Afbud: ring {phone}. Beskeden kan ikke besvares."
+    saved = sms.save_template(admin, "reminder", body, lead_days=1, template=tpl)
+    assert saved.rewritten == 1
+    assert SmsMessage.get_by_id(queued.id).text == (
+        "Husk din tid hos lægen mandag 30. november kl. 09.00. Afbud: ring 86 12 34 56. Beskeden kan ikke besvares.")
+    assert SmsMessage.get_by_id(claimed.id).text == claimed.text  # the sender has it: as it was
+    assert SmsMessage.get_by_id(confirmation.id).text == confirmation.text  # another event
+    # the confirmation template too, and an offer with its slot and deadline
+    booked_tpl = sms.templates_for("booked", None)[0]
+    assert sms.save_template(admin, "booked", "Tid {date} kl. {time}. Ring {phone}. Beskeden kan ikke besvares.",
+                             template=booked_tpl).rewritten == 2
+    assert SmsMessage.get_by_id(confirmation.id).text == "Tid mandag 30. november kl. 09.00. Ring 86 12 34 56. " \
+                                                        "Beskeden kan ikke besvares."
+    from tui.domain import waiting_list as wl
+    entry = wl.add(anne, jens, clinic["types"]["K15"])
+    offer = wl.offer_by_sms(anne, entry.id, TOMORROW_9, clinic["doctor"], reply_hours=2)
+    sms.save_template(admin, "offer", "Ledig tid {date} kl. {time}. Svar JA inden {deadline}. Ring {phone}.",
+                      template=sms.templates_for("offer", None)[0])
+    assert SmsMessage.get_by_id(offer.id).text == ("Ledig tid fredag 27. november kl. 09.00. Svar JA inden "
+                                                   "torsdag 26. november kl. 12.00. Ring 86 12 34 56.")
+    assert AuditEvent.select().where(AuditEvent.action == "sms_template_saved").count() == 3
+    # a reminder template taken out of use: its reminders still waiting do not go out
+    sms.retire_template(admin, tpl.id)
+    assert SmsMessage.get_by_id(queued.id).state == "cancelled"
+    assert SmsMessage.get_by_id(claimed.id).state == "sending"
+
+
+def test_the_sender_lock_is_held_once_per_database(clinic):
+    from tui.sms_lock import SenderLock, SenderRunning
+
+    first = SenderLock.acquire()
+    try:
+        with pytest.raises(SenderRunning) as err:
+            SenderLock.acquire()
+        assert f"pid {os.getpid()}" in str(err.value)
+    finally:
+        first.release()
+    SenderLock.acquire().release()  # free again

@@ -74,3 +74,31 @@ def test_kill_9_mid_batch_no_duplicates_no_loss(db_url, clinic, jens, tmp_path):
     assert len(gw.requests) == N + 1
     ids = {m.key: m.gateway_id for m in SmsMessage.select()}
     assert ids[held] == gw.taken[held]
+
+
+def test_one_sender_per_database_and_a_killed_one_does_not_block_the_next(db_url, clinic, jens, tmp_path):  # noqa: F811
+    """A second `skranke sms-send` on the same database says so and exits non-zero; after a
+    kill -9 of the first the lock is gone with it (no stale lock to clear by hand)."""
+    Setting.create(key="sms", value={"quiet_from": "00:00", "quiet_to": "00:00"})
+    with FakeGateway() as gw:
+        config = tmp_path / "sms.toml"
+        config.write_text(f'[sms]\nurl = "{gw.url}"\ntimeout = 5.0\npoll = 0.1\n', encoding="utf-8")
+        first = _start(db_url, config)
+        try:
+            assert _wait(lambda: not sms.sender_silent()), "the first sender never ran"
+            env = {**os.environ, "SKRANKE_CONFIG": str(config)}
+            env.pop("SKRANKE_DB", None)
+            second = subprocess.run([sys.executable, "-m", "tui", "--db", db_url, "sms-send", "--once"],
+                                    env=env, capture_output=True, text=True, timeout=60)
+            assert second.returncode != 0
+            assert "sms-send" in second.stderr and f"pid {first.pid}" in second.stderr, second.stderr
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        sms.queue(jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key="after:1")
+        third = subprocess.run([sys.executable, "-m", "tui", "--db", db_url, "sms-send", "--once"],
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert third.returncode == 0, third.stderr[-2000:]
+    assert [r["key"] for r in gw.requests] == ["after:1"]

@@ -78,7 +78,7 @@ def test_offer_by_sms_needs_consent_and_carries_a_reply_deadline(clinic):
     sms.give_consent(anne, p, "20304050")
     msg = wl.offer_by_sms(anne, entry.id, FRI_9, lars, reply_hours=3)
     assert msg.kind == "offer" and "fredag 27. november kl. 09.00" in msg.text
-    assert "inden torsdag 26. november kl. 13.00" in msg.text and "Beskeden kan ikke besvares" in msg.text
+    assert "Svar JA inden torsdag 26. november kl. 13.00" in msg.text and "Beskeden kan ikke besvares" not in msg.text
     attempt = ContactAttempt.get(ContactAttempt.waiting == entry.id)
     assert attempt.channel == "sms" and attempt.reply_by == D(2026, 11, 26, 13, 0)
     assert WaitingEntry.get_by_id(entry.id).state == "waiting"  # never booked without her yes
@@ -166,3 +166,93 @@ def test_referral_deadlines_count_working_days_and_list_the_close_ones(clinic):
         late.id, None, dt.date(2026, 12, 16))
     with pytest.raises(recall.RecallError):
         recall.add_referral(anne, a, dt.date(2026, 11, 27))
+
+
+def test_a_no_show_frees_what_is_left_of_its_time_and_only_that(clinic):
+    """Marked no-show at 10.05 for a 10.00-10.30 K30: 10.15-10.30 is still to come (from the
+    next slot on the grid); a no-show whose time has all gone frees nothing."""
+    from tui.domain import clock
+
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    k30 = clinic["types"]["K30"]
+    with clock.stopped_at(D(2026, 11, 26, 8, 0)):
+        late = booking.book(anne, clinic["patients"]["jens"], lars, k30, D(2026, 11, 26, 10, 0))
+        gone = booking.book(anne, clinic["patients"]["mark"], lars, clinic["types"]["K15"], D(2026, 11, 26, 9, 0))
+    short = wl.add(anne, _patient(1), clinic["types"]["K15"])  # 15 minutes: fits 10.15-10.30
+    wl.add(anne, _patient(2), k30)  # 30 minutes: does not
+    clock.freeze(D(2026, 11, 26, 10, 5))
+    booking.set_status(anne, late, "no_show")
+    assert wl.freed_slot(booking.Appointment.get_by_id(late.id)) == (D(2026, 11, 26, 10, 15),
+                                                                     D(2026, 11, 26, 10, 30), lars)
+    start, end, who = wl.freed_slot(late)
+    assert [r.id for r in wl.fitting(anne, start, end, who)] == [short.id]
+    booking.set_status(anne, gone, "no_show")
+    assert wl.freed_slot(gone) is None
+    # marked before its start (she called): the whole time is offered
+    with clock.stopped_at(D(2026, 11, 26, 8, 0)):
+        early = booking.book(anne, clinic["patients"]["mark"], lars, clinic["types"]["K15"], D(2026, 11, 26, 14, 0))
+    booking.set_status(anne, early, "no_show", before_start_ok=True)
+    assert wl.freed_slot(early) == (D(2026, 11, 26, 14, 0), D(2026, 11, 26, 14, 15), lars)
+
+
+def test_time_freed_inside_an_absence_or_closed_time_is_not_offered(clinic):
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    appt = booking.book(anne, clinic["patients"]["jens"], lars, clinic["types"]["K15"], FRI_9)
+    wl.add(anne, _patient(1), clinic["types"]["K15"])
+    _absence, affected = booking.register_absence(anne, lars, FRI_9.date(), FRI_9.date(), "sick")
+    assert [a.id for a in affected] == [appt.id]
+    booking.cancel(anne, appt, "Patient cancelled")
+    assert wl.freed_slot(appt) is None  # Lars is away: nothing to offer
+
+
+def test_cancelling_or_missing_the_booked_control_makes_the_recall_due_again(clinic):
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    jens, k30 = clinic["patients"]["jens"], clinic["types"]["K30"]
+    from tui.models_reach import RecallRule
+
+    rule = recall.add_rule(anne, jens, k30, "Diabetes-årskontrol", months=12, next_due=dt.date(2026, 11, 1))
+    appt = booking.book(anne, jens, lars, k30, D(2026, 12, 3, 10, 0))
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2027, 12, 3)
+    moved = booking.move(anne, appt, D(2026, 12, 4, 10, 0))  # a move keeps it booked: due after the new time
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2027, 12, 4)
+    booking.cancel(anne, moved, "Patient cancelled")
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2026, 11, 1)  # as before the booking
+    assert rule.id in {r.id for r in recall.due_list(anne)}
+    # two controls booked, one cancelled: due after the one still booked
+    first = booking.book(anne, jens, lars, k30, D(2026, 12, 3, 10, 0))
+    second = booking.book(anne, jens, lars, k30, D(2027, 3, 3, 10, 0))
+    booking.cancel(anne, second, "Patient cancelled")
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2027, 12, 3)
+    # the patient does not come: due again
+    from tui.domain import clock
+    clock.freeze(D(2026, 12, 3, 10, 20))
+    booking.set_status(anne, first, "no_show")
+    assert RecallRule.get_by_id(rule.id).next_due == dt.date(2026, 11, 1)
+
+
+def test_an_absence_ended_early_frees_the_time_for_the_waiting_list(clinic):
+    """Lars was off sick all Friday; he is back at 10.00: from 10.00 to his booking at 11.00
+    is free again, and the list is told how many fit it. An absence that ends before it
+    starts is gone."""
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    booking.register_absence(anne, lars, FRI_9.date(), FRI_9.date(), "sick")
+    back = D(2026, 11, 27, 10, 0)
+    fits = wl.add(anne, _patient(1), clinic["types"]["K30"])
+    wl.add(anne, _patient(2), clinic["types"]["K15"], time_from=dt.time(13))  # afternoons only
+    assert not booking.is_bookable_time(lars, back, back + dt.timedelta(minutes=15))
+    freed = booking.end_absence(anne, lars, back)
+    assert freed == (back, D(2026, 11, 28, 0, 0))
+    assert booking.is_bookable_time(lars, back, back + dt.timedelta(minutes=15))
+    assert not booking.is_bookable_time(lars, FRI_9, FRI_9 + dt.timedelta(minutes=15))
+    # what the desk is offered: the first free stretch of the freed time
+    booking.book(anne, clinic["patients"]["jens"], lars, clinic["types"]["K15"], D(2026, 11, 27, 11, 0))
+    start, end, who = wl.first_free_stretch(lars, *freed)
+    assert (start, end, who) == (back, D(2026, 11, 27, 11, 0), lars)
+    assert [r.id for r in wl.fitting(anne, start, end, who)] == [fits.id]
+    assert AuditEvent.select().where(AuditEvent.action == "absence_ended").count() == 1
+    with pytest.raises(booking.BookingError):
+        booking.end_absence(anne, lars, back)  # no absence there any more
+    # ended at (or before) its start: removed
+    booking.register_absence(anne, lars, dt.date(2026, 12, 1), dt.date(2026, 12, 1), "course")
+    assert booking.end_absence(anne, lars, D(2026, 12, 1, 0, 0)) == (D(2026, 12, 1, 0, 0), D(2026, 12, 2, 0, 0))
+    assert booking.absences_for(lars, dt.date(2026, 12, 1), dt.date(2026, 12, 1)) == []

@@ -721,11 +721,13 @@ def phone_listen(ctx, bind, port) -> None:
 def sms_send(ctx, once) -> None:
     from tui.sms_service import run
 
+    from tui.sms_lock import SenderRunning
+
     cfg = _config(ctx)
     _open_db(cfg.database_url)
     try:
         run(cfg.sms, once=once)
-    except ValueError as exc:
+    except (ValueError, SenderRunning, RuntimeError) as exc:
         raise Fail(str(exc)) from None
     except OSError as exc:
         raise Fail(_("Cannot listen on {addr}: {err}").format(
@@ -771,6 +773,7 @@ def inbox_import(ctx, folder, out) -> None:
     except inbox.InboxError as exc:
         raise Fail(str(exc)) from None
     try:
+        inbox.clean_half_written(outgoing)
         outcomes = inbox.import_folder(path, outgoing, _inbox_echo)
     except OSError as exc:
         raise Fail(_("Cannot import: {err}").format(err=exc.strerror or exc)) from None

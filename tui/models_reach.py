@@ -46,7 +46,7 @@ class SmsConsent(BaseModel):
         indexes = ((("patient", "withdrawn_at"), False),)
 
 
-SMS_EVENTS = ("booked", "moved", "cancelled", "reminder", "offer", "recall")
+SMS_EVENTS = ("booked", "moved", "cancelled", "reminder", "offer", "offer_taken", "recall")
 
 
 class SmsTemplate(BaseModel):
@@ -145,6 +145,8 @@ class RecallRule(BaseModel):
     staff = ForeignKeyField(Staff, null=True, backref="recall_rules")  # responsible
     active = BooleanField(default=True)
     last_done = DateField(null=True)
+    # next_due before a booked control moved it on: due again from here if it is cancelled (0013)
+    due_before_booking = DateField(null=True)
     created_by = ForeignKeyField(Staff, null=True, backref="recalls_created")
     created_at = DateTimeField(default=utcnow)
 
@@ -194,5 +196,26 @@ class ContactAttempt(BaseModel):
         indexes = ((("patient", "at"), False),)
 
 
+REPLY_OUTCOMES = ("booked", "taken", "declined", "task")
+
+
+class SmsReply(BaseModel):
+    """An SMS a patient sent back (an answer to a waiting-list offer, or anything else).
+    `key` makes a reply the gateway delivers twice count once (migration 0013)."""
+
+    key = CharField(max_length=120, unique=True)
+    number = CharField(max_length=20)
+    text = TextField()
+    received_at = DateTimeField(default=utcnow)
+    patient = ForeignKeyField(Patient, null=True, backref="sms_replies")
+    attempt = ForeignKeyField(ContactAttempt, null=True)  # the offer it answered
+    outcome = CharField(max_length=12)  # one of REPLY_OUTCOMES
+    appointment = ForeignKeyField(Appointment, null=True)
+    task_id = IntegerField(null=True)
+
+    class Meta:
+        table_name = "sms_reply"
+
+
 REACH_MODELS = [SmsConsent, SmsTemplate, SmsMessage, ContactPreference, WaitingEntry,
-                RecallRule, Referral, ContactAttempt]
+                RecallRule, Referral, ContactAttempt, SmsReply]

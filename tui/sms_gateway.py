@@ -15,6 +15,11 @@ in the [sms] section of the config file:
     delivered = ["DELIVERED"]
     failed = ["UNDELIVERABLE", "EXPIRED", "REJECTED"]
 
+Replies (an answer "JA"/"NEJ" to a waiting-list offer) arrive the same way: the gateway
+POSTs each inbound SMS as JSON to /sms/reply; `reply_number_field`, `reply_text_field`
+and `reply_id_field` say where the sender's number, the text and the gateway's id of the
+reply are (`msisdn`, `message`, `id` by default).
+
 The body template is parsed as JSON first and the placeholders are filled into its string
 values, so a quote or brace in a message cannot break the request. `{number}` is E.164
 ("+4512345678"), `{msisdn}` the same without "+". The key also travels as the
@@ -50,14 +55,25 @@ class Report:
     key: str = ""
 
 
+@dataclass
+class Reply:
+    number: str  # the patient's number as the gateway gives it
+    text: str
+    gateway_id: str = ""  # the gateway's id of the inbound SMS: a second delivery is the same reply
+
+
 class Gateway(abc.ABC):
-    """What the sender needs of a gateway; an adapter missing either cannot be made."""
+    """What the sender needs of a gateway; an adapter missing any of these cannot be made."""
 
     @abc.abstractmethod
     def send(self, number: str, text: str, key: str) -> SendResult: ...
 
     @abc.abstractmethod
     def parse_reports(self, body: bytes) -> list[Report]: ...
+
+    @abc.abstractmethod
+    def parse_replies(self, body: bytes) -> list[Reply]:
+        """The inbound SMS in a callback body; ValueError when it is not one."""
 
 
 @dataclass
@@ -75,6 +91,9 @@ class GatewayConfig:
     failed: list[str] = field(default_factory=lambda: ["failed", "undelivered", "UNDELIV", "REJECTD",
                                                        "EXPIRED", "UNDELIVERABLE", "REJECTED"])
     sent: list[str] = field(default_factory=lambda: ["sent", "accepted", "buffered", "ENROUTE"])
+    reply_number_field: str = "msisdn"
+    reply_text_field: str = "message"
+    reply_id_field: str = "id"
 
 
 def check_url(url: str) -> None:
@@ -171,6 +190,24 @@ class JsonHttpGateway(Gateway):
             if gid is None and key is None:
                 raise ValueError("a report without an id")
             out.append(Report(status, "" if gid is None else str(gid)[:100], "" if key is None else str(key)[:64]))
+        return out
+
+    def parse_replies(self, body: bytes) -> list[Reply]:
+        """One inbound SMS or a list of them; ValueError for anything else."""
+        data = json.loads(body.decode("utf-8"))
+        items = data if isinstance(data, list) else [data]
+        out = []
+        for item in items[:1000]:
+            if not isinstance(item, dict):
+                raise ValueError("a reply must be a JSON object")
+            number, text = dig(item, self.cfg.reply_number_field), dig(item, self.cfg.reply_text_field)
+            if number is None or text is None or isinstance(text, (dict, list)):
+                raise ValueError("a reply without a number or a text")
+            number = str(number).strip()[:20]
+            if number.isdigit() and len(number) > 8:  # "4520304050": an msisdn without its "+"
+                number = "+" + number
+            gid = dig(item, self.cfg.reply_id_field) if self.cfg.reply_id_field else None
+            out.append(Reply(number, str(text)[:1600], "" if gid is None else str(gid)[:100]))
         return out
 
     def _status(self, raw: str) -> str | None:

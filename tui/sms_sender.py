@@ -15,12 +15,16 @@ gateway one at a time, at most `rate` a second. Outcomes:
 Back-off: `backoff` * 2^(attempt-1) seconds, at most `backoff_max`. A sender killed mid-
 batch leaves its claimed messages "sending" until their lease runs out; then they are
 claimed again and sent with the same idempotency key, which the gateway uses to drop a
-copy it already has. Run one sender per database.
+copy it already has. One sender per database (tui.sms_lock): a second one says so and exits.
 
 Delivery reports: a small HTTP server (report_bind:report_port) takes POST /sms/report
 with the token (`?token=` or header X-Skranke-Token) and JSON as the gateway sends it:
 200 applied (also a duplicate or an outdated report), 404 unknown message (the gateway
 tries again later), 400 unreadable, 403 wrong token, 413 too large.
+
+Replies: POST /sms/reply, with the same token, takes the patient's answers as the gateway
+sends them (tui.domain.sms_replies): 200 handled (also a reply delivered again), 400
+unreadable, 403 wrong token, 413 too large.
 
 Run it under systemd (see README, "SMS"): Restart=always, like phone-listen.
 """
@@ -68,6 +72,8 @@ class Sender:
         self.last_send = 0.0
         self.last_reminders = 0.0
         self.stopping = threading.Event()
+        self.lock = None  # tui.sms_lock.SenderLock while serving
+        self.lost_lock = False
 
     def backoff(self, attempts: int) -> float:
         return min(self.cfg.backoff_max, self.cfg.backoff * 2 ** max(0, attempts - 1))
@@ -130,6 +136,10 @@ class Sender:
 
     def serve_forever(self) -> None:
         while not self.stopping.is_set():
+            if self.lock is not None and not self.lock.alive():
+                log.error("the one-sender lock is gone: stopping (systemd starts a new sender)")
+                self.lost_lock = True
+                break
             try:
                 taken = self.run_once()
                 sms.heartbeat()
@@ -182,7 +192,7 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
 
         def do_POST(self):
             parts = urlsplit(self.path)
-            if parts.path != "/sms/report":
+            if parts.path not in ("/sms/report", "/sms/reply"):
                 return self._answer(404)
             given = self.headers.get("X-Skranke-Token") or (parse_qs(parts.query).get("token") or [""])[0]
             if not hmac.compare_digest(given.encode(), token.encode()):
@@ -193,6 +203,8 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
                 return self._answer(400)
             if length > MAX_REPORT or length < 0:
                 return self._answer(413)
+            if parts.path == "/sms/reply":
+                return self._replies(self.rfile.read(length))
             try:
                 reports = gateway.parse_reports(self.rfile.read(length))
             except (ValueError, UnicodeDecodeError):
@@ -204,6 +216,22 @@ def make_report_server(bind: str, port: int, token: str, gateway: Gateway) -> Th
                         unknown += 1
             if unknown:
                 return self._answer(404, f"{unknown} unknown")
+            return self._answer(200, "ok")
+
+        def _replies(self, body: bytes) -> None:
+            from tui.domain import sms_replies
+
+            try:
+                replies = gateway.parse_replies(body)
+            except (ValueError, UnicodeDecodeError):
+                return self._answer(400)
+            try:
+                with db.connection_context():
+                    for r in replies:
+                        sms_replies.receive(r.number, r.text, ref=r.gateway_id)
+            except Exception:  # rolled back whole: the gateway delivers the reply again later
+                log.exception("reply not handled")
+                return self._answer(500)
             return self._answer(200, "ok")
 
     server = ThreadingHTTPServer((bind, port), Handler)

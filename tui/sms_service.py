@@ -6,6 +6,7 @@ import signal
 import threading
 
 from tui.sms_gateway import GatewayConfig, JsonHttpGateway
+from tui.sms_lock import SenderLock
 from tui.sms_sender import Sender, SenderConfig, make_report_server
 
 log = logging.getLogger("skranke.sms")
@@ -22,12 +23,22 @@ def build(sms_cfg) -> tuple[JsonHttpGateway, Sender]:
 
 
 def run(sms_cfg, *, once: bool = False) -> None:
+    """SenderRunning when another sender has this database (tui.sms_lock)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     gateway, sender = build(sms_cfg)
+    lock = SenderLock.acquire()
+    try:
+        _run(sms_cfg, gateway, sender, lock, once)
+    finally:
+        lock.release()
+
+
+def _run(sms_cfg, gateway, sender: Sender, lock: SenderLock, once: bool) -> None:
     if once:
         sender.last_reminders = -sender.cfg.reminder_every
         sender.run_once()
         return
+    sender.lock = lock
     server = None
     if sms_cfg.report_token:
         server = make_report_server(sms_cfg.report_bind, sms_cfg.report_port, sms_cfg.report_token, gateway)
@@ -43,3 +54,5 @@ def run(sms_cfg, *, once: bool = False) -> None:
     finally:
         if server is not None:
             server.shutdown()
+    if sender.lost_lock:
+        raise RuntimeError("the sender lost its database lock (database restarted?); start it again")

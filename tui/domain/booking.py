@@ -41,7 +41,7 @@ from tui.models import (
     StaffDayBusy,
 )
 
-CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web")}
+CHANNELS = {"phone": N_("phone"), "desk": N_("desk"), "web": N_("web"), "sms": N_("SMS")}
 
 CANCEL_REASONS = (
     N_("Patient cancelled"),
@@ -744,6 +744,29 @@ def register_absence(user: Staff, staff: Staff, start: dt.date | dt.datetime, en
                                  created_by=user, created_at=now_utc())
         audit.log("absence_registered", user, detail=f"{staff.username} {lo:%Y-%m-%d %H:%M} - {hi:%Y-%m-%d %H:%M} {reason}")
     return absence, affected_by_absence(absence)
+
+
+def end_absence(user: Staff, staff: Staff, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """She is back early: the absence of `staff` that `at` falls in ends at `at` (an absence
+    ended at its start is removed). Returns the time freed, [at or its start, its old end),
+    for the waiting list (tui.domain.waiting_list.first_free_stretch)."""
+    auth.require(user, "absence.register")
+    with db.atomic():
+        absence = (Absence.select().where((Absence.staff == staff) & (Absence.start <= at) & (Absence.end > at))
+                   .order_by(Absence.start.desc()).first())
+        if absence is None:
+            raise BookingError(_("{name} is not absent then.").format(name=staff.full_name))
+        old_end = absence.end
+        if at <= absence.start:
+            freed = (absence.start, old_end)
+            absence.delete_instance()
+        else:
+            freed = (at, old_end)
+            absence.end = at
+            absence.save()
+        audit.log("absence_ended", user, detail=f"{staff.username} {freed[0]:%Y-%m-%d %H:%M} - "
+                                               f"{old_end:%Y-%m-%d %H:%M}")
+    return freed
 
 
 def affected_by_absence(absence: Absence) -> list[Appointment]:

@@ -85,6 +85,7 @@ SEEDER_LABELS = {
     "tui.domain.tasks": N_("tasks"),
     "tui.domain.supplies": N_("supplies"),
     "tui.domain.calls": N_("calls and callbacks"),
+    "tui.domain.inbox_demo": N_("MedCom inbox"),
 }
 
 SEEDERS: list[str] = [
@@ -94,6 +95,7 @@ SEEDERS: list[str] = [
     "tui.domain.supplies:demo_seed",
     "tui.domain.calls:demo_seed",
     "tui.domain.reach_demo:demo_seed",
+    "tui.domain.inbox_demo:demo_seed",
 ]
 
 CLINIC = {

@@ -83,6 +83,10 @@ ID_KEYS = ("bundle", "header", "patient", "communication", "communication_identi
 # carries the thread's Communication.identifier, the MessageHeader it answers and the
 # activity in its fields; its Provenance then says reply-message or forward-message.
 THREAD_FIELD, REPLY_TO_FIELD, ACTIVITY_FIELD = "medcom_thread", "medcom_reply_to", "medcom_activity"
+# ... and the thread's earlier segments (JSON, from the received message), which a reply or
+# forward repeats before its own, as in MedCom's 3rd and 4th example messages
+EARLIER_FIELD = "medcom_earlier"
+CORE_ORGANIZATION_PROFILE = f"{IG}/core/StructureDefinition/medcom-core-organization"
 
 
 def _uuid() -> str:
@@ -124,6 +128,103 @@ def _organization(rid: str, name: str, sor: str, ean: str, who: str) -> dict[str
         "identifier": [{"system": SOR_SYSTEM, "value": sor}, {"system": EAN_SYSTEM, "value": ean}],
         "name": name,
     }
+
+
+def _stable(ids: dict[str, str], *parts: str) -> str:
+    """An identity derived from the letter's message: the same at every export."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "skranke:" + ":".join((ids["bundle"],) + parts)))
+
+
+def _earlier(fields: dict[str, Any], ids: dict[str, str], clinic_sor: str, receiver_sor: str
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """(payloads, resources, narrative lines) for the thread's earlier segments: each with
+    its date, identifier (assigned by its author's organization), author (a PractitionerRole
+    of that organization with the author's name and role) and contact; an earlier attachment
+    is named again without its data."""
+    import json
+
+    try:
+        rows = json.loads(str(fields.get(EARLIER_FIELD) or "[]"))
+    except ValueError:
+        rows = []
+    orgs: dict[str, str] = {clinic_sor: ids["sender"], receiver_sor: ids["receiver"]}
+    roles: dict[tuple, str] = {}
+    resources: list[dict[str, Any]] = []
+    payloads: list[dict[str, Any]] = []
+    lines: list[str] = []
+
+    def organization(row: dict) -> str:
+        sor = str(row.get("org_sor") or "")
+        if sor in orgs:
+            return orgs[sor]
+        rid = orgs[sor] = _stable(ids, "org", sor)
+        name, ean = str(row.get("org_name") or ""), str(row.get("org_ean") or "")
+        idents = [{"system": SOR_SYSTEM, "value": sor}] + (
+            [{"system": EAN_SYSTEM, "value": ean}] if ean else [])
+        org = {"resourceType": "Organization", "id": rid,
+               "meta": {"profile": [ORGANIZATION_PROFILE if ean else CORE_ORGANIZATION_PROFILE]},
+               "text": _narrative(f"Id: {rid}", f"Navn: {name}", f"SOR: {SOR_SYSTEM} {sor}",
+                                  f"EAN: {EAN_SYSTEM} {ean}" if ean else ""),
+               "identifier": idents}
+        if name:
+            org["name"] = name
+        resources.append(org)
+        return rid
+
+    def author(row: dict, org_id: str) -> str:
+        name = " ".join(str(row.get("author") or "").split()) or "Ukendt"
+        role, system = str(row.get("role") or ""), str(row.get("role_system") or "")
+        key = (name, role, system, org_id)
+        if key in roles:
+            return roles[key]
+        rid = roles[key] = _stable(ids, "role", *key)
+        pid = _stable(ids, "practitioner", *key)
+        given, _sp, family = name.rpartition(" ")
+        resources.append({
+            "resourceType": "Practitioner", "id": pid,
+            "meta": {"profile": [PRACTITIONER_PROFILE]},
+            "text": _narrative(f"Id: {pid}", f"Navn: {name}"),
+            "name": [{"family": family or name, "given": given.split()}]})
+        code = ({"coding": [{"system": system, "code": role}]} if role and system
+                else {"text": role or "Ukendt rolle"})
+        resources.append({
+            "resourceType": "PractitionerRole", "id": rid,
+            "meta": {"profile": [PRACTITIONER_ROLE_PROFILE]},
+            "text": _narrative(f"Id: {rid}", f"Behandler: Practitioner/{pid} ({name})",
+                               f"Organisation: Organization/{org_id}",
+                               f"Rolle: {system} {role}" if role and system
+                               else f"Rolle: {code.get('text', '')}"),
+            "practitioner": _ref("Practitioner", pid),
+            "organization": _ref("Organization", org_id),
+            "code": [code]})
+        return rid
+
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not row.get("identifier"):
+            continue
+        org_id = organization(row)
+        ext = [{"url": EXT_DATETIME, "valueDateTime": str(row.get("date") or "")},
+               {"url": EXT_IDENTIFIER, "valueIdentifier": {
+                   "value": str(row["identifier"]), "assigner": _ref("Organization", org_id)}}]
+        ext = [e for e in ext if e.get("valueDateTime", True)]
+        who = str(row.get("author") or "")
+        if row.get("kind") == "attachment":
+            if who:
+                ext.append({"url": EXT_AUTHOR,
+                            "valueReference": _ref("PractitionerRole", author(row, org_id))})
+            payloads.append({"extension": ext, "contentAttachment": {
+                "contentType": str(row.get("content_type") or "application/octet-stream"),
+                "title": str(row.get("title") or "Bilag")}})
+            lines.append(f"Tidligere bilag: {row.get('content_type', '')} {row.get('title', '')}"
+                         f" ({row.get('date', '')}{', ' + who if who else ''})")
+            continue
+        ext.append({"url": EXT_AUTHOR, "valueReference": _ref("PractitionerRole", author(row, org_id))})
+        ext.append({"url": EXT_CONTACT, "valueContactPoint": {
+            "system": "phone", "value": str(row.get("contact") or "")}})
+        payloads.append({"extension": ext, "contentString": str(row.get("text") or "")})
+        lines += [f"Tidligere besked {row.get('date', '')}: {who or 'Ukendt'}"
+                  f" (kontakt {row.get('contact', '')})", *str(row.get("text") or "").splitlines()]
+    return payloads, resources, lines
 
 
 def identities(letter: Letter) -> dict[str, str]:
@@ -237,12 +338,15 @@ def care_communication(letter: Letter, clinic: dict[str, Any], *,
         {"url": EXT_AUTHOR, "valueReference": _ref("PractitionerRole", ids["role"])},
         {"url": EXT_CONTACT, "valueContactPoint": {"system": "phone", "value": contact}},
     ]
-    payloads: list[dict[str, Any]] = [{"extension": text_ext, "contentString": body}]
+    earlier, earlier_resources, earlier_lines = _earlier(
+        fields, ids, str(clinic.get("sor", "")), receiver.sor)
+    payloads: list[dict[str, Any]] = [*earlier, {"extension": text_ext, "contentString": body}]
     narrative = [f"Id: {ids['communication']}", "Status: unknown",
                  f"Kategori: {category} ({choice_label(CARE_CATEGORIES, category)})",
                  f"Emne: {topic}", f"Patient: Patient/{ids['patient']} ({patient.full_name})"]
     if priority:
         narrative.append(f"Prioritet: {priority}")
+    narrative += earlier_lines
     narrative += [f"Dato: {written_at}",
                   f"Forfatter: PractitionerRole/{ids['role']} ({author.full_name}, {role_text})",
                   f"Kontakt: {contact}", *body.splitlines()]
@@ -328,7 +432,7 @@ def care_communication(letter: Letter, clinic: dict[str, Any], *,
         "entity": entities,
     }
     resources = [header, patient_res, communication, sender, recv, practitioner_role,
-                 practitioner, provenance]
+                 practitioner, provenance, *earlier_resources]
     return {
         "resourceType": "Bundle", "id": ids["bundle"],
         "meta": {"profile": [BUNDLE_PROFILE]},

@@ -119,38 +119,59 @@ def _move(path: Path, folder: Path, reason: str = "") -> Path:
     return target
 
 
-def _route(parsed: Parsed) -> tuple[Staff | None, str]:
+def _route(parsed: Parsed, routing: _Routing | None = None) -> tuple[Staff | None, str]:
     """The addressee the message names: a staff member by name, else a role, else the desk."""
     if parsed.recipient_name:
         wanted = " ".join(parsed.recipient_name.split()).casefold()
-        for person in Staff.select().where((Staff.active == True) & (Staff.role != "admin")):  # noqa: E712
+        for person in (routing or _Routing()).people:
             if " ".join(person.full_name.split()).casefold() == wanted:
                 return person, ""
     role = ROLE_FROM_MEDCOM.get(parsed.recipient_role, "")
     return None, role or DEFAULT_ROLE
 
 
-def _task_owner(to_staff: Staff | None, role: str) -> Staff | None:
+def _task_owner(to_staff: Staff | None, role: str, routing: _Routing | None = None) -> Staff | None:
     """Who a task from the importer is 'from' (a task has a creator): the addressee, or the
     first active member of the role. Never an administrator, who sees no patient data."""
     if to_staff is not None:
         return to_staff
-    return (Staff.select().where((Staff.active == True) & (Staff.role == role))  # noqa: E712
-            .order_by(Staff.id).first()
-            or Staff.select().where((Staff.active == True) & (Staff.role != "admin"))  # noqa: E712
-            .order_by(Staff.id).first())
+    people = (routing or _Routing()).people
+    return next((p for p in people if p.role == role), people[0] if people else None)
 
 
-def _payload_rows(parsed: Parsed) -> list[dict[str, str]]:
-    return [{"text": p.text, "date": p.date, "author": p.author, "contact": p.contact,
-             "identifier": p.identifier} for p in parsed.payloads]
+def _origin_row(o) -> dict[str, Any]:
+    return {"position": o.position, "role": o.role, "role_system": o.role_system,
+            "org_name": o.assigner.name, "org_sor": o.assigner.sor, "org_ean": o.assigner.ean}
+
+
+def _payload_rows(parsed: Parsed) -> list[dict[str, Any]]:
+    """The message's segments in their order: texts, and attachments named (kind
+    "attachment", without their data, which is in InboxAttachment), each with who wrote it,
+    so a reply can carry the thread as MedCom wants (tui.domain.fhir, EARLIER_FIELD)."""
+    rows = [{"text": p.text, "date": p.date, "author": p.author, "contact": p.contact,
+             "identifier": p.identifier, **_origin_row(p.origin)} for p in parsed.payloads]
+    rows += [{"kind": "attachment", "title": a.title, "content_type": a.content_type,
+              "date": a.origin.date, "author": a.origin.author, "contact": a.origin.contact,
+              "identifier": a.identifier, **_origin_row(a.origin)} for a in parsed.attachments]
+    return sorted(rows, key=lambda r: r["position"])
 
 
 def _record_care(parsed: Parsed, key: str, sha: str, name: str, ack_code: str,
-                 ack_file: str) -> InboxMessage:
-    patient = Patient.get_or_none(Patient.cpr == parsed.cpr) if parsed.cpr else None
-    to_staff, role = _route(parsed)
-    msg = InboxMessage.create(
+                 ack_file: str, routing: _Routing | None = None) -> InboxMessage:
+    patient = (routing.patient(parsed.cpr) if routing else
+               Patient.get_or_none(Patient.cpr == parsed.cpr)) if parsed.cpr else None
+    to_staff, role = _route(parsed, routing)
+    owner = _task_owner(to_staff, role, routing)
+    task = None
+    if owner is not None:  # made first, so the message is written once, with its task
+        task = Task.create(
+            title=(_("MedCom: {topic}").format(topic=parsed.topic or parsed.category)
+                   + (f" ({parsed.sender.name})" if parsed.sender.name else ""))[:200],
+            text=_("A MedCom message waits in the inbox (F11)."),
+            patient=patient, created_by=owner, created_at=clock.now_utc(), to_staff=to_staff,
+            to_role="" if to_staff else role,
+            priority="high" if parsed.priority == "asap" else "normal")
+    msg = InboxMessage.create(task=task, 
         key=key, event=CARE_COMMUNICATION, activity=parsed.activity, status="new",
         file_name=name[:255], sha256=sha, bundle_id=parsed.bundle_id, header_id=parsed.header_id,
         thread=parsed.thread, previous_header=parsed.previous_header,
@@ -165,17 +186,6 @@ def _record_care(parsed: Parsed, key: str, sha: str, name: str, ack_code: str,
         InboxAttachment.create(message=msg, position=n, content_type=att.content_type,
                                title=att.title, identifier=att.identifier, size=len(att.data),
                                data=att.data)
-    owner = _task_owner(to_staff, role)
-    if owner is not None:
-        task = Task.create(
-            title=(_("MedCom: {topic}").format(topic=parsed.topic or parsed.category)
-                   + (f" ({parsed.sender.name})" if parsed.sender.name else ""))[:200],
-            text=_("A MedCom message waits in the inbox (no. {id}).").format(id=msg.id),
-            patient=patient, created_by=owner, created_at=clock.now_utc(), to_staff=to_staff,
-            to_role="" if to_staff else role,
-            priority="high" if parsed.priority == "asap" else "normal")
-        InboxMessage.update(task=task).where(InboxMessage.id == msg.id).execute()
-        msg.task = task
     audit.log("inbox_received", None, username=SYSTEM_USER, patient=patient,
               detail=f"inbox {msg.id} from SOR {parsed.sender.sor}"
                      + ("" if patient else " (patient not found)"))
@@ -239,9 +249,20 @@ def _write_ack(parsed: Parsed, code: str, reason: str, outgoing: Path,
     return name
 
 
-def import_file(path: Path, outgoing: Path, clinic: dict[str, Any] | None = None) -> Outcome:
-    """Import one dropped file (see the module's docstring for the order of the steps)."""
-    folder = path.parent
+@dataclass
+class _Prepared:
+    """A file read and checked, before anything is recorded (no database work)."""
+
+    path: Path
+    sha: str
+    parsed: Parsed | None
+    reason: str
+    ok: bool
+    key: str
+    size: int = 0
+
+
+def _prepare(path: Path) -> _Prepared:
     name = path.name
     if path.is_symlink() or not path.is_file():
         # never followed; its identity is the link itself, so a restart finds it known
@@ -259,41 +280,105 @@ def import_file(path: Path, outgoing: Path, clinic: dict[str, Any] | None = None
             reason, parsed = exc.reason, exc.partial
     ok = data is not None and not reason
     key = f"msg:{parsed.header_id}" if ok and parsed else f"file:{sha}"
-    existing = InboxMessage.get_or_none(InboxMessage.key == key)
+    return _Prepared(path, sha, parsed, reason, ok, key, len(data) if data else 0)
+
+
+class _Routing:
+    """The staff table as routing needs it, read once per round (not once per message), and,
+    for a batch, the messages already known and the patients named, each read in one query."""
+
+    def __init__(self) -> None:
+        self.people = list(Staff.select().where((Staff.active == True)  # noqa: E712
+                                                & (Staff.role != "admin")).order_by(Staff.id))
+        self.known: dict[str, InboxMessage] | None = None
+        self.patients: dict[str, Patient] | None = None
+
+    def prefetch(self, prepared: list[_Prepared]) -> None:
+        keys = [p.key for p in prepared]
+        self.known = {m.key: m for m in InboxMessage.select().where(InboxMessage.key.in_(keys))}
+        cprs = list({p.parsed.cpr for p in prepared if p.ok and p.parsed and p.parsed.cpr})
+        self.patients = ({x.cpr: x for x in Patient.select().where(Patient.cpr.in_(cprs))}
+                         if cprs else {})
+
+    def forget(self) -> None:
+        self.known = self.patients = None
+
+    def existing(self, key: str) -> InboxMessage | None:
+        if self.known is None:
+            return InboxMessage.get_or_none(InboxMessage.key == key)
+        return self.known.get(key)
+
+    def patient(self, cpr: str) -> Patient | None:
+        if self.patients is None:
+            return Patient.get_or_none(Patient.cpr == cpr)
+        return self.patients.get(cpr)
+
+    def recorded(self, msg: InboxMessage) -> None:
+        if self.known is not None:
+            self.known[msg.key] = msg  # a second file with the same identity in the batch
+
+
+def _record(prep: _Prepared, outgoing: Path, clinic: dict[str, Any] | None,
+            routing: _Routing | None = None) -> tuple[Outcome, Callable[[], None]]:
+    """The database part of one file's import (inside the caller's transaction), and what
+    is left to do once it is committed: the acknowledgement, then the move."""
+    path, parsed, reason, ok, key, sha = (prep.path, prep.parsed, prep.reason, prep.ok,
+                                          prep.key, prep.sha)
+    folder, name = path.parent, path.name
+    routing = routing or _Routing()
+    existing = routing.existing(key)
     if existing is not None:
         if existing.sha256 and existing.sha256 != sha:
             reason = "En anden meddelelse med samme identitet (MessageHeader.id) er allerede modtaget"
-            _move(path, folder / QUARANTINE, reason)
-            return Outcome(name, "quarantined", key, reason)
-        # a resend, or the importer stopped after recording it: answer again, then move
-        if existing.ack_code and existing.event != ACKNOWLEDGEMENT and parsed is not None:
-            _write_ack(parsed, existing.ack_code, existing.reason, outgoing, clinic)
-        if existing.status == "failed":
-            _move(path, folder / QUARANTINE, existing.reason)
-        else:
-            _move(path, folder / PROCESSED)
-        return Outcome(name, "duplicate", key, existing.reason, existing.id)
+            return (Outcome(name, "quarantined", key, reason),
+                    lambda: _move(path, folder / QUARANTINE, reason))
+
+        def again() -> None:
+            # a resend, or the importer stopped after recording it: answer again, then move
+            if existing.ack_code and existing.event != ACKNOWLEDGEMENT and parsed is not None:
+                _write_ack(parsed, existing.ack_code, existing.reason, outgoing, clinic)
+            if existing.status == "failed":
+                _move(path, folder / QUARANTINE, existing.reason)
+            else:
+                _move(path, folder / PROCESSED)
+
+        return Outcome(name, "duplicate", key, existing.reason, existing.id), again
     if ok and parsed.event == ACKNOWLEDGEMENT:
-        with db.atomic():
-            msg = _record_ack(parsed, key, sha, name)
-        _move(path, folder / PROCESSED)
-        return Outcome(name, "acknowledgement", key, message_id=msg.id)
+        msg = _record_ack(parsed, key, sha, name)
+        routing.recorded(msg)
+        return (Outcome(name, "acknowledgement", key, message_id=msg.id),
+                lambda: _move(path, folder / PROCESSED))
     answer = _can_answer(parsed)
     code = "ok" if ok else "fatal-error"
     ack_file = acknowledgement.file_name(parsed.header_id, code) if answer else ""
-    with db.atomic():
-        if ok:
-            msg = _record_care(parsed, key, sha, name, code, ack_file)
-        else:
-            msg = _record_failed(parsed, key, sha, name, reason, code if answer else "", ack_file)
-    if answer:
-        _write_ack(parsed, code, reason, outgoing, clinic)
     if ok:
-        _move(path, folder / PROCESSED)
-        return Outcome(name, "imported", key, message_id=msg.id)
-    note = reason + ("" if answer else "\nIngen kvittering: afsenderen kunne ikke læses.")
-    _move(path, folder / QUARANTINE, note)
-    return Outcome(name, "quarantined", key, reason, msg.id)
+        msg = _record_care(parsed, key, sha, name, code, ack_file, routing)
+    else:
+        msg = _record_failed(parsed, key, sha, name, reason, code if answer else "", ack_file)
+    routing.recorded(msg)
+
+    def finish() -> None:
+        if answer:
+            _write_ack(parsed, code, reason, outgoing, clinic)
+        if ok:
+            _move(path, folder / PROCESSED)
+        else:
+            note = reason + ("" if answer else "\nIngen kvittering: afsenderen kunne ikke læses.")
+            _move(path, folder / QUARANTINE, note)
+
+    if ok:
+        return Outcome(name, "imported", key, message_id=msg.id), finish
+    return Outcome(name, "quarantined", key, reason, msg.id), finish
+
+
+def import_file(path: Path, outgoing: Path, clinic: dict[str, Any] | None = None,
+                routing: _Routing | None = None) -> Outcome:
+    """Import one dropped file (see the module's docstring for the order of the steps)."""
+    prep = _prepare(path)
+    with db.atomic():
+        outcome, finish = _record(prep, outgoing, clinic, routing)
+    finish()
+    return outcome
 
 
 def pending_files(folder: Path) -> list[Path]:
@@ -311,26 +396,75 @@ def pending_files(folder: Path) -> list[Path]:
     return [Path(e.path) for e in out]
 
 
+BATCH_FILES = 25  # files recorded in one transaction (one commit, one lock of the staff table)
+BATCH_BYTES = 8 << 20  # ... and at most this much read into memory at once
+
+
 def import_folder(folder: str | Path, outgoing: str | Path,
                   on_file: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Import every file waiting in `folder`. One file's trouble never stops the others."""
+    """Import every file waiting in `folder`. One file's trouble never stops the others.
+
+    Files are read and checked first (no transaction open meanwhile), then recorded in
+    batches of up to BATCH_FILES in one transaction, then answered and moved one by one:
+    the module docstring's order per file holds (recorded, answered, moved), so a crash
+    anywhere loses and duplicates nothing. Should a batch's transaction fail, its files are
+    recorded again one by one, so only the file at fault waits for the next round."""
     folder, outgoing = Path(folder), Path(outgoing)
-    outcomes = []
+    outcomes: list[Outcome] = []
     clinic = None
+    routing = None
+    batch: list[_Prepared] = []
+    size = 0
+
+    def report(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+
+    def run(prepared: list[_Prepared]) -> None:
+        try:
+            with db.atomic():
+                routing.prefetch(prepared)
+                staged = [(p, *_record(p, outgoing, clinic, routing)) for p in prepared]
+        except Exception:
+            if len(prepared) == 1:
+                raise
+            for p in prepared:  # one by one: the files before the faulty one get in
+                run([p])
+            return
+        finally:
+            routing.forget()  # what was read belongs to this transaction only
+        for p, outcome, finish in staged:
+            try:
+                finish()
+            except FileNotFoundError:
+                continue  # taken by someone else meanwhile: its record stays, it is answered
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES):
+                    raise
+                outcome = Outcome(p.path.name, "skipped", reason=str(exc))
+            report(outcome)
+
     for path in pending_files(folder):
         if clinic is None:
             clinic = settings.clinic()  # once a round: the clinic's SOR and EAN sign the answers
+            routing = _Routing()
         try:
-            outcome = import_file(path, outgoing, clinic)
+            prep = _prepare(path)
         except FileNotFoundError:
             continue  # taken by someone else meanwhile
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES):
                 raise
-            outcome = Outcome(path.name, "skipped", reason=str(exc))
-        outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
+            report(Outcome(path.name, "skipped", reason=str(exc)))
+            continue
+        batch.append(prep)
+        size += prep.size
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            run(batch)
+            batch, size = [], 0
+    if batch:
+        run(batch)
     return outcomes
 
 
@@ -348,11 +482,23 @@ def lock_folder(folder: Path):
     return fh
 
 
+def clean_half_written(outgoing: Path) -> None:
+    """An acknowledgement being written when the importer was killed (kill -9, power) stays
+    as its hidden temporary file: the importer removes its own at start (the VANS client
+    ignores hidden files; the acknowledgement itself is written again, see above)."""
+    try:
+        for stale in outgoing.glob(".kvittering-*.tmp"):
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("inbox: %s", exc.strerror or exc)
+
+
 def watch(folder: str | Path, outgoing: str | Path, *, poll: float = 2.0,
           stop: Callable[[], bool] = lambda: False,
           on_file: Callable[[Outcome], None] | None = None) -> None:
     """Import what arrives, every `poll` seconds, until `stop()` says so."""
     folder = Path(folder)
+    clean_half_written(Path(outgoing))
     while not stop():
         try:
             with db.connection_context():
@@ -514,6 +660,8 @@ def message_text(msg: InboxMessage) -> str:
     date and author, oldest first, as the thread grew."""
     lines = []
     for p in msg.payloads or []:
+        if p.get("kind") == "attachment":
+            continue  # listed with the attachments
         head = " · ".join(x for x in (_when(p.get("date", "")), p.get("author", ""),
                                       p.get("contact", "")) if x)
         if head:
@@ -671,7 +819,8 @@ def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
         raise InboxError(_("Link the message to a patient first."))
     prefix = "Sv: " if activity == "reply-message" else "Vs: "
     fields = {"category": msg.category or "other", fhir.THREAD_FIELD: msg.thread,
-              fhir.REPLY_TO_FIELD: msg.header_id, fhir.ACTIVITY_FIELD: activity}
+              fhir.REPLY_TO_FIELD: msg.header_id, fhir.ACTIVITY_FIELD: activity,
+              fhir.EARLIER_FIELD: json.dumps(_earlier(msg), ensure_ascii=False)}
     try:
         letter = letters.create_letter(user, msg.patient, "korrespondance", recipient=recipient,
                                        fields=fields, body=text,
@@ -681,6 +830,19 @@ def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
     audit.log("inbox_answered" if activity == "reply-message" else "inbox_forwarded", user,
               patient=msg.patient_id, detail=f"inbox {msg.id} -> letter {letter.id}")
     return letter
+
+
+def _earlier(msg: InboxMessage) -> list[dict[str, Any]]:
+    """The thread so far, as a reply or forward repeats it: the message's segments, each
+    with its author's organization (the sender's, for a message imported before Skranke
+    kept who wrote each segment)."""
+    out = []
+    for p in msg.payloads or []:
+        row = dict(p)
+        if not row.get("org_sor"):
+            row.update(org_name=msg.sender_name, org_sor=msg.sender_sor, org_ean=msg.sender_ean)
+        out.append(row)
+    return out
 
 
 def reply(user: Staff, message_id: int):
@@ -693,12 +855,12 @@ def reply(user: Staff, message_id: int):
 
 
 def forward(user: Staff, message_id: int, recipient):
-    """The message forwarded to another recipient (same thread), its text quoted in the draft."""
+    """The message forwarded to another recipient (same thread) with its earlier segments."""
     msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
     if msg is None:
         raise InboxError(_("The message no longer exists."))
-    quoted = (f"Videresendt fra {msg.sender_name}:\n" if msg.sender_name else "") + message_text(msg)
-    return _answer(user, message_id, "forward-message", recipient, quoted)
+    # the forwarded text travels as the thread's earlier segments, not quoted again
+    return _answer(user, message_id, "forward-message", recipient, "")
 
 
 def dismiss_failed(user: Staff, message_id: int) -> None:

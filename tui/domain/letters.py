@@ -884,6 +884,19 @@ def finish(user: Staff, letter: Letter | int) -> Letter:
     return row
 
 
+def thread_segments(letter: Letter) -> int:
+    """How many earlier segments of a MedCom thread a reply or forward carries (0 for others)."""
+    import json
+
+    from tui.domain.fhir import EARLIER_FIELD
+
+    try:
+        rows = json.loads(str((letter.fields or {}).get(EARLIER_FIELD) or "[]"))
+    except ValueError:
+        return 0
+    return len(rows) if isinstance(rows, list) else 0
+
+
 def discard(user: Staff, letter: Letter | int) -> None:
     """Delete a draft that will not be sent (signed letters cannot be deleted)."""
     auth.require(user, "letter.draft")

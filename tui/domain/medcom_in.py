@@ -47,11 +47,26 @@ class Party:
 
 
 @dataclass
+class Origin:
+    """Who wrote a payload (a message segment), as a reply must name it again: the author's
+    name and coded role, the contact, and the organization that assigned its identifier."""
+
+    position: int = 0  # its place in Communication.payload
+    date: str = ""
+    author: str = ""
+    role_system: str = ""
+    role: str = ""
+    contact: str = ""
+    assigner: Party = field(default_factory=Party)
+
+
+@dataclass
 class Attachment:
     content_type: str
     title: str
     identifier: str
     data: bytes
+    origin: Origin = field(default_factory=Origin)
 
 
 @dataclass
@@ -61,6 +76,7 @@ class Payload:
     author: str = ""
     contact: str = ""
     identifier: str = ""
+    origin: Origin = field(default_factory=Origin)
 
 
 @dataclass
@@ -228,6 +244,23 @@ def _person(b: _Bundle, ref: Any) -> tuple[str, str]:
     return f"{given} {_s(name.get('family'), 100)}".strip(), role
 
 
+def _origin(b: _Bundle, payload: dict, position: int) -> Origin:
+    origin = Origin(position=position,
+                    date=_s(_ext(payload, "datetime-extension").get("valueDateTime"), 40))
+    ref = _ext(payload, "practitioner-extension").get("valueReference")
+    origin.author, origin.role = _person(b, ref)
+    role = b.resolve(ref)
+    if role.get("resourceType") == "PractitionerRole":
+        for concept in _l(role.get("code")):
+            for coding in _l(_d(concept).get("coding")):
+                if _s(_d(coding).get("code"), 40) == origin.role:
+                    origin.role_system = _s(_d(coding).get("system"), 200)
+    origin.contact = _s(_d(_ext(payload, "contact-extension").get("valueContactPoint")).get("value"), 60)
+    ident = _d(_ext(payload, "identifier-extension").get("valueIdentifier"))
+    origin.assigner = _party(b.resolve(ident.get("assigner")))
+    return origin
+
+
 def parse(data: bytes) -> Parsed:
     """A received MedCom message, or `Rejected` with the reason."""
     bundle = load_json(data)
@@ -346,7 +379,8 @@ def _care_communication(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
             author, _role = _person(b, _ext(payload, "practitioner-extension").get("valueReference"))
             contact = _s(_d(_ext(payload, "contact-extension").get("valueContactPoint")).get("value"), 60)
             parsed.payloads.append(Payload(text=_s(payload["contentString"]), date=date,
-                                           author=author, contact=contact, identifier=ident))
+                                           author=author, contact=contact, identifier=ident,
+                                           origin=_origin(b, payload, n)))
         elif isinstance(payload.get("contentAttachment"), dict):
             att = payload["contentAttachment"]
             raw = att.get("data")
@@ -355,7 +389,7 @@ def _care_communication(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
                 # (MedCom's 3rd example): kept as a reference to the earlier one
                 parsed.attachments.append(Attachment(
                     content_type=_s(att.get("contentType"), 100), title=_s(att.get("title"), 200),
-                    identifier=ident, data=b""))
+                    identifier=ident, data=b"", origin=_origin(b, payload, n)))
                 continue
             if not isinstance(raw, str):
                 raise Rejected(f"Bilag {n + 1}: data er ikke tekst", parsed)
@@ -365,7 +399,7 @@ def _care_communication(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
                 raise Rejected(f"Bilag {n + 1}: data er ikke gyldig base64", parsed) from None
             parsed.attachments.append(Attachment(
                 content_type=_s(att.get("contentType"), 100), title=_s(att.get("title"), 200),
-                identifier=ident, data=content))
+                identifier=ident, data=content, origin=_origin(b, payload, n)))
         else:
             raise Rejected(f"Indhold {n + 1} er hverken tekst eller bilag", parsed)
     if not parsed.payloads and not parsed.attachments:

@@ -12,13 +12,19 @@ def booked(appt, user) -> None:
 
 def moved(old, new, user) -> None:
     sms.appointment_moved(old, new, user)
+    recall.appointment_dropped(old)  # due after the new time, not the old (earlier or later)
     recall.appointment_booked(new)
 
 
 def cancelled(appt, user) -> None:
     sms.appointment_cancelled(appt, user)
+    recall.appointment_dropped(appt)
 
 
 def status_changed(appt, user, old: str, new: str) -> None:
     if new == "done":
         recall.appointment_done(appt)
+    elif new == "no_show":
+        recall.appointment_dropped(appt)
+    elif old == "no_show" and new == "booked":  # the no-show was a mistake
+        recall.appointment_booked(appt)

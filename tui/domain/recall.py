@@ -90,13 +90,37 @@ def stop_rule(user: Staff, rule_id: int) -> None:
 
 
 def appointment_booked(appt: Appointment) -> None:
-    """A control of the rule's type is booked: the next one is due an interval after it."""
+    """A control of the rule's type is booked: the next one is due an interval after it
+    (the due date it had is kept, for when the control is cancelled)."""
     for rule in RecallRule.select().where((RecallRule.patient == appt.patient_id)
                                           & (RecallRule.type == appt.type_id) & RecallRule.active):
         due = appt.start.date() + interval(rule)
         if due > rule.next_due:
+            if rule.due_before_booking is None:
+                rule.due_before_booking = rule.next_due
             rule.next_due = due
             rule.save()
+
+
+def appointment_dropped(appt: Appointment) -> None:
+    """A booked control is cancelled, or the patient did not come: the control is due again.
+    Another control of the type still booked keeps it due an interval after that one; else
+    the due date is what it was before the booking (or an interval after the last done)."""
+    for rule in RecallRule.select().where((RecallRule.patient == appt.patient_id)
+                                          & (RecallRule.type == appt.type_id) & RecallRule.active):
+        still = (Appointment.select(Appointment.start)
+                 .where((Appointment.patient == appt.patient_id) & (Appointment.type == appt.type_id)
+                        & (Appointment.status == "booked") & (Appointment.id != appt.id))
+                 .order_by(Appointment.start.desc()).first())
+        if still is not None:
+            rule.next_due = still.start.date() + interval(rule)
+        elif rule.due_before_booking is not None:
+            rule.next_due, rule.due_before_booking = rule.due_before_booking, None
+        elif rule.last_done is not None:
+            rule.next_due = rule.last_done + interval(rule)
+        else:
+            continue
+        rule.save()
 
 
 def appointment_done(appt: Appointment) -> None:
@@ -105,6 +129,7 @@ def appointment_done(appt: Appointment) -> None:
                                           & (RecallRule.type == appt.type_id) & RecallRule.active):
         rule.last_done = day
         rule.next_due = max(rule.next_due, day + interval(rule))
+        rule.due_before_booking = None
         rule.save()
 
 

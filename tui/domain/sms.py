@@ -32,6 +32,10 @@ from tui.models import Appointment, AppointmentType, Patient, PatientPhone, Staf
 from tui.models_reach import CONSENT_SOURCES, SMS_EVENTS, SmsConsent, SmsMessage, SmsTemplate
 
 NO_REPLY = "Beskeden kan ikke besvares"
+# An offer is the one message the patient answers (tui.domain.sms_replies reads "JA"/"NEJ"):
+# it must say how, and must not say it cannot be answered.
+ANSWER = "JA"
+ANSWERED_EVENTS = ("offer",)
 
 # merge field -> what it holds; nothing else may appear in a template
 FIELDS = {
@@ -59,8 +63,11 @@ DEFAULT_TEMPLATES: list[tuple[str, int | None, int | None, str]] = [
      "Påmindelse: Du har en tid hos {staff} {date} kl. {time}, {clinic}, {place}. "
      "Afbud: ring {phone}. Beskeden kan ikke besvares."),
     ("offer", None, None,
-     "{clinic} kan tilbyde dig en tid {date} kl. {time}. Ring {phone} inden {deadline}, "
-     "hvis du vil have den. Beskeden kan ikke besvares."),
+     "{clinic} kan tilbyde dig en tid {date} kl. {time}. Svar JA inden {deadline}, hvis du "
+     "vil have den, eller NEJ. Du kan også ringe {phone}."),
+    ("offer_taken", None, None,
+     "{clinic}: Tak for dit svar. Tiden {date} kl. {time} er desværre allerede taget. Du står "
+     "stadig på ventelisten. Spørgsmål: ring {phone}. Beskeden kan ikke besvares."),
     ("recall", None, None,
      "{clinic}: Det er tid til din kontrol. Ring {phone} for at bestille en tid. "
      "Beskeden kan ikke besvares."),
@@ -76,7 +83,7 @@ DEFAULT_SETTINGS = {
 
 EVENT_NAMES = {
     "booked": N_("booked"), "moved": N_("moved"), "cancelled": N_("cancelled"), "reminder": N_("reminder"),
-    "offer": N_("waiting-list offer"), "recall": N_("recall"),
+    "offer": N_("waiting-list offer"), "offer_taken": N_("offer already taken"), "recall": N_("recall"),
 }
 STATE_NAMES = {
     "queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
@@ -84,7 +91,8 @@ STATE_NAMES = {
 }
 KIND_NAMES = {
     "booked": N_("booking"), "moved": N_("moved"), "cancelled": N_("cancellation"),
-    "reminder": N_("reminder"), "offer": N_("offer"), "recall": N_("recall"), "free": N_("message"),
+    "reminder": N_("reminder"), "offer": N_("offer"), "offer_taken": N_("offer taken"), "recall": N_("recall"),
+    "free": N_("message"),
 }
 SOURCE_NAMES = {"verbal": N_("verbally"), "paper": N_("on paper"), "web": N_("web"), "app": N_("app")}
 # how far along a message is: a delivery report never moves a message back
@@ -231,25 +239,35 @@ def template_fields(body: str) -> set[str]:
         raise SmsError(_("The template has a stray brace: {error}").format(error=exc)) from None
 
 
-def check_template(body: str) -> None:
-    """Refuse a template that could say more than it may, or misses the required lines."""
+def check_template(body: str, event: str | None = None) -> None:
+    """Refuse a template that could say more than it may, or misses the required lines: a
+    message the patient cannot answer says so; an offer says how to answer, and by when."""
     names = template_fields(body)
     unknown = sorted(n for n in names if n not in FIELDS)
     if unknown:
         raise SmsError(_("Unknown merge field: {fields}").format(fields=", ".join(unknown)))
     if "type" in names and not sms_settings()["include_type_name"]:
         raise SmsError(_("The clinic has not turned on the appointment type's name in SMS."))
-    if NO_REPLY not in body:
+    if event in ANSWERED_EVENTS:
+        if NO_REPLY in body:
+            raise SmsError(_("An offer is answered by SMS: it must not say \"{line}\".").format(line=NO_REPLY))
+        if ANSWER not in body or "deadline" not in names:
+            raise SmsError(_("An offer must say how to answer: \"Svar {answer} inden {{deadline}}\".").format(
+                answer=ANSWER))
+    elif NO_REPLY not in body:
         raise SmsError(_("The template must say \"{line}\".").format(line=NO_REPLY))
     if "phone" not in names:
         raise SmsError(_("The template must tell how to cancel: use {phone}."))
 
 
 def ensure_default_templates() -> None:
-    if SmsTemplate.select().exists():
-        return
+    """The shipped template of every event the clinic has none of (also one it retired is
+    left retired: only an event never seen gets its default)."""
+    have = {e for (e,) in SmsTemplate.select(SmsTemplate.event).distinct().tuples()}
     for event, days, hours, body in DEFAULT_TEMPLATES:
-        SmsTemplate.create(event=event, lead_days=days, lead_hours=hours, body=body, updated_at=now_utc())
+        if event not in have:
+            have.add(event)
+            SmsTemplate.create(event=event, lead_days=days, lead_hours=hours, body=body, updated_at=now_utc())
 
 
 def save_template(user: Staff, event: str, body: str, *, type: AppointmentType | None = None,
@@ -260,15 +278,80 @@ def save_template(user: Staff, event: str, body: str, *, type: AppointmentType |
         raise SmsError(_("Unknown SMS event: {event}").format(event=event))
     if event == "reminder" and not (lead_days or lead_hours):
         raise SmsError(_("A reminder needs a number of days or hours before."))
-    check_template(body)
+    check_template(body, event)
     with db.atomic():
         row = template or SmsTemplate()
         row.event, row.type, row.body = event, type, body
         row.lead_days, row.lead_hours = lead_days, lead_hours
         row.updated_by, row.updated_at, row.active = user, now_utc(), True
         row.save()
-        audit.log("sms_template_saved", user, detail=f"{event} {row.id}")
+        row.rewritten = rewrite_queued(row)
+        audit.log("sms_template_saved", user, detail=f"{event} {row.id} rewrote {row.rewritten}")
     return row
+
+
+REWORDED_EVENTS = ("booked", "moved", "cancelled", "reminder", "offer", "recall")
+
+
+def rewrite_queued(tpl: SmsTemplate) -> int:
+    """After a template is saved: every message of its event still waiting in the outbox
+    (queued, not yet claimed by the sender) that this template words is put in its new
+    words. A message the sender has claimed, sent or given up stays as it went. Returns
+    how many were rewritten."""
+    from peewee import Case
+
+    from tui.models_reach import ContactAttempt, RecallRule, WaitingEntry
+
+    if tpl.event not in REWORDED_EVENTS:
+        return 0
+    cfg, info = sms_settings(), settings.clinic()
+    chosen: dict[int | None, int | None] = {}
+
+    def words_it(type_id) -> bool:  # the template this event takes for that type is this one
+        if type_id not in chosen:
+            found = templates_for(tpl.event, type_id)
+            chosen[type_id] = found[0].id if found else None
+        return chosen[type_id] == tpl.id
+
+    texts: dict[int, str] = {}
+    if tpl.event in ("booked", "moved", "cancelled", "reminder"):
+        query = (SmsMessage.select(SmsMessage, Appointment, Staff, AppointmentType)
+                 .join(Appointment, on=(SmsMessage.appointment == Appointment.id))
+                 .join(Staff, on=(Appointment.staff == Staff.id))
+                 .switch(Appointment).join(AppointmentType, on=(Appointment.type == AppointmentType.id))
+                 .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
+        for m in query:
+            appt = m.appointment
+            if tpl.event == "reminder":
+                parts = m.key.split(":")  # r:<appointment>:<template>[:re<n>]
+                if len(parts) < 3 or parts[2] != str(tpl.id):
+                    continue
+            elif not words_it(appt.type_id):
+                continue
+            texts[m.id] = render(tpl.body, merge_values(appt.start, appt.staff, appt.type, cfg=cfg, clinic=info))
+    else:
+        query = (ContactAttempt.select(ContactAttempt, SmsMessage)
+                 .join(SmsMessage, on=(ContactAttempt.message == SmsMessage.id))
+                 .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
+        for a in query:
+            if tpl.event == "offer":
+                entry = WaitingEntry.get_by_id(a.waiting_id)
+                if not words_it(entry.type_id):
+                    continue
+                values = merge_values(a.slot_start, a.slot_staff, entry.type, deadline=a.reply_by, cfg=cfg,
+                                      clinic=info)
+            else:
+                rule = RecallRule.get_by_id(a.recall_id)
+                if not words_it(rule.type_id):
+                    continue
+                values = merge_values(now_local(), None, rule.type, cfg=cfg, clinic=info)
+            texts[a.message.id] = render(tpl.body, values)
+    done, stamp, items = 0, now_utc(), list(texts.items())
+    for k in range(0, len(items), 500):
+        chunk = items[k:k + 500]
+        done += (SmsMessage.update(text=Case(SmsMessage.id, chunk), updated_at=stamp)
+                 .where(SmsMessage.id.in_([i for i, _t in chunk]) & (SmsMessage.state == "queued")).execute())
+    return done
 
 
 @dataclass
@@ -295,15 +378,24 @@ def get_template(template_id: int) -> SmsTemplate:
 
 
 def retire_template(user: Staff, template_id: int) -> None:
+    """No longer used; the reminders it queued that still wait in the outbox are cancelled."""
     auth.require(user, "letter.templates")
-    SmsTemplate.update(active=False, updated_by=user, updated_at=now_utc()).where(
-        SmsTemplate.id == template_id).execute()
-    audit.log("sms_template_retired", user, detail=str(template_id))
+    with db.atomic():
+        SmsTemplate.update(active=False, updated_by=user, updated_at=now_utc()).where(
+            SmsTemplate.id == template_id).execute()
+        ids = [m.id for m in SmsMessage.select(SmsMessage.id, SmsMessage.key)
+               .where((SmsMessage.kind == "reminder") & (SmsMessage.state == "queued"))
+               if m.key.split(":")[2:3] == [str(template_id)]]
+        n = 0
+        for k in range(0, len(ids), 500):
+            n += (SmsMessage.update(state="cancelled", error="template retired", updated_at=now_utc())
+                  .where(SmsMessage.id.in_(ids[k:k + 500]) & (SmsMessage.state == "queued")).execute())
+        audit.log("sms_template_retired", user, detail=f"{template_id} cancelled {n}")
 
 
-def preview(body: str) -> str:
+def preview(body: str, event: str | None = None) -> str:
     """The template filled with a sample appointment (tomorrow 09.30 with a doctor)."""
-    check_template(body)
+    check_template(body, event)
     start = dt.datetime.combine(now_local().date() + dt.timedelta(days=1), dt.time(9, 30))
     sample = Staff(role="doctor", title="")
     return render(body, merge_values(start, sample, AppointmentType(name="Konsultation"),

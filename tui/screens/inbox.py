@@ -297,7 +297,7 @@ class InboxScreen(SkrankeScreen):
     def _open_letter(self, letter) -> None:
         from tui.screens.letter_editor import LetterEditorScreen
 
-        self.app.push_screen(LetterEditorScreen(letter.id))
+        self.app.push_screen(LetterEditorScreen(letter.id, fresh=True))
 
     def action_reply(self) -> None:
         mid = self._target()

@@ -378,9 +378,12 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         Binding("escape", "close", "Close"),
     ]
 
-    def __init__(self, letter_id: int) -> None:
+    def __init__(self, letter_id: int, *, fresh: bool = False) -> None:
         super().__init__()
         self.letter_id = letter_id
+        # a draft just made for her (n in F5, R or V in the inbox): Esc before she changes
+        # anything takes it away again, so an opened-and-closed letter leaves nothing behind
+        self.fresh = fresh
         self.letter: Letter | None = None
         self.recipient: Organization | None = None
         self.dirty = False
@@ -491,6 +494,10 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         top.append(self.recipient.name if self.recipient else _("(none: Ctrl+O chooses)"))
         if letter.replaces_id:
             top.append("  " + _("replaces no. {n}").format(n=letter.replaces_id), style="italic")
+        earlier = letters.thread_segments(letter)
+        if earlier:
+            top.append("\n" + _("+ the thread's {n} earlier segments").format(n=earlier),
+                       style="italic")
         self.query_one("#le-top", Static).update(top)
         comment = letter.return_comment if letter.status == "returned" else ""
         self.query_one("#le-return", Static).update(
@@ -549,6 +556,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
     def _changed(self) -> None:
         if self._loading or not self.editable:
             return
+        self.fresh = False
         self.dirty = True
         self.preview_due = True
 
@@ -616,6 +624,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
         return True
 
     def action_save(self) -> None:
+        self.fresh = False
         if not self.editable:
             self.notify(_("The letter is {status} and cannot change here.").format(
                 status=status_text(self.letter.status)), markup=False)
@@ -624,6 +633,14 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
             self.notify(_("Letter saved."), markup=False)
 
     def action_close(self) -> None:
+        if self.fresh and self.letter is not None and self.letter.status == "draft":
+            try:
+                letters.discard(self.app.user, self.letter.id)
+            except (LetterError, PermissionDenied):
+                pass  # changed meanwhile (sent to a doctor from elsewhere): it stays
+            else:
+                self.app.pop_screen()
+                return
         if self.write_letter():
             self.app.pop_screen()
 
@@ -663,6 +680,7 @@ class LetterEditorScreen(WorkflowMixin, SkrankeScreen):
                     markup=False)
 
     def action_workflow(self) -> None:
+        self.fresh = False
         if self.write_letter():
             self.start_workflow(self.letter.id)
 

@@ -294,7 +294,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             except (LetterError, PermissionDenied) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.app.push_screen(LetterEditorScreen(letter.id))
+            self.app.push_screen(LetterEditorScreen(letter.id, fresh=True))
 
         def patient_chosen(patient) -> None:
             if patient is None:

@@ -219,7 +219,7 @@ class OfferScreen(SkrankeModal):
             self.app.bell()
             return
         row.attempts += 1
-        self.notify(_("Offer sent by SMS; the patient calls back to accept."))
+        self.notify(_("Offer sent by SMS: a JA before the deadline books it; other answers come as a task."))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -450,9 +450,13 @@ class SmsTemplateScreen(SkrankeModal):
     def on_text_area_changed(self, _event) -> None:
         self._preview()
 
+    def on_select_changed(self, _event) -> None:
+        if self.is_mounted:
+            self._preview()
+
     def _preview(self) -> None:
         try:
-            text = sms.preview(self._body())
+            text = sms.preview(self._body(), self.query_one("#t-event", Select).value)
         except sms.SmsError as exc:
             self.query_one("#preview", Static).update(Text(str(exc), style="bold"))
             return
@@ -461,6 +465,8 @@ class SmsTemplateScreen(SkrankeModal):
     def action_save(self) -> None:
         def number(field: str) -> int | None:
             text = self.query_one(field, Input).value.strip()
+            if text and not text.isdigit():
+                raise sms.SmsError(_("Write the days and hours before as whole numbers."))
             return int(text) if text else None
 
         try:
@@ -726,7 +732,7 @@ class ReachScreen(SkrankeScreen):
         from tui.widgets.patient_picker import PickPatientScreen
 
         if self.tab == "templates":
-            self.app.push_screen(SmsTemplateScreen(), callback=lambda _r: self.reload())
+            self.app.push_screen(SmsTemplateScreen(), callback=self._template_saved)
             return
         dialog = {"waiting": WaitingEntryScreen, "recall": RecallRuleScreen,
                   "referrals": ReferralScreen}.get(self.tab)
@@ -755,7 +761,13 @@ class ReachScreen(SkrankeScreen):
     def action_edit_template(self) -> None:
         row = self.current("templates")
         if row is not None:
-            self.app.push_screen(SmsTemplateScreen(row.id), callback=lambda _r: self.reload())
+            self.app.push_screen(SmsTemplateScreen(row.id), callback=self._template_saved)
+
+    def _template_saved(self, row) -> None:
+        """Messages still waiting in the outbox go out in the new words: she is told how many."""
+        if row is not None and getattr(row, "rewritten", 0):
+            self.notify(_("Queued messages now in the new wording: {n}").format(n=row.rewritten))
+        self.reload()
 
     def action_sms_times(self) -> None:
         self.app.push_screen(SmsTimesScreen(), callback=lambda _r: self.reload())

@@ -318,9 +318,9 @@ class ScheduleScreen(SkrankeScreen):
             booking.set_status(self.app.user, appt.id, status)
         except booking.TooEarly as exc:
             def answer(yes: bool | None) -> None:
-                if yes:
-                    self._run(lambda user, aid: booking.set_status(user, aid, status, before_start_ok=True),
-                              appt.id, success=f"{appt.patient_name}: {label}")
+                if yes and self._run(lambda user, aid: booking.set_status(user, aid, status, before_start_ok=True),
+                                     appt.id, success=f"{appt.patient_name}: {label}"):
+                    self._freed(appt)
 
             self.app.push_screen(ConfirmScreen(str(exc), default_no=True), callback=answer)
             return
@@ -329,6 +329,8 @@ class ScheduleScreen(SkrankeScreen):
             return
         self.notify(f"{appt.patient_name}: {label}", markup=False)
         self.load_day()
+        if status == "no_show":
+            self._freed(appt)
 
     def action_cancel_appt(self) -> None:
         appt = self._need_appt()
@@ -360,15 +362,18 @@ class ScheduleScreen(SkrankeScreen):
         self.app.push_screen(MoveScreen(appt.id), callback=chosen)
 
     def _freed(self, appt) -> None:
-        """A time came free: say at once how many on the waiting list fit it (V offers it)."""
+        """A time came free (cancelled, moved away, no-show): say at once how many on the
+        waiting list fit what of it is still to come and open (V offers it)."""
         from tui.domain import waiting_list
 
-        staff = Staff.get_by_id(appt.staff_id)
-        self.freed = (appt.start, appt.end, staff)
-        n = waiting_list.fitting_count(appt.start, appt.end, staff)
+        freed = waiting_list.freed_slot(appt)
+        self.freed = freed
+        if freed is None:
+            return
+        n = waiting_list.fitting_count(*freed)
         if n:
             self.notify(_("{n} on the waiting list fit {time}: V offers it.").format(
-                n=n, time=f"{appt.start:%d.%m %H.%M}"), timeout=10)
+                n=n, time=f"{freed[0]:%d.%m %H.%M}"), timeout=10)
 
     def action_offer_freed(self) -> None:
         """Offer the time just freed, or the free time under the cursor, to the waiting list."""
@@ -554,6 +559,8 @@ class ScheduleScreen(SkrankeScreen):
             self.notify(_("You are not allowed to register absences."), severity="error")
             return
         grid = self.query_one(DayGrid)
+        if not self.list_mode and grid.cursor_cell()[0] == "off" and self._end_absence(grid):
+            return
 
         def done(result) -> None:
             if not result:
@@ -566,6 +573,41 @@ class ScheduleScreen(SkrankeScreen):
                 self.notify(_("Absence registered; no appointments inside it."))
 
         self.app.push_screen(AbsenceScreen(grid.cursor_staff_id(), self.day), callback=done)
+
+    def _end_absence(self, grid) -> bool:
+        """X on time inside an absence: she is back from here. The freed time goes to the
+        waiting list like a cancelled one (how many fit its first free stretch; V offers it)."""
+        from tui.domain import waiting_list
+
+        at, staff_id = grid.cursor_time(), grid.cursor_staff_id()
+        if at is None or staff_id is None:
+            return False
+        staff = Staff.get_by_id(staff_id)
+        if not any(a.start <= at < a.end for a in booking.absences_for(staff, at.date(), at.date())):
+            return False
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                lo, hi = booking.end_absence(self.app.user, staff, at)
+            except (BookingError, PermissionDenied) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.notify(_("{name} is back from {time}.").format(name=staff.full_name, time=f"{at:%d.%m %H.%M}"),
+                        markup=False)
+            self.load_day()
+            self.freed = waiting_list.first_free_stretch(staff, lo, hi)
+            if self.freed is not None:
+                n = waiting_list.fitting_count(*self.freed)
+                if n:
+                    self.notify(_("{n} on the waiting list fit {time}: V offers it.").format(
+                        n=n, time=f"{self.freed[0]:%d.%m %H.%M}"), timeout=10)
+
+        self.app.push_screen(ConfirmScreen(_("End {name}'s absence at {time}? The time after it can be booked.")
+                                           .format(name=staff.full_name, time=f"{at:%d.%m %H.%M}")),
+                             callback=answer)
+        return True
 
     def _offer_rebooking(self, ids: list[int]) -> None:
         from tui.models import Appointment
