@@ -43,6 +43,7 @@ import datetime as dt
 import importlib
 import os
 import random
+import re
 import sqlite3
 import sys
 import time
@@ -75,6 +76,16 @@ class Sizes:
     # calendar staff are away on a course (an absence each, no bookings that day).
     working_today: int = 20
     future_days: int = 90
+
+
+OVERLAP_SQL = ("SELECT id FROM (SELECT id, start, max(\"end\") OVER (PARTITION BY staff_id ORDER BY start, id"
+               " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_end FROM appointment"
+               " WHERE status IN ('booked', 'arrived', 'in_progress', 'done') AND double_booked = {false}) AS a"
+               " WHERE before_end > start LIMIT 1")
+
+
+def is_pg(target: str) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 def say(msg: str) -> None:
@@ -156,6 +167,8 @@ def build(path: str | os.PathLike, sizes: Sizes | None = None, *, seed: int = 7,
     sizes = sizes or Sizes()
     log = (lambda _m: None) if quiet else say
     path = str(path)
+    if is_pg(path):
+        return build_pg(path, sizes, seed=seed, quiet=quiet)
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
@@ -190,6 +203,269 @@ def build(path: str | os.PathLike, sizes: Sizes | None = None, *, seed: int = 7,
     con.execute("BEGIN")
     recreate = _drop_for_load(con, ["patient", "patient_name_key", "patient_phone", "appointment",
                                     "audit_event"])
+    made = _fill(con, sizes, seed, desk, shared_hash, log)
+
+    t0 = time.perf_counter()
+    slow = []
+    for sql in recreate:
+        t1 = time.perf_counter()
+        con.execute(sql)
+        slow.append((time.perf_counter() - t1, sql.split("(")[0].split(" ON ")[0][-48:]))
+    # the triggers that keep staff_day_busy were off during the load: fill it in one go
+    t1 = time.perf_counter()
+    con.execute(importlib.import_module("tui.migrations.0005_staff_day_busy").rebuild_sql())
+    slow.append((time.perf_counter() - t1, "staff_day_busy filled"))
+    con.execute("COMMIT")
+    if os.environ.get("SKRANKE_BENCH_VERBOSE"):
+        for secs, what in sorted(slow, reverse=True)[:8]:
+            log(f"    {secs:6.1f} s  {what}")
+    log(f"  indexes and triggers re-created  {time.perf_counter() - t0:.1f} s")
+
+    t0 = time.perf_counter()
+    clash = con.execute(OVERLAP_SQL.format(false="0")).fetchone()
+    if clash:
+        raise RuntimeError(f"generated appointments overlap (appointment {clash[0]})")
+    after = schema_sql(con)
+    if after != before:
+        raise RuntimeError("the schema after the load differs from the migrated schema")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    log(f"  checked: no overlaps, schema as migrated  {time.perf_counter() - t0:.1f} s")
+    made["seconds"] = time.perf_counter() - t_all
+    log(f"built {path} in {made['seconds']:.0f} s ({os.path.getsize(path) / 1e9:.2f} GB)")
+    return made
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+_COPY_ESC = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_VALUE = re.compile(r"'(?:[^']|'')*'|[^,\s][^,]*")
+_INSERT = re.compile(r"INSERT INTO (\w+) \((.*?)\)\s*VALUES \((.*)\)\s*$", re.S)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "\\N"
+    if v is True or v is False:
+        return "t" if v else "f"
+    return str(v).translate(_COPY_ESC)
+
+
+class _Inserted:
+    def __init__(self, rowid: int) -> None:
+        self.lastrowid = rowid
+
+
+class PgLoader:
+    """The few calls the generator makes on a sqlite3 connection, on psycopg2: `?` becomes
+    `%s`, an INSERT's `lastrowid` comes from RETURNING id, and `executemany` of an INSERT is
+    a COPY (the literal values of the statement, like `'phone'` or NULL, go into each line)."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self._formats: dict[str, tuple[str, str]] = {}
+
+    def execute(self, sql: str, params=()):
+        cur = self.raw.cursor()
+        returning = sql.lstrip().upper().startswith("INSERT") and "RETURNING" not in sql.upper()
+        cur.execute(sql.replace("?", "%s") + (" RETURNING id" if returning else ""), tuple(params))
+        if returning:
+            return _Inserted(cur.fetchone()[0])
+        return cur
+
+    def _copy_format(self, sql: str) -> tuple[str, str]:
+        fmt = self._formats.get(sql)
+        if fmt is None:
+            m = _INSERT.match(sql.strip())
+            if not m:
+                raise ValueError(f"not a plain INSERT: {sql[:60]}")
+            table, cols, values = m.groups()
+            parts, n = [], 0
+            for v in (x.strip() for x in _VALUE.findall(values)):
+                if v == "?":
+                    parts.append(f"{{{n}}}")
+                    n += 1
+                elif v.upper() == "NULL":
+                    parts.append("\\N")
+                else:
+                    parts.append(_cell(v[1:-1].replace("''", "'") if v.startswith("'") else v).replace("{", "{{").replace("}", "}}"))
+            fmt = self._formats[sql] = (f"COPY {table} ({cols}) FROM STDIN", "\t".join(parts) + "\n")
+        return fmt
+
+    def executemany(self, sql: str, rows) -> None:
+        import io
+
+        copy, line = self._copy_format(sql)
+        buf = io.StringIO()
+        fmt = line.format
+        for r in rows:
+            buf.write(fmt(*map(_cell, r)))
+        buf.seek(0)
+        self.raw.cursor().copy_expert(copy, buf, size=1 << 20)
+
+
+PG_TABLES = ["patient", "patient_name_key", "patient_phone", "appointment", "audit_event"]
+
+
+def pg_schema(cur) -> list[tuple]:
+    """Every index, constraint and trigger of the public schema, as SQL text."""
+    cur.execute("SELECT 'index', tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+                " UNION ALL SELECT 'constraint', conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+                " FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+                " UNION ALL SELECT 'trigger', tgrelid::regclass::text, tgname, pg_get_triggerdef(oid)"
+                " FROM pg_trigger WHERE NOT tgisinternal")
+    return sorted(cur.fetchall())
+
+
+def _pg_drop_for_load(cur, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes, the unique, exclusion and foreign-key constraints and the
+    triggers of `tables` (primary keys stay); return the SQL that re-creates them."""
+    cur.execute("SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid), conindid FROM pg_constraint"
+                " WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'x', 'f')", (tables,))
+    constraints = cur.fetchall()
+    cur.execute("SELECT c.oid, i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname"
+                " WHERE i.schemaname = 'public' AND i.tablename = ANY(%s) AND NOT EXISTS"
+                " (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)", (tables,))
+    indexes = cur.fetchall()
+    cur.execute("SELECT tgname, tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger"
+                " WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[])", (tables,))
+    triggers = cur.fetchall()
+    for name, table, _sql in triggers:
+        cur.execute(f'DROP TRIGGER "{name}" ON {table}')
+    for name, table, _sql, _ind in constraints:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for _oid, name, _sql in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    # indexes first, then unique and exclusion constraints, foreign keys last, triggers
+    order = {"u": 0, "x": 0, "f": 1}
+    cons = sorted(constraints, key=lambda c: order["f" if c[2].startswith("FOREIGN") else "u"])
+    # an exclusion constraint from the migration's own text: the server's deparsed form of
+    # its WHERE clause casts differently, and comes back as a different (equivalent) text
+    guards = {re.search(r"ADD CONSTRAINT (\w+)", g).group(1): g for g in
+              importlib.import_module("tui.migrations.0001_initial").POSTGRES_GUARDS if "ADD CONSTRAINT" in g}
+    return ([sql for _o, _n, sql in indexes]
+            + [guards[n] if n in guards and sql.startswith("EXCLUDE") else f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {sql}'
+               for n, t, sql, _i in cons]
+            + [sql for _n, _t, sql in triggers])
+
+
+def pg_admin(url: str):
+    """A psycopg2 connection to the server's maintenance database (for CREATE/DROP DATABASE)."""
+    import psycopg2
+    from urllib.parse import urlparse, urlunparse
+
+    u = urlparse(url)
+    con = psycopg2.connect(urlunparse(u._replace(path="/postgres")))
+    con.autocommit = True
+    return con, u.path.lstrip("/")
+
+
+def pg_recreate(url: str) -> None:
+    con, name = pg_admin(url)
+    if name in ("skranke", "postgres", "template0", "template1"):
+        raise SystemExit(f"refusing to replace the database {name!r}: give the benchmark its own")
+    cur = con.cursor()
+    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    cur.execute(f'CREATE DATABASE "{name}"')
+    con.close()
+
+
+def pg_drop(url: str) -> None:
+    con, name = pg_admin(url)
+    if name not in ("skranke", "postgres", "template0", "template1"):
+        con.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    con.close()
+
+
+def pg_exists(url: str) -> bool:
+    con, name = pg_admin(url)
+    cur = con.cursor()
+    cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+    found = cur.fetchone() is not None
+    con.close()
+    return found
+
+
+def build_pg(url: str, sizes: Sizes, *, seed: int = 7, quiet: bool = False) -> dict:
+    """The same database on PostgreSQL: schema from the migrations (the app's own connect),
+    rows by COPY in one transaction, then the indexes, constraints and triggers re-created
+    from the SQL the server reports for them (compared before and after), then ANALYZE
+    (PostgreSQL's autovacuum analyzes a freshly loaded table within a minute anyway)."""
+    import psycopg2
+
+    log = (lambda _m: None) if quiet else say
+    t_all = time.perf_counter()
+    pg_recreate(url)
+    from tui.db import close, connect
+    from tui.domain import auth, clock, settings
+    from tui.domain.calendar import ClinicSettings
+    from tui.models import Staff
+
+    clock.freeze(NOW)
+    connect(url)
+    cal = ClinicSettings(hours={i: (OPEN if i < 5 else None) for i in range(7)}, lunch=LUNCH,
+                         phone_hour=None)
+    settings.put("calendar", cal.to_dict())
+    settings.put("clinic", {"name": "Benchmark Lægehus"})
+    desk = {
+        "anne": auth.create_user("anne", "Anne Sekretær", "secretary", PASSWORD),
+        "adam": auth.create_user("adam", "Adam Admin", "admin", PASSWORD),
+    }
+    shared_hash = Staff.get_by_id(desk["anne"].id).password_hash
+    close()
+    clock.freeze(None)
+
+    raw = psycopg2.connect(url)
+    cur = raw.cursor()
+    before = pg_schema(cur)
+    cur.execute("SET synchronous_commit = off")
+    cur.execute("SET maintenance_work_mem = '512MB'")
+    recreate = _pg_drop_for_load(cur, PG_TABLES)
+    made = _fill(PgLoader(raw), sizes, seed, desk, shared_hash, log)
+
+    t0 = time.perf_counter()
+    # ids given explicitly (patients, staff) leave the sequences behind
+    for table in ["staff"] + PG_TABLES:
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT coalesce(max(id), 1) FROM {table}))")
+    slow = []
+    for sql in recreate:
+        t1 = time.perf_counter()
+        cur.execute(sql)
+        slow.append((time.perf_counter() - t1, sql[:70]))
+    t1 = time.perf_counter()
+    cur.execute("DELETE FROM staff_day_busy")
+    cur.execute(importlib.import_module("tui.migrations.0005_staff_day_busy").rebuild_sql(sqlite=False))
+    slow.append((time.perf_counter() - t1, "staff_day_busy filled"))
+    raw.commit()
+    if os.environ.get("SKRANKE_BENCH_VERBOSE"):
+        for secs, what in sorted(slow, reverse=True)[:8]:
+            log(f"    {secs:6.1f} s  {what}")
+    log(f"  indexes, constraints and triggers re-created  {time.perf_counter() - t0:.1f} s")
+
+    t0 = time.perf_counter()
+    cur.execute(OVERLAP_SQL.format(false="false"))
+    clash = cur.fetchone()
+    if clash:
+        raise RuntimeError(f"generated appointments overlap (appointment {clash[0]})")
+    after = pg_schema(cur)
+    if after != before:
+        diff = sorted(set(before) ^ set(after))
+        raise RuntimeError(f"the schema after the load differs from the migrated schema: {diff[:4]}")
+    raw.commit()
+    raw.autocommit = True
+    cur.execute("VACUUM ANALYZE")
+    cur.execute("SELECT pg_database_size(current_database())")
+    size = cur.fetchone()[0]
+    raw.close()
+    log(f"  checked: no overlaps, schema as migrated; VACUUM ANALYZE  {time.perf_counter() - t0:.1f} s")
+    made["seconds"] = time.perf_counter() - t_all
+    log(f"built {url} in {made['seconds']:.0f} s ({size / 1e9:.2f} GB)")
+    return made
+
+
+def _fill(con, sizes: Sizes, seed: int, desk: dict, shared_hash: str, log) -> dict:
+    """Staff, patients, appointments, audit events through `con` (sqlite3, or PgLoader)."""
     rng = random.Random(seed)
     made: dict = {"desk": {k: v.id for k, v in desk.items()}}
 
@@ -215,7 +491,7 @@ def build(path: str | os.PathLike, sizes: Sizes | None = None, *, seed: int = 7,
     for role, table in (("doctor", DOCTOR_TYPES), ("nurse", NURSE_TYPES)):
         for minutes, (code, name) in table.items():
             cur = con.execute("INSERT INTO appointment_type (code, name, minutes, colour, roles, bookable, retired)"
-                              " VALUES (?, ?, ?, 'blue', ?, 1, 0)", (code, name, minutes, role))
+                              " VALUES (?, ?, ?, 'blue', ?, ?, ?)", (code, name, minutes, role, True, False))
             types[(role, minutes)] = cur.lastrowid
     made.update(doctors=doctors, nurses=nurses)
     n_work = min(sizes.staff, sizes.working_today)
@@ -245,39 +521,6 @@ def build(path: str | os.PathLike, sizes: Sizes | None = None, *, seed: int = 7,
     t0 = time.perf_counter()
     _audit(con, rng, sizes, staff_rows, desk)
     log(f"  audit events: {sizes.audit:,} (hash chain)  {time.perf_counter() - t0:.1f} s")
-
-    t0 = time.perf_counter()
-    slow = []
-    for sql in recreate:
-        t1 = time.perf_counter()
-        con.execute(sql)
-        slow.append((time.perf_counter() - t1, sql.split("(")[0].split(" ON ")[0][-48:]))
-    # the triggers that keep staff_day_busy were off during the load: fill it in one go
-    t1 = time.perf_counter()
-    con.execute(importlib.import_module("tui.migrations.0005_staff_day_busy").rebuild_sql())
-    slow.append((time.perf_counter() - t1, "staff_day_busy filled"))
-    con.execute("COMMIT")
-    if os.environ.get("SKRANKE_BENCH_VERBOSE"):
-        for secs, what in sorted(slow, reverse=True)[:8]:
-            log(f"    {secs:6.1f} s  {what}")
-    log(f"  indexes and triggers re-created  {time.perf_counter() - t0:.1f} s")
-
-    t0 = time.perf_counter()
-    clash = con.execute(
-        "SELECT id FROM (SELECT id, start, max(\"end\") OVER (PARTITION BY staff_id ORDER BY start, id"
-        " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_end FROM appointment"
-        " WHERE status IN ('booked', 'arrived', 'in_progress', 'done') AND double_booked = 0)"
-        " WHERE before_end > start LIMIT 1").fetchone()
-    if clash:
-        raise RuntimeError(f"generated appointments overlap (appointment {clash[0]})")
-    after = schema_sql(con)
-    if after != before:
-        raise RuntimeError("the schema after the load differs from the migrated schema")
-    con.execute("PRAGMA journal_mode=WAL")
-    con.close()
-    log(f"  checked: no overlaps, schema as migrated  {time.perf_counter() - t0:.1f} s")
-    made["seconds"] = time.perf_counter() - t_all
-    log(f"built {path} in {made['seconds']:.0f} s ({os.path.getsize(path) / 1e9:.2f} GB)")
     return made
 
 
@@ -420,7 +663,10 @@ AUDIT_ACTIONS = [("record_open", True, 50), ("schedule_viewed", False, 20), ("ap
 
 
 def _audit(con, rng, sizes: Sizes, staff_rows, desk) -> None:
-    from tui.domain.audit import GENESIS, _digest
+    import hashlib
+    import hmac
+
+    from tui.domain.audit import GENESIS, KEYED, _key, seal
 
     users = [(v.id, v.username) for v in desk.values()] * 10 + [(r[0], r[1]) for r in staff_rows]
     actions = rng.choices([(a, p) for a, p, _w in AUDIT_ACTIONS], [w for *_x, w in AUDIT_ACTIONS], k=4096)
@@ -432,10 +678,21 @@ def _audit(con, rng, sizes: Sizes, staff_rows, desk) -> None:
     terminal = "local:bench"
     randrange = rng.randrange
 
-    last = con.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    last = con.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    keyed = hmac.new(_key(), digestmod=hashlib.sha256)
+
+    def fast_seal(*values) -> str:
+        """audit.seal("audit", ...) for these rows (ints, text, a datetime, a None patient):
+        the same payload, the keyed state copied instead of made again (12x faster)."""
+        eid, at, uid, uname, action, pid, detail, reason, term, prev = values
+        h = keyed.copy()
+        h.update("\x1f".join(("audit", str(eid), at.isoformat(" ", "microseconds"), str(uid), uname, action,
+                              "\x00" if pid is None else str(pid), detail, reason, term, prev)).encode())
+        return h.hexdigest()
 
     def rows():
-        prev = last[0] if last else GENESIS  # the chain goes on from the events the set-up wrote
+        # the chain goes on from the events the set-up wrote; a keyed hash names the row's id
+        first_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at = start
         for i in range(n):
             at = at + step
@@ -444,18 +701,23 @@ def _audit(con, rng, sizes: Sizes, staff_rows, desk) -> None:
             pid = randrange(1, n_pat + 1) if with_patient else None
             reason = "assisting the responsible clinician" if with_patient else ""
             detail = "" if with_patient else ("ok" if action == "login" else "")
-            h = _digest(prev, at, uname, action, pid, detail, reason, terminal)
-            yield (str(at), uid, uname, action, pid, detail, reason, terminal, prev, h)
+            eid = first_id + i
+            values = (eid, at, uid, uname, action, pid, detail, reason, terminal, prev)
+            h = fast_seal(*values)
+            if i < 2 and h != seal("audit", *values):
+                raise RuntimeError("fast_seal differs from tui.domain.audit.seal")
+            yield (eid, str(at), uid, uname, action, pid, detail, reason, terminal, prev, h, KEYED)
             prev = h
 
-    _insert(con, "INSERT INTO audit_event (at, user_id, username, action, patient_id, detail, reason,"
-                 " terminal, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
+    _insert(con, "INSERT INTO audit_event (id, at, user_id, username, action, patient_id, detail, reason,"
+                 " terminal, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", help="the SQLite file to create (replaced if it exists)")
+    ap.add_argument("path", help="the SQLite file to create (replaced if it exists), or a postgresql:// URL"
+                                 " (that database is dropped and created again)")
     ap.add_argument("--patients", type=int, default=Sizes.patients)
     ap.add_argument("--appointments", type=int, default=Sizes.appointments)
     ap.add_argument("--audit", type=int, default=Sizes.audit)
