@@ -29,6 +29,12 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
+def keys_done(app) -> bool:
+    """Every key the test pressed has been let through the input gate (tui.keygate): pilot.press
+    returns when the keys are queued there, which on a loaded machine is before they land."""
+    return not getattr(app, "_gate_keys", None) and getattr(app, "_gate_task", None) is None
+
+
 async def until(pilot, check, timeout: float = 10.0) -> None:
     """Wait until check() holds: a one-second timer may run late on a loaded CI machine."""
     end = time.monotonic() + timeout

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import login, screen_text, until
+from helpers import keys_done, login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letter_templates, letters
@@ -10,8 +10,9 @@ from tui.domain.letters import LetterError
 from tui.models import AuditEvent, Draft, LetterTemplate
 
 def shown(editor) -> bool:
-    """The one-second tick has previewed and saved the text as it is now."""
-    return (editor.previewed == editor.query_one("#te-body").text
+    """Every key has landed, and the one-second tick has previewed and saved the text as it
+    is then (not a half-typed text it saw while keys were still queued)."""
+    return (keys_done(editor.app) and editor.previewed == editor.query_one("#te-body").text
             and not editor.preview_due and not editor.typing_unkept)
 
 
