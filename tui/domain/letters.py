@@ -764,7 +764,8 @@ def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | 
     """Save changes to a draft (also one returned by a doctor). `recipient=False` keeps it.
     `body` is the free text; the letter's text is rendered again from all its fields."""
     auth.require(user, "letter.draft")
-    with db.atomic():
+
+    def changed() -> Letter:
         row = _reload(letter)
         _must_be(row, "draft", "returned", "awaiting_signature")
         if row.status == "awaiting_signature" and not auth.can(user, "letter.sign"):
@@ -784,10 +785,16 @@ def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | 
             row.recipient = recipient
         if template_id is not False:
             row.template = template_id
-        rendered = prefill_body(row, fields=row.fields,
-                                recipient=row.recipient if row.recipient_id else None)
-        if not rendered.ok:
-            raise LetterError(_("Template error: {e}").format(e=rendered.error))
+        return row
+
+    # the template runs (up to its time limit) outside the transaction: no lock is held
+    row = changed()
+    rendered = prefill_body(row, fields=row.fields,
+                            recipient=row.recipient if row.recipient_id else None)
+    if not rendered.ok:
+        raise LetterError(_("Template error: {e}").format(e=rendered.error))
+    with db.atomic():
+        row = changed()  # read again: it may have changed meanwhile
         row.body = rendered.text
         row.updated_at = utcnow()
         row.save()
