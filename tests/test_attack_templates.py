@@ -259,3 +259,30 @@ def test_template_errors_are_danish(source):
     assert messages, source
     for message in messages:
         assert not JINJA_ENGLISH.search(message), message
+
+
+async def test_a_new_letter_from_a_template_that_runs_forever_never_freezes_the_desk(
+        make_app, staff, clinic, patient):
+    """A clinic template that passed its check on the sample letter may still run long on a
+    real patient: the new letter is made (and rendered) in a worker, and what she types
+    after choosing the kind lands in the new letter's editor."""
+    LetterTemplate.create(kind="henvisning", name="Lang", body=FOREVER, updated_by=staff["doctor"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: type(app.screen).__name__ == "LettersScreen")
+        await pilot.press("n")
+        await until(pilot, lambda: type(app.screen).__name__ == "PickPatientScreen")
+        await pilot.press(*"0102031234")
+        await until(pilot, lambda: "Søren" in screen_text(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen")
+        beat = Beat(app)
+        await pilot.press("enter")  # the first kind: henvisning
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=15)
+        assert beat.longest < 1.0, beat.longest
+        editor = app.screen
+        await until(pilot, lambda: editor.query("#le-error") and "blev stoppet" in str(
+            editor.query_one("#le-error").render()), timeout=15)  # its preview, settled
+    assert Letter.select().where(Letter.kind == "henvisning").count() == 1

@@ -686,15 +686,17 @@ def create_letter(user: Staff, patient: Patient, kind: str, *,
         values[FREE_TEXT] = body
     values.setdefault(FREE_TEXT, "")
     values = _normalized(kind, values)
+    letter = Letter(
+        patient=patient, kind=kind, recipient=recipient, appointment=appointment,
+        template=template.id, fields=values, subject=subject or default_subject(kind, patient),
+        body="", status="draft", author=user, replaces=replaces)
+    # Rendered before the transaction: a slow template (up to its time limit) must not hold
+    # the database's write lock, which every other desk waits on.
+    rendered = prefill_body(letter, template.body)
+    letter.body = rendered.text if rendered.ok else values[FREE_TEXT]
     with db.atomic():
-        letter = Letter.create(
-            patient=patient, kind=kind, recipient=recipient, appointment=appointment,
-            template=template.id, fields=values, subject=subject or default_subject(kind, patient),
-            body="", status="draft", author=user, replaces=replaces,
-            created_at=utcnow(), updated_at=utcnow())
-        rendered = prefill_body(letter, template.body)
-        letter.body = rendered.text if rendered.ok else values[FREE_TEXT]
-        letter.save()
+        letter.created_at = letter.updated_at = utcnow()
+        letter.save(force_insert=True)
         audit.log("letter_created", user, patient=patient,
                   detail=f"letter {letter.id} ({kind})" + (f", replaces {replaces.id}" if replaces else ""))
     return letter
