@@ -11,6 +11,7 @@ command palette), and every way out writes `session_ended`.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from helpers import login, screen_text, until
@@ -50,6 +51,29 @@ async def test_the_forced_password_change_cannot_be_skipped(make_app, staff, key
         app.screen.query_one("#pw1").focus()
         await pilot.press("ctrl+u", *"Nyt-Kodeord-77", "enter", "ctrl+u", *"Nyt-Kodeord-77", "enter")
         await until(pilot, lambda: app.current_mode == "start")
+
+
+async def test_the_desk_stays_responsive_while_the_new_password_is_hashed(make_app, staff,
+                                                                           monkeypatch):
+    _must_change(staff)
+    real = auth.hash_password
+
+    def slow(password, *a, **k):  # scrypt at N=2^17 on a busy desk PC
+        time.sleep(1.5)
+        return real(password, *a, **k)
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot)
+        monkeypatch.setattr(auth, "hash_password", slow)
+        app.screen.query_one("#pw1").focus()
+        ticks = []
+        app.set_interval(0.05, lambda: ticks.append(time.monotonic()))
+        await pilot.press(*"Nyt-Kodeord-77", "enter", *"Nyt-Kodeord-77", "enter")
+        await until(pilot, lambda: app.current_mode == "start", timeout=15)
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert max(gaps) < 1.0, max(gaps)  # 1.5 s and more when it hashed on the loop
+    assert auth.check_password("Nyt-Kodeord-77", Staff.get_by_id(staff["secretary"].id).password_hash)
 
 
 async def test_the_lock_screen_offers_no_palette_and_no_way_out(make_app, staff):

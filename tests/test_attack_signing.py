@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import PASSWORD
 from helpers import login, screen_text, until
@@ -90,3 +92,40 @@ async def test_a_enter_shows_the_letter_and_asks_for_the_password(make_app, staf
         await until(pilot, lambda: type(app.screen).__name__ == "SignScreen")
         await pilot.press(*PASSWORD, "enter")
         await until(pilot, lambda: Letter.get_by_id(queued.id).status == "signed")
+
+
+class _Beat:
+    """A 50 ms timer: the longest gap between its beats is how long the desk was deaf."""
+
+    def __init__(self, app) -> None:
+        self.last, self.longest = time.monotonic(), 0.0
+        app.set_interval(0.05, self.beat)
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        self.longest, self.last = max(self.longest, now - self.last), now
+
+
+async def test_the_desk_stays_responsive_while_the_signing_password_is_hashed(
+        make_app, staff, queued, mette, monkeypatch):
+    real = auth.check_password
+
+    def slow(password, stored):  # scrypt at N=2^17 on a busy desk PC
+        time.sleep(1.5)
+        return real(password, stored)
+
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot, "mette")
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("t")
+        await until(pilot, lambda: [r.id for r in app.screen.rows] == [queued.id])
+        await pilot.press("a", "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "SignScreen")
+        monkeypatch.setattr(auth, "check_password", slow)
+        beat = _Beat(app)
+        await pilot.press(*PASSWORD, "enter")
+        await until(pilot, lambda: type(app.screen).__name__ != "SignScreen", timeout=15)
+        assert beat.longest < 1.0, beat.longest  # 1.5 s and more when it hashed on the loop
+    assert Letter.get_by_id(queued.id).status == "signed"

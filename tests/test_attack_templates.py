@@ -168,6 +168,78 @@ async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
         assert editor.query_one("#le-body").text == "Eget indhold\n"
 
 
+async def test_saving_closing_or_next_step_with_a_template_that_runs_forever_never_freezes(
+        make_app, staff, clinic, patient, org):
+    """Ctrl+S, Esc and Ctrl+N save the letter, which renders it: in a worker. It fails, so
+    her text stays, Esc does not close and Ctrl+N offers no next step."""
+    anne = staff["secretary"]
+    row = LetterTemplate.create(kind="korrespondance", name="Gammel", body=FOREVER,
+                                updated_by=anne)
+    letter = letters.create_letter(anne, patient, "korrespondance", recipient=org,
+                                   template=letters.TemplateChoice(row.id, row.kind, row.name,
+                                                                   row.body),
+                                   body="Eget indhold")
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        from tui.screens.letter_editor import LetterEditorScreen
+
+        app.push_screen(LetterEditorScreen(letter.id))
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        editor = app.screen
+        await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
+        body = editor.query_one("#le-body")
+        body.focus()
+        body.move_cursor(body.document.end)
+        await until(pilot, lambda: "blev stoppet" in str(editor.query_one("#le-error").render()),
+                    timeout=15)  # the preview on opening
+        beat = Beat(app)
+        await pilot.press("ctrl+s", *" Tak")  # she types on while it is saved
+        await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
+        for key in ("escape", "ctrl+n"):
+            await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
+            await pilot.press(key)
+        await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
+        assert beat.longest < 1.0, beat.longest
+        assert app.screen is editor  # not closed, no next step: nothing was saved
+        assert body.text == "Eget indhold Tak"
+    assert "Tak" not in Letter.get_by_id(letter.id).body
+
+
+async def test_a_save_that_ends_after_she_typed_on_keeps_her_newer_text(
+        make_app, staff, clinic, patient, org, monkeypatch):
+    letter = letters.create_letter(staff["secretary"], patient, "korrespondance", recipient=org,
+                                   body="Eget indhold")
+    real = letters.update_draft
+
+    def slow(*a, **k):  # a template near its time limit
+        time.sleep(1.2)
+        return real(*a, **k)
+
+    monkeypatch.setattr(letters, "update_draft", slow)
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        from tui.screens.letter_editor import LetterEditorScreen
+
+        app.push_screen(LetterEditorScreen(letter.id))
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        editor = app.screen
+        await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
+        body = editor.query_one("#le-body")
+        body.focus()
+        body.move_cursor(body.document.end)
+        await pilot.pause()
+        beat = Beat(app)
+        await pilot.press("ctrl+s", *" Tak")
+        await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
+        assert body.text == "Eget indhold Tak" and editor.unsaved  # newer than what was saved
+        await pilot.press("escape")  # saves the rest, then closes
+        await until(pilot, lambda: app.screen is not editor, timeout=10)
+        assert beat.longest < 1.0, beat.longest
+    assert "Eget indhold Tak" in Letter.get_by_id(letter.id).body
+
+
 BROKEN_TEMPLATES = ["{{ x }", "{% foo %}", "{% if a %}x", "{{ a b }}", "{% for x in %}{% endfor %}",
                     "{{ patient.name | nofilter }}", "{% endif %}", "{{ 1/0 }}", "{{ x.y.z() }}",
                     '{{ "a" ~ }}', "{% for a in b %}x"]
@@ -187,3 +259,30 @@ def test_template_errors_are_danish(source):
     assert messages, source
     for message in messages:
         assert not JINJA_ENGLISH.search(message), message
+
+
+async def test_a_new_letter_from_a_template_that_runs_forever_never_freezes_the_desk(
+        make_app, staff, clinic, patient):
+    """A clinic template that passed its check on the sample letter may still run long on a
+    real patient: the new letter is made (and rendered) in a worker, and what she types
+    after choosing the kind lands in the new letter's editor."""
+    LetterTemplate.create(kind="henvisning", name="Lang", body=FOREVER, updated_by=staff["doctor"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: type(app.screen).__name__ == "LettersScreen")
+        await pilot.press("n")
+        await until(pilot, lambda: type(app.screen).__name__ == "PickPatientScreen")
+        await pilot.press(*"0102031234")
+        await until(pilot, lambda: "Søren" in screen_text(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen")
+        beat = Beat(app)
+        await pilot.press("enter")  # the first kind: henvisning
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=15)
+        assert beat.longest < 1.0, beat.longest
+        editor = app.screen
+        await until(pilot, lambda: editor.query("#le-error") and "blev stoppet" in str(
+            editor.query_one("#le-error").render()), timeout=15)  # its preview, settled
+    assert Letter.select().where(Letter.kind == "henvisning").count() == 1

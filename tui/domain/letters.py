@@ -686,15 +686,17 @@ def create_letter(user: Staff, patient: Patient, kind: str, *,
         values[FREE_TEXT] = body
     values.setdefault(FREE_TEXT, "")
     values = _normalized(kind, values)
+    letter = Letter(
+        patient=patient, kind=kind, recipient=recipient, appointment=appointment,
+        template=template.id, fields=values, subject=subject or default_subject(kind, patient),
+        body="", status="draft", author=user, replaces=replaces)
+    # Rendered before the transaction: a slow template (up to its time limit) must not hold
+    # the database's write lock, which every other desk waits on.
+    rendered = prefill_body(letter, template.body)
+    letter.body = rendered.text if rendered.ok else values[FREE_TEXT]
     with db.atomic():
-        letter = Letter.create(
-            patient=patient, kind=kind, recipient=recipient, appointment=appointment,
-            template=template.id, fields=values, subject=subject or default_subject(kind, patient),
-            body="", status="draft", author=user, replaces=replaces,
-            created_at=utcnow(), updated_at=utcnow())
-        rendered = prefill_body(letter, template.body)
-        letter.body = rendered.text if rendered.ok else values[FREE_TEXT]
-        letter.save()
+        letter.created_at = letter.updated_at = utcnow()
+        letter.save(force_insert=True)
         audit.log("letter_created", user, patient=patient,
                   detail=f"letter {letter.id} ({kind})" + (f", replaces {replaces.id}" if replaces else ""))
     return letter
@@ -764,7 +766,8 @@ def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | 
     """Save changes to a draft (also one returned by a doctor). `recipient=False` keeps it.
     `body` is the free text; the letter's text is rendered again from all its fields."""
     auth.require(user, "letter.draft")
-    with db.atomic():
+
+    def changed() -> Letter:
         row = _reload(letter)
         _must_be(row, "draft", "returned", "awaiting_signature")
         if row.status == "awaiting_signature" and not auth.can(user, "letter.sign"):
@@ -784,10 +787,16 @@ def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | 
             row.recipient = recipient
         if template_id is not False:
             row.template = template_id
-        rendered = prefill_body(row, fields=row.fields,
-                                recipient=row.recipient if row.recipient_id else None)
-        if not rendered.ok:
-            raise LetterError(_("Template error: {e}").format(e=rendered.error))
+        return row
+
+    # the template runs (up to its time limit) outside the transaction: no lock is held
+    row = changed()
+    rendered = prefill_body(row, fields=row.fields,
+                            recipient=row.recipient if row.recipient_id else None)
+    if not rendered.ok:
+        raise LetterError(_("Template error: {e}").format(e=rendered.error))
+    with db.atomic():
+        row = changed()  # read again: it may have changed meanwhile
         row.body = rendered.text
         row.updated_at = utcnow()
         row.save()

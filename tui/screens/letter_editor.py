@@ -607,21 +607,74 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def write_letter(self) -> bool:
-        """Write what is on screen to the letter; False when it could not be saved."""
+    saving = ""  # "" or what follows the save running in a worker: save, close, workflow
+
+    @property
+    def gate_patience(self) -> float:
+        """Keys typed after Esc or Ctrl+N wait for the save (it renders the letter, up to
+        the template's time limit): they are meant for the screen that comes next."""
+        return 15.0 if self.saving in ("close", "workflow") else 0.0
+
+    def gate_ready(self) -> bool:
+        return self.saving not in ("close", "workflow")
+
+    def write_letter(self, then: str) -> None:
+        """Write what is on screen to the letter in a worker (the letter is rendered again
+        from its template, up to the time limit: the keys must not wait for that), then
+        `then`: "save" (a notice), "close" (only when it was saved) or "workflow"."""
         if not self.editable:
-            return True
+            self._written(None, then)
+            return
+        if self.saving:
+            if then != "save":  # Esc or Ctrl+N while Ctrl+S saves: done when that is
+                self.saving = then
+            return
+        self.saving = then
         v = self.values()
+        self._write(self.letter.id, v, then)
+
+    @db_worker("letter-save", exclusive=False)
+    def _write(self, letter_id: int, v: dict, then: str) -> None:
         try:
-            self.letter = letters.update_draft(
-                self.app.user, self.letter.id, fields=v["fields"], body=v["body"],
+            letter = letters.update_draft(
+                self.app.user, letter_id, fields=v["fields"], body=v["body"],
                 subject=v["subject"], recipient=self.recipient, template_id=v["template_id"])
         except (LetterError, PermissionDenied) as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return False
-        self.forget_typing()
-        self.unsaved = False
-        return True
+            self.app.call_from_thread(self._write_failed, str(exc))
+            return
+        except BaseException:
+            self.app.call_from_thread(self._write_failed, "")
+            raise  # a database problem: the app's worker handler explains it
+        self.app.call_from_thread(self._written, (letter, v), then)
+
+    def _write_failed(self, message: str) -> None:
+        self.saving = ""
+        if message and self.is_mounted:
+            self.notify(message, severity="error", markup=False)
+
+    def _written(self, result, then: str) -> None:
+        then, self.saving = self.saving or then, ""
+        if not self.is_mounted:
+            return
+        if result is not None:
+            letter, v = result
+            self.letter = letter
+            if self.values() == v:
+                self.forget_typing()
+                self.unsaved = False
+            else:  # she typed on while it was saved: that stays hers, kept as a draft
+                self.unsaved = True
+                if then != "save":  # and it is saved too before the letter goes on
+                    self.write_letter(then)
+                    return
+        if then == "save":
+            if result is not None:
+                self.notify(_("Letter saved."), markup=False)
+        elif then == "close":
+            if self.app.screen is self:
+                self.app.pop_screen()
+        elif then == "workflow":
+            self.start_workflow(self.letter.id)
 
     def action_save(self) -> None:
         self.fresh = False
@@ -629,10 +682,12 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
             self.notify(_("The letter is {status} and cannot change here.").format(
                 status=status_text(self.letter.status)), markup=False)
             return
-        if self.write_letter():
-            self.notify(_("Letter saved."), markup=False)
+        self.write_letter("save")
 
     def action_close(self) -> None:
+        if self.saving:
+            self.write_letter("close")
+            return
         if self.fresh and self.letter is not None and self.letter.status == "draft":
             try:
                 letters.discard(self.app.user, self.letter.id)
@@ -641,8 +696,7 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
             else:
                 self.app.pop_screen()
                 return
-        if self.write_letter():
-            self.app.pop_screen()
+        self.write_letter("close")
 
     def action_recipient(self) -> None:
         if not self.editable:
@@ -699,8 +753,7 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
 
     def action_workflow(self) -> None:
         self.fresh = False
-        if self.write_letter():
-            self.start_workflow(self.letter.id)
+        self.write_letter("workflow")
 
     def after_workflow(self, letter_id: int) -> None:
         letter = letters.peek(self.app.user, letter_id)

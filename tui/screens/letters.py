@@ -285,15 +285,9 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         from tui.widgets.patient_picker import PickPatientScreen
 
         def kind_chosen(patient, kind) -> None:
-            if not kind:
-                return
-            try:
-                appointment = letters.next_appointment(patient) if kind == "indkaldelse" else None
-                letter = letters.create_letter(self.user, patient, kind, appointment=appointment)
-            except (LetterError, PermissionDenied) as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self.app.push_screen(LetterEditorScreen(letter.id, fresh=True))
+            if kind:
+                self.creating = True
+                self._create(patient, kind)
 
         def patient_chosen(patient) -> None:
             if patient is None:
@@ -306,6 +300,34 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
             patient_chosen(self.patient)
         else:
             self.app.push_screen(PickPatientScreen(reason=_("letter")), callback=patient_chosen)
+
+    creating = False  # a new letter is being made (rendered from its template)
+
+    @property
+    def gate_patience(self) -> float:
+        # Keys typed after the kind (the subject, the text) belong to the new letter's editor.
+        return 10.0 if self.creating else 0.0
+
+    def gate_ready(self) -> bool:
+        return not self.creating
+
+    @db_worker("letter-create")
+    def _create(self, patient, kind: str) -> None:
+        # The new letter is rendered from its template (up to the template's time limit):
+        # in a worker, so the keys never wait for it.
+        letter_id = None
+        try:
+            appointment = letters.next_appointment(patient) if kind == "indkaldelse" else None
+            letter_id = letters.create_letter(self.user, patient, kind, appointment=appointment).id
+        except (LetterError, PermissionDenied) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+        finally:
+            self.app.call_from_thread(self._created, letter_id)
+
+    def _created(self, letter_id: int | None) -> None:
+        self.creating = False
+        if letter_id is not None:
+            self.app.push_screen(LetterEditorScreen(letter_id, fresh=True))
 
     def after_workflow(self, letter_id: int) -> None:
         self.reload()

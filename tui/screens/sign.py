@@ -17,6 +17,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.screens.base import SkrankeModal
+from tui.workers import db_worker
 
 
 class SignScreen(SkrankeModal[bool]):
@@ -50,16 +51,49 @@ class SignScreen(SkrankeModal[bool]):
     def on_mount(self) -> None:
         self.query_one("#sign-password", Input).focus()
 
+    checking = False  # the password is being hashed in a worker
+
+    @property
+    def gate_patience(self) -> float:
+        """Keys typed after Enter wait for the answer (scrypt takes a third of a second and
+        more on a busy PC; a busy database up to 10 s): they are meant for what comes next."""
+        return 30.0 if self.checking else 0.0
+
+    def gate_ready(self) -> bool:
+        return not self.checking
+
     @on(Input.Submitted, "#sign-password")
     def _sign(self, event: Input.Submitted) -> None:
         password = event.value
         event.input.value = ""
+        if self.checking:
+            return
+        self.checking = True
+        self._check(password)
+
+    @db_worker("sign", exclusive=False)
+    def _check(self, password: str) -> None:
+        """The password is hashed here, not on the event loop: the desk keeps answering."""
         try:
             signing.sign(self.app.user, self.letter_id, password, self.seen)
         except (LetterError, PermissionDenied) as exc:
-            self.query_one("#sign-error", Static).update(Text(str(exc)))
+            self.app.call_from_thread(self._answer, str(exc))
+        except BaseException:
+            self.app.call_from_thread(self._answer, None)
+            raise  # a database problem: the app's worker handler explains it
+        else:
+            self.app.call_from_thread(self._answer, "")
+
+    def _answer(self, error: str | None) -> None:
+        self.checking = False
+        if not self.is_attached:
             return
-        self.dismiss(True)
+        if error == "":
+            self.dismiss(True)
+        elif error:
+            self.query_one("#sign-error", Static).update(Text(error))
 
     def action_cancel(self) -> None:
+        if self.checking:  # it may be signed this moment: the answer closes the dialog
+            return
         self.dismiss(False)
