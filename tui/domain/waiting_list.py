@@ -334,7 +334,7 @@ def freed_by_opening(old, new, horizon_days: int = 400) -> list[tuple[dt.datetim
             opened[day] = more
     out = []
     for person in calendar_staff() if opened else ():
-        for day, more in opened.items():
+        for more in opened.values():
             stretch = next((f for lo, hi in more if (f := first_free_stretch(person, lo, hi))), None)
             if stretch is not None:
                 out.append(stretch)
