@@ -396,3 +396,30 @@ async def test_a_closing_day_lists_the_bookings_first_and_the_secretary_moves_th
     [now] = Appointment.select().where((Appointment.patient == patient)
                                        & (Appointment.status == "booked"))
     assert now.start.date() != D(2026, 11, 30)
+
+
+async def test_reopening_a_closing_day_sends_the_freed_time_to_the_desk(make_app, staff):
+    """Friday 27.11 was closed; the admin removes the closing: Lars works that day again and one
+    on the waiting list fits his time. The admin does not see the schedule, so the secretaries
+    get a task naming the time (V on it in F3 offers it)."""
+    from test_booking import setup_clinic
+
+    from tui.domain import waiting_list as wl
+
+    c = setup_clinic(staff)
+    mette = Patient.create(cpr="0101901234", first_name="Mette", last_name="Venter",
+                           birth_date=D(1990, 1, 1), sex="F")
+    wl.add(c["secretary"], mette, c["types"]["K15"])
+    admin.add_closed_day(staff["admin"], D(2026, 11, 27), "Kursus")
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await open_admin(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        rows = [(c.kind, c.day) for c in admin.closing_days(2026)]
+        app.screen.query_one("#closing").table.move_cursor(row=rows.index(("period", D(2026, 11, 27))))
+        await pilot.press("x")
+        await pilot.pause()
+        assert any("Den genåbnede tid passer til 1 på ventelisten" in n.message for n in app._notifications)
+    task = Task.get(Task.to_role == "secretary")
+    assert "1 på ventelisten passer" in task.title and "LL fr 27.11.2026 09.00" in task.text

@@ -122,6 +122,32 @@ async def test_x_on_an_absence_ends_it_and_offers_the_freed_time(make_app, staff
     assert booking.is_bookable_time(lars, D(2026, 11, 26, 10, 30), D(2026, 11, 26, 10, 45))
 
 
+async def test_shift_x_ends_a_whole_day_absence_and_offers_the_freed_time(make_app, staff):
+    """Lars is off all day, so his column is gone; the title says so, Shift+X lists the day's
+    absences, Enter ends his from the next slot, and the waiting list is told who fits."""
+    c = setup_clinic(staff)
+    anne, lars = c["secretary"], c["doctor"]
+    booking.register_absence(anne, lars, dt.date(2026, 11, 26), dt.date(2026, 11, 26), "sick")
+    wl.add(anne, _patient(1, "Mette"), c["types"]["K15"])
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await until(pilot, lambda: "fravær: LL" in screen_text(app))
+        await pilot.press("X")
+        await until(pilot, lambda: "Lars Læge: syg" in screen_text(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: "Afslut Lars Læges fravær 26.11 10.00" in screen_text(app))
+        await pilot.press("j")
+        await until(pilot, lambda: any("1 på ventelisten" in n.message and "26.11 10.00" in n.message
+                                       for n in app._notifications))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("v")
+        await until(pilot, lambda: "Mette" in screen_text(app))
+    assert [a.end for a in booking.absences_on(dt.date(2026, 11, 26))] == [D(2026, 11, 26, 10, 0)]
+    assert AuditEvent.select().where(AuditEvent.action == "absence_ended").count() == 1
+
+
 async def test_reach_section_lists_recalls_sends_bulk_sms_and_resends(make_app, staff):
     c = setup_clinic(staff)
     anne = c["secretary"]

@@ -256,3 +256,39 @@ def test_an_absence_ended_early_frees_the_time_for_the_waiting_list(clinic):
     booking.register_absence(anne, lars, dt.date(2026, 12, 1), dt.date(2026, 12, 1), "course")
     assert booking.end_absence(anne, lars, D(2026, 12, 1, 0, 0)) == (D(2026, 12, 1, 0, 0), D(2026, 12, 2, 0, 0))
     assert booking.absences_for(lars, dt.date(2026, 12, 1), dt.date(2026, 12, 1)) == []
+
+
+def test_a_whole_day_absence_is_listed_for_the_day_and_ended_from_it(clinic):
+    """Lars is off all Friday, so F3 has no column for him: the day's absences list him, and
+    ending it from that day frees the day for the waiting list."""
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    absence, _affected = booking.register_absence(anne, lars, FRI_9.date(), FRI_9.date(), "sick")
+    fits = wl.add(anne, _patient(1), clinic["types"]["K15"])
+    assert [a.id for a in booking.absences_on(FRI_9.date())] == [absence.id]
+    at = booking.back_from(absence, FRI_9.date())
+    assert at == D(2026, 11, 27, 0, 0)  # the whole day: removed
+    freed = booking.end_absence(anne, lars, at)
+    start, end, who = wl.first_free_stretch(lars, *freed)
+    assert start == FRI_9 and who == lars
+    assert [r.id for r in wl.fitting(anne, start, end, who)] == [fits.id]
+    assert booking.absences_on(FRI_9.date()) == []
+
+
+def test_reopening_a_closing_day_frees_the_time_of_those_working_then(clinic):
+    """Friday was closed; the closing is removed: Lars and the nurse work that day again,
+    and the waiting list is told for each of them."""
+    from tui.domain import admin, settings
+
+    anne = clinic["secretary"]
+    admin_user = clinic.get("admin") or anne
+    fits = wl.add(anne, _patient(1), clinic["types"]["K15"])
+    admin.add_closed_day(admin_user, FRI_9.date(), "kursus")
+    old = settings.calendar_settings()
+    ref = next(c.ref for c in admin.closing_days(2026) if c.day == FRI_9.date() and c.kind == "period")
+    new = admin.remove_closing(admin_user, "period", ref)
+    freed = wl.freed_by_opening(old, new)
+    assert {who.id for _s, _e, who in freed} == {clinic["doctor"].id, clinic["nurse"].id}
+    start, end, who = next(f for f in freed if f[2] == clinic["doctor"])
+    assert start == FRI_9
+    assert [r.id for r in wl.fitting(anne, start, end, who)] == [fits.id]
+    assert wl.freed_by_opening(new, new) == []

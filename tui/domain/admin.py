@@ -822,6 +822,20 @@ def send_to_secretaries(user: Staff, appts: list[Appointment], what: str):
                              due=clock.today(), priority="high")
 
 
+def send_freed_to_secretaries(user: Staff, freed: list[tuple[dt.datetime, dt.datetime, Staff, int]]):
+    """Time a reopened or shortened closing freed, where the waiting list fits: a task for
+    the desk (the one who changed the calendar may not see the schedule); V on that time in
+    the schedule offers it."""
+    from tui.domain import tasks
+
+    if not freed:
+        return None
+    title = f"Genåbnet tid: {sum(n for *_r, n in freed)} på ventelisten passer – tilbyd med V i tidsbogen"
+    text = "\n".join(f"{who.initials} {WEEKDAY_SHORT[a.weekday()]} {a:%d.%m.%Y %H.%M}-{b:%H.%M}: {n} passer"
+                     for a, b, who, n in freed)
+    return tasks.create_task(user, title[:200], text=text, to="secretary", due=clock.today(), priority="high")
+
+
 class OrphansFound(Exception):
     """Saving would leave booked appointments outside working time; confirm to go on."""
 

@@ -784,6 +784,29 @@ def end_absence(user: Staff, staff: Staff, at: dt.datetime) -> tuple[dt.datetime
     return freed
 
 
+def absences_on(day: dt.date) -> list[Absence]:
+    """Everyone's absences touching `day`, the whole-day ones too (their column is not in
+    the grid): where the desk ends one early."""
+    lo, hi = day_bounds(day)
+    return list(Absence.select(Absence, Staff).join(Staff, on=(Absence.staff == Staff.id))
+                .where((Absence.start < hi) & (Absence.end > lo))
+                .order_by(Staff.full_name, Absence.start))
+
+
+def back_from(absence: Absence, day: dt.date) -> dt.datetime:
+    """When she is back if the absence is ended from the day shown: that day's start, or
+    the next grid slot from now when that is later; never before the absence starts."""
+    from tui.domain.schedule import slot_minutes
+
+    at = day_bounds(day)[0]
+    now = now_local()
+    if at < now:
+        grid = dt.timedelta(minutes=slot_minutes())
+        midnight = dt.datetime.combine(now.date(), dt.time())
+        at = midnight + grid * -(-(now - midnight) // grid)
+    return max(at, absence.start)
+
+
 def affected_by_absence(absence: Absence) -> list[Appointment]:
     """Booked appointments of the absent person inside the absence: to be rebooked."""
     return list(Appointment.select().where(

@@ -314,6 +314,34 @@ def first_free_stretch(staff: Staff, lo: dt.datetime, hi: dt.datetime):
     return None
 
 
+def freed_by_opening(old, new, horizon_days: int = 400) -> list[tuple[dt.datetime, dt.datetime, Staff]]:
+    """A closing reopened or shortened (ClinicSettings `old` -> `new`): per person who works
+    in the time opened again, its first free stretch from now on (start, end, staff), for the
+    waiting list like a cancelled slot."""
+    from tui.domain.calendar import open_intervals
+    from tui.domain.intervals import subtract
+    from tui.domain.schedule import calendar_staff
+
+    def spans(s, day):
+        return [(dt.datetime.combine(day, a), dt.datetime.combine(day, b)) for a, b in open_intervals(day, s)]
+
+    today = now_local().date()
+    opened: dict[dt.date, list] = {}
+    for i in range(horizon_days):
+        day = today + dt.timedelta(days=i)
+        more = subtract(spans(new, day), spans(old, day))
+        if more:
+            opened[day] = more
+    out = []
+    for person in calendar_staff() if opened else ():
+        for more in opened.values():
+            stretch = next((f for lo, hi in more if (f := first_free_stretch(person, lo, hi))), None)
+            if stretch is not None:
+                out.append(stretch)
+                break
+    return out
+
+
 def free_slots_for(entry_id: int, limit: int = 8) -> list[booking.Slot]:
     """The next free slots that suit an entry's wishes (type, person, days, times, dates)."""
     entry = WaitingEntry.get_by_id(entry_id)

@@ -264,6 +264,19 @@ class AdminPane(TabPane):
     def user(self):
         return self.app.user
 
+    def tell_freed(self, old) -> None:
+        """After a calendar change: the time it opened again, per person working then, goes to
+        the waiting list like a cancelled slot. Only an administrator changes the calendar and
+        she does not see the schedule, so the desk gets a task (V on that time in F3 offers it)."""
+        from tui.domain import waiting_list
+
+        counted = [(*f, n) for f in waiting_list.freed_by_opening(old, settings.calendar_settings())
+                   if (n := waiting_list.fitting_count(*f))]
+        if counted:
+            admin.send_freed_to_secretaries(self.user, counted)
+            self.notify(_("Time opened again fits {n} on the waiting list: the secretaries got a task to offer it.")
+                        .format(n=sum(f[3] for f in counted)), timeout=10, markup=False)
+
     @property
     def table(self) -> DataTable:
         return self.query_one(DataTable)
@@ -326,7 +339,9 @@ class AdminPane(TabPane):
                 raise ValueError("\n".join([
                     _("{n} bookings would lie in closed time:").format(n=len(affected)), *lines,
                     _("Ctrl+S again saves, and the secretaries get a task to move them.")]))
+            old = settings.calendar_settings()
             result = change(values)
+            self.tell_freed(old)
             if affected:
                 admin.send_to_secretaries(self.user, affected, title)
                 self.notify(_("{n} bookings sent to the secretaries to move.").format(
@@ -621,8 +636,11 @@ class ClosingPane(AdminPane):
         fields.insert(1, FormField("grundlov_at", _("  closes at"), _fmt_time(s.grundlovsdag_close_at)))
 
         def submit(v: dict) -> Any:
-            return admin.set_customary(self.user, {k: v[k] for k in admin.CUSTOMARY},
-                                       self._time(v["grundlov_at"]))
+            old = settings.calendar_settings()
+            result = admin.set_customary(self.user, {k: v[k] for k in admin.CUSTOMARY},
+                                         self._time(v["grundlov_at"]))
+            self.tell_freed(old)
+            return result
 
         self.form(_("Customary closing days"), fields, submit)
 
@@ -634,6 +652,7 @@ class ClosingPane(AdminPane):
         if not entry.removable:
             self.fail(ValueError(_("Public holidays and customary days cannot be removed here.")))
             return
+        old = settings.calendar_settings()
         try:
             admin.remove_closing(self.user, entry.kind, entry.ref)
         except (ValueError, auth.PermissionDenied) as exc:
@@ -641,6 +660,7 @@ class ClosingPane(AdminPane):
             return
         self.notify(_("Removed."))
         self.reload()
+        self.tell_freed(old)
 
 
 def _staff_fields(person=None) -> list[FormField]:

@@ -78,6 +78,8 @@ class ScheduleScreen(SkrankeScreen):
         Binding("h", "history", "History", show=False, id="schedule.history"),
         Binding("s", "series", "Series", show=False, id="schedule.series"),
         Binding("x", "absence", "Absence", show=False, id="schedule.absence"),
+        Binding("X", "day_absences", "Absences of the day", key_display="Shift+X", show=False,
+                id="schedule.day_absences"),
         Binding("w", "toggle_waiting", "Waiting room", show=False, id="schedule.waiting_room"),
         Binding("p", "export", "Day list", show=False, id="schedule.day_list"),
         Binding("v", "offer_freed", "Waiting list", show=False, id="schedule.waiting_list"),
@@ -97,6 +99,7 @@ class ScheduleScreen(SkrankeScreen):
         self.view: DayView | None = None
         self._waiting_forced: bool | None = None
         self._focus_time: dt.datetime | None = None
+        self._focus_staff: int | None = None
         self._matches: list[ApptInfo] = []
         self._match = 0
 
@@ -143,17 +146,20 @@ class ScheduleScreen(SkrankeScreen):
             self.load_day()
 
     # -- loading --
-    def load_day(self, focus_time: dt.datetime | None = None) -> None:
-        self._focus_time = focus_time
+    def load_day(self, focus_time: dt.datetime | None = None, focus_staff: int | None = None) -> None:
+        if focus_time is not None:  # kept when a plain reload (screen resumed) overtakes it
+            self._focus_time, self._focus_staff = focus_time, focus_staff
         self._load(self.day, self.app.user)
 
     @db_worker("schedule-day")
     def _load(self, day: dt.date, user) -> None:
         view = schedule.day_view(day, user)
         waiting = schedule.waiting_room(day, user)
-        self.app.call_from_thread(self._show, day, view, waiting)
+        shown = {c.staff_id for c in view.columns}
+        away = sorted({a.staff.initials for a in booking.absences_on(day) if a.staff_id not in shown})
+        self.app.call_from_thread(self._show, day, view, waiting, away)
 
-    def _show(self, day: dt.date, view: DayView, waiting) -> None:
+    def _show(self, day: dt.date, view: DayView, waiting, away: list[str] | None = None) -> None:
         if day != self.day:
             return  # the user moved on while this loaded
         self.view = view
@@ -167,10 +173,13 @@ class ScheduleScreen(SkrankeScreen):
             title.append(Text(view.closed, style="bold red"))
         booked = sum(1 for a in view.appointments() if a.status in ("booked", "arrived", "in_progress", "done"))
         title.append(f"  ·  {booked} " + _("booked"))
+        if away:  # absent all day: no column; Shift+X lists them
+            title.append("  ·  " + _("absent: {who}").format(who=" ".join(away)), style="dim")
         self.query_one("#day-title", Static).update(title)
         grid = self.query_one(DayGrid)
-        grid.set_view(view, keep_cursor=self._focus_time is None, focus_time=self._focus_time)
-        self._focus_time = None
+        grid.set_view(view, keep_cursor=self._focus_time is None, focus_time=self._focus_time,
+                      focus_staff=self._focus_staff)
+        self._focus_time = self._focus_staff = None
         self._fill_list(view)
         self._fill_waiting(waiting)
         self._update_status()
@@ -571,14 +580,41 @@ class ScheduleScreen(SkrankeScreen):
     def _end_absence(self, grid) -> bool:
         """X on time inside an absence: she is back from here. The freed time goes to the
         waiting list like a cancelled one (how many fit its first free stretch; V offers it)."""
-        from tui.domain import waiting_list
-
         at, staff_id = grid.cursor_time(), grid.cursor_staff_id()
         if at is None or staff_id is None:
             return False
         staff = auth.staff_by_id(staff_id)
         if not any(a.start <= at < a.end for a in booking.absences_for(staff, at.date(), at.date())):
             return False
+        self._confirm_end_absence(staff, at)
+        return True
+
+    def action_day_absences(self) -> None:
+        """Shift+X: the day's absences, the whole-day ones too (their column is not in the
+        grid); Enter ends the chosen one from this day (from the next slot today)."""
+        from tui.screens.dialogs import ChoiceScreen
+
+        if not auth.can(self.app.user, "absence.register"):
+            self.notify(_("You are not allowed to register absences."), severity="error")
+            return
+        rows = {str(a.id): a for a in booking.absences_on(self.day)}
+        if not rows:
+            self.notify(_("Nobody is absent this day."))
+            return
+        reasons = schedule.ABSENCE_REASONS
+        choices = [(key, f"{a.staff.full_name}: {_(reasons.get(a.reason, a.reason))} "
+                         f"{a.start:%d.%m %H.%M}-{a.end:%d.%m %H.%M}") for key, a in rows.items()]
+
+        def chosen(key: str | None) -> None:
+            if key is not None and key in rows:
+                absence = rows[key]
+                self._confirm_end_absence(absence.staff, booking.back_from(absence, self.day))
+
+        self.app.push_screen(ChoiceScreen(_("Absences {day}: Enter ends one early").format(
+            day=f"{self.day:%d.%m}"), choices), callback=chosen)
+
+    def _confirm_end_absence(self, staff, at: dt.datetime) -> None:
+        from tui.domain import waiting_list
 
         def answer(yes: bool | None) -> None:
             if not yes:
@@ -590,8 +626,12 @@ class ScheduleScreen(SkrankeScreen):
                 return
             self.notify(_("{name} is back from {time}.").format(name=staff.full_name, time=f"{at:%d.%m %H.%M}"),
                         markup=False)
-            self.load_day()
             self.freed = waiting_list.first_free_stretch(staff, lo, hi)
+            if self.freed is not None and self.freed[0].date() == self.day:
+                # the cursor on the freed time in her column: V offers that, not another's
+                self.load_day(focus_time=self.freed[0], focus_staff=staff.id)
+            else:
+                self.load_day()
             if self.freed is not None:
                 n = waiting_list.fitting_count(*self.freed)
                 if n:
@@ -601,7 +641,6 @@ class ScheduleScreen(SkrankeScreen):
         self.app.push_screen(ConfirmScreen(_("End {name}'s absence at {time}? The time after it can be booked.")
                                            .format(name=staff.full_name, time=f"{at:%d.%m %H.%M}")),
                              callback=answer)
-        return True
 
     def _offer_rebooking(self, ids: list[int]) -> None:
 

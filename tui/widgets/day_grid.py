@@ -70,9 +70,12 @@ class DayGrid(Widget, can_focus=True):
         self.col_offset = 0
 
     # -- data --
-    def set_view(self, view: DayView, *, keep_cursor: bool = True, focus_time: dt.datetime | None = None) -> None:
+    def set_view(self, view: DayView, *, keep_cursor: bool = True, focus_time: dt.datetime | None = None,
+                 focus_staff: int | None = None) -> None:
         old_time = self.cursor_time() if keep_cursor and self.view is not None else None
         old_staff = self.cursor_staff_id() if keep_cursor and self.view is not None else None
+        if focus_staff is not None:
+            old_staff = focus_staff
         self.view = view
         if focus_time is not None:
             old_time = focus_time
