@@ -59,7 +59,7 @@ async def test_the_desk_stays_responsive_while_the_new_password_is_hashed(make_a
     real = auth.hash_password
 
     def slow(password, *a, **k):  # scrypt at N=2^17 on a busy desk PC
-        time.sleep(1.5)
+        time.sleep(3.0)
         return real(password, *a, **k)
 
     app = make_app()
@@ -72,7 +72,7 @@ async def test_the_desk_stays_responsive_while_the_new_password_is_hashed(make_a
         await pilot.press(*"Nyt-Kodeord-77", "enter", *"Nyt-Kodeord-77", "enter")
         await until(pilot, lambda: app.current_mode == "start", timeout=15)
         gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        assert max(gaps) < 1.0, max(gaps)  # 1.5 s and more when it hashed on the loop
+        assert max(gaps) < 2.0, max(gaps)  # 3 s and more when it hashed on the loop
     assert auth.check_password("Nyt-Kodeord-77", Staff.get_by_id(staff["secretary"].id).password_hash)
 
 

@@ -139,7 +139,7 @@ async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, st
     real = auth.check_password
 
     def slow(password, stored):  # full scrypt on a very busy desk PC: longer than the key
-        time.sleep(2.3)          # gate's usual 2 s, which it waits for a login
+        time.sleep(4.0)          # gate's usual 2 s, which it waits for a login
         return real(password, stored)
 
     app = make_app()
@@ -164,7 +164,7 @@ async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, st
             print(app.screen, repr(screen_text(app)))
             raise
         assert app.screen.search.query_text == "hansen"
-        assert beat.longest < 1.5, beat.longest  # 2.3 s and more when it hashed on the loop
+        assert beat.longest < 2.5, beat.longest  # 4 s and more when it hashed on the loop
         assert PASSWORD not in screen_text(app)
     assert not audit_failures()
 

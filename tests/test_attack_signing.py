@@ -111,7 +111,7 @@ async def test_the_desk_stays_responsive_while_the_signing_password_is_hashed(
     real = auth.check_password
 
     def slow(password, stored):  # scrypt at N=2^17 on a busy desk PC
-        time.sleep(1.5)
+        time.sleep(3.0)
         return real(password, stored)
 
     app = make_app()
@@ -127,5 +127,5 @@ async def test_the_desk_stays_responsive_while_the_signing_password_is_hashed(
         beat = _Beat(app)
         await pilot.press(*PASSWORD, "enter")
         await until(pilot, lambda: type(app.screen).__name__ != "SignScreen", timeout=15)
-        assert beat.longest < 1.0, beat.longest  # 1.5 s and more when it hashed on the loop
+        assert beat.longest < 2.0, beat.longest  # 3 s and more when it hashed on the loop
     assert Letter.get_by_id(queued.id).status == "signed"

@@ -24,6 +24,13 @@ GIGABYTE = "{{ 'x' * 10**9 }}"
 LONG = "{{ 'x' * 10**6 }}"
 
 
+@pytest.fixture(autouse=True)
+def _long_render_limit(monkeypatch):
+    # A render on the event loop shows as a gap of the whole limit; a limit well above the
+    # gaps a loaded 2-core CI machine causes by itself (up to about 1.9 s) tells them apart.
+    monkeypatch.setattr(template_render, "TIME_LIMIT", 3.5)
+
+
 def error_text(app) -> str:
     return str(app.screen.query_one("#te-error").render())
 
@@ -133,7 +140,7 @@ async def test_saving_a_template_that_runs_forever_never_freezes_the_desk(make_a
         await pilot.press("ctrl+s", *" Tak")  # she types on while it is checked
         await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
         await until(pilot, lambda: "blev stoppet" in screen_text(app), timeout=10)
-        assert beat.longest < 1.0, beat.longest
+        assert beat.longest < 2.0, beat.longest
         assert body.text == FOREVER + " Tak"  # her text is kept
         assert "kan ikke gemmes" in error_text(app)  # the result stays in view
         assert type(app.screen).__name__ == "TemplateEditorScreen"
@@ -163,7 +170,7 @@ async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
         beat = Beat(app)
         await pilot.press("ctrl+b")
         await pilot.pause(2.5)
-        assert beat.longest < 1.0, beat.longest
+        assert beat.longest < 2.0, beat.longest
         assert "blev stoppet" in str(editor.query_one("#le-error").render())
         assert editor.query_one("#le-body").text == "Eget indhold\n"
 
@@ -200,7 +207,7 @@ async def test_saving_closing_or_next_step_with_a_template_that_runs_forever_nev
             await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
             await pilot.press(key)
         await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
-        assert beat.longest < 1.0, beat.longest
+        assert beat.longest < 2.0, beat.longest
         assert app.screen is editor  # not closed, no next step: nothing was saved
         assert body.text == "Eget indhold Tak"
     assert "Tak" not in Letter.get_by_id(letter.id).body
@@ -236,7 +243,7 @@ async def test_a_save_that_ends_after_she_typed_on_keeps_her_newer_text(
         assert body.text == "Eget indhold Tak" and editor.unsaved  # newer than what was saved
         await pilot.press("escape")  # saves the rest, then closes
         await until(pilot, lambda: app.screen is not editor, timeout=10)
-        assert beat.longest < 1.0, beat.longest
+        assert beat.longest < 2.0, beat.longest
     assert "Eget indhold Tak" in Letter.get_by_id(letter.id).body
 
 
@@ -281,7 +288,7 @@ async def test_a_new_letter_from_a_template_that_runs_forever_never_freezes_the_
         beat = Beat(app)
         await pilot.press("enter")  # the first kind: henvisning
         await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=15)
-        assert beat.longest < 1.0, beat.longest
+        assert beat.longest < 2.0, beat.longest
         editor = app.screen
         await until(pilot, lambda: editor.query("#le-error") and "blev stoppet" in str(
             editor.query_one("#le-error").render()), timeout=15)  # its preview, settled
