@@ -19,6 +19,8 @@ async def logged_in(pilot) -> None:
     from tui.screens.login import LoginForm
 
     await pilot.pause()
+    # the keys first (the input gate may still hold the Enter that starts the check)
+    await until(pilot, lambda: keys_done(pilot.app))
     await until(pilot, lambda: not any(form.checking for form in pilot.app.screen.query(LoginForm)))
     await pilot.pause()
 

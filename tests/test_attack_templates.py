@@ -162,7 +162,7 @@ async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
         from tui.screens.letter_editor import LetterEditorScreen
 
         app.push_screen(LetterEditorScreen(letter.id))
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
         editor = app.screen
         await until(pilot, lambda: editor.query("#le-error")
                     and "blev stoppet" in str(editor.query_one("#le-error").render()),
@@ -192,7 +192,7 @@ async def test_saving_closing_or_next_step_with_a_template_that_runs_forever_nev
         from tui.screens.letter_editor import LetterEditorScreen
 
         app.push_screen(LetterEditorScreen(letter.id))
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
         editor = app.screen
         await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
         body = editor.query_one("#le-body")
@@ -230,7 +230,7 @@ async def test_a_save_that_ends_after_she_typed_on_keeps_her_newer_text(
         from tui.screens.letter_editor import LetterEditorScreen
 
         app.push_screen(LetterEditorScreen(letter.id))
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
         editor = app.screen
         await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
         body = editor.query_one("#le-body")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text
+from helpers import keys_done, login, screen_text, until
 from test_booking import setup_clinic
 
 from tui.domain import booking, clock
@@ -33,6 +33,8 @@ def clinic(staff):
 
 
 async def settle(pilot) -> None:
+    # pilot.press returns once the keys are queued at the input gate, not once they landed
+    await until(pilot, lambda: keys_done(pilot.app))
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
