@@ -80,7 +80,7 @@ async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, s
         await pilot.press(*" Tak")  # keys still land while the template renders
         await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
         assert time.monotonic() - started < 1
-        await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=10)
+        await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=30)
         editor.save_drafts()
     renders = []
     real = template_render.render
@@ -101,7 +101,7 @@ async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, s
         assert "Ctrl+N" in screen_text(app)
         await pilot.press("ctrl+n")  # she asks: it runs, and is stopped again
         await until(pilot, lambda: len(renders) == 1)
-        await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=10)
+        await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=30)
 
 
 class Beat:
@@ -139,7 +139,7 @@ async def test_saving_a_template_that_runs_forever_never_freezes_the_desk(make_a
         beat = Beat(app)
         await pilot.press("ctrl+s", *" Tak")  # she types on while it is checked
         await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
-        await until(pilot, lambda: "blev stoppet" in screen_text(app), timeout=10)
+        await until(pilot, lambda: "blev stoppet" in screen_text(app), timeout=30)
         assert beat.longest < 2.0, beat.longest
         assert body.text == FOREVER + " Tak"  # her text is kept
         assert "kan ikke gemmes" in error_text(app)  # the result stays in view
@@ -166,7 +166,7 @@ async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
         editor = app.screen
         await until(pilot, lambda: editor.query("#le-error")
                     and "blev stoppet" in str(editor.query_one("#le-error").render()),
-                    timeout=15)  # the preview on opening
+                    timeout=30)  # the preview on opening
         beat = Beat(app)
         await pilot.press("ctrl+b")
         await pilot.pause(2.5)
@@ -199,14 +199,14 @@ async def test_saving_closing_or_next_step_with_a_template_that_runs_forever_nev
         body.focus()
         body.move_cursor(body.document.end)
         await until(pilot, lambda: "blev stoppet" in str(editor.query_one("#le-error").render()),
-                    timeout=15)  # the preview on opening
+                    timeout=30)  # the preview on opening
         beat = Beat(app)
         await pilot.press("ctrl+s", *" Tak")  # she types on while it is saved
         await until(pilot, lambda: body.text.endswith(" Tak"), timeout=1)
         for key in ("escape", "ctrl+n"):
-            await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
+            await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=30)
             await pilot.press(key)
-        await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
+        await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=30)
         assert beat.longest < 2.0, beat.longest
         assert app.screen is editor  # not closed, no next step: nothing was saved
         assert body.text == "Eget indhold Tak"
@@ -239,10 +239,10 @@ async def test_a_save_that_ends_after_she_typed_on_keeps_her_newer_text(
         await pilot.pause()
         beat = Beat(app)
         await pilot.press("ctrl+s", *" Tak")
-        await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=10)
+        await until(pilot, lambda: not getattr(editor, "saving", ""), timeout=30)
         assert body.text == "Eget indhold Tak" and editor.unsaved  # newer than what was saved
         await pilot.press("escape")  # saves the rest, then closes
-        await until(pilot, lambda: app.screen is not editor, timeout=10)
+        await until(pilot, lambda: app.screen is not editor, timeout=30)
         assert beat.longest < 2.0, beat.longest
     assert "Eget indhold Tak" in Letter.get_by_id(letter.id).body
 
@@ -287,9 +287,9 @@ async def test_a_new_letter_from_a_template_that_runs_forever_never_freezes_the_
         await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen")
         beat = Beat(app)
         await pilot.press("enter")  # the first kind: henvisning
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=15)
+        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
         assert beat.longest < 2.0, beat.longest
         editor = app.screen
         await until(pilot, lambda: editor.query("#le-error") and "blev stoppet" in str(
-            editor.query_one("#le-error").render()), timeout=15)  # its preview, settled
+            editor.query_one("#le-error").render()), timeout=30)  # its preview, settled
     assert Letter.select().where(Letter.kind == "henvisning").count() == 1
