@@ -80,7 +80,7 @@ async def test_cpr_typed_before_the_day_has_loaded_lands_on_that_patient(make_ap
     slow = schedule.day_view
 
     def day_view(*args, **kwargs):
-        time.sleep(0.4)
+        time.sleep(2.5)  # longer than the input gate's usual 2 s
         return slow(*args, **kwargs)
 
     monkeypatch.setattr(schedule, "day_view", day_view)

@@ -126,6 +126,11 @@ class ScheduleScreen(SkrankeScreen):
         # The input gate holds keys typed ahead (a CPR, Enter, `a`) until the day is here.
         return self.view is not None
 
+    @property
+    def gate_patience(self) -> float:
+        # longer than the gate's usual 2 s: a first day on a busy server may take that long
+        return 10.0 if self.view is None else 0.0
+
     def on_resize(self) -> None:
         self._apply_width()
 
