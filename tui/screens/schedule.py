@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
-from textual.widgets import Input, Static
+from textual.widgets import TextArea, Input, Static
 
 from tui.domain import auth, booking, schedule
 from tui.domain.auth import PermissionDenied
@@ -444,7 +444,7 @@ class ScheduleScreen(SkrankeScreen):
     def on_key(self, event: Key) -> None:
         # CPR digits typed on the grid start the find at once (no key is bound to a digit)
         if (event.character and event.character.isdigit() and not self.has_class("-finding")
-                and self.focused in (self.query_one(DayGrid), self.query_one("#day-list", DayList))):
+                and not isinstance(self.focused, (Input, TextArea))):
             event.stop()
             event.prevent_default()
             self.action_find(event.character)
