@@ -50,11 +50,16 @@ KEY_NAMES = {"enter", "tab", "backspace", "escape", "space", "up", "down", "left
              "home", "end", "pageup", "pagedown", "delete", "insert"}
 
 
-def post_keys(app, *keys: str) -> None:
+def post_keys(app, *keys: str, gap: float = 0.0) -> None:
     """Post every key to the app at once, without waiting between them (Textual issue 6605):
-    what a burst over SSH, a paste or a card scanner does. Text is split into characters."""
+    what a burst over SSH, a paste or a card scanner does. Text is split into characters.
+    With `gap` the keys carry the times of keys typed that many seconds apart (a person
+    typing while the app was busy: they arrive together, but were not a card scan)."""
     from textual import events
+    from textual._time import get_time
     from textual.keys import _character_to_key
+
+    stamp = get_time() - 60
 
     names = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "space": " "}
     for item in keys:
@@ -65,5 +70,8 @@ def post_keys(app, *keys: str) -> None:
                 event = events.Key(_character_to_key(key) if not key.isalnum() else key, key)
             else:
                 event = events.Key(key, names.get(key))
+            if gap:
+                stamp += gap
+                event.time = stamp
             event.set_sender(app)
             app.post_message(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import keys_done, login, screen_text, until
+from helpers import keys_done, login, post_keys, screen_text, until
 from test_booking import setup_clinic
 
 from tui.domain import booking, clock
@@ -69,6 +69,23 @@ async def test_arrival_by_cpr_typed_straight_on_the_grid(make_app, clinic):
         await pilot.pause()
         assert "Ingen" in screen_text(app)
         await pilot.press("escape")
+
+
+async def test_cpr_typed_while_the_desk_was_busy_lands_in_the_find(make_app, clinic):
+    # A person's CPR (keys 0.1 s apart, too slow for a card scan) that reaches the app in one
+    # go: the digits the scanner held back for a moment must wait for the find field the
+    # first one opened, not reach the grid behind it (CI saw '1', '2' dropped, 'a' on row 1).
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        post_keys(app, "1203551234", "enter", "a", gap=0.1)
+        await until(pilot, lambda: Appointment.get_by_id(clinic["target"].id).status == "arrived")
+        await settle(pilot)
+        assert app.screen.query_one("#find").value == "1203551234"
+        arrived = Appointment.select().where(Appointment.status == "arrived")
+        assert [a.id for a in arrived] == [clinic["target"].id]
 
 
 async def test_cpr_typed_before_the_day_has_loaded_lands_on_that_patient(make_app, clinic, monkeypatch):

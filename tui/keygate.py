@@ -111,6 +111,16 @@ class KeyGate:
             return
         await super().on_event(event)
 
+    def requeue_keys(self: App, keys: list[events.Key]) -> None:
+        """Keys someone held back (the card scanner, tui/scanner.py) go back to the front of
+        the queue, in order, and are let through one at a time like any other."""
+        if not hasattr(self, "_gate_keys"):
+            self._gate_keys = deque()
+            self._gate_before = []
+        self._gate_keys.extendleft(reversed(keys))
+        if self._gate_task is None:
+            self._gate_task = asyncio.create_task(self._let_keys_through())
+
     def _all_done(self: App) -> bool:
         """Every earlier key has settled. Asked while the app itself handles the new key:
         its queue must be empty (a binding of the last key may be waiting there)."""

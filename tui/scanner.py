@@ -53,8 +53,7 @@ class CardScanner:
         # when its turn came: a busy app must not turn a scan into keys.
         now = event.time
         if held and now - held[-1][0] > HOLD:
-            await self._scan_release()
-            await self.on_event(event)
+            await self._scan_release(then=event)
             return
         digits = sum(1 for _t, e in held if (e.character or "").isdigit())
         if event.key == "enter" and digits == SCAN_DIGITS:
@@ -69,8 +68,7 @@ class CardScanner:
             # A timer's callback runs in its own task: the keys are let go in the app's.
             self._scan_timer = self.set_timer(HOLD, lambda: self.call_later(self._scan_timeout))
             return
-        await self._scan_release()
-        await self.on_event(event)
+        await self._scan_release(then=event)
 
     def _scan_stop_timer(self) -> None:
         if self._scan_timer is not None:
@@ -87,13 +85,25 @@ class CardScanner:
             return
         await self._scan_release()
 
-    async def _scan_release(self) -> None:
-        """Not a scan: the held keys go on, in order, as if they had just been typed."""
+    async def _scan_release(self, then: events.Key | None = None) -> None:
+        """Not a scan: the held keys go on, in order, as if they had just been typed, and
+        after them `then`, the key that showed it was no scan (looked at afresh: it may
+        begin a scan of its own)."""
         held, self._scan_held = self._scan_held or [], None
         self._scan_stop_timer()
-        for _t, event in held:
+        keys = [event for _t, event in held]
+        for event in keys:
             event._scan_released = True
-            await super().on_event(event)
+        if then is not None:
+            keys.append(then)
+        requeue = getattr(self, "requeue_keys", None)
+        if requeue is not None:
+            # Back through the input gate, one at a time: released together, the second
+            # digit on F3 reached the grid before the find field the first one opened.
+            requeue(keys)
+            return
+        for event in keys:
+            await self.on_event(event)
 
     def scanned(self, cpr: str) -> None:
         """A scan: open the patient (on the app, which knows the screens)."""

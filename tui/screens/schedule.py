@@ -110,7 +110,9 @@ class ScheduleScreen(SkrankeScreen):
                 yield DayGrid(id="grid")
                 yield DayList(id="day-list")
                 yield Static("", id="waiting", markup=False)
-            yield Input("", id="find", placeholder=_("Name or CPR · Enter: there · ↑↓ next · Esc"))
+            # not selected on focus: the digit that opened it must not be replaced by the next
+            yield Input("", id="find", placeholder=_("Name or CPR · Enter: there · ↑↓ next · Esc"),
+                        select_on_focus=False)
             yield Static("", id="status-line", markup=False)
 
     def on_mount(self) -> None:
