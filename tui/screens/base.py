@@ -26,6 +26,22 @@ class _Guarded:
                 raise
 
 
+class ListsFromWorker:
+    """A section whose lists a worker reads, on the first visit as on every return, so the
+    event loop never waits for the database: keys typed straight after its F-key (F7 d)
+    wait until the first lists are shown (up to 10 s), not meet an empty table. The screen
+    sets `_shown` when it has shown them (tui/keygate.py asks gate_ready)."""
+
+    _shown: object = None
+
+    def gate_ready(self) -> bool:
+        return self._shown is not None
+
+    @property
+    def gate_patience(self) -> float:
+        return 10.0 if self._shown is None else 0.0
+
+
 class SkrankeModal(_Guarded, ModalScreen[ScreenResultType]):
     """A dialog. One that holds typing mixes in KeepsTyping (first), which saves it."""
 

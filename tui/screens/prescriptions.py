@@ -24,7 +24,7 @@ from tui.domain.clock import local_stamp
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, ListsFromWorker, SkrankeModal, SkrankeScreen
 from tui.widgets.form_select import FormSelect
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
@@ -213,7 +213,7 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
 
 
 
-class RenewalsScreen(SkrankeScreen):
+class RenewalsScreen(ListsFromWorker, SkrankeScreen):
     """F6: the doctor's queue (pending, oldest first) and the list of patients to tell."""
 
     section_id = "prescriptions"
@@ -263,7 +263,7 @@ class RenewalsScreen(SkrankeScreen):
         tell.add_column(_("Drug"), width=16)
         tell.add_column(_("Decision"), width=20)
         tell.add_column(_("By"), width=4)
-        self.reload()
+        self._reload_in_worker(self.user)
 
     def on_screen_resume(self) -> None:
         self._reload_in_worker(self.user)
@@ -283,8 +283,8 @@ class RenewalsScreen(SkrankeScreen):
 
     @db_worker("rx-lists")
     def _reload_in_worker(self, user) -> None:
-        # A return to the section: the lists are read off the event loop, and the tables
-        # are refilled (and redrawn) only when something in them changed.
+        # The first visit and every return: the lists are read off the event loop; on a
+        # return the tables are refilled (and redrawn) only when something in them changed.
         lists = self._lists(user)
         self.app.call_from_thread(self._show_lists, lists)
 
@@ -314,7 +314,7 @@ class RenewalsScreen(SkrankeScreen):
         if not self.is_attached or self.app.user is None:
             return
         signature = {pane: [(key, cells) for key, _req, cells in rows] for pane, rows in lists.items()}
-        if not always and signature == getattr(self, "_shown", None):
+        if not always and signature == self._shown:
             return
         self._shown = signature
         self.query_one("#rx-detail-text", Static).update(

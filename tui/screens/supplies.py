@@ -16,7 +16,7 @@ from tui.domain import supplies as sup
 from tui.domain.clock import to_local
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import SkrankeModal, SkrankeScreen
+from tui.screens.base import ListsFromWorker, SkrankeModal, SkrankeScreen
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
 from tui.widgets.tables import Table, cursor_key, cursor_kept
@@ -96,7 +96,7 @@ def _when(utc) -> str:
     return f"{local:%d.%m.%y}" if local else ""
 
 
-class SuppliesScreen(SkrankeScreen):
+class SuppliesScreen(ListsFromWorker, SkrankeScreen):
     """F8: items (stock, reorder level), the items under their level, and orders."""
 
     section_id = "supplies"
@@ -128,7 +128,6 @@ class SuppliesScreen(SkrankeScreen):
         super().__init__(*args, **kwargs)
         self.rows: dict[str, dict[str, object]] = {"items": {}, "low": {}, "orders": {}}
         self.export_folder = ""  # the folder last used here; first time: the configured one
-        self._shown: dict | None = None
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="items"):
@@ -149,19 +148,10 @@ class SuppliesScreen(SkrankeScreen):
             _("No."), _("Supplier"), _("Status"), _("Made"), _("Sent"), _("Lines"))
         self.query_one("#lines-table", DataTable).add_columns(
             _("Item"), _("Ordered"), _("Received"), _("Unit"))
-        self._reload_in_worker(self.user, always=True)
+        self._reload_in_worker(self.user)
 
     def on_screen_resume(self) -> None:
         self._reload_in_worker(self.user)
-
-    def gate_ready(self) -> bool:
-        # keys typed ahead (F8, a) wait for the lists: read in a worker, so the first
-        # visit draws at once and the event loop never waits for the database
-        return self._shown is not None
-
-    @property
-    def gate_patience(self) -> float:
-        return 10.0 if self._shown is None else 0.0
 
     # --- data ------------------------------------------------------------------------------
 
@@ -177,11 +167,11 @@ class SuppliesScreen(SkrankeScreen):
         self._show_lists(self._lists(self.user), always=True)
 
     @db_worker("supply-lists")
-    def _reload_in_worker(self, user, always: bool = False) -> None:
+    def _reload_in_worker(self, user) -> None:
         # The first visit and every return: the lists are read off the event loop; on a
         # return the tables are refilled (and redrawn) only when something in them changed.
         lists = self._lists(user)
-        self.app.call_from_thread(self._show_lists, lists, always)
+        self.app.call_from_thread(self._show_lists, lists)
 
     @staticmethod
     def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:

@@ -23,7 +23,7 @@ from tui.domain.clock import local_stamp, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, ListsFromWorker, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
@@ -210,7 +210,7 @@ PRIORITY_STYLE = {"urgent": "bold red", "high": "bold", "normal": "", "low": "di
 
 
 
-class TasksScreen(SkrankeScreen):
+class TasksScreen(ListsFromWorker, SkrankeScreen):
     """F7: my inbox (mine and my role's), what I sent, and the end-of-day list."""
 
     section_id = "tasks"
@@ -263,7 +263,7 @@ class TasksScreen(SkrankeScreen):
         for label, width in ((_("Sent"), 11), (_("To"), 16), (_("Title"), 28), (_("Due"), 5),
                              (_("Status"), 6)):
             sent.add_column(label, width=width)
-        self.reload()
+        self._reload_in_worker(self.user, self.show_done)
 
     def on_screen_resume(self) -> None:
         self._reload_in_worker(self.user, self.show_done)
@@ -290,8 +290,8 @@ class TasksScreen(SkrankeScreen):
 
     @db_worker("task-lists")
     def _reload_in_worker(self, user, show_done: bool) -> None:
-        # A return to the section: the lists are read off the event loop, and the tables
-        # are refilled (and redrawn) only when something in them changed.
+        # The first visit and every return: the lists are read off the event loop; on a
+        # return the tables are refilled (and redrawn) only when something in them changed.
         lists = self._lists(user, show_done)
         self.app.call_from_thread(self._show_lists, lists, show_done=show_done)
 
@@ -324,7 +324,7 @@ class TasksScreen(SkrankeScreen):
         if show_done is not None and show_done != self.show_done:
             return  # she changed the filter while this loaded; that reload shows the lists
         signature = {pane: [(key, cells) for key, _task, cells in rows] for pane, rows in lists.items()}
-        if not always and signature == getattr(self, "_shown", None):
+        if not always and signature == self._shown:
             if self.tab == "eod-pane":
                 self.show_end_of_day()  # counts of other sections (letters, renewals)
             return
