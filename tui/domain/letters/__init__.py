@@ -9,24 +9,55 @@ the old one (`Letter.replaces`).
 Letter bodies are prefilled from Jinja2 templates rendered in a sandbox: the Danish
 templates shipped in data/templates, or the clinic's own (LetterTemplate rows).
 
-One module per concern: kinds (kinds, fields, statuses), templating (the sandbox),
-templates (shipped and clinic templates), merge (the merge context and a letter's text),
-workflow (draft -> signed -> sent), drafting (writing and reading a letter), lists,
-drafts (the editor's unsaved typing), rendering (text and PDF), exporting (files),
-recipients. Other code uses them through this package: `letters.create_letter(...)`.
+One module per concern: kinds (kinds, fields, statuses), templating (the sandbox), merge
+(the merge context), templates (shipped and clinic templates, the template editor's side),
+composing (a letter's text from its template), workflow (draft -> signed -> sent),
+drafting (writing and reading a letter), lists, drafts (the editor's unsaved typing),
+rendering (text and PDF), exporting (files), recipients. Other code uses them through
+this package (`letters.create_letter(...)`); the template editor uses `letters.templates`.
 """
 from __future__ import annotations
 
+from tui.domain.letters.composing import (
+    free_text,
+    letter_context,
+    prefill_body,
+)
+from tui.domain.letters.demo_seed_tmp import (
+    DEMO_ORGANIZATIONS,
+    demo_seed,
+)
+from tui.domain.letters.drafting import (
+    create_letter,
+    default_subject,
+    discard,
+    get_letter,
+    new_version,
+    peek,
+    thread_segments,
+    update_draft,
+)
+from tui.domain.letters.drafts import (
+    draft_title,
+    forget_typing,
+    load_typing,
+    save_typing,
+    unsaved_letters,
+)
+from tui.domain.letters.exporting import (
+    EXPORT_FORMATS,
+    export,
+    export_filename,
+    export_folder,
+)
 from tui.domain.letters.kinds import (
     CARE_CATEGORIES,
     FREE_TEXT,
     KINDS,
     NEEDS_SIGNATURE,
-    NOT_GIVEN,
-    ORGANIZATION_KINDS,
     PRIORITIES,
-    SEND_CHANNELS,
     SEND_CHANNEL_TEXT,
+    SEND_CHANNELS,
     STATUS_LABELS,
     YES_NO,
     FieldSpec,
@@ -37,75 +68,29 @@ from tui.domain.letters.kinds import (
     needs_signature,
     set_needs_signature,
 )
-from tui.domain.letters.templating import (
-    TOO_LONG,
-    Rendered,
-    check_template,
-    date_filter,
-    environment,
-    render_here,
-    render_template,
-)
-from tui.domain.letters.templates import (
-    TEMPLATE_DIR,
-    TemplateChoice,
-    default_template,
-    retire_template,
-    save_template,
-    shipped_templates,
-    templates_for,
-)
-from tui.domain.letters.merge import (
-    appointment_context,
-    clinic_for_print,
-    compose_body,
-    default_fields,
-    describe_appointment,
-    doctor_by_id,
-    free_text,
-    letter_context,
-    merge_context,
-    organization_context,
-    patient_context,
-    prefill_body,
-    sample_context,
-    staff_context,
-)
-from tui.domain.letters.workflow import (
-    EDITABLE,
-    finish,
-    mark_sent,
-    missing_fields,
-    must_be,
-    problems,
-    reload,
-    return_to_draft,
-    sign,
-    submit,
-)
-from tui.domain.letters.drafting import (
-    create_letter,
-    default_subject,
-    discard,
-    get_letter,
-    new_version,
-    next_appointment,
-    peek,
-    thread_segments,
-    update_draft,
-)
 from tui.domain.letters.lists import (
     LetterRow,
     doctors,
     list_letters,
     to_sign_count,
 )
-from tui.domain.letters.drafts import (
-    draft_title,
-    forget_typing,
-    load_typing,
-    save_typing,
-    unsaved_letters,
+from tui.domain.letters.merge import (
+    appointment_context,
+    clinic_for_print,
+    default_fields,
+    describe_appointment,
+    doctor_by_id,
+    merge_context,
+    next_appointment,
+    organization_context,
+    patient_context,
+    sample_context,
+    staff_context,
+)
+from tui.domain.letters.recipients import (
+    create_organization,
+    organization,
+    search_organizations,
 )
 from tui.domain.letters.rendering import (
     GREETING,
@@ -117,20 +102,34 @@ from tui.domain.letters.rendering import (
     pdf_bytes,
     write_pdf,
 )
-from tui.domain.letters.exporting import (
-    EXPORT_FORMATS,
-    export,
-    export_filename,
-    export_folder,
+from tui.domain.letters.templates import (
+    TEMPLATE_DIR,
+    TemplateChoice,
+    default_template,
+    retire_template,
+    save_template,
+    shipped_templates,
+    templates_for,
 )
-from tui.domain.letters.recipients import (
-    create_organization,
-    organization,
-    search_organizations,
+from tui.domain.letters.templating import (
+    TOO_LONG,
+    Rendered,
+    check_template,
+    date_filter,
+    environment,
+    render_here,
+    render_template,
 )
-from tui.domain.letters.demo_seed_tmp import (
-    DEMO_ORGANIZATIONS,
-    demo_seed,
+from tui.domain.letters.workflow import (
+    EDITABLE,
+    finish,
+    mark_sent,
+    must_be,
+    problems,
+    reload,
+    return_to_draft,
+    sign,
+    submit,
 )
 
 __all__ = [
@@ -138,8 +137,6 @@ __all__ = [
     "FREE_TEXT",
     "KINDS",
     "NEEDS_SIGNATURE",
-    "NOT_GIVEN",
-    "ORGANIZATION_KINDS",
     "PRIORITIES",
     "SEND_CHANNELS",
     "SEND_CHANNEL_TEXT",
@@ -159,6 +156,17 @@ __all__ = [
     "environment",
     "render_here",
     "render_template",
+    "appointment_context",
+    "clinic_for_print",
+    "default_fields",
+    "describe_appointment",
+    "doctor_by_id",
+    "merge_context",
+    "next_appointment",
+    "organization_context",
+    "patient_context",
+    "sample_context",
+    "staff_context",
     "TEMPLATE_DIR",
     "TemplateChoice",
     "default_template",
@@ -166,24 +174,12 @@ __all__ = [
     "save_template",
     "shipped_templates",
     "templates_for",
-    "appointment_context",
-    "clinic_for_print",
-    "compose_body",
-    "default_fields",
-    "describe_appointment",
-    "doctor_by_id",
     "free_text",
     "letter_context",
-    "merge_context",
-    "organization_context",
-    "patient_context",
     "prefill_body",
-    "sample_context",
-    "staff_context",
     "EDITABLE",
     "finish",
     "mark_sent",
-    "missing_fields",
     "must_be",
     "problems",
     "reload",
@@ -195,7 +191,6 @@ __all__ = [
     "discard",
     "get_letter",
     "new_version",
-    "next_appointment",
     "peek",
     "thread_segments",
     "update_draft",

@@ -7,7 +7,6 @@ from tui.domain.letters.lists import doctors
 from tui.domain.letters.workflow import finish, return_to_draft, sign, submit
 from tui.models import Letter, Organization, Patient, Staff, utcnow
 
-
 DEMO_ORGANIZATIONS = (
     # name, kind, SOR, EAN, address, postcode, city — identifiers are made up (999...);
     # the EAN numbers carry a correct GS1 check digit.

@@ -6,21 +6,13 @@ from typing import Any
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock
+from tui.domain.letters.composing import free_text, prefill_body
 from tui.domain.letters.kinds import FREE_TEXT, LetterError, kind_spec
-from tui.domain.letters.merge import default_fields, free_text, prefill_body
+from tui.domain.letters.merge import default_fields
 from tui.domain.letters.templates import TemplateChoice, default_template
 from tui.domain.letters.workflow import EDITABLE, must_be, reload
 from tui.i18n import _
-from tui.models import Appointment, AppointmentType, Draft, Letter, Organization, Patient, Staff, utcnow
-
-
-def next_appointment(patient: Patient | int) -> Appointment | None:
-    """The patient's next booked appointment (what an appointment letter is about)."""
-    return (Appointment.select(Appointment, AppointmentType, Staff)
-            .join(AppointmentType).switch(Appointment).join(Staff)
-            .where((Appointment.patient == patient) & (Appointment.status == "booked")
-                   & (Appointment.start >= clock.now_local()))
-            .order_by(Appointment.start).first())
+from tui.models import Appointment, Draft, Letter, Organization, Patient, Staff, utcnow
 
 
 def default_subject(kind: str, patient: Patient) -> str:

@@ -13,7 +13,6 @@ from tui.domain.private import strip_controls, write_private
 from tui.i18n import _
 from tui.models import Letter, Staff
 
-
 EXPORT_FORMATS = ("pdf", "txt", "fhir")
 
 

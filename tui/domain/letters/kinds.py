@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.domain import auth, organizations, settings
+from tui.domain import auth, settings
 from tui.i18n import N_, _
 from tui.models import LETTER_KINDS, LETTER_STATUSES, Staff
 
@@ -36,7 +36,6 @@ PRIORITIES = (("routine", "Rutine"), ("urgent", "Haster"), ("asap", "Hurtigst mu
               ("acute", "Akut"))
 # "" first: a yes/no that nobody answered prints "Ikke angivet", never a reassuring "Nej".
 YES_NO = (("", "Ikke angivet"), ("nej", "Nej"), ("ja", "Ja"))
-NOT_GIVEN = "Ikke angivet"
 # The free text of a letter: its own field, printed after what the template makes of the others.
 FREE_TEXT = "text"
 # MedCom CareCommunication categories (code, Danish designation), from the IG's CodeSystem.
@@ -133,9 +132,6 @@ def needs_signature(kind: str) -> bool:
     value = chosen.get(kind) if isinstance(chosen, dict) else None
     return NEEDS_SIGNATURE.get(kind, True) if value is None else bool(value)
 assert tuple(STATUS_LABELS) == LETTER_STATUSES
-
-ORGANIZATION_KINDS = organizations.KINDS
-
 
 def kind_spec(kind: str) -> KindSpec:
     try:

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tui.domain import clock
+from tui.domain.letters.composing import letter_context
 from tui.domain.letters.kinds import LetterError, kind_spec, needs_signature
-from tui.domain.letters.merge import clinic_for_print, letter_context, staff_context
+from tui.domain.letters.merge import clinic_for_print, staff_context
 from tui.domain.private import write_private
 from tui.i18n import _
 from tui.models import Letter, Organization, utcnow

@@ -6,6 +6,7 @@ from typing import Any
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock
+from tui.domain.letters.composing import prefill_body
 from tui.domain.letters.kinds import (
     SEND_CHANNEL_TEXT,
     SEND_CHANNELS,
@@ -14,7 +15,7 @@ from tui.domain.letters.kinds import (
     kind_spec,
     needs_signature,
 )
-from tui.domain.letters.merge import doctor_by_id, prefill_body
+from tui.domain.letters.merge import doctor_by_id
 from tui.i18n import _
 from tui.models import Letter, Patient, Staff, utcnow
 
@@ -63,11 +64,6 @@ def problems(letter: Letter, fields: dict[str, Any] | None = None) -> list[str]:
     if not (letter.body or "").strip():
         out.append(_("Text"))
     return out
-
-
-def missing_fields(letter: Letter) -> list[str]:
-    """Kept for callers: the problems of `problems` (already translated)."""
-    return problems(letter)
 
 
 def _check_complete(row: Letter) -> None:
