@@ -15,8 +15,9 @@ import pytest
 from helpers import login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
-from tui.domain import letter_templates, letters, template_render
+from tui.domain import letters, template_render
 from tui.domain.letters import LetterError
+from tui.domain.letters import templates as letter_templates
 from tui.models import Letter, LetterTemplate
 
 FOREVER = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
@@ -50,7 +51,7 @@ def test_a_hostile_template_is_stopped_and_reported(database, clinic, source):
 def test_a_template_that_runs_over_is_never_used_for_a_letter(staff, clinic, patient, org):
     anne = staff["secretary"]
     with pytest.raises(LetterError):
-        letter_templates.save(anne, "korrespondance", "Bombe", FOREVER)
+        letter_templates.save_template(anne, "korrespondance", "Bombe", FOREVER)
     assert LetterTemplate.select().count() == 0
     # one that got into the database before (an older Skranke) gives no letter text
     row = LetterTemplate.create(kind="korrespondance", name="Gammel", body=GIGABYTE,

@@ -155,7 +155,7 @@ def test_one_identity_per_letter_version(signed, staff, clinic, tmp_path):
     letters.update_draft(staff["secretary"], new, body="Rettet: kalium 4,1.")
     letters.submit(staff["secretary"], new, staff["doctor"])
     letters.sign(staff["doctor"], new)
-    second = fhir.message_for(letters._reload(new), clinic)
+    second = fhir.message_for(letters.reload(new), clinic)
     old_ids = {e["resource"]["id"] for e in first["entry"]} | {first["id"]}
     assert not old_ids & ({e["resource"]["id"] for e in second["entry"]} | {second["id"]})
     old_comm = _by_type(first)["Communication"][0]["identifier"][0]["value"]
@@ -183,7 +183,7 @@ def test_an_invalid_ean_is_refused_and_the_demo_clinic_passes(signed, staff, tmp
 def test_replacement_cpr_uses_its_own_identifier_system(signed, clinic, patient):
     patient.cpr_kind = "x-ecpr"
     patient.save()
-    bundle = fhir.message_for(letters._reload(signed), clinic)
+    bundle = fhir.message_for(letters.reload(signed), clinic)
     assert medcom_profiles.problems(bundle) == []
     [p] = _by_type(bundle)["Patient"]
     assert p["identifier"][0]["system"] == "urn:oid:1.2.208.176.1.6.1.1"

@@ -5,8 +5,9 @@ import pytest
 from helpers import keys_done, login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
-from tui.domain import auth, letter_templates, letters
+from tui.domain import auth, letters
 from tui.domain.letters import LetterError
+from tui.domain.letters import templates as letter_templates
 from tui.models import AuditEvent, Draft, LetterTemplate
 
 def shown(editor) -> bool:
@@ -21,7 +22,7 @@ def shown(editor) -> bool:
 
 def test_list_has_the_standard_templates_then_the_clinics(staff, clinic):
     anne = staff["secretary"]
-    letter_templates.save(anne, "henvisning", "Ortopæd", "Kære kollega\n{{ patient.name }}")
+    letter_templates.save_template(anne, "henvisning", "Ortopæd", "Kære kollega\n{{ patient.name }}")
     rows = letter_templates.list_templates(anne)
     assert [(r.kind, r.shipped) for r in rows[:2]] == [("henvisning", True), ("henvisning", False)]
     assert rows[1].name == "Ortopæd" and rows[1].updated_by == "AS"
@@ -36,29 +37,29 @@ def test_save_refuses_a_template_that_does_not_render(staff, clinic):
                    "{{ patient.name | nosuchfilter }}"):
         assert letter_templates.problem("henvisning", broken)
         with pytest.raises(LetterError):
-            letter_templates.save(anne, "henvisning", "Fejl", broken)
+            letter_templates.save_template(anne, "henvisning", "Fejl", broken)
     assert LetterTemplate.select().count() == 0
     with pytest.raises(LetterError):
-        letter_templates.save(anne, "henvisning", " ", "ok")
-    row = letter_templates.save(anne, "henvisning", "God", "Hej {{ patient.first_name }}")
+        letter_templates.save_template(anne, "henvisning", " ", "ok")
+    row = letter_templates.save_template(anne, "henvisning", "God", "Hej {{ patient.first_name }}")
     assert AuditEvent.select().where(AuditEvent.action == "letter_template_saved").count() == 1
-    letter_templates.save(anne, "henvisning", "Bedre", "Hej {{ patient.name }}", row.id)
+    letter_templates.save_template(anne, "henvisning", "Bedre", "Hej {{ patient.name }}", row.id)
     assert LetterTemplate.get_by_id(row.id).name == "Bedre"
     assert AuditEvent.select().where(AuditEvent.action == "letter_template_saved").count() == 2
     with pytest.raises(auth.PermissionDenied):
-        letter_templates.save(staff["nurse"], "henvisning", "X", "x")
+        letter_templates.save_template(staff["nurse"], "henvisning", "X", "x")
 
 
 def test_retire_a_clinic_template_but_never_a_standard_one(staff, clinic):
     anne = staff["secretary"]
-    row = letter_templates.save(anne, "epikrise", "Kort", "{{ f.diagnoses }}")
+    row = letter_templates.save_template(anne, "epikrise", "Kort", "{{ f.diagnoses }}")
     with pytest.raises(LetterError):
-        letter_templates.retire(anne, None)
-    letter_templates.retire(anne, row.id)
+        letter_templates.retire_template(anne, None)
+    letter_templates.retire_template(anne, row.id)
     assert not LetterTemplate.get_by_id(row.id).active
     assert all(r.id != row.id for r in letter_templates.list_templates(anne))
     with pytest.raises(LetterError):  # a retired template is not changed any more
-        letter_templates.save(anne, "epikrise", "Kort", "x", row.id)
+        letter_templates.save_template(anne, "epikrise", "Kort", "x", row.id)
     assert AuditEvent.select().where(AuditEvent.action == "letter_template_retired").count() == 1
 
 
@@ -234,7 +235,7 @@ async def test_merge_field_list_and_patient_preview(make_app, staff, patient, cl
 
 
 async def test_typing_comes_back_after_a_lost_session(make_app, staff, clinic):
-    row = letter_templates.save(staff["secretary"], "korrespondance", "Svar", "Hej")
+    row = letter_templates.save_template(staff["secretary"], "korrespondance", "Svar", "Hej")
     letter_templates.save_typing(staff["secretary"], str(row.id),
                                  {"kind": "korrespondance", "name": "Svar", "body": "Hej igen"})
     app = make_app()

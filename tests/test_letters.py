@@ -311,7 +311,7 @@ def test_a_sent_letter_keeps_its_channel_and_its_message_identities(staff, patie
 
     letter = letters.create_letter(staff["doctor"], patient, "korrespondance", recipient=org)
     letters.sign(staff["doctor"], letter)
-    fhir.message_for(letters._reload(letter), clinic)  # identities made and stored
+    fhir.message_for(letters.reload(letter), clinic)  # identities made and stored
     ids = Letter.get_by_id(letter.id).message_ids
     assert ids["header"]
     with pytest.raises(peewee.IntegrityError):

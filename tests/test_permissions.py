@@ -9,9 +9,10 @@ import re
 import pytest
 from conftest import PASSWORD
 
-from tui.domain import (admin, auth, booking, calls, inbox, journal, letter_templates, letters,
+from tui.domain import (admin, auth, booking, calls, inbox, journal, letters,
                         organizations, patients, prescriptions, schedule, settings, supplies,
                         tasks)
+from tui.domain.letters import templates as letter_templates
 from tui.domain.booking import BookingError
 from tui.models import (AppointmentType, Organization, Patient, PrescriptionRequest, Staff,
                         SupplyItem, WorkPattern)

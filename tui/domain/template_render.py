@@ -190,7 +190,7 @@ def _limit_memory() -> None:
 def _child_main() -> None:
     _die_with_parent()
     from tui import i18n
-    from tui.domain import letters
+    from tui.domain.letters import templating
 
     _limit_memory()
     sys.stdout.write('{"ready": true}\n')
@@ -199,10 +199,10 @@ def _child_main() -> None:
         try:
             request = json.loads(line)
             i18n.set_language(request.get("language"))
-            rendered = letters.render_here(request["source"], request["context"],
+            rendered = templating.render_here(request["source"], request["context"],
                                            max_output=int(request["max_output"]))
             answer = {"text": rendered.text, "error": rendered.error}
-            if rendered.error == letters.TOO_LONG:
+            if rendered.error == templating.TOO_LONG:
                 answer = {"text": "", "error": "too long"}
         except MemoryError:
             answer = {"text": "", "error": _("The template needs too much memory.")}

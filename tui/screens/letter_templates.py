@@ -18,10 +18,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.domain import letter_templates, letters, template_render
+from tui.domain import letters, template_render
 from tui.domain.auth import PermissionDenied
-from tui.domain.letter_templates import TemplateRow
 from tui.domain.letters import LetterError
+from tui.domain.letters import templates as letter_templates
+from tui.domain.letters.templates import TemplateRow
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeScreen
@@ -164,7 +165,7 @@ class TemplatesScreen(SkrankeScreen):
             if choice != "yes":
                 return
             try:
-                letter_templates.retire(self.app.user, row.id)
+                letter_templates.retire_template(self.app.user, row.id)
             except (LetterError, PermissionDenied) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
@@ -348,7 +349,7 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
 
     @db_worker("template-preview")
     def _render_preview(self, source: str, context) -> None:
-        rendered = letter_templates.render(source, context)
+        rendered = letters.render_template(source, context)
         self.app.call_from_thread(self._rendered, source, rendered)
 
     def _rendered(self, source: str, rendered) -> None:
@@ -392,8 +393,8 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
     @db_worker("template-save", exclusive=False)
     def _save(self, v: dict, then_close: bool) -> None:
         try:
-            row = letter_templates.save(self.app.user, self.kind, v["name"], v["body"],
-                                        v["template_id"])
+            row = letter_templates.save_template(self.app.user, self.kind, v["name"], v["body"],
+                                                 v["template_id"])
         except (LetterError, PermissionDenied) as exc:
             self.app.call_from_thread(self._save_failed, str(exc))
             return

@@ -1,24 +1,73 @@
-"""The clinic's letter templates as the template editor sees them.
+"""Letter templates: the Danish ones shipped in data/templates (read-only) and the clinic's
+own (LetterTemplate rows), which a letter is made from and the template editor works on.
 
-The shipped Danish templates (data/templates/*.j2) are read-only; a clinic copies one
-into its own template (a LetterTemplate row), edits it and may retire it. Templates are
-rendered in the sandbox of tui.domain.letters; a template is saved only when it compiles
-and renders against the made-up sample letter, so a broken template never reaches a
-letter. Saving and retiring are audited (letters.save_template / retire_template).
-What is typed in the editor is kept every second as a draft (kind "template").
+A clinic copies a shipped template into its own, edits it and may retire it. A template
+is saved only when it compiles and renders against the made-up sample letter, so a broken
+template never reaches a letter; saving and retiring are audited. What is typed in the
+editor is kept every second as a draft (kind "template").
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from tui.domain import auth, clock, drafts, letters
-from tui.domain.letters import LetterError, Rendered
+from tui.db import database_proxy as db
+from tui.domain import audit, auth, clock, drafts
+from tui.domain.letters.kinds import LetterError, kind_spec
+from tui.domain.letters.merge import default_fields, merge_context, next_appointment, sample_context
+from tui.domain.letters.templating import check_template, render_template
 from tui.i18n import _
-from tui.models import LETTER_KINDS, LetterTemplate, Patient, Staff
+from tui.models import LETTER_KINDS, LetterTemplate, Patient, Staff, utcnow
+from tui.paths import DATA_DIR
 
+TEMPLATE_DIR = DATA_DIR / "templates"
 DRAFT_KIND = "template"
+
+
+@lru_cache(maxsize=1)
+def shipped_templates() -> dict[str, str]:
+    """The Danish templates that ship with Skranke, by kind."""
+    out = {}
+    for kind in LETTER_KINDS:
+        path = TEMPLATE_DIR / f"{kind}.j2"
+        out[kind] = path.read_text(encoding="utf-8") if path.exists() else ""
+    return out
+
+
+# --- which template a letter is made from ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    id: int | None  # None = the shipped template
+    kind: str
+    name: str
+    body: str
+
+    @property
+    def shipped(self) -> bool:
+        return self.id is None
+
+
+def templates_for(kind: str) -> list[TemplateChoice]:
+    """The clinic's own templates for a kind (newest first), then the shipped one."""
+    kind_spec(kind)
+    rows = (LetterTemplate.select()
+            .where((LetterTemplate.kind == kind) & (LetterTemplate.active == True))  # noqa: E712
+            .order_by(LetterTemplate.updated_at.desc()))
+    out = [TemplateChoice(r.id, r.kind, r.name, r.body) for r in rows]
+    out.append(TemplateChoice(None, kind, _("Standard"),
+                              shipped_templates()[kind]))
+    return out
+
+
+def default_template(kind: str) -> TemplateChoice:
+    return templates_for(kind)[0]
+
+
+# --- the template editor's list -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -41,9 +90,9 @@ def _row(t: LetterTemplate) -> TemplateRow:
 
 
 def shipped(kind: str) -> TemplateRow:
-    letters.kind_spec(kind)
+    kind_spec(kind)
     return TemplateRow(None, kind, _("Standard ({kind})").format(kind=kind),
-                       letters.shipped_templates()[kind], None, "")
+                       shipped_templates()[kind], None, "")
 
 
 def list_templates(user: Staff) -> list[TemplateRow]:
@@ -92,7 +141,7 @@ def merge_fields(kind: str) -> list[tuple[str, str]]:
     """Every merge field a template of `kind` can use, as (expression, sample value):
     clinic.*, patient.*, author.*, doctor.*, recipient.*, appointment.*, f.* (the
     letter's own fields), today, ..."""
-    ctx = letters.sample_context(kind)
+    ctx = sample_context(kind)
     ctx.update({k: v for k, v in _OPTIONAL.items() if ctx.get(k) is None})
     out: list[tuple[str, str]] = []
     _flatten("", ctx, out)
@@ -104,40 +153,37 @@ def preview_context(user: Staff, kind: str, patient: Patient | None = None) -> d
     patient's data (CPR masked) with the sample filling in what no letter exists for yet
     (its own fields and the recipient)."""
     auth.require(user, "letter.templates")
-    sample = letters.sample_context(kind)
+    sample = sample_context(kind)
     if patient is None:
         return sample
-    fields = letters.default_fields(kind, patient, user)
+    fields = default_fields(kind, patient, user)
     for name, value in sample["f"].items():
         if not fields.get(name):
             fields[name] = value
     doctor = user if auth.can(user, "letter.sign") else None
-    ctx = letters.merge_context(patient, kind, fields, author=user, doctor=doctor,
-                                appointment=letters.next_appointment(patient), masked_cpr=True)
+    ctx = merge_context(patient, kind, fields, author=user, doctor=doctor,
+                        appointment=next_appointment(patient), masked_cpr=True)
     if doctor is None:
         ctx["doctor"] = sample["doctor"]
     ctx["recipient"] = ctx["recipient"] or sample["recipient"]
     return ctx
 
 
-def render(source: str, context: dict[str, Any]) -> Rendered:
-    """Render in the sandbox; never raises (a failure is in .error)."""
-    return letters.render_template(source, context)
+# --- saving and retiring --------------------------------------------------------------------
 
 
 def problem(kind: str, source: str) -> str:
     """Why `source` cannot be saved as a template of `kind`, or "": it must compile and
     render against the sample letter."""
-    letters.kind_spec(kind)
-    compiled = letters.check_template(source)
+    kind_spec(kind)
+    compiled = check_template(source)
     if compiled:
         return compiled
-    rendered = letters.render_template(source, letters.sample_context(kind))
-    return rendered.error
+    return render_template(source, sample_context(kind)).error
 
 
-def save(user: Staff, kind: str, name: str, body: str,
-         template_id: int | None = None) -> LetterTemplate:
+def save_template(user: Staff, kind: str, name: str, body: str,
+                  template_id: int | None = None) -> LetterTemplate:
     """Create or change a clinic template (audited); refuses one that fails to render."""
     auth.require(user, "letter.templates")
     found = problem(kind, body)
@@ -146,15 +192,31 @@ def save(user: Staff, kind: str, name: str, body: str,
     if template_id is not None and LetterTemplate.get_or_none(
             (LetterTemplate.id == template_id) & (LetterTemplate.active == True)) is None:  # noqa: E712
         raise LetterError(_("The template no longer exists."))
-    return letters.save_template(user, kind, name, body, template_id)
+    name = name.strip()
+    if not name:
+        raise LetterError(_("The template needs a name."))
+    with db.atomic():
+        if template_id is None:
+            row = LetterTemplate.create(kind=kind, name=name, body=body, updated_by=user,
+                                        updated_at=utcnow())
+        else:
+            row = LetterTemplate.get_by_id(template_id)
+            row.kind, row.name, row.body = kind, name, body
+            row.updated_by, row.updated_at = user, utcnow()
+            row.save()
+        audit.log("letter_template_saved", user, detail=f"{kind}: {name}")
+    return row
 
 
-def retire(user: Staff, template_id: int | None) -> None:
+def retire_template(user: Staff, template_id: int | None) -> None:
     """A clinic template is no longer offered (letters made with it keep their text)."""
     auth.require(user, "letter.templates")
     if template_id is None:
         raise LetterError(_("The standard templates cannot be retired."))
-    letters.retire_template(user, template_id)
+    row = LetterTemplate.get_by_id(template_id)
+    row.active = False
+    row.save()
+    audit.log("letter_template_retired", user, detail=f"{row.kind}: {row.name}")
 
 
 # --- the editor's unsaved typing --------------------------------------------------------------
