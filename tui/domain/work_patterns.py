@@ -71,6 +71,8 @@ def parse_weekdays(text: str) -> list[int]:
             days.add(_DAY_WORDS[part])
         else:
             raise ValueError(_("Unknown weekday: {text}").format(text=part))
+    if not days:  # only "og" or "&": no weekday was written
+        raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
     return sorted(days)
 
 
