@@ -1,8 +1,9 @@
 """The clinic's day: who works when, what is booked, who is waiting.
 
 Working time of a doctor or nurse on a day = their work patterns on the day (expanded
-by tui.domain.work_patterns, the one place for them) minus their Absence rows, intersected with the clinic's open intervals
-(opening hours minus lunch, telephone hour, closing days and public holidays).
+by tui.domain.work_patterns, the one place for them) minus their Absence rows,
+intersected with the clinic's open intervals (opening hours minus lunch, telephone
+hour, closing days and public holidays).
 Appointment times are clinic wall-clock naive datetimes (tui.domain.clock).
 
 Everything here returns plain dataclasses; screens render them. No textual or rich.
