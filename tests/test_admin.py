@@ -278,19 +278,6 @@ def test_reset_password_forces_a_new_one(staff):
 # --- work patterns --------------------------------------------------------------------
 
 
-def test_parse_weekdays():
-    assert admin.parse_weekdays("ma ti fr") == [0, 1, 4]
-    assert admin.parse_weekdays("mandag, onsdag") == [0, 2]
-    assert admin.parse_weekdays("tirsdag og torsdag") == [1, 3]  # issue 20
-    assert admin.parse_weekdays("ma, ti og fr") == [0, 1, 4]
-    assert admin.parse_weekdays("ma-fr") == [0, 1, 2, 3, 4]
-    assert admin.parse_weekdays("1,3,5") == [0, 2, 4]
-    assert admin.parse_weekdays("MO,FR") == [0, 4]
-    for bad in ("", "funday", "fr-ma"):
-        with pytest.raises(ValueError):
-            admin.parse_weekdays(bad)
-
-
 def test_make_pattern_builds_a_valid_rrule():
     spec = admin.make_pattern("fr", "8", "12", "27.11.2026", "", interval="2")
     assert spec.rrule() == "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"

@@ -1,10 +1,20 @@
 """Half-open intervals (start, end) of anything ordered: times of day or datetimes."""
 from __future__ import annotations
 
-from typing import Iterable, TypeVar
+from typing import Any, Iterable, TypeVar
+
+from tui.i18n import _
 
 T = TypeVar("T")
 Interval = tuple[T, T]
+
+
+def checked_span(start: T, end: T, what: str) -> tuple[T, T]:
+    """(start, end), or ValueError naming `what` when the end does not come after the start
+    (opening hours, lunch, working time: one rule for every span a person types)."""
+    if start >= end:  # type: ignore[operator]
+        raise ValueError(_("{what}: the end must come after the start.").format(what=what))
+    return start, end
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -46,3 +56,8 @@ def subtract(xs: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interval]
                 nxt.append((d, b))
         result = nxt
     return result
+
+
+def covers(intervals: Iterable[Interval], start: Any, end: Any) -> bool:
+    """True when [start, end) lies inside one interval once touching ones are joined."""
+    return any(a <= start and end <= b for a, b in merge(intervals))

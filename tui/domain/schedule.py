@@ -1,8 +1,9 @@
 """The clinic's day: who works when, what is booked, who is waiting.
 
-Working time of a doctor or nurse on a day = their WorkPattern RRULEs (valid on the
-day) minus their Absence rows, intersected with the clinic's open intervals
-(opening hours minus lunch, telephone hour, closing days and public holidays).
+Working time of a doctor or nurse on a day = their work patterns on the day (expanded
+by tui.domain.work_patterns, the one place for them) minus their Absence rows,
+intersected with the clinic's open intervals (opening hours minus lunch, telephone
+hour, closing days and public holidays).
 Appointment times are clinic wall-clock naive datetimes (tui.domain.clock).
 
 Everything here returns plain dataclasses; screens render them. No textual or rich.
@@ -11,13 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable
 
-from dateutil.rrule import rrulestr
-
 from tui.db import database_proxy as db
-from tui.domain import audit, auth, settings
+from tui.domain import audit, auth, settings, work_patterns
 from tui.domain.calendar import (
     ClinicSettings,
     closed_reason,
@@ -37,7 +35,7 @@ from tui.models import (
     WorkPattern,
 )
 
-Interval = tuple[dt.datetime, dt.datetime]
+Interval = work_patterns.Interval
 
 ABSENCE_REASONS = {
     "holiday": N_("holiday"),
@@ -100,32 +98,6 @@ def wall_clock_ok(start: dt.datetime, end: dt.datetime) -> bool:
     return utc(end) - utc(start) == end - start
 
 
-# --- work patterns ---------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _pattern_days(rule: str, valid_from: dt.date, valid_to: dt.date | None, year: int) -> frozenset[dt.date]:
-    """The days of `year` on which an RRULE (starting at valid_from) occurs."""
-    start = dt.datetime.combine(valid_from, dt.time())
-    try:
-        rr = rrulestr(rule, dtstart=start)
-    except (ValueError, TypeError):
-        return frozenset()
-    lo = max(start, dt.datetime(year, 1, 1))
-    hi = dt.datetime(year, 12, 31, 23, 59, 59)
-    if valid_to is not None:
-        hi = min(hi, dt.datetime.combine(valid_to, dt.time(23, 59, 59)))
-    if hi < lo:
-        return frozenset()
-    return frozenset(x.date() for x in rr.between(lo, hi, inc=True))
-
-
-def pattern_occurs(pattern: WorkPattern, day: dt.date) -> bool:
-    if day < pattern.valid_from or (pattern.valid_to is not None and day > pattern.valid_to):
-        return False
-    return day in _pattern_days(pattern.rrule, pattern.valid_from, pattern.valid_to, day.year)
-
-
 @dataclass
 class Calendars:
     """Work patterns and absences of some staff over a date range, loaded in two queries."""
@@ -156,13 +128,7 @@ class Calendars:
                 for a, b in open_intervals(day, self.settings)]
 
     def pattern_intervals(self, staff_id: int, day: dt.date) -> list[Interval]:
-        out = []
-        for p in self.patterns.get(staff_id, ()):
-            if pattern_occurs(p, day):
-                end = (dt.datetime.combine(day, p.end_time) if p.end_time != dt.time(0)
-                       else dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
-                out.append((dt.datetime.combine(day, p.start_time), end))
-        return merge(out)
+        return work_patterns.working_time(self.patterns.get(staff_id, ()), day)
 
     def working(self, staff_id: int, day: dt.date, clinic_open: list[Interval] | None = None) -> list[Interval]:
         if clinic_open is None:

@@ -1,0 +1,214 @@
+"""Work patterns: when a doctor or nurse works.
+
+A pattern is an RFC 5545 RRULE (dateutil) counted from `valid_from` (midnight), valid up
+to and including `valid_to`, with a start and end time of day; an end of 00.00 means
+midnight at the end of the day. Stored as `WorkPattern` rows; typed and edited as
+`PatternSpec` (weekdays, every n weeks). This module is the one place that
+
+- validates a rule (`parse_rrule`) and a pattern (`PatternSpec.check`),
+- reads and writes weekdays the way a person types them (`parse_weekdays`),
+- expands patterns into working time (`occurs`, `shifts`, `working_time`), as
+  wall-clock datetime intervals (`tui.domain.intervals`, merged there).
+
+The schedule takes a person's working time from here (and subtracts absences and
+closed time); the administration previews patterns and finds the bookings a change of
+pattern leaves outside from here.
+
+No textual or rich imports here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dateutil.rrule import rrule, rrulestr
+
+from tui.domain.intervals import checked_span, merge
+from tui.i18n import _
+from tui.models import WorkPattern
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+WEEKDAY_SHORT = ("ma", "ti", "on", "to", "fr", "lø", "sø")
+RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_WORDS = {
+    **{w: i for i, w in enumerate(WEEKDAY_NAMES)},
+    **{w: i for i, w in enumerate(WEEKDAY_SHORT)},
+    **{w: i for i, w in enumerate(("man", "tir", "ons", "tor", "fre", "lør", "søn"))},
+    **{w.lower(): i for i, w in enumerate(RRULE_DAYS)},
+    **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday",
+                                   "saturday", "sunday"))},
+    **{w: i for i, w in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{str(i + 1): i for i in range(7)},
+}
+
+
+# --- what a person types -----------------------------------------------------------------
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """"ma ti fr", "mandag, onsdag", "ma-fr", "1,3,5", "MO,FR" -> weekday numbers (0 = Monday)."""
+    s = (text or "").strip().lower()
+    if not s:
+        raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
+    days: set[int] = set()
+    for part in re.split(r"[\s,;/+]+", s):
+        if not part or part in ("og", "and", "&"):  # "tirsdag og torsdag"
+            continue
+        if "-" in part or "–" in part:
+            a, _sep, b = re.split(r"([-–])", part, maxsplit=1)
+            if a not in _DAY_WORDS or b not in _DAY_WORDS:
+                raise ValueError(_("Unknown weekday: {text}").format(text=part))
+            lo, hi = _DAY_WORDS[a], _DAY_WORDS[b]
+            if hi < lo:
+                raise ValueError(_("Unknown weekday: {text}").format(text=part))
+            days.update(range(lo, hi + 1))
+        elif part in _DAY_WORDS:
+            days.add(_DAY_WORDS[part])
+        else:
+            raise ValueError(_("Unknown weekday: {text}").format(text=part))
+    if not days:  # only "og" or "&": no weekday was written
+        raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
+    return sorted(days)
+
+
+def format_weekdays(days: Iterable[int]) -> str:
+    return " ".join(WEEKDAY_SHORT[d] for d in sorted(days))
+
+
+def parse_rrule(rule: str, valid_from: dt.date) -> rrule:
+    """dateutil's rrule for `rule` starting `valid_from`; ValueError when it does not parse.
+    The one check of a repetition rule (work patterns and recurring closing days)."""
+    text = (rule or "").strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text or "\n" in text or "DTSTART" in text.upper():
+        raise ValueError(_("Not a valid repetition rule."))
+    try:
+        return rrulestr(text, dtstart=dt.datetime.combine(valid_from, dt.time()))
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise ValueError(_("Not a valid repetition rule: {rule}").format(rule=text)) from None
+
+
+@dataclass
+class PatternSpec:
+    """One weekly work pattern, in the terms a person uses."""
+
+    weekdays: list[int]
+    start_time: dt.time
+    end_time: dt.time
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    interval: int = 1  # every n weeks
+    note: str = ""
+    rule: str = ""  # an RRULE that is not a plain weekly one is kept as it is
+
+    def rrule(self) -> str:
+        if self.rule:
+            return self.rule
+        days = ",".join(RRULE_DAYS[d] for d in sorted(self.weekdays))
+        interval = f";INTERVAL={self.interval}" if self.interval > 1 else ""
+        return f"FREQ=WEEKLY{interval};BYDAY={days}"
+
+    def check(self) -> None:
+        """ValueError when the pattern cannot be saved: the times, the dates, the rule."""
+        checked_span(self.start_time, self.end_time, _("Working time"))
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(_("The pattern ends before it starts."))
+        parse_rrule(self.rrule(), self.valid_from)
+
+    def describe(self) -> str:
+        every = (_("every week") if self.interval == 1
+                 else _("every {n}. week").format(n=self.interval))
+        days = format_weekdays(self.weekdays) if self.weekdays else self.rule
+        until = f" - {self.valid_to:%d.%m.%Y}" if self.valid_to else ""
+        return (f"{days} {self.start_time:%H.%M}-{self.end_time:%H.%M}, {every}, "
+                f"{_('from')} {self.valid_from:%d.%m.%Y}{until}")
+
+
+def spec_from_pattern(p: WorkPattern) -> PatternSpec:
+    """Read a stored WorkPattern back into friendly terms (a rule that is not plain
+    weekly is kept verbatim)."""
+    parts = dict(kv.split("=", 1) for kv in p.rrule.upper().split(";") if "=" in kv)
+    plain = (parts.get("FREQ") == "WEEKLY" and set(parts) <= {"FREQ", "INTERVAL", "BYDAY"}
+             and all(d in RRULE_DAYS for d in parts.get("BYDAY", "").split(",")))
+    if plain:
+        days = [RRULE_DAYS.index(d) for d in parts["BYDAY"].split(",")]
+        return PatternSpec(days, p.start_time, p.end_time, p.valid_from, p.valid_to,
+                           int(parts.get("INTERVAL", 1)), p.note)
+    return PatternSpec([], p.start_time, p.end_time, p.valid_from, p.valid_to, 1, p.note,
+                       rule=p.rrule)
+
+
+def patterns_of(person) -> list[PatternSpec]:
+    """`person`'s stored patterns (a Staff row or id), oldest first."""
+    rows = WorkPattern.select().where(WorkPattern.staff == person).order_by(
+        WorkPattern.valid_from, WorkPattern.start_time, WorkPattern.id)
+    return [spec_from_pattern(p) for p in rows]
+
+
+# --- expansion ---------------------------------------------------------------------------
+
+Pattern = PatternSpec | WorkPattern  # a stored row and an edited one expand alike
+
+
+def _rule_text(p: Pattern) -> str:
+    return p.rrule() if isinstance(p, PatternSpec) else p.rrule
+
+
+@lru_cache(maxsize=4096)
+def _days_in_year(rule: str, valid_from: dt.date, valid_to: dt.date | None, year: int) -> frozenset[dt.date]:
+    """The days of `year` within the validity on which the rule occurs. A stored rule that
+    does not parse gives no days: one bad row must not stop the day grid."""
+    try:
+        rr = parse_rrule(rule, valid_from)
+    except ValueError:
+        return frozenset()
+    lo = max(dt.date(year, 1, 1), valid_from)
+    hi = dt.date(year, 12, 31) if valid_to is None else min(dt.date(year, 12, 31), valid_to)
+    if hi < lo:
+        return frozenset()
+    return frozenset(x.date() for x in rr.between(
+        dt.datetime.combine(lo, dt.time()), dt.datetime.combine(hi, dt.time(23, 59, 59)), inc=True))
+
+
+def occurs(p: Pattern, day: dt.date) -> bool:
+    """True when pattern `p` gives working time on `day`."""
+    if day < p.valid_from or (p.valid_to is not None and day > p.valid_to):
+        return False
+    return day in _days_in_year(_rule_text(p), p.valid_from, p.valid_to, day.year)
+
+
+def shift(p: Pattern, day: dt.date) -> Interval:
+    """The working time `p` gives on `day` (an end of 00.00 is midnight at the day's end)."""
+    end = (dt.datetime.combine(day, p.end_time) if p.end_time != dt.time(0)
+           else dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    return dt.datetime.combine(day, p.start_time), end
+
+
+def shifts(patterns: Iterable[Pattern], first: dt.date, last: dt.date) -> list[Interval]:
+    """Each pattern's working time on each day from `first` to `last` (both included), in
+    order and not merged: two patterns on one day are two shifts."""
+    out: list[Interval] = []
+    for p in patterns:
+        for year in range(first.year, last.year + 1):
+            if not (p.valid_from.year <= year and (p.valid_to is None or year <= p.valid_to.year)):
+                continue
+            for day in _days_in_year(_rule_text(p), p.valid_from, p.valid_to, year):
+                if first <= day <= last:
+                    out.append(shift(p, day))
+    out.sort()
+    return out
+
+
+def working_time(patterns: Iterable[Pattern], first: dt.date, last: dt.date | None = None) -> list[Interval]:
+    """When the patterns say a person works from `first` to `last` (default: that one
+    day), merged: overlapping and touching shifts are one stretch of working time."""
+    last = first if last is None else last
+    if first == last:  # the schedule's hot path: one day, a set lookup per pattern
+        return merge(shift(p, first) for p in patterns if occurs(p, first))
+    return merge(shifts(patterns, first, last))
