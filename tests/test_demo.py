@@ -1,4 +1,4 @@
-"""The demo clinic generator (tui.domain.demo)."""
+"""The demo clinic generator (tui.demo)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,8 @@ from dateutil.rrule import rrulestr
 from peewee import fn
 
 from tui.db import close, connect
-from tui.domain import auth, clock, demo
+from tui import demo
+from tui.domain import auth, clock
 from tui.domain.audit import verify_chain
 from tui.domain.calendar import is_public_holiday, open_intervals
 from tui.domain.cpr import parse_cpr

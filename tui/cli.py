@@ -236,7 +236,7 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
     # the demo's own database is brought up to date as it is; a database named by hand is not
     _open_db(url, migrate="current" if explicit else True)
     _need_audit_key(create=True)
-    from tui.domain import demo as demo_mod
+    from tui import demo as demo_mod
 
     if rebuild or not demo_mod.is_built(patients, seed):
         if demo_mod.has_data() and not demo_mod.is_demo():
@@ -263,7 +263,7 @@ def _remove_demo(url: str) -> None:
         return
     _open_db(url, migrate=False)
     from tui.db import close
-    from tui.domain import demo as demo_mod
+    from tui import demo as demo_mod
 
     if not demo_mod.is_demo():
         raise Fail(_("That database holds a clinic that is not a demo; refusing to delete it."))
