@@ -185,114 +185,161 @@ class _PhoneMaker:
         return self._make(LANDLINE_PREFIXES)
 
 
+@dataclass
+class _Makers:
+    """What the demo's people are drawn from; one random generator, used in a fixed order."""
+
+    rng: random.Random
+    today: dt.date
+    names: Names
+    cprs: _CprMaker
+    phones: _PhoneMaker
+
+
 def make_patients(rng: random.Random, count: int, today: dt.date, names: Names) -> list[Person]:
     """`count` patients, living in households; some share a landline."""
-    cprs = _CprMaker(rng, today)
-    phones = _PhoneMaker(rng)
-    people: list[Person] = []
-    n_failing = max(1, round(count * 0.005))
-    n_replacement = max(1, round(count * 0.005))
+    mk = _Makers(rng, today, names, _CprMaker(rng, today), _PhoneMaker(rng))
+    households = _make_households(mk, count)
+    people = [p for members in households for p in members]
+    for members in households:
+        _give_phones(mk, members)
+    _special_cprs(mk, people, count)
+    _add_details(rng, people, today)
+    _deceased_and_protected(rng, people, today, count)
+    return people
 
-    languages = list(names.other)
-    lang: list[str] = [""]  # the language of the household being made ("" = Danish)
 
-    def first_name(sex: str) -> str:
-        pool = names.male if sex == "M" else names.female
-        if lang[0]:
-            pool = names.other[lang[0]]["m" if sex == "M" else "f"]
-        first = rng.choice(pool)
-        if rng.random() < 0.28:
-            second = rng.choice(pool)
-            if second != first:
-                first = f"{first} {second}"
-        return first
-
-    def address() -> tuple[str, str, str]:
-        street = rng.choice(names.streets)
-        number = rng.randint(1, 140)
-        if rng.random() < 0.1:
-            number = f"{number}{rng.choice('ABC')}"
-        floor = ""
-        if rng.random() < 0.3:
-            floor = f", {rng.choice(['st.', '1.', '2.', '3.', '4.'])} {rng.choice(['tv.', 'th.', 'mf.'])}"
-        postcode, city = rng.choices(names.postcodes, weights=names.postcode_weights)[0]
-        return f"{street} {number}{floor}", postcode, city
-
-    def person(age: int, sex: str, last: str, home: tuple[str, str, str]) -> Person:
-        birth = _birth_for_age(rng, age, today)
-        first = first_name(sex)
-        cpr = cprs.ordinary(birth, sex)
-        return Person(cpr=cpr.digits, kind=cpr.kind, first=first, last=last, birth=cpr.birth_date,
-                       sex=cpr.sex, address=home[0], postcode=home[1], city=home[2])
-
-    def sex() -> str:
-        return rng.choice("FM")
-
+def _make_households(mk: _Makers, count: int) -> list[list[Person]]:
+    """Households until there are `count` people; about 5 % speak another language."""
+    rng = mk.rng
+    languages = list(mk.names.other)
     households: list[list[Person]] = []
     total = 0
     while total < count:
-        home = address()
-        lang[0] = rng.choice(languages) if languages and rng.random() < 0.05 else ""
-        surname_pool = names.other[lang[0]]["l"] if lang[0] else names.surnames
-        surname = rng.choice(surname_pool)
-        kind = rng.choices(["single", "couple", "family", "single_parent"],
-                           weights=[40, 30, 24, 6])[0]
-        members: list[Person] = []
-        if kind == "single":
-            members.append(person(_adult_age(rng), sex(), surname, home))
-        elif kind == "couple":
-            age = rng.choices([rng.randint(22, 45), rng.randint(45, 70), rng.randint(70, 95)],
-                              weights=[25, 45, 30])[0]
-            s1 = sex()
-            members.append(person(age, s1, surname, home))
-            other = surname if rng.random() < 0.7 else rng.choice(surname_pool)
-            s2 = ("M" if s1 == "F" else "F") if rng.random() < 0.95 else s1
-            members.append(person(max(18, min(100, age + rng.randint(-5, 5))), s2, other, home))
-        else:
-            parent_age = rng.randint(27, 56)
-            s1 = sex() if kind == "single_parent" else "F"
-            members.append(person(parent_age, s1, surname, home))
-            if kind == "family":
-                other = surname if rng.random() < 0.75 else rng.choice(surname_pool)
-                members.append(person(max(20, parent_age + rng.randint(-4, 6)), "M", other, home))
-            for _i in range(rng.choices([1, 2, 3], weights=[40, 45, 15])[0]):
-                child_age = parent_age - rng.randint(22, 40)
-                if child_age < 0 or child_age > 21:
-                    child_age = rng.randint(0, min(21, parent_age - 22))
-                members.append(person(child_age, sex(), surname, home))
-        members = members[: count - total]
-        if lang[0]:
-            for m in members:
-                if (today - m.birth).days >= 18 * 365 and rng.random() < 0.45:
-                    m.interpreter = lang[0]
+        home = _address(rng, mk.names)
+        lang = rng.choice(languages) if languages and rng.random() < 0.05 else ""  # "" = Danish
+        members = _household_members(mk, lang, home)[: count - total]
+        if lang:
+            _need_interpreter(mk, members, lang)
         households.append(members)
         total += len(members)
-        people.extend(members)
+    return households
 
-    # Phones: mobiles for most from 13, landlines shared in ~10% of households,
-    # and a young child's record carries a parent's mobile.
-    for members in households:
-        adults = [p for p in members if (today - p.birth).days >= 18 * 365]
-        for p in members:
-            age = (today - p.birth).days // 365
-            if age >= 13 and (age < 75 or rng.random() < 0.75) and rng.random() < 0.96:
-                p.phones.append((phones.mobile(), "mobil"))
-        same_name = [p for p in members if p.last == members[0].last]
-        if len(same_name) >= 2 and rng.random() < 0.22:
-            number = phones.landline()
-            for p in same_name[:4]:
-                p.phones.append((number, "fastnet"))
-        elif len(members) == 1 and (today - members[0].birth).days >= 70 * 365 and rng.random() < 0.5:
-            members[0].phones.append((phones.landline(), "fastnet"))
-        for p in members:
-            if (today - p.birth).days < 15 * 365:
-                for parent in adults:
-                    mobiles = [n for n, label in parent.phones if label == "mobil"]
-                    if mobiles:
-                        p.phones.append((mobiles[0], "mor" if parent.sex == "F" else "far"))
 
-    # Special CPR numbers: post-2007 numbers failing mod-11 (born 1 January) for some
-    # children, replacement numbers for some adults.
+def _household_members(mk: _Makers, lang: str, home: tuple[str, str, str]) -> list[Person]:
+    rng = mk.rng
+    surname_pool = mk.names.other[lang]["l"] if lang else mk.names.surnames
+    surname = rng.choice(surname_pool)
+    kind = rng.choices(["single", "couple", "family", "single_parent"], weights=[40, 30, 24, 6])[0]
+    if kind == "single":
+        return [_person(mk, lang, _adult_age(rng), _sex(rng), surname, home)]
+    if kind == "couple":
+        return _couple(mk, lang, surname, surname_pool, home)
+    return _family(mk, lang, kind == "family", surname, surname_pool, home)
+
+
+def _couple(mk: _Makers, lang: str, surname: str, surname_pool: list[str],
+            home: tuple[str, str, str]) -> list[Person]:
+    rng = mk.rng
+    age = rng.choices([rng.randint(22, 45), rng.randint(45, 70), rng.randint(70, 95)],
+                      weights=[25, 45, 30])[0]
+    s1 = _sex(rng)
+    first = _person(mk, lang, age, s1, surname, home)
+    other = surname if rng.random() < 0.7 else rng.choice(surname_pool)
+    s2 = ("M" if s1 == "F" else "F") if rng.random() < 0.95 else s1
+    return [first, _person(mk, lang, max(18, min(100, age + rng.randint(-5, 5))), s2, other, home)]
+
+
+def _family(mk: _Makers, lang: str, two_parents: bool, surname: str, surname_pool: list[str],
+            home: tuple[str, str, str]) -> list[Person]:
+    """A mother and father (or one parent of either sex) with one to three children."""
+    rng = mk.rng
+    parent_age = rng.randint(27, 56)
+    members = [_person(mk, lang, parent_age, "F" if two_parents else _sex(rng), surname, home)]
+    if two_parents:
+        other = surname if rng.random() < 0.75 else rng.choice(surname_pool)
+        members.append(_person(mk, lang, max(20, parent_age + rng.randint(-4, 6)), "M", other, home))
+    for _i in range(rng.choices([1, 2, 3], weights=[40, 45, 15])[0]):
+        child_age = parent_age - rng.randint(22, 40)
+        if child_age < 0 or child_age > 21:
+            child_age = rng.randint(0, min(21, parent_age - 22))
+        members.append(_person(mk, lang, child_age, _sex(rng), surname, home))
+    return members
+
+
+def _person(mk: _Makers, lang: str, age: int, sex: str, last: str,
+            home: tuple[str, str, str]) -> Person:
+    birth = _birth_for_age(mk.rng, age, mk.today)
+    first = _first_name(mk.rng, mk.names, lang, sex)
+    cpr = mk.cprs.ordinary(birth, sex)
+    return Person(cpr=cpr.digits, kind=cpr.kind, first=first, last=last, birth=cpr.birth_date,
+                  sex=cpr.sex, address=home[0], postcode=home[1], city=home[2])
+
+
+def _sex(rng: random.Random) -> str:
+    return rng.choice("FM")
+
+
+def _first_name(rng: random.Random, names: Names, lang: str, sex: str) -> str:
+    pool = names.male if sex == "M" else names.female
+    if lang:
+        pool = names.other[lang]["m" if sex == "M" else "f"]
+    first = rng.choice(pool)
+    if rng.random() < 0.28:
+        second = rng.choice(pool)
+        if second != first:
+            first = f"{first} {second}"
+    return first
+
+
+def _address(rng: random.Random, names: Names) -> tuple[str, str, str]:
+    street = rng.choice(names.streets)
+    number: int | str = rng.randint(1, 140)
+    if rng.random() < 0.1:
+        number = f"{number}{rng.choice('ABC')}"
+    floor = ""
+    if rng.random() < 0.3:
+        floor = f", {rng.choice(['st.', '1.', '2.', '3.', '4.'])} {rng.choice(['tv.', 'th.', 'mf.'])}"
+    postcode, city = rng.choices(names.postcodes, weights=names.postcode_weights)[0]
+    return f"{street} {number}{floor}", postcode, city
+
+
+def _need_interpreter(mk: _Makers, members: list[Person], lang: str) -> None:
+    for p in members:
+        if (mk.today - p.birth).days >= 18 * 365 and mk.rng.random() < 0.45:
+            p.interpreter = lang
+
+
+def _give_phones(mk: _Makers, members: list[Person]) -> None:
+    """Mobiles for most from 13, a landline shared in ~10% of households, and a young
+    child's record carries a parent's mobile."""
+    rng, today = mk.rng, mk.today
+    adults = [p for p in members if (today - p.birth).days >= 18 * 365]
+    for p in members:
+        age = (today - p.birth).days // 365
+        if age >= 13 and (age < 75 or rng.random() < 0.75) and rng.random() < 0.96:
+            p.phones.append((mk.phones.mobile(), "mobil"))
+    same_name = [p for p in members if p.last == members[0].last]
+    if len(same_name) >= 2 and rng.random() < 0.22:
+        number = mk.phones.landline()
+        for p in same_name[:4]:
+            p.phones.append((number, "fastnet"))
+    elif len(members) == 1 and (today - members[0].birth).days >= 70 * 365 and rng.random() < 0.5:
+        members[0].phones.append((mk.phones.landline(), "fastnet"))
+    for p in members:
+        if (today - p.birth).days < 15 * 365:
+            for parent in adults:
+                mobiles = [n for n, label in parent.phones if label == "mobil"]
+                if mobiles:
+                    p.phones.append((mobiles[0], "mor" if parent.sex == "F" else "far"))
+
+
+def _special_cprs(mk: _Makers, people: list[Person], count: int) -> None:
+    """Post-2007 numbers failing mod-11 (born 1 January) for some children, replacement
+    numbers for some adults."""
+    rng, today, cprs = mk.rng, mk.today, mk.cprs
+    n_failing = max(1, round(count * 0.005))
+    n_replacement = max(1, round(count * 0.005))
     children = [i for i, p in enumerate(people)
                 if dt.date(2008, 1, 1) <= p.birth and p.birth.year < today.year]
     adults_idx = [i for i, p in enumerate(people) if 18 <= (today - p.birth).days // 365 <= 70]
@@ -308,14 +355,13 @@ def make_patients(rng: random.Random, count: int, today: dt.date, names: Names) 
         cpr = cprs.replacement(p.birth, p.sex, p.first, p.last)
         p.cpr, p.kind = cpr.digits, cpr.kind
 
-    # Details.
+
+def _add_details(rng: random.Random, people: list[Person], today: dt.date) -> None:
+    """E-mail, CAVE, protected address, a note and the day the record was made."""
     for p in people:
         age = (today - p.birth).days // 365
         if 18 <= age <= 78 and rng.random() < 0.4:
-            local = f"{normalize(p.first.split()[0])}.{normalize(p.last.split('-')[-1].split()[-1])}"
-            if rng.random() < 0.4:
-                local += str(rng.randint(1, 99))
-            p.email = f"{local}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
+            p.email = _email(rng, p)
         if rng.random() < 0.05:
             p.cave = ", ".join(rng.sample(CAVE, rng.choices([1, 2], weights=[85, 15])[0]))
         if rng.random() < 0.004:
@@ -325,12 +371,23 @@ def make_patients(rng: random.Random, count: int, today: dt.date, names: Names) 
         p.created = to_utc(dt.datetime.combine(
             max(p.birth, today - dt.timedelta(days=rng.randint(30, 12 * 365))),
             dt.time(rng.randint(8, 15), rng.randrange(60))))
+
+
+def _email(rng: random.Random, p: Person) -> str:
+    local = f"{normalize(p.first.split()[0])}.{normalize(p.last.split('-')[-1].split()[-1])}"
+    if rng.random() < 0.4:
+        local += str(rng.randint(1, 99))
+    return f"{local}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
+
+
+def _deceased_and_protected(rng: random.Random, people: list[Person], today: dt.date,
+                            count: int) -> None:
+    """A few of the old have died; at least one patient has a protected address."""
     old = [p for p in people if (today - p.birth).days >= 75 * 365]
     for p in rng.sample(old, min(len(old), max(1, round(count * 0.004)))):
         p.deceased = today - dt.timedelta(days=rng.randint(10, 700))
     if not any(p.protected for p in people):
         rng.choice(people).protected = True
-    return people
 
 
 def insert_patients(people: list[Person]) -> list[int]:
