@@ -1,6 +1,6 @@
 """The demo clinic's fixed facts (staff, appointment types, work patterns, the clinic's
 own details) and the core rows built from them: settings, staff, types, work patterns and
-absences. `tui.demo.build` puts the whole clinic together.
+absences. `tui.demo.builder` puts the whole clinic together.
 
 Passwords: every demo user has `PASSWORD`; `auth.login` accepts it only in a database
 with the setting "demo_mode" = True, which `build()` sets.
