@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -34,8 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from tui.db import connect, database_proxy as db  # noqa: E402
-from tui.domain import audit, auth, clock, inbox, settings  # noqa: E402
+from fresh import connect_fresh, throwaway_audit_key  # noqa: E402
+from tui.db import database_proxy as db  # noqa: E402
+from tui.domain import auth, clock, inbox, settings  # noqa: E402
 from tui.models import Patient  # noqa: E402
 from tui.models_inbox import InboxMessage  # noqa: E402
 
@@ -44,26 +44,8 @@ OPEN_TARGET_MS = 100.0
 TOTAL = 10_000
 
 
-def _fresh(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    else:
-        import psycopg2
-
-        base, name = url.rsplit("/", 1)
-        con = psycopg2.connect(base + "/postgres")
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {name}")
-        con.close()
-
-
 def build(url: str) -> dict:
-    _fresh(url)
-    connect(url)
+    connect_fresh(url)
     users = {role: auth.create_user(name, name.title(), role, "Hemmelig-123", initials=name[:2].upper())
              for role, name in (("secretary", "anne"), ("doctor", "lars"), ("nurse", "sofie"),
                                 ("admin", "adam"))}
@@ -131,11 +113,7 @@ def main() -> int:
     parser.add_argument("--db", default="sqlite:////tmp/bench_inbox.db")
     parser.add_argument("--files", type=int, default=500)
     args = parser.parse_args()
-    if not os.environ.get(audit.KEY_ENV):  # the audit chain needs a key: a throwaway one here
-        key = Path(tempfile.mkdtemp()) / "audit.key"
-        os.environ[audit.KEY_ENV] = str(key)
-        os.environ[audit.ANCHOR_ENV] = str(key.with_name("anchors.log"))
-        audit.create_key(key)
+    throwaway_audit_key()
     users = build(args.db)
     work = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
     rate = bench_import(args.files, work)

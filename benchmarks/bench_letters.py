@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tui.db import connect, database_proxy as db  # noqa: E402
-from tui.domain import demo, letters, pdf  # noqa: E402
+from tui import demo  # noqa: E402
+from tui.domain import letters, pdf  # noqa: E402
 from tui.models import Letter  # noqa: E402
 
 LIMIT_MS = 600.0

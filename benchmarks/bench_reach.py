@@ -28,15 +28,15 @@ import datetime as dt
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tui.db import close, connect, database_proxy as db  # noqa: E402
-from tui.domain import audit, clock, sms  # noqa: E402
+from fresh import connect_fresh, throwaway_audit_key  # noqa: E402
+from tui.db import close, database_proxy as db  # noqa: E402
+from tui.domain import clock, sms  # noqa: E402
 from tui.domain import waiting_list as wl  # noqa: E402
 from tui.models import Appointment, AppointmentType, Patient, Staff, WorkPattern  # noqa: E402
 from tui.models_reach import SmsConsent, SmsMessage, SmsTemplate, WaitingEntry  # noqa: E402
@@ -47,26 +47,8 @@ FILL_TARGET_MS = 20.0
 QUEUE_TARGET_S = 2.0
 
 
-def _fresh(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    else:
-        import psycopg2
-
-        base, name = url.rsplit("/", 1)
-        con = psycopg2.connect(base + "/postgres")
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {name}")
-        con.close()
-
-
 def build(url: str, waiting: int, rng: random.Random) -> list[tuple[dt.datetime, dt.datetime, Staff]]:
-    _fresh(url)
-    connect(url)
+    connect_fresh(url)
     started = time.perf_counter()
     with db.atomic():
         staff = []
@@ -128,11 +110,7 @@ def build(url: str, waiting: int, rng: random.Random) -> list[tuple[dt.datetime,
 
 
 def main() -> int:
-    if not os.environ.get(audit.KEY_ENV):  # the audit chain needs a key: a throwaway one here
-        key = Path(tempfile.mkdtemp()) / "audit.key"
-        os.environ[audit.KEY_ENV] = str(key)
-        os.environ[audit.ANCHOR_ENV] = str(key.with_name("anchors.log"))
-        audit.create_key(key)
+    throwaway_audit_key()
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="sqlite:////tmp/bench_reach.db")
     parser.add_argument("--waiting", type=int, default=10_000)

@@ -525,9 +525,10 @@ def _fill(con, sizes: Sizes, seed: int, desk: dict, shared_hash: str, log) -> di
 
 
 def _patients(con, rng: random.Random, n: int) -> None:
-    from tui.domain import demo, patients
+    from tui.demo import people as demo_people
+    from tui.domain import patients
 
-    names = demo._load_names()
+    names = demo_people.load_names()
     surname_w = [1 / (i + 1) for i in range(len(names.surnames))]
     cprs = CprMaker()
     start = dt.date(1920, 1, 1)

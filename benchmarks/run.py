@@ -562,7 +562,8 @@ def memory_child(path: str) -> None:
     from tui.app import SkrankeApp
     from tui.config import Config
     from tui.db import connect
-    from tui.domain import auth, clock, demo
+    from tui import demo
+    from tui.domain import auth, clock
     from tui.models import Staff
 
     connect(url_of(path))
@@ -628,7 +629,7 @@ def build_demo(path: str, patients: int = 3000) -> None:
         generate.pg_recreate(path)
     for suffix in ("", "-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
-    code = ("import sys; from tui.db import connect; from tui.domain import demo;"
+    code = ("import sys; from tui.db import connect; from tui import demo;"
             f"connect({url_of(path)!r}); demo.build(patients={patients}, seed=1)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
 

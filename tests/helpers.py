@@ -46,6 +46,21 @@ async def until(pilot, check, timeout: float = 10.0) -> None:
         await pilot.pause(0.05)
 
 
+class Beat:
+    """A 50 ms timer on the app: the longest gap between its beats is how long the desk
+    was deaf to keys (work done on the event loop, a render, shows as a gap that long)."""
+
+    def __init__(self, app) -> None:
+        self.last = time.monotonic()
+        self.longest = 0.0
+        self.timer = app.set_interval(0.05, self.beat)
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+
 KEY_NAMES = {"enter", "tab", "backspace", "escape", "space", "up", "down", "left", "right",
              "home", "end", "pageup", "pagedown", "delete", "insert"}
 

@@ -117,24 +117,10 @@ def test_repeated_failures_tell_the_administrators_once(staff):
     assert "Forkert" not in alerts[0].title + alerts[0].text
 
 
-class _Beat:
-    """A 50 ms timer: the longest gap between its beats is how long the desk was deaf."""
-
-    def __init__(self, app) -> None:
-        self.last = time.monotonic()
-        self.longest = 0.0
-        app.set_interval(0.05, self.beat)
-
-    def beat(self) -> None:
-        now = time.monotonic()
-        self.longest = max(self.longest, now - self.last)
-        self.last = now
-
-
 @pytest.mark.parametrize("locked", [False, True])
 async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, staff, monkeypatch,
                                                                       locked):
-    from helpers import post_keys, screen_text, until
+    from helpers import Beat, post_keys, screen_text, until
 
     real = auth.check_password
 
@@ -152,7 +138,7 @@ async def test_the_desk_stays_responsive_while_a_password_is_hashed(make_app, st
             await until(pilot, lambda: app.locked and app.focused is not None
                         and app.focused.id == "username", timeout=30)
         monkeypatch.setattr(auth, "check_password", slow)
-        beat = _Beat(app)
+        beat = Beat(app)
         # a name, the password and what she means to do next, in one burst
         post_keys(app, "lars", "enter", PASSWORD, "enter", "f4", "hansen")
         await until(pilot, lambda: app.user is not None and app.user.username == "lars"

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from conftest import PASSWORD
-from helpers import login, screen_text, until
+from helpers import Beat, login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letters, signing
@@ -94,18 +94,6 @@ async def test_a_enter_shows_the_letter_and_asks_for_the_password(make_app, staf
         await until(pilot, lambda: Letter.get_by_id(queued.id).status == "signed")
 
 
-class _Beat:
-    """A 50 ms timer: the longest gap between its beats is how long the desk was deaf."""
-
-    def __init__(self, app) -> None:
-        self.last, self.longest = time.monotonic(), 0.0
-        app.set_interval(0.05, self.beat)
-
-    def beat(self) -> None:
-        now = time.monotonic()
-        self.longest, self.last = max(self.longest, now - self.last), now
-
-
 async def test_the_desk_stays_responsive_while_the_signing_password_is_hashed(
         make_app, staff, queued, mette, monkeypatch):
     real = auth.check_password
@@ -124,7 +112,7 @@ async def test_the_desk_stays_responsive_while_the_signing_password_is_hashed(
         await pilot.press("a", "enter")
         await until(pilot, lambda: type(app.screen).__name__ == "SignScreen")
         monkeypatch.setattr(auth, "check_password", slow)
-        beat = _Beat(app)
+        beat = Beat(app)
         await pilot.press(*PASSWORD, "enter")
         await until(pilot, lambda: type(app.screen).__name__ != "SignScreen", timeout=15)
         assert beat.longest < 2.0, beat.longest  # 3 s and more when it hashed on the loop

@@ -12,7 +12,7 @@ import re
 import time
 
 import pytest
-from helpers import login, screen_text, until
+from helpers import Beat, login, screen_text, until
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import letters, template_render
@@ -61,6 +61,26 @@ def test_a_template_that_runs_over_is_never_used_for_a_letter(staff, clinic, pat
     assert Letter.get_by_id(letter.id).body == ""
 
 
+async def _open_editor(pilot, letter_id: int):
+    """Log in as anne and open the letter in its editor (as the letters list does)."""
+    from tui.screens.letter_editor import LetterEditorScreen
+
+    app = pilot.app
+    await login(pilot)
+    app.push_screen(LetterEditorScreen(letter_id))
+    await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
+    return app.screen
+
+
+async def _at_end_of_body(pilot, editor):
+    """Once the first preview is shown: the cursor at the end of the letter's text."""
+    await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
+    body = editor.query_one("#le-body")
+    body.focus()
+    body.move_cursor(body.document.end)
+    return body
+
+
 async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, staff, clinic,
                                                                      monkeypatch):
     app = make_app()
@@ -105,21 +125,6 @@ async def test_the_desk_stays_responsive_and_a_kept_draft_is_not_run(make_app, s
         await until(pilot, lambda: "blev stoppet" in error_text(app), timeout=30)
 
 
-class Beat:
-    """A 50 ms timer on the app: the longest gap between its beats is how long the desk
-    was deaf to keys (a render on the event loop shows as a gap of about 2 s)."""
-
-    def __init__(self, app) -> None:
-        self.last = time.monotonic()
-        self.longest = 0.0
-        self.timer = app.set_interval(0.05, self.beat)
-
-    def beat(self) -> None:
-        now = time.monotonic()
-        self.longest = max(self.longest, now - self.last)
-        self.last = now
-
-
 async def test_saving_a_template_that_runs_forever_never_freezes_the_desk(make_app, staff, clinic):
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
@@ -159,12 +164,7 @@ async def test_ctrl_b_with_a_template_that_runs_forever_never_freezes_the_desk(
                                    body="Eget indhold\n")
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await login(pilot)
-        from tui.screens.letter_editor import LetterEditorScreen
-
-        app.push_screen(LetterEditorScreen(letter.id))
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
-        editor = app.screen
+        editor = await _open_editor(pilot, letter.id)
         await until(pilot, lambda: editor.query("#le-error")
                     and "blev stoppet" in str(editor.query_one("#le-error").render()),
                     timeout=30)  # the preview on opening
@@ -189,16 +189,8 @@ async def test_saving_closing_or_next_step_with_a_template_that_runs_forever_nev
                                    body="Eget indhold")
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await login(pilot)
-        from tui.screens.letter_editor import LetterEditorScreen
-
-        app.push_screen(LetterEditorScreen(letter.id))
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
-        editor = app.screen
-        await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
-        body = editor.query_one("#le-body")
-        body.focus()
-        body.move_cursor(body.document.end)
+        editor = await _open_editor(pilot, letter.id)
+        body = await _at_end_of_body(pilot, editor)
         await until(pilot, lambda: "blev stoppet" in str(editor.query_one("#le-error").render()),
                     timeout=30)  # the preview on opening
         beat = Beat(app)
@@ -227,16 +219,8 @@ async def test_a_save_that_ends_after_she_typed_on_keeps_her_newer_text(
     monkeypatch.setattr(letters, "update_draft", slow)
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await login(pilot)
-        from tui.screens.letter_editor import LetterEditorScreen
-
-        app.push_screen(LetterEditorScreen(letter.id))
-        await until(pilot, lambda: type(app.screen).__name__ == "LetterEditorScreen", timeout=30)
-        editor = app.screen
-        await until(pilot, lambda: editor.query("#le-body") and editor.previewed)
-        body = editor.query_one("#le-body")
-        body.focus()
-        body.move_cursor(body.document.end)
+        editor = await _open_editor(pilot, letter.id)
+        body = await _at_end_of_body(pilot, editor)
         await pilot.pause()
         beat = Beat(app)
         await pilot.press("ctrl+s", *" Tak")

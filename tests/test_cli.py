@@ -1,6 +1,7 @@
 """The `skranke` command as a user runs it: one clear line and exit code 2 on bad input."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,3 +104,53 @@ def test_user_administration(tmp_path):
             auth.login("mette", "Andet-kode-42")  # deactivated
     finally:
         close()
+
+
+IMPORT_PROBE = """
+import json, sys
+opened = []
+sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
+from tui import i18n
+before = i18n.language()
+import tui.cli  # noqa: F401
+print(json.dumps({"before": before, "after": i18n.language(),
+                  "opened": [p for p in opened if p.endswith("probe-config.toml")]}))
+"""
+
+
+@pytest.mark.parametrize("config_text, lang_env", [
+    ('language = "en"\n', None),  # a config that would switch the language
+    ("[database\nurl = ", None),  # a broken one: reading it at all is the fault
+    ("", "en"),  # the environment's language
+])
+def test_importing_the_cli_reads_no_config_and_sets_no_language(tmp_path, config_text, lang_env):
+    """`import tui.cli` (the app, tests and tools import it) only defines the commands:
+    the language is chosen, and the config read, when `skranke` runs."""
+    config = tmp_path / "probe-config.toml"
+    config.write_text(config_text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
+    env["SKRANKE_CONFIG"] = str(config)
+    if lang_env:
+        env["SKRANKE_LANG"] = lang_env
+    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["opened"] == []
+    assert seen["after"] == seen["before"]
+
+
+def test_help_follows_the_language_of_each_run():
+    """Help texts are translated as the command runs, from the English originals: a run in
+    Danish after one in English (one process, as in tests) is Danish, and back again."""
+    from click.testing import CliRunner
+
+    from tui.cli import main
+
+    runner = CliRunner()
+    english = runner.invoke(main, ["--lang", "en", "demo", "--help"])
+    danish = runner.invoke(main, ["--lang", "da", "demo", "--help"])
+    again = runner.invoke(main, ["--lang", "en", "demo", "--help"])
+    assert "Build only; do not open the app." in english.output
+    assert "Build only; do not open the app." not in danish.output
+    assert again.output == english.output

@@ -8,7 +8,7 @@ import pytest
 from helpers import login, screen_text
 
 from tui import i18n
-from tui.domain import demo
+from tui import demo
 
 ENGLISH = re.compile(r"\b(the|and|with|Save|Cancel|Open|Close|booked|taken|phones|entry|missed|"
                      r"answered|ringing|handled|appointment|Search|Today|Tomorrow|Keys|Help|Quit|"

@@ -1,4 +1,4 @@
-"""The demo clinic generator (tui.domain.demo)."""
+"""The demo clinic generator (tui.demo)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,8 @@ from dateutil.rrule import rrulestr
 from peewee import fn
 
 from tui.db import close, connect
-from tui.domain import auth, clock, demo
+from tui import demo
+from tui.domain import auth, clock
 from tui.domain.audit import verify_chain
 from tui.domain.calendar import is_public_holiday, open_intervals
 from tui.domain.cpr import parse_cpr
@@ -204,7 +205,7 @@ def test_appointments_inside_work_patterns(demo_db):
 
 
 def test_no_appointments_on_easter_holidays(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "SEEDERS", [])
+    monkeypatch.setattr(demo.builder, "SEEDERS", [])
     # Monday 30 March 2026: Maundy Thursday, Good Friday and Easter Monday fall in the window
     url = f"sqlite:///{tmp_path / 'easter.db'}"
     _build(url, patients=60, at=dt.datetime(2026, 3, 30, 10, 0))
@@ -319,17 +320,17 @@ def _probe(rng, clinic) -> None:
 
 
 def test_seeders_run_and_rebuild_wipes(database, monkeypatch):
-    monkeypatch.setattr(demo, "SEEDERS", [f"{__name__}:_probe"])
+    monkeypatch.setattr(demo.builder, "SEEDERS", [demo.Seeder(_probe, "probe seeder", "probe-key")])
     _probe_calls.clear()
     messages: list[str] = []
     demo.build(patients=40, seed=3, progress=messages.append)
-    assert messages and f"{__name__}:_probe" in messages
+    assert messages and "probe seeder" in messages
     assert len(_probe_calls) == 1
     r, today, usernames, n, codes, doctors, admin, secretaries, nurses = _probe_calls[0]
     assert today == NOW.date() and n == 40 and usernames == sorted(u for u, *_x in demo.STAFF)
     assert {"K15", "BLOD", "EKG", "KIR"} <= set(codes) and len(doctors) == 3
     assert admin == "admin" and secretaries == 2 and nurses == 1
-    assert r == __import__("random").Random(f"3-{__name__}:_probe").random()
+    assert r == __import__("random").Random("3-probe-key").random()
     # building again over a demo starts afresh (journal and audit rows cannot be deleted)
     demo.build(patients=30, seed=3)
     assert Patient.select().count() == 30
@@ -354,7 +355,7 @@ def _stable_part() -> list:
 
 
 def test_same_day_other_hour_changes_only_today(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "SEEDERS", [])
+    monkeypatch.setattr(demo.builder, "SEEDERS", [])
     parts = []
     for hour in (7, 10, 15):
         url = f"sqlite:///{tmp_path / f'h{hour}.db'}"
@@ -395,3 +396,17 @@ def test_the_inbox_has_messages(demo_db):
     counts = inbox.counts(desk)
     assert counts.unmatched == 1 and counts.failed == 1
     assert AuditEvent.select().where(AuditEvent.action == "inbox_received").count() == 3
+
+
+def test_every_seeder_is_a_function_of_the_demo_package():
+    """Seeders are function references in tui.demo (not "module:function" strings), and
+    the domain holds no demo data."""
+    import pathlib
+
+    assert len(demo.SEEDERS) == 7
+    for seeder in demo.SEEDERS:
+        assert callable(seeder.function) and seeder.function.__module__.startswith("tui.demo.")
+    keys = [s.key for s in demo.SEEDERS]
+    assert len(set(keys)) == len(keys)
+    domain = pathlib.Path(demo.__file__).parent.parent / "domain"
+    assert not [p.name for p in domain.rglob("*.py") if "def demo_seed" in p.read_text(encoding="utf-8")]

@@ -11,6 +11,7 @@ import pytest
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 import medcom_profiles
+from tui.demo import letters as demo_letters
 from tui.domain import fhir, letters
 from tui.domain.letters import LetterError
 
@@ -168,7 +169,8 @@ def test_one_identity_per_letter_version(signed, staff, clinic, tmp_path):
 
 def test_an_invalid_ean_is_refused_and_the_demo_clinic_passes(signed, staff, tmp_path):
     """Point 4: no message with a wrong check digit; the demo clinic's own numbers pass."""
-    from tui.domain import admin, demo, settings
+    from tui import demo
+    from tui.domain import admin, settings
 
     settings.put("clinic", {**settings.clinic(), "ean": "5790000999995"})  # the old demo EAN
     with pytest.raises(LetterError, match="EAN"):
@@ -176,7 +178,7 @@ def test_an_invalid_ean_is_refused_and_the_demo_clinic_passes(signed, staff, tmp
     assert not (tmp_path / "out").exists()
     assert admin.ean_problem(demo.CLINIC["ean"]) is None
     admin.validate_clinic(demo.CLINIC)
-    for row in letters.DEMO_ORGANIZATIONS:
+    for row in demo_letters.DEMO_ORGANIZATIONS:
         assert admin.ean_problem(row[3]) is None
 
 

@@ -1,6 +1,7 @@
 """A dropped terminal (SIGHUP) or SIGTERM ends the real app within a second."""
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import pytest
 
@@ -41,44 +43,6 @@ def _drain(fd, seconds: float) -> None:
                 return
 
 
-@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
-def test_signal_ends_the_app_within_a_second(tmp_path, sig):
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
-    env.update(SKRANKE_DB=url, TERM="xterm-256color", COLUMNS="80", LINES="24",
-               SKRANKE_CONFIG=os.devnull)
-    subprocess.run([sys.executable, "-m", "tui", "user", "add", "anne", "--name", "Anne",
-                    "--role", "secretary", "--password", PASSWORD], env=env, check=True,
-                   capture_output=True)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, start_new_session=True, close_fds=True)
-    os.close(slave)
-    try:
-        _read_until(master, b"Skranke", 20)
-        os.write(master, b"anne\r")
-        _drain(master, 0.5)
-        os.write(master, PASSWORD.encode() + b"\r")
-        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
-        _drain(master, 0.5)
-        started = time.monotonic()
-        proc.send_signal(sig)
-        while proc.poll() is None and time.monotonic() - started < 5:
-            _drain(master, 0.05)
-        elapsed = time.monotonic() - started
-        assert proc.poll() is not None, "still running after 5 s"
-        assert elapsed < 1.0, f"took {elapsed:.2f} s"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    import sqlite3
-
-    actions = [r[0] for r in sqlite3.connect(tmp_path / "x.db").execute(
-        "SELECT action FROM audit_event ORDER BY id")]
-    assert actions[-2:] == ["login", "session_ended"]
-
-
 def _desk(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
@@ -90,6 +54,57 @@ def _desk(tmp_path):
     return env
 
 
+@dataclass
+class _Terminal:
+    proc: subprocess.Popen
+    master: int | None  # our side of the pty; None once the test closed it
+
+
+@contextlib.contextmanager
+def _logged_in(tmp_path):
+    """The real `skranke` on a pty of its own (a terminal, as over SSH) with anne logged
+    in; on leaving it is killed if it still runs, and the pty closed."""
+    env = _desk(tmp_path)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, start_new_session=True, close_fds=True)
+    os.close(slave)
+    term = _Terminal(proc, master)
+    try:
+        _read_until(master, b"Skranke", 20)
+        os.write(master, b"anne\r")
+        _drain(master, 0.5)
+        os.write(master, PASSWORD.encode() + b"\r")
+        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        _drain(master, 0.5)
+        yield term
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if term.master is not None:
+            os.close(term.master)
+
+
+def _actions(tmp_path) -> list[str]:
+    import sqlite3
+
+    return [r[0] for r in sqlite3.connect(tmp_path / "x.db").execute(
+        "SELECT action FROM audit_event ORDER BY id")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
+def test_signal_ends_the_app_within_a_second(tmp_path, sig):
+    with _logged_in(tmp_path) as term:
+        started = time.monotonic()
+        term.proc.send_signal(sig)
+        while term.proc.poll() is None and time.monotonic() - started < 5:
+            _drain(term.master, 0.05)
+        elapsed = time.monotonic() - started
+        assert term.proc.poll() is not None, "still running after 5 s"
+        assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    assert _actions(tmp_path)[-2:] == ["login", "session_ended"]
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -98,37 +113,17 @@ def _cpu_seconds(pid: int) -> float:
 def test_end_of_input_ends_the_session(tmp_path):
     """Attack table, point 1: the terminal's other side goes away without a signal (the
     pty is closed): Skranke must not spin on the closed input, but save and end."""
-    env = _desk(tmp_path)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, start_new_session=True, close_fds=True)
-    os.close(slave)
-    try:
-        _read_until(master, b"Skranke", 20)
-        os.write(master, b"anne\r")
-        _drain(master, 0.5)
-        os.write(master, PASSWORD.encode() + b"\r")
-        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
-        _drain(master, 0.5)
-        os.close(master)  # no SIGHUP: this process is not the pty's session leader
-        master = None
+    with _logged_in(tmp_path) as term:
+        os.close(term.master)  # no SIGHUP: this process is not the pty's session leader
+        term.master = None
         try:
-            proc.wait(3)
+            term.proc.wait(3)
         except subprocess.TimeoutExpired:
-            cpu = _cpu_seconds(proc.pid)
+            cpu = _cpu_seconds(term.proc.pid)
             time.sleep(1)
             raise AssertionError(f"still running 3 s after its input ended "
-                                 f"({_cpu_seconds(proc.pid) - cpu:.2f} s CPU in the next second)") from None
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        if master is not None:
-            os.close(master)
-    import sqlite3
-
-    actions = [r[0] for r in sqlite3.connect(tmp_path / "x.db").execute(
-        "SELECT action FROM audit_event ORDER BY id")]
-    assert actions[-2:] == ["login", "session_ended"]
+                                 f"({_cpu_seconds(term.proc.pid) - cpu:.2f} s CPU in the next second)") from None
+    assert _actions(tmp_path)[-2:] == ["login", "session_ended"]
 
 
 @pytest.mark.parametrize("stdin_tty, stdout_tty", [(False, False), (False, True), (True, False)])
@@ -164,18 +159,8 @@ def test_sigterm_ends_it_within_a_second_while_a_template_runs_forever(tmp_path)
     """Attack table, points 1 and 7: a template that never ends is in the editor's preview;
     SIGTERM still ends the desk within a second (session_ended written), and nothing of
     it is left running."""
-    env = _desk(tmp_path)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, start_new_session=True, close_fds=True)
-    os.close(slave)
-    try:
-        _read_until(master, b"Skranke", 20)
-        os.write(master, b"anne\r")
-        _drain(master, 0.5)
-        os.write(master, PASSWORD.encode() + b"\r")
-        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
-        _drain(master, 0.5)
+    with _logged_in(tmp_path) as term:
+        proc, master = term.proc, term.master
         os.write(master, b"\x1b[15~")  # F5: letters
         _drain(master, 1.5)
         os.write(master, b"m")  # templates
@@ -201,12 +186,4 @@ def test_sigterm_ends_it_within_a_second_while_a_template_runs_forever(tmp_path)
             time.sleep(0.1)
         for child in children:
             assert not os.path.exists(f"/proc/{child}") or "State:\tZ" in open(f"/proc/{child}/status").read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    import sqlite3
-
-    actions = [r[0] for r in sqlite3.connect(tmp_path / "x.db").execute(
-        "SELECT action FROM audit_event ORDER BY id")]
-    assert actions[-1] == "session_ended"
+    assert _actions(tmp_path)[-1] == "session_ended"

@@ -7,6 +7,7 @@ import peewee
 import pytest
 from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
+from tui.demo import letters as demo_letters
 from tui.domain import auth, letters
 from tui.domain.letters import LetterError
 from tui.models import AuditEvent, Draft, JournalEntry, Letter, LetterTemplate, Organization, Task
@@ -248,8 +249,8 @@ def test_organization_search_and_creation(staff, database):
 
 
 def test_demo_seed_makes_recipients_and_letters_in_every_status(staff, patient, clinic):
-    letters.demo_seed(random.Random(7), None)
-    assert Organization.select().count() == len(letters.DEMO_ORGANIZATIONS)
+    demo_letters.demo_seed(random.Random(7), None)
+    assert Organization.select().count() == len(demo_letters.DEMO_ORGANIZATIONS)
     assert all(o.sor.startswith("999") for o in Organization.select())
     statuses = {letter.status for letter in Letter.select()}
     assert statuses == set(letters.STATUS_LABELS)

@@ -22,6 +22,15 @@ def _patient(i: int, first: str) -> Patient:
                           birth_date=dt.date(1990, 1, 1), sex="F")
 
 
+async def _reach_tab(pilot, key: str, shows: str) -> None:
+    """Log in, open the reach section (F10, on its waiting list), then its tab `key`."""
+    await login(pilot)
+    await pilot.press("f10")
+    await until(pilot, lambda: "Venteliste" in screen_text(pilot.app))
+    await pilot.press(key)
+    await until(pilot, lambda: shows in screen_text(pilot.app))
+
+
 async def test_booking_dialog_puts_the_patient_on_the_waiting_list_in_one_key(make_app, staff):
     c = setup_clinic(staff)
     jens = c["patients"]["jens"]
@@ -158,11 +167,7 @@ async def test_reach_section_lists_recalls_sends_bulk_sms_and_resends(make_app, 
     recall.set_do_not_contact(anne, b, True)
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await login(pilot)
-        await pilot.press("f10")
-        await until(pilot, lambda: "Venteliste" in screen_text(app))
-        await pilot.press("2")
-        await until(pilot, lambda: "Diabetes-årskontrol" in screen_text(app))
+        await _reach_tab(pilot, "2", shows="Diabetes-årskontrol")
         assert "kontakt ikke" in screen_text(app).lower()
         await pilot.press("space", "space", "s")
         await until(pilot, lambda: SmsMessage.select().count() == 1)
@@ -201,11 +206,7 @@ async def test_templates_tab_edits_a_template_with_preview_and_the_quiet_hours(m
     setup_clinic(staff)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot)
-        await pilot.press("f10")
-        await until(pilot, lambda: "Venteliste" in screen_text(app))
-        await pilot.press("5")
-        await until(pilot, lambda: "Stille timer 21:00-08:00" in screen_text(app))
+        await _reach_tab(pilot, "5", shows="Stille timer 21:00-08:00")
         await pilot.press("n")
         await until(pilot, lambda: "SMS-skabelon" in screen_text(app))
         from textual.widgets import TextArea
@@ -236,11 +237,7 @@ async def test_editing_a_template_tells_how_many_queued_messages_take_the_new_wo
     booking.book(c["secretary"], jens, c["doctor"], c["types"]["K15"], D(2026, 11, 30, 9, 0))
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await login(pilot)
-        await pilot.press("f10")
-        await until(pilot, lambda: "Venteliste" in screen_text(app))
-        await pilot.press("5")
-        await until(pilot, lambda: "Stille timer" in screen_text(app))
+        await _reach_tab(pilot, "5", shows="Stille timer")
         row = [t for t in sms.all_templates() if t.event == "reminder"][0]
         table = app.screen.query_one("#templates-table")
         table.move_cursor(row=table.get_row_index(str(row.id)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.domain import demo
+from tui import demo
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

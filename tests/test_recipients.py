@@ -5,6 +5,7 @@ import pytest
 from helpers import login, screen_text, until
 from letter_fixtures import clinic, org  # noqa: F401  (fixtures)
 
+from tui.demo import letters as demo_letters
 from tui.domain import auth, letters, organizations
 from tui.domain.organizations import OrganizationError, gs1_check_digit, valid_ean
 from tui.models import AuditEvent, Draft, Organization
@@ -115,7 +116,7 @@ def test_who_may_change_recipients(staff, database):
 
 
 def test_the_demo_recipients_are_valid(staff, database):
-    for name, kind, sor, ean, *_rest in letters.DEMO_ORGANIZATIONS:
+    for name, kind, sor, ean, *_rest in demo_letters.DEMO_ORGANIZATIONS:
         assert organizations.problems({"name": name, "kind": kind, "sor": sor, "ean": ean}) == {}
 
 

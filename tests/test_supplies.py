@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from tui.demo import supplies as demo_supplies
 from tui.domain import auth, supplies
 from tui.models import StockMovement, SupplyItem, SupplyOrder, SupplyOrderLine
 
@@ -182,7 +183,7 @@ def test_only_managers_send_and_receive(staff, sec, stocked, role):
 
 
 def test_demo_seed_gives_low_items_and_a_sent_order(staff):
-    supplies.demo_seed(random.Random(7), None)
+    demo_supplies.demo_seed(random.Random(7), None)
     assert SupplyItem.select().count() >= 40
     assert supplies.below_reorder_count(staff["secretary"]) > 0
     assert SupplyOrder.select().where(SupplyOrder.status == "sent").count() == 1

@@ -25,9 +25,8 @@ def _early_language(argv: list[str]) -> str:
         return i18n.DEFAULT_LANGUAGE
 
 
-i18n.set_language(_early_language(sys.argv[1:]))
 _ = i18n._
-N_ = i18n.N_
+N_ = i18n.N_  # help texts: marked here, translated when `skranke` runs (SkrankeGroup.main)
 
 # Click's own words ("Usage:", "Options", "Show this message and exit.", its error
 # messages) go through the standard library's gettext, which reads only compiled .mo
@@ -97,7 +96,32 @@ def _translate_click() -> None:
             module.ngettext = _click_ngettext
 
 
-_translate_click()
+def _translate_help(command: click.Command) -> None:
+    """Translate the help texts of a command, its options and its sub-commands.
+
+    The decorators below hold the English texts (marked with N_, so that importing this
+    module translates nothing); each run translates them from those originals, so that
+    a second run in another language (tests) does not translate a translation."""
+    items: list[tuple[object, str]] = [(command, "help"), (command, "short_help")]
+    items += [(param, "help") for param in command.params]
+    for obj, attr in items:
+        original = vars(obj).setdefault(f"_msgid_{attr}", getattr(obj, attr, None))
+        if original:
+            setattr(obj, attr, _(original))
+    for sub in getattr(command, "commands", {}).values():
+        _translate_help(sub)
+
+
+class SkrankeGroup(click.Group):
+    """`skranke`: the language is chosen as the command runs, before click parses (so
+    that --help speaks it), never when the module is imported."""
+
+    def main(self, args=None, *rest, **kwargs):  # type: ignore[override]
+        argv = sys.argv[1:] if args is None else list(args)
+        i18n.set_language(_early_language(argv))
+        _translate_click()
+        _translate_help(self)
+        return super().main(args, *rest, **kwargs)
 
 
 class Fail(click.ClickException):
@@ -183,9 +207,9 @@ def _ensure_parent(url: str) -> None:
             os.makedirs(parent, exist_ok=True)
 
 
-@click.group(invoke_without_command=True, help=_("Skranke: the reception desk of a Danish clinic."))
-@click.option("--db", metavar="URL", help=_("Database URL (sqlite:///path or postgresql://...)."))
-@click.option("--lang", type=click.Choice(["da", "en"]), help=_("Language of the interface."))
+@click.group(cls=SkrankeGroup, invoke_without_command=True, help=N_("Skranke: the reception desk of a Danish clinic."))
+@click.option("--db", metavar="URL", help=N_("Database URL (sqlite:///path or postgresql://...)."))
+@click.option("--lang", type=click.Choice(["da", "en"]), help=N_("Language of the interface."))
 @click.version_option(__version__, prog_name="skranke", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
@@ -213,13 +237,13 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     run(cfg)
 
 
-@main.command(help=_("Build a demo clinic into its own database and open it."))
+@main.command(help=N_("Build a demo clinic into its own database and open it."))
 @click.option("--patients", default=3000, show_default=True, type=click.IntRange(1, 2_000_000),
-              help=_("Number of patients."))
-@click.option("--seed", default=1, show_default=True, type=int, help=_("Random seed: same seed, same clinic."))
-@click.option("--rebuild", is_flag=True, help=_("Build it again even if it exists."))
-@click.option("--no-open", is_flag=True, help=_("Build only; do not open the app."))
-@click.option("--remove", is_flag=True, help=_("Delete the demo clinic (before setting up a real one)."))
+              help=N_("Number of patients."))
+@click.option("--seed", default=1, show_default=True, type=int, help=N_("Random seed: same seed, same clinic."))
+@click.option("--rebuild", is_flag=True, help=N_("Build it again even if it exists."))
+@click.option("--no-open", is_flag=True, help=N_("Build only; do not open the app."))
+@click.option("--remove", is_flag=True, help=N_("Delete the demo clinic (before setting up a real one)."))
 @click.pass_context
 def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: bool,
          remove: bool) -> None:
@@ -236,7 +260,7 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
     # the demo's own database is brought up to date as it is; a database named by hand is not
     _open_db(url, migrate="current" if explicit else True)
     _need_audit_key(create=True)
-    from tui.domain import demo as demo_mod
+    from tui import demo as demo_mod
 
     if rebuild or not demo_mod.is_built(patients, seed):
         if demo_mod.has_data() and not demo_mod.is_demo():
@@ -263,7 +287,7 @@ def _remove_demo(url: str) -> None:
         return
     _open_db(url, migrate=False)
     from tui.db import close
-    from tui.domain import demo as demo_mod
+    from tui import demo as demo_mod
 
     if not demo_mod.is_demo():
         raise Fail(_("That database holds a clinic that is not a demo; refusing to delete it."))
@@ -274,18 +298,18 @@ def _remove_demo(url: str) -> None:
     click.echo(_("The demo clinic is removed."))
 
 
-@main.group(help=_("Manage users (administrators)."))
+@main.group(help=N_("Manage users (administrators)."))
 def user() -> None:
     pass
 
 
-@user.command("add", help=_("Add a user."))
+@user.command("add", help=N_("Add a user."))
 @click.argument("username")
-@click.option("--name", "full_name", required=True, help=_("Full name."))
+@click.option("--name", "full_name", required=True, help=N_("Full name."))
 @click.option("--role", type=click.Choice(["secretary", "doctor", "nurse", "admin"]), required=True)
 @click.option("--initials", default="")
-@click.option("--authorisation-id", default=None, help=_("Doctors' authorisation id."))
-@click.password_option(help=_("Password (asked for when left out)."))
+@click.option("--authorisation-id", default=None, help=N_("Doctors' authorisation id."))
+@click.password_option(help=N_("Password (asked for when left out)."))
 @click.pass_context
 def user_add(ctx, username, full_name, role, initials, authorisation_id, password) -> None:
     _open_db(_config(ctx).database_url)
@@ -302,7 +326,7 @@ def user_add(ctx, username, full_name, role, initials, authorisation_id, passwor
     click.echo(_("User {name} added.").format(name=username.lower()))
 
 
-@user.command("list", help=_("List users."))
+@user.command("list", help=N_("List users."))
 @click.pass_context
 def user_list(ctx) -> None:
     _open_db(_config(ctx).database_url)
@@ -325,7 +349,7 @@ def _get_user(username: str):
     return found
 
 
-@user.command("deactivate", help=_("Deactivate a user (users are never deleted)."))
+@user.command("deactivate", help=N_("Deactivate a user (users are never deleted)."))
 @click.argument("username")
 @click.pass_context
 def user_deactivate(ctx, username) -> None:
@@ -336,9 +360,9 @@ def user_deactivate(ctx, username) -> None:
     click.echo(_("User {name} deactivated.").format(name=username.lower()))
 
 
-@user.command("passwd", help=_("Set a user's password."))
+@user.command("passwd", help=N_("Set a user's password."))
 @click.argument("username")
-@click.password_option(help=_("New password (asked for when left out)."))
+@click.password_option(help=N_("New password (asked for when left out)."))
 @click.pass_context
 def user_passwd(ctx, username, password) -> None:
     _open_db(_config(ctx).database_url)
@@ -351,12 +375,12 @@ def user_passwd(ctx, username, password) -> None:
     click.echo(_("Password changed for {name}.").format(name=username.lower()))
 
 
-@main.command(help=_("Make a consistent, verified copy of the database while others work."))
+@main.command(help=N_("Make a consistent, verified copy of the database while others work."))
 @click.argument("dest", type=click.Path(dir_okay=False), required=False)
 @click.option("--to", "to_dir", metavar="DIR", type=click.Path(file_okay=False),
-              help=_("Write a dated backup into DIR and thin out the older ones (config [backup] dir)."))
+              help=N_("Write a dated backup into DIR and thin out the older ones (config [backup] dir)."))
 @click.option("--keep", metavar="RULES", default=None,
-              help=_("Generations kept with --to: e.g. 7d,8w,12m (days, weeks, months)."))
+              help=N_("Generations kept with --to: e.g. 7d,8w,12m (days, weeks, months)."))
 @click.pass_context
 def backup(ctx, dest, to_dir, keep) -> None:
     from tui.domain import backup as backup_mod
@@ -399,11 +423,11 @@ def backup(ctx, dest, to_dir, keep) -> None:
             click.echo(_("  removed {name}").format(name=path.name))
 
 
-@main.command(help=_("Replace the database with a backup, after checking the backup."))
+@main.command(help=N_("Replace the database with a backup, after checking the backup."))
 @click.argument("src", type=click.Path(dir_okay=False))
-@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @click.option("--check", "drill", is_flag=True,
-              help=_("Only a drill: restore into a scratch database, verify and report; "
+              help=N_("Only a drill: restore into a scratch database, verify and report; "
                      "the live database is not touched."))
 @click.pass_context
 def restore(ctx, src, yes, drill) -> None:
@@ -453,11 +477,11 @@ def _restore_drill(url: str, src: str) -> None:
     click.echo(_("Restore drill passed."))
 
 
-@main.command(help=_("Upgrade the database's schema to this Skranke's (after a backup)."))
-@click.option("--dry-run", is_flag=True, help=_("Print the steps; change nothing."))
-@click.option("--force", is_flag=True, help=_("Run even while desks or other processes use the database."))
+@main.command(help=N_("Upgrade the database's schema to this Skranke's (after a backup)."))
+@click.option("--dry-run", is_flag=True, help=N_("Print the steps; change nothing."))
+@click.option("--force", is_flag=True, help=N_("Run even while desks or other processes use the database."))
 @click.option("--backup-to", "backup_dir", metavar="DIR", type=click.Path(file_okay=False),
-              help=_("Where the backup before the upgrade goes (config [backup] dir)."))
+              help=N_("Where the backup before the upgrade goes (config [backup] dir)."))
 @click.pass_context
 def migrate(ctx, dry_run, force, backup_dir) -> None:
     from tui.domain import backup as backup_mod
@@ -520,7 +544,7 @@ def migrate(ctx, dry_run, force, backup_dir) -> None:
                      step=done[-1] if done else plan.target, path=info.path))
 
 
-@main.command(help=_("Check this deployment and say what is wrong and how to fix it "
+@main.command(help=N_("Check this deployment and say what is wrong and how to fix it "
                       "(exit status 1 when anything is)."))
 @click.pass_context
 def doctor(ctx) -> None:
@@ -542,12 +566,12 @@ def doctor(ctx) -> None:
     click.echo(_("No faults ({s} checks skipped).").format(s=skipped))
 
 
-@main.group(help=_("Retention: records kept ten years after the patient's last entry."))
+@main.group(help=N_("Retention: records kept ten years after the patient's last entry."))
 def retention() -> None:
     pass
 
 
-@retention.command("report", help=_("List the patients whose retention period has passed "
+@retention.command("report", help=N_("List the patients whose retention period has passed "
                                     "(nothing is deleted)."))
 @click.pass_context
 def retention_report(ctx) -> None:
@@ -573,15 +597,15 @@ def retention_report(ctx) -> None:
                    f"{d.journal_entries:>7}  {d.letters:>7}{dead}")
 
 
-@retention.command("erase", help=_("Export, then erase a patient whose retention period has "
+@retention.command("erase", help=N_("Export, then erase a patient whose retention period has "
                                    "passed (administrators; audited)."))
 @click.argument("patient_id", type=int)
-@click.option("--admin", "admin_name", required=True, help=_("The administrator's user name."))
+@click.option("--admin", "admin_name", required=True, help=N_("The administrator's user name."))
 @click.option("--export-dir", required=True, type=click.Path(file_okay=False),
-              help=_("Where the export is written first."))
-@click.option("--reason", required=True, help=_("Why (e.g. the yearly deletion round)."))
-@click.option("--password", prompt=True, hide_input=True, help=_("The administrator's password."))
-@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+              help=N_("Where the export is written first."))
+@click.option("--reason", required=True, help=N_("Why (e.g. the yearly deletion round)."))
+@click.option("--password", prompt=True, hide_input=True, help=N_("The administrator's password."))
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @click.pass_context
 def retention_erase(ctx, patient_id, admin_name, export_dir, reason, password, yes) -> None:
     _open_db(_config(ctx).database_url)
@@ -607,12 +631,12 @@ def retention_erase(ctx, patient_id, admin_name, export_dir, reason, password, y
                  "deletes them), now without a name.").format(id=patient_id))
 
 
-@main.group(help=_("The audit log."))
+@main.group(help=N_("The audit log."))
 def audit() -> None:
     pass
 
 
-@audit.command("verify", help=_("Check the audit chain, its anchors, sealed journal entries "
+@audit.command("verify", help=N_("Check the audit chain, its anchors, sealed journal entries "
                                  "and letters, and the guards; list every break."))
 @click.pass_context
 def audit_verify(ctx) -> None:
@@ -643,8 +667,8 @@ def audit_verify(ctx) -> None:
         n=report.events, a=report.anchors))
 
 
-@audit.command("init-key", help=_("Create the audit key (once per installation; never replaced)."))
-@click.option("--group", default=None, help=_("Group that may read the key (e.g. skranke)."))
+@audit.command("init-key", help=N_("Create the audit key (once per installation; never replaced)."))
+@click.option("--group", default=None, help=N_("Group that may read the key (e.g. skranke)."))
 @click.pass_context
 def audit_init_key(ctx, group) -> None:
     _config(ctx)
@@ -657,7 +681,7 @@ def audit_init_key(ctx, group) -> None:
     click.echo(_("Audit key written to {path}. Keep a copy with the backups.").format(path=path))
 
 
-@audit.command("anchor", help=_("Write the chain's head to the anchor file now (cron: hourly)."))
+@audit.command("anchor", help=N_("Write the chain's head to the anchor file now (cron: hourly)."))
 @click.pass_context
 def audit_anchor(ctx) -> None:
     _open_db(_config(ctx).database_url)
@@ -668,7 +692,7 @@ def audit_anchor(ctx) -> None:
     click.echo(_("Anchored in {path}.").format(path=audit_mod.anchor_path()))
 
 
-@audit.command("patient", help=_("Who looked at a patient's record (for the patient's request)."))
+@audit.command("patient", help=N_("Who looked at a patient's record (for the patient's request)."))
 @click.argument("cpr")
 @click.pass_context
 def audit_patient(ctx, cpr) -> None:
@@ -693,9 +717,9 @@ def audit_patient(ctx, cpr) -> None:
                    f"{reason_label(ev.reason) or ev.detail}")
 
 
-@main.command("phone-listen", help=_("Receive the clinic IP phones' call events (Action URLs)."))
-@click.option("--bind", default=None, help=_("Address to listen on (config [phone] bind)."))
-@click.option("--port", default=None, type=click.IntRange(0, 65535), help=_("Port (config [phone] port)."))
+@main.command("phone-listen", help=N_("Receive the clinic IP phones' call events (Action URLs)."))
+@click.option("--bind", default=None, help=N_("Address to listen on (config [phone] bind)."))
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help=N_("Port (config [phone] port)."))
 @click.pass_context
 def phone_listen(ctx, bind, port) -> None:
     import logging
@@ -715,8 +739,8 @@ def phone_listen(ctx, bind, port) -> None:
             err=exc.strerror or exc)) from None
 
 
-@main.command("sms-send", help=_("Send the SMS outbox through the gateway and take its delivery reports."))
-@click.option("--once", is_flag=True, help=_("One round, then exit (cron, tests)."))
+@main.command("sms-send", help=N_("Send the SMS outbox through the gateway and take its delivery reports."))
+@click.option("--once", is_flag=True, help=N_("One round, then exit (cron, tests)."))
 @click.pass_context
 def sms_send(ctx, once) -> None:
     from tui.sms_service import run
@@ -755,9 +779,9 @@ def _inbox_echo(outcome) -> None:
     click.echo(line, err=True)
 
 
-@main.command("inbox-import", help=_("Import the MedCom messages waiting in a folder once, and acknowledge them."))
+@main.command("inbox-import", help=N_("Import the MedCom messages waiting in a folder once, and acknowledge them."))
 @click.argument("folder", required=False)
-@click.option("--out", "out", default=None, help=_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
+@click.option("--out", "out", default=None, help=N_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
 @click.pass_context
 def inbox_import(ctx, folder, out) -> None:
     cfg = _config(ctx)
@@ -784,10 +808,10 @@ def inbox_import(ctx, folder, out) -> None:
     click.echo(_("{n} imported, {q} in quarantine.").format(n=done, q=bad))
 
 
-@main.command("inbox-watch", help=_("Watch the MedCom inbox folder and import what arrives (run it under systemd)."))
+@main.command("inbox-watch", help=N_("Watch the MedCom inbox folder and import what arrives (run it under systemd)."))
 @click.argument("folder", required=False)
-@click.option("--out", "out", default=None, help=_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
-@click.option("--poll", default=None, type=click.FloatRange(0.05, 3600), help=_("Seconds between looks (config [medcom] poll)."))
+@click.option("--out", "out", default=None, help=N_("Outgoing folder for acknowledgements (config [medcom] outgoing)."))
+@click.option("--poll", default=None, type=click.FloatRange(0.05, 3600), help=N_("Seconds between looks (config [medcom] poll)."))
 @click.pass_context
 def inbox_watch(ctx, folder, out, poll) -> None:
     import logging
@@ -819,9 +843,9 @@ def inbox_watch(ctx, folder, out, poll) -> None:
         lock.close()
 
 
-@main.command("call", help=_("Record a ringing call by hand (demos, tests, a phone without integration)."))
+@main.command("call", help=N_("Record a ringing call by hand (demos, tests, a phone without integration)."))
 @click.argument("number")
-@click.option("--name", default="", help=_("The caller's name as a phone would show it."))
+@click.option("--name", default="", help=N_("The caller's name as a phone would show it."))
 @click.pass_context
 def call(ctx, number, name) -> None:
     _open_db(_config(ctx).database_url)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tui.domain import audit, auth, journal
-from tui.domain.clock import now_local, now_utc, to_utc, today
+from tui.domain.clock import now_utc, today
 from tui.domain.names import normalize
 from tui.i18n import N_, _
 from tui.models import (
@@ -351,46 +351,3 @@ def mark_told(user: Staff, req: PrescriptionRequest, how: str) -> PrescriptionRe
 
 def status_label(req: PrescriptionRequest) -> str:
     return _(STATUS_LABELS.get(req.status, req.status))
-
-
-# --- demo -----------------------------------------------------------------------------
-
-def demo_seed(rng, clinic=None) -> None:
-    """Pending requests (one dependence-forming), decided ones not yet told, and told ones."""
-    secretaries = list(getattr(clinic, "secretaries", None) or Staff.select().where(
-        (Staff.role == "secretary") & (Staff.active == True)))
-    doctors = list(getattr(clinic, "doctors", None) or Staff.select().where(
-        (Staff.role == "doctor") & (Staff.active == True)))
-    living = list(getattr(clinic, "living_patient_ids", None) or [])
-    query = Patient.select().order_by(Patient.id)
-    query = (query.where(Patient.id.in_(living[:300])) if living
-             else query.where(Patient.deceased_date.is_null()).limit(300))
-    patients = list(query)
-    if not secretaries or not doctors or len(patients) < 12:
-        return
-    chosen = rng.sample(patients, 12)
-    common = [d for d in drugs() if not d.dependence]
-    now = getattr(clinic, "now", None) or now_local()
-    doses = ["1 x 1 dagligt", "1 x 2 dagligt", "1 morgen", "1 til natten", "efter aftale"]
-    plans = (["pending"] * 5 + ["dependence"] + ["approved", "approved", "declined", "needs_visit"]
-             + ["told", "told"])
-    for i, (patient, plan) in enumerate(zip(chosen, plans)):
-        drug = (rng.choice([d for d in drugs() if d.dependence]) if plan == "dependence"
-                else rng.choice(common))
-        req = take_request(rng.choice(secretaries), patient, drug.name, strength=drug.strength,
-                           form=drug.form, atc=drug.atc, dose=rng.choice(doses),
-                           amount=rng.choice(["100 stk", "2 pakninger", "30 stk", "1 pakning"]),
-                           channel=rng.choice(list(CHANNELS)))
-        taken = dt.datetime.combine(now.date() - dt.timedelta(days=(12 - i) // 3),
-                                    dt.time(8, 5 + 4 * i))
-        req.taken_at = to_utc(min(taken, now))
-        req.save()
-        doctor = rng.choice(doctors)
-        if plan in ("approved", "told"):
-            approve(doctor, req)
-        elif plan == "declined":
-            decline(doctor, req, "Mangler kontrol af blodtryk – bestil tid")
-        elif plan == "needs_visit":
-            needs_visit(doctor, req, "Skal ses inden fornyelse")
-        if plan == "told":
-            mark_told(rng.choice(secretaries), req, rng.choice(["phone", "sms"]))

@@ -437,29 +437,5 @@ def export_orders(user: Staff, orders_: list[SupplyOrder], folder: str | Path, f
     return written
 
 
-# --- demo ----------------------------------------------------------------------------
-
-def demo_seed(rng, clinic) -> None:
-    """The catalogue with stock; some items under their reorder level; one sent order."""
-    import_catalog(None)
-    items_ = list(SupplyItem.select().order_by(SupplyItem.id))
-    for item in items_:
-        low = rng.random() < 0.2
-        item.stock = (rng.randint(0, max(0, item.reorder_level - 1)) if low
-                      else rng.randint(item.reorder_level, item.reorder_level * 3 + 2))
-        item.save()
-    secretaries = list(getattr(clinic, "secretaries", None) or Staff.select().where(
-        (Staff.role == "secretary") & (Staff.active == True)))
-    if not secretaries:
-        return
-    mediq = [i for i in items_ if i.supplier == "Mediq Danmark"][:3]
-    if mediq:
-        order = SupplyOrder.create(supplier="Mediq Danmark", created_by=secretaries[0],
-                                   status="draft", created_at=now_utc())
-        for item in mediq:
-            SupplyOrderLine.create(order=order, item=item, quantity=item.reorder_quantity or 2)
-        send_order(secretaries[0], order)
-
-
 def order(order_id: int) -> SupplyOrder:
     return SupplyOrder.get_by_id(order_id)

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen, Screen, ScreenResultType
 from tui.domain import drafts
 from tui.widgets.footer import Footer
 from tui.widgets.shell import ShellHeader
+from tui.workers import db_worker
 
 # Every live screen and dialog, so a hang-up or a change of user can save them all.
 LIVE_SCREENS: "weakref.WeakSet[Screen]" = weakref.WeakSet()
@@ -40,6 +41,66 @@ class ListsFromWorker:
     @property
     def gate_patience(self) -> float:
         return 10.0 if self._shown is None else 0.0
+
+
+class ChecksInWorker:
+    """Check in a worker, hold the keys until the answer.
+
+    For a form whose Enter starts slow work whose answer decides where the next keys go: a
+    password hashed with scrypt (a third of a second at OWASP's cost, more on a busy PC, up
+    to 10 s on a busy database), a letter rendered from its template. The work runs in a
+    worker, so the desk keeps answering; meanwhile `checking` is True and `gate_patience`
+    and `gate_ready` tell the input gate (tui.keygate) to hold the keys typed ahead, which
+    are meant for what comes after the answer. The class:
+
+    - calls `start_check(*args)` (a second Enter while one runs is ignored: False);
+    - implements `run_check(*args)`, run in the worker with its own database connection: it
+      returns the result, or raises one of `check_errors`, whose message is the answer;
+    - implements `check_answered(result, error)`, on the UI thread and only while it is shown:
+      `error` is "" when `run_check` returned, the message of a `check_errors` error, or None
+      when anything else went wrong (the app's worker handler explains that one).
+    """
+
+    checking = False
+    check_patience = 30.0  # seconds the keys may wait for the answer
+    check_errors: tuple[type[Exception], ...] = ()
+
+    @property
+    def gate_patience(self) -> float:
+        return self.check_patience if self.checking else 0.0
+
+    def gate_ready(self) -> bool:
+        return not self.checking
+
+    def start_check(self, *args) -> bool:
+        if self.checking:
+            return False
+        self.checking = True
+        self._check_worker(*args)
+        return True
+
+    def run_check(self, *args):
+        raise NotImplementedError
+
+    def check_answered(self, result, error: str | None) -> None:
+        raise NotImplementedError
+
+    @db_worker("check", exclusive=False)
+    def _check_worker(self, *args) -> None:
+        try:
+            result = self.run_check(*args)
+        except self.check_errors as exc:
+            self.app.call_from_thread(self._checked, None, str(exc))
+        except BaseException:
+            self.app.call_from_thread(self._checked, None, None)
+            raise  # a database problem: the app's worker handler explains it
+        else:
+            self.app.call_from_thread(self._checked, result, "")
+
+    def _checked(self, result, error: str | None) -> None:
+        self.checking = False
+        if self.is_attached:
+            self.check_answered(result, error)
 
 
 class SkrankeModal(_Guarded, ModalScreen[ScreenResultType]):

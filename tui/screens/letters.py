@@ -12,7 +12,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import SkrankeScreen
+from tui.screens.base import ChecksInWorker, SkrankeScreen
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.letter_editor import (
     LetterEditorScreen,
@@ -27,7 +27,7 @@ STATUS_CYCLE = (None, "draft", "returned", "awaiting_signature", "signed", "sent
 KIND_CYCLE = (None, *letters.KINDS)
 
 
-class LettersScreen(WorkflowMixin, SkrankeScreen):
+class LettersScreen(ChecksInWorker, WorkflowMixin, SkrankeScreen):
     section_id = "letters"
     TITLE = "Letters"
     DEFAULT_CSS = """
@@ -286,8 +286,7 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
 
         def kind_chosen(patient, kind) -> None:
             if kind:
-                self.creating = True
-                self._create(patient, kind)
+                self.start_check(patient, kind)
 
         def patient_chosen(patient) -> None:
             if patient is None:
@@ -301,32 +300,20 @@ class LettersScreen(WorkflowMixin, SkrankeScreen):
         else:
             self.app.push_screen(PickPatientScreen(reason=_("letter")), callback=patient_chosen)
 
-    creating = False  # a new letter is being made (rendered from its template)
+    # A new letter is rendered from its template (up to the template's time limit) in a
+    # worker (ChecksInWorker): keys typed after the kind (the subject, the text) wait for it
+    # and belong to the new letter's editor.
+    check_patience = 10.0
+    check_errors = (LetterError, PermissionDenied)
 
-    @property
-    def gate_patience(self) -> float:
-        # Keys typed after the kind (the subject, the text) belong to the new letter's editor.
-        return 10.0 if self.creating else 0.0
+    def run_check(self, patient, kind: str) -> int:
+        appointment = letters.next_appointment(patient) if kind == "indkaldelse" else None
+        return letters.create_letter(self.user, patient, kind, appointment=appointment).id
 
-    def gate_ready(self) -> bool:
-        return not self.creating
-
-    @db_worker("letter-create")
-    def _create(self, patient, kind: str) -> None:
-        # The new letter is rendered from its template (up to the template's time limit):
-        # in a worker, so the keys never wait for it.
-        letter_id = None
-        try:
-            appointment = letters.next_appointment(patient) if kind == "indkaldelse" else None
-            letter_id = letters.create_letter(self.user, patient, kind, appointment=appointment).id
-        except (LetterError, PermissionDenied) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-        finally:
-            self.app.call_from_thread(self._created, letter_id)
-
-    def _created(self, letter_id: int | None) -> None:
-        self.creating = False
-        if letter_id is not None:
+    def check_answered(self, letter_id: int | None, error: str | None) -> None:
+        if error:
+            self.notify(error, severity="error", markup=False)
+        elif letter_id is not None:
             self.app.push_screen(LetterEditorScreen(letter_id, fresh=True))
 
     def after_workflow(self, letter_id: int) -> None:

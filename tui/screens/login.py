@@ -12,11 +12,10 @@ from textual.widgets import Input, Label, Static
 
 from tui.domain import auth
 from tui.i18n import _
-from tui.workers import db_worker
-from tui.screens.base import _Guarded
+from tui.screens.base import ChecksInWorker, _Guarded
 
 
-class LoginForm(_Guarded, Vertical):  # a database error is explained, the form lives on
+class LoginForm(ChecksInWorker, _Guarded, Vertical):  # a database error is explained, the form lives on
     """User name, password and a message line. Posts Done with the Staff on success."""
 
     DEFAULT_CSS = """
@@ -63,22 +62,21 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
     def _next(self) -> None:
         self.query_one("#password", Input).focus()
 
-    checking = False  # the password is being hashed in a worker
-
+    check_errors = (auth.LoginError,)
     handing_over = False  # let in: the app is switching to her screen
 
     @property
     def gate_patience(self) -> float:
-        """Keys typed ahead wait this long for the answer (a busy database takes 10 s)."""
-        return 30.0 if self.checking else 5.0 if self.handing_over else 0.0
+        """Keys typed ahead wait for the answer (ChecksInWorker), then for her screen."""
+        return super().gate_patience if self.checking else 5.0 if self.handing_over else 0.0
 
     def gate_ready(self) -> bool:
-        """Keys typed after the password wait for its answer (tui.keygate): they are meant
-        for the screen she gets, or for the form again when it was wrong. After a login
-        they also wait until her screen has replaced this one: the answer comes from a
-        worker, and the switch it starts runs as a task of its own that the gate cannot
+        """Keys typed after the password wait for its answer (ChecksInWorker): they are
+        meant for the screen she gets, or for the form again when it was wrong. After a
+        login they also wait until her screen has replaced this one: the answer comes from
+        a worker, and the switch it starts runs as a task of its own that the gate cannot
         see (a key let through meanwhile went to the login screen, or raced the switch)."""
-        if self.checking:
+        if not super().gate_ready():
             return False
         if self.handing_over:
             if self.is_attached and self.screen is self.app.screen:
@@ -99,27 +97,12 @@ class LoginForm(_Guarded, Vertical):  # a database error is explained, the form 
             return
         password = password_input.value
         password_input.value = ""
-        self.checking = True
-        self._check(username, password)
+        self.start_check(username, password)
 
-    @db_worker("login", exclusive=False)
-    def _check(self, username: str, password: str) -> None:
-        """scrypt at OWASP's cost takes a third of a second (more on a busy PC): it runs
-        here, not on the event loop, so the desk keeps answering meanwhile."""
-        try:
-            user = auth.login(username, password)
-        except auth.LoginError as exc:
-            self.app.call_from_thread(self._answer, None, str(exc))
-        except BaseException:
-            self.app.call_from_thread(self._answer, None, None)
-            raise  # a database problem: the app's worker handler explains it
-        else:
-            self.app.call_from_thread(self._answer, user, None)
+    def run_check(self, username: str, password: str):
+        return auth.login(username, password)
 
-    def _answer(self, user, error: str | None) -> None:
-        self.checking = False
-        if not self.is_mounted:
-            return
+    def check_answered(self, user, error: str | None) -> None:
         message = self.query_one("#message", Static)
         if user is None:
             if error:

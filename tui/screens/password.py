@@ -9,11 +9,13 @@ from textual.widgets import Input, Label, Static
 
 from tui.domain import auth
 from tui.i18n import _
-from tui.screens.base import SkrankeModal
-from tui.workers import db_worker
+from tui.screens.base import ChecksInWorker, SkrankeModal
 
 
-class PasswordScreen(SkrankeModal[bool]):
+class PasswordScreen(ChecksInWorker, SkrankeModal[bool]):
+    """The new password is hashed in a worker (ChecksInWorker): keys typed after Enter are
+    meant for the screen that follows."""
+
     DEFAULT_CSS = """
     PasswordScreen { align: center middle; }
     PasswordScreen > Vertical { width: 56; height: auto; border: round $primary; padding: 1 2;
@@ -41,16 +43,7 @@ class PasswordScreen(SkrankeModal[bool]):
     def _next(self) -> None:
         self.query_one("#pw2", Input).focus()
 
-    checking = False  # the new password is being hashed in a worker
-
-    @property
-    def gate_patience(self) -> float:
-        """Keys typed after Enter wait for the answer (scrypt at OWASP's cost takes a third
-        of a second and more on a busy PC): they are meant for the screen that follows."""
-        return 30.0 if self.checking else 0.0
-
-    def gate_ready(self) -> bool:
-        return not self.checking
+    check_errors = (ValueError,)  # the password rules
 
     @on(Input.Submitted, "#pw2")
     def _save(self) -> None:
@@ -63,26 +56,12 @@ class PasswordScreen(SkrankeModal[bool]):
             message.update(_("The two passwords differ."))
             second.value = ""
             return
-        self.checking = True
-        self._set(first.value)
+        self.start_check(first.value)
 
-    @db_worker("password", exclusive=False)
-    def _set(self, password: str) -> None:
-        """The new password is hashed here, not on the event loop: the desk keeps answering."""
-        try:
-            auth.set_password(self.pw_user, password)
-        except ValueError as exc:
-            self.app.call_from_thread(self._answer, str(exc))
-        except BaseException:
-            self.app.call_from_thread(self._answer, None)
-            raise  # a database problem: the app's worker handler explains it
-        else:
-            self.app.call_from_thread(self._answer, "")
+    def run_check(self, password: str) -> None:
+        auth.set_password(self.pw_user, password)
 
-    def _answer(self, error: str | None) -> None:
-        self.checking = False
-        if not self.is_attached:
-            return
+    def check_answered(self, _result, error: str | None) -> None:
         if error == "":
             self.dismiss(True)
             return

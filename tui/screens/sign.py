@@ -16,11 +16,13 @@ from tui.domain import signing
 from tui.domain.auth import PermissionDenied
 from tui.domain.letters import LetterError
 from tui.i18n import _
-from tui.screens.base import SkrankeModal
-from tui.workers import db_worker
+from tui.screens.base import ChecksInWorker, SkrankeModal
 
 
-class SignScreen(SkrankeModal[bool]):
+class SignScreen(ChecksInWorker, SkrankeModal[bool]):
+    """The password is checked in a worker (ChecksInWorker): keys typed after Enter are
+    meant for what comes next."""
+
     DEFAULT_CSS = """
     SignScreen { align: center middle; }
     SignScreen > Vertical { width: 96%; max-width: 110; height: 96%;
@@ -51,43 +53,18 @@ class SignScreen(SkrankeModal[bool]):
     def on_mount(self) -> None:
         self.query_one("#sign-password", Input).focus()
 
-    checking = False  # the password is being hashed in a worker
-
-    @property
-    def gate_patience(self) -> float:
-        """Keys typed after Enter wait for the answer (scrypt takes a third of a second and
-        more on a busy PC; a busy database up to 10 s): they are meant for what comes next."""
-        return 30.0 if self.checking else 0.0
-
-    def gate_ready(self) -> bool:
-        return not self.checking
+    check_errors = (LetterError, PermissionDenied)
 
     @on(Input.Submitted, "#sign-password")
     def _sign(self, event: Input.Submitted) -> None:
         password = event.value
         event.input.value = ""
-        if self.checking:
-            return
-        self.checking = True
-        self._check(password)
+        self.start_check(password)
 
-    @db_worker("sign", exclusive=False)
-    def _check(self, password: str) -> None:
-        """The password is hashed here, not on the event loop: the desk keeps answering."""
-        try:
-            signing.sign(self.app.user, self.letter_id, password, self.seen)
-        except (LetterError, PermissionDenied) as exc:
-            self.app.call_from_thread(self._answer, str(exc))
-        except BaseException:
-            self.app.call_from_thread(self._answer, None)
-            raise  # a database problem: the app's worker handler explains it
-        else:
-            self.app.call_from_thread(self._answer, "")
+    def run_check(self, password: str) -> None:
+        signing.sign(self.app.user, self.letter_id, password, self.seen)
 
-    def _answer(self, error: str | None) -> None:
-        self.checking = False
-        if not self.is_attached:
-            return
+    def check_answered(self, _result, error: str | None) -> None:
         if error == "":
             self.dismiss(True)
         elif error:

@@ -23,10 +23,6 @@ from tui.domain.letters.composing import (
     letter_context,
     prefill_body,
 )
-from tui.domain.letters.demo_seed_tmp import (
-    DEMO_ORGANIZATIONS,
-    demo_seed,
-)
 from tui.domain.letters.drafting import (
     create_letter,
     default_subject,
@@ -218,6 +214,4 @@ __all__ = [
     "create_organization",
     "organization",
     "search_organizations",
-    "DEMO_ORGANIZATIONS",
-    "demo_seed",
 ]

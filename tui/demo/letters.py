@@ -1,11 +1,20 @@
-"""Demo recipients and letters (moves to the tui.demo package)."""
+"""Demo letters: recipients with clearly fictitious SOR/EAN numbers and a few letters
+in every status, written through the letters workflow."""
 from __future__ import annotations
 
-from tui.domain.letters.drafting import create_letter
-from tui.domain.letters.kinds import FREE_TEXT, kind_spec, needs_signature
-from tui.domain.letters.lists import doctors
-from tui.domain.letters.workflow import finish, return_to_draft, sign, submit
-from tui.models import Letter, Organization, Patient, Staff, utcnow
+from tui.domain.clock import now_utc
+from tui.domain.letters import (
+    FREE_TEXT,
+    create_letter,
+    doctors,
+    finish,
+    kind_spec,
+    needs_signature,
+    return_to_draft,
+    sign,
+    submit,
+)
+from tui.models import Letter, Organization, Patient, Staff
 
 DEMO_ORGANIZATIONS = (
     # name, kind, SOR, EAN, address, postcode, city — identifiers are made up (999...);
@@ -96,5 +105,5 @@ def demo_seed(rng, clinic=None) -> None:
             else:
                 finish(author, letter)
         if status == "sent":
-            Letter.update(status="sent", sent_at=utcnow(), sent_channel="print" if kind ==
+            Letter.update(status="sent", sent_at=now_utc(), sent_channel="print" if kind ==
                           "indkaldelse" else "medcom").where(Letter.id == letter.id).execute()

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import uuid
 
+from tui.demo.clinic import CLINIC
 from tui.domain import clock, fhir, inbox
 from tui.domain.private import private_tempdir, write_private
 from tui.models import Patient, Staff
@@ -121,8 +122,6 @@ def _unknown_cpr(rng) -> str:
 
 
 def demo_seed(rng, clinic=None) -> None:
-    from tui.domain.demo import CLINIC
-
     living = list(getattr(clinic, "living_patient_ids", None) or [])
     query = Patient.select().where(Patient.cpr_kind == "cpr").order_by(Patient.id)
     patients = list(query.where(Patient.id.in_(living[:200])) if living else query.limit(200))
