@@ -60,7 +60,6 @@ class TypesPane(AdminPane):
         self.fill(rows, keep)
 
     def _type(self):
-
         key = self.selected_key()
         return booking.appointment_type(int(key)) if key else None
 

@@ -28,7 +28,6 @@ def fmt_time(t: dt.time | None) -> str:
 class AdminPane(TabPane):
     """A tab whose table takes the keys; subclasses fill it in `reload`."""
 
-
     @property
     def user(self):
         return self.app.user

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -78,7 +79,7 @@ def preview_table(specs: list[admin.PatternSpec]) -> RichTable:
 class PatternEditor(SkrankeModal):
     """One person's work patterns, edited together and saved at once with Ctrl+S."""
 
-    CSS_PATH = "admin.tcss"
+    CSS_PATH = Path(__file__).with_name("admin.tcss")  # absolute: subclasses elsewhere find it too
     BINDINGS = [
         Binding("a", "add", "Add pattern", id="admin.pattern_editor.add_pattern"),
         Binding("e", "edit", "Edit pattern", id="admin.pattern_editor.edit_pattern"),
@@ -223,7 +224,6 @@ class PatternsPane(AdminPane):
         self.fill(rows)
 
     def action_edit(self) -> None:
-
         key = self.selected_key()
         person = auth.staff_by_id(int(key)) if key else None
         if person is None or not admin.can_edit_pattern(self.user, person):

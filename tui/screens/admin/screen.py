@@ -1,6 +1,8 @@
 """The administration screen: one tab per pane, shown by permission."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +31,7 @@ TABS = [
 class AdminScreen(SkrankeScreen):
     section_id = "admin"
     TITLE = N_("Administration")
-    CSS_PATH = "admin.tcss"
+    CSS_PATH = Path(__file__).with_name("admin.tcss")  # absolute: subclasses elsewhere find it too
     BINDINGS = [
         Binding(str(i + 1), f"tab('{tab_id}')", label, show=False, id=f"admin.tab_{tab_id}")
         for i, (tab_id, label, _perm, _pane) in enumerate(TABS)

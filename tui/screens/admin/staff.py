@@ -63,7 +63,6 @@ class StaffPane(AdminPane):
         self.fill(rows, keep)
 
     def _person(self):
-
         key = self.selected_key()
         return auth.staff_by_id(int(key)) if key else None
 
