@@ -18,7 +18,8 @@ from tui.models import (
     Task,
     WorkPattern,
 )
-from tui.screens.admin import AdminScreen, FormScreen, PatternEditor
+from tui.screens.admin import AdminScreen, PatternEditor
+from tui.screens.forms import FormScreen
 from tui.screens.dialogs import MessageScreen
 
 D = dt.date

@@ -155,7 +155,7 @@ async def test_f4_back_from_a_record_the_cursor_stays_on_her_when_the_rows_moved
 async def test_the_picker_starts_at_its_best_hit_every_time(make_app, patients):
     """The booking dialog's picker opens with a query: its first results start at the top,
     also when the same query was searched before (the reason the F4 change was taken out)."""
-    from tui.widgets.patient_picker import PickPatientScreen
+    from tui.screens.pick_patient import PickPatientScreen
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,8 +11,9 @@ from test_one_draft_mechanism import _screen_classes
 
 
 async def test_supplies_form_fields_keep_their_size_after_an_admin_form(make_app):
-    from tui.screens.admin import FormField, FormScreen
-    from tui.screens.supplies import SupplyFormScreen
+    from tui.screens.forms import FormScreen
+    from tui.screens.supplies import _form
+    from tui.widgets.forms import FormField
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -22,7 +23,7 @@ async def test_supplies_form_fields_keep_their_size_after_an_admin_form(make_app
         await pilot.pause()
         admin_form.dismiss(None)
         await pilot.pause()
-        form = SupplyFormScreen("Adjust stock", [("delta", "Change", "")], lambda values: None)
+        form = _form("Adjust stock", [("delta", "Change", "")], lambda values: None)
         await app.push_screen(form)
         await pilot.pause()
         field = form.query_one("#f-delta", Input)

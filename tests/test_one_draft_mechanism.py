@@ -36,9 +36,10 @@ def _recipient(objs):
 
 
 def _admin_form(objs):
-    from tui.screens.admin import FormField, FormScreen
+    from tui.screens.forms import FormScreen
+    from tui.widgets.forms import FormField
     return FormScreen("Staff", [FormField("username", "User name")], lambda values: None,
-                      draft_key="new-staff"), "#f-username"
+                      draft_key="new-staff", draft_kind="admin"), "#f-username"
 
 
 def _booking_note(objs):
@@ -149,7 +150,6 @@ NOT_DRAFTS = {
     "AbsenceScreen": "dates and hours for an absence",
     "WaitingEntryScreen": "criteria for the waiting list",
     "PatternEditor": "a work pattern, checked as typed and saved at once",
-    "SupplyFormScreen": "a stock count or supplier details",
     "LettersScreen": "a search",
     "TemplatesScreen": "a search",
     "SuppliesScreen": "a search",
@@ -175,7 +175,7 @@ def _screen_classes():
     from textual.widget import Widget
 
     for package in (tui.screens, tui.widgets):
-        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             module = importlib.import_module(info.name)
             for name, cls in vars(module).items():
                 if (inspect.isclass(cls) and cls.__module__ == module.__name__

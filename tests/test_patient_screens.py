@@ -8,7 +8,8 @@ from helpers import login, screen_text
 
 from tui.domain import journal, patients
 from tui.models import AuditEvent, JournalEntry, Patient
-from tui.widgets.patient_picker import PatientSearch, PickPatientScreen
+from tui.screens.pick_patient import PickPatientScreen
+from tui.widgets.patient_picker import PatientSearch
 
 
 @pytest.fixture

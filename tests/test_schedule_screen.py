@@ -160,7 +160,7 @@ async def test_book_on_free_slot_from_the_grid(make_app, clinic, monkeypatch):
         def on_mount(self) -> None:
             self.dismiss(jens)
 
-    import tui.widgets.patient_picker as picker
+    import tui.screens.pick_patient as picker
     monkeypatch.setattr(picker, "PickPatientScreen", lambda **kw: FakePicker())
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -211,7 +211,7 @@ def _picker_that_picks(monkeypatch, patient):
         def on_mount(self) -> None:
             self.dismiss(patient)
 
-    import tui.widgets.patient_picker as picker
+    import tui.screens.pick_patient as picker
     monkeypatch.setattr(picker, "PickPatientScreen", lambda **kw: FakePicker())
 
 

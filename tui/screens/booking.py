@@ -193,7 +193,7 @@ class BookingScreen(KeepsTyping, SkrankeModal["Appointment | None"]):
 
     # -- patient --
     def action_pick_patient(self) -> None:
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def chosen(patient: Patient | None) -> None:
             if patient is not None:

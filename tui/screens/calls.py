@@ -391,7 +391,7 @@ class CallsScreen(SkrankeScreen):
         if patient is not None:
             then(patient)
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def picked(chosen: Patient | None) -> None:
             if chosen is None or self.call is None:
@@ -488,7 +488,7 @@ class CallsScreen(SkrankeScreen):
     def action_link(self) -> None:
         if self.call is None:
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def picked(chosen: Patient | None) -> None:
             if chosen is None or self.call is None:

@@ -266,7 +266,7 @@ class InboxScreen(SkrankeScreen):
 
         def chosen(choice) -> None:
             if choice == "find":
-                from tui.widgets.patient_picker import PickPatientScreen
+                from tui.screens.pick_patient import PickPatientScreen
 
                 self.app.push_screen(PickPatientScreen(query=msg.cpr, reason=_("inbox")),
                                      callback=lambda p: self._link(mid, p))

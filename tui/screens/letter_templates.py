@@ -461,7 +461,7 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
             self.refresh_top()
             self.refresh_preview()
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def chosen(patient) -> None:
             if patient is None:

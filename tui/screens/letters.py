@@ -230,7 +230,7 @@ class LettersScreen(ChecksInWorker, WorkflowMixin, SkrankeScreen):
             self.patient = None
             self.reload()
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def chosen(patient) -> None:
             if patient is not None:
@@ -282,7 +282,7 @@ class LettersScreen(ChecksInWorker, WorkflowMixin, SkrankeScreen):
         if not auth.can(self.user, "letter.draft"):
             self.notify(_("You may not write letters."), markup=False)
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def kind_chosen(patient, kind) -> None:
             if kind:

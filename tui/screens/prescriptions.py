@@ -403,7 +403,7 @@ class RenewalsScreen(ListsFromWorker, SkrankeScreen):
     # --- actions ---------------------------------------------------------------------
 
     def action_new(self) -> None:
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         def picked(patient) -> None:
             if patient is not None:

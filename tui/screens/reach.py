@@ -747,7 +747,7 @@ class ReachScreen(SkrankeScreen):
                           T(f"{r.created:%d.%m %H.%M}"), key=key)
 
     def action_new(self) -> None:
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         if self.tab == "templates":
             self.app.push_screen(SmsTemplateScreen(), callback=self._template_saved)

@@ -500,7 +500,7 @@ class ScheduleScreen(SkrankeScreen):
         if not auth.can(self.app.user, "appointment.book"):
             self.notify(_("You are not allowed to book."), severity="error")
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         grid = self.query_one(DayGrid)
         staff_id = None if self.list_mode else grid.cursor_staff_id()

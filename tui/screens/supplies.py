@@ -8,87 +8,29 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from tui.domain import auth
 from tui.domain import supplies as sup
 from tui.domain.clock import to_local
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import ListsFromWorker, SkrankeModal, SkrankeScreen
+from tui.screens.base import ListsFromWorker, SkrankeScreen
+from tui.screens.forms import FormScreen
+from tui.widgets.forms import FormField
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
 from tui.widgets.tables import Table, cursor_key, cursor_kept
 
 
-class SupplyFormScreen(SkrankeModal):
-    """A few labelled one-line fields. `submit(values)` returns an error message or None;
-    on None the dialog closes with the values. Ctrl+S or Enter in the last field submits."""
-
-    DEFAULT_CSS = """
-    SupplyFormScreen { align: center middle; }
-    SupplyFormScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    SupplyFormScreen .title { text-style: bold; }
-    SupplyFormScreen VerticalScroll { height: auto; max-height: 16; }
-    SupplyFormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 3; height: auto; }
-    SupplyFormScreen Grid Label { padding: 1 0 0 0; }
-    SupplyFormScreen #form-error { color: $text-error; height: auto; }
-    SupplyFormScreen #form-help { color: $text-muted; }
-    """
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Save", priority=True, id="supplies.supply_form.save"),
-        Binding("escape", "cancel", "Cancel", id="supplies.supply_form.cancel"),
-    ]
-
-    def __init__(self, title: str, fields: list[tuple[str, str, str]],
-                 submit: Callable[[dict[str, str]], str | None]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.fields = fields
-        self.submit = submit
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="title", markup=False)
-            with VerticalScroll(), Grid():
-                for key, label, value in self.fields:
-                    yield Label(Text(label))
-                    yield Input(value, id=f"f-{key}", max_length=300)
-            yield Static("", id="form-error", markup=False)
-            yield Static(_("Ctrl+S or Enter in the last field saves · Esc cancels"),
-                         id="form-help", markup=False)
-
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
-
-    def values(self) -> dict[str, str]:
-        return {key: self.query_one(f"#f-{key}", Input).value for key, _label, _v in self.fields}
-
-    @on(Input.Submitted)
-    def _enter(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
-            self.action_submit()
-        else:
-            self.focus_next()
-
-    def action_submit(self) -> None:
-        values = self.values()
-        try:
-            error = self.submit(values)
-        except (ValueError, auth.PermissionDenied) as exc:
-            error = str(exc)
-        if error:
-            self.query_one("#form-error", Static).update(error)
-            return
-        self.dismiss(values)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def _form(title: str, fields: list[tuple[str, str, str]],
+          submit: Callable[[dict[str, str]], None]) -> FormScreen:
+    """A few labelled one-line fields, each in a border; `submit(values)` raises ValueError
+    to keep the form open with its message. Ctrl+S or Enter in the last field saves, and
+    the form closes with the values."""
+    return FormScreen(title, [FormField(key, label, value, max_length=300, select_on_focus=True)
+                              for key, label, value in fields],
+                      submit, enter_saves=True, boxed=True)
 
 
 def _when(utc) -> str:
@@ -289,7 +231,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
                 return
             self.notify(_("Saved for {supplier}.").format(supplier=supplier), markup=False)
 
-        self.app.push_screen(SupplyFormScreen(
+        self.app.push_screen(_form(
             _("Our details at {supplier}").format(supplier=supplier),
             [("customer_number", _("Customer number"), details["customer_number"]),
              ("delivery_address", _("Delivery address"), details["delivery_address"])],
@@ -302,23 +244,21 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
         if item is None:
             return
 
-        def submit(values: dict[str, str]) -> str | None:
+        def submit(values: dict[str, str]) -> None:
             sup.adjust_stock(self.user, item, values["delta"].replace("+", "").strip(),
                              values["reason"])
-            return None
 
-        self.app.push_screen(SupplyFormScreen(
+        self.app.push_screen(_form(
             _("Adjust stock: {item} (now {n})").format(item=item.name, n=item.stock),
             [("delta", _("Change (+/-)"), ""), ("reason", _("Reason"), _("count"))], submit),
             callback=lambda v: v is not None and self.reload())
 
     def _item_form(self, item) -> None:
-        def submit(values: dict[str, str]) -> str | None:
+        def submit(values: dict[str, str]) -> None:
             sup.save_item(self.user, item, name=values["name"], unit=values["unit"],
                           supplier=values["supplier"], sku=values["sku"],
                           reorder_level=values["level"] or 0,
                           reorder_quantity=values["quantity"] or 0)
-            return None
 
         fields = [
             ("name", _("Name"), item.name if item else ""),
@@ -329,7 +269,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
             ("quantity", _("Order quantity"), str(item.reorder_quantity) if item else "0"),
         ]
         title = _("Edit item") if item else _("New item")
-        self.app.push_screen(SupplyFormScreen(title, fields, submit),
+        self.app.push_screen(_form(title, fields, submit),
                              callback=lambda v: v is not None and self.reload())
 
     def action_edit(self) -> None:
@@ -374,13 +314,12 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
             return
         folder = self.export_folder or str(self.app.config.export_path)
 
-        def submit(values: dict[str, str]) -> str | None:
+        def submit(values: dict[str, str]) -> None:
             fmt = values["format"].strip().lower().lstrip(".") or "txt"
             if fmt not in sup.EXPORT_FORMATS:
-                return _("Format: txt or csv.")
+                raise ValueError(_("Format: txt or csv."))
             if not Path(values["folder"]).expanduser().is_dir():
-                return _("No such folder: {folder}").format(folder=values["folder"])
-            return None
+                raise ValueError(_("No such folder: {folder}").format(folder=values["folder"]))
 
         def chosen(values: dict[str, str] | None) -> None:
             if values is not None:
@@ -388,7 +327,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
                 self.export_folder = values["folder"]
                 self.export(order.id, values["folder"], fmt)
 
-        self.app.push_screen(SupplyFormScreen(
+        self.app.push_screen(_form(
             _("Send order {n} to {supplier}").format(n=order.id, supplier=order.supplier),
             [("folder", _("Folder"), folder), ("format", _("Format (txt/csv)"), "txt")], submit),
             callback=chosen)
@@ -426,24 +365,23 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
         if not fields:
             return
 
-        def submit(values: dict[str, str]) -> str | None:
+        def submit(values: dict[str, str]) -> None:
             if receive:
                 sup.receive(self.user, order, {int(k): v.strip() or 0 for k, v in values.items()})
-                return None
+                return
             changes = [(line, values[str(line.id)].strip() or "0") for line in lines
                        if values[str(line.id)].strip() != str(line.quantity)]
             for line, value in changes:
                 if not value.isdigit():
-                    return _("{item}: write a whole number (0 removes the line).").format(
-                        item=line.item.name)
+                    raise ValueError(_("{item}: write a whole number (0 removes the line).").format(
+                        item=line.item.name))
             for line, value in changes:
                 sup.set_line_quantity(self.user, line, value)
-            return None
 
         title = (_("Receive order {n} from {supplier}") if receive
                  else _("Quantities on order {n} to {supplier}")).format(n=order.id,
                                                                          supplier=order.supplier)
-        self.app.push_screen(SupplyFormScreen(title, fields, submit),
+        self.app.push_screen(_form(title, fields, submit),
                              callback=lambda v: v is not None and self.reload())
 
     def action_receive(self) -> None:

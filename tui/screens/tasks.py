@@ -151,7 +151,7 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
         if not auth.can(self.app.user, "patient.search"):
             self.app.bell()
             return
-        from tui.widgets.patient_picker import PickPatientScreen
+        from tui.screens.pick_patient import PickPatientScreen
 
         before = self.focused
 

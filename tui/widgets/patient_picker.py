@@ -3,16 +3,12 @@
 `PatientSearch` is the field and its result list; it runs every search in an exclusive
 thread worker and drops results that arrive after the text changed again. Before
 anything is typed it shows the last patients this user opened. It posts
-`PatientSearch.Chosen(hit)`; the screen that holds it decides what picking means.
-
-`PickPatientScreen(query, reason)` is the modal other screens push to choose a patient:
-picking opens the record through `patients.open_record` (one audit event, with the
-caller's reason) and dismisses with the Patient; Esc dismisses with None.
+`PatientSearch.Chosen(hit)`; the screen that holds it decides what picking means
+(tui.screens.pick_patient.PickPatientScreen is the modal other screens push).
 """
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import TYPE_CHECKING
 
 from dataclasses import dataclass
 
@@ -32,11 +28,7 @@ from tui.domain.auth import PermissionDenied
 from tui.domain.patients import PatientHit
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import SkrankeModal
 from tui.widgets.tables import Table, cursor_kept
-
-if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
-    from tui.models import Patient  # noqa: F401  (the quoted generic below)
 
 
 def hit_row(hit: PatientHit) -> list[Text]:
@@ -271,47 +263,3 @@ class PatientSearch(Vertical):
         hit = self.highlighted
         if hit is not None:
             self.post_message(self.Chosen(self, hit))
-
-
-class PickPatientScreen(SkrankeModal["Patient | None"]):
-    """Choose a patient; picking is an audited opening of the record with `reason`."""
-
-    DEFAULT_CSS = """
-    PickPatientScreen { align: center middle; }
-    PickPatientScreen > Vertical {
-        width: 90%; max-width: 100; height: 80%; min-height: 14;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    PickPatientScreen .picker-title { height: 1; text-style: bold; }
-    PickPatientScreen .picker-hint { height: 1; color: $text-muted; }
-    """
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="patient_picker.pick_patient.cancel"),
-    ]
-
-    def __init__(self, query: str = "", reason: str = "", title: str | None = None) -> None:
-        super().__init__()
-        self.initial_query = query
-        self.reason = reason
-        self.title_text = title or _("Find patient")
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="picker-title", markup=False)
-            yield PatientSearch(self.initial_query, id="picker-search")
-            yield Static(_("Enter picks · Up/Down move · Esc cancels"), classes="picker-hint",
-                         markup=False)
-
-    @on(PatientSearch.Chosen)
-    def _chosen(self, event: PatientSearch.Chosen) -> None:
-        event.stop()
-        try:
-            patient = patients.open_record(self.app.user, event.hit.id, self.reason)
-        except PermissionDenied as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.dismiss(patient)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
