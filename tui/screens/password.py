@@ -14,12 +14,6 @@ from tui.workers import db_worker
 
 
 class PasswordScreen(SkrankeModal[bool]):
-    DEFAULT_CSS = """
-    PasswordScreen { align: center middle; }
-    PasswordScreen > Vertical { width: 56; height: auto; border: round $primary; padding: 1 2;
-                                background: $surface; }
-    PasswordScreen #pw-message { color: $error; }
-    """
 
     def __init__(self, user) -> None:
         super().__init__()
