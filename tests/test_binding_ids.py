@@ -65,7 +65,7 @@ def test_ids_are_unique_and_a_remap_moves_a_binding_on_every_screen_and_widget()
 
 async def test_a_remapped_screen_key_works_in_the_app(make_app):
     """The schedule's 'go to date' moved from g to ctrl+y by the config."""
-    from tui.screens.booking import GoToDateScreen
+    from tui.screens.dialogs import GoToDateScreen
 
     app = make_app(keys={"schedule.go_to_date": "ctrl+y"})
     async with app.run_test(size=(100, 30)) as pilot:

@@ -144,7 +144,6 @@ NOT_DRAFTS = {
     "RecipientDialog": "a search for a recipient",
     "PickPatientScreen": "a search for a patient",
     "ExportDialog": "a folder to export to",
-    "CommentDialog": "a one-line comment sent at once with a workflow step",
     "MoveScreen": "a date and a time picked from the grid",
     "SeriesScreen": "two numbers",
     "AbsenceScreen": "dates and hours for an absence",

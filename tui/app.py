@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 from typing import Iterable
 
 from rich.segment import Segment
@@ -73,13 +74,22 @@ def _login_screen():
     return LoginScreen()
 
 
+def _screen_styles() -> list[str]:
+    """tui/styles/*.tcss: one file per screen module (the dialog frame is loaded first)."""
+    folder = Path(__file__).parent / "styles"
+    return [f"styles/{path.name}" for path in sorted(folder.glob("*.tcss"))
+            if path.name != "dialogs.tcss"]
+
+
 class SkrankeApp(KeyGate, CardScanner, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
     # switch to the login, composed and styled two screens (30 ms of every start).
     DEFAULT_MODE = LOGIN_MODE
     MODES = {LOGIN_MODE: _login_screen}
-    CSS_PATH = "app.tcss"
+    # The shared dialog frame first, each screen module's file next, the app's own styles last
+    # (a later rule wins a tie, and the app's rules used to win over the screens' DEFAULT_CSS).
+    CSS_PATH = ["styles/dialogs.tcss", *_screen_styles(), "app.tcss"]
     # NO_COLOR leaves only greys: the cursor and highlight show in reverse video as well.
     CSS = """
     DataTable:nocolor > .datatable--cursor { text-style: reverse bold; }

@@ -7,9 +7,8 @@ everyone who performs the type (or the chosen person) and Enter books the highli
 one. Two terminals booking the same slot: the loser is told at once and offered the
 next slots.
 
-The other dialogs: ChoiceScreen (cancel reason), TextPromptScreen (note, override
-reason), ConfirmScreen, GoToDateScreen, MoveScreen, SeriesScreen, AbsenceScreen,
-HistoryScreen.
+The other dialogs: MoveScreen, SeriesScreen, AbsenceScreen, HistoryScreen; the generic
+ones (a choice, a note, a question, a date to go to) are in tui.screens.dialogs.
 """
 from __future__ import annotations
 
@@ -32,8 +31,8 @@ from tui.domain.dates import parse_time, weekday_name
 from tui.domain.schedule import ABSENCE_REASONS
 from tui.i18n import _
 from tui.workers import db_worker
-from tui.screens.base import KeepsTyping, SkrankeModal
-from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen, ConfirmScreen, TextPromptScreen
+from tui.screens.base import KeepsTyping
+from tui.screens.dialogs import ChoiceScreen, ConfirmScreen, Dialog, MessageScreen, TextPromptScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.form_select import FormSelect
@@ -81,12 +80,7 @@ def patient_label(patient: Patient | None) -> Text:
 SEARCH_PAUSE = 0.12
 
 
-class BookingScreen(KeepsTyping, SkrankeModal["Appointment | None"]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="BookingScreen") + """
-    BookingScreen #slots { max-height: 8; }
-    BookingScreen #patient { height: 1; }
-    BookingScreen #type-info { height: 1; color: $text-muted; padding: 0 0 0 13; }
-    """
+class BookingScreen(KeepsTyping, Dialog["Appointment | None"]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="booking.cancel"),
@@ -398,32 +392,7 @@ class BookingScreen(KeepsTyping, SkrankeModal["Appointment | None"]):
 # --- small dialogs -----------------------------------------------------------------------
 
 
-class GoToDateScreen(SkrankeModal[dt.date | None]):
-    """Type a date as a secretary would ("tirs", "uge 49", "+3u"); Enter goes there."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="GoToDateScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.go_to_date.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(_("Go to date"), classes="dialog-title", markup=False)
-            yield DateInput("", today=today, id="date")
-            yield Static(_("Enter goes there · Esc cancels"), classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one(DateInput).focus()
-
-    @on(Input.Submitted)
-    def _go(self, event: Input.Submitted) -> None:
-        day = self.query_one(DateInput).value_date
-        if day is not None:
-            self.dismiss(day)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class MoveScreen(SkrankeModal["Appointment | None"]):
+class MoveScreen(Dialog["Appointment | None"]):
     """Move an appointment and return the moved one (None when she gave up).
 
     The person defaults to the appointment's own (the patient keeps her doctor). Free
@@ -432,7 +401,6 @@ class MoveScreen(SkrankeModal["Appointment | None"]):
     the nearest free times; "just taken" is said only when another desk took it since.
     """
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="MoveScreen")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="booking.move.cancel"),
         Binding("f5", "search", "Find slots", id="booking.move.find_slots"),
@@ -574,11 +542,10 @@ class MoveScreen(SkrankeModal["Appointment | None"]):
         self.dismiss(None)
 
 
-class SeriesScreen(SkrankeModal[list | None]):
+class SeriesScreen(Dialog[list | None]):
     """A series from the selected appointment: every N weeks or months, K times.
     The clashes are listed before anything is booked; F9 books all (or none)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="SeriesScreen")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="booking.series.cancel"),
         Binding("f5", "check", "Check", id="booking.series.check"),
@@ -662,11 +629,10 @@ class SeriesScreen(SkrankeModal[list | None]):
         self.dismiss(None)
 
 
-class AbsenceScreen(SkrankeModal[tuple | None]):
+class AbsenceScreen(Dialog[tuple | None]):
     """Register a holiday, course or sick day (days, or hours on one day) for a person.
     Returns (absence, appointments inside it) for rebooking."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="AbsenceScreen")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="booking.absence.cancel"),
         Binding("f9", "save", "Register", id="booking.absence.register"),
@@ -737,33 +703,28 @@ class AbsenceScreen(SkrankeModal[tuple | None]):
         self.dismiss(None)
 
 
-class HistoryScreen(SkrankeModal[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="HistoryScreen")
-    BINDINGS = [Binding("escape,enter,h", "close", "Close", id="booking.history.close")]
+def history_text(title: str, items: list[booking.HistoryItem]) -> Text:
+    """The change history of one appointment, one line a change, under its title."""
+    text = Text(title + "\n", style="bold")
+    for h in items:
+        text.append(f"{h.at:%d.%m.%Y %H.%M}  ")
+        text.append(Text(h.by or "-", style="bold"))
+        text.append(f"  {h.action}  ")
+        text.append(Text(h.detail))
+        text.append("\n")
+    return text
+
+
+class HistoryScreen(MessageScreen):
+    """The history in the message dialog; H (the key that opened it) closes it too."""
+
+    BINDINGS = [Binding("h", "close(False)", "Close", show=False, id="booking.history.close")]
 
     def __init__(self, title: str, items: list[booking.HistoryItem]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.items = items
-
-    def compose(self) -> ComposeResult:
-        text = Text()
-        for h in self.items:
-            text.append(f"{h.at:%d.%m.%Y %H.%M}  ")
-            text.append(Text(h.by or "-", style="bold"))
-            text.append(f"  {h.action}  ")
-            text.append(Text(h.detail))
-            text.append("\n")
-        with VerticalScroll(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(text)
-            yield Static(_("Esc closes"), classes="hint", markup=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+        super().__init__(history_text(title, items), _("Esc closes"))
 
 
-__all__ = ["BookingScreen", "GoToDateScreen", "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
+__all__ = ["BookingScreen", "MoveScreen", "SeriesScreen", "AbsenceScreen", "HistoryScreen"]
 
 
 # --- moving and cancelling from any screen (F3, a call, the record) ---------------------------

@@ -17,14 +17,9 @@ class BusyScreen(SkrankeModal[bool]):
         Binding("enter,r", "retry", "Try again", id="busy.retry"),
         Binding("escape", "dismiss(False)", "Close", id="busy.close"),
     ]
-    DEFAULT_CSS = """
-    BusyScreen { align: center middle; }
-    BusyScreen > Vertical { width: 64; height: auto; border: thick $error; background: $surface;
-                            padding: 1 2; }
-    """
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(_("The database is busy"), style="bold"))
             yield Static(Text(_("Another program is holding the database. Nothing you typed is "
                                 "lost. Press Enter to try again; then repeat what you were doing.")))

@@ -66,14 +66,6 @@ class CallsScreen(SkrankeScreen):
     section_id = "calls"
     TITLE = N_("Calls")
 
-    DEFAULT_CSS = """
-    CallsScreen .view-title { height: 1; padding: 0 1; text-style: bold; }
-    CallsScreen #call-table, CallsScreen #callback-table { height: 1fr; }
-    CallsScreen #call-view { height: 1fr; padding: 0 1; }
-    CallsScreen #call-head { margin-bottom: 1; }
-    CallsScreen #candidates { height: auto; max-height: 8; margin-bottom: 1; }
-    CallsScreen #summary { height: auto; }
-    """
 
     BINDINGS = [
         # on a call (the footer shows these first)
@@ -678,17 +670,6 @@ def summary_text(s: CallerSummary) -> Text:
 class _Form(KeepsTyping, SkrankeModal):
     """A dialog with free text: a draft every second while it changes, saved with the others."""
 
-    DEFAULT_CSS = """
-    _Form { align: center middle; }
-    _Form > Vertical { width: 76; height: auto; max-height: 22; border: round $primary;
-                       background: $surface; padding: 0 1; }
-    _Form .title { text-style: bold; margin-bottom: 1; }
-    _Form .error { color: $text-error; height: auto; }
-    _Form .hint { color: $text-muted; height: auto; }
-    _Form Grid { grid-size: 2; grid-columns: 12 1fr; grid-rows: 3; height: auto; }
-    _Form Grid Label { padding: 1 0 0 0; }
-    _Form OptionList { height: auto; max-height: 7; }
-    """
 
     draft_kind = "call"
 
@@ -742,7 +723,7 @@ class HandleCallScreen(_Form):
         return {"title": _("call"), "note": self.query_one("#handle-note", Input).value}
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             title = Text(_("Call handled") + " – ")
             title.append(self.call.caller_label)
             yield Static(title, classes="title", markup=False)
@@ -807,7 +788,7 @@ class CallbackScreen(_Form):
 
     def compose(self) -> ComposeResult:
         saved = self._restore()
-        with Vertical():
+        with Vertical(classes="dialog"):
             title = Text(_("Callback"))
             if self.call is not None:
                 title.append(" – ")
@@ -897,7 +878,7 @@ class NewCallScreen(_Form):
 
     def compose(self) -> ComposeResult:
         saved = self._restore()
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(_("New call"), classes="title", markup=False)
             with Grid():
                 yield Label(_("Number"))

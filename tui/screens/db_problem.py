@@ -49,11 +49,6 @@ class DatabaseProblemScreen(SkrankeModal[bool]):
         Binding("enter,r", "retry", "Try again", id="dbproblem.retry"),
         Binding("escape", "close", "Close", id="dbproblem.close"),
     ]
-    DEFAULT_CSS = """
-    DatabaseProblemScreen { align: center middle; }
-    DatabaseProblemScreen > Vertical { width: 70; height: auto; border: thick $error;
-                                       background: $surface; padding: 1 2; }
-    """
 
     def __init__(self, kind: str, kept: str = "") -> None:
         super().__init__()
@@ -62,7 +57,7 @@ class DatabaseProblemScreen(SkrankeModal[bool]):
 
     def compose(self) -> ComposeResult:
         title, text = MESSAGES[self.kind]
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(_(title), style="bold"), id="dbproblem-title")
             yield Static(Text(_(text)), id="dbproblem-text")
             if self.kept:

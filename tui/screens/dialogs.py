@@ -1,7 +1,9 @@
 """The generic dialogs every section uses: a yes/no question, a choice from a list, one line
-of text (kept as a draft while typed), and a message to read. Feature screens import them
-from here; DIALOG_CSS is the frame of every small dialog."""
+of text (kept as a draft while typed), a date to go to, and a message to read. Feature screens import them
+from here; `Dialog` is the base of every small dialog (its frame: tui/styles/dialogs.tcss)."""
 from __future__ import annotations
+
+import datetime as dt
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -9,43 +11,27 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.screen import ScreenResultType
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.domain import drafts
+from tui.domain.clock import today
 from tui.i18n import _
 from tui.screens.base import KeepsTyping, SkrankeModal
+from tui.widgets.date_input import DateInput
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > .dialog {{
-    width: 90%; max-width: 96; height: auto; max-height: 95%;
-    border: round $primary; background: $surface; padding: 0 1;
-}}
-{name} .dialog-title {{ text-style: bold; height: 1; }}
-{name} .hint {{ color: $text-muted; height: auto; }}
-{name} .row {{ height: auto; }}
-{name} .row > Label {{ width: 13; padding: 0 1 0 0; }}
-{name} Input {{ border: none; height: 1; padding: 0 1; background: $boost; }}
-{name} Input:focus {{ border: none; background: $primary 40%; }}
-{name} Select {{ height: 1; }}
-{name} SelectCurrent {{ border: none; height: 1; padding: 0 1; background: $boost; }}
-{name} Select:focus > SelectCurrent {{ background: $primary 40%; }}
-{name} DateInput > .date-result {{ padding: 0 1; }}
-{name} .row > Input {{ width: 1fr; }}
-{name} .row > Select {{ width: 1fr; }}
-{name} .error {{ color: $text-error; height: auto; }}
-{name} OptionList {{ height: auto; max-height: 10; border: none; border-top: solid $primary; }}
-{name} OptionList:focus {{ border: none; border-top: solid $accent; }}
-"""
+class Dialog(SkrankeModal[ScreenResultType]):
+    """A small dialog in the shared frame: a title, rows of a label and a one-line field, a
+    hint. Its look is the `Dialog` rules of tui/styles/dialogs.tcss (a type selector, so it
+    reaches every subclass with the specificity its own name would have)."""
 
 
-class ConfirmScreen(SkrankeModal[bool]):
+class ConfirmScreen(Dialog[bool]):
     """A yes/no question; J (Danish ja) or Y says yes, N or Esc says no. Enter gives the
     safe answer: yes for a harmless question, no with `default_no` (a key typed ahead or a
     reflex Enter must never delete or override anything)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
     BINDINGS = [
         Binding("y,j", "answer(True)", "Yes", id="dialog.confirm.yes"),
         Binding("enter", "enter", "Yes", show=False, id="dialog.confirm.yes_enter"),
@@ -70,10 +56,9 @@ class ConfirmScreen(SkrankeModal[bool]):
         self.dismiss(yes)
 
 
-class ChoiceScreen(SkrankeModal[str | None]):
+class ChoiceScreen(Dialog[str | None]):
     """Pick one of a list (the cancel reasons...). Enter picks, Esc cancels."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.choice.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
@@ -98,10 +83,9 @@ class ChoiceScreen(SkrankeModal[str | None]):
         self.dismiss(None)
 
 
-class TextPromptScreen(KeepsTyping, SkrankeModal[str | None]):
+class TextPromptScreen(KeepsTyping, Dialog[str | None]):
     """One line of text (a note, a reason). The text is kept as a draft while typed."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextPromptScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.text_prompt.cancel")]
 
     def __init__(self, title: str, value: str = "", *, draft_kind: str = "", draft_key: str = "",
@@ -146,16 +130,33 @@ class TextPromptScreen(KeepsTyping, SkrankeModal[str | None]):
         self.dismiss(None)
 
 
+class GoToDateScreen(Dialog[dt.date | None]):
+    """Type a date as a secretary would ("tirs", "uge 49", "+3u"); Enter goes there."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.go_to_date.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("Go to date"), classes="dialog-title", markup=False)
+            yield DateInput("", today=today, id="date")
+            yield Static(_("Enter goes there · Esc cancels"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DateInput).focus()
+
+    @on(Input.Submitted)
+    def _go(self, event: Input.Submitted) -> None:
+        day = self.query_one(DateInput).value_date
+        if day is not None:
+            self.dismiss(day)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class MessageScreen(SkrankeModal):
     """Something to read and acknowledge (a temporary password, a list)."""
 
-    DEFAULT_CSS = """
-    MessageScreen { align: center middle; }
-    MessageScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-                               border: thick $primary; background: $surface; padding: 0 1; }
-    MessageScreen VerticalScroll { height: auto; max-height: 18; }
-    MessageScreen #msg-keys { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "close(False)", "Close", id="dialog.message.close"),
         Binding("enter", "close(False)", "Close", show=False, id="dialog.message.close_enter"),
@@ -168,7 +169,7 @@ class MessageScreen(SkrankeModal):
         self.confirm = confirm
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             with VerticalScroll():
                 yield Static(self.body)
             yield Static(Text(self.keys), id="msg-keys")

@@ -5,7 +5,6 @@ Administration builds every form from it, supplies too; its styles are in forms.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -34,7 +33,6 @@ class FormScreen(KeepsTyping, SkrankeModal):
     `boxed` draws each field in a border, three rows high, for forms of a few fields.
     """
 
-    CSS_PATH = Path(__file__).with_name("forms.tcss")  # absolute: subclasses elsewhere find it too
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="forms.form.save"),
         Binding("f2", "save", "Save", show=False, priority=True, id="forms.form.save_f2"),

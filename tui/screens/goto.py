@@ -12,11 +12,6 @@ from tui.screens.base import SkrankeModal
 
 
 class GotoScreen(SkrankeModal[str | None]):
-    DEFAULT_CSS = """
-    GotoScreen { align: center middle; }
-    GotoScreen > Vertical { width: 40; height: auto; border: round $primary; background: $surface;
-                            padding: 0 1; }
-    """
 
     def __init__(self, choices: list[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -27,7 +22,7 @@ class GotoScreen(SkrankeModal[str | None]):
         for digit, label, _target in self.choices:
             text.append(f" {digit}  ", style="bold")
             text.append(f"{label}\n")
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(text)
 
     def on_key(self, event: events.Key) -> None:

@@ -63,12 +63,6 @@ class HelpScreen(SkrankeModal):
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "Close", id="help.close"),
     ]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $primary;
-                            background: $surface; padding: 0 1; }
-    HelpScreen DataTable { height: 1fr; }
-    """
 
     def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -76,7 +70,7 @@ class HelpScreen(SkrankeModal):
         self.rows = describe_keys(rows)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(self.title_text, style="bold"))
             yield Table(cursor_type="row", zebra_stripes=True)
             yield Static(Text(_("Esc closes · Ctrl+P finds any action by name")))

@@ -34,12 +34,6 @@ def _view_label(view: str) -> str:
 class AttachmentScreen(SkrankeModal):
     """One attachment as text; G saves it (a private file in the export folder)."""
 
-    DEFAULT_CSS = """
-    AttachmentScreen { align: center middle; }
-    AttachmentScreen > Vertical { width: 96%; height: 90%; border: round $primary;
-        background: $surface; padding: 0 1; }
-    AttachmentScreen VerticalScroll { height: 1fr; }
-    """
     BINDINGS = [
         Binding("g", "save", "Save", id="inbox.attachment.save"),
         Binding("escape", "close", "Close", id="inbox.attachment.close"),
@@ -62,7 +56,7 @@ class AttachmentScreen(SkrankeModal):
                          style="italic")
         else:
             shown = Text(body)
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(head, markup=False)
             with VerticalScroll():
                 yield Static(shown, id="att-text", markup=False)
@@ -86,11 +80,6 @@ class InboxScreen(SkrankeScreen):
 
     section_id = "inbox"
     TITLE = "Inbox"
-    DEFAULT_CSS = """
-    InboxScreen #inbox-view { height: 1; padding: 0 1; background: $boost; }
-    InboxScreen DataTable { height: 1fr; }
-    InboxScreen #inbox-detail { height: 2fr; border-top: solid $primary; padding: 0 1; }
-    """
 
     BINDINGS = [
         Binding("enter", "open", "Open", show=False, id="inbox.open"),

@@ -23,7 +23,7 @@ from tui.domain.letters import LetterError
 from tui.i18n import _
 from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
-from tui.screens.dialogs import ChoiceScreen
+from tui.screens.dialogs import ChoiceScreen, TextPromptScreen
 from tui.widgets.form_select import FormSelect
 
 if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: layers)
@@ -40,54 +40,16 @@ def status_text(status: str) -> str:
 # --- small dialogs ------------------------------------------------------------------------
 
 
-ChoiceDialog = ChoiceScreen  # its old name, for branches still in flight; remove next round
-
-
-class CommentDialog(SkrankeModal):
-    """One line of text (a doctor's comment when returning a letter). Enter = OK."""
-
-    DEFAULT_CSS = """
-    CommentDialog { align: center middle; }
-    CommentDialog > Vertical { width: 70; max-width: 100%; height: auto;
-        border: round $primary; background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="letter_editor.comment.cancel")]
-
-    def __init__(self, title: str) -> None:
-        super().__init__()
-        self.title_text = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.title_text, style="bold"))
-            yield Input(id="comment", max_length=500)
-            yield Static(_("Enter to confirm · Esc cancels"), markup=False)
-
-    @on(Input.Submitted)
-    def _ok(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class RecipientDialog(SkrankeModal):
     """Search the directory of recipients as you type; Enter picks. Dismisses with an id."""
 
-    DEFAULT_CSS = """
-    RecipientDialog { align: center middle; }
-    RecipientDialog > Vertical { width: 76; max-width: 100%; height: 80%;
-        border: round $primary; background: $surface; padding: 0 1; }
-    RecipientDialog OptionList { height: 1fr; }
-    """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="letter_editor.recipient.cancel"),
         Binding("down", "to_list", "Results", show=False, id="letter_editor.recipient.results"),
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(_("Choose recipient"), style="bold"))
             yield Input(placeholder=_("Name, town, SOR or EAN"), id="org-search")
             yield OptionList(id="org-list")
@@ -135,11 +97,6 @@ class RecipientDialog(SkrankeModal):
 class ExportDialog(SkrankeModal):
     """Choose the format and the folder; dismisses with (format, folder) or None."""
 
-    DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 70; max-width: 100%; height: auto;
-        border: round $primary; background: $surface; padding: 0 1; }
-    """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="letter_editor.export.cancel"),
         Binding("ctrl+s", "export", "Export", priority=True, id="letter_editor.export.export"),
@@ -154,7 +111,7 @@ class ExportDialog(SkrankeModal):
         formats = [(_("PDF"), "pdf"), (_("Plain text"), "txt")]
         if letters.kind_spec(self.kind).needs_recipient:
             formats.append((_("MedCom message with the PDF (FHIR JSON)"), "fhir"))
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(_("Export the letter"), style="bold"))
             yield Label(_("Format"))
             yield FormSelect(formats, value="pdf", allow_blank=False, id="exp-format")
@@ -274,7 +231,7 @@ class WorkflowMixin:
 
             self.app.push_screen(ChoiceScreen(_("How was the letter sent?"), choices), callback=sent)
         elif action == "return":
-            self.app.push_screen(CommentDialog(_("What should be changed?")), callback=lambda c: c and self._do(
+            self.app.push_screen(TextPromptScreen(_("What should be changed?"), allow_empty=False), callback=lambda c: c and self._do(
                 lambda: letters.return_to_draft(user, letter_id, c), letter_id, _("Returned to the author.")))
         elif action == "export":
             letter = letters.peek(self.app.user, letter_id)
@@ -330,19 +287,6 @@ class LetterEditorScreen(KeepsTyping, WorkflowMixin, SkrankeScreen):
 
     section_id = "letters"
     TITLE = "Letter"
-    DEFAULT_CSS = """
-    LetterEditorScreen #le-top { height: auto; max-height: 3; padding: 0 1; background: $boost; }
-    LetterEditorScreen #le-return { height: auto; color: $text-warning; padding: 0 1; }
-    LetterEditorScreen #le-split { height: 1fr; }
-    LetterEditorScreen #le-form { width: 1fr; padding: 0 1; }
-    LetterEditorScreen #le-preview-pane { width: 1fr; border-left: solid $primary; padding: 0 1; }
-    LetterEditorScreen #le-error { height: auto; color: $text-error; text-style: bold; }
-    LetterEditorScreen Label { margin-top: 1; color: $text-muted; }
-    LetterEditorScreen .multi { height: 4; background: $boost; }
-    LetterEditorScreen #le-body { height: 14; background: $boost; }
-    LetterEditorScreen Input { background: $boost; }
-    LetterEditorScreen Input, LetterEditorScreen Select { width: 100%; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="letter_editor.save"),
         Binding("ctrl+n", "workflow", "Next step", priority=True, id="letter_editor.next_step"),

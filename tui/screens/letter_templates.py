@@ -49,11 +49,6 @@ class TemplatesScreen(SkrankeScreen):
     section_id = "letters"
     TITLE = "Letter templates"
     AUTO_FOCUS = "#tl-table"
-    DEFAULT_CSS = """
-    TemplatesScreen #tl-title { height: 1; padding: 0 1; background: $boost; }
-    TemplatesScreen #tl-table { height: 1fr; }
-    TemplatesScreen #tl-detail { height: 2; padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [Binding("escape", "back", "Back", id="letter_templates.templates.back")]
 
     def __init__(self) -> None:
@@ -186,21 +181,6 @@ class TemplateEditorScreen(KeepsTyping, SkrankeScreen):
     section_id = "letters"
     TITLE = "Letter template"
     AUTO_FOCUS = "#te-body"
-    DEFAULT_CSS = """
-    TemplateEditorScreen #te-top { height: auto; max-height: 2; padding: 0 1; background: $boost; }
-    TemplateEditorScreen #te-name-row { height: 1; padding: 0 1; }
-    TemplateEditorScreen #te-name-row Label { width: 7; color: $text-muted; }
-    TemplateEditorScreen #te-name { width: 1fr; background: $boost; }
-    TemplateEditorScreen #te-split { height: 1fr; }
-    TemplateEditorScreen #te-body { width: 1fr; }
-    TemplateEditorScreen #te-side { width: 1fr; border-left: solid $primary; }
-    TemplateEditorScreen #te-error { height: auto; color: $text-error; text-style: bold;
-        padding: 0 1; }
-    TemplateEditorScreen #te-preview-pane { height: 1fr; padding: 0 1; }
-    TemplateEditorScreen #te-fields { height: 1fr; display: none; }
-    TemplateEditorScreen.fields #te-fields { display: block; }
-    TemplateEditorScreen.fields #te-preview-pane { display: none; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="letter_templates.template_editor.save"),
         Binding("ctrl+o", "sample", "Preview patient", priority=True, id="letter_templates.template_editor.preview_patient"),

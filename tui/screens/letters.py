@@ -30,11 +30,6 @@ KIND_CYCLE = (None, *letters.KINDS)
 class LettersScreen(ChecksInWorker, WorkflowMixin, SkrankeScreen):
     section_id = "letters"
     TITLE = "Letters"
-    DEFAULT_CSS = """
-    LettersScreen #lt-filters { height: 1; padding: 0 1; background: $boost; }
-    LettersScreen #lt-table { height: 1fr; }
-    LettersScreen #lt-detail { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("n", "new", "New", id="letters.new"),
         Binding("enter", "open", "Open", show=False, id="letters.open"),

@@ -17,10 +17,6 @@ from tui.screens.login import LoginForm
 
 
 class LockScreen(Screen):
-    DEFAULT_CSS = """
-    LockScreen { align: center middle; background: $background; }
-    LockScreen #lock-hint { width: 100%; text-align: center; color: $text-muted; margin-top: 1; }
-    """
 
     def __init__(self, user) -> None:
         super().__init__()

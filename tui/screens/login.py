@@ -18,12 +18,6 @@ from tui.screens.base import ChecksInWorker, _Guarded
 class LoginForm(ChecksInWorker, _Guarded, Vertical):  # a database error is explained, the form lives on
     """User name, password and a message line. Posts Done with the Staff on success."""
 
-    DEFAULT_CSS = """
-    LoginForm { width: 50; height: auto; border: round $primary; padding: 1 2; }
-    LoginForm Input { margin-bottom: 1; }
-    LoginForm #message { color: $error; height: auto; }
-    LoginForm #title { text-style: bold; margin-bottom: 1; }
-    """
 
     class Done(Message):
         def __init__(self, user) -> None:

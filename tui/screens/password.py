@@ -16,13 +16,6 @@ class PasswordScreen(ChecksInWorker, SkrankeModal[bool]):
     """The new password is hashed in a worker (ChecksInWorker): keys typed after Enter are
     meant for the screen that follows."""
 
-    DEFAULT_CSS = """
-    PasswordScreen { align: center middle; }
-    PasswordScreen > Vertical { width: 56; height: auto; border: round $primary; padding: 1 2;
-                                background: $surface; }
-    PasswordScreen #pw-message { color: $error; }
-    """
-
     def __init__(self, user) -> None:
         super().__init__()
         self.pw_user = user

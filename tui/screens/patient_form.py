@@ -46,20 +46,6 @@ class PatientFormScreen(KeepsTyping, SkrankeScreen):
     draft_kind = DRAFT_KIND
 
     TITLE = "Patient details"
-    DEFAULT_CSS = """
-    PatientFormScreen #form { padding: 0 1; }
-    PatientFormScreen .row { height: auto; }
-    PatientFormScreen .row > Label { width: 18; padding: 0 1 0 0; }
-    PatientFormScreen .row > Input { margin: 0 1 0 0; }
-    PatientFormScreen .row > Checkbox { border: none; padding: 0; height: 1; }
-    PatientFormScreen .row > Input { width: 1fr; }
-    PatientFormScreen .cpr-row > Label { padding: 1 1 0 0; }
-    PatientFormScreen .row > .narrow { width: 12; }
-    PatientFormScreen .row > .label-input { width: 16; }
-    PatientFormScreen #form-status { height: auto; padding: 0 1; }
-    PatientFormScreen #form-status.-error { color: $text-error; }
-    PatientFormScreen #form-status.-warning { color: $text-warning; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", key_display="Ctrl+S", priority=True, id="patient_form.save"),

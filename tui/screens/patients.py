@@ -23,10 +23,6 @@ class PatientsScreen(SkrankeScreen):
     section_id = "patients"
     TITLE = "Patients"
 
-    DEFAULT_CSS = """
-    PatientsScreen #patients-body { padding: 0 1; height: 1fr; }
-    PatientsScreen .heading { height: 1; text-style: bold; }
-    """
 
     BINDINGS = [
         Binding("ctrl+n", "register", "New patient", key_display="Ctrl+N", id="patients.new_patient"),

@@ -6,7 +6,6 @@ itself is the reusable widget tui.widgets.patient_picker.PatientSearch.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -28,7 +27,6 @@ if TYPE_CHECKING:  # types only: screens do not reach the models (pyproject: lay
 class PickPatientScreen(SkrankeModal["Patient | None"]):
     """Choose a patient; picking is an audited opening of the record with `reason`."""
 
-    CSS_PATH = Path(__file__).with_name("pick_patient.tcss")  # absolute: subclasses elsewhere find it too
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="patient_picker.pick_patient.cancel"),

@@ -49,21 +49,6 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
 
     draft_kind = DRAFT_KIND
 
-    DEFAULT_CSS = """
-    RenewalRequestScreen { align: center middle; }
-    RenewalRequestScreen > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    RenewalRequestScreen .title { text-style: bold; }
-    RenewalRequestScreen #rx-drugs { height: 5; border: none; }
-    RenewalRequestScreen #rx-flag { color: $text-error; text-style: bold; height: auto; }
-    RenewalRequestScreen Grid {
-        grid-size: 4; grid-columns: 10 1fr 8 1fr; grid-rows: 3; height: auto;
-    }
-    RenewalRequestScreen Grid Label { padding: 1 0 0 0; }
-    RenewalRequestScreen #rx-help { color: $text-muted; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save request", priority=True, id="prescriptions.renewal_request.save_request"),
@@ -78,7 +63,7 @@ class RenewalRequestScreen(KeepsTyping, SkrankeModal):
         self._matches: list[rx.Drug] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(_("Renewal request") + " – ") + patient_line(self.patient)
                          + Text(f"  {age_text(self.patient)}", style="bold"), classes="title")
             yield Input(placeholder=_("Drug: type a name or ATC code"), id="rx-drug", max_length=200)
@@ -218,12 +203,6 @@ class RenewalsScreen(ListsFromWorker, SkrankeScreen):
 
     section_id = "prescriptions"
     TITLE = "Renewals"
-    DEFAULT_CSS = """
-    RenewalsScreen TabbedContent { height: 1fr; }
-    RenewalsScreen TabbedContent ContentSwitcher { height: 1fr; }
-    RenewalsScreen DataTable { height: 1fr; }
-    RenewalsScreen #rx-detail { height: auto; max-height: 9; border-top: solid $primary; }
-    """
 
     BINDINGS = [
         Binding("n", "new", "New request", id="prescriptions.renewals.new_request"),

@@ -30,9 +30,9 @@ from tui.domain.clock import local_stamp, today
 from tui.domain.dates import parse_time
 from tui.domain.phones import format_phone
 from tui.i18n import _
-from tui.screens.base import KeepsTyping, SkrankeModal, SkrankeScreen
+from tui.screens.base import KeepsTyping, SkrankeScreen
 from tui.screens.booking import slot_label
-from tui.screens.dialogs import DIALOG_CSS, ChoiceScreen
+from tui.screens.dialogs import ChoiceScreen, Dialog
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.tables import Table, cursor_key
@@ -47,10 +47,9 @@ def _times(text: str) -> dt.time | None:
 # --- put a patient on the waiting list --------------------------------------------------------
 
 
-class WaitingEntryScreen(SkrankeModal):
+class WaitingEntryScreen(Dialog):
     """New waiting-list entry for `patient`; Ctrl+S saves. Dismisses with the entry or None."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="WaitingEntryScreen")
     BINDINGS = [
         Binding("ctrl+s", "save", "Put on list", priority=True, id="reach.waiting_entry.put_on_list"),
         Binding("escape", "cancel", "Cancel", id="reach.waiting_entry.cancel"),
@@ -137,12 +136,11 @@ class WaitingEntryScreen(SkrankeModal):
 # --- offer a slot to someone on the list ------------------------------------------------------
 
 
-class OfferScreen(SkrankeModal):
+class OfferScreen(Dialog):
     """Pairs of (waiting-list row, slot): P offers the highlighted one by phone (the outcome is
     logged; "accepted" books it), S by SMS with a reply deadline. Dismisses with the booked
     appointment or None."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="OfferScreen")
     BINDINGS = [
         Binding("p", "phone", "Offer by phone", id="reach.offer.offer_by_phone"),
         Binding("s", "sms", "Offer by SMS", id="reach.offer.offer_by_sms"),
@@ -237,10 +235,9 @@ def offer_freed_slot(screen, start: dt.datetime, end: dt.datetime, staff) -> Non
 # --- SMS consent -----------------------------------------------------------------------
 
 
-class ConsentScreen(SkrankeModal):
+class ConsentScreen(Dialog):
     """A patient's SMS consent: G gives it for the chosen number, W withdraws it (one key)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConsentScreen")
     BINDINGS = [
         Binding("ctrl+s", "give", "Give consent", priority=True, id="reach.consent.give_consent"),
         Binding("ctrl+w", "withdraw", "Withdraw consent", priority=True, id="reach.consent.withdraw_consent"),
@@ -304,10 +301,9 @@ class ConsentScreen(SkrankeModal):
 # --- a recall rule, a referral -----------------------------------------------------------
 
 
-class RecallRuleScreen(SkrankeModal):
+class RecallRuleScreen(Dialog):
     """A new recall rule for `patient` (Ctrl+S)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="RecallRuleScreen")
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.recall_rule.save"), Binding("escape", "cancel", "Cancel", id="reach.recall_rule.cancel")]
 
     def __init__(self, patient) -> None:
@@ -361,10 +357,9 @@ class RecallRuleScreen(SkrankeModal):
         self.dismiss(None)
 
 
-class ReferralScreen(SkrankeModal):
+class ReferralScreen(Dialog):
     """A received referral for `patient` (Ctrl+S)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ReferralScreen")
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.referral.save"), Binding("escape", "cancel", "Cancel", id="reach.referral.cancel")]
 
     def __init__(self, patient) -> None:
@@ -405,15 +400,11 @@ class ReferralScreen(SkrankeModal):
 # --- SMS templates and times ------------------------------------------------------------
 
 
-class SmsTemplateScreen(KeepsTyping, SkrankeModal):
+class SmsTemplateScreen(KeepsTyping, Dialog):
     """Write or change an SMS template; the preview shows it filled in (Ctrl+S saves)."""
 
     draft_kind = "sms_template"
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="SmsTemplateScreen") + """
-    SmsTemplateScreen TextArea { height: 6; }
-    SmsTemplateScreen #preview { height: auto; color: $text-muted; }
-    """
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.sms_template.save"), Binding("escape", "cancel", "Cancel", id="reach.sms_template.cancel")]
 
     def __init__(self, template_id: int | None = None) -> None:
@@ -505,10 +496,9 @@ class SmsTemplateScreen(KeepsTyping, SkrankeModal):
         self.dismiss(None)
 
 
-class SmsTimesScreen(SkrankeModal):
+class SmsTimesScreen(Dialog):
     """Quiet hours, the time day-based reminders go out, and the type's name in SMS."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="SmsTimesScreen")
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True, id="reach.sms_times.save"), Binding("escape", "cancel", "Cancel", id="reach.sms_times.cancel")]
 
     def compose(self) -> ComposeResult:
@@ -560,15 +550,6 @@ class ReachScreen(SkrankeScreen):
 
     section_id = "reach"
     TITLE = "Patient contact"
-    DEFAULT_CSS = """
-    ReachScreen TabbedContent { height: 1fr; }
-    ReachScreen TabbedContent ContentSwitcher { height: 1fr; }
-    ReachScreen DataTable { height: 1fr; }
-    ReachScreen .filters { height: 1; }
-    ReachScreen .filters Select { width: 30; height: 1; }
-    ReachScreen .filters SelectCurrent { border: none; height: 1; padding: 0 1; }
-    ReachScreen #gateway { height: 1; padding: 0 1; }
-    """
 
     BINDINGS = [
         Binding("1", "tab('waiting')", "Waiting list", show=False, id="reach.waiting_list"),

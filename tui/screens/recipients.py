@@ -60,21 +60,6 @@ class RecipientForm(KeepsTyping, SkrankeModal):
 
     draft_kind = DRAFT_KIND
 
-    DEFAULT_CSS = """
-    RecipientForm { align: center middle; }
-    RecipientForm > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: round $primary; background: $surface; padding: 0 1; }
-    RecipientForm .title { text-style: bold; height: 1; margin-bottom: 1; }
-    RecipientForm .row { height: 1; }
-    RecipientForm .row Label { width: 13; color: $text-muted; }
-    RecipientForm .row Input, RecipientForm .row Select { width: 1fr; }
-    RecipientForm .row Input { background: $boost; }
-    RecipientForm .row Input:focus, RecipientForm .row Select:focus { background: $primary 40%; }
-    RecipientForm .row:focus-within Label { color: $text; text-style: bold; }
-    RecipientForm .row Input.bad { background: $error 30%; }
-    RecipientForm #rf-errors { height: auto; color: $text-error; margin-top: 1; }
-    RecipientForm .hint { height: 1; color: $text-muted; margin-top: 1; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="recipients.recipient_form.save"),
         Binding("escape", "close", "Cancel", id="recipients.recipient_form.cancel"),
@@ -90,7 +75,7 @@ class RecipientForm(KeepsTyping, SkrankeModal):
     def compose(self) -> ComposeResult:
         values = self.org.values() if self.org else {"kind": "hospital"}
         title = _("Edit recipient") if self.org else _("New recipient")
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(title), classes="title")
             for name, label in FORM_FIELDS:
                 with Horizontal(classes="row"):
@@ -221,11 +206,6 @@ class RecipientsScreen(SkrankeScreen):
     section_id = "letters"
     TITLE = "Recipients"
     AUTO_FOCUS = "#rc-table"
-    DEFAULT_CSS = """
-    RecipientsScreen #rc-search { margin: 0 1; }
-    RecipientsScreen #rc-table { height: 1fr; }
-    RecipientsScreen #rc-detail { height: 2; padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="recipients.back"),
         Binding("down", "to_list", "To the list", show=False, id="recipients.to_the_list"),

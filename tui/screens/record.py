@@ -123,15 +123,6 @@ class RecordScreen(SkrankeScreen):
     """One patient's record, pushed on top of whatever section she is in."""
 
     TITLE = "Record"
-    DEFAULT_CSS = """
-    RecordScreen #record-header { height: auto; max-height: 3; padding: 0 1; background: $boost; }
-    RecordScreen TabbedContent { height: 1fr; }
-    RecordScreen TabPane { padding: 0; }
-    RecordScreen #journal-list { height: 1fr; border: none; }
-    RecordScreen DataTable { height: 1fr; }
-    RecordScreen .pane-note { height: auto; padding: 0 1; color: $text-muted; }
-    RecordScreen #details-text { height: auto; padding: 0 1; }
-    """
 
     BINDINGS = [
         Binding("escape", "close", "Close", key_display="Esc", id="record.close"),
@@ -511,18 +502,6 @@ class JournalNoteScreen(KeepsTyping, SkrankeModal["JournalEntry | None"]):
 
     draft_kind = journal.DRAFT_KIND
 
-    DEFAULT_CSS = """
-    JournalNoteScreen { align: center middle; }
-    JournalNoteScreen > Vertical {
-        width: 90%; max-width: 110; height: 90%; min-height: 16;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    JournalNoteScreen .note-title { height: auto; text-style: bold; }
-    JournalNoteScreen .note-old { height: auto; max-height: 5; color: $text-muted; }
-    JournalNoteScreen Select { width: 30; }
-    JournalNoteScreen TextArea { height: 1fr; }
-    JournalNoteScreen .note-hint { height: 1; color: $text-muted; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save entry", key_display="Ctrl+S", priority=True, id="record.journal_note.save_entry"),
@@ -555,7 +534,7 @@ class JournalNoteScreen(KeepsTyping, SkrankeModal["JournalEntry | None"]):
                 when=f"{self._corrects_at(self.refers_to):%d.%m.%Y %H.%M}", name=name)
         else:
             title = _("New journal entry: {name}").format(name=name)
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(title, classes="note-title", markup=False)
             old = self.corrects or self.refers_to
             if old is not None:

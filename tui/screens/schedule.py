@@ -28,14 +28,11 @@ from tui.screens.base import SkrankeScreen
 from tui.screens.booking import (
     AbsenceScreen,
     BookingScreen,
-    ChoiceScreen,
-    ConfirmScreen,
-    GoToDateScreen,
     HistoryScreen,
     MoveScreen,
     SeriesScreen,
-    TextPromptScreen,
 )
+from tui.screens.dialogs import ChoiceScreen, ConfirmScreen, GoToDateScreen, TextPromptScreen
 from tui.widgets.day_grid import DayGrid, DayList
 
 WIDE = 110
@@ -46,18 +43,6 @@ class ScheduleScreen(SkrankeScreen):
     section_id = "schedule"
     TITLE = "Schedule"
 
-    DEFAULT_CSS = """
-    ScheduleScreen #day-title { height: 1; padding: 0 1; background: $boost; }
-    ScheduleScreen #status-line { height: 1; padding: 0 1; color: $text-muted; }
-    ScheduleScreen #day-body { height: 1fr; }
-    ScheduleScreen #day-list { height: 1fr; display: none; }
-    ScheduleScreen.-list #day-list { display: block; }
-    ScheduleScreen.-list #grid { display: none; }
-    ScheduleScreen #find { height: 1; border: none; padding: 0 1; background: $primary 40%; display: none; }
-    ScheduleScreen.-finding #find { display: block; }
-    ScheduleScreen #waiting { width: 34; border-left: vkey $primary; padding: 0 1; display: none; }
-    ScheduleScreen.-waiting #waiting { display: block; }
-    """
 
     BINDINGS = [
         Binding("pageup", "day(-1)", "Prev day", key_display="PgUp", id="schedule.prev_day"),

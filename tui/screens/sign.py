@@ -22,15 +22,6 @@ from tui.screens.base import ChecksInWorker, SkrankeModal
 class SignScreen(ChecksInWorker, SkrankeModal[bool]):
     """The password is checked in a worker (ChecksInWorker): keys typed after Enter are
     meant for what comes next."""
-
-    DEFAULT_CSS = """
-    SignScreen { align: center middle; }
-    SignScreen > Vertical { width: 96%; max-width: 110; height: 96%;
-        border: round $primary; background: $surface; padding: 0 1; }
-    SignScreen #sign-letter { height: 1fr; border: solid $primary-darken-2; padding: 0 1; }
-    SignScreen #sign-error { height: auto; color: $text-error; text-style: bold; }
-    SignScreen Input { width: 40; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc", id="sign.cancel")]
 
     def __init__(self, letter_id: int) -> None:

@@ -15,11 +15,6 @@ from tui.screens.base import SkrankeScreen
 
 class StartScreen(SkrankeScreen):
     section_id = "start"
-    DEFAULT_CSS = """
-    StartScreen #start-body { padding: 1 2; }
-    StartScreen OptionList { height: auto; max-height: 12; margin-bottom: 1; }
-    StartScreen .heading { text-style: bold; margin-bottom: 1; }
-    """
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="start-body"):

@@ -43,12 +43,6 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
 
     section_id = "supplies"
     TITLE = "Supplies"
-    DEFAULT_CSS = """
-    SuppliesScreen TabbedContent { height: 1fr; }
-    SuppliesScreen TabbedContent ContentSwitcher { height: 1fr; }
-    SuppliesScreen DataTable { height: 1fr; }
-    SuppliesScreen #lines-table { height: 8; border-top: solid $primary; }
-    """
 
     BINDINGS = [
         Binding("a", "adjust", "Adjust stock", id="supplies.adjust_stock"),

@@ -55,21 +55,6 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
 
     draft_kind = DRAFT_KIND
 
-    DEFAULT_CSS = """
-    TaskEditScreen { align: center middle; }
-    TaskEditScreen > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    TaskEditScreen .title { text-style: bold; }
-    TaskEditScreen Grid {
-        grid-size: 2; grid-columns: 10 1fr; grid-rows: 3; height: auto;
-    }
-    TaskEditScreen Grid Label { padding: 1 0 0 0; }
-    TaskEditScreen #task-patient { padding: 1 0 0 1; }
-    TaskEditScreen #task-text { height: 5; }
-    TaskEditScreen #task-help { color: $text-muted; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save task", priority=True, id="tasks.task_edit.save_task"),
@@ -94,7 +79,7 @@ class TaskEditScreen(KeepsTyping, SkrankeModal):
         self._to_values = {value for _label, value in choices}
         to = _to_value(self.initial_to) or ("role:doctor" if user.role == "secretary"
                                            else "role:secretary")
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(_("New task"), classes="title")
             with Grid():
                 yield Label(_("Title"))
@@ -215,13 +200,6 @@ class TasksScreen(ListsFromWorker, SkrankeScreen):
 
     section_id = "tasks"
     TITLE = "Tasks"
-    DEFAULT_CSS = """
-    TasksScreen TabbedContent { height: 1fr; }
-    TasksScreen TabbedContent ContentSwitcher { height: 1fr; }
-    TasksScreen DataTable { height: 1fr; }
-    TasksScreen #task-detail { height: auto; max-height: 9; border-top: solid $primary; }
-    TasksScreen #eod { height: 1fr; padding: 0 1; }
-    """
 
     BINDINGS = [
         Binding("n", "new", "New task", id="tasks.new_task"),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -79,7 +78,6 @@ def preview_table(specs: list[admin.PatternSpec]) -> RichTable:
 class PatternEditor(SkrankeModal):
     """One person's work patterns, edited together and saved at once with Ctrl+S."""
 
-    CSS_PATH = Path(__file__).with_name("admin.tcss")  # absolute: subclasses elsewhere find it too
     BINDINGS = [
         Binding("a", "add", "Add pattern", id="admin.pattern_editor.add_pattern"),
         Binding("e", "edit", "Edit pattern", id="admin.pattern_editor.edit_pattern"),

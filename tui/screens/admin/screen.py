@@ -1,7 +1,6 @@
 """The administration screen: one tab per pane, shown by permission."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -31,7 +30,6 @@ TABS = [
 class AdminScreen(SkrankeScreen):
     section_id = "admin"
     TITLE = N_("Administration")
-    CSS_PATH = Path(__file__).with_name("admin.tcss")  # absolute: subclasses elsewhere find it too
     BINDINGS = [
         Binding(str(i + 1), f"tab('{tab_id}')", label, show=False, id=f"admin.tab_{tab_id}")
         for i, (tab_id, label, _perm, _pane) in enumerate(TABS)
