@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import PASSWORD
+from helpers import PASSWORD
 
 from tui.domain import admin, auth, calendar, settings
 from tui.domain.calendar import ClinicSettings, RecurringClosure

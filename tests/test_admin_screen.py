@@ -4,8 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import PASSWORD
-from helpers import login, screen_text
+from helpers import PASSWORD, login, screen_text
 
 from tui.domain import admin, settings
 from tui.models import (
@@ -402,7 +401,7 @@ async def test_reopening_a_closing_day_sends_the_freed_time_to_the_desk(make_app
     """Friday 27.11 was closed; the admin removes the closing: Lars works that day again and one
     on the waiting list fits his time. The admin does not see the schedule, so the secretaries
     get a task naming the time (V on it in F3 offers it)."""
-    from test_booking import setup_clinic
+    from helpers import setup_clinic
 
     from tui.domain import waiting_list as wl
 

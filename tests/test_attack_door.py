@@ -14,9 +14,8 @@ import datetime as dt
 import time
 
 import pytest
-from helpers import login, screen_text, until
+from helpers import PASSWORD, login, screen_text, until
 
-from conftest import PASSWORD
 from tui.domain import auth, calls
 from tui.models import AuditEvent, Patient, PatientPhone, Staff
 

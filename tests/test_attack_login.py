@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 from tui.domain import audit, auth, clock
 from tui.models import Staff, Task
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import PASSWORD
-from helpers import login, screen_text, until
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
+from helpers import PASSWORD, login, screen_text, until
 
 from tui.domain import auth, letters, signing
 from tui.domain.letters import LetterError

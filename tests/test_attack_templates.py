@@ -13,7 +13,6 @@ import time
 
 import pytest
 from helpers import login, screen_text, until
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import letter_templates, letters, template_render
 from tui.domain.letters import LetterError

@@ -10,8 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PASSWORD
-from helpers import logged_in, login, screen_text
+from helpers import PASSWORD, logged_in, login, screen_text
 
 from tui.domain import audit, auth, booking, letters, patients, schedule
 from tui.models import AppointmentType, AuditEvent, Organization, Patient, WorkPattern, utcnow

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 from tui.domain import auth, clock
 from tui.models import AuditEvent, Setting, Staff
 

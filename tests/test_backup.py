@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 from tui.db import close, connect
 from tui.domain import audit, auth, backup
 from tui.models import AuditEvent, Patient

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 from tui.db import close, connect, database_proxy, is_sqlite
 from tui.domain import audit, auth, backup, clock, generations
 from tui.models import Patient

@@ -6,10 +6,9 @@ import ast
 import pathlib
 from collections import Counter
 
-from helpers import login, until
+from helpers import login, screen_classes, until
 from textual.binding import BindingsMap
 
-from test_one_draft_mechanism import _screen_classes
 
 TUI = pathlib.Path(__file__).resolve().parent.parent / "tui"
 
@@ -40,7 +39,7 @@ def _classes_with_bindings():
     from tui.app import SkrankeApp
 
     yield "SkrankeApp", SkrankeApp
-    for name, cls in _screen_classes():
+    for name, cls in screen_classes():
         if cls.__dict__.get("BINDINGS"):
             yield name, cls
 

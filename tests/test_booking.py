@@ -4,38 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers import setup_clinic
 
 from tui.domain import booking
 from tui.domain.booking import BookingError, SlotTaken
-from tui.models import Appointment, AppointmentEvent, AppointmentType, AuditEvent, Patient, WorkPattern
+from tui.models import Appointment, AppointmentEvent, AuditEvent
 
 D = dt.datetime
-MON_TO_FRI = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
-
-
-def setup_clinic(staff, *, nurse_pattern: str = MON_TO_FRI) -> dict:
-    """Lars (doctor) and Sofie (nurse) work Monday to Friday 8-16; three types; two patients."""
-    WorkPattern.create(staff=staff["doctor"], rrule=MON_TO_FRI, start_time=dt.time(8, 0),
-                       end_time=dt.time(16, 0), valid_from=dt.date(2026, 1, 1))
-    WorkPattern.create(staff=staff["nurse"], rrule=nurse_pattern, start_time=dt.time(8, 0),
-                       end_time=dt.time(16, 0), valid_from=dt.date(2026, 1, 1))
-    types = {
-        "K15": AppointmentType.create(code="K15", name="Konsultation", minutes=15, colour="blue",
-                                      roles="doctor"),
-        "K30": AppointmentType.create(code="K30", name="Lang konsultation", minutes=30, colour="green",
-                                      roles="doctor"),
-        "BLOD": AppointmentType.create(code="BLOD", name="Blodprøve", minutes=10, colour="red",
-                                       roles="nurse,doctor"),
-        "EKG": AppointmentType.create(code="EKG", name="EKG", minutes=20, colour="magenta",
-                                      roles="nurse"),
-    }
-    patients = {
-        "jens": Patient.create(cpr="0707614285", first_name="Jens", last_name="Hansen",
-                               birth_date=dt.date(1961, 7, 7), sex="M"),
-        "mark": Patient.create(cpr="0201919990", first_name="[bold]Mette[/]", last_name="Jensen",
-                               birth_date=dt.date(1991, 1, 2), sex="F"),
-    }
-    return {"types": types, "patients": patients, **staff}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import datetime as dt
 import multiprocessing
 
 from booking_workers import book_slots
-from test_booking import setup_clinic
+from helpers import setup_clinic
 
 from tui.models import Appointment, Patient
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from booking_workers import book_slots
-from test_booking import setup_clinic
+from helpers import setup_clinic
 
 from tui.domain import booking
 from tui.models import Appointment, Patient

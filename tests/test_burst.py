@@ -15,7 +15,7 @@ import os
 import time
 
 import pytest
-from conftest import PASSWORD
+from helpers import PASSWORD
 from tmux_session import Tmux, need_tmux, skranke_command
 
 pytestmark = pytest.mark.slow

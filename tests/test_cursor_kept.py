@@ -199,7 +199,7 @@ async def test_f9_after_renaming_a_person_the_cursor_follows_her(make_app, staff
 async def test_f2_after_the_new_call_dialog_the_cursor_stays_on_the_call(make_app, staff, patients):
     import datetime as dt
 
-    from conftest import NOW
+    from helpers import NOW
     from tui.domain import calls, clock
 
     # three calls a minute apart: the log's order is the same on every database

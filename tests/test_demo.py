@@ -29,7 +29,7 @@ from tui.models import (
     WorkPattern,
 )
 
-from conftest import NOW
+from helpers import NOW
 
 N = 200
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import keys_done, login, post_keys, screen_text, until
-from test_booking import setup_clinic
+from helpers import keys_done, login, post_keys, screen_text, setup_clinic, until
 
 from tui.domain import booking, clock
 from tui.models import Appointment, Patient

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import NOW, PASSWORD
+from helpers import NOW, PASSWORD
 from tui.db import close, database_proxy, is_sqlite
 from tui.domain import audit, auth, clock, generations
 

@@ -15,8 +15,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import PASSWORD
-from helpers import login, screen_text
+from helpers import PASSWORD, login, screen_text
 
 from tui.db import close, connect
 from tui.domain import drafts, journal, patients

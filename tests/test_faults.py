@@ -15,8 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import PASSWORD
-from test_hangup import _drain, _read_until
+from helpers import PASSWORD, drain, read_until
 
 from tui.db import close
 from tui.models import Patient
@@ -111,7 +110,7 @@ def _wait_for_event(master, db_path, action: str, timeout: float = 20) -> None:
         conn.close()
         if found:
             return
-        _drain(master, 0.1)
+        drain(master, 0.1)
     raise AssertionError(f"the app never wrote {action!r}")
 
 
@@ -128,20 +127,20 @@ def _type_then_end(db_url, sig, username: str, reach_editor, kept: str, tail: st
     proc, master = _start_app(db_url)
     path = db_url[len("sqlite:///"):]
     try:
-        _read_until(master, b"Skranke", 20)
+        read_until(master, b"Skranke", 20)
         os.write(master, username.encode() + b"\r")
-        _drain(master, 0.5)
+        drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
         _wait_for_event(master, path, "login")
-        _drain(master, 1.0)
+        drain(master, 1.0)
         reach_editor(master, path)
         _type(master, kept)
-        _drain(master, 1.6)  # more than a second: the timer has saved this
+        drain(master, 1.6)  # more than a second: the timer has saved this
         _type(master, tail, pause=0.005)
         proc.send_signal(sig)
         started = time.monotonic()
         while proc.poll() is None and time.monotonic() - started < 5:
-            _drain(master, 0.05)
+            drain(master, 0.05)
         assert proc.poll() is not None
     finally:
         if proc.poll() is None:
@@ -166,14 +165,14 @@ def test_a_journal_draft_survives_the_end_of_the_session(staff, db_url, sig):
 
     def reach_editor(master, path):
         os.write(master, b"\x1bOS")  # F4
-        _drain(master, 1.0)
+        drain(master, 1.0)
         _type(master, "0707614285")
-        _drain(master, 2.0)
+        drain(master, 2.0)
         os.write(master, b"\r")  # open the record
         _wait_for_event(master, path, "record_open")
-        _drain(master, 1.5)
+        drain(master, 1.5)
         os.write(master, b"n")  # a new journal entry
-        _drain(master, 1.5)
+        drain(master, 1.5)
 
     path = _type_then_end(db_url, sig, "lars", reach_editor,
                           "Ringer om svar paa blodproever", " og vil tale med laegen")
@@ -191,12 +190,12 @@ def test_a_letter_draft_survives_the_end_of_the_session(staff, db_url, sig):
 
     def reach_editor(master, path):
         os.write(master, b"\x1b[15~")  # F5: the letters, the draft first
-        _drain(master, 1.5)
+        drain(master, 1.5)
         os.write(master, b"\r")  # open it
         _wait_for_event(master, path, "letter_viewed")
-        _drain(master, 1.5)
+        drain(master, 1.5)
         os.write(master, b"\t" * 3)  # subject, category, template: the free text
-        _drain(master, 0.5)
+        drain(master, 0.5)
 
     path = _type_then_end(db_url, sig, "anne", reach_editor,
                           "Tak for henvendelsen om Jens", " og hans knae")

@@ -8,7 +8,6 @@ import re
 import time
 
 import pytest
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 import medcom_profiles
 from tui.domain import fhir, letters

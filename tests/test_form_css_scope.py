@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from helpers import login
+from helpers import login, screen_classes
 from textual.widgets import Input
 
-from test_one_draft_mechanism import _screen_classes
 
 
 async def test_supplies_form_fields_keep_their_size_after_an_admin_form(make_app):
@@ -31,5 +30,5 @@ async def test_supplies_form_fields_keep_their_size_after_an_admin_form(make_app
 
 
 def test_no_two_screens_or_widgets_share_a_class_name():
-    counts = Counter(name for name, _cls in _screen_classes())
+    counts = Counter(name for name, _cls in screen_classes())
     assert [name for name, n in counts.items() if n > 1] == []

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
@@ -11,34 +10,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD
-
-
-def _read_until(fd, needle: bytes, timeout: float) -> bytes:
-    seen = b""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            seen += chunk
-            if needle in seen:
-                return seen
-    raise AssertionError(f"{needle!r} not seen; got {seen[-400:]!r}")
-
-
-def _drain(fd, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                os.read(fd, 65536)
-            except OSError:
-                return
+from helpers import PASSWORD, drain, read_until
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
@@ -55,16 +27,16 @@ def test_signal_ends_the_app_within_a_second(tmp_path, sig):
                             env=env, start_new_session=True, close_fds=True)
     os.close(slave)
     try:
-        _read_until(master, b"Skranke", 20)
+        read_until(master, b"Skranke", 20)
         os.write(master, b"anne\r")
-        _drain(master, 0.5)
+        drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
-        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
-        _drain(master, 0.5)
+        read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        drain(master, 0.5)
         started = time.monotonic()
         proc.send_signal(sig)
         while proc.poll() is None and time.monotonic() - started < 5:
-            _drain(master, 0.05)
+            drain(master, 0.05)
         elapsed = time.monotonic() - started
         assert proc.poll() is not None, "still running after 5 s"
         assert elapsed < 1.0, f"took {elapsed:.2f} s"
@@ -104,12 +76,12 @@ def test_end_of_input_ends_the_session(tmp_path):
                             env=env, start_new_session=True, close_fds=True)
     os.close(slave)
     try:
-        _read_until(master, b"Skranke", 20)
+        read_until(master, b"Skranke", 20)
         os.write(master, b"anne\r")
-        _drain(master, 0.5)
+        drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
-        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
-        _drain(master, 0.5)
+        read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        drain(master, 0.5)
         os.close(master)  # no SIGHUP: this process is not the pty's session leader
         master = None
         try:
@@ -170,28 +142,28 @@ def test_sigterm_ends_it_within_a_second_while_a_template_runs_forever(tmp_path)
                             env=env, start_new_session=True, close_fds=True)
     os.close(slave)
     try:
-        _read_until(master, b"Skranke", 20)
+        read_until(master, b"Skranke", 20)
         os.write(master, b"anne\r")
-        _drain(master, 0.5)
+        drain(master, 0.5)
         os.write(master, PASSWORD.encode() + b"\r")
-        _read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
-        _drain(master, 0.5)
+        read_until(master, b"Velkommen", 30)  # logged in (scrypt N=2^17 takes its time)
+        drain(master, 0.5)
         os.write(master, b"\x1b[15~")  # F5: letters
-        _drain(master, 1.5)
+        drain(master, 1.5)
         os.write(master, b"m")  # templates
-        _drain(master, 1.5)
+        drain(master, 1.5)
         os.write(master, b"c")  # a copy of the standard one
-        _read_until(master, b"Flettefelter", 10)  # the template editor
-        _drain(master, 1.0)
+        read_until(master, b"Flettefelter", 10)  # the template editor
+        drain(master, 1.0)
         os.write(master, b"\x15" + b"{% for a in range(100000) %}{% for b in range(100000) %}"
                  b"{% endfor %}{% endfor %}")
-        _drain(master, 2.5)  # the preview is rendering it now
+        drain(master, 2.5)  # the preview is rendering it now
         children = _children(proc.pid)
         assert children, "no render process"
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         while proc.poll() is None and time.monotonic() - started < 5:
-            _drain(master, 0.05)
+            drain(master, 0.05)
         elapsed = time.monotonic() - started
         assert proc.poll() is not None, "still running after 5 s"
         assert elapsed < 1.0, f"took {elapsed:.2f} s"

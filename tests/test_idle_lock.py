@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import PASSWORD
-from helpers import logged_in, login, screen_text
+from helpers import PASSWORD, logged_in, login, screen_text
 
 from tui.models import Patient
 

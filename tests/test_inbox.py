@@ -9,8 +9,7 @@ import os
 import stat
 
 import pytest
-from inbox_fixtures import EXAMPLE_CPR, drop, example, header_id, resource, with_new_identity
-from letter_fixtures import clinic  # noqa: F401  (fixture)
+from inbox_fixtures import EXAMPLE_CPR, answer, drop, example, header_id, resource, with_new_identity
 
 import medcom_examples
 import medcom_profiles
@@ -314,7 +313,6 @@ def test_too_large_limit_is_the_limit(staff, clinic, bruno, folders):
 
 @pytest.fixture
 def signed_letter(staff, clinic):
-    from letter_fixtures import CLINIC  # noqa: F401
     from tui.domain import letters
     from tui.models import Organization
 
@@ -327,21 +325,6 @@ def signed_letter(staff, clinic):
     letters.update_draft(staff["secretary"], letter, body="Hvordan går det?")
     letters.submit(staff["secretary"], letter, staff["doctor"])
     return letters.sign(staff["doctor"], letter), org
-
-
-def _answer(letter, org, code, reason=""):
-    """The receiver's acknowledgement of the letter's message."""
-    from tui.domain import acknowledgement
-    from tui.domain.medcom_in import Parsed, Party
-
-    from letter_fixtures import CLINIC
-
-    received = Parsed(event="care-communication-message", bundle_id="", timestamp=None,
-                      header_id=letter.message_ids["header"],
-                      sender=Party(CLINIC["name"], CLINIC["sor"], CLINIC["ean"],
-                                   f"https://sor2.sum.dsdn.dk/#id={CLINIC['sor']}"),
-                      receiver=Party(org.name, org.sor, org.ean))
-    return acknowledgement.build(received, code, reason, {"name": org.name, "sor": org.sor, "ean": org.ean})
 
 
 @pytest.mark.parametrize("code", ["ok", "fatal-error"])
@@ -360,7 +343,7 @@ def test_letters_sent_by_medcom_are_marked_by_their_acknowledgement(staff, clini
     assert medcom_out.delivery(letter.id).state == "sent"
     with pytest.raises(Exception):
         medcom_out.send(staff["secretary"], letter.id, out)  # sent once
-    ack = _answer(letter, org, code, "Modtageren kender ikke patienten")
+    ack = answer(letter, org, code, "Modtageren kender ikke patienten")
     assert medcom_profiles.problems(ack) == []
     drop(incoming, "kvittering.json", ack)
     [o] = inbox.import_folder(incoming, out)

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from helpers import login, screen_text, until
 from inbox_fixtures import EXAMPLE_CPR, drop, example, resource, with_new_identity
-from letter_fixtures import clinic  # noqa: F401  (fixture)
 
 import medcom_examples
 from tui.domain import inbox
@@ -81,7 +80,7 @@ async def test_inbox_section_reads_files_and_links(make_app, received):
 
 
 async def test_letters_list_shows_a_failed_medcom_delivery(make_app, staff, clinic, tmp_path):
-    from test_inbox import _answer
+    from inbox_fixtures import answer
 
     from tui.domain import letters, medcom_out
     from tui.models import Organization
@@ -97,8 +96,8 @@ async def test_letters_list_shows_a_failed_medcom_delivery(make_app, staff, clin
     medcom_out.send(staff["secretary"], letter.id, tmp_path / "ud")
     incoming = tmp_path / "ind"
     incoming.mkdir()
-    drop(incoming, "k.json", _answer(letters.peek(staff["secretary"], letter.id), org, "fatal-error",
-                                     "Ukendt modtager"))
+    drop(incoming, "k.json", answer(letters.peek(staff["secretary"], letter.id), org, "fatal-error",
+                                    "Ukendt modtager"))
     inbox.import_folder(incoming, tmp_path / "ud")
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -10,7 +10,6 @@ import sys
 import time
 
 from inbox_fixtures import drop, example, with_new_identity
-from letter_fixtures import clinic  # noqa: F401  (fixture)
 
 from tui.db import close, connect
 from tui.models import Task

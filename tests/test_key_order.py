@@ -10,8 +10,7 @@ import time
 from textual.app import App
 from textual.widgets import Input
 
-from conftest import PASSWORD
-from helpers import post_keys, screen_text, until as _until
+from helpers import PASSWORD, post_keys, screen_text, until as _until
 from tui.keygate import KeyGate
 
 

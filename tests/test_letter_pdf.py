@@ -1,7 +1,6 @@
 """PDF output: Danish letters survive, the letterhead and page numbers are there."""
 from __future__ import annotations
 
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 from pypdf import PdfReader
 
 from tui.domain import letters, pdf

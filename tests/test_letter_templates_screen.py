@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from helpers import keys_done, login, screen_text, until
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letter_templates, letters
 from tui.domain.letters import LetterError

@@ -5,7 +5,6 @@ import random
 
 import peewee
 import pytest
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letters
 from tui.domain.letters import LetterError

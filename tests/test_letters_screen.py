@@ -1,9 +1,7 @@
 """Pilot tests of the letters section (F5) and the drafting screen, keys only."""
 from __future__ import annotations
 
-from conftest import PASSWORD
-from helpers import login, screen_text, until
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
+from helpers import PASSWORD, login, screen_text, until
 
 from tui.domain import letters
 from tui.models import Draft, Letter

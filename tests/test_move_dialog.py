@@ -7,15 +7,13 @@ import datetime as dt
 import threading
 
 import pytest
-from helpers import login, screen_text
-from test_booking import setup_clinic
+from helpers import MON_TO_FRI, login, screen_text, setup_clinic
 
 from tui.domain import auth, booking
 from tui.models import Appointment, WorkPattern
 from tui.screens.booking import MoveScreen
 
 D = dt.datetime
-MON_TO_FRI = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ async def test_the_cpr_field_shows_every_digit_while_typing():
 async def test_status_and_type_apart_and_every_staff_column_at_120(make_app, staff):
     import datetime as dt
 
-    from helpers import login, screen_text
-    from test_booking import MON_TO_FRI, setup_clinic
+    from helpers import MON_TO_FRI, login, screen_text, setup_clinic
 
     from tui.domain import auth, booking
     from tui.models import WorkPattern
@@ -54,8 +53,7 @@ async def test_status_and_type_apart_and_every_staff_column_at_120(make_app, sta
 
 
 async def test_the_ringing_banner_never_hides_the_date_line(make_app, staff):
-    from helpers import login, screen_text
-    from test_booking import setup_clinic
+    from helpers import login, screen_text, setup_clinic
 
     from tui.domain import calls
     from tui.widgets.call_banner import CallBanner
@@ -132,8 +130,7 @@ async def test_at_60_columns_ages_and_numbers_are_whole_or_end_in_an_ellipsis(ma
 
 async def test_the_call_log_shows_a_foreign_number_whole_at_80_columns(make_app, staff):
     """The log showed "+46 70 123 45" for +46701234567: a shorter number that looks whole."""
-    from helpers import login, screen_text
-    from test_booking import setup_clinic
+    from helpers import login, screen_text, setup_clinic
 
     from tui.domain import calls
 

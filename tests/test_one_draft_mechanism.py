@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import inspect
 import json
-import pkgutil
-import importlib
 
 import pytest
-from helpers import login
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
+from helpers import login, screen_classes
 
-import tui.screens
-import tui.widgets
 from tui.domain import calls, letters
 from tui.models import Draft
 from tui.screens.base import KeepsTyping
@@ -112,7 +107,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-async def test_typing_then_hang_up_leaves_the_draft(make_app, staff, patient, clinic, case):  # noqa: F811
+async def test_typing_then_hang_up_leaves_the_draft(make_app, staff, patient, clinic, case):
     username, build = CASES[case]
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -170,22 +165,9 @@ NOT_DRAFTS = {
 FIELD_WORDS = ("Input(", "TextArea(", "DateInput(", "CprInput(")
 
 
-def _screen_classes():
-    from textual.screen import Screen
-    from textual.widget import Widget
-
-    for package in (tui.screens, tui.widgets):
-        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            module = importlib.import_module(info.name)
-            for name, cls in vars(module).items():
-                if (inspect.isclass(cls) and cls.__module__ == module.__name__
-                        and issubclass(cls, (Screen, Widget))):
-                    yield name, cls
-
-
 def test_every_screen_with_fields_keeps_drafts_or_says_why_not():
     missing = []
-    for name, cls in _screen_classes():
+    for name, cls in screen_classes():
         from textual.screen import Screen
 
         if not issubclass(cls, Screen) and name != "LoginForm":
@@ -199,6 +181,6 @@ def test_every_screen_with_fields_keeps_drafts_or_says_why_not():
 
 def test_no_other_draft_timer_or_method_names():
     """The names of the one mechanism; the old ones (_save_draft, _autosave...) are gone."""
-    for name, cls in _screen_classes():
+    for name, cls in screen_classes():
         for old in ("_save_draft", "_autosave", "save_draft", "_forget"):
             assert old not in vars(cls), f"{name}.{old}"

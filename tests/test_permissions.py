@@ -7,7 +7,7 @@ import pathlib
 import re
 
 import pytest
-from conftest import PASSWORD
+from helpers import MON_TO_FRI, PASSWORD
 
 from tui.domain import (admin, auth, booking, calls, inbox, journal, letter_templates, letters,
                         organizations, patients, prescriptions, schedule, settings, supplies,
@@ -69,7 +69,6 @@ EXPECTED: dict[str, set[str]] = {
     "admin.own_pattern": {A},
 }
 
-MON_TO_FRI = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
 FRIDAY = dt.datetime(2026, 11, 27)
 
 

@@ -8,7 +8,7 @@ import uuid
 import subprocess
 
 import pytest
-from conftest import PG_URL, _pg_admin
+from helpers import PG_URL, pg_admin
 
 from tui.db import close, connect
 from tui.domain import audit, auth, journal, patients
@@ -27,7 +27,7 @@ def _statements(app: str) -> list[str]:
 def two_roles():
     tag = uuid.uuid4().hex[:10]
     owner, app, name = f"owner_{tag}", f"app_{tag}", f"roles_{tag}"
-    admin = _pg_admin()
+    admin = pg_admin()
     with admin.cursor() as cur:
         cur.execute(f"CREATE ROLE {owner} LOGIN")
         cur.execute(f"CREATE ROLE {app} LOGIN")

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 
 import pytest
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.db import close, connect
 from tui.domain import auth, letters, schedule

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import login, screen_text, until
-from test_booking import setup_clinic
+from helpers import login, screen_text, setup_clinic, until
 
 from tui.domain import booking, recall, sms
 from tui.domain import waiting_list as wl

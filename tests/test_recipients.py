@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from helpers import login, screen_text, until
-from letter_fixtures import clinic, org  # noqa: F401  (fixtures)
 
 from tui.domain import auth, letters, organizations
 from tui.domain.organizations import OrganizationError, gs1_check_digit, valid_ean

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import NOW, PASSWORD
+from helpers import NOW, PASSWORD
 from tui.db import close, connect, database_proxy
 from tui.domain import audit, clock, journal, patients, retention
 from tui.models import AuditEvent, JournalEntry, Patient, PatientErasure, PatientPhone

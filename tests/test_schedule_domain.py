@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_booking import setup_clinic
+from helpers import setup_clinic
 
 from tui.domain import booking, clock, schedule, settings
 from tui.domain.calendar import ClinicSettings

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, setup_clinic
 from textual.screen import ModalScreen
-from test_booking import setup_clinic
 
 from tui.domain import booking
 from tui.models import Appointment, AppointmentEvent

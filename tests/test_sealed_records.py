@@ -7,7 +7,6 @@ import os
 import sqlite3
 
 import pytest
-from letter_fixtures import clinic, org, patient  # noqa: F401  (fixtures)
 
 from tui.db import is_sqlite
 from tui.domain import audit, auth, journal, letters

@@ -44,7 +44,7 @@ async def test_ctrl_l_locks_and_the_same_user_unlocks(make_app):
         await pilot.press(*"anne", "enter", *"forkert-1", "enter")
         await logged_in(pilot)
         assert app.locked
-        from conftest import PASSWORD
+        from helpers import PASSWORD
 
         await pilot.press(*PASSWORD, "enter")
         await logged_in(pilot)
@@ -64,7 +64,7 @@ async def test_another_user_takes_over_at_the_lock_and_drafts_are_kept(make_app,
         await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press(*"lars", "enter")
-        from conftest import PASSWORD
+        from helpers import PASSWORD
 
         await pilot.press(*PASSWORD, "enter")
         await logged_in(pilot)
@@ -134,7 +134,7 @@ async def test_ctrl_q_logs_out_then_quits(make_app):
 
 
 async def test_a_user_whose_password_was_reset_must_choose_a_new_one(make_app, staff):
-    from conftest import PASSWORD
+    from helpers import PASSWORD
     from tui.domain import auth
 
     auth.set_password(staff["secretary"], PASSWORD, by=staff["admin"])

@@ -10,9 +10,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import NOW
+from helpers import NOW
 from sms_fake_gateway import FakeGateway
-from test_booking import setup_clinic
 
 from tui.domain import booking, clock, sms
 from tui.models import AuditEvent, Patient, Setting
@@ -23,21 +22,6 @@ from tui.sms_sender import Sender, SenderConfig, make_report_server
 D = dt.datetime
 TOMORROW_9 = D(2026, 11, 27, 9, 0)  # Friday
 MONDAY_9 = D(2026, 11, 30, 9, 0)
-
-
-@pytest.fixture
-def clinic(staff):
-    c = setup_clinic(staff)
-    Setting.create(key="clinic", value={"name": "Lægerne i Byen", "address": "Torvet 1", "postcode": "8000",
-                                        "city": "Aarhus C", "phone": "86 12 34 56"})
-    return c
-
-
-@pytest.fixture
-def jens(clinic):
-    p = clinic["patients"]["jens"]
-    sms.give_consent(clinic["secretary"], p, "20 30 40 50", source="verbal")
-    return p
 
 
 def _sender(gw: FakeGateway, **kw) -> Sender:
@@ -59,14 +43,14 @@ def _messages(**where):
 # --- consent and content -------------------------------------------------------------------
 
 
-def test_no_consent_no_message(clinic):
-    mark = clinic["patients"]["mark"]
-    booking.book(clinic["secretary"], mark, clinic["doctor"], clinic["types"]["K15"], TOMORROW_9)
+def test_no_consent_no_message(sms_clinic):
+    mark = sms_clinic["patients"]["mark"]
+    booking.book(sms_clinic["secretary"], mark, sms_clinic["doctor"], sms_clinic["types"]["K15"], TOMORROW_9)
     assert SmsMessage.select().count() == 0
 
 
-def test_booking_queues_confirmation_and_day_reminder_with_minimal_content(clinic, jens):
-    appt = booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9,
+def test_booking_queues_confirmation_and_day_reminder_with_minimal_content(sms_clinic, sms_jens):
+    appt = booking.book(sms_clinic["secretary"], sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9,
                         note="ondt i knæet")
     booked, reminder = _messages()
     assert booked.kind == "booked" and booked.number == "+4520304050" and booked.appointment_id == appt.id
@@ -77,13 +61,13 @@ def test_booking_queues_confirmation_and_day_reminder_with_minimal_content(clini
     assert reminder.kind == "reminder" and clock.to_local(reminder.send_after) == D(2026, 11, 27, 10, 0)
 
 
-def test_type_name_only_when_the_clinic_turns_it_on(clinic, jens):
+def test_type_name_only_when_the_clinic_turns_it_on(sms_clinic, sms_jens):
     with pytest.raises(sms.SmsError):
-        sms.save_template(clinic["admin"], "booked", "{type} {date} ring {phone}. Beskeden kan ikke besvares.")
+        sms.save_template(sms_clinic["admin"], "booked", "{type} {date} ring {phone}. Beskeden kan ikke besvares.")
     Setting.create(key="sms", value={"include_type_name": True})
-    sms.save_template(clinic["admin"], "booked", "{type} {date} kl. {time}. Ring {phone}. Beskeden kan ikke besvares.",
-                      type=clinic["types"]["K15"])
-    booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
+    sms.save_template(sms_clinic["admin"], "booked", "{type} {date} kl. {time}. Ring {phone}. Beskeden kan ikke besvares.",
+                      type=sms_clinic["types"]["K15"])
+    booking.book(sms_clinic["secretary"], sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
     assert _messages(kind="booked")[0].text.startswith("Konsultation mandag 30. november kl. 09.00")
 
 
@@ -93,19 +77,19 @@ def test_type_name_only_when_the_clinic_turns_it_on(clinic, jens):
     "Tid {date} {diagnosis}. Ring {phone}. Beskeden kan ikke besvares.",  # unknown field
     "Tid {date. Ring {phone}. Beskeden kan ikke besvares.",  # stray brace
 ])
-def test_templates_that_would_say_too_much_or_too_little_are_refused(clinic, body):
+def test_templates_that_would_say_too_much_or_too_little_are_refused(sms_clinic, body):
     with pytest.raises(sms.SmsError):
-        sms.save_template(clinic["admin"], "booked", body)
+        sms.save_template(sms_clinic["admin"], "booked", body)
 
 
-def test_withdrawn_consent_cancels_queued_messages_and_stops_a_claimed_one(clinic, jens):
-    booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
-    assert sms.withdraw_consent(clinic["secretary"], jens) == 1
+def test_withdrawn_consent_cancels_queued_messages_and_stops_a_claimed_one(sms_clinic, sms_jens):
+    booking.book(sms_clinic["secretary"], sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
+    assert sms.withdraw_consent(sms_clinic["secretary"], sms_jens) == 1
     assert {m.state for m in _messages()} == {"cancelled"}
     assert AuditEvent.select().where(AuditEvent.action == "sms_consent_withdrawn").count() == 1
     # a message queued, then consent withdrawn behind the outbox's back: the sender checks again
-    sms.give_consent(clinic["secretary"], jens, "20304050")
-    msg = sms.queue(jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key="x:1")
+    sms.give_consent(sms_clinic["secretary"], sms_jens, "20304050")
+    msg = sms.queue(sms_jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key="x:1")
     from tui.models_reach import SmsConsent
     SmsConsent.update(withdrawn_at=clock.now_utc()).execute()
     with FakeGateway() as gw:
@@ -117,9 +101,9 @@ def test_withdrawn_consent_cancels_queued_messages_and_stops_a_claimed_one(clini
 # --- quiet hours, closing days, move and cancel --------------------------------------------
 
 
-def test_quiet_hours_hold_a_confirmation_until_the_morning(clinic, jens):
+def test_quiet_hours_hold_a_confirmation_until_the_morning(sms_clinic, sms_jens):
     clock.freeze(D(2026, 11, 26, 22, 30))
-    appt = booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
+    appt = booking.book(sms_clinic["secretary"], sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
     booked = _messages(kind="booked")[0]
     assert clock.to_local(booked.send_after) == D(2026, 11, 27, 8, 0)
     with FakeGateway() as gw:
@@ -132,14 +116,14 @@ def test_quiet_hours_hold_a_confirmation_until_the_morning(clinic, jens):
     assert SmsMessage.get_by_id(booked.id).state == "sent" and appt
 
 
-def test_quiet_hours_also_stop_retries_falling_in_them(clinic, jens):
-    sms.queue(jens, "free", "t", key="q:1")
+def test_quiet_hours_also_stop_retries_falling_in_them(sms_clinic, sms_jens):
+    sms.queue(sms_jens, "free", "t", key="q:1")
     clock.freeze(D(2026, 11, 26, 21, 0))
     with FakeGateway() as gw:
         assert _sender(gw).run_once() == 0 and gw.requests == []
 
 
-def test_hour_reminder_moves_out_of_quiet_hours_and_day_reminder_skips_closing_days(clinic):
+def test_hour_reminder_moves_out_of_quiet_hours_and_day_reminder_skips_closing_days(sms_clinic):
     tpl = sms.SmsTemplate(lead_hours=2)
     assert sms.reminder_moment(D(2026, 12, 1, 8, 30), tpl) == D(2026, 11, 30, 20, 59)
     day = sms.SmsTemplate(lead_days=1)
@@ -147,9 +131,9 @@ def test_hour_reminder_moves_out_of_quiet_hours_and_day_reminder_skips_closing_d
     assert sms.reminder_moment(D(2026, 12, 28, 9, 0), day) == D(2026, 12, 23, 10, 0)
 
 
-def test_move_replaces_the_pending_reminder_and_cancel_cancels_it(clinic, jens):
-    anne = clinic["secretary"]
-    appt = booking.book(anne, jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
+def test_move_replaces_the_pending_reminder_and_cancel_cancels_it(sms_clinic, sms_jens):
+    anne = sms_clinic["secretary"]
+    appt = booking.book(anne, sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
     new = booking.move(anne, appt, D(2026, 12, 2, 11, 0))
     old_reminder = _messages(kind="reminder", appointment=appt.id)[0]
     assert old_reminder.state == "cancelled"
@@ -162,25 +146,25 @@ def test_move_replaces_the_pending_reminder_and_cancel_cancels_it(clinic, jens):
     assert "er aflyst" in _messages(kind="cancelled")[0].text
 
 
-def test_queue_reminders_is_idempotent_and_catches_later_consent(clinic):
-    mark = clinic["patients"]["mark"]
-    booking.book(clinic["secretary"], mark, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
+def test_queue_reminders_is_idempotent_and_catches_later_consent(sms_clinic):
+    mark = sms_clinic["patients"]["mark"]
+    booking.book(sms_clinic["secretary"], mark, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
     assert sms.queue_reminders(MONDAY_9.date()) == 0
-    sms.give_consent(clinic["secretary"], mark, "+45 30 40 50 60")
+    sms.give_consent(sms_clinic["secretary"], mark, "+45 30 40 50 60")
     assert sms.queue_reminders(MONDAY_9.date()) == 1
     assert sms.queue_reminders(MONDAY_9.date()) == 0
     assert len(_messages(kind="reminder")) == 1
 
 
-def test_outbox_view_is_audited_and_resend_makes_a_new_key(clinic, jens):
-    appt = booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
-    rows = sms.outbox(clinic["secretary"])
+def test_outbox_view_is_audited_and_resend_makes_a_new_key(sms_clinic, sms_jens):
+    appt = booking.book(sms_clinic["secretary"], sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
+    rows = sms.outbox(sms_clinic["secretary"])
     assert [r.kind for r in rows] == ["reminder", "booked"]
     assert AuditEvent.select().where(AuditEvent.action == "sms_outbox_viewed").count() == 1
     with pytest.raises(sms.SmsError):
-        sms.resend(clinic["secretary"], rows[1].id)  # still queued
+        sms.resend(sms_clinic["secretary"], rows[1].id)  # still queued
     SmsMessage.update(state="failed").where(SmsMessage.id == rows[1].id).execute()
-    again = sms.resend(clinic["secretary"], rows[1].id)
+    again = sms.resend(sms_clinic["secretary"], rows[1].id)
     assert again.key == f"b:{appt.id}:re1" and again.text == rows[1].text
     assert again.state == "queued" and again.resend_of_id == rows[1].id
 
@@ -188,12 +172,12 @@ def test_outbox_view_is_audited_and_resend_makes_a_new_key(clinic, jens):
 # --- the sender against the gateway ------------------------------------------------------
 
 
-def _one(jens, key="t:1"):
-    return sms.queue(jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key=key)
+def _one(sms_jens, key="t:1"):
+    return sms.queue(sms_jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key=key)
 
 
-def test_success_sends_json_with_auth_and_idempotency_key(clinic, jens):
-    msg = _one(jens)
+def test_success_sends_json_with_auth_and_idempotency_key(sms_clinic, sms_jens):
+    msg = _one(sms_jens)
     with FakeGateway() as gw:
         assert _sender(gw).run_once() == 1
     req = gw.requests[0]
@@ -204,8 +188,8 @@ def test_success_sends_json_with_auth_and_idempotency_key(clinic, jens):
     assert sms.gateway_state()["state"] == "up"
 
 
-def test_4xx_fails_at_once_without_retry(clinic, jens):
-    msg = _one(jens)
+def test_4xx_fails_at_once_without_retry(sms_clinic, sms_jens):
+    msg = _one(sms_jens)
     with FakeGateway(script=["400"]) as gw:
         sender = _sender(gw)
         sender.run_once()
@@ -215,8 +199,8 @@ def test_4xx_fails_at_once_without_retry(clinic, jens):
     assert (m.state, m.attempts, len(gw.requests)) == ("failed", 1, 1) and "HTTP 400" in m.error
 
 
-def test_5xx_retries_with_back_off_then_sends(clinic, jens):
-    msg = _one(jens)
+def test_5xx_retries_with_back_off_then_sends(sms_clinic, sms_jens):
+    msg = _one(sms_jens)
     with FakeGateway(script=["503", "502"]) as gw:
         sender = _sender(gw, backoff=60)
         sender.run_once()
@@ -232,9 +216,9 @@ def test_5xx_retries_with_back_off_then_sends(clinic, jens):
     assert SmsMessage.get_by_id(msg.id).state == "sent" and len(gw.requests) == 3
 
 
-def test_timeouts_mark_the_gateway_down_and_it_comes_back(clinic, jens):
+def test_timeouts_mark_the_gateway_down_and_it_comes_back(sms_clinic, sms_jens):
     for i in range(5):
-        _one(jens, key=f"t:{i}")
+        _one(sms_jens, key=f"t:{i}")
     with FakeGateway(script=["timeout"] * 3, slow=1.0) as gw:
         sender = _sender(gw, timeout=0.3, backoff=1)
         assert sender.run_once() == 0
@@ -249,8 +233,8 @@ def test_timeouts_mark_the_gateway_down_and_it_comes_back(clinic, jens):
     assert {m.state for m in _messages()} == {"sent"}
 
 
-def test_max_attempts_then_failed(clinic, jens):
-    msg = _one(jens)
+def test_max_attempts_then_failed(sms_clinic, sms_jens):
+    msg = _one(sms_jens)
     with FakeGateway(default="500") as gw:
         sender = _sender(gw, backoff=1, max_attempts=3, down_after=99)
         for i in range(5):
@@ -260,17 +244,17 @@ def test_max_attempts_then_failed(clinic, jens):
     assert (m.state, m.attempts, len(gw.requests)) == ("failed", 3, 3)
 
 
-def test_garbage_answer_is_sent_without_id_and_429_is_retried(clinic, jens):
-    a, b = _one(jens, "t:a"), _one(jens, "t:b")
+def test_garbage_answer_is_sent_without_id_and_429_is_retried(sms_clinic, sms_jens):
+    a, b = _one(sms_jens, "t:a"), _one(sms_jens, "t:b")
     with FakeGateway(script=["garbage", "429"]) as gw:
         _sender(gw).run_once()
     assert SmsMessage.get_by_id(a.id).state == "sent" and SmsMessage.get_by_id(a.id).gateway_id == ""
     assert SmsMessage.get_by_id(b.id).state == "queued"
 
 
-def test_rate_limit_spaces_the_requests(clinic, jens):
+def test_rate_limit_spaces_the_requests(sms_clinic, sms_jens):
     for i in range(6):
-        _one(jens, key=f"r:{i}")
+        _one(sms_jens, key=f"r:{i}")
     with FakeGateway() as gw:
         _sender(gw, rate=20).run_once()
     # at 20 a second six requests span at least 5 x 50 ms (less the jitter of the first and last)
@@ -300,8 +284,8 @@ def reports(database):
     server.server_close()
 
 
-def test_delivery_reports_duplicate_out_of_order_early_and_hostile(clinic, jens, reports):
-    a, b = _one(jens, "k:a"), _one(jens, "k:b")
+def test_delivery_reports_duplicate_out_of_order_early_and_hostile(sms_clinic, sms_jens, reports):
+    a, b = _one(sms_jens, "k:a"), _one(sms_jens, "k:b")
     with FakeGateway() as gw:
         _sender(gw).run_once()
     assert _post(reports, {"id": "gw-1", "status": "DELIVRD"}) == 200
@@ -312,7 +296,7 @@ def test_delivery_reports_duplicate_out_of_order_early_and_hostile(clinic, jens,
     assert _post(reports, [{"id": "gw-2", "status": "EXPIRED"}]) == 200
     assert SmsMessage.get_by_id(b.id).state == "failed"
     # a report that beats our own "sent": found by our key, and our "sent" then only adds the id
-    c = _one(jens, "k:c")
+    c = _one(sms_jens, "k:c")
     SmsMessage.update(state="sending").where(SmsMessage.id == c.id).execute()
     assert _post(reports, {"reference": "k:c", "status": "delivered"}) == 200
     sms.mark_sent(c.id, "gw-9")
@@ -330,9 +314,9 @@ def test_delivery_reports_duplicate_out_of_order_early_and_hostile(clinic, jens,
     assert err.value.code == 405
 
 
-def test_a_deceased_patient_gets_no_message(clinic, jens):
-    msg = _one(jens)
-    Patient.update(deceased_date=dt.date(2026, 11, 25)).where(Patient.id == jens.id).execute()
+def test_a_deceased_patient_gets_no_message(sms_clinic, sms_jens):
+    msg = _one(sms_jens)
+    Patient.update(deceased_date=dt.date(2026, 11, 25)).where(Patient.id == sms_jens.id).execute()
     with FakeGateway() as gw:
         assert _sender(gw).run_once() == 0 and gw.requests == []
     assert SmsMessage.get_by_id(msg.id).error == "patient deceased"
@@ -362,13 +346,13 @@ def test_sms_config_section_and_the_command_without_a_gateway(tmp_path, monkeypa
     assert result.exit_code != 0 and "[sms] url" in result.output
 
 
-def test_a_series_is_confirmed_once_and_reminded_each_time(clinic, jens):
+def test_a_series_is_confirmed_once_and_reminded_each_time(sms_clinic, sms_jens):
     starts = [MONDAY_9 + dt.timedelta(weeks=i) for i in range(3)]
-    booking.book_series(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"], starts)
+    booking.book_series(sms_clinic["secretary"], sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], starts)
     assert len(_messages(kind="booked")) == 1 and len(_messages(kind="reminder")) == 3
 
 
-def test_the_desk_sees_whether_the_sender_runs(clinic, jens):
+def test_the_desk_sees_whether_the_sender_runs(sms_clinic, sms_jens):
     assert sms.sender_silent()
     sms.heartbeat()
     assert not sms.sender_silent()
@@ -376,16 +360,16 @@ def test_the_desk_sees_whether_the_sender_runs(clinic, jens):
     assert sms.sender_silent()
 
 
-def test_editing_a_template_rewrites_the_queued_messages_not_the_claimed_or_sent(clinic, jens):
+def test_editing_a_template_rewrites_the_queued_messages_not_the_claimed_or_sent(sms_clinic, sms_jens):
     """She fixes a typo in the reminder: what still waits in the outbox goes out in the new
     words; what the sender has claimed or sent stays as it went."""
-    anne, admin = clinic["secretary"], clinic["admin"]
-    first = booking.book(anne, jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9)
-    second = booking.book(anne, jens, clinic["doctor"], clinic["types"]["K15"], MONDAY_9 + dt.timedelta(days=1))
+    anne, admin = sms_clinic["secretary"], sms_clinic["admin"]
+    first = booking.book(anne, sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9)
+    second = booking.book(anne, sms_jens, sms_clinic["doctor"], sms_clinic["types"]["K15"], MONDAY_9 + dt.timedelta(days=1))
     queued, claimed = (_messages(kind="reminder", appointment=a.id)[0] for a in (first, second))
     SmsMessage.update(state="sending").where(SmsMessage.id == claimed.id).execute()
     confirmation = _messages(kind="booked", appointment=first.id)[0]
-    tpl = sms.templates_for("reminder", clinic["types"]["K15"])[0]
+    tpl = sms.templates_for("reminder", sms_clinic["types"]["K15"])[0]
     body = "Husk din tid hos {staff} {date} kl. {time}. Afbud: ring {phone}. Beskeden kan ikke besvares."
     saved = sms.save_template(admin, "reminder", body, lead_days=1, template=tpl)
     assert saved.rewritten == 1
@@ -400,8 +384,8 @@ def test_editing_a_template_rewrites_the_queued_messages_not_the_claimed_or_sent
     assert SmsMessage.get_by_id(confirmation.id).text == "Tid mandag 30. november kl. 09.00. Ring 86 12 34 56. " \
                                                         "Beskeden kan ikke besvares."
     from tui.domain import waiting_list as wl
-    entry = wl.add(anne, jens, clinic["types"]["K15"])
-    offer = wl.offer_by_sms(anne, entry.id, TOMORROW_9, clinic["doctor"], reply_hours=2)
+    entry = wl.add(anne, sms_jens, sms_clinic["types"]["K15"])
+    offer = wl.offer_by_sms(anne, entry.id, TOMORROW_9, sms_clinic["doctor"], reply_hours=2)
     sms.save_template(admin, "offer", "Ledig tid {date} kl. {time}. Svar JA inden {deadline}. Ring {phone}.",
                       template=sms.templates_for("offer", None)[0])
     assert SmsMessage.get_by_id(offer.id).text == ("Ledig tid fredag 27. november kl. 09.00. Svar JA inden "
@@ -413,7 +397,7 @@ def test_editing_a_template_rewrites_the_queued_messages_not_the_claimed_or_sent
     assert SmsMessage.get_by_id(claimed.id).state == "sending"
 
 
-def test_the_sender_lock_is_held_once_per_database(clinic):
+def test_the_sender_lock_is_held_once_per_database(sms_clinic):
     from tui.sms_lock import SenderLock, SenderRunning
 
     first = SenderLock.acquire()

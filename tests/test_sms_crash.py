@@ -10,7 +10,6 @@ import sys
 import time
 
 from sms_fake_gateway import FakeGateway
-from test_sms import clinic, jens  # noqa: F401  (fixtures)
 
 from tui.domain import sms
 from tui.models import Setting
@@ -35,12 +34,12 @@ def _wait(predicate, seconds=30.0):
     return False
 
 
-def test_kill_9_mid_batch_no_duplicates_no_loss(db_url, clinic, jens, tmp_path):  # noqa: F811
+def test_kill_9_mid_batch_no_duplicates_no_loss(db_url, sms_clinic, sms_jens, tmp_path):
     # the child runs on the real clock: no quiet hours in this test, whatever the hour
     Setting.create(key="sms", value={"quiet_from": "00:00", "quiet_to": "00:00"})
     keys = [f"crash:{i}" for i in range(N)]
     for key in keys:
-        sms.queue(jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key=key)
+        sms.queue(sms_jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key=key)
     with FakeGateway(script=["ok"] * 7 + ["hold"]) as gw:
         config = tmp_path / "sms.toml"
         config.write_text(f'[sms]\nurl = "{gw.url}"\ntimeout = 5.0\nlease = 6.0\nrate = 500.0\n'
@@ -76,7 +75,7 @@ def test_kill_9_mid_batch_no_duplicates_no_loss(db_url, clinic, jens, tmp_path):
     assert ids[held] == gw.taken[held]
 
 
-def test_one_sender_per_database_and_a_killed_one_does_not_block_the_next(db_url, clinic, jens, tmp_path):  # noqa: F811
+def test_one_sender_per_database_and_a_killed_one_does_not_block_the_next(db_url, sms_clinic, sms_jens, tmp_path):
     """A second `skranke sms-send` on the same database says so and exits non-zero; after a
     kill -9 of the first the lock is gone with it (no stale lock to clear by hand)."""
     Setting.create(key="sms", value={"quiet_from": "00:00", "quiet_to": "00:00"})
@@ -97,7 +96,7 @@ def test_one_sender_per_database_and_a_killed_one_does_not_block_the_next(db_url
         finally:
             if first.poll() is None:
                 first.kill()
-        sms.queue(jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key="after:1")
+        sms.queue(sms_jens, "free", "Hej. Ring 86 12 34 56. Beskeden kan ikke besvares.", key="after:1")
         third = subprocess.run([sys.executable, "-m", "tui", "--db", db_url, "sms-send", "--once"],
                                env=env, capture_output=True, text=True, timeout=60)
         assert third.returncode == 0, third.stderr[-2000:]

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 from sms_fake_gateway import post_reply
-from test_sms import clinic, jens  # noqa: F401  (fixtures)
 
 from tui.domain import booking, clock, sms, sms_replies
 from tui.domain import waiting_list as wl
@@ -33,10 +32,10 @@ def endpoint(database):
 
 
 @pytest.fixture
-def offered(clinic, jens):  # noqa: F811
+def offered(sms_clinic, sms_jens):
     """Jens is on the list for a K15 and has been offered Friday 09.00 by SMS (reply by 13.00)."""
-    entry = wl.add(clinic["secretary"], jens, clinic["types"]["K15"])
-    wl.offer_by_sms(clinic["secretary"], entry.id, FRI_9, clinic["doctor"], reply_hours=3)
+    entry = wl.add(sms_clinic["secretary"], sms_jens, sms_clinic["types"]["K15"])
+    wl.offer_by_sms(sms_clinic["secretary"], entry.id, FRI_9, sms_clinic["doctor"], reply_hours=3)
     return entry
 
 
@@ -49,29 +48,29 @@ def test_reading_the_answer(text, answer):
     assert sms_replies.answer_of(text) == answer
 
 
-def test_the_offer_says_how_to_answer_and_other_messages_that_they_cannot_be(clinic, offered):
+def test_the_offer_says_how_to_answer_and_other_messages_that_they_cannot_be(sms_clinic, offered):
     offer = SmsMessage.get(SmsMessage.kind == "offer")
     assert "Svar JA" in offer.text and "NEJ" in offer.text and "torsdag 26. november kl. 13.00" in offer.text
     assert sms.NO_REPLY not in offer.text
     with pytest.raises(sms.SmsError):  # an offer must not say it cannot be answered
-        sms.save_template(clinic["admin"], "offer", "Tid {date} {time}. Svar JA inden {deadline}. Ring {phone}. "
+        sms.save_template(sms_clinic["admin"], "offer", "Tid {date} {time}. Svar JA inden {deadline}. Ring {phone}. "
                                                     "Beskeden kan ikke besvares.")
     with pytest.raises(sms.SmsError):  # ...and must say how to answer, before when
-        sms.save_template(clinic["admin"], "offer", "Tid {date} {time}. Ring {phone} inden {deadline}.")
+        sms.save_template(sms_clinic["admin"], "offer", "Tid {date} {time}. Ring {phone} inden {deadline}.")
     with pytest.raises(sms.SmsError):  # a reminder still must say it cannot be answered
-        sms.save_template(clinic["admin"], "reminder", "Tid {date}. Svar JA. Ring {phone}.", lead_days=1)
+        sms.save_template(sms_clinic["admin"], "reminder", "Tid {date}. Svar JA. Ring {phone}.", lead_days=1)
 
 
-def test_ja_within_the_deadline_books_the_slot_and_closes_the_entry(clinic, jens, offered, endpoint):  # noqa: F811
+def test_ja_within_the_deadline_books_the_slot_and_closes_the_entry(sms_clinic, sms_jens, offered, endpoint):
     clock.freeze(D(2026, 11, 26, 12, 30))
     assert post_reply(endpoint, "+4520304050", "Ja tak", "in-1") == 200
     entry = WaitingEntry.get_by_id(offered.id)
     assert entry.state == "booked" and entry.appointment.start == FRI_9 and entry.appointment.channel == "sms"
-    assert entry.appointment.booked_by_id == clinic["secretary"].id  # who sent the offer
+    assert entry.appointment.booked_by_id == sms_clinic["secretary"].id  # who sent the offer
     assert [a.outcome for a in wl.attempts(entry.id)] == ["sent", "accepted"]
     assert [m.kind for m in SmsMessage.select().order_by(SmsMessage.id)] == ["offer", "booked"]  # too late for a reminder
     reply = SmsReply.get()
-    assert (reply.patient_id, reply.outcome, reply.appointment_id) == (jens.id, "booked", entry.appointment_id)
+    assert (reply.patient_id, reply.outcome, reply.appointment_id) == (sms_jens.id, "booked", entry.appointment_id)
     # the gateway delivers the same reply again: nothing happens twice
     assert post_reply(endpoint, "+4520304050", "Ja tak", "in-1") == 200
     assert Appointment.select().count() == 1 and SmsReply.select().count() == 1
@@ -79,18 +78,18 @@ def test_ja_within_the_deadline_books_the_slot_and_closes_the_entry(clinic, jens
     assert AuditEvent.select().where(AuditEvent.action == "sms_reply").count() == 1
 
 
-def test_ja_for_a_slot_someone_else_took_gets_a_polite_sms_and_stays_on_the_list(clinic, jens, offered):  # noqa: F811
-    booking.book(clinic["secretary"], clinic["patients"]["mark"], clinic["doctor"], clinic["types"]["K15"], FRI_9)
+def test_ja_for_a_slot_someone_else_took_gets_a_polite_sms_and_stays_on_the_list(sms_clinic, sms_jens, offered):
+    booking.book(sms_clinic["secretary"], sms_clinic["patients"]["mark"], sms_clinic["doctor"], sms_clinic["types"]["K15"], FRI_9)
     outcome = sms_replies.receive("20 30 40 50", "JA", ref="in-2")
     assert outcome.outcome == "taken"
     assert WaitingEntry.get_by_id(offered.id).state == "waiting"
     sorry = SmsMessage.get(SmsMessage.kind == "offer_taken")
     assert "desværre" in sorry.text and "venteliste" in sorry.text and sorry.number == "+4520304050"
     assert [a.outcome for a in wl.attempts(offered.id)] == ["sent", "taken"]
-    assert Appointment.select().where(Appointment.patient == jens.id).count() == 0
+    assert Appointment.select().where(Appointment.patient == sms_jens.id).count() == 0
 
 
-def test_nej_declines_and_the_entry_stays(clinic, jens, offered):  # noqa: F811
+def test_nej_declines_and_the_entry_stays(sms_clinic, sms_jens, offered):
     assert sms_replies.receive("+4520304050", "NEJ", ref="in-3").outcome == "declined"
     assert WaitingEntry.get_by_id(offered.id).state == "waiting"
     assert [a.outcome for a in wl.attempts(offered.id)] == ["sent", "declined"]
@@ -98,12 +97,12 @@ def test_nej_declines_and_the_entry_stays(clinic, jens, offered):  # noqa: F811
     assert sms_replies.receive("+4520304050", "JA", ref="in-4").outcome == "task"
 
 
-def test_late_unknown_and_free_text_replies_become_tasks_for_the_desk(clinic, jens, offered):  # noqa: F811
+def test_late_unknown_and_free_text_replies_become_tasks_for_the_desk(sms_clinic, sms_jens, offered):
     clock.freeze(D(2026, 11, 26, 13, 1))  # one minute after the deadline
     late = sms_replies.receive("+4520304050", "JA", ref="in-5")
     assert late.outcome == "task" and WaitingEntry.get_by_id(offered.id).state == "waiting"
     task = Task.get_by_id(late.task_id)
-    assert task.patient_id == jens.id and task.to_role == "secretary" and "efter fristen" in task.text
+    assert task.patient_id == sms_jens.id and task.to_role == "secretary" and "efter fristen" in task.text
     free = sms_replies.receive("+4520304050", "Kan jeg komme kl. 10 i stedet?", ref="in-6")
     assert "Kan jeg komme kl. 10 i stedet?" in Task.get_by_id(free.task_id).text
     stranger = sms_replies.receive("+4599999999", "[red]hej[/]", ref="in-7")
@@ -113,16 +112,16 @@ def test_late_unknown_and_free_text_replies_become_tasks_for_the_desk(clinic, je
     assert [r.outcome for r in SmsReply.select().order_by(SmsReply.id)] == ["task", "task", "task"]
 
 
-def test_a_shared_number_with_two_open_offers_is_for_the_desk(clinic, jens, offered):  # noqa: F811
-    mark = clinic["patients"]["mark"]
-    sms.give_consent(clinic["secretary"], mark, "20304050")  # the same mobile (a parent's)
-    other = wl.add(clinic["secretary"], mark, clinic["types"]["K15"])
-    wl.offer_by_sms(clinic["secretary"], other.id, FRI_9 + dt.timedelta(hours=1), clinic["doctor"])
+def test_a_shared_number_with_two_open_offers_is_for_the_desk(sms_clinic, sms_jens, offered):
+    mark = sms_clinic["patients"]["mark"]
+    sms.give_consent(sms_clinic["secretary"], mark, "20304050")  # the same mobile (a parent's)
+    other = wl.add(sms_clinic["secretary"], mark, sms_clinic["types"]["K15"])
+    wl.offer_by_sms(sms_clinic["secretary"], other.id, FRI_9 + dt.timedelta(hours=1), sms_clinic["doctor"])
     assert sms_replies.receive("+4520304050", "JA", ref="in-8").outcome == "task"
     assert Appointment.select().count() == 0
 
 
-def test_the_reply_endpoint_wants_the_token_and_json(clinic, endpoint):
+def test_the_reply_endpoint_wants_the_token_and_json(sms_clinic, endpoint):
     import json
     import urllib.error
     import urllib.request
@@ -166,7 +165,7 @@ def test_a_clinic_on_the_old_offer_template_gets_the_one_that_says_how_to_answer
     database_proxy.obj.close()
 
 
-def test_a_gateway_without_reply_ids_still_counts_a_redelivery_once(clinic, jens, offered):  # noqa: F811
+def test_a_gateway_without_reply_ids_still_counts_a_redelivery_once(sms_clinic, sms_jens, offered):
     first = sms_replies.receive("+4520304050", "NEJ")
     clock.freeze(clock.now_local() + dt.timedelta(minutes=2))
     assert sms_replies.receive("+4520304050", "NEJ").reply_id == first.reply_id  # redelivered

@@ -7,7 +7,7 @@ import importlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_booking import setup_clinic
+from helpers import setup_clinic
 
 from tui.db import database_proxy, is_sqlite
 from tui.domain import booking

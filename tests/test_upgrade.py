@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from conftest import PG_URL
+from helpers import PG_URL
 from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, close, code_schema, make_database
 
 OLD_ROWS = (
