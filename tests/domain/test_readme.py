@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tui.domain import demo
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_lists_every_demo_user_with_the_password():

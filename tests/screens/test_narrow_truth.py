@@ -156,7 +156,7 @@ def test_every_table_cuts_with_an_ellipsis():
     import re
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent / "tui"
+    root = Path(__file__).resolve().parents[2] / "tui"
     bare = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*.py") if path.name != "tables.py"
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if re.search(r"\bDataTable\(", line)]

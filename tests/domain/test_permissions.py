@@ -273,7 +273,7 @@ def test_a_doctor_edits_only_her_own_pattern_when_allowed(staff):
 
 # --- the table and the code agree -------------------------------------------------------
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "tui"
+ROOT = pathlib.Path(__file__).resolve().parents[2] / "tui"
 CHECK = re.compile(r"\b(?:require|can)\(\s*[\w.\[\]\"']+\s*,\s*\"([a-z_]+\.[a-z_]+)\"")
 
 

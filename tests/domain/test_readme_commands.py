@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def _readme_command(prefix: str) -> list[str]:

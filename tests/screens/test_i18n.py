@@ -19,7 +19,7 @@ from helpers import screen_text
 from tui import i18n
 from tui.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "tui" / "locale" / "da" / "LC_MESSAGES" / "skranke.po"
 # The same keywords as the extraction command in the README: _, N_ and ngettext.
 KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["N_", "ngettext:1,2"])}

@@ -43,7 +43,7 @@ def _alive(pid: int) -> bool:
 
 def readme_match_block() -> str:
     """The sshd `Match` block of the README's deployment section, as documented."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     found = re.search(r"^```\n(Match User skranke\n.*?)^```", readme, re.S | re.M)
     assert found, "README has no sshd Match block for the skranke account"
     return found.group(1)

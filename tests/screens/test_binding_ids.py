@@ -10,7 +10,7 @@ from helpers import login, screen_classes, until
 from textual.binding import BindingsMap
 
 
-TUI = pathlib.Path(__file__).resolve().parent.parent / "tui"
+TUI = pathlib.Path(__file__).resolve().parents[2] / "tui"
 
 
 def test_every_binding_in_the_source_has_an_id():
