@@ -151,7 +151,7 @@ def main() -> None:
     _ = i18n._
     markers = {  # each section's own words, written when its content is there
         "F2": [_("Calls") + " · "], "F3": [" " + _("booked")], "F4": [_("Find patient")],
-        "F5": [_("Status")], "F6": [_("Doctor's queue")], "F7": [_("Inbox")], "F8": [_("Under reorder level")],
+        "F5": [_("Status")], "F6": [_("Doctor's queue")], "F7": [_("Inbox")], "F8": [_("Under reorder level") + " ("],
     }
     desk = Desk(env)
     try:

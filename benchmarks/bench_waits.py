@@ -42,7 +42,7 @@ from run import _close, load, pct, raw_connect, url_of  # noqa: E402
 JOURNAL_PATIENT = 4242
 JOURNAL_ENTRIES = 2000
 MARKERS = {"F2": ["Calls · "], "F3": [" booked"], "F4": ["Find patient"], "F5": ["Status"],
-           "F6": ["Doctor's queue"], "F7": ["Inbox"], "F8": ["Under reorder level"]}
+           "F6": ["Doctor's queue"], "F7": ["Inbox"], "F8": ["Under reorder level ("]}
 
 
 def prepare(target: str, n_queries: int, n_calls: int) -> dict:

@@ -128,6 +128,7 @@ class SuppliesScreen(SkrankeScreen):
         super().__init__(*args, **kwargs)
         self.rows: dict[str, dict[str, object]] = {"items": {}, "low": {}, "orders": {}}
         self.export_folder = ""  # the folder last used here; first time: the configured one
+        self._shown: dict | None = None
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(initial="items"):
@@ -148,10 +149,19 @@ class SuppliesScreen(SkrankeScreen):
             _("No."), _("Supplier"), _("Status"), _("Made"), _("Sent"), _("Lines"))
         self.query_one("#lines-table", DataTable).add_columns(
             _("Item"), _("Ordered"), _("Received"), _("Unit"))
-        self.reload()
+        self._reload_in_worker(self.user, always=True)
 
     def on_screen_resume(self) -> None:
         self._reload_in_worker(self.user)
+
+    def gate_ready(self) -> bool:
+        # keys typed ahead (F8, a) wait for the lists: read in a worker, so the first
+        # visit draws at once and the event loop never waits for the database
+        return self._shown is not None
+
+    @property
+    def gate_patience(self) -> float:
+        return 10.0 if self._shown is None else 0.0
 
     # --- data ------------------------------------------------------------------------------
 
@@ -167,11 +177,11 @@ class SuppliesScreen(SkrankeScreen):
         self._show_lists(self._lists(self.user), always=True)
 
     @db_worker("supply-lists")
-    def _reload_in_worker(self, user) -> None:
-        # A return to the section: the lists are read off the event loop, and the tables
-        # are refilled (and redrawn) only when something in them changed.
+    def _reload_in_worker(self, user, always: bool = False) -> None:
+        # The first visit and every return: the lists are read off the event loop; on a
+        # return the tables are refilled (and redrawn) only when something in them changed.
         lists = self._lists(user)
-        self.app.call_from_thread(self._show_lists, lists)
+        self.app.call_from_thread(self._show_lists, lists, always)
 
     @staticmethod
     def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
@@ -203,7 +213,7 @@ class SuppliesScreen(SkrankeScreen):
         if not self.is_attached or self.app.user is None:
             return
         signature = {tab: [(key, cells) for key, _record, cells in rows] for tab, rows in lists.items()}
-        if not always and signature == getattr(self, "_shown", None):
+        if not always and signature == self._shown:
             return
         self._shown = signature
         with cursor_kept(*(self.query_one(f"#{name}-table", DataTable) for name in self.rows)):
