@@ -1,11 +1,14 @@
 """Shared fixtures: a fresh database per test, one user per role, a stopped clock,
-and an app that a pilot can log in to."""
+an app that a pilot can log in to, and the data that tests in several files start from.
+Constants and plain functions the tests share are in helpers.py (import those from there,
+not from this file: every folder may have a conftest.py of its own)."""
 from __future__ import annotations
 
 import datetime as dt
 import os
 
 import pytest
+from helpers import CLINIC, NOW, PASSWORD, PG_URL, pg_admin, setup_clinic
 
 # Hashing with full scrypt costs ~50 ms a password; tests use a cheaper work factor.
 from tui.domain import auth
@@ -14,11 +17,8 @@ auth.SCRYPT_N = 2**8
 
 from tui import i18n  # noqa: E402
 from tui.db import close, connect  # noqa: E402
-from tui.domain import clock  # noqa: E402
-
-PASSWORD = "Hemmelig-123"
-# Thursday 26 November 2026, 10:00 in Copenhagen: the moment every test lives in.
-NOW = dt.datetime(2026, 11, 26, 10, 0)
+from tui.domain import clock, settings, sms  # noqa: E402
+from tui.models import Organization, Patient, PatientPhone, Setting  # noqa: E402
 
 USERS = {
     "secretary": ("anne", "Anne Sekretær", "AS"),
@@ -66,23 +66,11 @@ def _frozen_clock_and_language(monkeypatch):
     clock.freeze(None)
 
 
-# Set SKRANKE_TEST_PG=postgresql://user@host:port/dbname to run the suite on PostgreSQL:
-# each test then gets a fresh database copied from a migrated template.
-PG_URL = os.environ.get("SKRANKE_TEST_PG", "")
-
-
-def _pg_admin():
-    import psycopg2
-
-    conn = psycopg2.connect(PG_URL)
-    conn.autocommit = True
-    return conn
-
-
+# On PostgreSQL (helpers.PG_URL) each test gets a fresh database copied from a migrated template.
 @pytest.fixture(scope="session")
 def _pg_template():
     template = f"skranke_tmpl_{os.getpid()}"
-    conn = _pg_admin()
+    conn = pg_admin()
     with conn.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
         cur.execute(f"CREATE DATABASE {template}")
@@ -105,7 +93,7 @@ def db_url(tmp_path, request):
 
     template = request.getfixturevalue("_pg_template")
     name = f"t_{uuid.uuid4().hex[:16]}"
-    conn = _pg_admin()
+    conn = pg_admin()
     with conn.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield PG_URL.rsplit("/", 1)[0] + "/" + name
@@ -142,3 +130,44 @@ def make_app(database, staff):
         return SkrankeApp(Config(**config))
 
     return _make
+
+
+# --- the letter tests' clinic, patient and recipient (letters, MedCom, inbox, signing) ------
+
+@pytest.fixture
+def clinic(database):
+    settings.put("clinic", CLINIC)
+    return CLINIC
+
+
+@pytest.fixture
+def patient(database):
+    p = Patient.create(cpr="0102031234", first_name="Søren", last_name="Ærø Åberg",
+                       birth_date=dt.date(2003, 2, 1), sex="M", address="Strandvejen 3",
+                       postcode="5970", city="Ærøskøbing", cave="Penicillin")
+    PatientPhone.create(patient=p, number="+4512345678", label="mobil")
+    return p
+
+
+@pytest.fixture
+def org(database):
+    return Organization.create(name="Medicinsk Afdeling M, Demo Sygehus", kind="hospital",
+                               sor="999000000001", ean="5790999000017",
+                               address="Sygehusvej 10", postcode="5000", city="Odense C")
+
+
+# --- the SMS tests' clinic and Jens, who said yes to SMS (sender, replies, crash) ------------
+
+@pytest.fixture
+def sms_clinic(staff):
+    c = setup_clinic(staff)
+    Setting.create(key="clinic", value={"name": "Lægerne i Byen", "address": "Torvet 1", "postcode": "8000",
+                                        "city": "Aarhus C", "phone": "86 12 34 56"})
+    return c
+
+
+@pytest.fixture
+def sms_jens(sms_clinic):
+    p = sms_clinic["patients"]["jens"]
+    sms.give_consent(sms_clinic["secretary"], p, "20 30 40 50", source="verbal")
+    return p

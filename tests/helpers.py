@@ -1,9 +1,66 @@
-"""Helpers for pilot tests: log in as a person would, read what the terminal shows."""
+"""What the tests share that is not a fixture (fixtures live in conftest.py): the test
+clinic's constants and data, logging in as a person would, reading what the terminal shows,
+reading a pseudo-terminal. Importable from every folder under tests/ (pyproject's pytest
+`pythonpath`); test modules import from here, never from each other or from conftest."""
 from __future__ import annotations
 
+import datetime as dt
+import os
+import select
 import time
 
-from conftest import PASSWORD
+PASSWORD = "Hemmelig-123"
+# Thursday 26 November 2026, 10:00 in Copenhagen: the moment every test lives in.
+NOW = dt.datetime(2026, 11, 26, 10, 0)
+
+# Set SKRANKE_TEST_PG=postgresql://user@host:port/dbname to run the suite on PostgreSQL:
+# each test then gets a fresh database copied from a migrated template.
+PG_URL = os.environ.get("SKRANKE_TEST_PG", "")
+
+
+def pg_admin():
+    """An autocommit connection to the PostgreSQL server of SKRANKE_TEST_PG."""
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    return conn
+
+
+MON_TO_FRI = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+
+
+def setup_clinic(staff, *, nurse_pattern: str = MON_TO_FRI) -> dict:
+    """Lars (doctor) and Sofie (nurse) work Monday to Friday 8-16; three types; two patients."""
+    from tui.models import AppointmentType, Patient, WorkPattern
+
+    WorkPattern.create(staff=staff["doctor"], rrule=MON_TO_FRI, start_time=dt.time(8, 0),
+                       end_time=dt.time(16, 0), valid_from=dt.date(2026, 1, 1))
+    WorkPattern.create(staff=staff["nurse"], rrule=nurse_pattern, start_time=dt.time(8, 0),
+                       end_time=dt.time(16, 0), valid_from=dt.date(2026, 1, 1))
+    types = {
+        "K15": AppointmentType.create(code="K15", name="Konsultation", minutes=15, colour="blue",
+                                      roles="doctor"),
+        "K30": AppointmentType.create(code="K30", name="Lang konsultation", minutes=30, colour="green",
+                                      roles="doctor"),
+        "BLOD": AppointmentType.create(code="BLOD", name="Blodprøve", minutes=10, colour="red",
+                                       roles="nurse,doctor"),
+        "EKG": AppointmentType.create(code="EKG", name="EKG", minutes=20, colour="magenta",
+                                      roles="nurse"),
+    }
+    patients = {
+        "jens": Patient.create(cpr="0707614285", first_name="Jens", last_name="Hansen",
+                               birth_date=dt.date(1961, 7, 7), sex="M"),
+        "mark": Patient.create(cpr="0201919990", first_name="[bold]Mette[/]", last_name="Jensen",
+                               birth_date=dt.date(1991, 1, 2), sex="F"),
+    }
+    return {"types": types, "patients": patients, **staff}
+
+
+# The clinic of the letter tests (conftest's `clinic` fixture stores it), with æ, ø and å.
+CLINIC = {"name": "Lægehuset Ærøskøbing", "address": "Østergade 1", "postcode": "5970",
+          "city": "Ærøskøbing", "phone": "62 52 00 00", "sor": "999000000100",
+          "ean": "5790999000109", "letterhead": ""}
 
 
 async def login(pilot, username: str = "anne", password: str = PASSWORD) -> None:
@@ -90,3 +147,53 @@ def post_keys(app, *keys: str, gap: float = 0.0) -> None:
                 event.time = stamp
             event.set_sender(app)
             app.post_message(event)
+
+
+def screen_classes():
+    """(name, class) of every Screen and Widget defined in tui.screens and tui.widgets."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.screen import Screen
+    from textual.widget import Widget
+
+    import tui.screens
+    import tui.widgets
+
+    for package in (tui.screens, tui.widgets):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for name, cls in vars(module).items():
+                if (inspect.isclass(cls) and cls.__module__ == module.__name__
+                        and issubclass(cls, (Screen, Widget))):
+                    yield name, cls
+
+
+def read_until(fd, needle: bytes, timeout: float) -> bytes:
+    """Read a pseudo-terminal until `needle` has come (else fail with its last output)."""
+    seen = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            seen += chunk
+            if needle in seen:
+                return seen
+    raise AssertionError(f"{needle!r} not seen; got {seen[-400:]!r}")
+
+
+def drain(fd, seconds: float) -> None:
+    """Read and drop a pseudo-terminal's output for `seconds` (so the app never blocks on it)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                return

@@ -42,3 +42,18 @@ def drop(folder: Path, name: str, bundle: dict | bytes | str) -> Path:
         bundle = json.dumps(bundle, ensure_ascii=False)
     path.write_bytes(bundle.encode("utf-8") if isinstance(bundle, str) else bundle)
     return path
+
+
+def answer(letter, org, code, reason=""):
+    """The receiver's acknowledgement of the letter's message."""
+    from tui.domain import acknowledgement
+    from tui.domain.medcom_in import Parsed, Party
+
+    from helpers import CLINIC
+
+    received = Parsed(event="care-communication-message", bundle_id="", timestamp=None,
+                      header_id=letter.message_ids["header"],
+                      sender=Party(CLINIC["name"], CLINIC["sor"], CLINIC["ean"],
+                                   f"https://sor2.sum.dsdn.dk/#id={CLINIC['sor']}"),
+                      receiver=Party(org.name, org.sor, org.ean))
+    return acknowledgement.build(received, code, reason, {"name": org.name, "sor": org.sor, "ean": org.ean})
