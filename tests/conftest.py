@@ -171,3 +171,21 @@ def sms_jens(sms_clinic):
     p = sms_clinic["patients"]["jens"]
     sms.give_consent(sms_clinic["secretary"], p, "20 30 40 50", source="verbal")
     return p
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """pytest-textual-snapshot's snap_compare, taken once the keys pressed in run_before have
+    passed the input gate and their workers are done (pilot.press returns when the keys are
+    queued: under load a snapshot otherwise caught a field half typed)."""
+    from helpers import settle
+
+    def compare(app, *args, run_before=None, **kwargs):
+        async def settled(pilot) -> None:
+            if run_before is not None:
+                await run_before(pilot)
+            await settle(pilot)
+
+        return snap_compare(app, *args, run_before=settled, **kwargs)
+
+    return compare

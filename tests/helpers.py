@@ -94,6 +94,15 @@ def keys_done(app) -> bool:
     return not getattr(app, "_gate_keys", None) and getattr(app, "_gate_task", None) is None
 
 
+async def settle(pilot) -> None:
+    """Wait until the keys pressed have landed (pilot.press returns once they are queued at
+    the input gate, tui.keygate) and the workers they started are done."""
+    await until(pilot, lambda: keys_done(pilot.app))
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def until(pilot, check, timeout: float = 10.0) -> None:
     """Wait until check() holds: a one-second timer may run late on a loaded CI machine."""
     end = time.monotonic() + timeout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, settle
 
 from tui import i18n
 from tui import demo
@@ -31,10 +31,6 @@ def english(app) -> list[str]:
     return found
 
 
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_every_screen_is_danish(clinic):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import keys_done, login, post_keys, screen_text, setup_clinic, until
+from helpers import login, post_keys, screen_text, settle, setup_clinic, until
 
 from tui.domain import booking, clock
 from tui.models import Appointment, Patient
@@ -31,12 +31,6 @@ def clinic(staff):
     return data
 
 
-async def settle(pilot) -> None:
-    # pilot.press returns once the keys are queued at the input gate, not once they landed
-    await until(pilot, lambda: keys_done(pilot.app))
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_arrival_by_name_in_five_keys_or_fewer(make_app, clinic):

@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
-from helpers import MON_TO_FRI, login, screen_text, setup_clinic
+from helpers import MON_TO_FRI, login, screen_text, settle, setup_clinic
 
 from tui.domain import auth, booking
 from tui.models import Appointment, WorkPattern
@@ -31,10 +31,6 @@ def clinic(staff):
     return data
 
 
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_a_clash_is_not_called_just_taken(clinic):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text, setup_clinic
+from helpers import login, screen_text, settle, setup_clinic
 from textual.screen import ModalScreen
 
 from tui.domain import booking
@@ -25,10 +25,6 @@ def clinic(staff):
     return data
 
 
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_schedule(pilot, user: str = "anne") -> None:
