@@ -5,12 +5,15 @@ whole sequence at once, as a burst over SSH or a scanner delivers it.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 
 from textual.app import App
+from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Input
 
-from helpers import PASSWORD, post_keys, screen_text, until as _until
+from helpers import PASSWORD, keys_done, post_keys, screen_text, until as _until
 from tui.keygate import KeyGate
 
 
@@ -39,6 +42,67 @@ async def test_slow_input_keeps_backspaces_and_tab_in_order():
         post_keys(app, "hansen", *["backspace"] * 10, "jensen", "tab", "ZZZ")
         await until(pilot, lambda: app.query_one("#b", Input).value == "ZZZ", timeout=10)
         assert app.query_one("#a", Input).value == "jensen"
+
+
+class _Dialog(ModalScreen):
+    """Opens in twenty steps of 10 ms each (compose, mount, its first data...), then puts the
+    focus in its field. Each step waits rather than works: the app's CPU time stands still
+    while a loaded machine gives the CPU to others."""
+
+    class Step(Message):
+        pass
+
+    def compose(self):
+        yield Input(id="in-dialog", disabled=True)  # no focus until it is ready
+
+    def on_mount(self) -> None:
+        self.steps = 20
+        self.post_message(self.Step())
+
+    async def on__dialog_step(self, _message) -> None:
+        await asyncio.sleep(0.01)  # waiting for a CPU
+        self.steps -= 1
+        if self.steps:
+            self.post_message(self.Step())
+        else:
+            self.query_one(Input).disabled = False
+            self.query_one(Input).focus()
+
+
+class _Opens(KeyGate, App):
+    BINDINGS = [("ctrl+o", "open")]
+
+    def compose(self):
+        yield Input(id="behind")
+
+    def action_open(self) -> None:
+        self.push_screen(_Dialog())
+
+
+async def test_on_a_loaded_machine_keys_still_wait_for_the_dialog_their_key_opened(monkeypatch):
+    # On a loaded machine the clock runs on while the app waits for a CPU: here it runs 20
+    # times faster than the app's own work. The dialog takes 0.2 s of work, 4 s on that
+    # clock; the gate held keys for 2 s on the clock, so the CPR went to the field behind
+    # (CI, six sessions on two cores: the booking dialog's CPR reached F3 as a card scan).
+    import tui.keygate
+
+    fast = time.monotonic
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return fast() * 20
+
+        process_time = staticmethod(time.process_time)
+
+    monkeypatch.setattr(tui.keygate, "time", Clock)
+    app = _Opens()
+    async with app.run_test() as pilot:
+        post_keys(app, "ctrl+o", "0707614285")
+        await until(pilot, lambda: isinstance(app.screen, _Dialog) and app.screen.steps == 0)
+        await until(pilot, lambda: keys_done(app))
+        assert app.screen.query_one("#in-dialog", Input).value == "0707614285"
+        assert app.screen_stack[0].query_one("#behind", Input).value == ""
 
 
 async def test_login_typed_in_one_burst(make_app):
