@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import PASSWORD, login, screen_text
+from helpers import PASSWORD, login, screen_text, settle
 
 from tui.domain import admin, settings
 from tui.models import (
@@ -26,7 +26,7 @@ D = dt.date
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*list(text))
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def clear_and_type(pilot, text: str) -> None:
@@ -37,7 +37,7 @@ async def clear_and_type(pilot, text: str) -> None:
 async def open_admin(pilot, user: str = "adam") -> None:
     await login(pilot, user)
     await pilot.press("f9")
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ async def test_only_admins_reach_the_screen(make_app):
         await open_admin(pilot, "anne")
         assert not isinstance(app.screen, AdminScreen)
         await pilot.press("ctrl+q")
-        await pilot.pause()
+        await settle(pilot)
         await open_admin(pilot, "lars")
         assert not isinstance(app.screen, AdminScreen)
 
@@ -78,7 +78,7 @@ async def test_admin_sees_all_tabs_and_edits_the_clinic(make_app):
                 "Clinic", "Closing days", "Staff"):
             assert label in text
         await pilot.press("e")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, FormScreen)
         await clear_and_type(pilot, "Lægehuset [red]Øst[/]")
         await pilot.press("enter", "enter", "enter", "enter")
@@ -88,7 +88,7 @@ async def test_admin_sees_all_tabs_and_edits_the_clinic(make_app):
         await pilot.press("enter")
         await type_text(pilot, "5790000123452")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AdminScreen)
         assert settings.clinic()["name"] == "Lægehuset [red]Øst[/]"
         assert settings.clinic()["phone"] == "+4533123456"
@@ -102,16 +102,16 @@ async def test_a_bad_value_keeps_the_form_open_with_the_reason(make_app):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("g")  # general settings
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("tab")  # waiting-room threshold
         await clear_and_type(pilot, "999")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, FormScreen)
         assert "240" in screen_text(app)
         await clear_and_type(pilot, "20")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AdminScreen)
     assert settings.get("waiting_threshold_minutes") == 20
 
@@ -121,15 +121,15 @@ async def test_typing_in_a_form_is_kept_as_a_draft(make_app):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("a")  # staff, add a person
-        await pilot.pause()
+        await settle(pilot)
         await type_text(pilot, "mette")
         app.save_all()
         draft = Draft.get(Draft.kind == "admin")
         assert draft.data["values"]["username"] == "mette"
         await pilot.press("escape", "j")  # Esc on typing asks; J throws it away
-        await pilot.pause()
+        await settle(pilot)
     assert not Draft.select().exists()
 
 
@@ -138,19 +138,19 @@ async def test_closing_days_year_selector_and_adding_a_day(make_app):
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("2")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "2026" in text and "Juledag" in text and "Juleaftensdag" in text
         await pilot.press("plus")
-        await pilot.pause()
+        await settle(pilot)
         assert "2027" in screen_text(app) and "26.03.2027" in screen_text(app)  # Langfredag 2027
         await pilot.press("minus", "a")
-        await pilot.pause()
+        await settle(pilot)
         await type_text(pilot, "28.12.2026")
         await pilot.press("enter")
         await type_text(pilot, "Kursus")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "28.12.2026" in screen_text(app)
         assert "Kursus" in screen_text(app)
         s = settings.calendar_settings()
@@ -158,7 +158,7 @@ async def test_closing_days_year_selector_and_adding_a_day(make_app):
         # a public holiday cannot be removed
         before = len(admin.closing_days(2026))
         await pilot.press("home", "x")
-        await pilot.pause()
+        await settle(pilot)
         assert len(admin.closing_days(2026)) == before
         assert "Nytårsdag" in screen_text(app)
         assert "cannot be removed" in screen_text(app) or "kan ikke" in screen_text(app)
@@ -166,7 +166,7 @@ async def test_closing_days_year_selector_and_adding_a_day(make_app):
         rows = [c.kind for c in admin.closing_days(2026)]
         app.screen.query_one("#closing").table.move_cursor(row=rows.index("period"))
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         assert len(admin.closing_days(2026)) == before - 1
 
 
@@ -175,37 +175,37 @@ async def test_staff_add_deactivate_and_reset_password(make_app, staff):
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await type_text(pilot, "mette")
         await pilot.press("enter")
         await type_text(pilot, "Mette Mortensen")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, MessageScreen)
         mette = Staff.get(Staff.username == "mette")
         assert mette.must_change_password and mette.role == "secretary"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "Mette Mortensen" in screen_text(app)
         # deactivate Anne (the table is sorted by name; find her row)
         table = app.screen.query_one("#staff").table
         row = [str(k.value) for k in table.rows].index(str(staff["secretary"].id))
         table.move_cursor(row=row)
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         assert not Staff.get_by_id(staff["secretary"].id).active
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         assert "Nulstil adgangskoden" in screen_text(app)  # asked first; Enter is no
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not Staff.get_by_id(staff["secretary"].id).must_change_password
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("j")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, MessageScreen)
         assert Staff.get_by_id(staff["secretary"].id).must_change_password
 
@@ -231,7 +231,7 @@ async def test_after_a_reset_the_user_must_choose_a_new_password(make_app, staff
         await pilot.press("enter")
         await type_text(pilot, "Ny-kode-2026")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, PasswordScreen)
     sofie = Staff.get_by_id(staff["nurse"].id)
     assert not sofie.must_change_password
@@ -244,29 +244,29 @@ async def test_work_pattern_preview_and_orphans_listed_before_saving(make_app, c
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("4")
-        await pilot.pause()
+        await settle(pilot)
         assert "Lars Læge" in screen_text(app)
         await pilot.press("e")  # Lars is first (doctors before nurses)
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PatternEditor)
         assert "8-16" in screen_text(app)
         await pilot.press("e")  # edit: Mondays to Thursdays only
-        await pilot.pause()
+        await settle(pilot)
         await clear_and_type(pilot, "ma-to")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PatternEditor)
         preview = app.screen.query_one("#pattern-preview").render()
         assert preview is not None
         assert app.screen.specs[0].weekdays == [0, 1, 2, 3]
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, MessageScreen)
         text = screen_text(app)
         assert "04.12.2026" in text and "[bold]Per[/] Hansen" in text
         assert WorkPattern.get(WorkPattern.staff == staff["doctor"]).rrule == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AdminScreen)
     assert WorkPattern.get(WorkPattern.staff == staff["doctor"]).rrule == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH"
     assert AuditEvent.select().where(AuditEvent.action == "work_patterns_changed").count() == 3
@@ -282,7 +282,7 @@ async def test_a_doctor_sees_only_her_own_patterns_when_the_clinic_allows_it(mak
         assert "Lars Læge" in text and "Sofie" not in text
         assert [p.id for p in app.screen.query("TabPane")] == ["patterns"]
         await pilot.press("1")  # the clinic tab is not there
-        await pilot.pause()
+        await settle(pilot)
         assert [p.id for p in app.screen.query("TabPane")] == ["patterns"]
 
 
@@ -291,48 +291,48 @@ async def test_types_add_retire_and_refuse_delete_in_use(make_app, clinic_data):
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("5")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await type_text(pilot, "ekg")
         await pilot.press("enter")
         await type_text(pilot, "EKG")
         await pilot.press("enter")
         await clear_and_type(pilot, "20")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert AppointmentType.get(AppointmentType.code == "EKG").minutes == 20
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await type_text(pilot, "Ekg")
         await pilot.press("enter")
         await type_text(pilot, "Igen")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, FormScreen)
         await pilot.press("escape", "j")
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#types").table
         keys = [str(k.value) for k in table.rows]
         table.move_cursor(row=keys.index(str(clinic_data["k15"].id)))
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         assert AppointmentType.get_or_none(AppointmentType.code == "K15") is not None
         await pilot.press("r")
-        await pilot.pause()
+        await settle(pilot)
         assert AppointmentType.get(AppointmentType.code == "K15").retired
 
 
 async def _to_admin(pilot):
     await login(pilot, "adam")
     await pilot.press("f9")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def _to_patterns(pilot):
     await _to_admin(pilot)
     await pilot.press("4", "e")
-    await pilot.pause()
+    await settle(pilot)
 
 
 def test_snapshot_clinic_80x24(snap_compare, make_app, clinic_data):
@@ -368,16 +368,16 @@ async def test_a_closing_day_lists_the_bookings_first_and_the_secretary_moves_th
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("2", "a")
-        await pilot.pause()
+        await settle(pilot)
         await type_text(pilot, "30.11.2026")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "1 aftaler ville ligge i lukket tid" in text and f"Aftale nr. {appt.id}" in text
         assert "Hansen" not in text
         assert D(2026, 11, 30) not in settings.calendar_settings().extra_closed_days
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert D(2026, 11, 30) in settings.calendar_settings().extra_closed_days
     task = Task.get(Task.to_role == "secretary")
     assert tasks_domain.booking_ids(task) == [appt.id]
@@ -385,13 +385,13 @@ async def test_a_closing_day_lists_the_bookings_first_and_the_secretary_moves_th
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await login(pilot, "anne")
         await pilot.press("f7")  # tasks
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         assert "Per Hansen" in screen_text(app)
         await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert "Flyttet til" in screen_text(app)
     [now] = Appointment.select().where((Appointment.patient == patient)
                                        & (Appointment.status == "booked"))
@@ -415,11 +415,11 @@ async def test_reopening_a_closing_day_sends_the_freed_time_to_the_desk(make_app
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_admin(pilot)
         await pilot.press("2")
-        await pilot.pause()
+        await settle(pilot)
         rows = [(c.kind, c.day) for c in admin.closing_days(2026)]
         app.screen.query_one("#closing").table.move_cursor(row=rows.index(("period", D(2026, 11, 27))))
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         assert any("Den genåbnede tid passer til 1 på ventelisten" in n.message for n in app._notifications)
     task = Task.get(Task.to_role == "secretary")
     assert "1 på ventelisten passer" in task.title and "LL fr 27.11.2026 09.00" in task.text
