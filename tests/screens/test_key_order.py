@@ -55,8 +55,9 @@ class _Dialog(ModalScreen):
     def compose(self):
         yield Input(id="in-dialog", disabled=True)  # no focus until it is ready
 
+    steps = 20  # a class attribute: the test may look before the dialog is mounted
+
     def on_mount(self) -> None:
-        self.steps = 20
         self.post_message(self.Step())
 
     async def on__dialog_step(self, _message) -> None:
