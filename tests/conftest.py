@@ -185,6 +185,10 @@ def snap_compare(snap_compare):
             if run_before is not None:
                 await run_before(pilot)
             await settle(pilot)
+            # the cursor shown steadily: settling may take longer than its half-second blink
+            for field in pilot.app.screen.query("Input, TextArea"):
+                field.cursor_blink = False
+            await pilot.pause()
 
         return snap_compare(app, *args, run_before=settled, **kwargs)
 
