@@ -113,6 +113,35 @@ def test_search_table_as_a_big_clinic_searches(people, monkeypatch, query, expec
         assert found == expected
 
 
+WALK_NAMES = [("Dorte", "Jensen"), ("Anne Dorthe", "Jensen"), ("Bo", "Dam Jensen"),
+              ("Bo", "Jensen-Dahl"), ("Jensen", "Dam"), ("Ib", "Jensendam"), ("Ida", "Bech"),
+              ("Bech", "Idsen"), ("Ole", "Bech Pedersen"), ("Eva", "Damjensen")]
+
+
+def test_index_walk_finds_either_name_by_any_of_its_parts(staff, monkeypatch):
+    """Two words read either way round, through the index walk (a big clinic): every
+    patient with a name part starting with each word, checked against every pair of
+    prefixes of the names' own parts. The walk tests most entries on the index entry
+    itself and looks up only a last name of several parts: this checks that shortcut."""
+    from tui.domain import names
+
+    monkeypatch.setattr(patients, "_SMALL", 1)
+    anne = staff["secretary"]
+    people = []
+    for i, (first, last) in enumerate(WALK_NAMES):
+        people.append(patients.register(anne, cpr=f"{i + 1:02d}0190{1000 + i}", first_name=first,
+                                        last_name=last))
+    keys = {p.id: set(names.parts(p.first_name)) | set(names.parts(p.last_name)) for p in people}
+    words = sorted({k[:n] for ks in keys.values() for k in ks for n in (1, 2, len(k))})
+    for a in words:
+        for b in words:
+            terms = [patients._Term("*", a), patients._Term("*", b)]
+            got = {p.id for p in patients._search_terms(terms, limit=100)}
+            want = {pid for pid, ks in keys.items()
+                    if any(k.startswith(a) for k in ks) and any(k.startswith(b) for k in ks)}
+            assert got == want, (a, b)
+
+
 def test_name_pairs_answer_first_and_last_name_queries(people, monkeypatch):
     monkeypatch.setattr(patients, "_SMALL", 1)
     calls = []
