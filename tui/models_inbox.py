@@ -5,6 +5,8 @@ Event times are naive UTC. See tui.domain.inbox for the rules.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from peewee import BlobField, DateTimeField, ForeignKeyField, IntegerField
 
 from tui.models import (
@@ -20,6 +22,9 @@ from tui.models import (
     utcnow,
 )
 
+if TYPE_CHECKING:
+    from peewee import ModelSelect
+
 INBOX_STATUSES = ("new", "filed", "failed")
 CARE_COMMUNICATION = "care-communication-message"
 ACKNOWLEDGEMENT = "acknowledgement-message"
@@ -29,6 +34,8 @@ class InboxMessage(BaseModel):
     """One received file. `key` is the message's identity (its MessageHeader id, or the
     file's SHA-256 when it has none that can be trusted): unique, so a message is read
     once however often it is dropped in the folder or the importer restarts."""
+    if TYPE_CHECKING:  # the backrefs peewee adds: a query of the rows that point here
+        attachments: ModelSelect[InboxAttachment]
 
     key = CharField(max_length=80, unique=True)
     event = CharField(max_length=40, default="")  # MessageHeader.eventCoding.code
@@ -51,7 +58,9 @@ class InboxMessage(BaseModel):
     cpr_kind = CharField(max_length=8, default="")  # cpr, ecpr
     patient_name = CharField(max_length=200, default="")
     patient = ForeignKeyField(Patient, null=True, backref="inbox_messages")
+    patient_id: int | None
     to_staff = ForeignKeyField(Staff, null=True, backref="inbox_received")
+    to_staff_id: int | None
     to_role = CharField(max_length=16, default="")
     recipient_text = CharField(max_length=200, default="")  # the addressee as the message names it
     category = CharField(max_length=40, default="")
@@ -61,10 +70,14 @@ class InboxMessage(BaseModel):
     sent_at = DateTimeField(null=True)  # the bundle's timestamp, UTC
     received_at = DateTimeField(default=utcnow)
     task = ForeignKeyField(Task, null=True)
+    task_id: int | None
     journal_entry = ForeignKeyField(JournalEntry, null=True)
+    journal_entry_id: int | None
     filed_by = ForeignKeyField(Staff, null=True, backref="inbox_filed")
+    filed_by_id: int | None
     filed_at = DateTimeField(null=True)
     linked_by = ForeignKeyField(Staff, null=True, backref="inbox_linked")
+    linked_by_id: int | None
     ack_code = CharField(max_length=16, default="")  # ok, fatal-error, "" (none possible)
     ack_file = CharField(max_length=255, default="")
 
@@ -75,6 +88,7 @@ class InboxMessage(BaseModel):
 
 class InboxAttachment(BaseModel):
     message = ForeignKeyField(InboxMessage, backref="attachments", on_delete="CASCADE")
+    message_id: int
     position = IntegerField(default=0)
     content_type = CharField(max_length=100, default="")
     title = CharField(max_length=200, default="")
@@ -93,6 +107,7 @@ class LetterDelivery(BaseModel):
     """A letter sent by MedCom: its message, and what the receiver's acknowledgement said."""
 
     letter = ForeignKeyField(Letter, backref="deliveries")
+    letter_id: int
     header_id = CharField(max_length=80, unique=True)
     file_name = CharField(max_length=255, default="")
     state = CharField(max_length=12, default="sent")
