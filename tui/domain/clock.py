@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import overload
 from zoneinfo import ZoneInfo
 
 CLINIC_TZ = ZoneInfo("Europe/Copenhagen")
@@ -19,7 +21,7 @@ def freeze(local_naive: dt.datetime | None) -> None:
 
 
 @contextmanager
-def stopped_at(local_naive: dt.datetime):
+def stopped_at(local_naive: dt.datetime) -> Iterator[None]:
     """Let clock-stamped code (audit.log) believe it is `local_naive` for a moment, then
     put the clock back as it was (running, or stopped where a test stopped it)."""
     global _frozen
@@ -47,6 +49,12 @@ def today() -> dt.date:
     return now_local().date()
 
 
+@overload
+def to_local(utc_naive: dt.datetime) -> dt.datetime: ...
+@overload
+def to_local(utc_naive: None) -> None: ...
+@overload
+def to_local(utc_naive: dt.datetime | None) -> dt.datetime | None: ...
 def to_local(utc_naive: dt.datetime | None) -> dt.datetime | None:
     """A stored UTC event time as the clinic's naive wall-clock time."""
     if utc_naive is None:

@@ -433,9 +433,9 @@ def _add(today: date, unit: str, n: int, text: str) -> date:
             return _shift_days(today, n, text)
         if unit == "w":
             return _shift_days(today, 7 * n, text)
-        if unit == "m":
-            return today + relativedelta(months=n)
-        return today + relativedelta(years=n)
+        # dateutil has no stubs: relativedelta is Any to mypy, date + relativedelta is a date
+        shifted: date = today + (relativedelta(months=n) if unit == "m" else relativedelta(years=n))
+        return shifted
     except (OverflowError, ValueError):
         raise _out_of_range(text) from None
 

@@ -31,7 +31,7 @@ def _utcnow() -> dt.datetime:
 
 
 def _has_table() -> bool:
-    return db.table_exists("desk_session")
+    return bool(db.table_exists("desk_session"))
 
 
 def register(terminal: str = "") -> None:
@@ -111,7 +111,8 @@ class Desk:
     skew_seconds: float  # desk's clock minus the database's
 
 
-def _as_dt(value) -> dt.datetime:
+def _as_dt(value: str | dt.datetime) -> dt.datetime:
+    """SQLite gives the timestamp as text, PostgreSQL as a datetime."""
     if isinstance(value, str):
         return dt.datetime.fromisoformat(value[:19])
     return value.replace(tzinfo=None)

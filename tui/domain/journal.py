@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock, drafts
@@ -64,7 +65,7 @@ def _clean(text: str) -> str:
     return text
 
 
-def _sealed(**values) -> JournalEntry:
+def _sealed(**values: Any) -> JournalEntry:
     """Insert an entry with its id and keyed content hash (tui.domain.audit.journal_hash)."""
     entry = JournalEntry(id=audit.reserve_id(JournalEntry), created_at=clock.now_utc(), **values)
     entry.content_hash = audit.journal_hash(entry)
@@ -141,7 +142,8 @@ def entries(user: Staff, patient: Patient | int, before_id: int | None = None,
     corrected: dict[int, list[int]] = {}
     for c in (JournalEntry.select(JournalEntry.id, JournalEntry.corrects)
               .where(JournalEntry.corrects.in_(ids)).order_by(JournalEntry.id)):
-        corrected.setdefault(c.corrects_id, []).append(c.id)
+        # never None: the rows were chosen by what they correct
+        corrected.setdefault(cast(int, c.corrects_id), []).append(c.id)
     target_ids = {r.corrects_id for r in rows if r.corrects_id}
     target_ids |= {r.refers_to_id for r in rows if r.refers_to_id}
     targets = {t.id: t.created_at for t in JournalEntry.select(JournalEntry.id, JournalEntry.created_at)
@@ -190,7 +192,7 @@ def save_draft(user: Staff, patient: Patient, kind: str, text: str,
 
 
 def load_draft(user: Staff, patient: Patient | int, corrects: int | None = None,
-               refers_to: int | None = None) -> dict | None:
+               refers_to: int | None = None) -> dict[str, Any] | None:
     data = drafts.load(user, DRAFT_KIND, draft_key(patient, corrects, refers_to))
     if not data or not str(data.get("text", "")).strip():
         return None

@@ -9,8 +9,10 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 # C0 controls except tab and newline, DEL and the C1 controls: in an exported file they could
 # move a terminal's cursor or hide text (`cat letter.txt`).
@@ -21,25 +23,25 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n"))
 
 
-def is_group_dir(directory: str | os.PathLike) -> bool:
+def is_group_dir(directory: str | os.PathLike[str]) -> bool:
     try:
         return bool(os.stat(directory).st_mode & stat.S_ISGID)
     except OSError:
         return False
 
 
-def mode_for(path: str | os.PathLike) -> int:
+def mode_for(path: str | os.PathLike[str]) -> int:
     return 0o660 if is_group_dir(Path(path).parent) else 0o600
 
 
-def tighten_umask(directory: str | os.PathLike | None = None) -> None:
+def tighten_umask(directory: str | os.PathLike[str] | None = None) -> None:
     """From now on new files of this process are private (group-shared in a group directory)."""
     mask = 0o007 if directory is not None and is_group_dir(directory) else 0o077
     old = os.umask(mask)
     os.umask(old | mask)
 
 
-def make_private(path: str | os.PathLike) -> None:
+def make_private(path: str | os.PathLike[str]) -> None:
     """Take away what the mode gives others (an existing file written over keeps its mode)."""
     try:
         if os.stat(path).st_uid == os.geteuid():
@@ -48,7 +50,7 @@ def make_private(path: str | os.PathLike) -> None:
         pass
 
 
-def private_open(path: str | os.PathLike, mode: str = "w", **kwargs):
+def private_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> IO[Any]:
     """open() that creates the file private and takes others' rights from an existing one."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
     fd = os.open(path, flags, mode_for(path))
@@ -63,7 +65,7 @@ def private_open(path: str | os.PathLike, mode: str = "w", **kwargs):
     return os.fdopen(fd, mode, **kwargs)
 
 
-def write_private(path: str | os.PathLike, data: str | bytes) -> None:
+def write_private(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write a whole file: into a private temporary file beside it, then renamed over it."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -78,14 +80,14 @@ def write_private(path: str | os.PathLike, data: str | bytes) -> None:
 
 
 @contextmanager
-def private_tempdir():
+def private_tempdir() -> Iterator[Path]:
     """A temporary directory only this user can enter, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="skranke-") as tmp:
         os.chmod(tmp, 0o700)
         yield Path(tmp)
 
 
-def _unlink(path) -> None:
+def _unlink(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:

@@ -1,10 +1,13 @@
 """Clinic settings kept in the database (edited in the administration screen)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.domain import audit
 from tui.models import Setting, Staff
+
+if TYPE_CHECKING:
+    from tui.domain.calendar import ClinicSettings
 
 DEFAULTS: dict[str, Any] = {
     "clinic": {"name": "Skranke", "address": "", "postcode": "", "city": "", "phone": "",
@@ -53,7 +56,7 @@ def clinic() -> dict[str, Any]:
     return merged
 
 
-def calendar_settings():
+def calendar_settings() -> ClinicSettings:
     """Opening hours, lunch, telephone hour and closing days as a ClinicSettings."""
     from tui.domain.calendar import ClinicSettings
 

@@ -44,7 +44,9 @@ def take_over(user: Staff, letter: Letter | int) -> Letter:
             raise LetterError(_("The letter no longer exists."))
         if not queued_for_colleague(user, row):
             raise LetterError(_("The letter is not in a colleague's queue."))
-        before = row.signer.username
+        colleague = row.signer
+        assert colleague is not None  # queued_for_colleague: it has a signer
+        before = colleague.username
         row.signer = user
         row.save()
         audit.log("letter_taken_over", user, patient=row.patient_id,
@@ -80,8 +82,10 @@ def sign(user: Staff, letter_id: int, password: str, seen: str) -> Letter:
         raise LetterError(_("The letter no longer exists."))
     if not may_sign(user, row):
         if queued_for_colleague(user, row):
+            colleague = row.signer
+            assert colleague is not None  # queued_for_colleague: it has a signer
             raise LetterError(_("The letter waits for {name}. Take it over first.").format(
-                name=row.signer.full_name))
+                name=colleague.full_name))
         raise LetterError(_("You cannot sign this letter now."))
     if fingerprint(row) != seen:
         raise LetterError(_("The letter changed while you read it. Read it again before signing."))

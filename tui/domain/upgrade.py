@@ -47,7 +47,7 @@ def plan() -> Plan:
     return Plan(applied, pending, unknown, {name: summary(name) for name in pending})
 
 
-def backup_name(directory: str | os.PathLike, url: str, target: str) -> Path:
+def backup_name(directory: str | os.PathLike[str], url: str, target: str) -> Path:
     from tui.domain import clock
 
     stamp = clock.now_utc().strftime("%Y%m%dT%H%M%SZ")
