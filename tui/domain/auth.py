@@ -7,9 +7,11 @@ import hashlib
 import hmac
 import os
 
-from tui.domain import audit, settings
+from peewee import Expression
+
+from tui.domain import audit, clock, settings
 from tui.i18n import N_, _
-from tui.models import ROLES, AuditEvent, Setting, Staff, utcnow
+from tui.models import ROLES, AuditEvent, Setting, Staff
 
 ROLE_NAMES = {
     "secretary": N_("secretary"),
@@ -208,7 +210,7 @@ def delay_after(failures: int, free: int = FREE_ATTEMPTS) -> float:
     return float(min(MAX_DELAY, 2 ** (failures - free - 1)))
 
 
-def _recent_failures(who, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+def _recent_failures(who: Expression, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     """Failed logins matching `who` since the last success there, within the window."""
     since = now - FAILURE_WINDOW
     rows = (AuditEvent.select(AuditEvent.action, AuditEvent.at)
@@ -230,7 +232,7 @@ def throttle(username: str, now: dt.datetime | None = None) -> float:
     The back-off counts failures of this user name at this terminal only: someone who
     mistypes a colleague's password elsewhere slows down himself, never her. A terminal
     that tries many names is slowed down too (after more attempts). Both are capped."""
-    now = now or utcnow()
+    now = now or clock.now_utc()
     name = username.strip().lower()
     term = AuditEvent.terminal == audit.terminal_name()
     wait = 0.0
@@ -287,11 +289,11 @@ def login(username: str, password: str) -> Staff:
     ok = check_password(password, stored) and user is not None and user.active
     if ok and password == DEMO_PASSWORD and not is_demo_database():
         ok = False
-    if ok and not can(user, "app.login"):
+    if ok and user is not None and not can(user, "app.login"):
         ok = False
-    if not ok:
+    if not ok or user is None:  # ok implies a user: the check says so to mypy
         audit.log("login_failed", None, username=name, detail="wrong user name or password")
-        _alert_admins(name, utcnow())
+        _alert_admins(name, clock.now_utc())
         raise LoginError(_("Wrong user name or password."), retry_after=throttle(name))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import unquote
 
-from peewee import JOIN, fn
+from peewee import JOIN, ModelSelect, fn
 
 from tui.db import database_proxy as db
 from tui.db import serialize
@@ -358,13 +360,14 @@ def record_event(event: str, *, source: str, caller: str = "", name: str = "",
         serialize("call_events")  # the phones of a group report one call at the same moment
         exact = _find_by_call_id(source, call_id) if call_id else None
         if event == "incoming":
+            assert number is not None  # an incoming call without a number was refused above
             if exact is not None:
                 return exact
             if number:
-                same = (Call.select()
-                        .where((Call.number == number) & (Call.status == "ringing")
-                               & (Call.started_at >= now - GROUP_RING_WINDOW))
-                        .order_by(Call.id.desc()).first())
+                same: Call | None = (Call.select()
+                                     .where((Call.number == number) & (Call.status == "ringing")
+                                            & (Call.started_at >= now - GROUP_RING_WINDOW))
+                                     .order_by(Call.id.desc()).first())
                 if same is not None:
                     return same
             return Call.create(
@@ -399,18 +402,20 @@ def record_event(event: str, *, source: str, caller: str = "", name: str = "",
 
 
 def _find_by_call_id(source: str, call_id: str) -> Call | None:
-    return (Call.select()
-            .where((Call.phone_call_id == call_id) & (Call.source == source))
-            .order_by(Call.id.desc()).first())
+    found: Call | None = (Call.select()
+                          .where((Call.phone_call_id == call_id) & (Call.source == source))
+                          .order_by(Call.id.desc()).first())
+    return found
 
 
 def expire_ringing(now: dt.datetime | None = None) -> int:
     """Calls left ringing longer than RING_TIMEOUT become missed. Returns how many."""
     now = now or clock.now_utc()
-    return (Call.update(status="missed")
-            .where((Call.status == "ringing") & (Call.started_at < now - RING_TIMEOUT)
-                   & (Call.started_at >= now - SWEEP_WINDOW))
-            .execute())
+    expired: int = (Call.update(status="missed")
+                    .where((Call.status == "ringing") & (Call.started_at < now - RING_TIMEOUT)
+                           & (Call.started_at >= now - SWEEP_WINDOW))
+                    .execute())
+    return expired
 
 
 def record_manual(user: Staff, *, number: str = "", name: str = "", source: str = "manual",
@@ -505,15 +510,18 @@ def preferred_candidate(call_id: int, found: list[Caller]) -> int:
 # --- the call log ----------------------------------------------------------------------
 
 
-def _rows(query) -> list[CallRow]:
+def _rows(query: ModelSelect[Call]) -> list[CallRow]:
     calls = list(query)
     today = clock.today()
     unmatched = {c.number for c in calls if c.patient_id is None and c.number.startswith("+")}
     counts: dict[str, int] = {}
     if unmatched:
-        for row in (PatientPhone.select(PatientPhone.number, fn.COUNT(fn.DISTINCT(PatientPhone.patient)))
-                    .where(PatientPhone.number.in_(sorted(unmatched)))
-                    .group_by(PatientPhone.number).tuples()):
+        # .tuples() gives (number, count) rows; peewee's stubs still say PatientPhone
+        pairs = cast(Iterable[tuple[str, int]],
+                     PatientPhone.select(PatientPhone.number, fn.COUNT(fn.DISTINCT(PatientPhone.patient)))
+                     .where(PatientPhone.number.in_(sorted(unmatched)))
+                     .group_by(PatientPhone.number).tuples())
+        for row in pairs:
             counts[row[0]] = row[1]
     staff_ids = {c.handled_by_id for c in calls if c.handled_by_id}
     staff = {s.id: s for s in Staff.select().where(Staff.id.in_(sorted(staff_ids)))} if staff_ids else {}
@@ -807,7 +815,7 @@ def open_callbacks(user: Staff, *, mine_only: bool = False, limit: int = 200) ->
     return _callback_rows(query)
 
 
-def _callback_rows(query) -> list[CallbackRow]:
+def _callback_rows(query: ModelSelect[Callback]) -> list[CallbackRow]:
     rows = list(query)
     ids = {r.for_staff_id for r in rows if r.for_staff_id} | {r.created_by_id for r in rows if r.created_by_id}
     staff = {s.id: s for s in Staff.select().where(Staff.id.in_(sorted(ids)))} if ids else {}
@@ -820,10 +828,11 @@ def _callback_rows(query) -> list[CallbackRow]:
         else:
             for_label = _(ROLE_TARGETS.get(r.for_role, r.for_role)) if r.for_role else ""
         creator = staff.get(r.created_by_id)
+        patient = r.patient if r.patient_id else None
         out.append(CallbackRow(
             id=r.id, due=r.due, overdue=r.done_at is None and r.due < now,
             for_label=for_label, for_staff_id=r.for_staff_id, for_role=r.for_role,
-            patient_id=r.patient_id, patient_name=r.patient.full_name if r.patient_id else "",
+            patient_id=r.patient_id, patient_name=patient.full_name if patient is not None else "",
             number=r.number, number_display=format_phone(r.number) if r.number else "",
             note=r.note, call_id=r.call_id, created_by=creator.initials if creator else "",
             done=r.done_at is not None,
