@@ -25,11 +25,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
-from peewee import JOIN
+from peewee import JOIN, Database
 
 from tui.db import database_proxy as db, is_sqlite, serialize
-from tui.models import AuditEvent, JournalEntry, Letter, Patient, Staff, utcnow
+from tui.domain.clock import now_utc as utcnow
+from tui.models import AuditEvent, BaseModel, JournalEntry, Letter, Patient, Staff
 
 GENESIS = "0" * 64
 KEY_ENV = "SKRANKE_AUDIT_KEY"
@@ -77,8 +79,8 @@ def terminal_name() -> str:
 # --- key and anchor files -------------------------------------------------------------
 
 
-def configure(key_file: str | os.PathLike | None = None,
-              anchor_file: str | os.PathLike | None = None) -> None:
+def configure(key_file: str | os.PathLike[str] | None = None,
+              anchor_file: str | os.PathLike[str] | None = None) -> None:
     """Where the key and the anchors are (config [audit]); the environment wins."""
     _paths["key"] = Path(key_file).expanduser() if key_file else None
     _paths["anchors"] = Path(anchor_file).expanduser() if anchor_file else None
@@ -104,7 +106,7 @@ def anchor_path() -> Path:
     return key_path().with_name("audit-anchors.log")
 
 
-def create_key(path: str | os.PathLike | None = None, group: str | None = None) -> Path:
+def create_key(path: str | os.PathLike[str] | None = None, group: str | None = None) -> Path:
     """Write a new random key, readable by its owner and (when `group` is given) that group
     only. Refuses to replace a key: every event hashed with it would no longer verify."""
     target = Path(path) if path else key_path()
@@ -150,7 +152,7 @@ def _key() -> bytes:
     return key
 
 
-def _canon(value) -> str:
+def _canon(value: Any) -> str:
     if value is None:
         return "\x00"
     if isinstance(value, bool):
@@ -168,25 +170,25 @@ def _canon(value) -> str:
     return str(value)
 
 
-def seal(kind: str, *values) -> str:
+def seal(kind: str, *values: Any) -> str:
     """The keyed hash of a row's values (kind: "audit", "journal", "letter")."""
     payload = "\x1f".join([kind, *(_canon(v) for v in values)])
     return hmac.new(_key(), payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _cut(field, value: str) -> str:
+def _cut(field: object, value: str) -> str:
     """The value as its column will keep it (tui.models.CharField cuts at the column)."""
     value = (value or "").replace("\x00", "")
     limit = getattr(field, "max_length", None)
     return value[:limit] if limit else value
 
 
-def _event_values(ev) -> tuple:
+def _event_values(ev: AuditEvent) -> tuple[Any, ...]:
     return (ev.id, ev.at, ev.user_id, ev.username, ev.action, ev.patient_id, ev.detail,
             ev.reason, ev.terminal, ev.prev_hash)
 
 
-def _legacy_digest(ev) -> str:
+def _legacy_digest(ev: AuditEvent) -> str:
     at = ev.at if isinstance(ev.at, dt.datetime) else dt.datetime.fromisoformat(str(ev.at))
     payload = "\x1f".join([
         ev.prev_hash, at.isoformat(sep=" ", timespec="microseconds"), ev.username, ev.action,
@@ -195,7 +197,19 @@ def _legacy_digest(ev) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def journal_hash(entry) -> str:
+class JournalValues(Protocol):
+    """What a journal entry's hash covers: a JournalEntry, or the demo's rows before insert."""
+
+    id: int
+    patient_id: int
+    author_id: int
+    created_at: dt.datetime
+    kind: str
+    text: str
+    corrects_id: int | None
+
+
+def journal_hash(entry: JournalValues) -> str:
     return seal("journal", entry.id, entry.patient_id, entry.author_id, entry.created_at,
                 entry.kind, entry.text, entry.corrects_id)
 
@@ -205,11 +219,11 @@ LETTER_SEALED = ("id", "patient_id", "kind", "recipient_id", "template_id", "app
                  "created_at", "submitted_at", "signed_at")
 
 
-def letter_hash(letter) -> str:
+def letter_hash(letter: Letter) -> str:
     return seal("letter", *(getattr(letter, name) for name in LETTER_SEALED))
 
 
-def reserve_id(model) -> int:
+def reserve_id(model: type[BaseModel]) -> int:
     """Inside a write transaction: the id the next row gets. Sealed rows name their id in
     the hash, so they are inserted with it (SQLite's IMMEDIATE transaction holds the write
     lock; PostgreSQL's sequence never hands an id out twice)."""
@@ -217,10 +231,11 @@ def reserve_id(model) -> int:
         last = model.select(model.id).order_by(model.id.desc()).first()
         return (last.id if last else 0) + 1
     table = model._meta.table_name
-    return db.execute_sql(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))").fetchone()[0]
+    next_id: int = db.execute_sql(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))").fetchone()[0]
+    return next_id
 
 
-def sync_sequence(model) -> None:
+def sync_sequence(model: type[BaseModel]) -> None:
     """PostgreSQL, after rows were inserted in bulk with their own ids: the serial follows."""
     if not is_sqlite():
         table = model._meta.table_name
@@ -266,16 +281,17 @@ def _stored_time(at: dt.datetime) -> dt.datetime:
 # --- anchors --------------------------------------------------------------------------
 
 
-def database_label(target=None) -> str:
+def database_label(target: Database | None = None) -> str:
     """Which database an anchor belongs to (one anchor file may serve two, e.g. the demo)."""
     target = target if target is not None else db.obj
     if is_sqlite(target):
-        return "sqlite:" + os.path.realpath(target.database)
+        path: str = target.database  # peewee's stubs leave it untyped; a file name here
+        return "sqlite:" + os.path.realpath(path)
     params = target.connect_params
     return f"postgresql:{params.get('host') or ''}:{params.get('port') or ''}/{target.database}"
 
 
-def _head_line(last, reason: str) -> str:
+def _head_line(last: AuditEvent | None, reason: str) -> str:
     last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS)
     # up to the head, not all: an event committed between the two reads is the next anchor's
     count = AuditEvent.select().where(AuditEvent.id <= last_id).count()
@@ -440,24 +456,25 @@ def _check_anchors(report: Report, copy_of: str | None = None) -> None:
             report.breaks.append(ChainBreak(0, f"anchor line {number} was not written with the key",
                                             "anchor", "anchor file"))
             continue
-        last_id, count = int(last_id), int(count)
-        if last_id == 0 or (head is not None and last_id > head):
+        anchored_id, anchored_count = int(last_id), int(count)
+        if anchored_id == 0 or (head is not None and anchored_id > head):
             continue  # a copy holds the chain up to its head; later anchors are the live one's
-        if any(number < at and last_id > restored for at, restored in restores):
+        if any(number < at and anchored_id > restored for at, restored in restores):
             report.restored_away += 1
             continue
-        row = AuditEvent.get_or_none(AuditEvent.id == last_id)
+        row = AuditEvent.get_or_none(AuditEvent.id == anchored_id)
         if row is None:
             report.breaks.append(ChainBreak(
-                last_id, f"anchored on {when} ({reason}) but gone: events deleted from the end",
+                anchored_id, f"anchored on {when} ({reason}) but gone: events deleted from the end",
                 "anchor"))
         elif row.hash != last_hash:
             report.breaks.append(ChainBreak(
-                last_id, f"differs from its anchor of {when} ({reason}): the chain was rewritten",
+                anchored_id, f"differs from its anchor of {when} ({reason}): the chain was rewritten",
                 "anchor"))
-        elif AuditEvent.select().where(AuditEvent.id <= last_id).count() != count:
+        elif AuditEvent.select().where(AuditEvent.id <= anchored_id).count() != anchored_count:
             report.breaks.append(ChainBreak(
-                last_id, f"{count} events up to here on {when}; the number differs now", "anchor"))
+                anchored_id, f"{anchored_count} events up to here on {when}; the number differs now",
+                "anchor"))
 
 
 def _check_sealed(report: Report, batch: int) -> None:
