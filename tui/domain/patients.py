@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import namedtuple
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, NamedTuple
 
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, SQL, ColumnBase, Expression, ModelAlias, ModelSelect, fn
 
 from tui.db import database_proxy as db
 from tui.db import is_sqlite
 from tui.domain import audit, auth, clock, names
-from tui.domain.cpr import age_on, format_cpr, normalize_cpr, parse_cpr
+from tui.domain.clock import now_utc as utcnow
+from tui.domain.cpr import Cpr, age_on, format_cpr, normalize_cpr, parse_cpr
 from tui.domain.phones import format_phone, normalize_phone
 from tui.i18n import N_, _
 from tui.models import (
@@ -48,7 +49,6 @@ from tui.models import (
     PrescriptionRequest,
     Staff,
     Task,
-    utcnow,
 )
 
 SEARCH_LIMIT = 50
@@ -133,7 +133,7 @@ def _upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _key_range(column, prefix: str):
+def _key_range(column: ColumnBase, prefix: str) -> Expression:
     return (column >= prefix) & (column < _upper_bound(prefix))
 
 
@@ -169,13 +169,15 @@ def _words(text: str) -> list[str]:
     return [k for k in (names.normalize(w) for w in text.split()) if k]
 
 
-def _term_condition(alias, term: _Term, patient_column):
+def _term_condition(alias: type[PatientNameKey] | ModelAlias[PatientNameKey], term: _Term,
+                    patient_column: ColumnBase) -> Expression:
     kinds = term.kinds()
     kind_cond = (alias.kind == kinds[0]) if len(kinds) == 1 else alias.kind.in_(kinds)
     return (alias.patient == patient_column) & kind_cond & _key_range(alias.key, term.key)
 
 
-def _filtered(query, driver_alias, others: list[_Term]):
+def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientNameKey],
+              others: list[_Term]) -> ModelSelect[PatientNameKey]:
     find = fn.instr if is_sqlite() else fn.strpos
     sort, key = driver_alias.sort, driver_alias.key
     for term in others:
@@ -214,7 +216,7 @@ def _estimate(term: _Term) -> int:
     return total
 
 
-def _name_rank(p, terms: list[_Term]) -> tuple:
+def _name_rank(p: _HitRow, terms: list[_Term]) -> tuple[int, int, str, str, int]:
     first_keys = set(names.parts(p.first_name))
     last_keys = set(names.parts(p.last_name))
     exact = 0
@@ -230,7 +232,7 @@ def _name_rank(p, terms: list[_Term]) -> tuple:
     return (exact, by_first, names.collate(p.last_name), names.collate(p.first_name), p.id)
 
 
-def _search_terms(terms: list[_Term], limit: int) -> list:
+def _search_terms(terms: list[_Term], limit: int) -> list[_HitRow]:
     estimates = [(_estimate(t), i) for i, t in enumerate(terms)]
     smallest, idx = min(estimates)
     if smallest == 0:
@@ -254,10 +256,10 @@ def _search_terms(terms: list[_Term], limit: int) -> list:
     lead = next((t for t in terms if t.kind == "l"), terms[0])
     first = next((t for t in terms if t.kind == "f"), None)
     if lead.kind == "l" and first is not None and len(terms) == 2:
-        found = _search_pairs(lead, first, limit)
-        if found is not None:
-            by_id = {p.id: p for p in _patients_by_id(found)}
-            return [by_id[i] for i in found if i in by_id]
+        paired = _search_pairs(lead, first, limit)
+        if paired is not None:
+            by_id = {p.id: p for p in _patients_by_id(paired)}
+            return [by_id[i] for i in paired if i in by_id]
     others = [t for t in terms if t is not lead]
     found: list[int] = []
     seen: set[int] = set()
@@ -335,8 +337,19 @@ def _pairs_sql() -> str:
 # parameters: building the statement with peewee for every keystroke cost more than
 # the indexed lookup itself. `?` becomes the driver's placeholder (`%s` on PostgreSQL).
 # Each row carries the patient's first registered phone number (one index probe each).
-_HitRow = namedtuple("_HitRow", ("id", "first_name", "last_name", "cpr", "cpr_kind", "birth_date",
-                                 "sex", "protected_address", "deceased_date", "first_phone"))
+class _HitRow(NamedTuple):
+    id: int
+    first_name: str
+    last_name: str
+    cpr: str
+    cpr_kind: str
+    birth_date: dt.date
+    sex: str
+    protected_address: bool | int  # SQLite gives 0/1
+    deceased_date: dt.date | None
+    first_phone: str | None
+
+
 _HIT_SELECT = ("SELECT p.id, p.first_name, p.last_name, p.cpr, p.cpr_kind, p.birth_date, p.sex,"
                " p.protected_address, p.deceased_date,"
                " (SELECT f.number FROM patient_phone f WHERE f.patient_id = p.id ORDER BY f.id LIMIT 1)"
@@ -350,7 +363,7 @@ _SEARCH_SQL = {
     "phone_range": (_HIT_SELECT + " JOIN patient_phone ph ON ph.patient_id = p.id"
                     " WHERE ph.number >= ? AND ph.number < ? ORDER BY ph.number LIMIT ?"),
 }
-_sql_cache: dict[tuple, str] = {}
+_sql_cache: dict[tuple[str | int, ...], str] = {}
 
 
 def _sql(name: str, n_ids: int = 0) -> str:
@@ -370,27 +383,30 @@ def _sql(name: str, n_ids: int = 0) -> str:
     return sql
 
 
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+def _as_day(value: Any) -> dt.date:
+    """A NOT NULL date column: a date, or its ISO text (SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _hit_tuples(name: str, params, n_ids: int = 0) -> list:
-    return [_HitRow(r[0], r[1], r[2], r[3], r[4], _as_date(r[5]), r[6], r[7], _as_date(r[8]), r[9])
+def _as_date(value: Any) -> dt.date | None:
+    return None if value is None else _as_day(value)
+
+
+def _hit_tuples(name: str, params: Sequence[object], n_ids: int = 0) -> list[_HitRow]:
+    return [_HitRow(r[0], r[1], r[2], r[3], r[4], _as_day(r[5]), r[6], r[7], _as_date(r[8]), r[9])
             for r in db.execute_sql(_sql(name, n_ids), params).fetchall()]
 
 
-def _patients_by_id(ids: Iterable[int]) -> list:
+def _patients_by_id(ids: Iterable[int]) -> list[_HitRow]:
     ids = list(ids)
-    out: list = []
+    out: list[_HitRow] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         out.extend(_hit_tuples("ids", chunk, len(chunk)))
     return out
 
 
-def search_by_name(text: str, limit: int = SEARCH_LIMIT) -> list:
+def search_by_name(text: str, limit: int = SEARCH_LIMIT) -> list[_HitRow]:
     for terms in parse_name_query(text):
         found = _search_terms(terms, limit)
         if found:
@@ -398,7 +414,7 @@ def search_by_name(text: str, limit: int = SEARCH_LIMIT) -> list:
     return []
 
 
-def _by_cpr_prefix(digits: str, limit: int) -> list:
+def _by_cpr_prefix(digits: str, limit: int) -> list[_HitRow]:
     if len(digits) >= 10:
         return _hit_tuples("cpr", (digits,))
     found = _hit_tuples("cpr_range", (digits, _upper_bound(digits), limit * 4))
@@ -407,13 +423,13 @@ def _by_cpr_prefix(digits: str, limit: int) -> list:
     return found[:limit]
 
 
-def _by_birth_date(day: dt.date, limit: int) -> list:
+def _by_birth_date(day: dt.date, limit: int) -> list[_HitRow]:
     found = _hit_tuples("birth_date", (day.isoformat(), limit * 4))
     found.sort(key=lambda p: (names.collate(p.last_name), names.collate(p.first_name), p.id))
     return found[:limit]
 
 
-def _by_phone(e164: str, limit: int, prefix: bool = False) -> list:
+def _by_phone(e164: str, limit: int, prefix: bool = False) -> list[_HitRow]:
     if prefix:
         rows = _hit_tuples("phone_range", (e164, _upper_bound(e164), limit * 2))
     else:
@@ -435,15 +451,15 @@ def _try_date(text: str) -> dt.date | None:
         return None
 
 
-def _search_patients(query: str, limit: int) -> list[tuple]:
+def _search_patients(query: str, limit: int) -> list[tuple[_HitRow, str]]:
     """(patient, how it matched), best first."""
     text = query.strip()
     if not text:
         return []
-    results: list[tuple[Patient, str]] = []
+    results: list[tuple[_HitRow, str]] = []
     seen: set[int] = set()
 
-    def add(rows: Iterable, how: str) -> None:
+    def add(rows: Iterable[_HitRow], how: str) -> None:
         for p in rows:
             if p.id not in seen:
                 seen.add(p.id)
@@ -510,7 +526,7 @@ def first_phones(patient_ids: list[int]) -> dict[int, str]:
     return out
 
 
-def to_hit(p, match: str = "", phone: str = "", day: dt.date | None = None) -> PatientHit:
+def to_hit(p: Patient | _HitRow, match: str = "", phone: str = "", day: dt.date | None = None) -> PatientHit:
     """A result row from a Patient (or a search row with the same attribute names);
     the age on `day` (today if not given)."""
     return PatientHit(
@@ -705,15 +721,17 @@ def record_overview(user: Staff, patient: Patient, limit: int = 200) -> RecordOv
               .where(Call.patient == patient)
               .order_by(Call.started_at.desc()).limit(limit)):
         text = " ".join(x for x in (format_phone(c.number) if c.number else "", c.outcome) if x)
+        handler = c.handled_by if c.handled_by_id else None
         out.calls.append(OverviewRow(c.id, clock.to_local(c.started_at), text, c.status,
-                                     c.handled_by.initials if c.handled_by_id else ""))
+                                     handler.initials if handler is not None else ""))
     for cb in (Callback.select(Callback, Staff)
                .join(Staff, JOIN.LEFT_OUTER, on=(Callback.for_staff == Staff.id))
                .where((Callback.patient == patient) & (Callback.call.is_null()))
                .order_by(Callback.due.desc()).limit(limit)):
+        for_staff = cb.for_staff if cb.for_staff_id else None
         out.calls.append(OverviewRow(cb.id, cb.due, _("Call back") + (f": {cb.note}" if cb.note else ""),
                                      "done" if cb.done_at else "open",
-                                     cb.for_staff.initials if cb.for_staff_id else cb.for_role))
+                                     for_staff.initials if for_staff is not None else cb.for_role))
     return out
 
 
@@ -795,7 +813,7 @@ _DETAIL_WORD = re.compile(r"[a-z_]+")
 
 def detail_label(detail: str) -> str:
     """An audit detail ("entry 781 (contact)", "phones, city") in the reader's language."""
-    def word(m: re.Match) -> str:
+    def word(m: re.Match[str]) -> str:
         w = m.group(0)
         label = DETAIL_WORDS.get(w) or FIELD_LABELS.get(w)
         return _(label) if label else w
@@ -813,8 +831,9 @@ def access_log(user: Staff, patient: Patient, limit: int | None = 500) -> list[A
     auth.require(user, "audit.patient_report")
     rows = []
     for ev in audit.patient_access(patient, limit=limit):
-        who = ev.user.full_name if ev.user_id else ev.username
-        role = _(auth.ROLE_NAMES.get(ev.user.role, ev.user.role)) if ev.user_id else ""
+        staff = ev.user if ev.user_id else None
+        who = staff.full_name if staff is not None else ev.username
+        role = _(auth.ROLE_NAMES.get(staff.role, staff.role)) if staff is not None else ""
         rows.append(AccessRow(clock.to_local(ev.at), who, role, action_label(ev.action),
                               detail_label(ev.detail), reason_label(ev.reason)))
     return rows
@@ -861,7 +880,7 @@ def _clean_phones(phones: Iterable[tuple[str, str]] | None) -> list[tuple[str, s
     return out
 
 
-def _check_text(field_name: str, value) -> str:
+def _check_text(field_name: str, value: object) -> str:
     text = "" if value is None else str(value).strip()
     if field_name in ("first_name", "last_name") and not text:
         raise ValueError(_("{field} is required.").format(field=_(FIELD_LABELS[field_name])))
@@ -872,8 +891,8 @@ def _check_text(field_name: str, value) -> str:
     return text
 
 
-def _check_deceased(value, birth_date: dt.date) -> dt.date | None:
-    if value in (None, ""):
+def _check_deceased(value: dt.date | str | None, birth_date: dt.date) -> dt.date | None:
+    if value is None or value == "":
         return None
     if isinstance(value, str):
         from tui.domain.dates import parse_date
@@ -904,14 +923,14 @@ def sort_key(first_name: str, last_name: str) -> str:
     return " ".join([names.normalize(last_name), *names.parts(first_name)])
 
 
-def name_key_rows(patient_id: int, first_name: str, last_name: str) -> list[dict]:
+def name_key_rows(patient_id: int, first_name: str, last_name: str) -> list[dict[str, int | str]]:
     """The PatientNameKey rows for a name; for bulk loaders (demo data, benchmarks) too."""
     sort = sort_key(first_name, last_name)
     return [{"patient": patient_id, "kind": kind, "key": key[:100], "sort": sort[:200]}
             for kind, key in names.name_keys(first_name, last_name)]
 
 
-def _parse_cpr(cpr: str):
+def _parse_cpr(cpr: str) -> Cpr:
     return parse_cpr(cpr, today=clock.today())
 
 
@@ -954,7 +973,7 @@ def register(user: Staff, *, cpr: str, first_name: str, last_name: str,
     return patient
 
 
-def _as_text(value) -> str:
+def _as_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -970,13 +989,13 @@ def phones_of(patient: Patient) -> list[tuple[str, str]]:
             PatientPhone.select().where(PatientPhone.patient == patient).order_by(PatientPhone.id)]
 
 
-def update(user: Staff, patient: Patient, **changes) -> list[PatientChange]:
+def update(user: Staff, patient: Patient, **changes: Any) -> list[PatientChange]:
     """Change a patient's details; every changed field is kept in the history."""
     auth.require(user, "patient.edit")
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"phones"}
     if unknown:
         raise ValueError(_("Unknown field: {name}").format(name=", ".join(sorted(unknown))))
-    new: dict = {}
+    new: dict[str, Any] = {}  # checked values: text, bool, a date, the parsed CPR
     for name, value in changes.items():
         if name == "phones":
             continue
@@ -1062,8 +1081,9 @@ def history(user: Staff, patient: Patient, *, address_revealed: bool = False) ->
         old, new = c.old_value, c.new_value
         if mask and c.field in ADDRESS_FIELDS:
             old, new = (MASKED_VALUE if old else ""), (MASKED_VALUE if new else "")
+        changed_by = c.changed_by if c.changed_by_id else None
         out.append(ChangeRow(clock.to_local(c.changed_at),
-                             c.changed_by.full_name if c.changed_by_id else "",
+                             changed_by.full_name if changed_by is not None else "",
                              _(label) if label else c.field, old, new))
     return out
 
