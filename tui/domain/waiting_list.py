@@ -122,8 +122,9 @@ def _waited_days(created: str | dt.datetime, today: dt.date) -> int:
     """Clinic days since `created` (UTC, text from SQLite's plain tuples() query)."""
     if isinstance(created, str):
         created = dt.datetime.fromisoformat(created)
-    # None only for None: created_at is not null (clock.to_local has no overload saying so)
-    local = cast(dt.datetime, to_local(created))
+    local = to_local(created)
+    if local is None:  # never: to_local gives None only for None
+        raise ValueError("a stored time is missing")
     return (today - local.date()).days
 
 
