@@ -70,7 +70,7 @@ class ClinicPDF(FPDF):
     The letterhead is the clinic's name, then its "letterhead" setting (one or more lines)
     or, when that is empty, the address and phone; then the SOR and EAN numbers."""
 
-    def __init__(self, clinic: dict[str, Any], title: str = "", *, font_paths=None,
+    def __init__(self, clinic: dict[str, Any], title: str = "", *, font_paths: dict[str, str] | None = None,
                  use_unicode: bool | None = None, text: Iterable[str] = (),
                  running_head: str = "", archival: bool = False) -> None:
         """`use_unicode`: True = the TrueType font, False = the core font, None = the
@@ -83,7 +83,7 @@ class ClinicPDF(FPDF):
         if archival and not paths:
             raise FontMissing("DejaVu Sans is not installed (Debian: fonts-dejavu-core)")
         super().__init__(orientation="P", unit="mm", format="A4",
-                         **({"enforce_compliance": "PDFA_2U"} if archival else {}))
+                         enforce_compliance="PDFA_2U" if archival else None)
         self.clinic = dict(clinic or {})
         self.doc_title = title
         self.running_head = running_head
@@ -177,7 +177,7 @@ class ClinicPDF(FPDF):
         self.ln(2)
 
 
-def render_document(path: str | os.PathLike, title: str, *, clinic: dict[str, Any],
+def render_document(path: str | os.PathLike[str], title: str, *, clinic: dict[str, Any],
                     meta: Iterable[tuple[str, str]] = (), body: str = "",
                     lines: Iterable[str] | None = None, date: dt.date | None = None,
                     use_unicode: bool | None = None) -> Path:
@@ -209,7 +209,7 @@ def render_document(path: str | os.PathLike, title: str, *, clinic: dict[str, An
     return target
 
 
-def write_simple_pdf(path: str | os.PathLike, title: str, lines: Iterable[str],
+def write_simple_pdf(path: str | os.PathLike[str], title: str, lines: Iterable[str],
                      clinic: dict[str, Any]) -> Path:
     """A plain list (for example the day's appointments) on letterhead paper.
 

@@ -31,14 +31,6 @@ _DK_FAST = re.compile(r"(?:\+45|0045)?([1-9][0-9]{7})", re.A)
 _DK_E164 = re.compile(r"\+45[0-9]{8}", re.A)
 
 
-def _library():
-    # Imported on first use: it costs 12 ms of every start, and the Danish fast path
-    # (most numbers a clinic sees) never needs it.
-    import phonenumbers
-
-    return phonenumbers
-
-
 def _strip_uri(text: str) -> str:
     if ":" in text:
         m = _URI.match(text)
@@ -85,7 +77,10 @@ def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str:
                   "put +country code before a foreign number)").format(n=ndigits)
             )
         raise ValueError(_("A Danish phone number does not start with 0"))
-    phonenumbers = _library()
+    # Imported on first use: it costs 12 ms of every start, and the Danish fast path
+    # (most numbers a clinic sees) never needs it.
+    import phonenumbers
+
     ValidationResult = phonenumbers.ValidationResult
     try:
         num = phonenumbers.parse(s, region)
@@ -156,7 +151,8 @@ def format_phone(e164: str) -> str:
     if e164.startswith("+45") and len(e164) == 11:
         n = e164[3:]
         return f"{n[0:2]} {n[2:4]} {n[4:6]} {n[6:8]}"
-    phonenumbers = _library()
+    import phonenumbers  # on first use, as in normalize_phone
+
     try:
         shown = phonenumbers.format_number(phonenumbers.parse(e164, None),
                                            phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -3,25 +3,26 @@ transaction: the SMS outbox (tui.domain.sms) and the recall rules (tui.domain.re
 from __future__ import annotations
 
 from tui.domain import recall, sms
+from tui.models import Appointment, Staff
 
 
-def booked(appt, user) -> None:
+def booked(appt: Appointment, user: Staff | None) -> None:
     sms.appointment_booked(appt, user)
     recall.appointment_booked(appt)
 
 
-def moved(old, new, user) -> None:
+def moved(old: Appointment, new: Appointment, user: Staff | None) -> None:
     sms.appointment_moved(old, new, user)
     recall.appointment_dropped(old)  # due after the new time, not the old (earlier or later)
     recall.appointment_booked(new)
 
 
-def cancelled(appt, user) -> None:
+def cancelled(appt: Appointment, user: Staff | None) -> None:
     sms.appointment_cancelled(appt, user)
     recall.appointment_dropped(appt)
 
 
-def status_changed(appt, user, old: str, new: str) -> None:
+def status_changed(appt: Appointment, user: Staff | None, old: str, new: str) -> None:
     if new == "done":
         recall.appointment_done(appt)
     elif new == "no_show":

@@ -171,11 +171,13 @@ def due_list(user: Staff, *, until: dt.date | None = None, overdue_only: bool = 
     stats: dict[int, tuple[int, str]] = {}
     if ids:
         for a in (ContactAttempt.select().where(ContactAttempt.recall.in_(ids)).order_by(ContactAttempt.id)):
+            if a.recall_id is None:  # never: the query asks for these rules' attempts
+                continue
             n, _last = stats.get(a.recall_id, (0, ""))
             from tui.domain.clock import local_stamp
             stats[a.recall_id] = (n + 1, f"{_(CHANNEL_NAMES.get(a.channel, a.channel))} {local_stamp(a.at)[:5]}")
     out = [DueRow(r.id, r.patient_id, f"{r.patient.first_name} {r.patient.last_name}", r.label, r.type.code,
-                  r.staff.initials if r.staff_id else "", r.next_due, r.next_due < today,
+                  r.staff.initials if r.staff_id and r.staff is not None else "", r.next_due, r.next_due < today,
                   r.patient_id in blocked, *stats.get(r.id, (0, ""))) for r in rules]
     audit.log("recall_list_viewed", user, detail=f"until {end.isoformat()}")
     return out
@@ -301,9 +303,9 @@ def referral_list(user: Staff, *, within_days: int = 5) -> list[ReferralRow]:
               .join(Patient, on=(Referral.patient == Patient.id))
               .where((Referral.assessed_on.is_null() | Referral.letter_sent_on.is_null())
                      & (Referral.received_on >= oldest))):
-        letter_by, assess_by = deadlines(r.received_on)
-        letter_by = None if r.letter_sent_on else letter_by
-        assess_by = None if r.assessed_on else assess_by
+        letter_due, assess_due = deadlines(r.received_on)
+        letter_by = None if r.letter_sent_on else letter_due
+        assess_by = None if r.assessed_on else assess_due
         nearest = min(d for d in (letter_by, assess_by) if d is not None)
         if nearest <= horizon:
             rows.append(ReferralRow(r.id, r.patient_id, f"{r.patient.first_name} {r.patient.last_name}",

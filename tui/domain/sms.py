@@ -20,6 +20,7 @@ import datetime as dt
 import re
 import string
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from peewee import JOIN, IntegrityError
 
@@ -30,6 +31,9 @@ from tui.domain.phones import normalize_phone
 from tui.i18n import N_, _
 from tui.models import Appointment, AppointmentType, Patient, PatientPhone, Staff
 from tui.models_reach import CONSENT_SOURCES, SMS_EVENTS, SmsConsent, SmsMessage, SmsTemplate
+
+if TYPE_CHECKING:
+    from tui.domain.calendar import ClinicSettings
 
 NO_REPLY = "Beskeden kan ikke besvares"
 # An offer is the one message the patient answers (tui.domain.sms_replies reads "JA"/"NEJ"):
@@ -108,7 +112,7 @@ class SmsError(Exception):
 # --- settings ---------------------------------------------------------------------------
 
 
-def sms_settings() -> dict:
+def sms_settings() -> dict[str, Any]:
     merged = dict(DEFAULT_SETTINGS)
     merged.update(settings.stored("sms") or {})
     return merged
@@ -119,7 +123,7 @@ def _hm(text: str) -> dt.time:
     return dt.time(int(h), int(m))
 
 
-def in_quiet_hours(local: dt.datetime, cfg: dict | None = None) -> bool:
+def in_quiet_hours(local: dt.datetime, cfg: dict[str, Any] | None = None) -> bool:
     cfg = cfg or sms_settings()
     start, end = _hm(cfg["quiet_from"]), _hm(cfg["quiet_to"])
     t = local.time()
@@ -128,7 +132,7 @@ def in_quiet_hours(local: dt.datetime, cfg: dict | None = None) -> bool:
     return t >= start or t < end
 
 
-def after_quiet_hours(local: dt.datetime, cfg: dict | None = None) -> dt.datetime:
+def after_quiet_hours(local: dt.datetime, cfg: dict[str, Any] | None = None) -> dt.datetime:
     """`local`, or the end of the quiet hours it falls in (the next morning's 08.00)."""
     cfg = cfg or sms_settings()
     if not in_quiet_hours(local, cfg):
@@ -140,7 +144,7 @@ def after_quiet_hours(local: dt.datetime, cfg: dict | None = None) -> dt.datetim
     return candidate
 
 
-def before_quiet_hours(local: dt.datetime, cfg: dict | None = None) -> dt.datetime:
+def before_quiet_hours(local: dt.datetime, cfg: dict[str, Any] | None = None) -> dt.datetime:
     """`local`, or the last minute before the quiet hours it falls in (the evening before)."""
     cfg = cfg or sms_settings()
     if not in_quiet_hours(local, cfg):
@@ -152,8 +156,8 @@ def before_quiet_hours(local: dt.datetime, cfg: dict | None = None) -> dt.dateti
     return candidate
 
 
-def reminder_moment(start: dt.datetime, template: SmsTemplate, cfg: dict | None = None,
-                    clinic=None) -> dt.datetime | None:
+def reminder_moment(start: dt.datetime, template: SmsTemplate, cfg: dict[str, Any] | None = None,
+                    clinic: ClinicSettings | None = None) -> dt.datetime | None:
     """When the reminder for an appointment at `start` goes out (clinic wall-clock).
 
     Day-based: N days before at the reminder time, moved to the previous day the clinic is
@@ -180,8 +184,9 @@ def reminder_moment(start: dt.datetime, template: SmsTemplate, cfg: dict | None 
 
 def active_consent(patient: Patient | int) -> SmsConsent | None:
     pid = patient.id if isinstance(patient, Patient) else patient
-    return (SmsConsent.select().where((SmsConsent.patient == pid) & SmsConsent.withdrawn_at.is_null())
-            .order_by(SmsConsent.id.desc()).first())
+    return cast("SmsConsent | None", SmsConsent.select()
+                .where((SmsConsent.patient == pid) & SmsConsent.withdrawn_at.is_null())
+                .order_by(SmsConsent.id.desc()).first())
 
 
 def consent_history(patient: Patient | int) -> list[SmsConsent]:
@@ -215,8 +220,8 @@ def withdraw_consent(user: Staff, patient: Patient | int) -> int:
     auth.require(user, "patient.edit")
     pid = patient.id if isinstance(patient, Patient) else patient
     with db.atomic():
-        n = (SmsConsent.update(withdrawn_at=now_utc(), withdrawn_by=user)
-             .where((SmsConsent.patient == pid) & SmsConsent.withdrawn_at.is_null()).execute())
+        n = cast(int, SmsConsent.update(withdrawn_at=now_utc(), withdrawn_by=user)
+                 .where((SmsConsent.patient == pid) & SmsConsent.withdrawn_at.is_null()).execute())
         cancelled = (SmsMessage.update(state="cancelled", error="consent withdrawn", updated_at=now_utc())
                      .where((SmsMessage.patient == pid) & SmsMessage.state.in_(PENDING)).execute())
         audit.log("sms_consent_withdrawn", user, patient=pid, detail=f"cancelled {cancelled}")
@@ -263,7 +268,8 @@ def check_template(body: str, event: str | None = None) -> None:
 def ensure_default_templates() -> None:
     """The shipped template of every event the clinic has none of (also one it retired is
     left retired: only an event never seen gets its default)."""
-    have = {e for (e,) in SmsTemplate.select(SmsTemplate.event).distinct().tuples()}
+    events = cast("list[tuple[str]]", list(SmsTemplate.select(SmsTemplate.event).distinct().tuples()))
+    have = {e for (e,) in events}
     for event, days, hours, body in DEFAULT_TEMPLATES:
         if event not in have:
             have.add(event)
@@ -285,8 +291,10 @@ def save_template(user: Staff, event: str, body: str, *, type: AppointmentType |
         row.lead_days, row.lead_hours = lead_days, lead_hours
         row.updated_by, row.updated_at, row.active = user, now_utc(), True
         row.save()
-        row.rewritten = rewrite_queued(row)
-        audit.log("sms_template_saved", user, detail=f"{event} {row.id} rewrote {row.rewritten}")
+        rewritten = rewrite_queued(row)
+        # the screen tells how many queued messages took the new words (not a column)
+        row.rewritten = rewritten  # type: ignore[attr-defined]
+        audit.log("sms_template_saved", user, detail=f"{event} {row.id} rewrote {rewritten}")
     return row
 
 
@@ -306,12 +314,13 @@ def rewrite_queued(tpl: SmsTemplate) -> int:
         return 0
     cfg, info = sms_settings(), settings.clinic()
     chosen: dict[int | None, int | None] = {}
+    own_id: int = tpl.id
 
-    def words_it(type_id) -> bool:  # the template this event takes for that type is this one
+    def words_it(type_id: int | None) -> bool:  # the template this event takes for that type is this one
         if type_id not in chosen:
             found = templates_for(tpl.event, type_id)
             chosen[type_id] = found[0].id if found else None
-        return chosen[type_id] == tpl.id
+        return chosen[type_id] == own_id
 
     texts: dict[int, str] = {}
     if tpl.event in ("booked", "moved", "cancelled", "reminder"):
@@ -322,6 +331,8 @@ def rewrite_queued(tpl: SmsTemplate) -> int:
                  .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
         for m in query:
             appt = m.appointment
+            if appt is None:  # never: the join asks for the message's appointment
+                continue
             if tpl.event == "reminder":
                 parts = m.key.split(":")  # r:<appointment>:<template>[:re<n>]
                 if len(parts) < 3 or parts[2] != str(tpl.id):
@@ -330,13 +341,15 @@ def rewrite_queued(tpl: SmsTemplate) -> int:
                 continue
             texts[m.id] = render(tpl.body, merge_values(appt.start, appt.staff, appt.type, cfg=cfg, clinic=info))
     else:
-        query = (ContactAttempt.select(ContactAttempt, SmsMessage)
-                 .join(SmsMessage, on=(ContactAttempt.message == SmsMessage.id))
-                 .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
-        for a in query:
+        offers = (ContactAttempt.select(ContactAttempt, SmsMessage)
+                  .join(SmsMessage, on=(ContactAttempt.message == SmsMessage.id))
+                  .where((SmsMessage.kind == tpl.event) & (SmsMessage.state == "queued")))
+        for a in offers:
+            if a.message_id is None:  # never: the join asks for the attempt's message
+                continue
             if tpl.event == "offer":
                 entry = WaitingEntry.get_by_id(a.waiting_id)
-                if not words_it(entry.type_id):
+                if not words_it(entry.type_id) or a.slot_start is None:  # an SMS offer has its time
                     continue
                 values = merge_values(a.slot_start, a.slot_staff, entry.type, deadline=a.reply_by, cfg=cfg,
                                       clinic=info)
@@ -345,7 +358,7 @@ def rewrite_queued(tpl: SmsTemplate) -> int:
                 if not words_it(rule.type_id):
                     continue
                 values = merge_values(now_local(), None, rule.type, cfg=cfg, clinic=info)
-            texts[a.message.id] = render(tpl.body, values)
+            texts[a.message_id] = render(tpl.body, values)
     done, stamp, items = 0, now_utc(), list(texts.items())
     for k in range(0, len(items), 500):
         chunk = items[k:k + 500]
@@ -438,8 +451,8 @@ def danish_date(day: dt.date) -> str:
 
 
 def merge_values(start: dt.datetime, staff: Staff | None, appt_type: AppointmentType | None, *,
-                 deadline: dt.datetime | None = None, cfg: dict | None = None,
-                 clinic: dict | None = None) -> dict[str, str]:
+                 deadline: dt.datetime | None = None, cfg: dict[str, Any] | None = None,
+                 clinic: dict[str, Any] | None = None) -> dict[str, str]:
     cfg = cfg or sms_settings()
     clinic = clinic or settings.clinic()
     place = ", ".join(x for x in (clinic.get("address", ""),
@@ -499,8 +512,9 @@ def _appointment_message(appt: Appointment, event: str, user: Staff | None) -> S
                  appointment=appt, user=user)
 
 
-def _reminder_rows(appt: Appointment, *, now: dt.datetime, cfg: dict, clinic, templates: list[SmsTemplate],
-                   number: str, info: dict | None = None) -> list[dict]:
+def _reminder_rows(appt: Appointment, *, now: dt.datetime, cfg: dict[str, Any], clinic: ClinicSettings | None,
+                   templates: list[SmsTemplate], number: str,
+                   info: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The outbox rows of an appointment's reminders that are still to come."""
     rows, values, stamp = [], None, now_utc()
     for tpl in templates:
@@ -515,22 +529,25 @@ def _reminder_rows(appt: Appointment, *, now: dt.datetime, cfg: dict, clinic, te
     return rows
 
 
-def _insert_new(rows: list[dict]) -> int:
+def _insert_new(rows: list[dict[str, Any]]) -> int:
     """Insert outbox rows, skipping keys already there (nothing is queued twice)."""
     for k in range(0, len(rows), 200):
         SmsMessage.insert_many(rows[k:k + 200]).on_conflict_ignore().execute()
     return len(rows)
 
 
-def _queue_reminders_for(appt: Appointment, *, now: dt.datetime, cfg: dict, clinic,
-                         templates: list[SmsTemplate], consent: SmsConsent) -> int:
+def _queue_reminders_for(appt: Appointment, *, now: dt.datetime, cfg: dict[str, Any],
+                         clinic: ClinicSettings | None, templates: list[SmsTemplate], consent: SmsConsent) -> int:
     return _insert_new(_reminder_rows(appt, now=now, cfg=cfg, clinic=clinic, templates=templates,
                                       number=consent.number))
 
 
 def appointment_booked(appt: Appointment, user: Staff | None) -> None:
     """A booking: the confirmation now, the reminders for later (with consent only)."""
-    if not sms_settings()["enabled"] or active_consent(appt.patient_id) is None:
+    if not sms_settings()["enabled"]:
+        return
+    consent = active_consent(appt.patient_id)
+    if consent is None:
         return
     first_of_series = not appt.series or not (
         SmsMessage.select().join(Appointment, on=(SmsMessage.appointment == Appointment.id))
@@ -538,25 +555,26 @@ def appointment_booked(appt: Appointment, user: Staff | None) -> None:
     if first_of_series:  # a series is confirmed once; each time still gets its reminders
         _appointment_message(appt, "booked", user)
     _queue_reminders_for(appt, now=now_local(), cfg=sms_settings(), clinic=settings.calendar_settings(),
-                         templates=templates_for("reminder", appt.type_id),
-                         consent=active_consent(appt.patient_id))
+                         templates=templates_for("reminder", appt.type_id), consent=consent)
 
 
 def _cancel_pending(appt: Appointment | int) -> int:
     aid = appt.id if isinstance(appt, Appointment) else appt
-    return (SmsMessage.update(state="cancelled", error="appointment changed", updated_at=now_utc())
-            .where((SmsMessage.appointment == aid) & SmsMessage.state.in_(PENDING)).execute())
+    return cast(int, SmsMessage.update(state="cancelled", error="appointment changed", updated_at=now_utc())
+                .where((SmsMessage.appointment == aid) & SmsMessage.state.in_(PENDING)).execute())
 
 
 def appointment_moved(old: Appointment, new: Appointment, user: Staff | None) -> None:
     """The old time's pending reminders are cancelled; the new time gets its own."""
     _cancel_pending(old)
-    if not sms_settings()["enabled"] or active_consent(new.patient_id) is None:
+    if not sms_settings()["enabled"]:
+        return
+    consent = active_consent(new.patient_id)
+    if consent is None:
         return
     _appointment_message(new, "moved", user)
     _queue_reminders_for(new, now=now_local(), cfg=sms_settings(), clinic=settings.calendar_settings(),
-                         templates=templates_for("reminder", new.type_id),
-                         consent=active_consent(new.patient_id))
+                         templates=templates_for("reminder", new.type_id), consent=consent)
 
 
 def appointment_cancelled(appt: Appointment, user: Staff | None) -> None:
@@ -583,14 +601,16 @@ def queue_reminders(day: dt.date) -> int:
                              & (Appointment.status == "booked")))
     if not rows_appts:
         return 0
-    have = {k for (k,) in SmsMessage.select(SmsMessage.key)
-            .where((SmsMessage.kind == "reminder") & SmsMessage.appointment.in_([a.id for a in rows_appts]))
-            .tuples()}
+    keys = cast("list[tuple[str]]", list(
+        SmsMessage.select(SmsMessage.key)
+        .where((SmsMessage.kind == "reminder") & SmsMessage.appointment.in_([a.id for a in rows_appts]))
+        .tuples()))
+    have = {k for (k,) in keys}
     staff = {s.id: s for s in Staff.select()}
     types = {t.id: t for t in AppointmentType.select()}
     info = settings.clinic()
     by_type: dict[int, list[SmsTemplate]] = {}
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for appt in rows_appts:
         templates = by_type.get(appt.type_id)
         if templates is None:
@@ -598,10 +618,11 @@ def queue_reminders(day: dt.date) -> int:
         missing = [t for t in templates if f"r:{appt.id}:{t.id}" not in have]
         if not missing:
             continue
-        appt.staff = staff.get(appt.staff_id)
-        appt.type = types.get(appt.type_id)
+        appt.staff = staff[appt.staff_id]  # not null, and every staff member is in the map
+        appt.type = types[appt.type_id]
+        consent: SmsConsent = appt.smsconsent  # type: ignore[attr-defined]  # the joined row peewee attaches
         rows += _reminder_rows(appt, now=now, cfg=cfg, clinic=clinic, templates=missing,
-                               number=appt.smsconsent.number, info=info)
+                               number=consent.number, info=info)
     with db.atomic():
         return _insert_new(rows)
 
@@ -633,9 +654,17 @@ def outbox(user: Staff, *, state: str | None = None, limit: int = 200) -> list[O
         query = query.where(SmsMessage.state == state)
     rows = list(query.order_by(SmsMessage.id.desc()).limit(limit))
     audit.log("sms_outbox_viewed", user, detail=state or "all")
-    return [OutboxRow(m.id, to_local(m.created_at), to_local(m.send_after), m.patient_id,
+    return [OutboxRow(m.id, _wall_clock(m.created_at), _wall_clock(m.send_after), m.patient_id,
                       f"{m.patient.first_name} {m.patient.last_name}", m.number, m.kind, m.state,
                       m.attempts, m.error, m.text) for m in rows]
+
+
+def _wall_clock(utc: dt.datetime) -> dt.datetime:
+    """A stored UTC time (not null) as clinic wall-clock."""
+    local = to_local(utc)
+    if local is None:  # never: to_local gives None only for None
+        raise ValueError("a stored time is missing")
+    return local
 
 
 def resend(user: Staff, message_id: int) -> SmsMessage:
@@ -668,7 +697,7 @@ def cancel_message(user: Staff, message_id: int) -> None:
 GATEWAY_STATE_KEY = "sms_gateway"
 
 
-def gateway_state() -> dict:
+def gateway_state() -> dict[str, Any]:
     """{"state": "up"/"down"/"unknown", "since": ISO UTC, "error": text, "beat": ISO UTC}."""
     return settings.stored(GATEWAY_STATE_KEY) or {"state": "unknown", "since": "", "error": "", "beat": ""}
 
@@ -766,16 +795,17 @@ def mark_retry(message_id: int, error: str, delay_seconds: float, max_attempts: 
     """Back to the queue after `delay_seconds`, or failed after `max_attempts`. Returns the state."""
     now = now_utc()
     m = SmsMessage.get_by_id(message_id)
-    if m.state != "sending":
-        return m.state
+    state: str = m.state
+    if state != "sending":
+        return state
     if m.attempts >= max_attempts:
-        m.state = "failed"
+        state = "failed"
     else:
-        m.state = "queued"
+        state = "queued"
         m.next_try = now + dt.timedelta(seconds=delay_seconds)
-    m.error, m.lease_until, m.updated_at = error[:200], None, now
+    m.state, m.error, m.lease_until, m.updated_at = state, error[:200], None, now
     m.save()
-    return m.state
+    return state
 
 
 def mark_failed(message_id: int, error: str) -> None:

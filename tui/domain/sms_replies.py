@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from peewee import IntegrityError
 
@@ -71,10 +72,11 @@ def _open_offers(patient_ids: list[int]) -> list[ContactAttempt]:
     """Each patient's latest SMS offer, if it is still unanswered and the entry on the list."""
     out = []
     for pid in patient_ids:
-        last = (ContactAttempt.select().join(WaitingEntry, on=(ContactAttempt.waiting == WaitingEntry.id))
-                .where((ContactAttempt.patient == pid) & (ContactAttempt.purpose == "waiting")
-                       & (WaitingEntry.state == "waiting"))
-                .order_by(ContactAttempt.id.desc()).first())
+        last = cast("ContactAttempt | None", ContactAttempt.select()
+                    .join(WaitingEntry, on=(ContactAttempt.waiting == WaitingEntry.id))
+                    .where((ContactAttempt.patient == pid) & (ContactAttempt.purpose == "waiting")
+                           & (WaitingEntry.state == "waiting"))
+                    .order_by(ContactAttempt.id.desc()).first())
         if last is not None and last.channel == "sms" and last.outcome == "sent":
             out.append(last)
     return out
@@ -83,17 +85,24 @@ def _open_offers(patient_ids: list[int]) -> list[ContactAttempt]:
 def _desk_author(patient_ids: list[int], offer: ContactAttempt | None) -> Staff:
     """Who a task from a reply is "from": the one who sent the offer, else the last one who
     sent this patient a message, else the longest-serving active secretary."""
-    if offer is not None and offer.by_id:
-        return offer.by
+    sender = offer.by if offer is not None and offer.by_id else None
+    if sender is not None:
+        return sender
     if patient_ids:
         from tui.models_reach import SmsMessage
 
-        last = (SmsMessage.select().where(SmsMessage.patient.in_(patient_ids) & SmsMessage.created_by.is_null(False))
-                .order_by(SmsMessage.id.desc()).first())
-        if last is not None and last.created_by.active:
-            return last.created_by
-    return (Staff.select().where(Staff.active & (Staff.role == "secretary")).order_by(Staff.id).first()
-            or Staff.select().where(Staff.active).order_by(Staff.id).first())
+        last = cast("SmsMessage | None", SmsMessage.select()
+                    .where(SmsMessage.patient.in_(patient_ids) & SmsMessage.created_by.is_null(False))
+                    .order_by(SmsMessage.id.desc()).first())
+        writer = last.created_by if last is not None else None  # not null: the query asks so
+        if writer is not None and writer.active:
+            return writer
+    anyone = cast("Staff | None", Staff.select().where(Staff.active & (Staff.role == "secretary"))
+                  .order_by(Staff.id).first()
+                  or Staff.select().where(Staff.active).order_by(Staff.id).first())
+    if anyone is None:  # the task would have no author: rolled back, the gateway tries again
+        raise LookupError("no active staff member to give the SMS reply to")
+    return anyone
 
 
 def receive(number: str, text: str, *, ref: str = "") -> Handled:
@@ -114,7 +123,7 @@ def receive(number: str, text: str, *, ref: str = "") -> Handled:
         answer = answer_of(text)
         offer = offers[0] if len(offers) == 1 else None
         late = offer is not None and (offer.reply_by is None or offer.reply_by < now_local()
-                                      or offer.slot_start <= now_local())
+                                      or offer.slot_start is None or offer.slot_start <= now_local())
         reply = SmsReply(key=key, number=e164[:20], text=text, received_at=now_utc(),
                          patient=offer.patient_id if offer else (pids[0] if len(pids) == 1 else None))
         try:
@@ -146,10 +155,14 @@ def _answer(reply: SmsReply, offer: ContactAttempt, answer: str) -> None:
                               note=_("answer: ") + reply.text[:180], by=by, at=now_utc())
         return
     staff = Staff.get_by_id(offer.slot_staff_id)
+    start = offer.slot_start
+    if by is None or start is None:  # no one to book in the name of (or no time: a late answer)
+        _to_desk(reply, [entry.patient_id], offer, "")
+        return
     try:
         with db.atomic():
             auth.require(by, "appointment.book")
-            appt = booking.book(by, entry.patient, staff, entry.type, offer.slot_start, channel="sms",
+            appt = booking.book(by, entry.patient, staff, entry.type, start, channel="sms",
                                 note=entry.note)
     except booking.BookingError:  # SlotTaken too: the time went meanwhile (or closed)
         reply.outcome = "taken"
@@ -158,7 +171,7 @@ def _answer(reply: SmsReply, offer: ContactAttempt, answer: str) -> None:
                               note=_("answer: ") + reply.text[:180], by=by, at=now_utc())
         template = sms.templates_for("offer_taken", entry.type_id)
         if template:
-            values = sms.merge_values(offer.slot_start, staff, entry.type)
+            values = sms.merge_values(start, staff, entry.type)
             sms.queue(entry.patient_id, "offer_taken", sms.render(template[0].body, values),
                       key=f"t:{reply.id}", user=by)
         return

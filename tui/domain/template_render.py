@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from typing import IO, Any
 
 from tui.i18n import _
 
@@ -39,10 +39,14 @@ class _Child:
             [sys.executable, "-m", "tui.domain.template_render"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             close_fds=True)
+        if self.proc.stdin is None or self.proc.stdout is None:  # never: both are PIPE
+            raise RuntimeError("the render process has no pipes")
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stdout: IO[bytes] = self.proc.stdout
         self.buffer = b""
         self.started = False
 
-    def ask(self, request: dict, limit: float) -> dict | None:
+    def ask(self, request: dict[str, Any], limit: float) -> dict[str, Any] | None:
         """The child's answer, or None when it ran over the time (the caller kills it)."""
         if not self.started:  # its imports are not the template's time
             if self._answer(START_LIMIT) is None:
@@ -50,15 +54,15 @@ class _Child:
             self.started = True
         line = (json.dumps(request, default=str, ensure_ascii=False) + "\n").encode("utf-8")
         try:
-            self.proc.stdin.write(line)
-            self.proc.stdin.flush()
+            self.stdin.write(line)
+            self.stdin.flush()
         except OSError:
             raise ChildGone from None
         return self._answer(limit)
 
-    def _answer(self, limit: float) -> dict | None:
+    def _answer(self, limit: float) -> dict[str, Any] | None:
         deadline = time.monotonic() + limit
-        out = self.proc.stdout.fileno()
+        out = self.stdout.fileno()
         while b"\n" not in self.buffer:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -73,7 +77,8 @@ class _Child:
             if len(self.buffer) > MAX_OUTPUT * 6 + 4096:  # UTF-8 and JSON escapes included
                 return {"text": "", "error": "overflow"}
         answer, _sep, self.buffer = self.buffer.partition(b"\n")
-        return json.loads(answer)
+        reply: dict[str, Any] = json.loads(answer)
+        return reply
 
     def kill(self) -> None:
         try:
@@ -84,7 +89,7 @@ class _Child:
             self.proc.wait(2)
         except subprocess.TimeoutExpired:
             pass
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (self.stdin, self.stdout):
             try:
                 pipe.close()
             except OSError:
@@ -115,8 +120,8 @@ def render(source: str, context: dict[str, Any], *, time_limit: float | None = N
     from tui import i18n
 
     limit = TIME_LIMIT if time_limit is None else time_limit
-    request = {"source": source, "context": context, "language": i18n.language(),
-               "max_output": MAX_OUTPUT if max_output is None else max_output}
+    most = MAX_OUTPUT if max_output is None else max_output
+    request = {"source": source, "context": context, "language": i18n.language(), "max_output": most}
     with _lock:
         for _attempt in range(2):  # a child that died (killed from outside) is replaced once
             if _child is None or _child.proc.poll() is not None:
@@ -136,7 +141,7 @@ def render(source: str, context: dict[str, Any], *, time_limit: float | None = N
                 _child.kill()
                 _child = None
             if answer.get("error") in ("too long", "overflow"):
-                return "", _too_long(request["max_output"])
+                return "", _too_long(most)
             return str(answer.get("text", "")), str(answer.get("error", ""))
     return "", _("The template could not be rendered (the render process failed).")
 

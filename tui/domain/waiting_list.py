@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
-from peewee import JOIN, fn
+from peewee import JOIN, Expression, ModelAlias, ModelSelect, fn
 
 from tui.db import database_proxy as db, is_sqlite
 from tui.domain import audit, auth, booking, sms
 from tui.domain.clock import now_local, now_utc, to_local
 from tui.i18n import N_, _
-from tui.models import AppointmentType, Patient, Staff
-from tui.models_reach import ContactAttempt, WaitingEntry
+from tui.models import Appointment, AppointmentType, Patient, Staff
+from tui.models_reach import ContactAttempt, SmsMessage, WaitingEntry
+
+if TYPE_CHECKING:
+    from tui.domain.calendar import ClinicSettings
+    from tui.domain.schedule import ApptInfo
 
 PRIORITIES = {1: N_("high"), 2: N_("normal"), 3: N_("low")}
 OUTCOMES = {"accepted": N_("accepted"), "declined": N_("declined"), "no_answer": N_("no answer"),
@@ -101,25 +106,29 @@ def wishes_text(entry: WaitingEntry) -> str:
     return _wishes(entry.weekdays, entry.time_from, entry.time_to)
 
 
-def _as_time(value):
+def _as_time(value: str | dt.time | None) -> dt.time | None:
     if isinstance(value, str):  # SQLite hands back text from a plain tuples() query
         return dt.time.fromisoformat(value)
     return value
 
 
-def _as_date(value):
+def _as_date(value: str | dt.date) -> dt.date:
     if isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
     return value
 
 
-def _as_datetime(value):
-    if isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
-    return value
+def _waited_days(created: str | dt.datetime, today: dt.date) -> int:
+    """Clinic days since `created` (UTC, text from SQLite's plain tuples() query)."""
+    if isinstance(created, str):
+        created = dt.datetime.fromisoformat(created)
+    local = to_local(created)
+    if local is None:  # never: to_local gives None only for None
+        raise ValueError("a stored time is missing")
+    return (today - local.date()).days
 
 
-def _rows(query) -> list[Row]:
+def _rows(query: ModelSelect[WaitingEntry]) -> list[Row]:
     """Rows from a query over WaitingEntry (filtered and ordered by the caller), in one
     round trip to the database: the joins and each entry's attempt count."""
     Who = Staff.alias()
@@ -129,17 +138,19 @@ def _rows(query) -> list[Row]:
                Who.initials, WaitingEntry.weekdays, WaitingEntry.time_from, WaitingEntry.time_to,
                WaitingEntry.from_date, WaitingEntry.until_date, WaitingEntry.priority, WaitingEntry.note,
                WaitingEntry.created_at, attempts.alias("attempts")]
-    found = list(query.select(*columns)
-                 .join(Patient, on=(WaitingEntry.patient == Patient.id))
-                 .switch(WaitingEntry).join(AppointmentType, on=(WaitingEntry.type == AppointmentType.id))
-                 .switch(WaitingEntry).join(Who, JOIN.LEFT_OUTER, on=(WaitingEntry.staff == Who.id))
-                 .tuples())
+    # tuples() gives tuples (the stubs say model rows)
+    found = cast("list[tuple[Any, ...]]", list(
+        query.select(*columns)
+        .join(Patient, on=(WaitingEntry.patient == Patient.id))
+        .switch(WaitingEntry).join(AppointmentType, on=(WaitingEntry.type == AppointmentType.id))
+        .switch(WaitingEntry).join(Who, JOIN.LEFT_OUTER, on=(WaitingEntry.staff == Who.id))
+        .tuples()))
     today = now_local().date()
     out = []
     for (eid, pid, first, last, code, initials, days, lo, hi, frm, until, prio, note, created, n) in found:
         out.append(Row(eid, pid, f"{first} {last}", code, initials or "", _wishes(days, _as_time(lo), _as_time(hi)),
-                       _as_date(frm), _as_date(until), prio, note,
-                       (today - to_local(_as_datetime(created)).date()).days, n or 0))
+                       _as_date(frm), None if until is None else _as_date(until), prio, note,
+                       _waited_days(created, today), n or 0))
     return out
 
 
@@ -167,21 +178,24 @@ def _fit_types(start: dt.datetime, end: dt.datetime, staff: Staff) -> list[int]:
     return [t.id for t in booking.appointment_types() if t.minutes <= minutes and booking.can_perform(staff, t)]
 
 
-def _fits(E, start: dt.datetime, end: dt.datetime, staff: Staff, types: list[int]):
+def _fits(E: type[WaitingEntry] | ModelAlias[WaitingEntry], start: dt.datetime, end: dt.datetime, staff: Staff,
+          types: list[int]) -> Expression:
     """The condition on WaitingEntry (or an alias `E` of it) for entries of `types` that fit
     the free time [start, end) with `staff` (see the module doc). The types go in as a list
     of ids: PostgreSQL then walks the covering index in the list's order."""
     day = start.date()
-    return ((E.state == "waiting") & E.type.in_(types)
+    cond: Expression = ((E.state == "waiting") & E.type.in_(types)
             & (E.from_date <= day)
             & (E.until_date.is_null() | (E.until_date >= day))
             & (E.staff.is_null() | (E.staff == staff.id))
             & ((E.weekdays == "") | E.weekdays.contains(str(day.weekday())))
             & (E.time_from.is_null() | (E.time_from <= start.time()))
             & (E.time_to.is_null() | (E.time_to >= end.time())))
+    return cond
 
 
-def _fitting_query(start: dt.datetime, end: dt.datetime, staff: Staff, types: list[int] | None = None):
+def _fitting_query(start: dt.datetime, end: dt.datetime, staff: Staff,
+                   types: list[int] | None = None) -> ModelSelect[WaitingEntry] | None:
     """Entries that fit the free time [start, end) with `staff`; None when nothing can."""
     types = _fit_types(start, end, staff) if types is None else types
     if not types:
@@ -217,8 +231,8 @@ def fill_freed_slot(user: Staff, start: dt.datetime, end: dt.datetime, staff: St
     found = db.execute_sql(_fill_sql(len(types)), params).fetchall()
     today = now_local().date()
     rows = [Row(eid, pid, f"{first} {last}", code, initials or "", _wishes(days, _as_time(lo), _as_time(hi)),
-                _as_date(frm), _as_date(until), prio, note, (today - to_local(_as_datetime(created)).date()).days,
-                n or 0)
+                _as_date(frm), None if until is None else _as_date(until), prio, note,
+                _waited_days(created, today), n or 0)
             for (eid, pid, first, last, code, initials, days, lo, hi, frm, until, prio, note, created, n, _total)
             in found]
     audit.log("waiting_list_viewed", user, detail=f"fits {start:%Y-%m-%d %H:%M} {staff.initials}")
@@ -264,7 +278,10 @@ def _fill_sql(n_types: int) -> str:
     return _FILL_SQL[key]
 
 
-def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:
+Freed = tuple[dt.datetime, dt.datetime, Staff]  # a stretch of free time: start, end, who works it
+
+
+def freed_slot(appt: Appointment | ApptInfo) -> Freed | None:
     """The time a cancelled, moved-away or no-show appointment left that can still be offered.
 
     Only time to come counts: a no-show marked after its start frees what is left of it,
@@ -287,7 +304,7 @@ def freed_slot(appt) -> tuple[dt.datetime, dt.datetime, Staff] | None:
     return start, end, staff
 
 
-def first_free_stretch(staff: Staff, lo: dt.datetime, hi: dt.datetime):
+def first_free_stretch(staff: Staff, lo: dt.datetime, hi: dt.datetime) -> Freed | None:
     """The first stretch of free time `staff` works in [lo, hi), from now on at the
     earliest: (start, end, staff), what the desk offers when time comes free in bulk (an
     absence ended early). None when there is none of at least one grid slot."""
@@ -314,7 +331,7 @@ def first_free_stretch(staff: Staff, lo: dt.datetime, hi: dt.datetime):
     return None
 
 
-def freed_by_opening(old, new, horizon_days: int = 400) -> list[tuple[dt.datetime, dt.datetime, Staff]]:
+def freed_by_opening(old: ClinicSettings, new: ClinicSettings, horizon_days: int = 400) -> list[Freed]:
     """A closing reopened or shortened (ClinicSettings `old` -> `new`): per person who works
     in the time opened again, its first free stretch from now on (start, end, staff), for the
     waiting list like a cancelled slot."""
@@ -322,11 +339,11 @@ def freed_by_opening(old, new, horizon_days: int = 400) -> list[tuple[dt.datetim
     from tui.domain.intervals import subtract
     from tui.domain.schedule import calendar_staff
 
-    def spans(s, day):
+    def spans(s: ClinicSettings, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         return [(dt.datetime.combine(day, a), dt.datetime.combine(day, b)) for a, b in open_intervals(day, s)]
 
     today = now_local().date()
-    opened: dict[dt.date, list] = {}
+    opened: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = {}
     for i in range(horizon_days):
         day = today + dt.timedelta(days=i)
         more = subtract(spans(new, day), spans(old, day))
@@ -361,7 +378,7 @@ def free_slots_for(entry_id: int, limit: int = 8) -> list[booking.Slot]:
 
 
 def offer_by_phone(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, outcome: str,
-                   note: str = ""):
+                   note: str = "") -> Appointment | None:
     """Log a call offering the slot; on "accepted" book it and close the entry.
     Returns the appointment when booked, else None."""
     auth.require(user, "appointment.book")
@@ -371,7 +388,7 @@ def offer_by_phone(user: Staff, entry_id: int, start: dt.datetime, staff: Staff,
     if entry.state != "waiting":
         raise WaitingError(_("The entry is no longer on the list."))
     with db.atomic():
-        appt = None
+        appt: Appointment | None = None
         if outcome == "accepted":
             appt = booking.book(user, entry.patient, staff, entry.type, start, channel="phone",
                                 note=entry.note)
@@ -384,7 +401,8 @@ def offer_by_phone(user: Staff, entry_id: int, start: dt.datetime, staff: Staff,
     return appt
 
 
-def offer_by_sms(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, *, reply_hours: int = 4):
+def offer_by_sms(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, *,
+                 reply_hours: int = 4) -> SmsMessage:
     """Send the offer by SMS with a reply deadline: the patient answers JA or NEJ by SMS
     (tui.domain.sms_replies), or calls."""
     auth.require(user, "appointment.book")
@@ -408,7 +426,7 @@ def offer_by_sms(user: Staff, entry_id: int, start: dt.datetime, staff: Staff, *
     return msg
 
 
-def book_from_list(user: Staff, entry_id: int, start: dt.datetime, staff: Staff):
+def book_from_list(user: Staff, entry_id: int, start: dt.datetime, staff: Staff) -> Appointment | None:
     """The patient said yes (e.g. called after the SMS): book and close the entry."""
     return offer_by_phone(user, entry_id, start, staff, "accepted")
 
