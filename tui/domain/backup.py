@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,7 @@ def _known_migrations() -> set[str]:
     return {p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py")}
 
 
-def report_path(dest: str | os.PathLike) -> Path:
+def report_path(dest: str | os.PathLike[str]) -> Path:
     dest = Path(dest)
     return dest.with_name(dest.name + ".report")
 
@@ -70,7 +71,7 @@ def label_for(url: str) -> str:
     return audit.database_label(make_database(url))
 
 
-def backup(url: str, dest: str | os.PathLike) -> BackupInfo:
+def backup(url: str, dest: str | os.PathLike[str]) -> BackupInfo:
     """Copy the database at `url` (bound as the models' database) to `dest`, verify the copy
     as a restore would (integrity, schema, audit chain and anchors) and anchor its head."""
     from tui.domain import audit
@@ -81,10 +82,10 @@ def backup(url: str, dest: str | os.PathLike) -> BackupInfo:
     if not dest.parent.is_dir():
         raise BackupError(f"Directory does not exist: {dest.parent}")
     label = audit.database_label()
-    fd, partial = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+    fd, partial_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
     os.fchmod(fd, mode_for(dest))
     os.close(fd)
-    partial = Path(partial)
+    partial = Path(partial_name)
     try:
         if _is_pg(url):
             _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}",
@@ -134,7 +135,7 @@ def write_report(dest: Path, data: Path, info: BackupInfo, label: str, kind: str
         fh.write(f"anchor\t{info.anchor}\n")
 
 
-def read_report(path: str | os.PathLike) -> dict[str, str]:
+def read_report(path: str | os.PathLike[str]) -> dict[str, str]:
     """The report beside a backup as a dict; {} when there is none."""
     try:
         text = report_path(path).read_text(encoding="utf-8")
@@ -147,7 +148,7 @@ def read_report(path: str | os.PathLike) -> dict[str, str]:
     return out
 
 
-def check(url: str, src: str | os.PathLike, copy_of: str | None = None) -> BackupInfo:
+def check(url: str, src: str | os.PathLike[str], copy_of: str | None = None) -> BackupInfo:
     """Verify a backup of the database at `url` as a restore would, in a scratch copy that is
     thrown away: the live database is never touched. `copy_of` is the live database's anchor
     label (its anchors up to the backup's head must hold); by default the one of `url`."""
@@ -172,7 +173,7 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def verify(path: str | os.PathLike, copy_of: str | None = None) -> BackupInfo:
+def verify(path: str | os.PathLike[str], copy_of: str | None = None) -> BackupInfo:
     """Check a SQLite backup file: intact, made by a Skranke we know, its schema exactly that
     version's, audit chain and sealed records whole."""
     path = Path(path)
@@ -205,7 +206,7 @@ def verify(path: str | os.PathLike, copy_of: str | None = None) -> BackupInfo:
     return info
 
 
-def _sqlite_schema(conn) -> dict[tuple[str, str], str]:
+def _sqlite_schema(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
     """(type, name) -> its SQL, whitespace folded; every table, column, index and trigger."""
     rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
     return {(kind, name): re.sub(r"\s+", " ", sql or "").strip() for kind, name, sql in rows}
@@ -221,16 +222,19 @@ def expected_sqlite_schema(migrations: list[str]) -> dict[tuple[str, str], str]:
         fresh.connect()
         try:
             Runner(fresh, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up(target=migrations[-1])
-            applied = {r[0] for r in fresh.execute_sql(f"SELECT name FROM {MIGRATION_TABLE}")}
+            # peewee's stubs leave execute_sql and connection unannotated
+            applied = {r[0] for r in fresh.execute_sql(  # type: ignore[no-untyped-call]
+                f"SELECT name FROM {MIGRATION_TABLE}")}
             if applied != set(migrations):
                 raise BackupError("its schema steps are not in order: "
                                   + ", ".join(sorted(applied ^ set(migrations))))
-            return _sqlite_schema(fresh.connection())
+            return _sqlite_schema(fresh.connection())  # type: ignore[no-untyped-call]
         finally:
             fresh.close()
 
 
-def schema_differences(found: dict, expected: dict) -> list[str]:
+def schema_differences(found: dict[tuple[str, str], str],
+                       expected: dict[tuple[str, str], str]) -> list[str]:
     out = []
     for kind, name in sorted(expected.keys() - found.keys()):
         out.append(f"{kind} {name} is missing")
@@ -280,7 +284,7 @@ def _audit_copy(path: Path, info: BackupInfo, copy_of: str | None) -> None:
                           f"{first.table} {first.event_id}: {first.problem}")
 
 
-def restore(url: str, src: str | os.PathLike) -> BackupInfo:
+def restore(url: str, src: str | os.PathLike[str]) -> BackupInfo:
     """Replace the database at `url` with the backup `src`, after verifying the backup."""
     src = Path(src)
     if _is_pg(url):
@@ -352,7 +356,7 @@ def _check_pg_schema(url: str, src: Path) -> None:
 
 
 @contextmanager
-def scratch_pg(url: str):
+def scratch_pg(url: str) -> Iterator[str]:
     """A new, empty database beside the one at `url` (same server and role), dropped after."""
     import psycopg2
     from psycopg2 import sql
@@ -451,7 +455,8 @@ def _pg_has_schema(url: str) -> bool:
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
-            return cur.fetchone()[0] > 0
+            tables: int = cur.fetchone()[0]
+            return tables > 0
     finally:
         conn.close()
 

@@ -148,12 +148,12 @@ def _earlier(fields: dict[str, Any], ids: dict[str, str], clinic_sor: str, recei
     except ValueError:
         rows = []
     orgs: dict[str, str] = {clinic_sor: ids["sender"], receiver_sor: ids["receiver"]}
-    roles: dict[tuple, str] = {}
+    roles: dict[tuple[str, str, str, str], str] = {}
     resources: list[dict[str, Any]] = []
     payloads: list[dict[str, Any]] = []
     lines: list[str] = []
 
-    def organization(row: dict) -> str:
+    def organization(row: dict[str, Any]) -> str:
         sor = str(row.get("org_sor") or "")
         if sor in orgs:
             return orgs[sor]
@@ -171,7 +171,7 @@ def _earlier(fields: dict[str, Any], ids: dict[str, str], clinic_sor: str, recei
         resources.append(org)
         return rid
 
-    def author(row: dict, org_id: str) -> str:
+    def author(row: dict[str, Any], org_id: str) -> str:
         name = " ".join(str(row.get("author") or "").split()) or "Ukendt"
         role, system = str(row.get("role") or ""), str(row.get("role_system") or "")
         key = (name, role, system, org_id)
@@ -203,7 +203,7 @@ def _earlier(fields: dict[str, Any], ids: dict[str, str], clinic_sor: str, recei
         if not isinstance(row, dict) or not row.get("identifier"):
             continue
         org_id = organization(row)
-        ext = [{"url": EXT_DATETIME, "valueDateTime": str(row.get("date") or "")},
+        ext: list[dict[str, Any]] = [{"url": EXT_DATETIME, "valueDateTime": str(row.get("date") or "")},
                {"url": EXT_IDENTIFIER, "valueIdentifier": {
                    "value": str(row["identifier"]), "assigner": _ref("Organization", org_id)}}]
         ext = [e for e in ext if e.get("valueDateTime", True)]
@@ -272,7 +272,10 @@ def care_communication(letter: Letter, clinic: dict[str, Any], *,
     ids = ids or identities(letter)
     base = str(clinic.get("fhir_base") or DEFAULT_BASE).rstrip("/") + "/"
     patient, receiver = letter.patient, letter.recipient
-    author = letter.signer if letter.signer_id else letter.author
+    if receiver is None:  # not with a recipient_id: peewee raises when its row is missing
+        raise FhirError("the letter has no recipient")
+    signer = letter.signer if letter.signer_id else None
+    author = signer if signer is not None else letter.author
     fields = letter.fields or {}
     sent_at = ids["timestamp"]
     written_at = _instant(letter.signed_at or letter.updated_at)

@@ -19,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from tui.domain import backup as backup_mod
 from tui.domain import clock
@@ -61,13 +62,18 @@ def made_at(path: Path) -> dt.datetime | None:
     return dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ")
 
 
-def backups_in(directory: str | os.PathLike) -> list[Path]:
+def backups_in(directory: str | os.PathLike[str]) -> list[Path]:
     """Our backups in `directory`, newest first."""
-    found = [p for p in Path(directory).iterdir() if p.is_file() and made_at(p) is not None]
-    return sorted(found, key=lambda p: made_at(p), reverse=True)
+    found = [(when, p) for p in Path(directory).iterdir()
+             if p.is_file() and (when := made_at(p)) is not None]
+    return [p for _when, p in sorted(found, key=lambda wp: wp[0], reverse=True)]
 
 
-def _period(unit: str, local: dt.datetime):
+# A day, an ISO (year, week), a (year, month) or a year.
+Period = dt.date | tuple[int, ...] | int
+
+
+def _period(unit: str, local: dt.datetime) -> Period:
     if unit == "day":
         return local.date()
     if unit == "week":
@@ -82,9 +88,13 @@ def to_keep(backups: list[Path], rules: dict[str, int]) -> set[Path]:
     of the most recent N periods that have one."""
     keep = set(backups[:1])
     for unit, count in rules.items():
-        seen = []
+        seen: list[Period] = []
         for path in backups:
-            period = _period(unit, clock.to_local(made_at(path)))
+            when = made_at(path)
+            if when is None:
+                raise ValueError(f"not a backup of ours: {path}")
+            # to_local returns None only for None
+            period = _period(unit, cast(dt.datetime, clock.to_local(when)))
             if period in seen:
                 continue
             if len(seen) == count:
@@ -94,7 +104,7 @@ def to_keep(backups: list[Path], rules: dict[str, int]) -> set[Path]:
     return keep
 
 
-def scheduled_backup(url: str, directory: str | os.PathLike, keep: str = DEFAULT_KEEP) -> Kept:
+def scheduled_backup(url: str, directory: str | os.PathLike[str], keep: str = DEFAULT_KEEP) -> Kept:
     """Write a verified backup into `directory`, then thin out the older ones."""
     rules = parse_keep(keep)
     directory = Path(directory)
@@ -119,7 +129,7 @@ def scheduled_backup(url: str, directory: str | os.PathLike, keep: str = DEFAULT
     return result
 
 
-def newest(directory: str | os.PathLike) -> Path | None:
+def newest(directory: str | os.PathLike[str]) -> Path | None:
     try:
         found = backups_in(directory)
     except OSError:

@@ -28,16 +28,19 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TextIO, cast
+
+from peewee import Expression, Function
 
 from tui.db import database_proxy as db
 from tui.domain import acknowledgement, audit, auth, clock, settings
-from tui.domain.medcom_in import MAX_BYTES, Parsed, Rejected, parse
+from tui.domain.medcom_in import MAX_BYTES, Origin, Parsed, Rejected, parse
 from tui.domain.private import write_private
 from tui.i18n import N_, _
-from tui.models import JournalEntry, Patient, Staff, Task
+from tui.models import JournalEntry, Letter, Organization, Patient, Staff, Task
 from tui.models_inbox import (
     ACKNOWLEDGEMENT,
     CARE_COMMUNICATION,
@@ -139,7 +142,7 @@ def _task_owner(to_staff: Staff | None, role: str, routing: _Routing | None = No
     return next((p for p in people if p.role == role), people[0] if people else None)
 
 
-def _origin_row(o) -> dict[str, Any]:
+def _origin_row(o: Origin) -> dict[str, Any]:
     return {"position": o.position, "role": o.role, "role_system": o.role_system,
             "org_name": o.assigner.name, "org_sor": o.assigner.sor, "org_ean": o.assigner.ean}
 
@@ -319,9 +322,9 @@ class _Routing:
 
 
 def _record(prep: _Prepared, outgoing: Path, clinic: dict[str, Any] | None,
-            routing: _Routing | None = None) -> tuple[Outcome, Callable[[], None]]:
+            routing: _Routing | None = None) -> tuple[Outcome, Callable[[], object]]:
     """The database part of one file's import (inside the caller's transaction), and what
-    is left to do once it is committed: the acknowledgement, then the move."""
+    is left to do once it is committed: the acknowledgement, then the move (its result unused)."""
     path, parsed, reason, ok, key, sha = (prep.path, prep.parsed, prep.reason, prep.ok,
                                           prep.key, prep.sha)
     folder, name = path.parent, path.name
@@ -343,27 +346,28 @@ def _record(prep: _Prepared, outgoing: Path, clinic: dict[str, Any] | None,
                 _move(path, folder / PROCESSED)
 
         return Outcome(name, "duplicate", key, existing.reason, existing.id), again
-    if ok and parsed.event == ACKNOWLEDGEMENT:
-        msg = _record_ack(parsed, key, sha, name)
+    message = parsed if ok else None  # ok: the file parsed, so its message is there
+    if message is not None and message.event == ACKNOWLEDGEMENT:
+        msg = _record_ack(message, key, sha, name)
         routing.recorded(msg)
         return (Outcome(name, "acknowledgement", key, message_id=msg.id),
                 lambda: _move(path, folder / PROCESSED))
-    answer = _can_answer(parsed)
+    answered = parsed if _can_answer(parsed) else None  # the message an acknowledgement answers
     code = "ok" if ok else "fatal-error"
-    ack_file = acknowledgement.file_name(parsed.header_id, code) if answer else ""
-    if ok:
-        msg = _record_care(parsed, key, sha, name, code, ack_file, routing)
+    ack_file = acknowledgement.file_name(answered.header_id, code) if answered is not None else ""
+    if message is not None:
+        msg = _record_care(message, key, sha, name, code, ack_file, routing)
     else:
-        msg = _record_failed(parsed, key, sha, name, reason, code if answer else "", ack_file)
+        msg = _record_failed(parsed, key, sha, name, reason, code if answered is not None else "", ack_file)
     routing.recorded(msg)
 
     def finish() -> None:
-        if answer:
-            _write_ack(parsed, code, reason, outgoing, clinic)
+        if answered is not None:
+            _write_ack(answered, code, reason, outgoing, clinic)
         if ok:
             _move(path, folder / PROCESSED)
         else:
-            note = reason + ("" if answer else "\nIngen kvittering: afsenderen kunne ikke læses.")
+            note = reason + ("" if answered is not None else "\nIngen kvittering: afsenderen kunne ikke læses.")
             _move(path, folder / QUARANTINE, note)
 
     if ok:
@@ -411,8 +415,8 @@ def import_folder(folder: str | Path, outgoing: str | Path,
     recorded again one by one, so only the file at fault waits for the next round."""
     folder, outgoing = Path(folder), Path(outgoing)
     outcomes: list[Outcome] = []
-    clinic = None
-    routing = None
+    clinic: dict[str, Any] | None = None
+    routing: _Routing | None = None
     batch: list[_Prepared] = []
     size = 0
 
@@ -421,7 +425,7 @@ def import_folder(folder: str | Path, outgoing: str | Path,
         if on_file:
             on_file(outcome)
 
-    def run(prepared: list[_Prepared]) -> None:
+    def run(prepared: list[_Prepared], routing: _Routing) -> None:
         try:
             with db.atomic():
                 routing.prefetch(prepared)
@@ -430,7 +434,7 @@ def import_folder(folder: str | Path, outgoing: str | Path,
             if len(prepared) == 1:
                 raise
             for p in prepared:  # one by one: the files before the faulty one get in
-                run([p])
+                run([p], routing)
             return
         finally:
             routing.forget()  # what was read belongs to this transaction only
@@ -446,7 +450,7 @@ def import_folder(folder: str | Path, outgoing: str | Path,
             report(outcome)
 
     for path in pending_files(folder):
-        if clinic is None:
+        if routing is None:
             clinic = settings.clinic()  # once a round: the clinic's SOR and EAN sign the answers
             routing = _Routing()
         try:
@@ -461,14 +465,14 @@ def import_folder(folder: str | Path, outgoing: str | Path,
         batch.append(prep)
         size += prep.size
         if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-            run(batch)
+            run(batch, routing)
             batch, size = [], 0
-    if batch:
-        run(batch)
+    if batch and routing is not None:  # a batch is there only after the routing was read
+        run(batch, routing)
     return outcomes
 
 
-def lock_folder(folder: Path):
+def lock_folder(folder: Path) -> TextIO:
     """One importer per folder: an exclusive lock on folder/.skranke-inbox.lock (held as long
     as the returned file is open). Raises InboxError when another importer holds it."""
     import fcntl
@@ -515,12 +519,13 @@ def watch(folder: str | Path, outgoing: str | Path, *, poll: float = 2.0,
 # --- the inbox as the desk sees it ---------------------------------------------------
 
 
-def _mine(user: Staff):
-    return (InboxMessage.to_staff == user) | ((InboxMessage.to_role == user.role)
-                                             & InboxMessage.to_staff.is_null())
+def _mine(user: Staff) -> Expression:
+    mine: Expression = (InboxMessage.to_staff == user) | ((InboxMessage.to_role == user.role)
+                                                         & InboxMessage.to_staff.is_null())
+    return mine
 
 
-def _received():
+def _received() -> Expression:
     # everything but received acknowledgements (those belong to the letters they answer)
     return InboxMessage.event != ACKNOWLEDGEMENT
 
@@ -538,10 +543,12 @@ def counts(user: Staff) -> Counts:
 
     if user is None or not auth.can(user, "inbox.view"):
         return Counts()
-    rows = (InboxMessage.select(InboxMessage.status, InboxMessage.patient.is_null(),
-                                fn.COUNT(InboxMessage.id))
-            .where(InboxMessage.status.in_(["new", "failed"]) & _mine(user))
-            .group_by(InboxMessage.status, InboxMessage.patient.is_null()).tuples())
+    # (status, no patient, count): .tuples(), which peewee's stubs still call model rows
+    rows = cast(Iterable[tuple[str, int, int]],
+                InboxMessage.select(InboxMessage.status, InboxMessage.patient.is_null(),
+                                    fn.COUNT(InboxMessage.id))
+                .where(InboxMessage.status.in_(["new", "failed"]) & _mine(user))
+                .group_by(InboxMessage.status, InboxMessage.patient.is_null()).tuples())
     out = Counts()
     for status, no_patient, n in rows:
         if status == "failed":
@@ -595,9 +602,10 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
     ids = [r.id for r in rows]
     n_att: dict[int, int] = {}
     if ids:
-        for mid, n in (InboxAttachment.select(InboxAttachment.message, db_count())
-                       .where(InboxAttachment.message.in_(ids))
-                       .group_by(InboxAttachment.message).tuples()):
+        for mid, n in cast(Iterable[tuple[int, int]],  # .tuples(): stubs say model rows
+                           InboxAttachment.select(InboxAttachment.message, db_count())
+                           .where(InboxAttachment.message.in_(ids))
+                           .group_by(InboxAttachment.message).tuples()):
             n_att[mid] = n
     names = {}
     pids = {r.patient_id for r in rows if r.patient_id}
@@ -610,7 +618,8 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
     out = []
     for r in rows:
         out.append(Row(
-            id=r.id, received_at=clock.to_local(r.received_at), status=r.status,
+            # to_local gives None only for None, and received_at is never NULL
+            id=r.id, received_at=cast(dt.datetime, clock.to_local(r.received_at)), status=r.status,
             activity=r.activity, sender=r.sender_name or r.file_name,
             topic=r.topic or r.category or (r.reason if r.status == "failed" else ""),
             patient=names.get(r.patient_id, r.patient_name), matched=bool(r.patient_id),
@@ -619,7 +628,7 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
     return out
 
 
-def db_count():
+def db_count() -> Function:
     """COUNT of attachments (for the list's paperclip column)."""
     from peewee import fn
 
@@ -766,7 +775,8 @@ def file_message(user: Staff, message_id: int) -> JournalEntry:
             raise InboxError(_("The message is filed already."))
         if msg.status == "failed":
             raise InboxError(_("A failed message has nothing to file."))
-        if msg.patient_id is None:
+        patient = msg.patient
+        if patient is None:
             raise InboxError(_("Link the message to a patient first."))
         n_att = InboxAttachment.select().where(InboxAttachment.message == msg).count()
         head = (f"MedCom-korrespondance fra {msg.sender_name or 'ukendt afsender'} "
@@ -774,7 +784,7 @@ def file_message(user: Staff, message_id: int) -> JournalEntry:
         body = [head, f"Emne: {msg.topic}" if msg.topic else "", message_text(msg)]
         if n_att:
             body.append(f"Bilag: {n_att} (i indbakken, nr. {msg.id})")
-        entry = journal.append(user, msg.patient, "message",
+        entry = journal.append(user, patient, "message",
                                "\n".join(b for b in body if b)[:journal.MAX_LENGTH])
         now = clock.now_utc()
         InboxMessage.update(status="filed", filed_by=user, filed_at=now,
@@ -787,17 +797,17 @@ def file_message(user: Staff, message_id: int) -> JournalEntry:
     return entry
 
 
-def sender_organization(user: Staff, msg: InboxMessage):
+def sender_organization(user: Staff, msg: InboxMessage) -> Organization:
     """The message's sender in the recipient directory (by SOR): found, or added from the
     message (name, SOR, EAN) so the answer can go back."""
     from tui.domain import letters
-    from tui.models import Organization
 
     if not msg.sender_sor:
         raise InboxError(_("The sender has no SOR number: the message cannot be answered by MedCom."))
-    org = (Organization.select().where((Organization.sor == msg.sender_sor)
+    org: Organization | None = (Organization.select()
+                                .where((Organization.sor == msg.sender_sor)
                                        & (Organization.active == True))  # noqa: E712
-           .order_by(Organization.id).first())
+                                .order_by(Organization.id).first())
     if org is not None:
         return org
     try:
@@ -807,7 +817,8 @@ def sender_organization(user: Staff, msg: InboxMessage):
         raise InboxError(str(exc)) from None
 
 
-def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
+def _answer(user: Staff, message_id: int, activity: str, recipient: Organization | None,
+            text: str) -> Letter:
     from tui.domain import fhir, letters
 
     msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
@@ -815,14 +826,15 @@ def _answer(user: Staff, message_id: int, activity: str, recipient, text: str):
         raise InboxError(_("The message no longer exists."))
     if msg.status == "failed" or msg.event != CARE_COMMUNICATION:
         raise InboxError(_("Only a received correspondence can be answered or forwarded."))
-    if msg.patient_id is None:
+    patient = msg.patient
+    if patient is None:
         raise InboxError(_("Link the message to a patient first."))
     prefix = "Sv: " if activity == "reply-message" else "Vs: "
     fields = {"category": msg.category or "other", fhir.THREAD_FIELD: msg.thread,
               fhir.REPLY_TO_FIELD: msg.header_id, fhir.ACTIVITY_FIELD: activity,
               fhir.EARLIER_FIELD: json.dumps(_earlier(msg), ensure_ascii=False)}
     try:
-        letter = letters.create_letter(user, msg.patient, "korrespondance", recipient=recipient,
+        letter = letters.create_letter(user, patient, "korrespondance", recipient=recipient,
                                        fields=fields, body=text,
                                        subject=(prefix + (msg.topic or msg.category))[:200])
     except letters.LetterError as exc:
@@ -845,7 +857,7 @@ def _earlier(msg: InboxMessage) -> list[dict[str, Any]]:
     return out
 
 
-def reply(user: Staff, message_id: int):
+def reply(user: Staff, message_id: int) -> Letter:
     """A CareCommunication reply in the message's thread, to its sender: a letter draft (the
     letters module takes it through signing and sending)."""
     msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
@@ -854,7 +866,7 @@ def reply(user: Staff, message_id: int):
     return _answer(user, message_id, "reply-message", sender_organization(user, msg), "")
 
 
-def forward(user: Staff, message_id: int, recipient):
+def forward(user: Staff, message_id: int, recipient: Organization | None) -> Letter:
     """The message forwarded to another recipient (same thread) with its earlier segments."""
     msg = InboxMessage.get_or_none(InboxMessage.id == message_id)
     if msg is None:

@@ -21,7 +21,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from tui.domain import fhir
 
@@ -120,12 +120,12 @@ class Rejected(ValueError):
         self.partial = partial
 
 
-def _no_constants(name: str):
+def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"ugyldig JSON-værdi {name}")
 
 
-def _no_duplicates(pairs):
-    out = {}
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
             raise ValueError(f"feltet {key!r} står to gange")
@@ -168,11 +168,11 @@ def _s(value: Any, limit: int = 100_000) -> str:
     return value.replace("\x00", "")[:limit]
 
 
-def _d(value: Any) -> dict:
+def _d(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _l(value: Any) -> list:
+def _l(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
@@ -187,24 +187,24 @@ def _instant(text: str) -> dt.datetime | None:
 
 
 class _Bundle:
-    def __init__(self, bundle: dict):
+    def __init__(self, bundle: dict[str, Any]):
         self.entries = [_d(e) for e in _l(bundle.get("entry"))]
         self.resources = [_d(e.get("resource")) for e in self.entries]
-        self.index: dict[str, dict] = {}
+        self.index: dict[str, dict[str, Any]] = {}
         for entry, res in zip(self.entries, self.resources):
             key = f"{_s(res.get('resourceType'))}/{_s(res.get('id'))}"
             self.index[key] = res
             if isinstance(entry.get("fullUrl"), str):
                 self.index[entry["fullUrl"]] = res
 
-    def of(self, kind: str) -> list[dict]:
+    def of(self, kind: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r.get("resourceType") == kind]
 
-    def resolve(self, ref: Any) -> dict:
+    def resolve(self, ref: Any) -> dict[str, Any]:
         return self.index.get(_s(_d(ref).get("reference")), {})
 
 
-def _party(org: dict, endpoint: str = "") -> Party:
+def _party(org: dict[str, Any], endpoint: str = "") -> Party:
     party = Party(name=_s(org.get("name"), 200), endpoint=endpoint[:200])
     for ident in _l(org.get("identifier")):
         ident = _d(ident)
@@ -217,7 +217,7 @@ def _party(org: dict, endpoint: str = "") -> Party:
     return party
 
 
-def _ext(node: dict, suffix: str) -> dict:
+def _ext(node: dict[str, Any], suffix: str) -> dict[str, Any]:
     for ext in _l(node.get("extension")):
         ext = _d(ext)
         if _s(ext.get("url")).endswith(suffix):
@@ -244,7 +244,7 @@ def _person(b: _Bundle, ref: Any) -> tuple[str, str]:
     return f"{given} {_s(name.get('family'), 100)}".strip(), role
 
 
-def _origin(b: _Bundle, payload: dict, position: int) -> Origin:
+def _origin(b: _Bundle, payload: dict[str, Any], position: int) -> Origin:
     origin = Origin(position=position,
                     date=_s(_ext(payload, "datetime-extension").get("valueDateTime"), 40))
     ref = _ext(payload, "practitioner-extension").get("valueReference")
@@ -305,7 +305,7 @@ def parse(data: bytes) -> Parsed:
     return _care_communication(b, header, parsed)
 
 
-def _acknowledgement(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
+def _acknowledgement(b: _Bundle, header: dict[str, Any], parsed: Parsed) -> Parsed:
     response = _d(header.get("response"))
     parsed.response_to = _s(response.get("identifier"), 80)
     parsed.response_code = _s(response.get("code"), 20)
@@ -321,7 +321,7 @@ def _acknowledgement(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
     return parsed
 
 
-def _care_communication(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
+def _care_communication(b: _Bundle, header: dict[str, Any], parsed: Parsed) -> Parsed:
     problems = []
     patients, comms = b.of("Patient"), b.of("Communication")
     if len(patients) != 1:
@@ -348,9 +348,9 @@ def _care_communication(b: _Bundle, header: dict, parsed: Parsed) -> Parsed:
         raise Rejected("Patienten har intet gyldigt CPR- eller erstatnings-CPR-nummer", parsed)
     names = _l(patient.get("name"))
     if names:
-        name = _d(names[0])
-        given = " ".join(_s(g, 100) for g in _l(name.get("given")))
-        parsed.patient_name = f"{given} {_s(name.get('family'), 100)}".strip()[:200]
+        human = _d(names[0])
+        given = " ".join(_s(g, 100) for g in _l(human.get("given")))
+        parsed.patient_name = f"{given} {_s(human.get('family'), 100)}".strip()[:200]
     if b.resolve(comm.get("subject")) is not patient:
         raise Rejected("Communication.subject peger ikke på meddelelsens Patient", parsed)
     idents = _l(comm.get("identifier"))

@@ -9,21 +9,23 @@ the receiver never gets two different messages.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from tui.db import database_proxy as db
 from tui.domain import auth, clock, letters
 from tui.domain.letters import LetterError
 from tui.i18n import N_, _
-from tui.models import Letter
+from tui.models import Letter, Staff
 from tui.models_inbox import LetterDelivery
 
 STATE_LABELS = {"sent": N_("awaiting receipt"), "delivered": N_("delivered"),
                 "failed": N_("not delivered")}
 
 
-def send(user, letter: Letter | int, outgoing: str | Path) -> Path:
+def send(user: Staff, letter: Letter | int, outgoing: str | Path) -> Path:
     """Write the signed letter's MedCom message to `outgoing` and mark the letter sent."""
     auth.require(user, "letter.send")
     letter_id = letter if isinstance(letter, int) else letter.id
@@ -70,8 +72,10 @@ def states(letter_ids: list[int]) -> dict[int, str]:
     if not letter_ids:
         return {}
     out: dict[int, str] = {}
-    for letter_id, state in (LetterDelivery.select(LetterDelivery.letter, LetterDelivery.state)
-                             .where(LetterDelivery.letter.in_(letter_ids))
-                             .order_by(LetterDelivery.id).tuples()):
+    rows = cast(Iterable[tuple[int, str]],  # .tuples(): peewee's stubs still say model rows
+                (LetterDelivery.select(LetterDelivery.letter, LetterDelivery.state)
+                 .where(LetterDelivery.letter.in_(letter_ids))
+                 .order_by(LetterDelivery.id).tuples()))
+    for letter_id, state in rows:
         out[letter_id] = state
     return out

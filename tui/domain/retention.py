@@ -18,11 +18,13 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
-from peewee import fn
+from peewee import Expression, fn
 
 from tui.db import database_proxy as db
 from tui.domain import audit, clock
@@ -30,6 +32,7 @@ from tui.i18n import _
 from tui.models import (
     Appointment,
     AuditEvent,
+    BaseModel,
     JournalEntry,
     Letter,
     Patient,
@@ -58,14 +61,20 @@ class Due:
     deceased: bool
 
 
-def _merge(into: dict[int, dt.datetime], rows) -> None:
-    for pid, when in rows:
-        if when is None:
+# A time as a database hands it back from MAX(): SQLite may give the stored text.
+Stamp = dt.datetime | dt.date | str | None
+
+
+def _merge(into: dict[int, dt.datetime], rows: Iterable[tuple[int, Stamp]]) -> None:
+    for pid, stamp in rows:
+        if stamp is None:
             continue
-        if isinstance(when, str):
-            when = dt.datetime.fromisoformat(when[:19])
-        elif isinstance(when, dt.date) and not isinstance(when, dt.datetime):
-            when = dt.datetime.combine(when, dt.time())
+        if isinstance(stamp, str):
+            when = dt.datetime.fromisoformat(stamp[:19])
+        elif isinstance(stamp, dt.datetime):
+            when = stamp
+        else:
+            when = dt.datetime.combine(stamp, dt.time())
         if pid not in into or when > into[pid]:
             into[pid] = when
 
@@ -77,45 +86,51 @@ def last_entries() -> dict[int, dt.datetime]:
     for model, field in ((JournalEntry, JournalEntry.created_at), (Letter, Letter.created_at),
                          (Letter, Letter.sent_at), (Appointment, Appointment.start),
                          (PrescriptionRequest, PrescriptionRequest.taken_at)):
-        _merge(last, model.select(model.patient, fn.MAX(field)).group_by(model.patient).tuples())
-    _merge(last, Patient.select(Patient.id, Patient.created_at).tuples())
+        _merge(last, cast(Iterable[tuple[int, Stamp]],  # .tuples(): stubs say model rows
+                          model.select(model.patient, fn.MAX(field)).group_by(model.patient).tuples()))
+    _merge(last, cast(Iterable[tuple[int, Stamp]], Patient.select(Patient.id, Patient.created_at).tuples()))
     return last
 
 
 def kept_until(last_entry: dt.datetime) -> dt.date:
-    return (last_entry + relativedelta(years=YEARS)).date()
+    until: dt.datetime = last_entry + relativedelta(years=YEARS)
+    return until.date()
 
 
 def report(today: dt.date | None = None) -> list[Due]:
     """Patients whose retention period has passed (and who are not erased), oldest first."""
     today = today or clock.today()
-    erased = {row[0] for row in PatientErasure.select(PatientErasure.patient).tuples()}
+    erased = {pid for (pid,) in cast(Iterable[tuple[int]],  # .tuples(): stubs say model rows
+                                     PatientErasure.select(PatientErasure.patient).tuples())}
     due = [(pid, last) for pid, last in last_entries().items()
            if pid not in erased and kept_until(last) < today]
     if not due:
         return []
     ids = [pid for pid, _last in due]
-    journal = dict(JournalEntry.select(JournalEntry.patient, fn.COUNT(JournalEntry.id))
-                   .where(JournalEntry.patient.in_(ids)).group_by(JournalEntry.patient).tuples())
-    letters = dict(Letter.select(Letter.patient, fn.COUNT(Letter.id))
-                   .where(Letter.patient.in_(ids)).group_by(Letter.patient).tuples())
-    dead = {pid for (pid,) in Patient.select(Patient.id).where(
-        Patient.id.in_(ids), Patient.deceased_date.is_null(False)).tuples()}
+    # .tuples() below: peewee's stubs still say model rows
+    journal = dict(cast(Iterable[tuple[int, int]],
+                        JournalEntry.select(JournalEntry.patient, fn.COUNT(JournalEntry.id))
+                        .where(JournalEntry.patient.in_(ids)).group_by(JournalEntry.patient).tuples()))
+    letters = dict(cast(Iterable[tuple[int, int]],
+                        Letter.select(Letter.patient, fn.COUNT(Letter.id))
+                        .where(Letter.patient.in_(ids)).group_by(Letter.patient).tuples()))
+    dead = {pid for (pid,) in cast(Iterable[tuple[int]], Patient.select(Patient.id).where(
+        Patient.id.in_(ids), Patient.deceased_date.is_null(False)).tuples())}
     out = [Due(pid, last, kept_until(last), journal.get(pid, 0), letters.get(pid, 0), pid in dead)
            for pid, last in due]
     return sorted(out, key=lambda d: (d.last_entry, d.patient_id))
 
 
-def _rows(model, where) -> list[dict]:
+def _rows(model: type[BaseModel], where: Expression) -> list[dict[str, Any]]:
     return [{k: (v if isinstance(v, (int, float, bool, type(None))) else str(v))
              for k, v in row.__data__.items()} for row in model.select().where(where).order_by(model.id)]
 
 
-def export(patient: Patient) -> dict:
+def export(patient: Patient) -> dict[str, Any]:
     """Everything stored about the patient, table by table: every table that refers to the
     patient, found from the models themselves (tables added later are included)."""
-    out = {"patient": _rows(Patient, Patient.id == patient.id)}
-    seen = set()
+    out: dict[str, Any] = {"patient": _rows(Patient, Patient.id == patient.id)}
+    seen: set[str] = set()
     for model in _models():
         for field in model._meta.fields.values():
             if getattr(field, "rel_model", None) is Patient and model is not PatientErasure:
@@ -129,18 +144,18 @@ def export(patient: Patient) -> dict:
     return out
 
 
-def _models():
+def _models() -> list[type[BaseModel]]:
     """Every model of every tui.models* module whose table exists."""
     import importlib
     import pkgutil
 
     import tui
-    from tui.models import BaseModel
 
     for info in pkgutil.iter_modules(tui.__path__):
         if info.name.startswith("models"):
             importlib.import_module(f"tui.{info.name}")
-    found, todo = [], list(BaseModel.__subclasses__())
+    found: list[type[BaseModel]] = []
+    todo = list(BaseModel.__subclasses__())
     while todo:
         model = todo.pop(0)
         todo.extend(model.__subclasses__())
@@ -158,7 +173,7 @@ def _placeholder_cpr(patient_id: int) -> str:
     return "SLET" + tail.rjust(6, "0").upper()
 
 
-def erase(patient_id: int, admin: Staff, export_dir: str | os.PathLike, reason: str,
+def erase(patient_id: int, admin: Staff, export_dir: str | os.PathLike[str], reason: str,
           today: dt.date | None = None) -> tuple[Path, str]:
     """Export, then erase the identity of a patient whose retention period has passed.
     Returns the export file and its SHA-256."""
