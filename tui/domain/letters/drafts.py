@@ -38,7 +38,7 @@ def unsaved_letters(user: Staff) -> list[tuple[int, str, dt.datetime]]:
     """(letter id, title, saved at local) of letters with typing kept from an earlier session."""
     rows = (Draft.select().where((Draft.owner == user) & (Draft.kind == "letter"))
             .order_by(Draft.updated_at.desc()))
-    out = []
+    out: list[tuple[int, str, dt.datetime]] = []
     for d in rows:
         try:
             letter_id = int(d.key)
@@ -47,5 +47,7 @@ def unsaved_letters(user: Staff) -> list[tuple[int, str, dt.datetime]]:
         if Letter.get_or_none(Letter.id == letter_id) is None:
             d.delete_instance()
             continue
-        out.append((letter_id, str((d.data or {}).get("title", "")), clock.to_local(d.updated_at)))
+        saved_at = clock.to_local(d.updated_at)
+        assert saved_at is not None  # updated_at is NOT NULL
+        out.append((letter_id, str((d.data or {}).get("title", "")), saved_at))
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Iterable, cast
 
 from peewee import JOIN
 
@@ -54,14 +55,17 @@ def list_letters(user: Staff, *, status: str | None = None, kind: str | None = N
         pid = patient.id if isinstance(patient, Patient) else patient
         query = query.where(Letter.patient == pid)
     query = query.order_by(Letter.updated_at.desc(), Letter.id.desc()).limit(limit).offset(offset)
-    out = []
-    for r in query.dicts():
+    out: list[LetterRow] = []
+    # .dicts() yields dicts, but peewee's stub keeps the model as the row type
+    for r in cast(Iterable[dict[str, Any]], query.dicts()):
+        updated = clock.to_local(r["updated_at"])
+        assert updated is not None  # updated_at is NOT NULL
         out.append(LetterRow(
             id=r["id"], kind=r["kind"], status=r["status"], patient_id=r["patient"],
             patient_name=f"{r['first_name']} {r['last_name']}".strip(),
             recipient=r["org_name"] or "", subject=r["subject"],
             author=r["author_initials"] or "", signer=r["signer_initials"] or "",
-            updated=clock.to_local(r["updated_at"]), return_comment=r["return_comment"] or "",
+            updated=updated, return_comment=r["return_comment"] or "",
             replaces_id=r["replaces"]))
     return out
 
