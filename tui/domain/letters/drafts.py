@@ -47,7 +47,5 @@ def unsaved_letters(user: Staff) -> list[tuple[int, str, dt.datetime]]:
         if Letter.get_or_none(Letter.id == letter_id) is None:
             d.delete_instance()
             continue
-        saved_at = clock.to_local(d.updated_at)
-        assert saved_at is not None  # updated_at is NOT NULL
-        out.append((letter_id, str((d.data or {}).get("title", "")), saved_at))
+        out.append((letter_id, str((d.data or {}).get("title", "")), clock.to_local(d.updated_at)))
     return out

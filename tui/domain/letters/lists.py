@@ -58,14 +58,12 @@ def list_letters(user: Staff, *, status: str | None = None, kind: str | None = N
     out: list[LetterRow] = []
     # .dicts() yields dicts, but peewee's stub keeps the model as the row type
     for r in cast(Iterable[dict[str, Any]], query.dicts()):
-        updated = clock.to_local(r["updated_at"])
-        assert updated is not None  # updated_at is NOT NULL
         out.append(LetterRow(
             id=r["id"], kind=r["kind"], status=r["status"], patient_id=r["patient"],
             patient_name=f"{r['first_name']} {r['last_name']}".strip(),
             recipient=r["org_name"] or "", subject=r["subject"],
             author=r["author_initials"] or "", signer=r["signer_initials"] or "",
-            updated=updated, return_comment=r["return_comment"] or "",
+            updated=clock.to_local(r["updated_at"]), return_comment=r["return_comment"] or "",
             replaces_id=r["replaces"]))
     return out
 
