@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from dateutil.rrule import rrulestr
 from peewee import JOIN, IntegrityError, OperationalError
@@ -29,6 +29,7 @@ from tui.domain.schedule import (
     slot_minutes,
     wall_clock_ok,
 )
+from tui.domain.work_patterns import Interval
 from tui.i18n import N_, _
 from tui.models import (
     ACTIVE_STATUSES,
@@ -92,12 +93,13 @@ class Slot:
 
     @property
     def staff_name(self) -> str:
-        return self.staff.full_name
+        name: str = self.staff.full_name
+        return name
 
     def __hash__(self) -> int:
         return hash((self.start, self.end, self.staff.id))
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Slot) and (self.start, self.end, self.staff.id) == (
             other.start, other.end, other.staff.id)
 
@@ -150,14 +152,14 @@ def performers(appt_type: AppointmentType) -> list[Staff]:
 # --- free slots ---------------------------------------------------------------------------
 
 
-def _free_starts(work, busy, minutes: int, grid: int, not_before: dt.datetime | None,
-                 part_of_day: str | None) -> list[tuple[dt.datetime, dt.datetime]]:
+def _free_starts(work: Iterable[Interval], busy: Sequence[Interval], minutes: int, grid: int,
+                 not_before: dt.datetime | None, part_of_day: str | None) -> list[Interval]:
     """Grid-aligned starts inside `work` where `minutes` fit without touching `busy`
     (sorted by start). Walks both lists once."""
     dur = dt.timedelta(minutes=minutes)
     step = dt.timedelta(minutes=grid)
     noon = dt.time(12, 0)
-    out = []
+    out: list[Interval] = []
     i = 0
     n = len(busy)
     for a, b in work:
@@ -178,7 +180,7 @@ def _free_starts(work, busy, minutes: int, grid: int, not_before: dt.datetime | 
                 i += 1
             # the busy entries are sorted by start; the first that starts before `end`
             # and ends after `t` is a clash (ends may be out of order after a long one)
-            clash = None
+            clash: dt.datetime | None = None
             j = i
             while j < n and busy[j][0] < end:
                 if busy[j][1] > t:
@@ -196,11 +198,11 @@ def _free_starts(work, busy, minutes: int, grid: int, not_before: dt.datetime | 
     return out
 
 
-def _busy(staff_ids: list[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, dict[dt.date, list]]:
+def _busy(staff_ids: list[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, dict[dt.date, list[Interval]]]:
     """Busy time per staff member and day: the active bookings, overlapping or touching
     ones joined into one interval (a block over midnight is listed on both days), each
     list sorted by start."""
-    out: dict[int, dict[dt.date, list]] = {i: {} for i in staff_ids}
+    out: dict[int, dict[dt.date, list[Interval]]] = {i: {} for i in staff_ids}
     # The database keeps each day's bookings merged into blocks (StaffDayBusy, migration
     # 0005): a day booked solid is one short row, not a hundred bookings. A booking is
     # listed on the day it starts, so the day before `lo` may reach into it.
@@ -211,8 +213,9 @@ def _busy(staff_ids: list[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, d
              .order_by(StaffDayBusy.staff_id, StaffDayBusy.day))
     sql, params = query.sql()
     parse = dt.datetime.fromisoformat
-    blocks = []
-    cur_sid = cur_s = cur_e = None
+    blocks: list[tuple[int, dt.datetime, dt.datetime]] = []
+    cur_sid: int | None = None
+    cur_s = cur_e = dt.datetime.min  # the block being joined, once cur_sid is set
     for sid, text in db.execute_sql(sql, params).fetchall():
         for pair in sorted(text.split(";")):  # ISO text sorts as the times do
             s_text, _sep, e_text = pair.partition("/")
@@ -358,8 +361,10 @@ def _check_can_book(user: Staff, patient: Patient, staff: Staff, appt_type: Appo
             name=staff.full_name))
 
 
-def _insert(user, patient, staff, appt_type, start, end, *, channel, requested_date, note,
-            override_reason, series, moved_from=None) -> Appointment:
+def _insert(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType,
+            start: dt.datetime, end: dt.datetime, *, channel: str, requested_date: dt.date | None,
+            note: str, override_reason: str | None, series: str | None,
+            moved_from: Appointment | None = None) -> Appointment:
     """Insert inside the caller's transaction; SlotTaken (no slots yet) on an overlap."""
     clash = _overlaps(staff, start, end)
     double = False
@@ -667,9 +672,9 @@ class HistoryItem:
 
 def history(appt: Appointment | int) -> list[HistoryItem]:
     """Every change to the appointment, also from before it was moved, oldest first."""
-    chain = []
-    current = _reload(appt)
-    seen = set()
+    chain: list[int] = []
+    current: Appointment | None = _reload(appt)
+    seen: set[int] = set()
     while current is not None and current.id not in seen:
         seen.add(current.id)
         chain.append(current.id)
@@ -678,7 +683,8 @@ def history(appt: Appointment | int) -> list[HistoryItem]:
             .join(Staff, JOIN.LEFT_OUTER, on=(AppointmentEvent.by == Staff.id))
             .where(AppointmentEvent.appointment.in_(chain))
             .order_by(AppointmentEvent.at, AppointmentEvent.id))
-    out, moved_seen = [], set()
+    out: list[HistoryItem] = []
+    moved_seen: set[str] = set()
     for ev in rows:
         if ev.action == "moved":  # written on both the old and the new row: show once
             if ev.detail in moved_seen:
@@ -864,11 +870,13 @@ def arrival_candidate(patient: Patient | int, day: dt.date) -> Appointment | Non
     """The patient's next booked (not yet arrived) appointment on `day`: what a scan of her
     health card at the desk registers as arrived."""
     pid = patient if isinstance(patient, int) else patient.id
-    return (Appointment.select()
-            .where(Appointment.patient == pid, Appointment.status == "booked",
-                   Appointment.start >= start_of(day),
-                   Appointment.start < start_of(day + dt.timedelta(days=1)))
-            .order_by(Appointment.start).first())
+    row: Appointment | None = (
+        Appointment.select()
+        .where(Appointment.patient == pid, Appointment.status == "booked",
+               Appointment.start >= start_of(day),
+               Appointment.start < start_of(day + dt.timedelta(days=1)))
+        .order_by(Appointment.start).first())
+    return row
 
 
 def appointment(appt_id: int) -> Appointment:

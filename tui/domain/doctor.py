@@ -16,8 +16,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.i18n import _
+
+if TYPE_CHECKING:
+    from tui.config import Config
 
 OK, FAULT, SKIPPED = "ok", "fault", "skipped"
 SSHD_CONFIG = "/etc/ssh/sshd_config"
@@ -44,7 +48,7 @@ def _mode(path: Path) -> str:
 
 
 class Doctor:
-    def __init__(self, cfg, url: str):
+    def __init__(self, cfg: Config, url: str) -> None:
         self.cfg = cfg
         self.url = url
         self.sqlite = not url.startswith(("postgresql://", "postgres://"))
@@ -326,7 +330,9 @@ class Doctor:
                      _("skranke backup --to {dir}; check the timer: systemctl list-timers").format(
                          dir=directory))
             return
-        age = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - generations.made_at(newest)
+        made = generations.made_at(newest)
+        assert made is not None  # newest() finds only files named as our backups
+        age = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - made
         hours = age.total_seconds() / 3600
         if hours > self.cfg.backup_max_age_hours:
             self.add(_("backup"), FAULT, _("the newest, {name}, is {h:.0f} hours old").format(
@@ -493,6 +499,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def examine(cfg, url: str) -> list[Finding]:
+def examine(cfg: Config, url: str) -> list[Finding]:
     return Doctor(cfg, url).run()
 

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tui.domain.clock import local_stamp
+from tui.domain.clock import local_stamp, now_utc
 from tui.i18n import N_, _
-from tui.models import Draft, Staff, utcnow
+from tui.models import Draft, Staff
 
 KIND_LABELS = {
     "journal": N_("journal note"),
@@ -83,9 +83,9 @@ def save(owner: Staff, kind: str, key: str | int, data: dict[str, Any]) -> None:
     from peewee import DatabaseError, InterfaceError
 
     try:
-        Draft.insert(owner=owner, kind=kind, key=str(key), data=data, updated_at=utcnow()).on_conflict(
+        Draft.insert(owner=owner, kind=kind, key=str(key), data=data, updated_at=now_utc()).on_conflict(
             conflict_target=[Draft.owner, Draft.kind, Draft.key],
-            update={Draft.data: data, Draft.updated_at: utcnow()},
+            update={Draft.data: data, Draft.updated_at: now_utc()},
         ).execute()
     except (DatabaseError, InterfaceError) as exc:
         _saved.pop((owner.username, kind, str(key)), None)  # the local file is newer now
@@ -106,7 +106,8 @@ def load(owner: Staff, kind: str, key: str | int) -> dict[str, Any] | None:
     path = local_path(owner, kind, key)
     if path.is_file():  # written when the database could not take it: the newest there is
         try:
-            return json.loads(path.read_text(encoding="utf-8"))["data"]
+            saved: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["data"]
+            return saved
         except (OSError, ValueError, KeyError):
             pass
     row = Draft.get_or_none((Draft.owner == owner) & (Draft.kind == kind) & (Draft.key == str(key)))

@@ -1,25 +1,35 @@
 """Half-open intervals (start, end) of anything ordered: times of day or datetimes."""
 from __future__ import annotations
 
-from typing import Any, Iterable, TypeVar
+from typing import Any, Iterable, Protocol, TypeVar
 
 from tui.i18n import _
 
-T = TypeVar("T")
+
+class Ordered(Protocol):
+    """Anything with the four order comparisons (times of day, dates, datetimes)."""
+
+    def __lt__(self, other: Any, /) -> bool: ...
+    def __le__(self, other: Any, /) -> bool: ...
+    def __gt__(self, other: Any, /) -> bool: ...
+    def __ge__(self, other: Any, /) -> bool: ...
+
+
+T = TypeVar("T", bound=Ordered)
 Interval = tuple[T, T]
 
 
 def checked_span(start: T, end: T, what: str) -> tuple[T, T]:
     """(start, end), or ValueError naming `what` when the end does not come after the start
     (opening hours, lunch, working time: one rule for every span a person types)."""
-    if start >= end:  # type: ignore[operator]
+    if start >= end:
         raise ValueError(_("{what}: the end must come after the start.").format(what=what))
     return start, end
 
 
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
+def merge(intervals: Iterable[Interval[T]]) -> list[Interval[T]]:
     """Sorted, with overlapping and touching intervals joined and empty ones dropped."""
-    out: list[Interval] = []
+    out: list[Interval[T]] = []
     for a, b in sorted(intervals):
         if b <= a:
             continue
@@ -31,9 +41,9 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return out
 
 
-def intersect(xs: Iterable[Interval], ys: Iterable[Interval]) -> list[Interval]:
+def intersect(xs: Iterable[Interval[T]], ys: Iterable[Interval[T]]) -> list[Interval[T]]:
     ys = list(ys)
-    out: list[Interval] = []
+    out: list[Interval[T]] = []
     for a, b in xs:
         for c, d in ys:
             lo, hi = max(a, c), min(b, d)
@@ -42,10 +52,10 @@ def intersect(xs: Iterable[Interval], ys: Iterable[Interval]) -> list[Interval]:
     return merge(out)
 
 
-def subtract(xs: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interval]:
+def subtract(xs: Iterable[Interval[T]], cuts: Iterable[Interval[T]]) -> list[Interval[T]]:
     result = list(xs)
     for c, d in cuts:
-        nxt: list[Interval] = []
+        nxt: list[Interval[T]] = []
         for a, b in result:
             if d <= a or c >= b:
                 nxt.append((a, b))
@@ -58,6 +68,6 @@ def subtract(xs: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interval]
     return result
 
 
-def covers(intervals: Iterable[Interval], start: Any, end: Any) -> bool:
+def covers(intervals: Iterable[Interval[T]], start: T, end: T) -> bool:
     """True when [start, end) lies inside one interval once touching ones are joined."""
     return any(a <= start and end <= b for a, b in merge(intervals))

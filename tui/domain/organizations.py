@@ -9,8 +9,9 @@ longer offered when a letter is written. Every change is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from peewee import fn
+from peewee import Field, fn
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth
@@ -162,13 +163,14 @@ def get(org_id: int) -> OrganizationRow | None:
 # --- changing ----------------------------------------------------------------------------
 
 
-def _same_identifier(field, value: str, exclude: int | None) -> Organization | None:
+def _same_identifier(field: Field[Any], value: str, exclude: int | None) -> Organization | None:
     if not value:
         return None
     query = Organization.select().where((field == value) & (Organization.active == True))  # noqa: E712
     if exclude is not None:
         query = query.where(Organization.id != exclude)
-    return query.first()
+    row: Organization | None = query.first()
+    return row
 
 
 def _duplicates(values: dict[str, str], exclude: int | None,

@@ -11,6 +11,7 @@ Everything here returns plain dataclasses; screens render them. No textual or ri
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -288,10 +289,9 @@ def _masked(cpr: str) -> str:
     return f"{cpr[:6]}-xxxx"
 
 
-def _parse_datetime(value):
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(value)
+def _parse_datetime(value: dt.datetime | str) -> dt.datetime:
+    """A raw cursor's datetime: ISO text from SQLite, a datetime from PostgreSQL."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
 def appointments_between(lo: dt.datetime, hi: dt.datetime, statuses: Iterable[str] | None = None,
@@ -312,7 +312,7 @@ def appointments_between(lo: dt.datetime, hi: dt.datetime, statuses: Iterable[st
     if staff_ids is not None:
         query = query.where(Appointment.staff.in_(list(staff_ids)))
     now_u = now_utc()
-    out = []
+    out: list[ApptInfo] = []
     append = out.append
     # raw cursor: a busy day has thousands of rows, and peewee's per-value conversion
     # costs more than the query; SQLite gives ISO text, PostgreSQL datetime objects.
@@ -432,7 +432,8 @@ def day_list_lines(day: dt.date, staff: Staff) -> list[str]:
     return lines
 
 
-def export_day_list(user: Staff, day: dt.date, staff: Staff, path, fmt: str = "txt") -> str:
+def export_day_list(user: Staff, day: dt.date, staff: Staff, path: str | os.PathLike[str],
+                    fmt: str = "txt") -> str:
     """Write the day list of one person as plain text or PDF; returns the path written."""
     auth.require(user, "schedule.view")
     lines = day_list_lines(day, staff)

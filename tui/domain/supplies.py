@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth
@@ -41,10 +42,10 @@ EXPORT_FORMATS = ("txt", "csv")
 
 # --- the catalogue and items --------------------------------------------------------
 
-def catalog() -> list[dict]:
+def catalog() -> list[dict[str, Any]]:
     """The shipped catalogue (data/supplies.csv) as dicts with int levels."""
     with CATALOG_FILE.open(encoding="utf-8", newline="") as fh:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for r in csv.DictReader(fh):
             rows.append({
                 "name": r["name"].strip(), "unit": r["unit"].strip(),
@@ -108,7 +109,7 @@ def below_reorder_count(user: Staff) -> int:
                                      & (SupplyItem.stock < SupplyItem.reorder_level)).count()
 
 
-def _int(value, label: str, minimum: int = 0) -> int:
+def _int(value: object, label: str, minimum: int = 0) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
@@ -119,7 +120,8 @@ def _int(value, label: str, minimum: int = 0) -> int:
 
 
 def save_item(user: Staff, item: SupplyItem | None = None, *, name: str, unit: str = "stk",
-              supplier: str = "", sku: str = "", reorder_level=0, reorder_quantity=0,
+              supplier: str = "", sku: str = "", reorder_level: int | str = 0,
+              reorder_quantity: int | str = 0,
               active: bool = True) -> SupplyItem:
     """Create an item (item None) or change one. Stock changes only through adjust_stock."""
     auth.require(user, "supplies.manage")
@@ -141,7 +143,7 @@ def save_item(user: Staff, item: SupplyItem | None = None, *, name: str, unit: s
     return item
 
 
-def adjust_stock(user: Staff, item: SupplyItem, delta, reason: str = "") -> SupplyItem:
+def adjust_stock(user: Staff, item: SupplyItem, delta: int | str, reason: str = "") -> SupplyItem:
     """Add (positive) or take (negative) stock; the result may not go below zero."""
     auth.require(user, "supply.adjust")
     delta = _int(delta, _("Change"), minimum=-10**9)
@@ -224,7 +226,7 @@ def _editable(order: SupplyOrder) -> SupplyOrder:
     return fresh
 
 
-def add_line(user: Staff, order: SupplyOrder, item: SupplyItem, quantity) -> SupplyOrderLine:
+def add_line(user: Staff, order: SupplyOrder, item: SupplyItem, quantity: int | str) -> SupplyOrderLine:
     auth.require(user, "supplies.manage")
     quantity = _int(quantity, _("Quantity"), minimum=1)
     order = _editable(order)
@@ -240,7 +242,7 @@ def add_line(user: Staff, order: SupplyOrder, item: SupplyItem, quantity) -> Sup
     return SupplyOrderLine.create(order=order, item=item, quantity=quantity)
 
 
-def set_line_quantity(user: Staff, line: SupplyOrderLine, quantity) -> SupplyOrderLine | None:
+def set_line_quantity(user: Staff, line: SupplyOrderLine, quantity: int | str) -> SupplyOrderLine | None:
     """Change a draft line's quantity; 0 removes the line (returns None)."""
     auth.require(user, "supplies.manage")
     quantity = _int(quantity, _("Quantity"))
@@ -361,10 +363,11 @@ def set_supplier_details(user: Staff, supplier: str, *, customer_number: str = "
     if not supplier:
         raise ValueError(_("Which supplier?"))
     all_ = dict(settings.get(SUPPLIER_SETTING, {}) or {})
-    all_[supplier] = {"customer_number": customer_number.strip()[:40],
-                      "delivery_address": delivery_address.strip()[:300]}
+    details = {"customer_number": customer_number.strip()[:40],
+               "delivery_address": delivery_address.strip()[:300]}
+    all_[supplier] = details
     settings.put(SUPPLIER_SETTING, all_, by=user)
-    return all_[supplier]
+    return details
 
 
 # --- export --------------------------------------------------------------------------

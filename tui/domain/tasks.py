@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from peewee import Expression
+
 from tui.domain import audit, auth
 from tui.domain.clock import now_local, now_utc, today
 from tui.i18n import N_, _
@@ -42,8 +44,9 @@ ROLE_RECIPIENTS = {
 TITLE_MAX = 200
 
 
-def _recipient_filter(user: Staff):
-    return (Task.to_staff == user) | ((Task.to_role == user.role) & Task.to_staff.is_null())
+def _recipient_filter(user: Staff) -> Expression:
+    mine: Expression = (Task.to_staff == user) | ((Task.to_role == user.role) & Task.to_staff.is_null())
+    return mine
 
 
 def recipients() -> list[tuple[str, object]]:
@@ -55,8 +58,9 @@ def recipients() -> list[tuple[str, object]]:
 
 
 def recipient_label(task: Task) -> str:
-    if task.to_staff_id:
-        return task.to_staff.full_name
+    if task.to_staff is not None:  # no query when there is no to_staff_id
+        name: str = task.to_staff.full_name
+        return name
     return _(ROLE_RECIPIENTS.get(task.to_role, task.to_role))
 
 

@@ -28,7 +28,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from tui.domain.intervals import checked_span, merge
 from tui.i18n import _
-from tui.models import WorkPattern
+from tui.models import Staff, WorkPattern
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -144,7 +144,7 @@ def spec_from_pattern(p: WorkPattern) -> PatternSpec:
                        rule=p.rrule)
 
 
-def patterns_of(person) -> list[PatternSpec]:
+def patterns_of(person: Staff | int) -> list[PatternSpec]:
     """`person`'s stored patterns (a Staff row or id), oldest first."""
     rows = WorkPattern.select().where(WorkPattern.staff == person).order_by(
         WorkPattern.valid_from, WorkPattern.start_time, WorkPattern.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, calendar, clock, settings
@@ -18,7 +19,7 @@ from tui.domain.calendar import ClinicSettings, ClosedPeriod, HalfDay, Recurring
 from tui.domain.intervals import covers
 from tui.domain.work_patterns import RRULE_DAYS, WEEKDAY_SHORT, Interval, parse_rrule
 from tui.i18n import N_, _
-from tui.models import Appointment, AppointmentType, Staff
+from tui.models import Appointment, AppointmentType, Staff, Task
 
 CUSTOMARY = {
     "grundlovsdag_afternoon_closed": N_("Constitution Day (5 June), afternoon"),
@@ -215,8 +216,10 @@ def remove_closing(user: Staff, kind: str, ref: int) -> ClinicSettings:
     """Remove one of the clinic's own closings (public holidays cannot be removed)."""
     auth.require(user, "admin.settings")
     s = settings.calendar_settings()
-    lists = {"day": s.extra_closed_days, "half": s.half_days, "period": s.closed_periods,
-             "week": s.holiday_weeks, "recurring": s.recurring_closures}
+    # each kind's own list; an item is only removed and named here
+    lists: dict[str, list[Any]] = {
+        "day": s.extra_closed_days, "half": s.half_days, "period": s.closed_periods,
+        "week": s.holiday_weeks, "recurring": s.recurring_closures}
     if kind not in lists:
         raise ValueError(_("Public holidays and customary days cannot be removed here."))
     items = lists[kind]
@@ -261,7 +264,7 @@ def bookings_closed_out(old: ClinicSettings, new: ClinicSettings,
     return out
 
 
-def closing_preview(change) -> list[Appointment]:
+def closing_preview(change: Callable[[], ClinicSettings]) -> list[Appointment]:
     """The bookings a closing-day or opening-hours change would leave outside: `change()`
     (one of the functions here that saves the calendar) is run and rolled back."""
     old = settings.calendar_settings()
@@ -277,7 +280,7 @@ def describe_booking(appt: Appointment) -> str:
             f"{appt.start:%d.%m.%Y %H.%M} {appt.staff.initials} {appt.type.code}")
 
 
-def send_to_secretaries(user: Staff, appts: list[Appointment], what: str):
+def send_to_secretaries(user: Staff, appts: list[Appointment], what: str) -> Task | None:
     """The bookings a closing left outside the opening hours, as a task for the
     secretaries: they move each with one key (tasks screen, F)."""
     from tui.domain import tasks
@@ -290,7 +293,8 @@ def send_to_secretaries(user: Staff, appts: list[Appointment], what: str):
                              due=clock.today(), priority="high")
 
 
-def send_freed_to_secretaries(user: Staff, freed: list[tuple[dt.datetime, dt.datetime, Staff, int]]):
+def send_freed_to_secretaries(user: Staff,
+                               freed: list[tuple[dt.datetime, dt.datetime, Staff, int]]) -> Task | None:
     """Time a reopened or shortened closing freed, where the waiting list fits: a task for
     the desk (the one who changed the calendar may not see the schedule); V on that time in
     the schedule offers it."""

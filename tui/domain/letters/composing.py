@@ -11,7 +11,9 @@ from tui.domain.letters.templating import Rendered, render_template
 from tui.models import Letter, Organization
 
 
-def letter_context(letter: Letter, *, fields=None, recipient=None, masked_cpr=False):
+def letter_context(letter: Letter, *, fields: dict[str, Any] | None = None,
+                   recipient: Organization | None = None,
+                   masked_cpr: bool = False) -> dict[str, Any]:
     """The merge context of a letter (with the editor's unsaved fields and recipient)."""
     doctor = letter.signer if letter.signer_id else None
     return merge_context(
@@ -44,7 +46,8 @@ def prefill_body(letter: Letter, template_body: str | None = None, *,
     field values, then the free text. Rendered again at every change, so what is signed
     is always what the fields say."""
     if template_body is None:
-        template_body = (letter.template.body if letter.template_id
+        template = letter.template if letter.template_id else None
+        template_body = (template.body if template is not None
                          else default_template(letter.kind).body)
     values = dict(fields if fields is not None else (letter.fields or {}))
     if text is None:

@@ -2,7 +2,7 @@
 a draft; and reading one (audited)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, clock
@@ -12,7 +12,7 @@ from tui.domain.letters.merge import default_fields
 from tui.domain.letters.templates import TemplateChoice, default_template
 from tui.domain.letters.workflow import EDITABLE, must_be, reload
 from tui.i18n import _
-from tui.models import Appointment, Draft, Letter, Organization, Patient, Staff, utcnow
+from tui.models import Appointment, Draft, Letter, Organization, Patient, Staff
 
 
 def default_subject(kind: str, patient: Patient) -> str:
@@ -45,7 +45,7 @@ def create_letter(user: Staff, patient: Patient, kind: str, *,
     rendered = prefill_body(letter, template.body)
     letter.body = rendered.text if rendered.ok else values[FREE_TEXT]
     with db.atomic():
-        letter.created_at = letter.updated_at = utcnow()
+        letter.created_at = letter.updated_at = clock.now_utc()
         letter.save(force_insert=True)
         audit.log("letter_created", user, patient=patient,
                   detail=f"letter {letter.id} ({kind})" + (f", replaces {replaces.id}" if replaces else ""))
@@ -88,8 +88,8 @@ def _normalized(kind: str, fields: dict[str, Any]) -> dict[str, str]:
 
 def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | None = None,
                  body: str | None = None, subject: str | None = None,
-                 recipient: Organization | None | bool = False,
-                 template_id: int | None | bool = False) -> Letter:
+                 recipient: Organization | None | Literal[False] = False,
+                 template_id: int | None | Literal[False] = False) -> Letter:
     """Save changes to a draft (also one returned by a doctor). `recipient=False` keeps it.
     `body` is the free text; the letter's text is rendered again from all its fields."""
     auth.require(user, "letter.draft")
@@ -113,7 +113,7 @@ def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | 
         if recipient is not False:
             row.recipient = recipient
         if template_id is not False:
-            row.template = template_id
+            row.template_id = template_id
         return row
 
     # the template runs (up to its time limit) outside the transaction: no lock is held
@@ -125,7 +125,7 @@ def update_draft(user: Staff, letter: Letter | int, *, fields: dict[str, Any] | 
     with db.atomic():
         row = changed()  # read again: it may have changed meanwhile
         row.body = rendered.text
-        row.updated_at = utcnow()
+        row.updated_at = clock.now_utc()
         row.save()
     return row
 

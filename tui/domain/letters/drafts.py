@@ -38,7 +38,7 @@ def unsaved_letters(user: Staff) -> list[tuple[int, str, dt.datetime]]:
     """(letter id, title, saved at local) of letters with typing kept from an earlier session."""
     rows = (Draft.select().where((Draft.owner == user) & (Draft.kind == "letter"))
             .order_by(Draft.updated_at.desc()))
-    out = []
+    out: list[tuple[int, str, dt.datetime]] = []
     for d in rows:
         try:
             letter_id = int(d.key)

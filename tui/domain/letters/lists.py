@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Iterable, cast
 
 from peewee import JOIN
 
@@ -54,8 +55,9 @@ def list_letters(user: Staff, *, status: str | None = None, kind: str | None = N
         pid = patient.id if isinstance(patient, Patient) else patient
         query = query.where(Letter.patient == pid)
     query = query.order_by(Letter.updated_at.desc(), Letter.id.desc()).limit(limit).offset(offset)
-    out = []
-    for r in query.dicts():
+    out: list[LetterRow] = []
+    # .dicts() yields dicts, but peewee's stub keeps the model as the row type
+    for r in cast(Iterable[dict[str, Any]], query.dicts()):
         out.append(LetterRow(
             id=r["id"], kind=r["kind"], status=r["status"], patient_id=r["patient"],
             patient_name=f"{r['first_name']} {r['last_name']}".strip(),

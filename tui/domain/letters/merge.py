@@ -77,8 +77,10 @@ def organization_context(org: Organization | None) -> dict[str, Any] | None:
 
 
 def appointment_context(appt: Appointment | None) -> dict[str, Any] | None:
-    if appt is None:
-        return None
+    return None if appt is None else _appointment_fields(appt)
+
+
+def _appointment_fields(appt: Appointment) -> dict[str, Any]:
     from tui.domain.dates import WEEKDAYS
 
     start = appt.start
@@ -94,7 +96,7 @@ def appointment_context(appt: Appointment | None) -> dict[str, Any] | None:
 
 def describe_appointment(appt: Appointment) -> str:
     """'torsdag 03.12.2026 kl. 10.30 (Konsultation 15 min)': the default appointment field."""
-    c = appointment_context(appt)
+    c = _appointment_fields(appt)
     return f"{c['weekday']} {c['date']} kl. {c['time']} ({c['type']}, {c['minutes']} min)"
 
 
@@ -212,8 +214,10 @@ def clinic_for_print() -> dict[str, Any]:
 
 def next_appointment(patient: Patient | int) -> Appointment | None:
     """The patient's next booked appointment (what an appointment letter is about)."""
-    return (Appointment.select(Appointment, AppointmentType, Staff)
-            .join(AppointmentType).switch(Appointment).join(Staff)
-            .where((Appointment.patient == patient) & (Appointment.status == "booked")
-                   & (Appointment.start >= clock.now_local()))
-            .order_by(Appointment.start).first())
+    row: Appointment | None = (
+        Appointment.select(Appointment, AppointmentType, Staff)
+        .join(AppointmentType).switch(Appointment).join(Staff)
+        .where((Appointment.patient == patient) & (Appointment.status == "booked")
+               & (Appointment.start >= clock.now_local()))
+        .order_by(Appointment.start).first())
+    return row

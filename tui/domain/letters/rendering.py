@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui.domain import clock
 from tui.domain.letters.composing import letter_context
@@ -14,7 +14,10 @@ from tui.domain.letters.kinds import LetterError, kind_spec, needs_signature
 from tui.domain.letters.merge import clinic_for_print, staff_context
 from tui.domain.private import write_private
 from tui.i18n import _
-from tui.models import Letter, Organization, utcnow
+from tui.models import Letter, Organization
+
+if TYPE_CHECKING:
+    from tui.domain.pdf import ClinicPDF
 
 
 @dataclass
@@ -32,14 +35,15 @@ class LetterDoc:
 
 
 def letter_doc(letter: Letter, *, fields: dict[str, Any] | None = None, body: str | None = None,
-               subject: str | None = None, recipient: Organization | None | bool = False,
+               subject: str | None = None, recipient: Organization | None | Literal[False] = False,
                masked_cpr: bool = False) -> LetterDoc:
     """Lay out a letter (or the editor's unsaved version of it)."""
     org = letter.recipient if recipient is False else recipient
     ctx = letter_context(letter, fields=fields, recipient=org, masked_cpr=masked_cpr)
     clinic, patient = ctx["clinic"], ctx["patient"]
     spec = kind_spec(letter.kind)
-    when = clock.to_local(letter.signed_at).date() if letter.signed_at else clock.today()
+    signed = clock.to_local(letter.signed_at)
+    when = signed.date() if signed else clock.today()
     place = clinic.get("city") or ""
     recipient_lines: list[str] = []
     if letter.kind == "indkaldelse" and org is None:
@@ -75,7 +79,8 @@ def letter_doc(letter: Letter, *, fields: dict[str, Any] | None = None, body: st
     notes = []
     if letter.replaces_id:
         old = letter.replaces
-        sent = clock.to_local(old.sent_at).strftime("%d.%m.%Y") if old.sent_at else ""
+        sent_at = clock.to_local(old.sent_at)
+        sent = sent_at.strftime("%d.%m.%Y") if sent_at else ""
         notes.append(f"Erstatter brev nr. {old.id}" + (f" sendt {sent}" if sent else "") + ".")
     return LetterDoc(
         title=spec.title,
@@ -131,7 +136,7 @@ def letter_text(letter: Letter) -> str:
     return doc_text(letter_doc(letter), clinic_for_print())
 
 
-def _letter_pdf(letter: Letter):
+def _letter_pdf(letter: Letter) -> ClinicPDF:
     from tui.domain.pdf import ClinicPDF, FontMissing
 
     clinic = clinic_for_print()
@@ -145,10 +150,11 @@ def _letter_pdf(letter: Letter):
     pdf.set_lang("da")
     pdf.set_subject(doc.title)
     # the same letter gives the same bytes: a re-exported MedCom message is identical
-    made = letter.signed_at or letter.updated_at or utcnow()
+    made = letter.signed_at or letter.updated_at or clock.now_utc()
     pdf.set_creation_date(made.replace(tzinfo=dt.timezone.utc))
     ident = hashlib.md5(f"skranke-letter-{letter.id}-{made.isoformat()}".encode()).hexdigest().upper()
-    pdf.file_id = lambda: f"<{ident}><{ident}>"
+    # fpdf2 asks this method for the /ID; overriding it is its documented way
+    pdf.file_id = lambda: f"<{ident}><{ident}>"  # type: ignore[method-assign]
     pdf.add_page()
     pdf.set_font(pdf.family, "", 10)
     top = pdf.get_y()

@@ -19,7 +19,7 @@ from tui.domain.letters.kinds import LetterError, kind_spec
 from tui.domain.letters.merge import default_fields, merge_context, next_appointment, sample_context
 from tui.domain.letters.templating import check_template, render_template
 from tui.i18n import _
-from tui.models import LETTER_KINDS, LetterTemplate, Patient, Staff, utcnow
+from tui.models import LETTER_KINDS, LetterTemplate, Patient, Staff
 from tui.paths import DATA_DIR
 
 TEMPLATE_DIR = DATA_DIR / "templates"
@@ -85,7 +85,7 @@ class TemplateRow:
 
 
 def _row(t: LetterTemplate) -> TemplateRow:
-    by = t.updated_by.initials if t.updated_by_id else ""
+    by = t.updated_by.initials if t.updated_by is not None else ""  # None: no query
     return TemplateRow(t.id, t.kind, t.name, t.body, clock.to_local(t.updated_at), by)
 
 
@@ -198,11 +198,11 @@ def save_template(user: Staff, kind: str, name: str, body: str,
     with db.atomic():
         if template_id is None:
             row = LetterTemplate.create(kind=kind, name=name, body=body, updated_by=user,
-                                        updated_at=utcnow())
+                                        updated_at=clock.now_utc())
         else:
             row = LetterTemplate.get_by_id(template_id)
             row.kind, row.name, row.body = kind, name, body
-            row.updated_by, row.updated_at = user, utcnow()
+            row.updated_by, row.updated_at = user, clock.now_utc()
             row.save()
         audit.log("letter_template_saved", user, detail=f"{kind}: {name}")
     return row

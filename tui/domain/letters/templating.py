@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -34,17 +34,18 @@ class _Undefined(jinja2.ChainableUndefined):
             self._fail_with_undefined_error()
         return ""
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> _Undefined:
         if name[:2] == "__" or self._refused():
             return self._fail_with_undefined_error()
         return self
 
-    def __getitem__(self, _name):
+    # the same override as jinja2's own ChainableUndefined (which ignores it the same way)
+    def __getitem__(self, _name: str) -> _Undefined:  # type: ignore[override]
         if self._refused():
             self._fail_with_undefined_error()
         return self
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self._refused():
             self._fail_with_undefined_error()
         return iter(())
@@ -129,7 +130,7 @@ def check_template(source: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _compiled(source: str):
+def _compiled(source: str) -> jinja2.Template:
     return environment().from_string(source)
 
 

@@ -17,7 +17,7 @@ from tui.domain.letters.kinds import (
 )
 from tui.domain.letters.merge import doctor_by_id
 from tui.i18n import _
-from tui.models import Letter, Patient, Staff, utcnow
+from tui.models import Letter, Patient, Staff
 
 
 def reload(letter: Letter | int) -> Letter:
@@ -86,8 +86,8 @@ def submit(user: Staff, letter: Letter | int, signer: Staff | None = None) -> Le
         row.status = "awaiting_signature"
         row.signer = signer
         row.return_comment = ""
-        row.submitted_at = utcnow()
-        row.updated_at = utcnow()
+        row.submitted_at = clock.now_utc()
+        row.updated_at = clock.now_utc()
         row.save()
         audit.log("letter_submitted", user, patient=row.patient_id,
                   detail=f"letter {row.id} to {signer.username if signer else 'any doctor'}")
@@ -108,7 +108,7 @@ def return_to_draft(user: Staff, letter: Letter | int, comment: str) -> Letter:
         must_be(row, "awaiting_signature")
         row.status = "returned"
         row.return_comment = comment
-        row.updated_at = utcnow()
+        row.updated_at = clock.now_utc()
         row.save()
         audit.log("letter_returned", user, patient=row.patient_id, detail=f"letter {row.id}",
                   reason=comment)
@@ -133,7 +133,7 @@ def _freeze(row: Letter, user: Staff | None) -> None:
     _check_complete(row)
     row.status = "signed"
     row.signer = user
-    row.signed_at = utcnow()
+    row.signed_at = clock.now_utc()
     if row.submitted_at is None:
         row.submitted_at = row.signed_at
     row.updated_at = row.signed_at
@@ -149,8 +149,10 @@ def sign(user: Staff, letter: Letter | int) -> Letter:
         must_be(row, "awaiting_signature", *EDITABLE)
         if row.status == "awaiting_signature" and row.signer_id not in (None, user.id):
             # queued for a colleague: taken over first (tui.domain.signing.take_over)
+            colleague = row.signer
+            assert colleague is not None  # signer_id is set
             raise LetterError(_("The letter waits for {name}. Take it over first.").format(
-                name=row.signer.full_name))
+                name=colleague.full_name))
         _freeze(row, user)
         audit.log("letter_signed", user, patient=row.patient_id, detail=f"letter {row.id}")
     return row
@@ -182,10 +184,10 @@ def mark_sent(user: Staff, letter: Letter | int, channel: str) -> Letter:
             raise LetterError(_("The letter was sent already."))
         if row.status != "signed":
             raise LetterError(_("Only a signed letter can be sent."))
-        now = utcnow()
+        now = clock.now_utc()
         Letter.update(status="sent", sent_at=now, sent_channel=channel, updated_at=now).where(
             Letter.id == row.id).execute()
-        recipient = row.recipient.name if row.recipient_id else row.patient.full_name
+        recipient = row.recipient.name if row.recipient is not None else row.patient.full_name
         audit.log("letter_sent", user, patient=row.patient_id,
                   detail=f"letter {row.id} via {channel}")
         _journal_note(user, row.patient_id,
