@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import random
 import uuid
 
-from tui.demo.clinic import CLINIC
+from tui.demo.clinic import CLINIC, DemoClinic
 from tui.domain import clock, fhir, inbox
 from tui.domain.private import private_tempdir, write_private
 from tui.models import Patient, Staff
@@ -121,8 +122,8 @@ def _unknown_cpr(rng) -> str:
             return cpr
 
 
-def demo_seed(rng, clinic=None) -> None:
-    living = list(getattr(clinic, "living_patient_ids", None) or [])
+def demo_seed(rng: random.Random, clinic: DemoClinic | None = None) -> None:
+    living = list(clinic.living_patient_ids if clinic else [])
     query = Patient.select().where(Patient.cpr_kind == "cpr").order_by(Patient.id)
     patients = list(query.where(Patient.id.in_(living[:200])) if living else query.limit(200))
     doctor = Staff.select().where((Staff.role == "doctor") & Staff.active).order_by(Staff.id).first()
