@@ -140,7 +140,8 @@ def make_journal(rng: random.Random, booked: list[tuple[Booking, int]], staff: d
     fixes: list[dict[str, Any]] = []
     for eid, pid, author, created in rng.sample(entries, min(len(entries), max(2, len(entries) // 60))):
         # clock.to_local does not yet say that a datetime gives a datetime: drop the ignore when it does
-        local = clock.to_local(created) + dt.timedelta(minutes=rng.randint(20, 240))  # type: ignore[operator, assignment]
+        local = (clock.to_local(created)  # type: ignore[operator, assignment]
+                 + dt.timedelta(minutes=rng.randint(20, 240)))
         if local.hour >= 16:  # the next morning
             local = dt.datetime.combine(local.date() + dt.timedelta(days=1),
                                         dt.time(8, rng.randrange(60)))
