@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from tui.demo.clinic import DOCTOR_MIX, NURSE_MIX, STAFF, WINDOW_DAYS, insert_many, works_on
 from tui.demo.people import Person
@@ -85,7 +87,8 @@ POOL_OF = {"BARN": "child", "GRAV": "grav", "CELLE": "celle", "AARS": "aars", "K
 def make_appointments(rng: random.Random, staff: dict[str, Staff], types: dict[str, AppointmentType],
                        people: list[Person], patient_ids: list[int], today: dt.date,
                        now: dt.datetime) -> list[tuple[Booking, int]]:
-    cal = calendar_settings()
+    # calendar_settings is still unannotated in tui/domain/settings.py: drop the ignore when it is
+    cal = calendar_settings()  # type: ignore[no-untyped-call]
     pools = _patient_pools(people, today)
     absences = list(Absence.select().order_by(Absence.id))
     secretaries = [u for u, _n, r, *_x in STAFF if r == "secretary"]
@@ -210,8 +213,9 @@ def _book(rng: random.Random, username: str, code: str, patient: int, start: dt.
 
 
 def _insert_appointments(bookings: list[Booking], staff: dict[str, Staff],
-                         types: dict[str, AppointmentType], patient_ids: list[int]):
-    rows = []
+                         types: dict[str, AppointmentType],
+                         patient_ids: list[int]) -> list[tuple[Booking, int]]:
+    rows: list[dict[str, Any]] = []
     for b in bookings:
         updated = b.changed_at or b.arrived_at or b.booked_at
         rows.append({
@@ -223,13 +227,13 @@ def _insert_appointments(bookings: list[Booking], staff: dict[str, Staff],
             "booked_at": to_utc(b.booked_at), "updated_at": to_utc(updated),
         })
     insert_many(Appointment, rows)
-    ids = {
-        (sid, start, pid): aid for aid, sid, start, pid in
-        Appointment.select(Appointment.id, Appointment.staff, Appointment.start,
-                           Appointment.patient).tuples()
-    }
-    out = []
-    events = []
+    # peewee types .tuples() as the model query; its rows are (id, staff_id, start, patient_id)
+    stored = cast("Iterable[tuple[int, int, dt.datetime, int]]",
+                  Appointment.select(Appointment.id, Appointment.staff, Appointment.start,
+                                     Appointment.patient).tuples())
+    ids = {(sid, start, pid): aid for aid, sid, start, pid in stored}
+    out: list[tuple[Booking, int]] = []
+    events: list[dict[str, Any]] = []
     secretaries = [u for u, _n, r, *_x in STAFF if r == "secretary"]
     for b in bookings:
         sid = staff[b.staff].id
@@ -249,15 +253,19 @@ def _insert_appointments(bookings: list[Booking], staff: dict[str, Staff],
         if b.status in ("in_progress", "done"):
             events.append({"appointment": aid, "at": to_utc(max(b.start, b.arrived_at or b.start)),
                            "by": sid, "action": "status", "detail": "arrived -> in_progress"})
-        if b.status == "done":
-            events.append({"appointment": aid, "at": to_utc(b.changed_at), "by": sid,
-                           "action": "status", "detail": "in_progress -> done"})
-        elif b.status == "no_show":
-            events.append({"appointment": aid, "at": to_utc(b.changed_at), "by": desk,
-                           "action": "status", "detail": "booked -> no_show"})
-        elif b.status == "cancelled":
-            events.append({"appointment": aid, "at": to_utc(b.changed_at), "by": desk,
-                           "action": "cancelled", "detail": f"booked: {b.cancel_reason}"})
+        if b.status in ("done", "no_show", "cancelled"):
+            if b.changed_at is None:  # _book gives each of these statuses its time
+                raise ValueError(f"demo booking {b.status} without the time it changed")
+            changed = to_utc(b.changed_at)
+            if b.status == "done":
+                events.append({"appointment": aid, "at": changed, "by": sid,
+                               "action": "status", "detail": "in_progress -> done"})
+            elif b.status == "no_show":
+                events.append({"appointment": aid, "at": changed, "by": desk,
+                               "action": "status", "detail": "booked -> no_show"})
+            else:
+                events.append({"appointment": aid, "at": changed, "by": desk,
+                               "action": "cancelled", "detail": f"booked: {b.cancel_reason}"})
     insert_many(AppointmentEvent, events)
     return out
 

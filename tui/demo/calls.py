@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+from tui.demo.clinic import DemoClinic
 from tui.domain import clock
 from tui.models import Call, Callback, PatientPhone
 
 
-def demo_seed(rng, clinic) -> None:
+def demo_seed(rng: random.Random, clinic: DemoClinic | None) -> None:
     """A day of calls up to now (answered, missed, unknown numbers, a family phone)
     and a few callbacks, some overdue."""
-    secretaries = list(getattr(clinic, "secretaries", None) or [])
-    doctors = list(getattr(clinic, "doctors", None) or [])
+    secretaries = list(clinic.secretaries if clinic else [])
+    doctors = list(clinic.doctors if clinic else [])
     if not secretaries:
         return
-    now_local = getattr(clinic, "now", None) or clock.now_local()
-    ids = list(getattr(clinic, "living_patient_ids", None) or getattr(clinic, "patient_ids", []))[:2000]
-    phones = {}
+    now_local = clinic.now if clinic else clock.now_local()
+    ids = list((clinic.living_patient_ids or clinic.patient_ids) if clinic else [])[:2000]
+    phones: dict[int, str] = {}
     if ids:
         for row in (PatientPhone.select(PatientPhone.patient, PatientPhone.number)
                     .where(PatientPhone.patient.in_(ids)).order_by(PatientPhone.id)):

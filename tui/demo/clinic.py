@@ -8,10 +8,12 @@ with the setting "demo_mode" = True, which `build()` sets.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from dateutil.rrule import rrulestr
-from peewee import chunked
+from peewee import Field, Model, chunked
 
 from tui.db import database_proxy as db
 from tui.db import is_sqlite, migrate_schema
@@ -154,7 +156,7 @@ def wipe() -> None:
     audit.forget_anchors()  # the old chain went with the tables; a new one starts
 
 
-def insert_many(model, rows: list[dict], size: int = 2000) -> None:
+def insert_many(model: type[Model], rows: Sequence[dict[str, Any]], size: int = 2000) -> None:
     """Bulk insert, like `model.insert_many(rows)` but with one prepared statement.
 
     peewee builds the SQL of a multi-row insert value by value, which costs more than
@@ -172,8 +174,9 @@ def insert_many(model, rows: list[dict], size: int = 2000) -> None:
     quoted = ", ".join(f'"{f.column_name}"' for f in columns)
     head = f'INSERT INTO "{meta.table_name}" ({quoted}) VALUES '
 
-    def default(f):
-        return f.db_value(f.default() if callable(f.default) else f.default)
+    def default(f: Field[Any]) -> Any:
+        # peewee's stubs leave Field.db_value unannotated
+        return f.db_value(f.default() if callable(f.default) else f.default)  # type: ignore[no-untyped-call]
 
     for batch in chunked(rows, size):
         data = [tuple([f.db_value(row[f.name]) for f in fields] + [default(f) for f in missing])
@@ -188,7 +191,7 @@ def insert_many(model, rows: list[dict], size: int = 2000) -> None:
 
 
 def insert_settings() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [  # a setting's value is JSON
         {"key": "demo_mode", "value": True},
         {"key": "clinic", "value": CLINIC},
         {"key": "calendar", "value": ClinicSettings().to_dict()},
@@ -245,7 +248,8 @@ def works_on(username: str, day: dt.date) -> list[tuple[dt.time, dt.time]]:
 
 def make_absences(staff: dict[str, Staff], today: dt.date) -> None:
     """A doctor's holiday week after next and a course day last week."""
-    cal = calendar_settings()
+    # calendar_settings is still unannotated in tui/domain/settings.py: drop the ignore when it is
+    cal = calendar_settings()  # type: ignore[no-untyped-call]
     monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=14)
     Absence.create(
         staff=staff["mette"], start=dt.datetime.combine(monday, dt.time(0)),

@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import random
 import uuid
+from typing import Any
 
-from tui.demo.clinic import CLINIC
+from tui.demo.clinic import CLINIC, DemoClinic
 from tui.domain import clock, fhir, inbox
 from tui.domain.private import private_tempdir, write_private
 from tui.models import Patient, Staff
@@ -26,11 +28,11 @@ def _stamp(moment: dt.datetime) -> str:
         microsecond=0).isoformat()
 
 
-def message(rng, *, sender: tuple[str, str, str], clinic: dict, cpr: str, given: str,
-            family: str, category: str, topic: str, text: str, author: str,
+def message(rng: random.Random, *, sender: tuple[str, str, str], clinic: dict[str, Any], cpr: str,
+            given: str, family: str, category: str, topic: str, text: str, author: str,
             role: tuple[str, str], to: tuple[str, str] | None = None,
             attachment: tuple[str, str, bytes] | None = None,
-            sent: dt.datetime | None = None) -> dict:
+            sent: dt.datetime | None = None) -> dict[str, Any]:
     """A CareCommunication message Bundle as a sender's system would drop it."""
     def uid() -> str:
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -40,14 +42,15 @@ def message(rng, *, sender: tuple[str, str, str], clinic: dict, cpr: str, given:
     when = _stamp(sent or clock.now_utc())
     name, sor, ean = sender
 
-    def org(rid, n, s, e):
+    def org(rid: str, n: str, s: str, e: str) -> dict[str, Any]:
         return {"resourceType": "Organization", "id": rid,
                 "meta": {"profile": [fhir.ORGANIZATION_PROFILE]},
                 "text": fhir._narrative(f"Navn: {n}", f"SOR: {s}", f"EAN: {e}"),
                 "identifier": [{"system": fhir.SOR_SYSTEM, "value": s},
                                {"system": fhir.EAN_SYSTEM, "value": e}], "name": n}
 
-    def person(role_id, pract_id, full, code, org_id):
+    def person(role_id: str, pract_id: str, full: str, code: tuple[str, str],
+               org_id: str) -> list[dict[str, Any]]:
         first, _sp, last = full.rpartition(" ")
         return [{"resourceType": "PractitionerRole", "id": role_id,
                  "text": fhir._narrative(full),
@@ -57,12 +60,12 @@ def message(rng, *, sender: tuple[str, str, str], clinic: dict, cpr: str, given:
                 {"resourceType": "Practitioner", "id": pract_id, "text": fhir._narrative(full),
                  "name": [{"family": last, "given": first.split()}]}]
 
-    ext = [{"url": fhir.EXT_DATETIME, "valueDateTime": when},
+    ext: list[dict[str, Any]] = [{"url": fhir.EXT_DATETIME, "valueDateTime": when},
            {"url": fhir.EXT_IDENTIFIER, "valueIdentifier": {
                "value": f"urn:uuid:{ids['p1']}", "assigner": fhir._ref("Organization", ids["sender"])}},
            {"url": fhir.EXT_AUTHOR, "valueReference": fhir._ref("PractitionerRole", ids["role"])},
            {"url": fhir.EXT_CONTACT, "valueContactPoint": {"system": "phone", "value": "47323200"}}]
-    payloads = [{"extension": ext, "contentString": text}]
+    payloads: list[dict[str, Any]] = [{"extension": ext, "contentString": text}]
     if attachment:
         title, kind, data = attachment
         payloads.append({
@@ -72,14 +75,14 @@ def message(rng, *, sender: tuple[str, str, str], clinic: dict, cpr: str, given:
                               "assigner": fhir._ref("Organization", ids["sender"])}}],
             "contentAttachment": {"contentType": kind, "title": title,
                                   "data": base64.b64encode(data).decode("ascii")}})
-    comm = {"resourceType": "Communication", "id": ids["comm"],
+    comm: dict[str, Any] = {"resourceType": "Communication", "id": ids["comm"],
             "meta": {"profile": [fhir.COMMUNICATION_PROFILE]},
             "text": fhir._narrative(topic, text),
             "identifier": [{"value": f"urn:uuid:{ids['thread']}"}], "status": "unknown",
             "category": [{"coding": [{"system": fhir.CATEGORY_CODES, "code": category}]}],
             "subject": fhir._ref("Patient", ids["patient"]), "topic": {"text": topic},
             "payload": payloads}
-    resources = [
+    resources: list[dict[str, Any]] = [
         {"resourceType": "MessageHeader", "id": ids["header"],
          "meta": {"profile": [fhir.HEADER_PROFILE]}, "text": fhir._narrative(topic),
          "eventCoding": {"system": fhir.EVENT_CODES, "code": fhir.EVENT_CODE},
@@ -112,7 +115,7 @@ def message(rng, *, sender: tuple[str, str, str], clinic: dict, cpr: str, given:
                       for r in resources]}
 
 
-def _unknown_cpr(rng) -> str:
+def _unknown_cpr(rng: random.Random) -> str:
     """A CPR number (valid form) that no demo patient has."""
     while True:
         day = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 18000))
@@ -121,8 +124,8 @@ def _unknown_cpr(rng) -> str:
             return cpr
 
 
-def demo_seed(rng, clinic=None) -> None:
-    living = list(getattr(clinic, "living_patient_ids", None) or [])
+def demo_seed(rng: random.Random, clinic: DemoClinic | None = None) -> None:
+    living = list(clinic.living_patient_ids if clinic else [])
     query = Patient.select().where(Patient.cpr_kind == "cpr").order_by(Patient.id)
     patients = list(query.where(Patient.id.in_(living[:200])) if living else query.limit(200))
     doctor = Staff.select().where((Staff.role == "doctor") & Staff.active).order_by(Staff.id).first()

@@ -2,6 +2,9 @@
 in every status, written through the letters workflow."""
 from __future__ import annotations
 
+import random
+
+from tui.demo.clinic import DemoClinic
 from tui.domain.clock import now_utc
 from tui.domain.letters import (
     FREE_TEXT,
@@ -34,7 +37,7 @@ DEMO_ORGANIZATIONS = (
 )
 
 
-def demo_seed(rng, clinic=None) -> None:
+def demo_seed(rng: random.Random, clinic: DemoClinic | None = None) -> None:
     """Recipients with clearly fictitious SOR/EAN numbers and a few letters in every status."""
     orgs = []
     for name, kind, sor, ean, address, postcode, city in DEMO_ORGANIZATIONS:
@@ -43,10 +46,10 @@ def demo_seed(rng, clinic=None) -> None:
             org = Organization.create(name=name, kind=kind, sor=sor, ean=ean, address=address,
                                       postcode=postcode, city=city, phone="")
         orgs.append(org)
-    secretaries = list(getattr(clinic, "secretaries", None) or Staff.select().where(
+    secretaries = list((clinic.secretaries if clinic else None) or Staff.select().where(
         (Staff.role == "secretary") & (Staff.active == True)))  # noqa: E712
-    docs = list(getattr(clinic, "doctors", None) or doctors())
-    living = list(getattr(clinic, "living_patient_ids", None) or [])[:200]
+    docs = list((clinic.doctors if clinic else None) or doctors())
+    living = list(clinic.living_patient_ids if clinic else [])[:200]
     query = Patient.select().order_by(Patient.id)
     query = (query.where(Patient.id.in_(living)) if living
              else query.where(Patient.deceased_date.is_null()).limit(200))

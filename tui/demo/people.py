@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from tui.demo.clinic import DEMO_DIR, insert_many
 from tui.domain.clock import to_utc
-from tui.domain.cpr import KIND_CPR, KIND_X_ECPR, mod11_ok, parse_cpr
+from tui.domain.cpr import KIND_CPR, KIND_X_ECPR, Cpr, mod11_ok, parse_cpr
 from tui.domain.names import normalize
 from tui.domain.patients import name_key_rows
 from tui.domain.phones import normalize_phone
@@ -112,7 +114,7 @@ class _CprMaker:
         self.today = today
         self.used: set[str] = set()  # membership only, never iterated
 
-    def _check(self, digits: str, kind: str, birth: dt.date, sex: str):
+    def _check(self, digits: str, kind: str, birth: dt.date, sex: str) -> Cpr:
         parsed = parse_cpr(digits, today=self.today)
         if parsed.kind != kind or parsed.birth_date != birth or parsed.sex != sex:
             raise AssertionError(f"demo CPR candidate misread: {parsed!r}")
@@ -129,7 +131,7 @@ class _CprMaker:
             return self.rng.choice([4, 5, 6, 7, 8, 9])
         return self.rng.randint(5, 8)
 
-    def ordinary(self, birth: dt.date, sex: str, *, mod11: bool = True):
+    def ordinary(self, birth: dt.date, sex: str, *, mod11: bool = True) -> Cpr:
         rng = self.rng
         want = 1 if sex == "M" else 0
         head = birth.strftime("%d%m%y")
@@ -151,7 +153,7 @@ class _CprMaker:
                 continue
             return self._check(digits, KIND_CPR, birth, sex)
 
-    def replacement(self, birth: dt.date, sex: str, first: str, last: str):
+    def replacement(self, birth: dt.date, sex: str, first: str, last: str) -> Cpr:
         """National X-eCPR: DDMMYY, 1 (1900s) or 7 (2000s), initials, sex digit."""
         c = "1" if birth.year < 2000 else "7"
         letters = ((normalize(first)[:1] or "X") + (normalize(last)[:1] or "X")).upper()
@@ -399,7 +401,9 @@ def insert_patients(people: list[Person]) -> list[int]:
         "created_at": p.created, "updated_at": p.created,
     } for p in people]
     insert_many(Patient, rows)
-    by_cpr = dict(Patient.select(Patient.cpr, Patient.id).tuples())
+    # peewee types .tuples() as the model query; its rows are (cpr, id)
+    pairs = cast("Iterable[tuple[str, int]]", Patient.select(Patient.cpr, Patient.id).tuples())
+    by_cpr = dict(pairs)
     ids = [by_cpr[p.cpr] for p in people]
     keys, phones = [], []
     for p, pid in zip(people, ids):

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+from tui.demo.clinic import DemoClinic
 from tui.domain.clock import now_local, to_utc
 from tui.domain.prescriptions import (
     CHANNELS,
@@ -16,13 +18,13 @@ from tui.domain.prescriptions import (
 from tui.models import Patient, Staff
 
 
-def demo_seed(rng, clinic=None) -> None:
+def demo_seed(rng: random.Random, clinic: DemoClinic | None = None) -> None:
     """Pending requests (one dependence-forming), decided ones not yet told, and told ones."""
-    secretaries = list(getattr(clinic, "secretaries", None) or Staff.select().where(
+    secretaries = list((clinic.secretaries if clinic else None) or Staff.select().where(
         (Staff.role == "secretary") & (Staff.active == True)))
-    doctors = list(getattr(clinic, "doctors", None) or Staff.select().where(
+    doctors = list((clinic.doctors if clinic else None) or Staff.select().where(
         (Staff.role == "doctor") & (Staff.active == True)))
-    living = list(getattr(clinic, "living_patient_ids", None) or [])
+    living = list(clinic.living_patient_ids if clinic else [])
     query = Patient.select().order_by(Patient.id)
     query = (query.where(Patient.id.in_(living[:300])) if living
              else query.where(Patient.deceased_date.is_null()).limit(300))
@@ -31,7 +33,7 @@ def demo_seed(rng, clinic=None) -> None:
         return
     chosen = rng.sample(patients, 12)
     common = [d for d in drugs() if not d.dependence]
-    now = getattr(clinic, "now", None) or now_local()
+    now = clinic.now if clinic else now_local()
     doses = ["1 x 1 dagligt", "1 x 2 dagligt", "1 morgen", "1 til natten", "efter aftale"]
     plans = (["pending"] * 5 + ["dependence"] + ["approved", "approved", "declined", "needs_visit"]
              + ["told", "told"])

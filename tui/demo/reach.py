@@ -3,7 +3,9 @@ list, recall rules with a few contact attempts, and referrals near their deadlin
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+from tui.demo.clinic import DemoClinic
 from tui.domain import recall, sms
 from tui.domain import waiting_list as wl
 from tui.domain.clock import now_utc, today
@@ -14,16 +16,16 @@ RECALLS = [("AARS", "Diabetes-årskontrol", 12, 0), ("AARS", "KOL-kontrol", 12, 
            ("SPIRO", "Spirometri-kontrol", 12, 0), ("BLOD", "Blodprøve-kontrol", 3, 0)]
 
 
-def demo_seed(rng, clinic=None) -> None:
+def demo_seed(rng: random.Random, clinic: DemoClinic | None = None) -> None:
     desk = Staff.select().where((Staff.role == "secretary") & Staff.active).order_by(Staff.id).first()
     if desk is None:
         return
-    living = list(getattr(clinic, "living_patient_ids", None) or [])
+    living = list(clinic.living_patient_ids if clinic else [])
     query = Patient.select().order_by(Patient.id)
     patients = list(query.where(Patient.id.in_(living)) if living else query.where(Patient.deceased_date.is_null()))
     if not patients:
         return
-    day = getattr(clinic, "today", None) or today()
+    day = clinic.today if clinic else today()
     types = {t.code: t for t in AppointmentType.select()}
     mobiles = {r.patient_id: r.number for r in PatientPhone.select().where(PatientPhone.label == "mobil")}
     for p in patients:

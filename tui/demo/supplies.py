@@ -1,12 +1,15 @@
 """Demo supplies: the catalogue with stock, some items low, one sent order."""
 from __future__ import annotations
 
+import random
+
+from tui.demo.clinic import DemoClinic
 from tui.domain.clock import now_utc
 from tui.domain.supplies import import_catalog, send_order
 from tui.models import Staff, SupplyItem, SupplyOrder, SupplyOrderLine
 
 
-def demo_seed(rng, clinic) -> None:
+def demo_seed(rng: random.Random, clinic: DemoClinic | None) -> None:
     """The catalogue with stock; some items under their reorder level; one sent order."""
     import_catalog(None)
     items_ = list(SupplyItem.select().order_by(SupplyItem.id))
@@ -15,7 +18,7 @@ def demo_seed(rng, clinic) -> None:
         item.stock = (rng.randint(0, max(0, item.reorder_level - 1)) if low
                       else rng.randint(item.reorder_level, item.reorder_level * 3 + 2))
         item.save()
-    secretaries = list(getattr(clinic, "secretaries", None) or Staff.select().where(
+    secretaries = list((clinic.secretaries if clinic else None) or Staff.select().where(
         (Staff.role == "secretary") & (Staff.active == True)))
     if not secretaries:
         return

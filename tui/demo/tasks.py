@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+from tui.demo.clinic import DemoClinic
 from tui.domain.clock import today
 from tui.domain.tasks import add_comment, create_task, mark_done
 from tui.models import Patient, Staff
@@ -20,20 +22,20 @@ DEMO_TASKS = [
 ]
 
 
-def demo_seed(rng, clinic=None) -> None:
+def demo_seed(rng: random.Random, clinic: DemoClinic | None = None) -> None:
     """Tasks between staff: to persons and roles, with patients, some overdue, some done."""
     people = list(Staff.select().where(Staff.active == True).order_by(Staff.id))
     by_role: dict[str, list[Staff]] = {}
     for person in people:
         by_role.setdefault(person.role, []).append(person)
-    living = list(getattr(clinic, "living_patient_ids", None) or [])
+    living = list(clinic.living_patient_ids if clinic else [])
     query = Patient.select().order_by(Patient.id)
     query = (query.where(Patient.id.in_(living[:300])) if living
              else query.where(Patient.deceased_date.is_null()).limit(300))
     patients = list(query)
     if not by_role.get("secretary") or not by_role.get("doctor") or not patients:
         return
-    day = getattr(clinic, "today", None) or today()
+    day = clinic.today if clinic else today()
     for i, (title, role, with_patient, priority) in enumerate(DEMO_TASKS):
         if not by_role.get(role):
             continue
