@@ -87,8 +87,7 @@ POOL_OF = {"BARN": "child", "GRAV": "grav", "CELLE": "celle", "AARS": "aars", "K
 def make_appointments(rng: random.Random, staff: dict[str, Staff], types: dict[str, AppointmentType],
                        people: list[Person], patient_ids: list[int], today: dt.date,
                        now: dt.datetime) -> list[tuple[Booking, int]]:
-    # calendar_settings is still unannotated in tui/domain/settings.py: drop the ignore when it is
-    cal = calendar_settings()  # type: ignore[no-untyped-call]
+    cal = calendar_settings()
     pools = _patient_pools(people, today)
     absences = list(Absence.select().order_by(Absence.id))
     secretaries = [u for u, _n, r, *_x in STAFF if r == "secretary"]

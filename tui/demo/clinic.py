@@ -248,8 +248,7 @@ def works_on(username: str, day: dt.date) -> list[tuple[dt.time, dt.time]]:
 
 def make_absences(staff: dict[str, Staff], today: dt.date) -> None:
     """A doctor's holiday week after next and a course day last week."""
-    # calendar_settings is still unannotated in tui/domain/settings.py: drop the ignore when it is
-    cal = calendar_settings()  # type: ignore[no-untyped-call]
+    cal = calendar_settings()
     monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=14)
     Absence.create(
         staff=staff["mette"], start=dt.datetime.combine(monday, dt.time(0)),

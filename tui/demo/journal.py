@@ -139,9 +139,7 @@ def make_journal(rng: random.Random, booked: list[tuple[Booking, int]], staff: d
                         .order_by(JournalEntry.id).tuples()))
     fixes: list[dict[str, Any]] = []
     for eid, pid, author, created in rng.sample(entries, min(len(entries), max(2, len(entries) // 60))):
-        # clock.to_local does not yet say that a datetime gives a datetime: drop the ignore when it does
-        local = (clock.to_local(created)  # type: ignore[operator, assignment]
-                 + dt.timedelta(minutes=rng.randint(20, 240)))
+        local = clock.to_local(created) + dt.timedelta(minutes=rng.randint(20, 240))
         if local.hour >= 16:  # the next morning
             local = dt.datetime.combine(local.date() + dt.timedelta(days=1),
                                         dt.time(8, rng.randrange(60)))
@@ -181,8 +179,7 @@ _Event = tuple[dt.datetime, int, str, Staff, int | None, str]
 def make_audit(rng: random.Random, staff: dict[str, Staff], booked: list[tuple[Booking, int]],
                 patient_ids: list[int], today: dt.date, now: dt.datetime) -> int:
     """Logins on the past working days and some record views, in time order, via audit.log."""
-    # calendar_settings is still unannotated in tui/domain/settings.py: drop the ignore when it is
-    cal = calendar_settings()  # type: ignore[no-untyped-call]
+    cal = calendar_settings()
     events: list[_Event] = []
     seq = 0
     for offset in range(-WINDOW_DAYS, 1):

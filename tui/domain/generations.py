@@ -19,7 +19,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from tui.domain import backup as backup_mod
 from tui.domain import clock
@@ -93,8 +92,7 @@ def to_keep(backups: list[Path], rules: dict[str, int]) -> set[Path]:
             when = made_at(path)
             if when is None:
                 raise ValueError(f"not a backup of ours: {path}")
-            # to_local returns None only for None
-            period = _period(unit, cast(dt.datetime, clock.to_local(when)))
+            period = _period(unit, clock.to_local(when))
             if period in seen:
                 continue
             if len(seen) == count:

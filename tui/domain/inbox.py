@@ -618,8 +618,7 @@ def list_messages(user: Staff, view: str = "mine", *, limit: int = 200,
     out = []
     for r in rows:
         out.append(Row(
-            # to_local gives None only for None, and received_at is never NULL
-            id=r.id, received_at=cast(dt.datetime, clock.to_local(r.received_at)), status=r.status,
+            id=r.id, received_at=clock.to_local(r.received_at), status=r.status,
             activity=r.activity, sender=r.sender_name or r.file_name,
             topic=r.topic or r.category or (r.reason if r.status == "failed" else ""),
             patient=names.get(r.patient_id, r.patient_name), matched=bool(r.patient_id),
