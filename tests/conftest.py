@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 
 import pytest
 from helpers import CLINIC, NOW, PASSWORD, PG_URL, pg_admin, setup_clinic
@@ -82,10 +83,23 @@ def _pg_template():
     conn.close()
 
 
+# On SQLite each test gets a copy of a database migrated once per test process: migrating
+# cost more than many a test itself.
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "skranke.db"
+    connect(f"sqlite:///{path}")
+    close()
+    return path
+
+
 @pytest.fixture
 def db_url(tmp_path, request):
     if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'skranke.db'}"
+        path = tmp_path / "skranke.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        path.chmod(0o600)
+        yield f"sqlite:///{path}"
         return
     if request.node.get_closest_marker("sqlite_only"):
         pytest.skip("tests SQLite itself")
