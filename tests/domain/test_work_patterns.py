@@ -43,9 +43,23 @@ def test_parse_weekdays():
     assert parse_weekdays("ma-fr") == [0, 1, 2, 3, 4]
     assert parse_weekdays("1,3,5") == [0, 2, 4]
     assert parse_weekdays("MO,FR") == [0, 4]
-    for bad in ("", "funday", "fr-ma", "og", " & "):  # hypothesis found "&" gave no days
+    for bad in ("", "funday", "fr-ma", "og", " & ", "t", "s", "8"):  # hypothesis: "&" gave no days
         with pytest.raises(ValueError):
             parse_weekdays(bad)
+
+
+@pytest.mark.parametrize("text,days", [
+    ("man ons fre", {0, 2, 4}), ("ma,on", {0, 2}), ("mon wed", {0, 2}), ("tors", {3}),
+    ("wedn", {2}), ("man. ons.", {0, 2}), ("ma-fr", {0, 1, 2, 3, 4}), ("lør-søn", {5, 6}),
+])
+def test_one_reading_of_weekdays_for_patterns_and_a_bookings_wished_days(text, days):
+    """Work patterns, closing days and a booking's (or the waiting list's) wished days read
+    weekdays alike: the booking's reading used to be a second parser that knew no ranges."""
+    from tui.domain import booking
+
+    assert set(parse_weekdays(text)) == days
+    assert booking.parse_weekdays(text) == days
+    assert booking.parse_weekdays("  ") is None  # no wish: any day
 
 
 weekday_sets = st.sets(st.integers(0, 6), min_size=1)

@@ -19,7 +19,7 @@ from dateutil.rrule import rrulestr
 from peewee import JOIN, IntegrityError, OperationalError
 
 from tui.db import database_proxy as db
-from tui.domain import audit, auth, patients, reach, settings
+from tui.domain import audit, auth, dates, patients, reach, settings
 from tui.domain.clock import now_local, now_utc, to_local
 from tui.domain.schedule import (
     Calendars,
@@ -846,24 +846,12 @@ def start_of(value: dt.date | dt.datetime) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.combine(as_date(value), dt.time())
 
 
-_WEEKDAY_WORDS = (
-    ("mandag", "monday"), ("tirsdag", "tuesday"), ("onsdag", "wednesday"), ("torsdag", "thursday"),
-    ("fredag", "friday"), ("lørdag", "saturday"), ("søndag", "sunday"),
-)
-
-
 def parse_weekdays(text: str) -> set[int] | None:
-    """"man ons fre", "ma,on", "mon wed" -> {0, 2, 4}; empty text -> None (any day)."""
-    words = [w for w in (text or "").replace(",", " ").replace(".", " ").lower().split() if w]
-    if not words:
+    """The days a patient can come ("man ons fre", "ma,on", "mon wed" -> {0, 2, 4}); empty
+    text -> None (any day). Read as everywhere else (tui.domain.dates.parse_weekdays)."""
+    if not (text or "").strip():
         return None
-    out: set[int] = set()
-    for w in words:
-        hits = {i for i, names in enumerate(_WEEKDAY_WORDS) for n in names if len(w) >= 2 and n.startswith(w)}
-        if len(hits) != 1:
-            raise ValueError(_("Not a weekday: {word}").format(word=w))
-        out |= hits
-    return out
+    return set(dates.parse_weekdays(text))
 
 
 def arrival_candidate(patient: Patient | int, day: dt.date) -> Appointment | None:

@@ -22,6 +22,7 @@ from typing import Any
 from dateutil.easter import easter
 
 from tui.domain.intervals import subtract
+from tui.domain.rrules import days_in_year, parse_rrule
 from tui.i18n import N_, _
 
 __all__ = [
@@ -163,25 +164,13 @@ class RecurringClosure:
     reason: str = ""
 
 
-@lru_cache(maxsize=1024)
-def _recurring_year(rule: str, start: date, year: int) -> frozenset[date]:
-    from datetime import datetime
-
-    from dateutil.rrule import rrulestr
-
-    r = rrulestr(rule, dtstart=datetime.combine(start, time()))
-    lo = datetime(year, 1, 1)
-    hi = datetime(year, 12, 31, 23, 59)
-    return frozenset(d.date() for d in r.between(lo, hi, inc=True))
-
-
 def recurring_dates(closure: RecurringClosure, year: int) -> list[date]:
     """The days of `year` a recurring closure falls on, in order."""
-    return sorted(_recurring_year(closure.rule, closure.start, year))
+    return sorted(days_in_year(closure.rule, closure.start, None, year))
 
 
 def _recurs_on(closure: RecurringClosure, day: date) -> bool:
-    return day >= closure.start and day in _recurring_year(closure.rule, closure.start, day.year)
+    return day >= closure.start and day in days_in_year(closure.rule, closure.start, None, day.year)
 
 
 DEFAULT_HOURS: dict[int, tuple[time, time] | None] = {
@@ -325,7 +314,7 @@ class ClinicSettings:
                 for r in data.get("recurring_closures") or []
             ]
             for r in s.recurring_closures:
-                _recurring_year(r.rule, r.start, r.start.year)
+                parse_rrule(r.rule, r.start)
         except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
             raise ValueError(_("Invalid opening hours settings: {error}").format(error=exc)) from None
         return s

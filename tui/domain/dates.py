@@ -52,6 +52,7 @@ __all__ = [
     "format_time",
     "describe_date",
     "iso_week_monday",
+    "parse_weekdays",
 ]
 
 # Danish names (lower case, as Danish writes them). Index 0 = Monday / index 1 = January.
@@ -232,6 +233,46 @@ def _next_weekday(today: date, wd: int) -> date:
 def _prev_weekday(today: date, wd: int) -> date:
     """The most recent such weekday, today excluded."""
     return today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)
+
+
+# Whole names a weekday word may be the start of ("tors", "wedn"), each with its day.
+_WEEKDAY_FULL = [(n, i) for n, i in _WEEKDAY_WORDS.items() if n.endswith(("dag", "day"))]
+
+
+def _weekday_of(word: str) -> int | None:
+    """A weekday from one word: a name or its usual short form, a unique start of a name
+    of two letters or more, an RRULE code (MO) or a number 1-7 (1 = Monday)."""
+    if word in _WEEKDAY_WORDS:
+        return _WEEKDAY_WORDS[word]
+    if word.isdigit() and 1 <= int(word) <= 7:
+        return int(word) - 1
+    hits = {i for n, i in _WEEKDAY_FULL if len(word) >= 2 and n.startswith(word)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """Weekdays as a person types them, 0 = Monday: "ma ti fr", "mandag, onsdag",
+    "tirsdag og torsdag", "ma-fr", "1,3,5", "MO,FR", "tors". The one reading of weekdays
+    (work patterns, recurring closing days, a booking's wished days, the waiting list)."""
+    s = (text or "").strip().lower()
+    days: set[int] = set()
+    for part in re.split(r"[\s,;/+.]+", s):
+        if not part or part in ("og", "and", "&"):
+            continue
+        if "-" in part or "–" in part:
+            a, _sep, b = re.split(r"([-–])", part, maxsplit=1)
+            lo, hi = _weekday_of(a), _weekday_of(b)
+            if lo is None or hi is None or hi < lo:
+                raise ValueError(_("Unknown weekday: {text}").format(text=part))
+            days.update(range(lo, hi + 1))
+            continue
+        day = _weekday_of(part)
+        if day is None:
+            raise ValueError(_("Unknown weekday: {text}").format(text=part))
+        days.add(day)
+    if not days:
+        raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
+    return sorted(days)
 
 
 def _weeks_in_year(y: int) -> int:

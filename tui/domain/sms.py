@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 from peewee import JOIN, IntegrityError
 
 from tui.db import database_proxy as db, is_sqlite
-from tui.domain import audit, auth, settings
+from tui.domain import audit, auth, dates, settings
 from tui.domain.clock import now_local, now_utc, to_local, to_utc
 from tui.domain.phones import normalize_phone
 from tui.i18n import N_, _
@@ -440,14 +440,11 @@ def templates_for(event: str, appt_type: AppointmentType | int | None) -> list[S
     return own or [t for t in rows if t.type_id is None]
 
 
-_DA_DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-_DA_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-              "september", "oktober", "november", "december")
 _ROLE_TITLES = {"doctor": "lægen", "nurse": "sygeplejersken", "secretary": "sekretæren"}
 
 
 def danish_date(day: dt.date) -> str:
-    return f"{_DA_DAYS[day.weekday()]} {day.day}. {_DA_MONTHS[day.month - 1]}"
+    return f"{dates.WEEKDAYS[day.weekday()]} {day.day}. {dates.MONTHS[day.month]}"  # Danish always
 
 
 def merge_values(start: dt.datetime, staff: Staff | None, appt_type: AppointmentType | None, *,

@@ -5,8 +5,9 @@ to and including `valid_to`, with a start and end time of day; an end of 00.00 m
 midnight at the end of the day. Stored as `WorkPattern` rows; typed and edited as
 `PatternSpec` (weekdays, every n weeks). This module is the one place that
 
-- validates a rule (`parse_rrule`) and a pattern (`PatternSpec.check`),
-- reads and writes weekdays the way a person types them (`parse_weekdays`),
+- validates a pattern (`PatternSpec.check`; its rule by `tui.domain.rrules.parse_rrule`),
+- writes weekdays the way a person reads them (`format_weekdays`; they are read by
+  `tui.domain.dates.parse_weekdays`, re-exported here),
 - expands patterns into working time (`occurs`, `shifts`, `working_time`), as
   wall-clock datetime intervals (`tui.domain.intervals`, merged there).
 
@@ -19,79 +20,30 @@ No textual or rich imports here.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from dateutil.rrule import rrule, rrulestr
 
+from tui.domain.dates import WEEKDAYS
+from tui.domain.dates import parse_weekdays as parse_weekdays  # where administration reads it
 from tui.domain.intervals import checked_span, merge
+from tui.domain.rrules import days_in_year
+from tui.domain.rrules import parse_rrule as parse_rrule  # where administration reads it
 from tui.i18n import _
 from tui.models import Staff, WorkPattern
 
 Interval = tuple[dt.datetime, dt.datetime]
 
-WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+WEEKDAY_NAMES = WEEKDAYS
 WEEKDAY_SHORT = ("ma", "ti", "on", "to", "fr", "lø", "sø")
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_WORDS = {
-    **{w: i for i, w in enumerate(WEEKDAY_NAMES)},
-    **{w: i for i, w in enumerate(WEEKDAY_SHORT)},
-    **{w: i for i, w in enumerate(("man", "tir", "ons", "tor", "fre", "lør", "søn"))},
-    **{w.lower(): i for i, w in enumerate(RRULE_DAYS)},
-    **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday",
-                                   "saturday", "sunday"))},
-    **{w: i for i, w in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-    **{str(i + 1): i for i in range(7)},
-}
 
 
 # --- what a person types -----------------------------------------------------------------
 
 
-def parse_weekdays(text: str) -> list[int]:
-    """"ma ti fr", "mandag, onsdag", "ma-fr", "1,3,5", "MO,FR" -> weekday numbers (0 = Monday)."""
-    s = (text or "").strip().lower()
-    if not s:
-        raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
-    days: set[int] = set()
-    for part in re.split(r"[\s,;/+]+", s):
-        if not part or part in ("og", "and", "&"):  # "tirsdag og torsdag"
-            continue
-        if "-" in part or "–" in part:
-            a, _sep, b = re.split(r"([-–])", part, maxsplit=1)
-            if a not in _DAY_WORDS or b not in _DAY_WORDS:
-                raise ValueError(_("Unknown weekday: {text}").format(text=part))
-            lo, hi = _DAY_WORDS[a], _DAY_WORDS[b]
-            if hi < lo:
-                raise ValueError(_("Unknown weekday: {text}").format(text=part))
-            days.update(range(lo, hi + 1))
-        elif part in _DAY_WORDS:
-            days.add(_DAY_WORDS[part])
-        else:
-            raise ValueError(_("Unknown weekday: {text}").format(text=part))
-    if not days:  # only "og" or "&": no weekday was written
-        raise ValueError(_("Write the weekdays, like ma ti fr or ma-fr."))
-    return sorted(days)
-
-
 def format_weekdays(days: Iterable[int]) -> str:
     return " ".join(WEEKDAY_SHORT[d] for d in sorted(days))
-
-
-def parse_rrule(rule: str, valid_from: dt.date) -> rrule:
-    """dateutil's rrule for `rule` starting `valid_from`; ValueError when it does not parse.
-    The one check of a repetition rule (work patterns and recurring closing days)."""
-    text = (rule or "").strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    if not text or "\n" in text or "DTSTART" in text.upper():
-        raise ValueError(_("Not a valid repetition rule."))
-    try:
-        return rrulestr(text, dtstart=dt.datetime.combine(valid_from, dt.time()))
-    except (ValueError, TypeError, KeyError, IndexError):
-        raise ValueError(_("Not a valid repetition rule: {rule}").format(rule=text)) from None
 
 
 @dataclass
@@ -160,27 +112,11 @@ def _rule_text(p: Pattern) -> str:
     return p.rrule() if isinstance(p, PatternSpec) else p.rrule
 
 
-@lru_cache(maxsize=4096)
-def _days_in_year(rule: str, valid_from: dt.date, valid_to: dt.date | None, year: int) -> frozenset[dt.date]:
-    """The days of `year` within the validity on which the rule occurs. A stored rule that
-    does not parse gives no days: one bad row must not stop the day grid."""
-    try:
-        rr = parse_rrule(rule, valid_from)
-    except ValueError:
-        return frozenset()
-    lo = max(dt.date(year, 1, 1), valid_from)
-    hi = dt.date(year, 12, 31) if valid_to is None else min(dt.date(year, 12, 31), valid_to)
-    if hi < lo:
-        return frozenset()
-    return frozenset(x.date() for x in rr.between(
-        dt.datetime.combine(lo, dt.time()), dt.datetime.combine(hi, dt.time(23, 59, 59)), inc=True))
-
-
 def occurs(p: Pattern, day: dt.date) -> bool:
     """True when pattern `p` gives working time on `day`."""
     if day < p.valid_from or (p.valid_to is not None and day > p.valid_to):
         return False
-    return day in _days_in_year(_rule_text(p), p.valid_from, p.valid_to, day.year)
+    return day in days_in_year(_rule_text(p), p.valid_from, p.valid_to, day.year)
 
 
 def shift(p: Pattern, day: dt.date) -> Interval:
@@ -198,7 +134,7 @@ def shifts(patterns: Iterable[Pattern], first: dt.date, last: dt.date) -> list[I
         for year in range(first.year, last.year + 1):
             if not (p.valid_from.year <= year and (p.valid_to is None or year <= p.valid_to.year)):
                 continue
-            for day in _days_in_year(_rule_text(p), p.valid_from, p.valid_to, year):
+            for day in days_in_year(_rule_text(p), p.valid_from, p.valid_to, year):
                 if first <= day <= last:
                     out.append(shift(p, day))
     out.sort()
