@@ -5,10 +5,12 @@ import weakref
 
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.widgets import DataTable
 
 from tui.domain import drafts
 from tui.widgets.footer import Footer
 from tui.widgets.shell import ShellHeader
+from tui.widgets.tables import cursor_kept
 from tui.workers import db_worker
 
 # Every live screen and dialog, so a hang-up or a change of user can save them all.
@@ -30,10 +32,18 @@ class _Guarded:
 class ListsFromWorker:
     """A section whose lists a worker reads, on the first visit as on every return, so the
     event loop never waits for the database: keys typed straight after its F-key (F7 d)
-    wait until the first lists are shown (up to 10 s), not meet an empty table. The screen
-    sets `_shown` when it has shown them (tui/keygate.py asks gate_ready)."""
+    wait until the first lists are shown (up to 10 s), not meet an empty table
+    (tui/keygate.py asks gate_ready).
+
+    The screen implements `_lists(*args)` (run in the worker: {pane: [(key, record, cells)]},
+    every value read) and `_show_lists(lists, always=False)`, which calls `fill_lists` and
+    then adds its own (tab labels, a detail pane). `load_lists(*args)` starts the worker;
+    `fill_lists` refills the `#<pane>-table` tables, keeping their cursors on their rows by
+    key, only when something in them changed (a redraw costs bytes over SSH), and keeps the
+    records by key in `rows[pane]`."""
 
     _shown: object = None
+    rows: dict[str, dict[str, object]]
 
     def gate_ready(self) -> bool:
         return self._shown is not None
@@ -41,6 +51,36 @@ class ListsFromWorker:
     @property
     def gate_patience(self) -> float:
         return 10.0 if self._shown is None else 0.0
+
+    def load_lists(self, *args) -> None:
+        self._read_lists(*args)
+
+    @db_worker("section-lists")
+    def _read_lists(self, *args) -> None:
+        lists = self._lists(*args)
+        self.app.call_from_thread(self._lists_read, lists, *args)
+
+    def _lists_read(self, lists, *args) -> None:
+        self._show_lists(lists)
+
+    def fill_lists(self, lists, always: bool = False) -> bool:
+        """True when the tables were refilled; False when the screen is gone, the user
+        logged out, or nothing changed."""
+        if not self.is_attached or self.app.user is None:
+            return False
+        signature = {pane: [(key, cells) for key, _record, cells in rows] for pane, rows in lists.items()}
+        if not always and signature == self._shown:
+            return False
+        self._shown = signature
+        tables = {pane: self.query_one(f"#{pane}-table", DataTable) for pane in lists}
+        with cursor_kept(*tables.values()):
+            for pane, table in tables.items():
+                table.clear()
+                self.rows[pane] = {}
+                for key, record, cells in lists[pane]:
+                    self.rows[pane][key] = record
+                    table.add_row(*cells, key=key)
+        return True
 
 
 class ChecksInWorker:

@@ -23,13 +23,12 @@ from tui.domain import prescriptions as rx
 from tui.domain.clock import local_stamp
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
-from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, ListsFromWorker, SkrankeModal, SkrankeScreen
 from tui.widgets.form_select import FormSelect
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
-from tui.widgets.tables import Table, cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key
 
 
 def age_text(patient) -> str:
@@ -242,10 +241,10 @@ class RenewalsScreen(ListsFromWorker, SkrankeScreen):
         tell.add_column(_("Drug"), width=16)
         tell.add_column(_("Decision"), width=20)
         tell.add_column(_("By"), width=4)
-        self._reload_in_worker(self.user)
+        self.load_lists(self.user)
 
     def on_screen_resume(self) -> None:
-        self._reload_in_worker(self.user)
+        self.load_lists(self.user)
 
     @property
     def tab(self) -> str:
@@ -259,13 +258,6 @@ class RenewalsScreen(ListsFromWorker, SkrankeScreen):
 
     def reload(self) -> None:
         self._show_lists(self._lists(self.user), always=True)
-
-    @db_worker("rx-lists")
-    def _reload_in_worker(self, user) -> None:
-        # The first visit and every return: the lists are read off the event loop; on a
-        # return the tables are refilled (and redrawn) only when something in them changed.
-        lists = self._lists(user)
-        self.app.call_from_thread(self._show_lists, lists)
 
     @staticmethod
     def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
@@ -290,23 +282,12 @@ class RenewalsScreen(ListsFromWorker, SkrankeScreen):
         return {"queue": queue, "tell": tell}
 
     def _show_lists(self, lists, always: bool = False) -> None:
-        if not self.is_attached or self.app.user is None:
+        if not self.fill_lists(lists, always):
             return
-        signature = {pane: [(key, cells) for key, _req, cells in rows] for pane, rows in lists.items()}
-        if not always and signature == self._shown:
-            return
-        self._shown = signature
         self.query_one("#rx-detail-text", Static).update(
             _("Enter shows a request with the patient's earlier renewals."))
         queue = self.query_one("#queue-table", DataTable)
         tell = self.query_one("#tell-table", DataTable)
-        with cursor_kept(queue, tell):
-            for pane, table in (("queue", queue), ("tell", tell)):
-                table.clear()
-                self.rows[pane] = {}
-                for key, req, cells in lists[pane]:
-                    self.rows[pane][key] = req
-                    table.add_row(*cells, key=key)
         for n, pane, table in ((1, "queue", queue), (2, "tell", tell)):
             label = _("Doctor's queue") if pane == "queue" else _("To tell the patient")
             self.query_one(TabbedContent).get_tab(pane).label = f"{n} {label} ({table.row_count})"

@@ -20,7 +20,7 @@ from tui.screens.forms import FormScreen
 from tui.widgets.forms import FormField
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
-from tui.widgets.tables import Table, cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key
 
 
 def _form(title: str, fields: list[tuple[str, str, str]],
@@ -84,10 +84,10 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
             _("No."), _("Supplier"), _("Status"), _("Made"), _("Sent"), _("Lines"))
         self.query_one("#lines-table", DataTable).add_columns(
             _("Item"), _("Ordered"), _("Received"), _("Unit"))
-        self._reload_in_worker(self.user)
+        self.load_lists(self.user)
 
     def on_screen_resume(self) -> None:
-        self._reload_in_worker(self.user)
+        self.load_lists(self.user)
 
     # --- data ------------------------------------------------------------------------------
 
@@ -101,13 +101,6 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
 
     def reload(self) -> None:
         self._show_lists(self._lists(self.user), always=True)
-
-    @db_worker("supply-lists")
-    def _reload_in_worker(self, user) -> None:
-        # The first visit and every return: the lists are read off the event loop; on a
-        # return the tables are refilled (and redrawn) only when something in them changed.
-        lists = self._lists(user)
-        self.app.call_from_thread(self._show_lists, lists)
 
     @staticmethod
     def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
@@ -136,20 +129,8 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
         return {"items": items, "low": below, "orders": orders}
 
     def _show_lists(self, lists, always: bool = False) -> None:
-        if not self.is_attached or self.app.user is None:
+        if not self.fill_lists(lists, always):
             return
-        signature = {tab: [(key, cells) for key, _record, cells in rows] for tab, rows in lists.items()}
-        if not always and signature == self._shown:
-            return
-        self._shown = signature
-        with cursor_kept(*(self.query_one(f"#{name}-table", DataTable) for name in self.rows)):
-            for tab in ("items", "low", "orders"):
-                table = self.query_one(f"#{tab}-table", DataTable)
-                table.clear()
-                self.rows[tab] = {}
-                for key, record, cells in lists[tab]:
-                    self.rows[tab][key] = record
-                    table.add_row(*cells, key=key)
         low_table = self.query_one("#low-table", DataTable)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("low").label = f"2 {_('Under reorder level')} ({low_table.row_count})"

@@ -22,13 +22,12 @@ from tui.domain import tasks as tasks_domain
 from tui.domain.clock import local_stamp, today
 from tui.domain.cpr import format_cpr
 from tui.i18n import _
-from tui.workers import db_worker
 from tui.screens.base import KeepsTyping, ListsFromWorker, SkrankeModal, SkrankeScreen
 from tui.widgets.date_input import DateInput
 from tui.widgets.patient_label import patient_line
 from tui.widgets.shell import ShellHeader
 from tui.widgets.cut import cell
-from tui.widgets.tables import Table, cursor_key, cursor_kept
+from tui.widgets.tables import Table, cursor_key
 from tui.widgets.form_select import FormSelect
 
 DRAFT_KIND = "task"
@@ -241,10 +240,10 @@ class TasksScreen(ListsFromWorker, SkrankeScreen):
         for label, width in ((_("Sent"), 11), (_("To"), 16), (_("Title"), 28), (_("Due"), 5),
                              (_("Status"), 6)):
             sent.add_column(label, width=width)
-        self._reload_in_worker(self.user, self.show_done)
+        self.load_lists(self.user, self.show_done)
 
     def on_screen_resume(self) -> None:
-        self._reload_in_worker(self.user, self.show_done)
+        self.load_lists(self.user, self.show_done)
 
     @property
     def tab(self) -> str:
@@ -266,12 +265,8 @@ class TasksScreen(ListsFromWorker, SkrankeScreen):
     def reload(self) -> None:
         self._show_lists(self._lists(self.user, self.show_done), always=True)
 
-    @db_worker("task-lists")
-    def _reload_in_worker(self, user, show_done: bool) -> None:
-        # The first visit and every return: the lists are read off the event loop; on a
-        # return the tables are refilled (and redrawn) only when something in them changed.
-        lists = self._lists(user, show_done)
-        self.app.call_from_thread(self._show_lists, lists, show_done=show_done)
+    def _lists_read(self, lists, user, show_done: bool) -> None:
+        self._show_lists(lists, show_done=show_done)
 
     @classmethod
     def _lists(cls, user, show_done: bool) -> dict[str, list[tuple[str, object, list[Text]]]]:
@@ -301,21 +296,11 @@ class TasksScreen(ListsFromWorker, SkrankeScreen):
             return
         if show_done is not None and show_done != self.show_done:
             return  # she changed the filter while this loaded; that reload shows the lists
-        signature = {pane: [(key, cells) for key, _task, cells in rows] for pane, rows in lists.items()}
-        if not always and signature == self._shown:
+        if not self.fill_lists(lists, always):
             if self.tab == "eod-pane":
                 self.show_end_of_day()  # counts of other sections (letters, renewals)
             return
-        self._shown = signature
         inbox = self.query_one("#inbox-table", DataTable)
-        sent = self.query_one("#sent-table", DataTable)
-        with cursor_kept(inbox, sent):
-            for pane, table in (("inbox", inbox), ("sent", sent)):
-                table.clear()
-                self.rows[pane] = {}
-                for key, task, cells in lists[pane]:
-                    self.rows[pane][key] = task
-                    table.add_row(*cells, key=key)
         shown = self.detail_id
         if shown is not None and any(shown == t.id for rows in self.rows.values()
                                      for t in rows.values()):
