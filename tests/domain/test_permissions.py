@@ -83,6 +83,13 @@ def test_matrix(database, role, action):
     assert auth.can(role, action) == (role in EXPECTED[action])
 
 
+def test_nobody_logged_in_may_do_nothing(database):
+    settings.put("doctors_edit_own_pattern", True)  # a setting opens nothing without a user
+    assert not any(auth.can(None, action) for action in EXPECTED)
+    with pytest.raises(auth.PermissionDenied):
+        auth.require(None, "patient.view")
+
+
 def test_doctors_reach_their_own_work_pattern_only_when_the_clinic_allows(database):
     settings.put("doctors_edit_own_pattern", True)
     assert auth.can(D, "admin.view") and auth.can(D, "admin.own_pattern")

@@ -68,6 +68,21 @@ async def test_only_admins_reach_the_screen(make_app):
         assert not isinstance(app.screen, AdminScreen)
 
 
+async def test_logging_out_from_the_admin_screen_ends_the_session_not_the_app(make_app):
+    """Ctrl+Q on F9 logs out: the footer asks the admin screen which tab keys apply while
+    nobody is logged in any more; that ended the whole app (found by benchmarks/run.py)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_admin(pilot)
+        assert isinstance(app.screen, AdminScreen)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert app.user is None and app.is_running
+        await login(pilot, "adam")
+        assert app.user is not None and app.user.username == "adam"
+
+
 async def test_admin_sees_all_tabs_and_edits_the_clinic(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

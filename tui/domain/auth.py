@@ -103,7 +103,11 @@ class LoginError(Exception):
         self.retry_after = retry_after
 
 
-def can(who: Staff | str, action: str) -> bool:
+def can(who: Staff | str | None, action: str) -> bool:
+    """May this user (or role) do `action`? Nobody logged in may do nothing: a screen still
+    being closed after a log-out asks too (the footer asks which keys apply)."""
+    if who is None:
+        return False
     role = who if isinstance(who, str) else who.role
     if role in PERMISSIONS.get(action, frozenset()):
         return True
@@ -114,7 +118,7 @@ def can(who: Staff | str, action: str) -> bool:
 
 
 def require(user: Staff | None, action: str) -> None:
-    if user is None or not can(user, action):
+    if not can(user, action):
         raise PermissionDenied(_("You are not allowed to do this ({action}).").format(action=action))
 
 
