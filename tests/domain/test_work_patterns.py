@@ -6,7 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tui.domain import admin, schedule
@@ -98,6 +98,7 @@ rule_parts = st.lists(st.sampled_from(["FREQ=", "WEEKLY", "DAILY", "MONTHLY", ";
 
 
 @given(st.one_of(rule_parts, st.text(max_size=40)))
+@example("UNTIL=2026123120261231")  # hypothesis found it: dateutil raised OverflowError
 def test_a_rule_parses_or_is_a_value_error(text):
     """Whatever is stored or typed, the check answers with a rule or a ValueError."""
     try:

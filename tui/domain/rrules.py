@@ -21,7 +21,7 @@ def parse_rrule(rule: str, valid_from: dt.date) -> rrule:
         raise ValueError(_("Not a valid repetition rule."))
     try:
         return rrulestr(text, dtstart=dt.datetime.combine(valid_from, dt.time()))
-    except (ValueError, TypeError, KeyError, IndexError):
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):  # UNTIL=2026123120261231
         raise ValueError(_("Not a valid repetition rule: {rule}").format(rule=text)) from None
 
 

@@ -23,7 +23,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-
 from tui.domain.dates import WEEKDAYS
 from tui.domain.dates import parse_weekdays as parse_weekdays  # where administration reads it
 from tui.domain.intervals import checked_span, merge

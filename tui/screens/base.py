@@ -52,11 +52,8 @@ class ListsFromWorker:
     def gate_patience(self) -> float:
         return 10.0 if self._shown is None else 0.0
 
-    def load_lists(self, *args) -> None:
-        self._read_lists(*args)
-
     @db_worker("section-lists")
-    def _read_lists(self, *args) -> None:
+    def load_lists(self, *args) -> None:
         lists = self._lists(*args)
         self.app.call_from_thread(self._lists_read, lists, *args)
 
