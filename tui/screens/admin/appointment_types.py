@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -12,7 +11,6 @@ from tui.domain.auth import ROLE_NAMES
 from tui.i18n import _
 from tui.screens.admin.pane import AdminPane
 from tui.widgets.forms import FormField, yes_no
-from tui.widgets.tables import Table
 
 
 def _type_fields(t=None) -> list[FormField]:
@@ -37,9 +35,6 @@ class TypesPane(AdminPane):
         Binding("x", "delete", "Delete", id="admin.types_pane.delete"),
         Binding("delete", "delete", "Delete", show=False, id="admin.types_pane.delete_delete"),
     ]
-
-    def compose(self) -> ComposeResult:
-        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Code"), _("Name"), _("Min."), _("Colour"), _("Performed by"),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 
 from tui.domain import admin, settings
@@ -11,7 +10,6 @@ from tui.domain.phones import format_phone
 from tui.i18n import _
 from tui.screens.admin.pane import AdminPane
 from tui.widgets.forms import FormField, yes_no
-from tui.widgets.tables import Table
 
 
 class ClinicPane(AdminPane):
@@ -21,9 +19,6 @@ class ClinicPane(AdminPane):
         Binding("o", "edit_hours", "Opening hours", id="admin.clinic_pane.opening_hours"),
         Binding("s", "edit_signatures", "Letters signed by a doctor", show=False, id="admin.clinic_pane.letters_signed_by_a_doctor"),
     ]
-
-    def compose(self) -> ComposeResult:
-        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Setting"), _("Value"))

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.widgets import DataTable, TabPane
 
 from tui.domain import admin, settings
 from tui.i18n import _
 from tui.screens.forms import FormScreen
 from tui.widgets.forms import FormField
-from tui.widgets.tables import cursor_key
+from tui.widgets.tables import Table, cursor_key
 
 DRAFT_KIND = "admin"
 
@@ -26,7 +27,8 @@ def fmt_time(t: dt.time | None) -> str:
 
 
 class AdminPane(TabPane):
-    """A tab whose table takes the keys; subclasses fill it in `reload`."""
+    """A tab whose table takes the keys; subclasses fill it in `reload` (and compose a
+    heading above the table where they have one)."""
 
     @property
     def user(self):
@@ -44,6 +46,9 @@ class AdminPane(TabPane):
             admin.send_freed_to_secretaries(self.user, counted)
             self.notify(_("Time opened again fits {n} on the waiting list: the secretaries got a task to offer it.")
                         .format(n=sum(f[3] for f in counted)), timeout=10, markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield Table(cursor_type="row", zebra_stripes=True)
 
     @property
     def table(self) -> DataTable:

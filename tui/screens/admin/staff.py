@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -13,7 +12,6 @@ from tui.i18n import _
 from tui.screens.admin.pane import AdminPane
 from tui.screens.dialogs import MessageScreen
 from tui.widgets.forms import FormField
-from tui.widgets.tables import Table
 
 
 def _staff_fields(person=None) -> list[FormField]:
@@ -40,9 +38,6 @@ class StaffPane(AdminPane):
         Binding("d", "toggle_active", "Deactivate", id="admin.staff_pane.deactivate"),
         Binding("p", "reset_password", "Reset password", id="admin.staff_pane.reset_password"),
     ]
-
-    def compose(self) -> ComposeResult:
-        yield Table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.table.add_columns(_("Init."), _("Name"), _("User"), _("Role"), _("Aut. id"), _("State"))
