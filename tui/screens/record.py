@@ -19,6 +19,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.lazy import Lazy
+from textual.message import Message
 from textual.widgets import (
     DataTable,
     OptionList,
@@ -119,6 +121,51 @@ def entry_prompt(e: journal.EntryView) -> Text:
     return text
 
 
+# The panes that show rows of the record's overview, and how their dates are written.
+OVERVIEW_PANES = {"appointments": "%d.%m.%Y %H.%M", "letters": "%d.%m.%Y", "prescriptions": "%d.%m.%Y",
+                  "tasks": "%d.%m.%Y", "calls": "%d.%m.%Y %H.%M", "access": ""}
+
+
+def fill_overview_table(screen, pane: str, rows: list[patients.OverviewRow], fmt: str) -> None:
+    table = screen.query_one(f"#{pane}-table", DataTable)
+    with cursor_kept(table):  # after a dialog the cursor stays on its row, by key
+        table.clear()
+        for r in rows:
+            when = f"{r.when:{fmt}}" if r.when else ""
+            style = "bold" if r.future else ""
+            status = _(STATUS_LABELS.get(r.status, r.status))
+            table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
+                          Text(status, style="red" if r.status == "no_show" else ""),
+                          key=str(r.id))
+    note = screen.query_one(f"#{pane}-note", Static)
+    note.update("" if rows else _("Nothing here yet."))
+    note.display = not rows
+
+
+class OverviewPane(Vertical):
+    """A pane's note and table behind a tab. The record mounts it lazily, after its first
+    frame: the six hidden panes cost a third of the time to the journal on screen."""
+
+    class Ready(Message):
+        def __init__(self, pane: str) -> None:
+            super().__init__()
+            self.pane = pane
+
+    def __init__(self, pane: str, titles: tuple[str, ...], note: str = "") -> None:
+        super().__init__(id=f"{pane}-pane")
+        self.pane, self.titles, self.note = pane, titles, note
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.note, id=f"{self.pane}-note", classes="pane-note", markup=False)
+        yield Table(id=f"{self.pane}-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(Table)
+        for title in self.titles:
+            table.add_column(title)
+        self.post_message(self.Ready(self.pane))
+
+
 class RecordScreen(SkrankeScreen):
     """One patient's record, pushed on top of whatever section she is in."""
 
@@ -151,6 +198,8 @@ class RecordScreen(SkrankeScreen):
         self.journal_done = False
         self.cpr_revealed: str | None = None
         self.address_revealed: str | None = None  # a protected address, shown on request
+        self._overview: tuple[patients.RecordOverview, list | None] | None = None
+        self._filled: set[str] = set()  # the panes filled from _overview
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="record-header")
@@ -160,17 +209,15 @@ class RecordScreen(SkrankeScreen):
                 yield OptionList(id="journal-list")
             for pane, _key, label in PANES[1:6]:
                 with TabPane(_(label), id=f"pane-{pane}"):
-                    yield Static("", id=f"{pane}-note", classes="pane-note", markup=False)
-                    yield Table(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+                    yield Lazy(OverviewPane(pane, self._titles(pane)))
             with TabPane(_("Details"), id="pane-details"):
                 with VerticalScroll():
                     yield Static("", id="details-text", markup=False)
                     yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
                     yield Table(id="details-table", cursor_type="row")
             with TabPane(_("Access log"), id="pane-access"):
-                yield Static(_("Who looked at this record (x exports it as text)"),
-                             id="access-note", classes="pane-note", markup=False)
-                yield Table(id="access-table", cursor_type="row", zebra_stripes=True)
+                yield Lazy(OverviewPane("access", self._titles("access"),
+                                        _("Who looked at this record (x exports it as text)")))
 
     # --- opening -----------------------------------------------------------------
 
@@ -184,7 +231,9 @@ class RecordScreen(SkrankeScreen):
         self._columns()
         self.refresh_header()
         self.reload_journal()
-        self.load_overview()
+        # The journal is what she reads first: the other panes' rows come after its frame,
+        # so that their queries and tables do not hold it back.
+        self.call_after_refresh(self.load_overview)
         self.query_one("#journal-list", OptionList).focus()
         self.set_interval(ACCESS_REFRESH_SECONDS, self._refresh_access_log)
 
@@ -193,8 +242,9 @@ class RecordScreen(SkrankeScreen):
         if self.is_current and self.query_one(TabbedContent).active == "pane-access":
             self.load_overview()
 
-    def _columns(self) -> None:
-        cols = {
+    @staticmethod
+    def _titles(pane: str) -> tuple[str, ...]:
+        return {
             "appointments": (_("When"), _("What"), _("Who"), _("Status")),
             "letters": (_("Created"), _("Letter"), _("Who"), _("Status")),
             "prescriptions": (_("Taken"), _("Drug"), _("Who"), _("Status")),
@@ -202,11 +252,19 @@ class RecordScreen(SkrankeScreen):
             "calls": (_("When"), _("Call"), _("Who"), _("Status")),
             "details": (_("When"), _("Who"), _("Field"), _("Before"), _("After")),
             "access": (_("When"), _("Who"), _("What"), _("Why")),
-        }
-        for pane, titles in cols.items():
-            table = self.query_one(f"#{pane}-table", DataTable)
-            for title in titles:
-                table.add_column(title)
+        }[pane]
+
+    def _columns(self) -> None:
+        table = self.query_one("#details-table", DataTable)
+        for title in self._titles("details"):
+            table.add_column(title)
+
+    @on(OverviewPane.Ready)
+    def _pane_ready(self, event: OverviewPane.Ready) -> None:
+        self._fill_shown()
+        if self._focus_pending == event.pane:  # she chose the pane before it was mounted
+            self._focus_pending = None
+            self.query_one(f"#{event.pane}-table").focus()
 
     def refresh_header(self) -> None:
         self.patient = patients.get(self.patient_id)
@@ -285,37 +343,38 @@ class RecordScreen(SkrankeScreen):
             access = None
         self.app.call_from_thread(self._show_overview, overview, access)
 
+    # The panes behind the tabs are filled when shown: a long access log, measured row by
+    # row, held back the journal by tens of milliseconds at every opening.
     def _show_overview(self, ov: patients.RecordOverview, access) -> None:
-        def fill(pane: str, rows: list[patients.OverviewRow], fmt: str) -> None:
-            table = self.query_one(f"#{pane}-table", DataTable)
-            with cursor_kept(table):  # after a dialog the cursor stays on its row, by key
-                table.clear()
-                for r in rows:
-                    when = f"{r.when:{fmt}}" if r.when else ""
-                    style = "bold" if r.future else ""
-                    status = _(STATUS_LABELS.get(r.status, r.status))
-                    table.add_row(Text(when, style=style), Text(r.text), Text(r.who),
-                                  Text(status, style="red" if r.status == "no_show" else ""),
-                                  key=str(r.id))
-            note = self.query_one(f"#{pane}-note", Static)
-            note.update("" if rows else _("Nothing here yet."))
-            note.display = not rows
+        self._overview = (ov, access)
+        self._filled = set()
+        self._fill_shown()
 
-        fill("appointments", ov.appointments, "%d.%m.%Y %H.%M")
-        if self._cursor_to is not None:  # a moved appointment: the cursor follows it
-            table = self.query_one("#appointments-table", DataTable)
-            keys = [str(k.value) for k in table.rows]
-            if self._cursor_to in keys:
-                table.move_cursor(row=keys.index(self._cursor_to), animate=False)
-            self._cursor_to = None
-        if ov.no_shows:
-            note = self.query_one("#appointments-note", Static)
-            note.update(_("No-shows: {n}").format(n=ov.no_shows))
-            note.display = True
-        fill("letters", ov.letters, "%d.%m.%Y")
-        fill("prescriptions", ov.prescriptions, "%d.%m.%Y")
-        fill("tasks", ov.tasks, "%d.%m.%Y")
-        fill("calls", ov.calls, "%d.%m.%Y %H.%M")
+    def _fill_shown(self) -> None:
+        if self._overview is None:
+            return
+        pane = self.query_one(TabbedContent).active.removeprefix("pane-")
+        if pane in self._filled or pane not in OVERVIEW_PANES or not self.query(f"#{pane}-table"):
+            return  # a pane not yet mounted is filled when it is (_pane_ready)
+        self._filled.add(pane)
+        ov, access = self._overview
+        if pane == "access":
+            self._fill_access(access)
+            return
+        fill_overview_table(self, pane, getattr(ov, pane), OVERVIEW_PANES[pane])
+        if pane == "appointments":
+            if self._cursor_to is not None:  # a moved appointment: the cursor follows it
+                table = self.query_one("#appointments-table", DataTable)
+                keys = [str(k.value) for k in table.rows]
+                if self._cursor_to in keys:
+                    table.move_cursor(row=keys.index(self._cursor_to), animate=False)
+                self._cursor_to = None
+            if ov.no_shows:
+                note = self.query_one("#appointments-note", Static)
+                note.update(_("No-shows: {n}").format(n=ov.no_shows))
+                note.display = True
+
+    def _fill_access(self, access) -> None:
         table = self.query_one("#access-table", DataTable)
         table.clear()
         if access is None:
@@ -333,6 +392,8 @@ class RecordScreen(SkrankeScreen):
         self.refresh_bindings()  # the appointment keys show only on their pane
         if self.query_one(TabbedContent).active == "pane-access":
             self.load_overview()
+        else:
+            self._fill_shown()
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("move_appt", "cancel_appt"):
@@ -345,7 +406,8 @@ class RecordScreen(SkrankeScreen):
     def _appointment_under_cursor(self) -> int | None:
         from tui.widgets.tables import cursor_key
 
-        key = cursor_key(self.query_one("#appointments-table", DataTable))
+        tables = self.query("#appointments-table").results(DataTable)
+        key = next((cursor_key(table) for table in tables), None)
         return int(key) if key else None
 
     def action_move_appt(self) -> None:
@@ -378,7 +440,12 @@ class RecordScreen(SkrankeScreen):
     def action_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = f"pane-{pane}"
         target = "#journal-list" if pane == "journal" else f"#{pane}-table"
-        self.query_one(target).focus()
+        if self.query(target):
+            self.query_one(target).focus()
+        else:
+            self._focus_pending = pane
+
+    _focus_pending: str | None = None  # a pane chosen before its table was mounted
 
     def action_new_entry(self) -> None:
         if not auth.can(self.user, "journal.write"):
