@@ -22,6 +22,7 @@ from tui import i18n
 from tui.config import Config
 from tui.domain import audit, auth, settings
 from tui.i18n import _
+from tui.quiet_gc import QuietCollector
 from tui.keygate import KeyGate
 from tui.scanner import CardScanner
 from tui.screens import SECTIONS, Section
@@ -121,6 +122,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self.changing_password = False  # a forced change: nothing else is reachable until done
         self._session_ended = False
         self._last_activity = time.monotonic()
+        self._collector = QuietCollector()
         self.clinic_name = settings.clinic().get("name") or "Skranke"
         if self.config.keys:
             self.set_keymap(self.config.keys)
@@ -206,6 +208,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self._call_watcher = CallWatcher(self)
         self._call_watcher.start()
         self.show_login()
+        self.call_after_refresh(self._collector.collect_now)  # start-up's objects, frozen
 
     def show_login(self) -> None:
         self.switch_mode(LOGIN_MODE)
@@ -435,6 +438,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         watcher = getattr(self, "_call_watcher", None)
         if watcher is not None:
             watcher.stop()
+        self._collector.release()
 
     def action_open_ringing_call(self) -> None:
         from tui.widgets.call_banner import open_ringing_call
@@ -514,6 +518,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         if self.user is not None and not self.locked and not self.changing_password:
             if time.monotonic() - self._last_activity >= self.idle_limit_seconds():
                 self.action_lock()
+        self._collector.collect_if_quiet(self._last_activity)
 
     # --- command palette ----------------------------------------------------
 

@@ -241,9 +241,9 @@ class RenewalsScreen(ListsFromWorker, SkrankeScreen):
         tell.add_column(_("Drug"), width=16)
         tell.add_column(_("Decision"), width=20)
         tell.add_column(_("By"), width=4)
-        self.load_lists(self.user)
 
     def on_screen_resume(self) -> None:
+        # the first visit too (a screen resumes when first shown): one read, not two
         self.load_lists(self.user)
 
     @property

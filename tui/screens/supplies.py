@@ -84,9 +84,9 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
             _("No."), _("Supplier"), _("Status"), _("Made"), _("Sent"), _("Lines"))
         self.query_one("#lines-table", DataTable).add_columns(
             _("Item"), _("Ordered"), _("Received"), _("Unit"))
-        self.load_lists(self.user)
 
     def on_screen_resume(self) -> None:
+        # the first visit too (a screen resumes when first shown): one read, not two
         self.load_lists(self.user)
 
     # --- data ------------------------------------------------------------------------------

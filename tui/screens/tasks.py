@@ -240,9 +240,9 @@ class TasksScreen(ListsFromWorker, SkrankeScreen):
         for label, width in ((_("Sent"), 11), (_("To"), 16), (_("Title"), 28), (_("Due"), 5),
                              (_("Status"), 6)):
             sent.add_column(label, width=width)
-        self.load_lists(self.user, self.show_done)
 
     def on_screen_resume(self) -> None:
+        # the first visit too (a screen resumes when first shown): one read, not two
         self.load_lists(self.user, self.show_done)
 
     @property

@@ -1,0 +1,68 @@
+"""The garbage collector works when she pauses (tui/quiet_gc.py): start-up's objects and
+what survives a pause are frozen, so that a full collection in the middle of her work
+walks only what was made since; what was frozen is collected at the next pause."""
+from __future__ import annotations
+
+import gc
+import time
+
+from helpers import login, settle
+
+from tui.quiet_gc import QUIET_SECONDS, QuietCollector
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self  # only the cycle collector can free it
+
+
+def test_collects_once_per_spell_of_work_and_only_after_a_pause():
+    collector = QuietCollector()
+    try:
+        now = time.monotonic()
+        assert collector.collect_if_quiet(last_activity=now - QUIET_SECONDS, now=now)
+        # no key since: nothing to do, however long the pause
+        assert not collector.collect_if_quiet(last_activity=now - QUIET_SECONDS, now=now + 600)
+        typed = collector.collected_at + 1
+        assert not collector.collect_if_quiet(last_activity=typed, now=typed + QUIET_SECONDS / 2)
+        assert collector.collect_if_quiet(last_activity=typed, now=typed + QUIET_SECONDS)
+    finally:
+        collector.release()
+
+
+def test_what_was_frozen_and_became_garbage_is_collected_at_the_next_pause():
+    collector = QuietCollector()
+    try:
+        cycle = Cycle()
+        collector.collect_now()
+        assert gc.get_freeze_count() > 0
+        freed = []
+        import weakref
+
+        ref = weakref.ref(cycle, freed.append)
+        del cycle
+        gc.collect()  # an automatic collection does not see the frozen cycle
+        assert ref() is not None
+        collector.collect_now()
+        assert ref() is None and freed
+    finally:
+        collector.release()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_app_freezes_start_up_collects_after_a_pause_and_releases_at_the_end(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert gc.get_freeze_count() > 0  # start-up, frozen once the login screen is drawn
+        started = app._collector.collected_at
+        await login(pilot)
+        typed = app._last_activity
+        assert typed > started
+        app._check_idle()  # straight after her keys: no collection
+        assert app._collector.collected_at == started
+        monkeypatch.setattr("tui.quiet_gc.time.monotonic", lambda: typed + QUIET_SECONDS)
+        app._check_idle()  # she has paused
+        assert app._collector.collected_at == typed + QUIET_SECONDS
+        assert not app.locked  # a pause is not the idle lock
+    assert gc.get_freeze_count() == 0
