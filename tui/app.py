@@ -208,7 +208,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self._call_watcher = CallWatcher(self)
         self._call_watcher.start()
         self.show_login()
-        self.call_after_refresh(self._collector.collect_now)  # start-up's objects, frozen
+        self.call_after_refresh(self._collector.start)  # once the login screen is drawn
 
     def show_login(self) -> None:
         self.switch_mode(LOGIN_MODE)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import gc
 import time
+import weakref
 
 from helpers import login, settle
 
-from tui.quiet_gc import QUIET_SECONDS, QuietCollector
+from tui.quiet_gc import FULL_AFTER, QUIET_SECONDS, QuietCollector
 
 
 class Cycle:
@@ -37,8 +38,6 @@ def test_what_was_frozen_and_became_garbage_is_collected_at_the_next_pause():
         collector.collect_now()
         assert gc.get_freeze_count() > 0
         freed = []
-        import weakref
-
         ref = weakref.ref(cycle, freed.append)
         del cycle
         gc.collect()  # an automatic collection does not see the frozen cycle
@@ -51,10 +50,12 @@ def test_what_was_frozen_and_became_garbage_is_collected_at_the_next_pause():
 
 
 async def test_the_app_freezes_start_up_collects_after_a_pause_and_releases_at_the_end(make_app, monkeypatch):
+    thresholds = gc.get_threshold()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert gc.get_freeze_count() > 0  # start-up, frozen once the login screen is drawn
+        assert gc.get_threshold()[2] == FULL_AFTER
         started = app._collector.collected_at
         await login(pilot)
         typed = app._last_activity
@@ -66,3 +67,4 @@ async def test_the_app_freezes_start_up_collects_after_a_pause_and_releases_at_t
         assert app._collector.collected_at == typed + QUIET_SECONDS
         assert not app.locked  # a pause is not the idle lock
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
