@@ -258,17 +258,26 @@ class SkrankeApp(KeyGate, CardScanner, App):
 
     def _import_sections(self) -> None:
         """Import her sections' screens while she reads the overview: the first F-key press
-        then only builds the screen (an import was a third of a first visit)."""
+        then only builds the screen (an import was a third of a first visit). Then the
+        day's working hours are expanded (tui.domain.schedule.prepare_day)."""
         modules = [s.target.partition(":")[0] for s in self.sections_for_user()]
 
         def run() -> None:
             import importlib
+
+            from tui.db import database_proxy
+            from tui.domain import clock, schedule
 
             for name in modules:
                 try:
                     importlib.import_module(name)
                 except Exception:  # the F-key imports it again and reports what is wrong
                     return
+            try:
+                with database_proxy.connection_context():
+                    schedule.prepare_day(clock.today())
+            except Exception:  # only a head start: the section reads it again, and says so
+                return
 
         threading.Thread(target=run, name="import-sections", daemon=True).start()
 

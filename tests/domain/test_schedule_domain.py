@@ -196,3 +196,22 @@ def test_the_day_and_the_waiting_room_need_a_user_who_may_see_them(clinic):
         schedule.day_view(dt.date(2026, 11, 26), clinic["admin"])
     with pytest.raises(auth.PermissionDenied):
         schedule.waiting_room(None, clinic["admin"])
+
+
+
+def test_prepare_day_expands_every_pattern_of_the_year_and_reads_no_patient(clinic):
+    """After login the app expands the year's working hours ahead of the first day view
+    (tui.app._import_sections); nothing is looked at, so nothing is audited."""
+    from tui.domain.rrules import days_in_year
+    from tui.models import AuditEvent
+
+    days_in_year.cache_clear()
+    events = AuditEvent.select().count()
+    schedule.prepare_day(dt.date(2026, 11, 30))
+    assert AuditEvent.select().count() == events
+    patterns = list(WorkPattern.select())
+    assert patterns and days_in_year.cache_info().currsize >= len({p.rrule for p in patterns})
+    misses = days_in_year.cache_info().misses
+    schedule.day_view(dt.date(2026, 11, 30), clinic["secretary"])
+    booking.free_slots(clinic["types"]["K30"], limit=3)
+    assert days_in_year.cache_info().misses == misses  # nothing left to expand this year

@@ -138,7 +138,6 @@ class CallsScreen(SkrankeScreen):
         cb.add_column(_("Who"), width=18, key="who")
         cb.add_column(_("Note"), width=24, key="note")
         self.query_one("#candidates", OptionList).display = False
-        self.load_log()
         self.set_interval(REFRESH_SECONDS, self._auto_refresh)
         self.query_one("#call-table", DataTable).focus()
 

@@ -112,9 +112,9 @@ class InboxScreen(SkrankeScreen):
         for label, width in ((_("Received"), 11), (_("Status"), 6), (_("From"), 13),
                              (_("Subject"), 18), (_("Patient"), 13), (_("To"), 4)):
             table.add_column(label, width=width)
-        self.reload()
 
     def on_screen_resume(self) -> None:
+        # the first visit too (a screen resumes when first shown): one read, not two
         self.reload()
 
     # --- the list ---------------------------------------------------------------------

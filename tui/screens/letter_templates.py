@@ -67,8 +67,7 @@ class TemplatesScreen(SkrankeScreen):
         yield Static("", id="tl-detail", markup=False)
 
     def on_mount(self) -> None:
-        self.reload()
-        self.query_one(TemplateTable).focus()
+        self.query_one(TemplateTable).focus()  # the list loads when the screen resumes
 
     def on_screen_resume(self) -> None:
         self.reload()

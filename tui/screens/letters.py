@@ -86,7 +86,6 @@ class LettersScreen(ChecksInWorker, WorkflowMixin, SkrankeScreen):
     def on_mount(self) -> None:
         self.set_columns()
         self.to_sign = letters.to_sign_count(self.user) > 0
-        self.reload()
         self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:

@@ -43,9 +43,14 @@ class PatientsScreen(SkrankeScreen):
     def search(self) -> PatientSearch:
         return self.query_one(PatientSearch)
 
+    _resumed = False
+
     def on_screen_resume(self) -> None:
+        # The first resume is the first visit, whose search the field itself started.
+        first, self._resumed = not self._resumed, True
         if self.is_mounted and self.user is not None:
-            self.search.refresh_results()
+            if not first:
+                self.search.refresh_results()
             self.search.focus()
             self.search.select_query()
 

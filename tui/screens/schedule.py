@@ -103,8 +103,7 @@ class ScheduleScreen(SkrankeScreen):
     def on_mount(self) -> None:
         self.query_one(DayGrid).focus()
         self._apply_width()
-        self.load_day()
-        self.set_interval(30, self._tick)
+        self.set_interval(30, self._tick)  # the day itself loads when the screen resumes
 
     def on_screen_resume(self) -> None:
         self.load_day()

@@ -22,9 +22,6 @@ class StartScreen(SkrankeScreen):
             yield OptionList(id="sections")
             yield Static("", id="drafts", markup=False)
 
-    def on_mount(self) -> None:
-        self.refresh_overview()
-
     def on_screen_resume(self) -> None:
         self.refresh_overview()
 
