@@ -245,3 +245,24 @@ async def test_a_secretary_cannot_double_book(make_app, clinic, monkeypatch):
         await settle(pilot)
         assert "why?" not in screen_text(app) and "hvorfor" not in screen_text(app).lower()
     assert not Appointment.select().where(Appointment.double_booked == True).exists()  # noqa: E712
+
+
+async def test_the_first_visit_reads_the_day_once_and_audits_one_view(make_app, clinic):
+    """The screen resumes when first shown: a read on mount as well ran two day views at
+    once and wrote two audit events for one look at the day."""
+    from tui.models import AuditEvent
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        before = AuditEvent.select().where(AuditEvent.action == "schedule_viewed").count()
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert "Jens Hansen" in screen_text(app)
+        views = AuditEvent.select().where(AuditEvent.action == "schedule_viewed").count() - before
+        assert views == 1
+        await pilot.press("f2", "f3")  # a later visit reads the day again: she may look at a change
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert AuditEvent.select().where(AuditEvent.action == "schedule_viewed").count() - before == 2
