@@ -131,6 +131,39 @@ async def test_move_and_cancel_from_the_record_pane(make_app, clinic):
         assert Appointment.get_by_id(new.id).status == "cancelled"
 
 
+
+async def test_keys_typed_ahead_into_a_record_reach_its_appointments_pane(make_app, clinic, monkeypatch):
+    """Enter on the patient, 2, Down, f in one burst: the panes behind the record's tabs
+    come after its first frame and their rows from a worker (slow here, as on a busy
+    server); the keys wait for them, so f moves the second row."""
+    import time
+
+    from tui.domain import patients
+
+    real = patients.record_overview
+
+    def slow(*args, **kwargs):
+        time.sleep(0.4)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(patients, "record_overview", slow)
+    jens = clinic["patients"]["jens"]
+    second = booking.book(clinic["secretary"], jens, clinic["doctor"], clinic["types"]["K15"],
+                          D(2026, 11, 30, 9, 0))  # the rows: 30.11 (newest first), then 26.11
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await login(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press(*jens.cpr)
+        await settle(pilot)
+        await pilot.press("enter", "2", "down", "f")
+        await settle(pilot)
+        assert isinstance(app.screen, MoveScreen)
+        assert app.screen.appt.id == clinic["a1"].id, "f moved the row the cursor was not on"
+        assert second.id != clinic["a1"].id
+
+
 async def test_move_from_the_call_screen(make_app, clinic):
     from tui.domain import calls
     from tui.models import Call, PatientPhone

@@ -200,6 +200,7 @@ class RecordScreen(SkrankeScreen):
         self.address_revealed: str | None = None  # a protected address, shown on request
         self._overview: tuple[patients.RecordOverview, list | None] | None = None
         self._filled: set[str] = set()  # the panes filled from _overview
+        self._mounted: set[str] = set()  # the panes mounted (they come after the first frame)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="record-header")
@@ -259,8 +260,18 @@ class RecordScreen(SkrankeScreen):
         for title in self._titles("details"):
             table.add_column(title)
 
+    def gate_ready(self) -> bool:
+        # Keys typed ahead (Enter 2 ↓ f) wait until the panes behind the tabs are mounted
+        # and their rows read: they land on the rows she sees, not on an empty table.
+        return self._overview is not None and self._mounted >= set(OVERVIEW_PANES)
+
+    @property
+    def gate_patience(self) -> float:
+        return 0.0 if self.gate_ready() else 10.0
+
     @on(OverviewPane.Ready)
     def _pane_ready(self, event: OverviewPane.Ready) -> None:
+        self._mounted.add(event.pane)
         self._fill_shown()
         if self._focus_pending == event.pane:  # she chose the pane before it was mounted
             self._focus_pending = None
