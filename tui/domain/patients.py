@@ -204,13 +204,12 @@ def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientName
 
 
 def _estimate(term: _Term) -> int:
-    """How many name keys match the term, counted up to _SMALL."""
-    nk = PatientNameKey
+    """How many name keys match the term, counted up to _SMALL. Fixed SQL text: peewee
+    built each count in about a millisecond, five times per keystroke, for a count that
+    takes SQLite 0.03 ms."""
     total = 0
     for kind in term.kinds():
-        inner = (nk.select(SQL("1")).where((nk.kind == kind) & _key_range(nk.key, term.key))
-                 .limit(_SMALL))
-        total += inner.count()
+        total += db.execute_sql(_sql("estimate"), (kind, term.key, _upper_bound(term.key), _SMALL)).fetchone()[0]
         if total >= _SMALL:
             break
     return total
@@ -355,6 +354,8 @@ _HIT_SELECT = ("SELECT p.id, p.first_name, p.last_name, p.cpr, p.cpr_kind, p.bir
                " (SELECT f.number FROM patient_phone f WHERE f.patient_id = p.id ORDER BY f.id LIMIT 1)"
                " FROM patient p")
 _SEARCH_SQL = {
+    "estimate": ("SELECT COUNT(1) FROM (SELECT 1 FROM patient_name_key WHERE kind = ? AND key >= ? AND key < ?"
+                 " LIMIT ?) AS matching"),
     "cpr": _HIT_SELECT + " WHERE p.cpr = ?",
     "cpr_range": _HIT_SELECT + " WHERE p.cpr >= ? AND p.cpr < ? LIMIT ?",
     "birth_date": _HIT_SELECT + " WHERE p.birth_date = ? LIMIT ?",
