@@ -111,7 +111,7 @@ class KeyGate:
                 # slowly costs nothing); the keys after it wait until it has settled.
                 self._gate_before = self._watched()
                 await super().on_event(event)
-            if self._gate_task is None:
+            if self._gate_keys and self._gate_task is None:
                 self._gate_task = asyncio.create_task(self._let_keys_through())
             return
         await super().on_event(event)
@@ -135,10 +135,11 @@ class KeyGate:
 
     async def _let_keys_through(self: App) -> None:
         try:
-            while True:
+            while self._gate_keys:
+                # Only a key that waits needs the app to settle: waiting for quiet after
+                # every key with none behind it spun beside the key's own work (a record's
+                # opening, a search's results) for nothing.
                 await self._settle()
-                if not self._gate_keys:
-                    return
                 event = self._gate_keys.popleft()
                 self._gate_before = self._watched()
                 event._skranke_gated = True
