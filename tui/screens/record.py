@@ -170,6 +170,9 @@ class RecordScreen(SkrankeScreen):
     """One patient's record, pushed on top of whatever section she is in."""
 
     TITLE = "Record"
+    # The journal has the focus from the start: focus on the tabs first (Textual's default,
+    # the first focusable widget) and then on the journal restyled the whole tab bar twice.
+    AUTO_FOCUS = "#journal-list"
 
     BINDINGS = [
         Binding("escape", "close", "Close", key_display="Esc", id="record.close"),
