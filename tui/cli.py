@@ -140,10 +140,19 @@ def _config(ctx: click.Context):
     except ConfigError as exc:
         raise Fail(str(exc)) from None
     i18n.set_language(cfg.language)
+    _no_pg_drivers_for(cfg.db_url)  # before the audit module imports peewee
     from tui.domain import audit
 
     audit.configure(cfg.audit_key_file or None, cfg.audit_anchor_file or None)
     return cfg
+
+
+def _no_pg_drivers_for(url: str) -> None:
+    if url.startswith("sqlite") and "peewee" not in sys.modules:
+        # peewee imports the PostgreSQL drivers when it is imported (about 15 ms of every
+        # start); a SQLite desk never uses them, and its URL cannot change while it runs.
+        for driver in ("psycopg2", "psycopg", "psycopg2cffi"):
+            sys.modules.setdefault(driver, None)
 
 
 def _need_audit_key(create: bool = False) -> None:
@@ -165,11 +174,7 @@ def _open_db(url: str, migrate: bool | str = "current"):
     """Open the database. A new one gets its schema (first run); an existing one must have
     exactly this Skranke's schema, or the command says which way it differs and stops:
     upgrading is `skranke migrate`'s (README "Upgrading"), never a side effect."""
-    if url.startswith("sqlite") and "peewee" not in sys.modules:
-        # peewee imports the PostgreSQL drivers when it is imported (about 15 ms of every
-        # start); a SQLite desk never uses them, and its URL cannot change while it runs.
-        for driver in ("psycopg2", "psycopg", "psycopg2cffi"):
-            sys.modules.setdefault(driver, None)
+    _no_pg_drivers_for(url)
     from tui.db import DatabaseConfigError, SchemaMismatch, connect
 
     try:

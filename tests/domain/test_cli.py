@@ -81,6 +81,19 @@ def test_empty_database_tells_how_to_create_the_first_user(tmp_path):
     assert "user add" in result.stderr
 
 
+
+def test_a_sqlite_desk_never_loads_the_postgresql_driver(tmp_path):
+    """peewee imports psycopg2 eagerly (15-25 ms of every start); a SQLite desk blocks it
+    before the first module that imports peewee (the audit module, read with the config)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui", "--db",
+                             f"sqlite:///{tmp_path / 'x.db'}"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    assert "peewee" in imported and "user add" in result.stderr
+    assert "psycopg2._psycopg" not in imported  # the driver itself; the blocked attempts take µs
+
+
 def test_user_administration(tmp_path):
     env = {"SKRANKE_DB": f"sqlite:///{tmp_path / 'x.db'}"}
     added = run("user", "add", "Mette", "--name", "Mette Mørk", "--role", "doctor",
