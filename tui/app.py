@@ -30,6 +30,7 @@ from tui.screens.base import LIVE_SCREENS
 from tui.widgets.safe import ControlCharFilter
 
 START_MODE = "start"
+RELEASE_CONNECTIONS_AFTER = 60.0  # seconds without a key before a desk gives back idle connections
 LOGIN_MODE = "login"
 HANGUP_GRACE_SECONDS = 0.9
 WATCHDOG_FIRST = 0.5  # after this the watchdog thread saves itself, and ends the process at the grace
@@ -528,6 +529,19 @@ class SkrankeApp(KeyGate, CardScanner, App):
             if time.monotonic() - self._last_activity >= self.idle_limit_seconds():
                 self.action_lock()
         self._collector.collect_if_quiet(self._last_activity)
+        self._release_connections_if_idle()
+
+    _released_at = float("-inf")
+
+    def _release_connections_if_idle(self) -> None:
+        # A PostgreSQL server serves every desk: one nobody works at keeps only its own
+        # connection, not the ones its workers left in the pool (tui.db).
+        now = time.monotonic()
+        if now - self._last_activity >= RELEASE_CONNECTIONS_AFTER and self._released_at < self._last_activity:
+            from tui.db import release_idle_connections
+
+            release_idle_connections()
+            self._released_at = now
 
     # --- command palette ----------------------------------------------------
 

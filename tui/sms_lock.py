@@ -16,6 +16,8 @@ import datetime as dt
 import os
 import socket
 
+from peewee import PostgresqlDatabase
+
 from tui.db import database_proxy, is_sqlite
 
 LOCK_ID = 0x5351_5353  # "SMS" for pg_try_advisory_lock: one number for every Skranke database
@@ -64,7 +66,8 @@ class SenderLock:
                 raise SenderRunning(_message()) from None
             lock = cls("sqlite", fd)
         else:
-            conn = database._connect()  # a connection of its own, outside peewee's bookkeeping
+            # a connection of its own, outside peewee's bookkeeping and its pool
+            conn = PostgresqlDatabase._connect(database)
             conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_ID,))

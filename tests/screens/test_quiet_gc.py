@@ -68,3 +68,27 @@ async def test_the_app_freezes_start_up_collects_after_a_pause_and_releases_at_t
         assert not app.locked  # a pause is not the idle lock
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == thresholds
+
+
+async def test_a_desk_nobody_works_at_gives_back_its_idle_connections_once(make_app, monkeypatch):
+    """After a minute without a key the pool's idle connections go back to a PostgreSQL
+    server shared by every desk (tui.db.release_idle_connections); once per pause."""
+    from tui import app as app_module
+
+    released = []
+    monkeypatch.setattr("tui.db.release_idle_connections", lambda: released.append(1))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app._check_idle()
+        assert released == []  # she just typed
+        app._last_activity -= app_module.RELEASE_CONNECTIONS_AFTER
+        app._check_idle()
+        app._check_idle()
+        assert released == [1]
+        assert not app.locked
+        app._released_at -= 3 * app_module.RELEASE_CONNECTIONS_AFTER  # time passes; she works again
+        app.touch()
+        app._last_activity -= app_module.RELEASE_CONNECTIONS_AFTER
+        app._check_idle()
+        assert released == [1, 1]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, sqlite_path_from_url
+from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, shut, sqlite_path_from_url
 from tui.domain.private import mode_for, private_open, private_tempdir
 
 
@@ -259,7 +259,7 @@ def _verify_audit_chain(path: Path, info: BackupInfo, copy_of: str | None) -> No
             connect(f"sqlite:///{copy}", migrate=True, checkpoint=False)
             _audit_copy(path, info, copy_of)
         finally:
-            database_proxy.obj.close()
+            shut(database_proxy.obj)
             if previous is not None:
                 database_proxy.initialize(previous)
 
@@ -423,7 +423,7 @@ def _check_pg_dump(url: str, src: Path, copy_of: str) -> BackupInfo:
 
                     Runner(fresh, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up(target=names[-1])
                 finally:
-                    fresh.close()
+                    shut(fresh)
                 with private_tempdir() as tmp:
                     ref_dump = tmp / "reference.dump"
                     _run(["pg_dump", "--format=custom", "--schema-only", "--no-owner",
@@ -439,7 +439,7 @@ def _check_pg_dump(url: str, src: Path, copy_of: str) -> BackupInfo:
             _audit_copy(src, info, copy_of)
         finally:
             if database_proxy.obj is not previous:
-                database_proxy.obj.close()
+                shut(database_proxy.obj)
             if previous is not None:
                 database_proxy.initialize(previous)
     return info
