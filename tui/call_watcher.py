@@ -42,14 +42,38 @@ class CallWatcher:
 
     def _run(self) -> None:
         last: list[calls.CallRow] | None = None
-        while not self._stop.wait(self.interval):
-            try:
-                with database_proxy.connection_context():
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    self._connected()
                     rows = calls.active_calls()
-            except Exception:  # busy, or between two databases: the next tick tries again
-                continue
-            if rows != last or rows:
-                last = rows
-                if self._stop.is_set():
-                    return
-                self.app.post_message(CallsChanged(rows))
+                except Exception:  # busy, or between two databases: the next tick tries again
+                    self._disconnect()
+                    continue
+                if rows != last or rows:
+                    last = rows
+                    if self._stop.is_set():
+                        return
+                    self.app.post_message(CallsChanged(rows))
+        finally:
+            self._disconnect()
+
+    # The connection stays open between ticks: opening one twice a second (a SQLite
+    # connection sets its pragmas each time) cost three times the look-up itself.
+    _database: Any = None
+
+    def _connected(self) -> None:
+        database = database_proxy.obj
+        if database is not self._database:  # another database bound meanwhile (a test, a restore)
+            self._disconnect()
+            self._database = database
+        if database.is_closed():
+            database.connect()
+
+    def _disconnect(self) -> None:
+        if self._database is not None:
+            try:
+                self._database.close()
+            except Exception:  # already gone with its server or file
+                pass
+            self._database = None
