@@ -238,7 +238,6 @@ class RecordScreen(SkrankeScreen):
         # The journal is what she reads first: the other panes' rows come after its frame,
         # so that their queries and tables do not hold it back.
         self.call_after_refresh(self.load_overview)
-        self.query_one("#journal-list", OptionList).focus()
         self.set_interval(ACCESS_REFRESH_SECONDS, self._refresh_access_log)
 
     def _refresh_access_log(self) -> None:
