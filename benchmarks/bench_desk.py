@@ -46,6 +46,17 @@ FKEYS = {"F2": b"\x1bOQ", "F3": b"\x1bOR", "F4": b"\x1bOS", "F5": b"\x1b[15~", "
          "F7": b"\x1b[18~", "F8": b"\x1b[19~"}
 
 
+def compiled(env: dict, folder: Path) -> dict:
+    """`env` for running the app with its bytecode compiled into `folder`, as an installed
+    package has it (pip compiles at install): compiling the sources at every start is not
+    what a desk sees."""
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "tui")], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
 class Desk:
     """The app in a pty of 80x24; `send` writes keys, `wait_for` reads until a marker shows."""
 
@@ -139,12 +150,10 @@ def main() -> None:
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     path = Path(args.db) if args.db else Path(tmp.name) / "demo.db"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SKRANKE_", "TEXTUAL")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKRANKE_", "TEXTUAL"))}
     env.update(SKRANKE_DB=f"sqlite:///{path}", SKRANKE_CONFIG=os.devnull, TERM="xterm-256color",
-               LANG="C.UTF-8", COLUMNS="80", LINES="24", PYTHONPYCACHEPREFIX=str(Path(tmp.name) / "pyc"))
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "tui")], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+               LANG="C.UTF-8", COLUMNS="80", LINES="24")
+    env = compiled(env, Path(tmp.name) / "pyc")
     build_demo(path, env)
     load_before = os.getloadavg()
     i18n.set_language("da")

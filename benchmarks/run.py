@@ -452,16 +452,14 @@ def measure_startup(path: str, runs: int) -> tuple[list[float], list[float]]:
     # the clinic's default language (Danish), as a clinic starts it
     env = dict(os.environ, SKRANKE_DB=url_of(path), SKRANKE_CONFIG=os.devnull,
                TERM="xterm-256color", COLUMNS="80", LINES="24")
-    for name in ("TEXTUAL", "SKRANKE_LANG", "PYTHONDONTWRITEBYTECODE"):
+    for name in ("TEXTUAL", "SKRANKE_LANG"):
         env.pop(name, None)
     i18n.set_language(i18n.DEFAULT_LANGUAGE)
     login = i18n._("Log in to Skranke").encode()
     with tempfile.TemporaryDirectory() as tmp:
-        # Both with their bytecode compiled, as an installed package has it (pip compiles
-        # at install): compiling the app's sources at every start is not what a desk sees.
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pyc")
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "tui")], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        from bench_desk import compiled
+
+        env = compiled(env, Path(tmp) / "pyc")  # the app as installed; the bare app likewise
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP)
         app_t, bare_t = [], []
