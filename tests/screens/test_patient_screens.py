@@ -76,6 +76,7 @@ async def test_search_and_open_record_is_audited(make_app, jens):
         assert "070761-xxxx" in text and "4285" not in text
         assert "CAVE: Penicillin" in text
         assert "PROTECTED ADDRESS" in text or "BESKYTTET" in text.upper()
+        assert app.focused is app.screen.query_one("#journal-list")  # ↓ reads the journal at once
     assert opened(jens.id) == 1
     ev = AuditEvent.get(AuditEvent.action == "record_open")
     assert ev.username == "anne" and "assisting the responsible clinician" in ev.reason
