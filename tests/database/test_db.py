@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from peewee import IntegrityError
 
-from tui.db import DatabaseConfigError, connect, make_database, schema_status
+from tui.db import DatabaseConfigError, connect, make_database, schema_status, shut
 from tui.models import Appointment, AppointmentType, AuditEvent, JournalEntry, Letter, Patient
 from tui.domain import audit
 
@@ -29,7 +29,7 @@ def _book(doctor, patient, k15, start, minutes=15, **extra):
 def test_sqlite_is_opened_for_many_users(database):
     assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert database.timeout == 10
+    assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10_000
     assert database._lock_type == "IMMEDIATE"
 
 
@@ -165,7 +165,7 @@ def test_a_database_made_by_the_first_schema_version_migrates_with_nothing_lost(
     old.execute_sql(
         "INSERT INTO journal_entry (patient_id, author_id, created_at, kind, text) "
         "VALUES (1, 1, '2020-01-02 09:00:00', 'contact', 'Første notat')")
-    old.close()
+    shut(old)
 
     database = connect(f"sqlite:///{path}")
     applied, pending, unknown = schema_status(database)
@@ -173,14 +173,14 @@ def test_a_database_made_by_the_first_schema_version_migrates_with_nothing_lost(
     patient = Patient.get(Patient.cpr == "0707614285")
     assert patient.cave == "Penicillin" and patient.city == "Aarhus"
     assert JournalEntry.get().text == "Første notat"
-    database_proxy.obj.close()
+    shut(database_proxy.obj)
 
 
 def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path):
     path = tmp_path / "newer.db"
     database = connect(f"sqlite:///{path}")
     database.execute_sql("INSERT INTO schema_migration (name, applied) VALUES ('9999_future', '2030-01-01')")
-    database.close()
+    shut(database)
     before = path.read_bytes()
     with pytest.raises(DatabaseConfigError, match="newer version"):
         connect(f"sqlite:///{path}")

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from helpers import PG_URL
-from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, close, code_schema, make_database
+from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, close, code_schema, make_database, shut
 
 OLD_ROWS = (
     "INSERT INTO staff (username, full_name, initials, role, password_hash, "
@@ -56,7 +56,7 @@ def old_url(tmp_path):
     Runner(old, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up(target="0001_initial")
     for sql in OLD_ROWS:
         old.execute_sql(sql)
-    old.close()
+    shut(old)
     yield url
     close()
     if PG_URL:
@@ -70,7 +70,7 @@ def _steps(url) -> list[str]:
     try:
         return sorted(r[0] for r in database.execute_sql(f"SELECT name FROM {MIGRATION_TABLE}").fetchall())
     finally:
-        database.close()
+        shut(database)
 
 
 def _journal(url) -> list[str]:
@@ -80,7 +80,7 @@ def _journal(url) -> list[str]:
         return [r[0] for r in database.execute_sql(
             "SELECT p.cave || ' ' || j.text FROM journal_entry j JOIN patient p ON p.id = j.patient_id")]
     finally:
-        database.close()
+        shut(database)
 
 
 def _hold_open(url):

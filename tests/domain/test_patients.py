@@ -340,7 +340,7 @@ def test_migration_0003_fills_sort_keys_of_an_older_database(tmp_path):
     """A database made before 0003 opens with its name keys sortable and searchable."""
     from playhouse.migrations import Runner
 
-    from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, close, connect, make_database, migrate_schema
+    from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, close, connect, make_database, migrate_schema, shut
 
     close()
     url = f"sqlite:///{tmp_path / 'old.db'}"
@@ -354,7 +354,7 @@ def test_migration_0003_fills_sort_keys_of_an_older_database(tmp_path):
         "'M', '', '', '', '', 0, '', '', '', '', '2020-01-01', '2020-01-01')")
     old.execute_sql("INSERT INTO patient_name_key (patient_id, kind, key) VALUES "
                     "(1, 'f', 'jens'), (1, 'f', 'peter'), (1, 'l', 'hansen'), (1, 'l', 'moeller')")
-    old.close()
+    shut(old)
     try:
         database = connect(url)
         migrate_schema(database)

@@ -145,7 +145,7 @@ def test_a_clinic_on_the_old_offer_template_gets_the_one_that_says_how_to_answer
     cannot be answered) becomes the answerable one; a clinic's own wording is left alone."""
     from playhouse.migrations import Runner
 
-    from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, connect, database_proxy, make_database
+    from tui.db import MIGRATION_TABLE, MIGRATIONS_DIR, connect, database_proxy, make_database, shut
 
     path = tmp_path / "old.db"
     old = make_database(f"sqlite:///{path}")
@@ -156,13 +156,13 @@ def test_a_clinic_on_the_old_offer_template_gets_the_one_that_says_how_to_answer
     for body in (shipped, own):
         old.execute_sql("INSERT INTO sms_template (event, body, active, updated_at) VALUES ('offer', ?, 1, "
                         "'2026-01-01 08:00:00')", (body,))
-    old.close()
+    shut(old)
     connect(f"sqlite:///{path}")
     bodies = [t.body for t in sms.SmsTemplate.select().order_by(sms.SmsTemplate.id)]
     assert bodies[0].startswith("{clinic} kan tilbyde dig en tid") and "Svar JA inden {deadline}" in bodies[0]
     assert sms.NO_REPLY not in bodies[0] and bodies[1] == own
     assert SmsReply.select().count() == 0
-    database_proxy.obj.close()
+    shut(database_proxy.obj)
 
 
 def test_a_gateway_without_reply_ids_still_counts_a_redelivery_once(sms_clinic, sms_jens, offered):

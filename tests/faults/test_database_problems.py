@@ -54,6 +54,7 @@ async def test_read_only_database_at_login_is_explained_not_a_traceback(make_app
         database.execute_sql("PRAGMA query_only = 1")  # every write refused: "readonly database"
         pragmas = database._pragmas
         database._pragmas = [*pragmas, ("query_only", 1)]  # the login worker's connection too
+        database.close_idle()  # (a new one: the pool's idle connections were opened before)
         await login(pilot)
         await until(pilot, lambda: _problem_screen(app) is not None)
         assert _problem_screen(app).kind == "readonly"
@@ -62,6 +63,7 @@ async def test_read_only_database_at_login_is_explained_not_a_traceback(make_app
         assert app.is_running and app.user is None
         database.execute_sql("PRAGMA query_only = 0")
         database._pragmas = pragmas
+        database.close_idle()
         await pilot.press("enter")  # it works again: the dialog goes, she logs in again
         await until(pilot, lambda: _problem_screen(app) is None)
         await pilot.press(*"Hemmelig-123", "enter")  # her name is still there; the password not
