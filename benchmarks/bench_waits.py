@@ -6,7 +6,8 @@ pseudo-terminal, keys in, bytes out (bench_desk.py's Desk), SQLite or PostgreSQL
 
 The database is one built by benchmarks/generate.py (users anne/adam, password
 generate.PASSWORD). Before the run, one patient gets 2,000 journal entries (written once,
-through journal.append, kept for later runs). Not a test: the figures depend on the machine.
+through journal.append, kept for later runs). The app runs with its bytecode compiled, as
+installed (bench_desk.compiled). Not a test: the figures depend on the machine.
 
 Figures (issue 23's targets), each from writing the key to the pty until the screen's own
 words for the new state have been written back:
@@ -28,6 +29,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate  # noqa: E402
-from bench_desk import FKEYS, Desk  # noqa: E402
+from bench_desk import FKEYS, Desk, compiled  # noqa: E402
 from run import _close, load, pct, raw_connect, url_of  # noqa: E402
 
 JOURNAL_PATIENT = 4242
@@ -123,6 +125,8 @@ def main(argv=None) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKRANKE_", "TEXTUAL"))}
     env.update(SKRANKE_DB=url_of(args.db), SKRANKE_CONFIG=os.devnull, SKRANKE_LANG="en",
                TERM="xterm-256color", LANG="C.UTF-8", COLUMNS="80", LINES="24")
+    pyc = tempfile.TemporaryDirectory()
+    env = compiled(env, Path(pyc.name) / "pyc")  # as installed: no module compiled at its first import
     fig: dict[str, list[float]] = {}
     first: dict[str, float] = {}
     desk = Desk(env)
@@ -207,6 +211,7 @@ def main(argv=None) -> int:
             desk.drain(0.5)
     finally:
         desk.close()
+        pyc.cleanup()
     targets = {"section switch (first visit)": 150, "search keystroke to results": 50}
     print(f"\n{'figure':<36} {'n':>3} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}  target")
     ok = True
