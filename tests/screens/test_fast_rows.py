@@ -105,6 +105,11 @@ async def test_what_fast_rows_leave_to_textual_is_drawn_by_textual():
             fast, slow, _drawn = _both(table)
             assert fast == slow, odd
         assert table._fast_line(0) is None  # the header
+        table.add_row(*[Text("two lines")] * 5, height=2, key="tall")
+        await pilot.pause()
+        assert table._fast_line(1) is None  # rows of other heights: Textual maps lines to rows
+        fast, slow, _drawn = _both(table)
+        assert fast == slow
 
 
 async def test_a_search_result_row_is_drawn_the_same_fast():

@@ -91,10 +91,12 @@ class FastRows(DataTable):
     Textual's own. tests/screens/test_fast_rows.py compares the two segment by segment."""
 
     _frame_styles: dict | None = None
-    _labelled = False  # a row with a label: Textual draws the label column
+    # Every row one line and without a label (a line is then a row, and there is no label
+    # column); a table that ever had another kind of row is Textual's to draw.
+    _plain_rows = True
 
     def add_row(self, *cells, height: int | None = 1, key=None, label=None):
-        self._labelled = self._labelled or label is not None
+        self._plain_rows = self._plain_rows and height == 1 and label is None
         return super().add_row(*cells, height=height, key=key, label=label)
 
     def render_lines(self, crop):
@@ -122,9 +124,11 @@ class FastRows(DataTable):
         header = self.header_height if self.show_header else 0
         scroll_x, scroll_y = self.scroll_offset
         row_index = y - header + scroll_y
-        if (y < header or scroll_x or self.fixed_rows or self.fixed_columns or self._labelled
+        if (y < header or scroll_x or self.fixed_rows or self.fixed_columns or not self._plain_rows
                 or self.cursor_type != "row" or not 0 <= row_index < self.row_count):
             return None
+        # The mouse's row is highlighted only once the mouse has moved over the table, which
+        # Textual keeps in a private flag: where it cannot be read, Textual draws that row.
         if (self.hover_coordinate.row == row_index and self.show_cursor
                 and getattr(self, "_show_hover_cursor", True)):
             return None
