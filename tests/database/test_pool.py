@@ -1,7 +1,9 @@
-"""A SQLite desk's workers take their connections from a pool (tui/db.py), as on PostgreSQL:
-the next search gets a connection with its page cache and parsed schema, not a new one set
-up from nothing. A transaction a worker left open is not handed on, every connection has
-the desk's settings, and a command that ends leaves no write-ahead log behind."""
+"""A desk's workers take their database connections from a pool (tui/db.py), on both
+back-ends: the next search gets a connection that is ready (on PostgreSQL no new server
+process, on SQLite its page cache and parsed schema), and a desk nobody works at gives its
+idle ones back. PostgreSQL: a connection the server dropped is not handed out. SQLite: a
+transaction a worker left open is not handed on, every connection has the desk's
+settings, and a command that ends leaves no write-ahead log behind."""
 from __future__ import annotations
 
 import os
@@ -11,10 +13,9 @@ import threading
 from typing import Any, Callable
 
 import pytest
+from helpers import PG_URL, pg_admin
 
 from tui.db import database_proxy, release_idle_connections
-
-pytestmark = pytest.mark.sqlite_only
 
 
 def in_a_worker(work: Callable[[], Any]) -> Any:
@@ -31,12 +32,44 @@ def in_a_worker(work: Callable[[], Any]) -> Any:
     return out[0]
 
 
+def connection_of_a_worker() -> int:
+    return in_a_worker(lambda: id(database_proxy.connection()))
+
+
 def test_workers_reuse_one_connection(database):
-    first = in_a_worker(lambda: id(database_proxy.connection()))
-    assert [in_a_worker(lambda: id(database_proxy.connection())) for _ in range(5)] == [first] * 5
+    first = connection_of_a_worker()
+    assert [connection_of_a_worker() for _ in range(5)] == [first] * 5
     assert first != id(database_proxy.connection())  # the desk's own connection is its own
 
 
+def test_idle_connections_are_given_back(database):
+    in_a_worker(lambda: None)
+    assert database._connections  # one idle in the pool
+    release_idle_connections()
+    assert not database._connections
+    assert not database_proxy.is_closed()  # the desk's own connection stays
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+
+def backend_of_a_worker() -> int:
+    return in_a_worker(lambda: database_proxy.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs SKRANKE_TEST_PG (a PostgreSQL server)")
+def test_a_connection_the_server_dropped_is_not_handed_out(database):
+    first = backend_of_a_worker()
+    admin = pg_admin()
+    with admin.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s)", (first,))
+    admin.close()
+    again = backend_of_a_worker()  # no error: the pool tried it, dropped it, opened another
+    assert again != first
+
+
+# --- SQLite --------------------------------------------------------------------------------
+
+@pytest.mark.sqlite_only
 def test_every_pooled_connection_has_the_desks_settings(database):
     def settings() -> tuple:
         return tuple(database_proxy.execute_sql(f"PRAGMA {name}").fetchone()[0]
@@ -45,6 +78,7 @@ def test_every_pooled_connection_has_the_desks_settings(database):
     assert in_a_worker(settings) == in_a_worker(settings) == (1, 10_000, "wal", 0)
 
 
+@pytest.mark.sqlite_only
 def test_a_transaction_left_open_is_not_handed_on(database):
     def leave_open() -> int:
         conn = database_proxy.connection()
@@ -64,14 +98,7 @@ def test_a_transaction_left_open_is_not_handed_on(database):
     database_proxy.execute_sql("INSERT INTO setting (key, value) VALUES ('desk', '1')")
 
 
-def test_idle_connections_are_given_back(database):
-    in_a_worker(lambda: None)
-    assert database._connections  # one idle in the pool
-    release_idle_connections()
-    assert not database._connections
-    assert not database_proxy.is_closed()  # the desk's own connection stays
-
-
+@pytest.mark.sqlite_only
 def test_a_command_that_ends_leaves_no_write_ahead_log(tmp_path):
     db = tmp_path / "clinic.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_")}
