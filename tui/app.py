@@ -27,6 +27,7 @@ from tui.keygate import KeyGate
 from tui.scanner import CardScanner
 from tui.screens import SECTIONS, Section
 from tui.screens.base import LIVE_SCREENS
+from tui.stylesheet import LaterStylesheet
 from tui.widgets.safe import ControlCharFilter
 
 START_MODE = "start"
@@ -83,6 +84,15 @@ def _screen_styles() -> list[str]:
             if path.name != "dialogs.tcss"]
 
 
+LOGIN_STYLES = ("dialogs.tcss", "login.tcss")  # parsed before the first frame; the rest after
+
+
+def _later_styles(paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """The screen files the login does not need, as the stylesheet names its sources."""
+    return [(os.path.abspath(path), "") for path in paths
+            if path.parent.name == "styles" and path.name not in LOGIN_STYLES]
+
+
 class SkrankeApp(KeyGate, CardScanner, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
@@ -115,6 +125,8 @@ class SkrankeApp(KeyGate, CardScanner, App):
 
     def __init__(self, config: Config | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.stylesheet = LaterStylesheet(variables=self.get_css_variables(),
+                                          later=_later_styles(self.css_path))
         # no control character from the data reaches the terminal (tui.widgets.safe)
         self._filters.append(ControlCharFilter())
         self.config = config or Config()
@@ -223,6 +235,25 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self._call_watcher.start()
         self.show_login()
         self.call_after_refresh(self._collector.start)  # once the login screen is drawn
+        self.call_after_refresh(self.complete_styles)
+
+    def complete_styles(self) -> None:
+        """The screens' CSS, kept from the start (tui.stylesheet), before any of them shows."""
+        if isinstance(self.stylesheet, LaterStylesheet) and self.stylesheet.complete():
+            self.stylesheet.update(self)
+
+    def push_screen(self, *args, **kwargs):
+        self.complete_styles()
+        return super().push_screen(*args, **kwargs)
+
+    def switch_screen(self, *args, **kwargs):
+        self.complete_styles()
+        return super().switch_screen(*args, **kwargs)
+
+    def switch_mode(self, mode: str):
+        if mode != LOGIN_MODE:
+            self.complete_styles()
+        return super().switch_mode(mode)
 
     def show_login(self) -> None:
         self.switch_mode(LOGIN_MODE)

@@ -223,6 +223,9 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     crash.install()  # a report without local variables, never a traceback with them
     if ctx.invoked_subcommand is not None:
         return
+    from tui.quiet_gc import postpone_full_collections
+
+    postpone_full_collections()
     cfg = _config(ctx)
     url = cfg.database_url
     _ensure_parent(url)

@@ -12,8 +12,10 @@ through in order, HOLD later.
 """
 from __future__ import annotations
 
+import sys
+
 from textual import events
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 HOLD = 0.06  # the longest gap between two keys of one scan
 SCAN_DIGITS = 10
@@ -22,6 +24,13 @@ SCAN_DIGITS = 10
 def _is_scan_char(event: events.Key, held: int) -> bool:
     char = event.character or ""
     return char.isdigit() or (char == "-" and held == 6)
+
+
+def _text_fields() -> tuple[type, ...]:
+    # TextArea comes with the first screen that has one: importing it here was 4-5 ms of
+    # every start, and a widget of a class not yet imported cannot have focus
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return (Input,) if text_area is None else (Input, text_area.TextArea)
 
 
 class CardScanner:
@@ -34,8 +43,7 @@ class CardScanner:
     def _scan_may_start(self) -> bool:
         if self.user is None or self.locked:
             return False
-        focused = self.focused
-        return not isinstance(focused, (Input, TextArea))
+        return not isinstance(self.focused, _text_fields())
 
     async def on_event(self, event: events.Event) -> None:
         if (not isinstance(event, events.Key) or event.is_forwarded

@@ -68,3 +68,24 @@ async def test_a_scan_in_f3_registers_the_arrival(make_app, staff, jens):
         await until(pilot, lambda: Appointment.get_by_id(appt.id).status == "arrived")
         await pilot.pause()
         assert type(app.screen).__name__ == "ScheduleScreen"
+
+
+async def test_digits_as_fast_as_a_scan_into_a_message_stay_its_text(make_app, jens):
+    """A text area (a task's message) takes the digits as typed, like a text field: the
+    scanner looks for TextArea only once a screen has imported it (tui/scanner.py)."""
+    from textual.widgets import TextArea
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: app.screen.query("#task-text"))
+        app.screen.query_one("#task-text", TextArea).focus()
+        await pilot.pause()
+        post_keys(app, "0707614285", "enter")
+        await until(pilot, lambda: "0707614285" in app.screen.query_one("#task-text", TextArea).text)
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#task-text", TextArea).text == "0707614285\n"
+    assert not AuditEvent.select().where(AuditEvent.action == "record_open").count()
