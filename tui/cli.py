@@ -8,6 +8,7 @@ import click
 
 from tui import __version__, i18n
 from tui.config import ConfigError, load_config
+from tui.launch import StartError, ensure_parent, load, need_audit_key, open_db, open_desk
 
 
 def _early_language(argv: list[str]) -> str:
@@ -123,6 +124,12 @@ class SkrankeGroup(click.Group):
         _translate_help(self)
         return super().main(args, *rest, **kwargs)
 
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StartError as exc:  # the steps shared with the desk (tui/launch.py)
+            raise Fail(str(exc)) from None
+
 
 class Fail(click.ClickException):
     """A one-line message and exit code 2, never a traceback."""
@@ -135,81 +142,7 @@ class Fail(click.ClickException):
 
 def _config(ctx: click.Context):
     root = ctx.find_root()
-    try:
-        cfg = load_config(root.params.get("db"), root.params.get("lang"))
-    except ConfigError as exc:
-        raise Fail(str(exc)) from None
-    i18n.set_language(cfg.language)
-    _no_pg_drivers_for(cfg.db_url)  # before the audit module imports peewee
-    from tui.domain import audit
-
-    audit.configure(cfg.audit_key_file or None, cfg.audit_anchor_file or None)
-    return cfg
-
-
-def _no_pg_drivers_for(url: str) -> None:
-    if url.startswith("sqlite") and "peewee" not in sys.modules:
-        # peewee imports the PostgreSQL drivers when it is imported (about 15 ms of every
-        # start); a SQLite desk never uses them, and its URL cannot change while it runs.
-        for driver in ("psycopg2", "psycopg", "psycopg2cffi"):
-            sys.modules.setdefault(driver, None)
-
-
-def _need_audit_key(create: bool = False) -> None:
-    """Every audit event is hashed with the key: say plainly where it is missing. A first
-    run (the demo, the first user) makes it, and says where."""
-    from tui.domain import audit
-
-    if audit.has_key():
-        return
-    if not create:
-        raise Fail(_("The audit key {path} is missing. Restore it from the backup, or on a new "
-                     "installation create it: skranke audit init-key").format(path=audit.key_path()))
-    path = audit.create_key()
-    click.echo(_("Created the audit key {path}. Keep a copy with the backups: without it the "
-                 "audit log cannot be checked.").format(path=path))
-
-
-def _open_db(url: str, migrate: bool | str = "current"):
-    """Open the database. A new one gets its schema (first run); an existing one must have
-    exactly this Skranke's schema, or the command says which way it differs and stops:
-    upgrading is `skranke migrate`'s (README "Upgrading"), never a side effect."""
-    _no_pg_drivers_for(url)
-    from tui.db import DatabaseConfigError, SchemaMismatch, connect
-
-    try:
-        return connect(url, migrate=migrate)
-    except SchemaMismatch as exc:
-        if exc.unknown:
-            raise Fail(_("The database was made by a newer Skranke (schema step {db}); this "
-                         "Skranke knows steps up to {code}. Install the newer Skranke on this "
-                         "machine. Skranke stops; nothing was changed.").format(
-                             db=exc.database_step, code=exc.code)) from None
-        raise Fail(_("The database has an older schema (step {db}) than this Skranke needs "
-                     "({code}; {n} steps to go). An administrator upgrades it: skranke migrate "
-                     "(README, \"Upgrading\"). Skranke stops; nothing was changed.").format(
-                         db=exc.database_step, code=exc.code, n=len(exc.pending))) from None
-    except DatabaseConfigError as exc:
-        raise Fail(str(exc)) from None
-
-
-def apply_clinic_language(cfg) -> None:
-    """The clinic's language (set in the app) unless a file, the environment or --lang chose."""
-    if not cfg.language_explicit:
-        from tui.domain.settings import clinic_language
-
-        cfg.language = clinic_language() or cfg.language
-
-
-def _ensure_parent(url: str) -> None:
-    """The default database's directory is ours to create; any other must exist."""
-    from tui.config import user_data_dir
-
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
-        parent = os.path.dirname(os.path.abspath(path))
-        if os.path.abspath(parent) == os.path.abspath(user_data_dir()):
-            os.makedirs(parent, exist_ok=True)
+    return load(root.params.get("db"), root.params.get("lang"))
 
 
 @click.group(cls=SkrankeGroup, invoke_without_command=True, help=N_("Skranke: the reception desk of a Danish clinic."))
@@ -221,28 +154,8 @@ def main(ctx: click.Context, db: str | None, lang: str | None) -> None:
     from tui import crash
 
     crash.install()  # a report without local variables, never a traceback with them
-    if ctx.invoked_subcommand is not None:
-        return
-    from tui.quiet_gc import postpone_full_collections
-
-    postpone_full_collections()
-    cfg = _config(ctx)
-    url = cfg.database_url
-    _ensure_parent(url)
-    _open_db(url)
-    from tui.models import Staff
-
-    if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
-        raise Fail(_("No users yet. Create the first administrator: "
-                     "skranke user add NAME --role admin (or try: skranke demo)"))
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        # ssh without -t, sftp, scp, a pipe: no desk to show, and nobody to log out
-        raise Fail(_("Skranke needs a terminal (over SSH: ssh -t)."))
-    _need_audit_key()
-    apply_clinic_language(cfg)
-    from tui.app import run
-
-    run(cfg)
+    if ctx.invoked_subcommand is None:
+        open_desk(db, lang)  # `skranke --db URL`; `skranke` alone starts without click
 
 
 @main.command(help=N_("Build a demo clinic into its own database and open it."))
@@ -264,10 +177,10 @@ def demo(ctx: click.Context, patients: int, seed: int, rebuild: bool, no_open: b
     if remove:
         _remove_demo(url)
         return
-    _ensure_parent(url)
+    ensure_parent(url)
     # the demo's own database is brought up to date as it is; a database named by hand is not
-    _open_db(url, migrate="current" if explicit else True)
-    _need_audit_key(create=True)
+    open_db(url, migrate="current" if explicit else True)
+    need_audit_key(create=True)
     from tui import demo as demo_mod
 
     if rebuild or not demo_mod.is_built(patients, seed):
@@ -293,7 +206,7 @@ def _remove_demo(url: str) -> None:
     if not path or not os.path.exists(path):
         click.echo(_("There is no demo clinic to remove."))
         return
-    _open_db(url, migrate=False)
+    open_db(url, migrate=False)
     from tui.db import close
     from tui import demo as demo_mod
 
@@ -320,11 +233,11 @@ def user() -> None:
 @click.password_option(help=N_("Password (asked for when left out)."))
 @click.pass_context
 def user_add(ctx, username, full_name, role, initials, authorisation_id, password) -> None:
-    _open_db(_config(ctx).database_url)
+    open_db(_config(ctx).database_url)
     from tui.domain import auth
     from tui.models import Staff
 
-    _need_audit_key(create=not Staff.select().exists())
+    need_audit_key(create=not Staff.select().exists())
 
     try:
         auth.create_user(username, full_name, role, password, initials=initials,
@@ -337,7 +250,7 @@ def user_add(ctx, username, full_name, role, initials, authorisation_id, passwor
 @user.command("list", help=N_("List users."))
 @click.pass_context
 def user_list(ctx) -> None:
-    _open_db(_config(ctx).database_url)
+    open_db(_config(ctx).database_url)
     from tui.models import Staff
 
     from tui.domain.auth import ROLE_NAMES
@@ -361,7 +274,7 @@ def _get_user(username: str):
 @click.argument("username")
 @click.pass_context
 def user_deactivate(ctx, username) -> None:
-    _open_db(_config(ctx).database_url)
+    open_db(_config(ctx).database_url)
     from tui.domain import auth
 
     auth.deactivate_user(_get_user(username))
@@ -373,7 +286,7 @@ def user_deactivate(ctx, username) -> None:
 @click.password_option(help=N_("New password (asked for when left out)."))
 @click.pass_context
 def user_passwd(ctx, username, password) -> None:
-    _open_db(_config(ctx).database_url)
+    open_db(_config(ctx).database_url)
     from tui.domain import auth
 
     try:
@@ -407,8 +320,8 @@ def backup(ctx, dest, to_dir, keep) -> None:
             generations.parse_keep(keep)
         except ValueError as exc:
             raise Fail(str(exc)) from None
-    _open_db(url, migrate=False)  # as it is: the backup before an upgrade is of the old schema
-    _need_audit_key()
+    open_db(url, migrate=False)  # as it is: the backup before an upgrade is of the old schema
+    need_audit_key()
     try:
         if to_dir:
             result = generations.scheduled_backup(url, to_dir, keep)
@@ -462,7 +375,7 @@ def _restore_drill(url: str, src: str) -> None:
     from tui.domain import audit as audit_mod
     from tui.domain import backup as backup_mod
 
-    _need_audit_key()
+    need_audit_key()
     try:
         info = backup_mod.check(url, src)
     except backup_mod.BackupError as exc:
@@ -497,7 +410,7 @@ def migrate(ctx, dry_run, force, backup_dir) -> None:
 
     cfg = _config(ctx)
     url = cfg.database_url
-    _open_db(url, migrate=False)
+    open_db(url, migrate=False)
     plan = upgrade.plan()
     if plan.unknown:
         raise Fail(_("The database was made by a newer Skranke (schema step {db}); this "
@@ -528,7 +441,7 @@ def migrate(ctx, dry_run, force, backup_dir) -> None:
             who="; ".join(users)))
     if note:
         click.echo(_("Note: {note}.").format(note=note))
-    _need_audit_key()
+    need_audit_key()
     dest = upgrade.backup_name(backup_dir, url, plan.target)
     try:
         info = backup_mod.backup(url, dest)
@@ -583,8 +496,8 @@ def retention() -> None:
                                     "(nothing is deleted)."))
 @click.pass_context
 def retention_report(ctx) -> None:
-    _open_db(_config(ctx).database_url)
-    _need_audit_key()
+    open_db(_config(ctx).database_url)
+    need_audit_key()
     from tui.domain import audit as audit_mod
     from tui.domain import retention as retention_mod
 
@@ -616,8 +529,8 @@ def retention_report(ctx) -> None:
 @click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @click.pass_context
 def retention_erase(ctx, patient_id, admin_name, export_dir, reason, password, yes) -> None:
-    _open_db(_config(ctx).database_url)
-    _need_audit_key()
+    open_db(_config(ctx).database_url)
+    need_audit_key()
     from tui.domain import auth
     from tui.domain import retention as retention_mod
     from tui.models import Staff
@@ -648,8 +561,8 @@ def audit() -> None:
                                  "and letters, and the guards; list every break."))
 @click.pass_context
 def audit_verify(ctx) -> None:
-    _open_db(_config(ctx).database_url)
-    _need_audit_key()
+    open_db(_config(ctx).database_url)
+    need_audit_key()
     from tui.domain import audit as audit_mod
 
     try:
@@ -692,8 +605,8 @@ def audit_init_key(ctx, group) -> None:
 @audit.command("anchor", help=N_("Write the chain's head to the anchor file now (cron: hourly)."))
 @click.pass_context
 def audit_anchor(ctx) -> None:
-    _open_db(_config(ctx).database_url)
-    _need_audit_key()
+    open_db(_config(ctx).database_url)
+    need_audit_key()
     from tui.domain import audit as audit_mod
 
     audit_mod.anchor("command")
@@ -704,7 +617,7 @@ def audit_anchor(ctx) -> None:
 @click.argument("cpr")
 @click.pass_context
 def audit_patient(ctx, cpr) -> None:
-    _open_db(_config(ctx).database_url)
+    open_db(_config(ctx).database_url)
     from tui.domain.audit import patient_access
     from tui.domain.clock import to_local
     from tui.domain.cpr import parse_cpr
@@ -735,7 +648,7 @@ def phone_listen(ctx, bind, port) -> None:
     cfg = _config(ctx)
     if not cfg.phone.token:
         raise Fail(_("Set a shared token under [phone] token in the config file first."))
-    _open_db(cfg.database_url)
+    open_db(cfg.database_url)
     from tui.phone_listener import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -756,7 +669,7 @@ def sms_send(ctx, once) -> None:
     from tui.sms_lock import SenderRunning
 
     cfg = _config(ctx)
-    _open_db(cfg.database_url)
+    open_db(cfg.database_url)
     try:
         run(cfg.sms, once=once)
     except (ValueError, SenderRunning, RuntimeError) as exc:
@@ -794,8 +707,8 @@ def _inbox_echo(outcome) -> None:
 def inbox_import(ctx, folder, out) -> None:
     cfg = _config(ctx)
     path, outgoing = _inbox_folders(cfg, folder, out)
-    _open_db(cfg.database_url)
-    _need_audit_key()
+    open_db(cfg.database_url)
+    need_audit_key()
     from tui.domain import inbox
     from tui.domain.private import tighten_umask
 
@@ -828,8 +741,8 @@ def inbox_watch(ctx, folder, out, poll) -> None:
 
     cfg = _config(ctx)
     path, outgoing = _inbox_folders(cfg, folder, out)
-    _open_db(cfg.database_url)
-    _need_audit_key()
+    open_db(cfg.database_url)
+    need_audit_key()
     from tui.domain import inbox
     from tui.domain.private import tighten_umask
 
@@ -856,7 +769,7 @@ def inbox_watch(ctx, folder, out, poll) -> None:
 @click.option("--name", default="", help=N_("The caller's name as a phone would show it."))
 @click.pass_context
 def call(ctx, number, name) -> None:
-    _open_db(_config(ctx).database_url)
+    open_db(_config(ctx).database_url)
     from tui.domain import calls
 
     try:

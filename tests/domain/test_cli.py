@@ -94,6 +94,44 @@ def test_a_sqlite_desk_never_loads_the_postgresql_driver(tmp_path):
     assert "psycopg2._psycopg" not in imported  # the driver itself; the blocked attempts take µs
 
 
+
+def _imported(stderr: str) -> list[str]:
+    return [line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if "|" in line]
+
+
+def test_the_desk_starts_without_click_and_refuses_as_the_commands_do(tmp_path):
+    """`skranke` alone (the desk, many times a day) starts without click (tui/launch.py); its
+    refusals are the same one clear line in the clinic's language. With an option it is click's."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+
+    def desk(*args, env_extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
+        env.update(env_extra or {})
+        return subprocess.run([sys.executable, "-X", "importtime", "-m", "tui", *args], capture_output=True,
+                              text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
+
+    def refusal(result) -> str:
+        assert result.returncode == 2, result.stderr
+        said = [line for line in result.stderr.splitlines() if "|" not in line and line.strip()]
+        assert len(said) == 1 and said[0].startswith("skranke: "), result.stderr
+        return said[0]
+
+    empty = desk(env_extra={"SKRANKE_DB": url})
+    assert "Ingen brugere endnu" in refusal(empty)  # Danish, the default
+    assert "click" not in _imported(empty.stderr)
+    assert refusal(desk("--db", url)) == refusal(empty)
+    assert run("--db", url, "user", "add", "anne", "--name", "Anne", "--role", "secretary",
+               "--password", "Hemmelig-123").returncode == 0
+    no_terminal = desk(env_extra={"SKRANKE_DB": url})
+    assert "ssh -t" in refusal(no_terminal) and "terminal" in refusal(no_terminal)
+    assert "click" not in _imported(no_terminal.stderr)
+    assert refusal(desk("--db", url)) == refusal(no_terminal)
+    assert "click" in _imported(desk("--db", url).stderr)
+    broken = tmp_path / "config.toml"
+    broken.write_text("[database\nurl = ")
+    assert "not valid TOML" in refusal(desk(env_extra={"SKRANKE_CONFIG": str(broken)}))
+
+
 def test_user_administration(tmp_path):
     env = {"SKRANKE_DB": f"sqlite:///{tmp_path / 'x.db'}"}
     added = run("user", "add", "Mette", "--name", "Mette Mørk", "--role", "doctor",

@@ -45,7 +45,7 @@ def test_bad_files_are_one_clear_error(monkeypatch, tmp_path, text):
 
 
 def test_the_clinic_language_applies_unless_chosen_elsewhere(staff):
-    from tui.cli import apply_clinic_language
+    from tui.launch import apply_clinic_language
     from tui.config import Config
     from tui.domain import settings
 
