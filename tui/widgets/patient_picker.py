@@ -216,7 +216,6 @@ class PatientSearch(Vertical):
                     table.clear()
                     for hit in hits:
                         table.add_row(*hit_row(hit), key=str(hit.id))
-                    table.measure_now()
             status = self.query_one(".search-status", Static)
             if not text.strip():
                 status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
@@ -227,13 +226,6 @@ class PatientSearch(Vertical):
                 status.update(_("No patient found"))
             if hits and not unchanged and not reload:
                 table.move_cursor(row=0)
-        # The rows, their count and the scroll bar in the frame that comes next. Textual tells
-        # the screen what a widget changed, and asks for the layout, when the widget is next
-        # idle, which can be after that frame: it then drew the scroll bar only, and the rows
-        # waited a tick or more (a third of the keystrokes, 10-25 ms each; README, issue 23).
-        for widget in (table, status):
-            widget._check_refresh()
-        self.screen.refresh(repaint=False, layout=True)
         self.post_message(self.Searched())
 
     def action_move(self, delta: int) -> None:

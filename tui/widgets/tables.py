@@ -103,16 +103,6 @@ class FastRows(DataTable):
         self._frame_styles = None  # styles read once per frame, not once per line
         return super().render_lines(crop)
 
-    def measure_now(self) -> None:
-        """Measure the rows just added now, as DataTable does when it is next idle. That comes
-        after the next frame: a search's results took two frames, the first with the old
-        size (its scroll bar only), the second up to a frame's tick later (8-20 ms)."""
-        if self._require_update_dimensions:
-            self._require_update_dimensions = False
-            new_rows = self._new_rows.copy()
-            self._new_rows.clear()
-            self._update_dimensions(new_rows)
-
     def _styles(self) -> dict:
         if self._frame_styles is None:
             get = self.get_component_rich_style
