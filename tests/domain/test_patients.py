@@ -115,7 +115,9 @@ def test_search_table_as_a_big_clinic_searches(people, monkeypatch, query, expec
 
 WALK_NAMES = [("Dorte", "Jensen"), ("Anne Dorthe", "Jensen"), ("Bo", "Dam Jensen"),
               ("Bo", "Jensen-Dahl"), ("Jensen", "Dam"), ("Ib", "Jensendam"), ("Ida", "Bech"),
-              ("Bech", "Idsen"), ("Ole", "Bech Pedersen"), ("Eva", "Damjensen")]
+              ("Bech", "Idsen"), ("Ole", "Bech Pedersen"), ("Eva", "Damjensen"),
+              # a name longer than the index entry's sort (200): its last part is cut off there
+              ("Zia", "Abildgaard " * 19 + "Jensen Zorn")]
 
 
 def test_index_walk_finds_either_name_by_any_of_its_parts(staff, monkeypatch):
@@ -131,7 +133,7 @@ def test_index_walk_finds_either_name_by_any_of_its_parts(staff, monkeypatch):
     for i, (first, last) in enumerate(WALK_NAMES):
         people.append(patients.register(anne, cpr=f"{i + 1:02d}0190{1000 + i}", first_name=first,
                                         last_name=last))
-    keys = {p.id: set(names.parts(p.first_name)) | set(names.parts(p.last_name)) for p in people}
+    keys = {p.id: {k[:100] for k in names.parts(p.first_name) + names.parts(p.last_name)} for p in people}
     words = sorted({k[:n] for ks in keys.values() for k in ks for n in (1, 2, len(k))})
     for a in words:
         for b in words:
@@ -140,6 +142,32 @@ def test_index_walk_finds_either_name_by_any_of_its_parts(staff, monkeypatch):
             want = {pid for pid, ks in keys.items()
                     if any(k.startswith(a) for k in ks) and any(k.startswith(b) for k in ks)}
             assert got == want, (a, b)
+
+
+@pytest.mark.parametrize("small", [1, 200])  # the index walk; all candidates ranked in Python
+def test_last_and_first_name_parts_are_found_by_every_reading(staff, monkeypatch, small):
+    """"a b, c": two last-name words and a first-name word, each a prefix of the names' own
+    parts, the walk and the small path alike (the walk tests a last-name word on the index
+    entry where it can: tui/domain/patients.py `_filtered`)."""
+    from tui.domain import names
+
+    monkeypatch.setattr(patients, "_SMALL", small)
+    anne = staff["secretary"]
+    people = [patients.register(anne, cpr=f"{i + 1:02d}0190{1000 + i}", first_name=first, last_name=last)
+              for i, (first, last) in enumerate(WALK_NAMES)]
+    lasts = {p.id: {k[:100] for k in names.parts(p.last_name)} for p in people}  # as stored
+    firsts = {p.id: set(names.parts(p.first_name)) for p in people}
+    last_words = sorted({k[:n] for ks in lasts.values() for k in ks for n in (1, len(k))})
+    first_words = sorted({k[:1] for ks in firsts.values() for k in ks}) + ["ida", "zia"]
+    for a in last_words:
+        for b in last_words:
+            for c in first_words:
+                terms = [patients._Term("l", a), patients._Term("l", b), patients._Term("f", c)]
+                got = {p.id for p in patients._search_terms(terms, limit=100)}
+                want = {pid for pid in lasts if any(k.startswith(a) for k in lasts[pid])
+                        and any(k.startswith(b) for k in lasts[pid])
+                        and any(k.startswith(c) for k in firsts[pid])}
+                assert got == want, (a, b, c)
 
 
 def test_name_pairs_answer_first_and_last_name_queries(people, monkeypatch):
