@@ -179,30 +179,32 @@ def _term_condition(alias: type[PatientNameKey] | ModelAlias[PatientNameKey], te
 
 def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientNameKey],
               others: list[_Term]) -> ModelSelect[PatientNameKey]:
+    """The walk's entries whose patient also matches `others`, decided on the index entry
+    where it can be: a look-up per entry cost 250-600 ms for "bech id" at a million
+    patients, and 2,855 look-ups of the 7,008 Holms with a last name of several parts
+    16 ms for "holm bj". sort is "wholelastname firstkey1 firstkey2 ..." (sort_key): a
+    first-name key follows a space, and every last-name part is inside the whole last
+    name, so only a word inside it can start a later part (a look-up tells). A sort cut
+    at its length may hide the rest: such an entry is always looked up."""
     find = fn.instr if is_sqlite() else fn.strpos
     sort = driver_alias.sort
-    # sort is "wholelastname firstkey1 firstkey2 ..." (sort_key). Every last-name part is
-    # inside the whole last name, so a part other than its start can begin with the word
-    # only if the word is inside it; a sort cut at its length may hide the name's end.
     whole_last = fn.substr(sort, 1, find(sort.concat(" "), " ") - 1)
-    for term in others:
+    cut = fn.length(sort) >= SORT_MAX
+
+    def look_up(term: _Term) -> ColumnBase:
         other = PatientNameKey.alias()
-        sub = other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient))
-        cut = fn.length(sort) >= SORT_MAX
-        some_part = (find(whole_last, term.key) > 0) | cut
+        return fn.EXISTS(other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient)))
+
+    for term in others:
+        first_name = find(sort, " " + term.key) > 0
+        last_name_starts = _key_range(sort, term.key)
+        in_last_name = find(whole_last, term.key) > 0
         if term.kind == "f":
-            # cheap test on the index entry first (see sort_key), the exact test after it
-            query = query.where(((find(sort, " " + term.key) > 0) | cut) & fn.EXISTS(sub))
-        elif term.kind == "*":
-            # Either name, decided on the index entry where it can be (a look-up per entry
-            # cost 250-600 ms for "bech id" at a million patients, and 2,855 look-ups of the
-            # 7,008 Holms with a last name of several parts, 16 ms, for "holm bj"): a
-            # first-name key follows a space in sort, and sort starts with the whole last
-            # name. Only a word inside the last name needs the look-up.
-            on_entry = (find(sort, " " + term.key) > 0) | _key_range(sort, term.key)
-            query = query.where(on_entry | (some_part & fn.EXISTS(sub)))
-        else:
-            query = query.where(_key_range(sort, term.key) | (some_part & fn.EXISTS(sub)))
+            query = query.where((first_name | cut) & look_up(term))
+        elif term.kind == "l":
+            query = query.where(last_name_starts | ((in_last_name | cut) & look_up(term)))
+        else:  # either name
+            query = query.where(first_name | last_name_starts | ((in_last_name | cut) & look_up(term)))
     return query
 
 
