@@ -1,4 +1,5 @@
-"""`skranke` and its sub-commands. The app and heavy modules are imported lazily."""
+"""`skranke`'s sub-commands and options (click). `skranke` alone starts the desk without
+click (tui/launch.py). The app and heavy modules are imported lazily."""
 from __future__ import annotations
 
 import os

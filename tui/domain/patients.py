@@ -192,8 +192,11 @@ def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientName
     cut = fn.length(sort) >= SORT_MAX
 
     def look_up(term: _Term) -> ColumnBase:
+        # OFFSET 0 keeps it a look-up per entry: PostgreSQL otherwise read every key of a
+        # common word into a hash first (46,193 for "pedersen": "bech pedersen mi" 26 → 15 ms)
         other = PatientNameKey.alias()
-        return fn.EXISTS(other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient)))
+        return fn.EXISTS(other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient))
+                         .offset(0))
 
     for term in others:
         first_name = find(sort, " " + term.key) > 0
