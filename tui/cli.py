@@ -9,7 +9,8 @@ import click
 
 from tui import __version__, i18n
 from tui.config import ConfigError, load_config
-from tui.launch import StartError, ensure_parent, load, need_audit_key, open_db, open_desk
+from tui.launch import (StartError, ensure_parent, load, need_audit_key, open_db, open_desk,
+                        say_refusal)
 
 
 def _early_language(argv: list[str]) -> str:
@@ -138,7 +139,7 @@ class Fail(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(f"skranke: {self.message}", err=True)
+        say_refusal(self.message)
 
 
 def _config(ctx: click.Context):

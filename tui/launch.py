@@ -9,13 +9,18 @@ import os
 import sys
 
 from tui import i18n
-from tui.config import Config, ConfigError, load_config
+from tui.config import Config, ConfigError, load_config, user_data_dir
 
 _ = i18n._
 
 
 class StartError(Exception):
     """Why the desk or a command cannot start, in one line for the person who ran it."""
+
+
+def say_refusal(message: str) -> None:
+    """A refusal as the desk and every command say it (tui/cli.py `Fail` too)."""
+    print(f"skranke: {message}", file=sys.stderr)
 
 
 def main() -> None:
@@ -30,7 +35,7 @@ def main() -> None:
     try:
         open_desk()
     except StartError as exc:
-        print(f"skranke: {exc}", file=sys.stderr)
+        say_refusal(str(exc))
         sys.exit(2)
     except KeyboardInterrupt:  # Ctrl+C before the desk was drawn, as click says it
         print(_("Aborted!"), file=sys.stderr)
@@ -132,8 +137,6 @@ def apply_clinic_language(cfg: Config) -> None:
 
 def ensure_parent(url: str) -> None:
     """The default database's directory is ours to create; any other must exist."""
-    from tui.config import user_data_dir
-
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         parent = os.path.dirname(os.path.abspath(path))
