@@ -9,8 +9,10 @@ the figures depend on the machine. Each desk is its own process with its own con
 the app is (one process per secretary); the clock is frozen at the generated morning
 (generate.NOW), so "today" has the generated day's bookings.
 
-After a common start, every desk repeats for `--seconds`, with a pause of `--think` seconds
-(0.5x to 1.5x at random) between actions, this mix (weights in MIX):
+After a common start, every desk waits a random part of its pause (desks act at their own
+moments, as at a reception; with all fifty acting in the same instant, the first second's
+burst was the whole tail of the day view), then repeats for `--seconds`, with a pause of
+`--think` seconds (0.5x to 1.5x at random) between actions, this mix (weights in MIX):
 - search while typing: a query made from a real patient (name, CPR, phone, birth date), typed
   a key every 150 ms from its second character, each key one `patients.search` (the app
   searches as she types);
@@ -104,6 +106,7 @@ def desk(index: int, target: str, shared: dict, seconds: float, think: float, re
     ready.release()
     go.wait()
     end = time.perf_counter() + seconds
+    time.sleep(think * rnd.uniform(0, 1))
     mix = [(n, w) for n, w in MIX if n != "arrival" or shared["arrivals"]]
     names = [n for n, _w in mix]
     weights = [w for _n, w in mix]

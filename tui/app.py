@@ -136,6 +136,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self._session_ended = False
         self._last_activity = time.monotonic()
         self._collector = QuietCollector()
+        self.presence: threading.Thread | None = None  # run() gives the desk's heartbeat
         self.clinic_name = settings.clinic().get("name") or "Skranke"
         if self.config.keys:
             self.set_keymap(self.config.keys)
@@ -236,6 +237,10 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self.show_login()
         self.call_after_refresh(self._collector.start)  # once the login screen is drawn
         self.call_after_refresh(self.complete_styles)
+        if self.presence is not None:
+            # its own connection and schema look-up, in a thread that shares the interpreter
+            # lock: before the first frame it cost the login 25-30 ms on PostgreSQL
+            self.call_after_refresh(self.presence.start)
 
     def complete_styles(self) -> None:
         """The screens' CSS, kept from the start (tui.stylesheet), before any of them shows."""
@@ -803,8 +808,8 @@ def run(config: Config) -> None:
 
     i18n.set_language(config.language)
     app = SkrankeApp(config)
-    presence = Presence(audit.terminal_name())  # skranke migrate and doctor see this desk
-    presence.start()
+    # skranke migrate and doctor see this desk; started once the login is drawn
+    app.presence = presence = Presence(audit.terminal_name())
     try:
         app.run()
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from tui import i18n
 from tui.config import Config, ConfigError, load_config, user_data_dir
@@ -47,22 +48,41 @@ def open_desk(db: str | None = None, lang: str | None = None) -> None:
 
     postpone_full_collections()
     cfg = load(db, lang)
-    url = cfg.database_url
-    ensure_parent(url)
-    open_db(url)
-    from tui.models import Staff
-
-    if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
-        raise StartError(_("No users yet. Create the first administrator: "
-                           "skranke user add NAME --role admin (or try: skranke demo)"))
+    failed: list[BaseException] = []
+    # The database answers (connection, schema, users, language: on PostgreSQL 7-8 ms of
+    # waiting on the server) while the screens are imported; the interpreter lock is free
+    # while either waits. A daemon: Ctrl+C while a server does not answer ends the desk.
+    opening = threading.Thread(target=_open_for_desk, args=(cfg, failed), name="skranke-open",
+                               daemon=True)
+    opening.start()
+    try:
+        from tui.app import run
+    finally:
+        opening.join()
+    if failed:
+        raise failed[0]
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # ssh without -t, sftp, scp, a pipe: no desk to show, and nobody to log out
         raise StartError(_("Skranke needs a terminal (over SSH: ssh -t)."))
-    need_audit_key()
-    apply_clinic_language(cfg)
-    from tui.app import run
-
     run(cfg)
+
+
+def _open_for_desk(cfg: Config, failed: list[BaseException]) -> None:
+    """What the desk needs of its database before it draws; a refusal goes to `failed`."""
+    try:
+        url = cfg.database_url
+        ensure_parent(url)
+        database = open_db(url)
+        from tui.models import Staff
+
+        if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
+            raise StartError(_("No users yet. Create the first administrator: "
+                               "skranke user add NAME --role admin (or try: skranke demo)"))
+        need_audit_key()
+        apply_clinic_language(cfg)
+        database.close()  # back to the pool: the desk's first query takes it
+    except BaseException as exc:  # noqa: BLE001 - said by the main thread, as before
+        failed.append(exc)
 
 
 def load(db: str | None = None, lang: str | None = None) -> Config:
@@ -73,7 +93,7 @@ def load(db: str | None = None, lang: str | None = None) -> Config:
     except ConfigError as exc:
         raise StartError(str(exc)) from None
     i18n.set_language(cfg.language)
-    no_pg_drivers_for(cfg.db_url)  # before the audit module imports peewee
+    no_pg_drivers_for(cfg.database_url)  # before the audit module imports peewee
     from tui.domain import audit
 
     audit.configure(cfg.audit_key_file or None, cfg.audit_anchor_file or None)
@@ -81,7 +101,7 @@ def load(db: str | None = None, lang: str | None = None) -> Config:
 
 
 def no_pg_drivers_for(url: str) -> None:
-    if url.startswith("sqlite") and "peewee" not in sys.modules:
+    if not url.strip().startswith(("postgresql://", "postgres://")) and "peewee" not in sys.modules:
         # peewee imports the PostgreSQL drivers when it is imported (about 15 ms of every
         # start); a SQLite desk never uses them, and its URL cannot change while it runs.
         for driver in ("psycopg2", "psycopg", "psycopg2cffi"):

@@ -82,14 +82,25 @@ def test_empty_database_tells_how_to_create_the_first_user(tmp_path):
 
 
 
-def test_a_sqlite_desk_never_loads_the_postgresql_driver(tmp_path):
+@pytest.mark.parametrize("where", ["url", "path", "default"])
+@pytest.mark.parametrize("how", ["desk", "--db"])
+def test_a_sqlite_desk_never_loads_the_postgresql_driver(tmp_path, where, how):
     """peewee imports psycopg2 eagerly (15-25 ms of every start); a SQLite desk blocks it
-    before the first module that imports peewee (the audit module, read with the config)."""
+    before the first module that imports peewee (the audit module, read with the config),
+    whichever way its database is named: a sqlite:/// URL, a plain path, or none (the
+    default database, the most common desk, loaded the driver until 1 December)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKRANKE_") or k.startswith("SKRANKE_AUDIT_")}
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui", "--db",
-                             f"sqlite:///{tmp_path / 'x.db'}"], capture_output=True, text=True, env=env,
-                            timeout=60)
-    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")  # the default database's place
+    db = {"url": f"sqlite:///{tmp_path / 'x.db'}", "path": str(tmp_path / "x.db"), "default": ""}[where]
+    if how == "--db" and db:
+        args = ["--db", db]
+    else:
+        args = ["--lang", "da"] if how == "--db" else []
+        if db:
+            env["SKRANKE_DB"] = db
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui", *args], capture_output=True,
+                            text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
+    imported = _imported(result.stderr)
     assert "peewee" in imported and "user add" in result.stderr
     assert "psycopg2._psycopg" not in imported  # the driver itself; the blocked attempts take µs
 

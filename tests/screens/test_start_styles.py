@@ -125,3 +125,51 @@ async def test_logging_in_before_the_css_is_complete_styles_her_screens(make_app
         await settle(pilot)
         assert app.stylesheet.is_complete
         assert len(app.stylesheet.rules) == _full_rules(app)
+
+
+# --- the desk's heartbeat starts after the login's first frame (tui/app.py run) ---------------
+
+async def test_the_desks_heartbeat_starts_once_the_login_is_drawn(make_app, monkeypatch):
+    """Its thread opens a connection of its own and looks the schema up: before the first
+    frame it held the interpreter lock for part of the login's drawing (PostgreSQL)."""
+    from tui.app import SkrankeApp
+    from tui.domain.desks import Presence, live_desks
+
+    frames: list[str] = []
+    original = SkrankeApp._display
+
+    def _display(self, screen, renderable):
+        if renderable is not None:
+            frames.append(type(screen).__name__)
+        return original(self, screen, renderable)
+
+    monkeypatch.setattr(SkrankeApp, "_display", _display)
+    frames_at_start: list[list[str]] = []
+
+    class Watched(Presence):
+        def start(self) -> None:
+            # with the login's first frame's follow-up (the rest of the CSS, tui/stylesheet.py)
+            frames_at_start.append([*frames, "complete" if app.stylesheet.is_complete else "not"])
+            super().start()
+
+    app = make_app()
+    app.presence = presence = Watched("test-desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(100):
+            if live_desks():
+                break
+            await pilot.pause(0.05)
+        assert [d.terminal for d in live_desks()] == ["test-desk"]
+    presence.stop()
+    (before,) = frames_at_start  # started once, after the login had been drawn
+    assert before[-1] == "complete" and before[:-1] and set(before[:-1]) == {"LoginScreen"}
+    assert live_desks() == []
+
+
+def test_a_heartbeat_never_started_stops_quietly(database):
+    """The desk ended before its first frame (a crash while starting)."""
+    from tui.domain.desks import Presence, live_desks
+
+    Presence("never").stop()
+    assert live_desks() == []

@@ -93,6 +93,8 @@ class Presence(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
+        if self.ident is None:  # the desk ended before its first frame
+            return
         self.join(timeout=2)
         try:
             with db.connection_context():
