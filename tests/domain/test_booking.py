@@ -190,3 +190,33 @@ def test_absence_permission(clinic):
     with pytest.raises(Exception):
         booking.register_absence(clinic["nurse"], clinic["doctor"], dt.date(2026, 12, 1),
                                  dt.date(2026, 12, 1), "course")
+
+
+
+def test_a_booking_and_an_arrival_hold_the_audit_chains_lock_only_for_the_audit_event(clinic, caplog):
+    """On PostgreSQL the chain's advisory lock is held until the commit, and every desk's
+    writes wait on it (benchmarks/load_desks.py): after taking it a write does nothing but
+    its audit event, with no savepoint of its own (two more round trips)."""
+    import logging
+
+    from tui.db import is_sqlite
+
+    if is_sqlite():
+        pytest.skip("SQLite's writer lock is the whole transaction")
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    jens = clinic["patients"]["jens"]
+
+    def after_the_lock(write) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="peewee"):
+            result = write()
+        sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+        (lock,) = [i for i, s in enumerate(sql) if s.startswith("SELECT pg_advisory_xact_lock")]
+        return result, sql[lock + 1:]
+
+    appt, after = after_the_lock(lambda: booking.book(anne, jens, lars, clinic["types"]["K15"],
+                                                      D(2026, 11, 27, 9, 0)))
+    _, after_arrival = after_the_lock(lambda: booking.set_status(anne, appt, "arrived", before_start_ok=True))
+    for statements in (after, after_arrival):
+        assert len(statements) == 3, statements  # the chain's head, the event's id, the event
+        assert all("audit_event" in s for s in statements), statements

@@ -410,9 +410,10 @@ def book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType
             _event(appt, user, "booked", detail)
             if appt.double_booked:
                 _event(appt, user, "override", appt.override_reason)
+            reach.booked(appt, user)  # the SMS outbox and recalls follow, in this transaction
+            # last: the audit chain's lock is held until the commit, every desk's writes wait on it
             audit.log("appointment_double_booked" if appt.double_booked else "appointment_booked",
                       user, patient=patient, detail=detail, reason=appt.override_reason)
-            reach.booked(appt, user)  # the SMS outbox and recalls follow, in this transaction
     except SlotTaken as exc:
         raise SlotTaken(str(exc), free_slots(appt_type, earliest=start, limit=5),
                         just_taken=exc.just_taken) from None
@@ -568,8 +569,8 @@ def set_status(user: Staff, appt: Appointment | int, status: str, *,
         except IntegrityError:
             raise BookingError(_("The time has been booked by someone else meanwhile.")) from None
         _event(appt, user, "status", f"{old} -> {status}")
-        audit.log("appointment_status", user, patient=appt.patient_id, detail=f"{appt.id} {old}->{status}")
         reach.status_changed(appt, user, old, status)
+        audit.log("appointment_status", user, patient=appt.patient_id, detail=f"{appt.id} {old}->{status}")
     return appt
 
 
