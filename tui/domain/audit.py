@@ -263,18 +263,32 @@ def log(action: str, user: Staff | None = None, *, patient: Patient | int | None
     # savepoint was two more round trips while every desk waits for the chain's lock.
     with db.atomic() if not db.in_transaction() else contextlib.nullcontext():
         serialize("audit_chain")
-        last = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
+        last, next_id = _head_and_next_id()
         prev = last.hash if last else GENESIS
         if action in ANCHOR_ACTIONS:
             _append_anchor(_head_line(last, action))
         event = AuditEvent(
-            id=reserve_id(AuditEvent), at=_stored_time(utcnow()),
+            id=next_id, at=_stored_time(utcnow()),
             user=user.id if user else None, username=name,
             action=action, patient=patient_id, detail=detail, reason=reason, terminal=term,
             prev_hash=prev, scheme=KEYED)
         event.hash = seal("audit", *_event_values(event))
         event.save(force_insert=True)
     return event
+
+
+def _head_and_next_id() -> tuple[AuditEvent | None, int]:
+    """Under the chain's lock: its last event (id, hash) and the id the next one gets. On
+    PostgreSQL one round trip, not two: the lock is held until the commit, and every desk's
+    writes wait for it."""
+    if is_sqlite():
+        last = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
+        return last, reserve_id(AuditEvent)
+    row = db.execute_sql(
+        "SELECT head.id, head.hash, nextval(pg_get_serial_sequence('audit_event', 'id'))"
+        " FROM (SELECT 1) AS one LEFT JOIN LATERAL"
+        " (SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1) AS head ON true").fetchone()
+    return (AuditEvent(id=row[0], hash=row[1]) if row[0] is not None else None), row[2]
 
 
 def _stored_time(at: dt.datetime) -> dt.datetime:
