@@ -5,9 +5,13 @@ click's (tui/cli.py). The steps of opening a database, shared by the desk and th
 commands, are here; their refusals are StartError, said as `skranke: …` (exit code 2)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import termios
 import threading
+from collections.abc import Iterator
+from typing import TextIO
 
 from tui import i18n
 from tui.config import Config, ConfigError, load_config, user_data_dir
@@ -44,6 +48,42 @@ def main() -> None:
 
 
 def open_desk(db: str | None = None, lang: str | None = None) -> None:
+    with typed_ahead_kept(sys.stdin):
+        _open_desk(db, lang)
+
+
+@contextlib.contextmanager
+def typed_ahead_kept(stream: TextIO) -> Iterator[None]:
+    """Until the desk has the terminal, the keys typed ahead wait in it unechoed, an Enter
+    still an Enter. In the terminal's line mode each Enter became a newline (ctrl+j, lost at
+    the login: the password went into the name field, shown in clear) and the password was
+    echoed. A desk that does not start discards them: they must not reach the shell as
+    commands, a password into its history."""
+    try:
+        fd = stream.fileno()
+        before = termios.tcgetattr(fd)
+    except (OSError, ValueError, termios.error):  # not a terminal: nothing typed ahead
+        yield
+        return
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflag; ISIG stays: Ctrl+C still stops it
+    quiet[0] &= ~termios.ICRNL  # iflag
+    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    started = False
+    try:
+        yield
+        started = True
+    finally:
+        try:
+            if not started:
+                termios.tcflush(fd, termios.TCIFLUSH)
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except termios.error:  # the terminal is gone (a dropped SSH session)
+            pass
+
+
+def _open_desk(db: str | None, lang: str | None) -> None:
     from tui.quiet_gc import postpone_full_collections
 
     postpone_full_collections()

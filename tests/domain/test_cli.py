@@ -216,3 +216,42 @@ def test_help_follows_the_language_of_each_run():
     assert "Build only; do not open the app." in english.output
     assert "Build only; do not open the app." not in danish.output
     assert again.output == english.output
+
+
+def test_keys_typed_before_the_desk_has_the_terminal_wait_unechoed_and_go_if_it_does_not_start():
+    """tui/launch.py typed_ahead_kept on a real pseudo-terminal: an Enter stays an Enter
+    (the terminal's line mode made it a newline), nothing is echoed (a password typed ahead
+    was shown), the terminal's own mode is back afterwards, and a desk that does not start
+    leaves nothing for the shell (a password run as a command, kept in its history)."""
+    import pty
+    import select
+    import termios
+
+    from tui.launch import typed_ahead_kept
+
+    def echoed(master: int) -> bytes:
+        out = b""
+        while select.select([master], [], [], 0.2)[0]:
+            out += os.read(master, 1024)
+        return out
+
+    master, slave = pty.openpty()
+    try:
+        with os.fdopen(os.dup(slave), "r") as stream:
+            before = termios.tcgetattr(slave)
+            with typed_ahead_kept(stream):
+                os.write(master, b"anne\rHemmelig-123\r")
+                assert echoed(master) == b""
+                assert os.read(slave, 100) == b"anne\rHemmelig-123\r"
+            assert termios.tcgetattr(slave) == before
+            with pytest.raises(RuntimeError), typed_ahead_kept(stream):
+                os.write(master, b"anne\rHemmelig-123\r")
+                select.select([slave], [], [], 1)
+                raise RuntimeError("the database refused")
+            assert termios.tcgetattr(slave) == before
+            os.write(master, b"ls\r")  # what the shell reads next: only what comes after
+            select.select([slave], [], [], 1)
+            assert os.read(slave, 100) == b"ls\n"
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -115,6 +115,17 @@ async def test_login_typed_in_one_burst(make_app):
         assert app.user.username == "anne"
 
 
+async def test_a_login_typed_before_the_desk_had_the_terminal_with_newlines_for_enters(make_app):
+    """Keys typed while the interpreter starts are in the terminal's line mode: each Enter
+    arrives as a newline (ctrl+j). The name field kept name and password, in clear."""
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        post_keys(app, "anne", "ctrl+j", PASSWORD, "ctrl+j")
+        await until(pilot, lambda: app.user is not None)
+        assert app.user.username == "anne"
+
+
 async def test_f4_search_backspaces_then_new_name(make_app):
     app = make_app()
     async with app.run_test() as pilot:

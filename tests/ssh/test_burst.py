@@ -64,6 +64,21 @@ def log_in(tmux, name, user):
     tmux.wait_for(name, "Velkommen", timeout=20)
 
 
+def test_a_login_typed_while_the_desk_starts(tmux, db_url, staff):
+    """Name and password sent as the desk starts, before it has the terminal: the terminal's
+    line mode made each Enter a newline, and the name field got name and password, in clear
+    (tui/launch.py typed_ahead_kept, tui/screens/login.py)."""
+    from tui.models import AuditEvent
+
+    env = {"SKRANKE_DB": db_url, "SKRANKE_CONFIG": os.devnull, "SKRANKE_LANG": "da",
+           "TERM": "xterm-256color"}
+    tmux.new("ahead", skranke_command(env), width=80, height=24)
+    burst(tmux, "ahead", "anne", "Enter", PASSWORD, "Enter")
+    screen = tmux.wait_for("ahead", "Velkommen", timeout=60)
+    assert PASSWORD not in screen
+    assert count(AuditEvent, AuditEvent.action == "login", AuditEvent.username == "anne") == 1
+
+
 def test_login_twice_with_a_hand_over(tmux, db_url, staff):
     from tui.models import AuditEvent
 

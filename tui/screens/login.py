@@ -18,6 +18,14 @@ from tui.screens.base import ChecksInWorker, _Guarded
 class LoginForm(ChecksInWorker, _Guarded, Vertical):  # a database error is explained, the form lives on
     """User name, password and a message line. Posts Done with the Staff on success."""
 
+    # An Enter typed before the desk had the terminal may arrive as a newline: the
+    # terminal's line mode turns it so (tui/launch.py keeps the rest as typed).
+    BINDINGS = [Binding("ctrl+j", "typed_enter", show=False)]
+
+    async def action_typed_enter(self) -> None:
+        focused = self.app.focused
+        if isinstance(focused, Input) and focused.parent is self:
+            await focused.action_submit()
 
     class Done(Message):
         def __init__(self, user) -> None:
