@@ -239,7 +239,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self.call_after_refresh(self.complete_styles)
         if self.presence is not None:
             # its own connection and schema look-up, in a thread that shares the interpreter
-            # lock: before the first frame it cost the login 25-30 ms on PostgreSQL
+            # lock: started before, it ran while the login's first frame was being drawn
             self.call_after_refresh(self.presence.start)
 
     def complete_styles(self) -> None:
