@@ -20,7 +20,7 @@ class LoginForm(ChecksInWorker, _Guarded, Vertical):  # a database error is expl
 
     # An Enter typed before the desk had the terminal may arrive as a newline: the
     # terminal's line mode turns it so (tui/launch.py keeps the rest as typed).
-    BINDINGS = [Binding("ctrl+j", "typed_enter", show=False)]
+    BINDINGS = [Binding("ctrl+j", "typed_enter", show=False, id="login.typed_enter")]
 
     async def action_typed_enter(self) -> None:
         focused = self.app.focused
