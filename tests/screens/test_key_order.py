@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from textual.app import App
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -106,22 +107,14 @@ async def test_on_a_loaded_machine_keys_still_wait_for_the_dialog_their_key_open
         assert app.screen_stack[0].query_one("#behind", Input).value == ""
 
 
-async def test_login_typed_in_one_burst(make_app):
+@pytest.mark.parametrize("enter", ["enter", "ctrl+j"])
+async def test_login_typed_in_one_burst(make_app, enter):
+    """ctrl+j: keys typed while the interpreter starts are in the terminal's line mode, each
+    Enter arrives as a newline. The name field kept name and password, in clear."""
     app = make_app()
     async with app.run_test() as pilot:
         await pilot.pause()
-        post_keys(app, "anne", "enter", PASSWORD, "enter")
-        await until(pilot, lambda: app.user is not None)
-        assert app.user.username == "anne"
-
-
-async def test_a_login_typed_before_the_desk_had_the_terminal_with_newlines_for_enters(make_app):
-    """Keys typed while the interpreter starts are in the terminal's line mode: each Enter
-    arrives as a newline (ctrl+j). The name field kept name and password, in clear."""
-    app = make_app()
-    async with app.run_test() as pilot:
-        await pilot.pause()
-        post_keys(app, "anne", "ctrl+j", PASSWORD, "ctrl+j")
+        post_keys(app, "anne", enter, PASSWORD, enter)
         await until(pilot, lambda: app.user is not None)
         assert app.user.username == "anne"
 
