@@ -281,9 +281,9 @@ def _head_and_next_id() -> tuple[AuditEvent | None, int]:
     """Under the chain's lock: its last event (id, hash) and the id the next one gets. On
     PostgreSQL one round trip, not two: the lock is held until the commit, and every desk's
     writes wait for it."""
-    if is_sqlite():
+    if is_sqlite():  # the head's id plus one, as reserve_id: the transaction holds the write lock
         last = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
-        return last, reserve_id(AuditEvent)
+        return last, (last.id if last else 0) + 1
     row = db.execute_sql(
         "SELECT head.id, head.hash, nextval(pg_get_serial_sequence('audit_event', 'id'))"
         " FROM (SELECT 1) AS one LEFT JOIN LATERAL"
