@@ -94,12 +94,24 @@ def keys_done(app) -> bool:
     return not getattr(app, "_gate_keys", None) and getattr(app, "_gate_task", None) is None
 
 
+def tables_measured(app) -> bool:
+    """Every table of the screen has measured the rows it was given: a DataTable widens its
+    columns to new rows only when its own queue runs empty, so a frame taken straight after
+    a worker filled it can still show its columns at the width of their headers."""
+    from textual.widgets import DataTable
+    return not any(table._require_update_dimensions or table._updated_cells
+                   for table in app.screen.query(DataTable))
+
+
 async def settle(pilot) -> None:
     """Wait until the keys pressed have landed (pilot.press returns once they are queued at
-    the input gate, tui.keygate) and the workers they started are done."""
+    the input gate, tui.keygate), the workers they started are done, and the tables they
+    filled are measured."""
     await until(pilot, lambda: keys_done(pilot.app))
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await until(pilot, lambda: tables_measured(pilot.app))
     await pilot.pause()
 
 

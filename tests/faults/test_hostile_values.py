@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, settle
 
 from tui.db import is_sqlite
 from tui.domain import auth, clock, letters, prescriptions, tasks
@@ -114,8 +114,7 @@ async def keys(pilot, *names: str) -> None:
     for name in names:
         await pilot.press(name)
         await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 SIZE = (120, 36)

@@ -25,7 +25,31 @@ def _one_line(value):
 
 
 class Table(DataTable):
-    """The app's DataTable: one-line cells too long for their column end in "…"."""
+    """The app's DataTable: one-line cells too long for their column end in "…", and columns
+    that widen to the rows they were given are drawn at their new width."""
+
+    # DataTable measures new or changed cells when its queue runs empty, but its drawn lines
+    # are kept under a count that measuring does not move (Textual issue 3533). On a busy
+    # desk a frame drawn in between kept a worker's rows at their headers' width ("[bo…",
+    # "Hans…") until the next change to the table.
+    def _update_dimensions(self, new_rows) -> None:
+        before = self._widths()
+        super()._update_dimensions(new_rows)
+        self._redraw_if_resized(before)
+
+    def _update_column_widths(self, updated_cells) -> None:
+        before = self._widths()
+        super()._update_column_widths(updated_cells)
+        self._redraw_if_resized(before)
+
+    def _widths(self) -> list[int]:
+        return [self._label_column.content_width,
+                *(column.content_width for column in self.columns.values())]
+
+    def _redraw_if_resized(self, before: list[int]) -> None:
+        if self._widths() != before:
+            self._update_count += 1  # the key of every drawn line: none is reused
+            self.refresh()
 
     def add_row(self, *cells, height: int | None = 1, key=None, label=None):
         if height == 1:
