@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, settle
 
 from tui.models import Patient, PrescriptionRequest, Task
 
@@ -283,8 +283,7 @@ async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path
         await pilot.pause()
         await pilot.press("ctrl+u", *str(tmp_path), "tab", "ctrl+u", *"csv", "enter")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert SupplyOrder.get_by_id(order.id).status == "sent"
         exported = (tmp_path / f"bestilling-{order.id}-abena.csv").read_bytes()
         assert exported.startswith(b"\xef\xbb\xbf") and "K-4711".encode() in exported

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text, until
+from helpers import login, screen_text, settle, until
 
 from tui.domain import calls, clock
 from tui.models import AuditEvent, Call, Callback, Patient, PatientPhone, Task
@@ -220,8 +220,7 @@ async def test_manual_walk_in_and_link_unknown_number(make_app, people):
         await pilot.press("l")
         await pilot.pause()
         await pilot.press(*"0707614285")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: Call.get().patient_id == people["jens"].id)
         assert PatientPhone.select().where(PatientPhone.number == "+4531313131").count() == 1
@@ -324,8 +323,7 @@ def test_snapshot_call_log(snap_compare, make_app, people, staff, size):
 
     async def run_before(pilot):
         await open_calls(pilot)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 

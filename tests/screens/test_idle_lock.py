@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import PASSWORD, logged_in, login, screen_text
+from helpers import PASSWORD, logged_in, login, screen_text, settle
 
 from tui.models import Patient
 
@@ -57,8 +57,7 @@ async def test_idle_lock_over_a_journal_note_keeps_the_typing(make_app, jens):
         await login(pilot, "lars")
         app.push_screen(RecordScreen(jens.id))
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert SECRET in screen_text(app)
         await pilot.press("n")
         await pilot.pause()

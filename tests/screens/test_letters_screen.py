@@ -1,7 +1,7 @@
 """Pilot tests of the letters section (F5) and the drafting screen, keys only."""
 from __future__ import annotations
 
-from helpers import PASSWORD, login, screen_text, until
+from helpers import PASSWORD, login, screen_text, settle, until
 
 from tui.domain import letters
 from tui.models import Draft, Letter, LetterTemplate
@@ -159,8 +159,7 @@ async def test_export_from_the_list_in_a_worker(make_app, staff, patient, org, c
         folder.value = str(out)
         folder.focus()
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "Eksporteret (endnu ikke sendt)" in screen_text(app)
     [pdf] = list(out.iterdir())
     assert pdf.suffix == ".pdf"

@@ -2,6 +2,7 @@
 type apart in the grid; as many staff columns as fit."""
 from __future__ import annotations
 
+from helpers import settle
 from textual.app import App
 
 from tui.widgets.cpr_input import CprInput
@@ -44,8 +45,7 @@ async def test_status_and_type_apart_and_every_staff_column_at_120(make_app, sta
         await login(pilot)
         await pilot.press("f3")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "A K15 Jens" in text
         for name in ("Lars Læge", "Sofie Sygeplejerske", "Karen Kirk", "Ole Ravn", "Pia Dam"):
@@ -63,8 +63,7 @@ async def test_the_ringing_banner_never_hides_the_date_line(make_app, staff):
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
         await pilot.press("f3")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         calls.record_event("incoming", source="yealink", caller="12345678", call_id="b1")
         for _ in range(40):
             if app.screen.query(CallBanner):
@@ -92,18 +91,15 @@ async def test_the_access_log_pane_is_live_and_danish(make_app, staff):
     async with app.run_test(size=(100, 30)) as pilot:
         await login(pilot, "lars")
         app.push_screen(RecordScreen(p.id))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("8")  # the access log
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "notat" in text and "(contact)" not in text and "entry" not in text
         assert "Sofie" not in text
         patients.open_record(staff["nurse"], p.id, "")  # a colleague opens it now
         await pilot.pause(6)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "Sofie" in screen_text(app)
 
 
@@ -119,8 +115,7 @@ async def test_at_60_columns_ages_and_numbers_are_whole_or_end_in_an_ellipsis(ma
         await login(pilot)
         await pilot.press("f4", *"hansen")
         await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         rows = [line for line in text.splitlines() if "150314" in line]
         assert rows, text
@@ -141,8 +136,7 @@ async def test_the_call_log_shows_a_foreign_number_whole_at_80_columns(make_app,
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
         await pilot.press("f2")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         lines = screen_text(app).splitlines()
         header = next(line for line in lines if "Nummer" in line)
         column = slice(header.index("Nummer"), header.index("Opkalder"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text
+from helpers import login, screen_text, settle
 
 from tui.domain import journal, patients
 from tui.models import AuditEvent, JournalEntry, Patient
@@ -36,8 +36,7 @@ async def search_for(app, pilot, text):
 async def results_for(app, pilot, text):
     """Wait until the results for `text` are on screen (the search runs in a worker)."""
     for _ in range(100):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         found = app.screen.query(PatientSearch)
         if found and found.first().shown_query == text:
             return
@@ -52,8 +51,7 @@ async def open_jens(app, pilot):
     await search_for(app, pilot, "jens han")
     await pilot.press("enter")
     await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_search_and_open_record_is_audited(make_app, jens):
@@ -69,8 +67,7 @@ async def test_search_and_open_record_is_audited(make_app, jens):
         assert opened() == 0  # searching is not looking at a record
         await pilot.press("enter")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "Jens Peter Hansen-Møller" in text
         assert "070761-xxxx" in text and "4285" not in text
@@ -183,11 +180,10 @@ async def test_access_log_pane_and_export(make_app, jens, tmp_path):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_jens(app, pilot)
         await pilot.press("8")
-        await pilot.pause()
+        await settle(pilot)
         assert "opened the record" in screen_text(app) or "åbnede" in screen_text(app)
         await pilot.press("x")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
     [path] = list((tmp_path / "exports").iterdir())
     text = path.read_text(encoding="utf-8")
     assert "Anne Sekretær" in text and "070761-xxxx" in text
@@ -208,8 +204,7 @@ async def test_register_new_patient_by_keys(make_app, staff):
         assert "Replacement CPR" in screen_text(app) or "Erstatnings" in screen_text(app)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "Li Wei" in text  # the new record is open
         assert "REPLACEMENT CPR" in text or "ERSTATNINGS" in text.upper()
@@ -234,8 +229,7 @@ async def test_duplicate_cpr_is_refused_and_offered(make_app, jens):
         assert Patient.select().count() == 2
         await pilot.press("ctrl+o")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "CAVE: Penicillin" in screen_text(app)
     assert opened(jens.id) == 1
 
@@ -297,8 +291,7 @@ async def test_patient_data_is_never_markup(make_app, staff):
         assert "[@click=app.quit]H, [b]E[/]" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "[b]E[/] [@click=app.quit]H" in screen_text(app)
         assert "[red]x[/red]" in screen_text(app)
     assert opened(p.id) == 1
@@ -313,8 +306,7 @@ async def test_nurse_cannot_see_access_log(make_app, jens):
         await search_for(app, pilot, "jens han")
         await pilot.press("enter")
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("8")
         await pilot.pause()
         assert "opened the record" not in screen_text(app)
@@ -337,8 +329,7 @@ async def _snap_record(pilot):
     await search_for(pilot.app, pilot, "jens han")
     await pilot.press("enter")
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import login, screen_text, setup_clinic, until
+from helpers import login, screen_text, settle, setup_clinic, until
 
 from tui.domain import booking, recall, sms
 from tui.domain import waiting_list as wl
@@ -60,8 +60,7 @@ async def test_cancel_in_the_schedule_shows_who_fits_and_v_offers_by_phone(make_
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await login(pilot)
         await pilot.press("f3")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "c")  # Lars at 10.30: cancel
         await pilot.pause()
         await pilot.press("enter")
@@ -93,8 +92,7 @@ async def test_a_no_show_in_the_schedule_shows_who_fits_what_is_left(make_app, s
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await login(pilot)
         await pilot.press("f3")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "n")  # Lars at 10.30: no-show, before his time
         await until(pilot, lambda: "Jens" in screen_text(app) and "10.30" in screen_text(app)
                     and app.screen.__class__.__name__ == "ConfirmScreen")
@@ -117,8 +115,7 @@ async def test_x_on_an_absence_ends_it_and_offers_the_freed_time(make_app, staff
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await login(pilot)
         await pilot.press("f3")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "x")  # Lars at 10.30, inside his absence
         await until(pilot, lambda: "Afslut Lars Læges fravær 26.11 10.30" in screen_text(app))
         await pilot.press("j")

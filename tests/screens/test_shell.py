@@ -90,7 +90,7 @@ async def test_f1_lists_the_keys_of_the_screen_and_the_global_ones(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         keys = {key: desc for key, desc, _where in app.screen.rows}
         assert "Ctrl+G 1" in keys and "Ctrl+L" in keys  # one notation (issue 19)
         assert "Ctrl+G" in screen_text(app)
