@@ -294,6 +294,10 @@ class Appointment(BaseModel):
     booked_by_id: int | None
     booked_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # the patient as the day view shows the booking: written by the database's triggers from
+    # the patient row, on every booking and on every change of a name or CPR (0014)
+    patient_name = TextField(default="")
+    patient_born = TextField(default="")  # the CPR's first six digits
 
     class Meta:
         indexes = (
