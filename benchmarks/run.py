@@ -293,9 +293,10 @@ def measure_clinic(path: str, runs: int) -> dict:
     lo, hi = f"{day} 00:00:00", f"{day + dt.timedelta(days=1)} 00:00:00"
 
     def plain_day(_):
+        # the app's query: the patient's name from the booking's own label (migration 0014)
         raw.execute("SELECT a.id, a.start, a.\"end\", a.staff_id, a.status, a.note, a.double_booked, a.arrived_at,"
-                    " p.id, p.first_name, p.last_name, p.cpr, t.code, t.name, t.colour FROM appointment a"
-                    " JOIN patient p ON p.id = a.patient_id JOIN appointment_type t ON t.id = a.type_id"
+                    " a.patient_id, a.patient_name, a.patient_born, t.code, t.name, t.colour FROM appointment a"
+                    " JOIN appointment_type t ON t.id = a.type_id"
                     " WHERE a.start >= ? AND a.start < ? AND a.status IN ('booked', 'arrived', 'in_progress',"
                     " 'done', 'no_show') ORDER BY a.start, a.id", (lo, hi)).fetchall()
 
