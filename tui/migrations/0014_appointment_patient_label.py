@@ -27,8 +27,11 @@ SQLITE = [
     BEGIN UPDATE appointment SET (patient_name, patient_born) =
         (SELECT {NAME}, substr(cpr, 1, 6) FROM patient WHERE id = NEW.patient_id)
         WHERE id = NEW.id; END""",
+    # a patient saved whole (every column written) with the same name leaves the bookings be
     """CREATE TRIGGER patient_label_to_appointments AFTER UPDATE OF first_name, last_name, cpr
-    ON patient BEGIN UPDATE appointment
+    ON patient WHEN OLD.first_name IS NOT NEW.first_name OR OLD.last_name IS NOT NEW.last_name
+        OR OLD.cpr IS NOT NEW.cpr
+    BEGIN UPDATE appointment
         SET (patient_name, patient_born) = (NEW.first_name || ' ' || NEW.last_name, substr(NEW.cpr, 1, 6))
         WHERE patient_id = NEW.id; END""",
 ]
