@@ -16,6 +16,13 @@ def shown(editor) -> bool:
             and not editor.preview_due and not editor.typing_unkept)
 
 
+async def preview_shown(pilot, editor) -> None:
+    """Until shown(editor), and then until the screen is laid out again: the error line
+    appears (display on) only at the next layout, after the preview has been set."""
+    await until(pilot, lambda: shown(editor))
+    await pilot.pause()
+
+
 # --- domain ----------------------------------------------------------------------------------
 
 
@@ -119,7 +126,7 @@ async def test_new_template_error_shown_fixed_and_saved(make_app, staff, clinic)
         assert type(editor).__name__ == "TemplateEditorScreen"
         assert editor.focused is editor.query_one("#te-body")
         await pilot.press(*"{{ patient.name | nosuchfilter }}", "enter")
-        await until(pilot, lambda: shown(editor))
+        await preview_shown(pilot, editor)
         text = screen_text(app)
         assert "Fejl i skabelonen" in text and "nosuchfilter" in text
         # saving is refused while the template fails
@@ -131,7 +138,7 @@ async def test_new_template_error_shown_fixed_and_saved(make_app, staff, clinic)
         assert kept and "nosuchfilter" in kept["body"]
         # fix it: replace the filter's name
         await pilot.press("tab", "up", "end", *["left"] * 3, *["backspace"] * 12, *"upper")
-        await until(pilot, lambda: shown(editor))
+        await preview_shown(pilot, editor)
         text = screen_text(app)
         assert "Fejl i skabelonen" not in text
         assert "SØREN ÆRØ ÅBERG" in text  # the preview of the sample letter
@@ -216,7 +223,7 @@ async def test_merge_field_list_and_patient_preview(make_app, staff, patient, cl
         await pilot.pause()
         app.screen.dismiss(patient)  # picked in the patient search
         await pilot.press("enter", *"{{ patient.address }} {{ patient.cpr }}", "enter")
-        await until(pilot, lambda: shown(editor))
+        await preview_shown(pilot, editor)
         text = screen_text(app)
         assert "Forhåndsvisning: Søren Ærø Åberg" in text
         assert "Strandvejen 3 010203-xxxx" in text  # the patient's, the CPR number masked
