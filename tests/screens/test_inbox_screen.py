@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import login, screen_text, until
+from helpers import login, screen_text, settle, until
 from inbox_fixtures import EXAMPLE_CPR, drop, example, resource, with_new_identity
 
 import medcom_examples
@@ -57,18 +57,18 @@ async def test_inbox_section_reads_files_and_links(make_app, received):
         await until(pilot, lambda: "Indbakke 3" in screen_text(app))
         # the reply with its PDF: B shows it as text
         await pilot.press("3")  # failed view
-        await pilot.pause()
+        await settle(pilot)  # the list is read in a worker
         assert "JSON" in screen_text(app)
         await pilot.press("k")
         await until(pilot, lambda: "fejl 1" not in screen_text(app))
         await pilot.press("2")  # unmatched
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "P kobler" in screen_text(app) or "ikke fundet" in screen_text(app)
         assert InboxMessage.get(InboxMessage.file_name == "4.json").patient_id is None
         await pilot.press("1")
-        await pilot.pause()
+        await settle(pilot)
         rows = inbox.list_messages(app.user, "mine")
         reply_row = [r.id for r in rows].index(InboxMessage.get(InboxMessage.file_name == "2.json").id)
         await pilot.press(*["down"] * reply_row, "enter", "b")
