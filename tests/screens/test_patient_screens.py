@@ -245,7 +245,7 @@ async def test_edit_keeps_history(make_app, jens, staff):
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("7")
-        await pilot.pause()
+        await settle(pilot)
         assert "Jens Peter" in screen_text(app)  # the old value, in the history
     assert Patient.get_by_id(jens.id).first_name == "Jens"
     assert patients.history(staff["secretary"], jens)[0].field == "Fornavn"
@@ -308,7 +308,7 @@ async def test_nurse_cannot_see_access_log(make_app, jens):
         await pilot.pause()
         await settle(pilot)
         await pilot.press("8")
-        await pilot.pause()
+        await settle(pilot)
         assert "opened the record" not in screen_text(app)
 
 
