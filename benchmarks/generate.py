@@ -441,7 +441,7 @@ def build_pg(url: str, sizes: Sizes, *, seed: int = 7, quiet: bool = False) -> d
     cur.execute(importlib.import_module("tui.migrations.0005_staff_day_busy").rebuild_sql(sqlite=False))
     slow.append((time.perf_counter() - t1, "staff_day_busy filled"))
     t1 = time.perf_counter()
-    cur.execute(importlib.import_module("tui.migrations.0014_appointment_patient_label").fill_sql(sqlite=False))
+    cur.execute(importlib.import_module("tui.migrations.0014_appointment_patient_label").fill_sql())
     slow.append((time.perf_counter() - t1, "appointment labels filled"))
     raw.commit()
     if os.environ.get("SKRANKE_BENCH_VERBOSE"):

@@ -11,28 +11,30 @@ writer, and no change of a patient, leaves a booking showing another name.
 """
 from peewee import PostgresqlDatabase
 
-NAME = "first_name || ' ' || last_name"
+def _label(row: str = "") -> str:
+    """The label of a booking from a patient row (`row` "NEW." or "p." names it), as the
+    two values of (patient_name, patient_born); substr is the same on both databases."""
+    return f"{row}first_name || ' ' || {row}last_name, substr({row}cpr, 1, 6)"
+
+
+# SQLite's BEFORE triggers cannot set NEW: AFTER triggers rewrite the row. A trigger does not
+# fire itself again (recursive_triggers is off), and the other appointment triggers watch
+# other columns.
+_SQLITE_RELABEL = f"""BEGIN UPDATE appointment SET (patient_name, patient_born) =
+        (SELECT {_label()} FROM patient WHERE id = NEW.patient_id)
+        WHERE id = NEW.id; END"""
 
 SQLITE = [
     "ALTER TABLE appointment ADD COLUMN patient_name TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE appointment ADD COLUMN patient_born TEXT NOT NULL DEFAULT ''",
-    # AFTER triggers (SQLite's BEFORE triggers cannot set NEW); a trigger does not fire itself
-    # again (recursive_triggers is off), and the other appointment triggers watch other columns
-    f"""CREATE TRIGGER appointment_patient_label_insert AFTER INSERT ON appointment
-    BEGIN UPDATE appointment SET (patient_name, patient_born) =
-        (SELECT {NAME}, substr(cpr, 1, 6) FROM patient WHERE id = NEW.patient_id)
-        WHERE id = NEW.id; END""",
+    f"CREATE TRIGGER appointment_patient_label_insert AFTER INSERT ON appointment {_SQLITE_RELABEL}",
     f"""CREATE TRIGGER appointment_patient_label_update
-    AFTER UPDATE OF patient_id, patient_name, patient_born ON appointment
-    BEGIN UPDATE appointment SET (patient_name, patient_born) =
-        (SELECT {NAME}, substr(cpr, 1, 6) FROM patient WHERE id = NEW.patient_id)
-        WHERE id = NEW.id; END""",
+    AFTER UPDATE OF patient_id, patient_name, patient_born ON appointment {_SQLITE_RELABEL}""",
     # a patient saved whole (every column written) with the same name leaves the bookings be
-    """CREATE TRIGGER patient_label_to_appointments AFTER UPDATE OF first_name, last_name, cpr
+    f"""CREATE TRIGGER patient_label_to_appointments AFTER UPDATE OF first_name, last_name, cpr
     ON patient WHEN OLD.first_name IS NOT NEW.first_name OR OLD.last_name IS NOT NEW.last_name
         OR OLD.cpr IS NOT NEW.cpr
-    BEGIN UPDATE appointment
-        SET (patient_name, patient_born) = (NEW.first_name || ' ' || NEW.last_name, substr(NEW.cpr, 1, 6))
+    BEGIN UPDATE appointment SET (patient_name, patient_born) = ({_label("NEW.")})
         WHERE patient_id = NEW.id; END""",
 ]
 
@@ -41,17 +43,16 @@ POSTGRES = [
     "ALTER TABLE appointment ADD COLUMN patient_born TEXT NOT NULL DEFAULT ''",
     f"""CREATE OR REPLACE FUNCTION skranke_appointment_label() RETURNS trigger AS $$
     BEGIN
-        SELECT {NAME}, left(cpr, 6) INTO NEW.patient_name, NEW.patient_born
+        SELECT {_label()} INTO NEW.patient_name, NEW.patient_born
         FROM patient WHERE id = NEW.patient_id;
         RETURN NEW;
     END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER appointment_patient_label
     BEFORE INSERT OR UPDATE OF patient_id, patient_name, patient_born ON appointment
     FOR EACH ROW EXECUTE FUNCTION skranke_appointment_label()""",
-    """CREATE OR REPLACE FUNCTION skranke_patient_label() RETURNS trigger AS $$
+    f"""CREATE OR REPLACE FUNCTION skranke_patient_label() RETURNS trigger AS $$
     BEGIN
-        UPDATE appointment SET patient_name = NEW.first_name || ' ' || NEW.last_name,
-            patient_born = left(NEW.cpr, 6)
+        UPDATE appointment SET (patient_name, patient_born) = ({_label("NEW.")})
         WHERE patient_id = NEW.id;
         RETURN NULL;
     END $$ LANGUAGE plpgsql""",
@@ -63,11 +64,11 @@ POSTGRES = [
 ]
 
 
-def fill_sql(*, sqlite: bool = True) -> str:
-    """Every booking's label from its patient in one statement (migration, bulk loaders)."""
-    born = "substr(p.cpr, 1, 6)" if sqlite else "left(p.cpr, 6)"
-    return f"""UPDATE appointment SET patient_name = p.first_name || ' ' || p.last_name,
-        patient_born = {born} FROM patient AS p WHERE p.id = appointment.patient_id"""
+def fill_sql() -> str:
+    """Every booking's label from its patient in one statement (migration, bulk loaders),
+    on either database."""
+    return f"""UPDATE appointment SET (patient_name, patient_born) = ({_label("p.")})
+        FROM patient AS p WHERE p.id = appointment.patient_id"""
 
 
 def up(migrator, db):
@@ -76,7 +77,7 @@ def up(migrator, db):
     for sql in columns:
         db.execute_sql(sql)
     # filled before the triggers exist: they would re-read the patient for every row
-    db.execute_sql(fill_sql(sqlite=sqlite))
+    db.execute_sql(fill_sql())
     for sql in triggers:
         db.execute_sql(sql)
 
