@@ -142,17 +142,19 @@ def desk(index: int, target: str, shared: dict, seconds: float, think: float, re
                 else:
                     slot = rnd.choice(stale)
                 t0 = time.perf_counter()
-                part = BOOK_PARTS[1]
+                part = None  # an error counts in "book" and among the errors, in neither part
                 try:
                     booking.book(user, patient, slot.staff, k15, slot.start)
                     booked += 1
                     part = BOOK_PARTS[0]
                 except booking.SlotTaken:
                     refused += 1
+                    part = BOOK_PARTS[1]
                 finally:
                     took = (time.perf_counter() - t0) * 1000
                     times["book"].append(took)
-                    times[part].append(took)
+                    if part:
+                        times[part].append(took)
             elif op == "arrival":
                 timed("arrival", booking.set_status, user, rnd.choice(shared["arrivals"]), "arrived")
             elif op == "journal":
