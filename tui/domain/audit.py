@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from peewee import JOIN, Database
 
-from tui.db import database_proxy as db, is_sqlite, serialize
+from tui.db import database_proxy as db, is_sqlite
 from tui.domain.clock import now_utc as utcnow
 from tui.models import AuditEvent, BaseModel, JournalEntry, Letter, Patient, Staff
 
@@ -262,8 +262,7 @@ def log(action: str, user: Staff | None = None, *, patient: Patient | int | None
     # its own: a failure here fails the caller's whole change anyway, and on PostgreSQL the
     # savepoint was two more round trips while every desk waits for the chain's lock.
     with db.atomic() if not db.in_transaction() else contextlib.nullcontext():
-        serialize("audit_chain")
-        last, next_id = _head_and_next_id()
+        last, next_id = _locked_head_and_next_id()
         prev = last.hash if last else GENESIS
         if action in ANCHOR_ACTIONS:
             _append_anchor(_head_line(last, action))
@@ -277,17 +276,14 @@ def log(action: str, user: Staff | None = None, *, patient: Patient | int | None
     return event
 
 
-def _head_and_next_id() -> tuple[AuditEvent | None, int]:
-    """Under the chain's lock: its last event (id, hash) and the id the next one gets. On
-    PostgreSQL one round trip, not two: the lock is held until the commit, and every desk's
-    writes wait for it."""
-    if is_sqlite():  # the head's id plus one, as reserve_id: the transaction holds the write lock
+def _locked_head_and_next_id() -> tuple[AuditEvent | None, int]:
+    """The chain's lock, then its last event (id, hash) and the id the next one gets. On
+    PostgreSQL one round trip (migration 0015): the lock is held until the commit, and every
+    desk's writes wait for it."""
+    if is_sqlite():  # the transaction holds the write lock: the head's id plus one, as reserve_id
         last = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
         return last, (last.id if last else 0) + 1
-    row = db.execute_sql(
-        "SELECT head.id, head.hash, nextval(pg_get_serial_sequence('audit_event', 'id'))"
-        " FROM (SELECT 1) AS one LEFT JOIN LATERAL"
-        " (SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1) AS head ON true").fetchone()
+    row = db.execute_sql("SELECT head_id, head_hash, next_id FROM skranke_audit_chain_head()").fetchone()
     return (AuditEvent(id=row[0], hash=row[1]) if row[0] is not None else None), row[2]
 
 
