@@ -193,12 +193,20 @@ def test_absence_permission(clinic):
 
 
 
-def test_a_booking_and_an_arrival_hold_the_audit_chains_lock_only_for_the_audit_event(clinic, caplog):
-    """On PostgreSQL the chain's advisory lock is held until the commit, and every desk's
-    writes wait on it (benchmarks/load_desks.py): after taking it a write does nothing but
-    its audit event, with no savepoint of its own (two more round trips)."""
+def _statements(caplog, write) -> tuple[object, list[str]]:
+    """What `write` returned, and the statements it sent, in order."""
     import logging
 
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        result = write()
+    return result, [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+
+
+def test_a_booking_and_an_arrival_hold_the_audit_chains_lock_only_for_the_audit_event(clinic, caplog):
+    """On PostgreSQL the chain's advisory lock is held until the commit, and every desk's
+    writes wait on it (benchmarks/load_desks.py): the lock and the chain's head are one round
+    trip (migration 0015), and after it a write sends nothing but its audit event."""
     from tui.db import is_sqlite
 
     if is_sqlite():
@@ -206,17 +214,62 @@ def test_a_booking_and_an_arrival_hold_the_audit_chains_lock_only_for_the_audit_
     anne, lars = clinic["secretary"], clinic["doctor"]
     jens = clinic["patients"]["jens"]
 
-    def after_the_lock(write) -> list[str]:
-        caplog.clear()
-        with caplog.at_level(logging.DEBUG, logger="peewee"):
-            result = write()
-        sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
-        (lock,) = [i for i, s in enumerate(sql) if s.startswith("SELECT pg_advisory_xact_lock")]
+    def after_the_lock(write) -> tuple[object, list[str]]:
+        result, sql = _statements(caplog, write)
+        assert not [s for s in sql if "pg_advisory" in s], sql  # no lock taken on its own
+        (lock,) = [i for i, s in enumerate(sql) if "skranke_audit_chain_head()" in s]
         return result, sql[lock + 1:]
 
     appt, after = after_the_lock(lambda: booking.book(anne, jens, lars, clinic["types"]["K15"],
                                                       D(2026, 11, 27, 9, 0)))
     _, after_arrival = after_the_lock(lambda: booking.set_status(anne, appt, "arrived", before_start_ok=True))
     for statements in (after, after_arrival):
-        assert len(statements) == 2, statements  # the chain's head with the event's id, the event
-        assert all("audit_event" in s for s in statements), statements
+        assert len(statements) == 1 and statements[0].startswith('INSERT INTO "audit_event"'), statements
+
+
+def test_a_booking_or_a_move_reads_the_settings_once_and_sets_no_savepoint(clinic, caplog):
+    """Each statement is a round trip on PostgreSQL while fifty desks share two CPUs: the
+    grid, the calendar and the SMS settings are read in one query, made or refused, and the
+    insert has no savepoint of its own (the booking's transaction is undone on a refusal)."""
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    k15 = clinic["types"]["K15"]
+    jens, mark = clinic["patients"]["jens"], clinic["patients"]["mark"]
+
+    def settings_reads(sql: list[str]) -> int:
+        return sum('FROM "setting"' in s for s in sql)
+
+    appt, made = _statements(caplog, lambda: booking.book(anne, jens, lars, k15, D(2026, 11, 27, 9, 0)))
+    assert settings_reads(made) == 1 and not [s for s in made if "SAVEPOINT" in s], made
+
+    def refused():
+        with pytest.raises(SlotTaken) as info:
+            booking.book(anne, mark, lars, k15, D(2026, 11, 27, 9, 0))
+        return info.value
+
+    taken, sql = _statements(caplog, refused)
+    assert taken.slots and settings_reads(sql) == 1, sql
+    _, moved = _statements(caplog, lambda: booking.move(anne, appt, D(2026, 11, 27, 10, 0)))
+    assert settings_reads(moved) == 1 and not [s for s in moved if "SAVEPOINT" in s], moved
+
+
+def test_a_time_taken_between_the_check_and_the_insert_is_refused_and_the_outer_change_goes_on(
+        clinic, monkeypatch):
+    """Another desk books the time after this desk's check: the database refuses the insert.
+    Inside a larger change (a series, an SMS answer), only the booking is undone."""
+    from tui.db import database_proxy as db
+
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    k15 = clinic["types"]["K15"]
+    p = clinic["patients"]
+    booking.book(anne, p["jens"], lars, k15, D(2026, 11, 27, 9, 0))
+    monkeypatch.setattr(booking, "_overlaps", lambda *args, **kwargs: False)  # the check saw it free
+    with db.atomic():
+        with pytest.raises(SlotTaken) as info:
+            booking.book(anne, p["mark"], lars, k15, D(2026, 11, 27, 9, 0))
+        assert info.value.just_taken and info.value.slots[0].start == D(2026, 11, 27, 9, 15)
+        booking.book(anne, p["mark"], lars, k15, info.value.slots[0].start)
+    with pytest.raises(SlotTaken) as info:  # a booking of its own: the connection stays usable
+        booking.book(anne, p["mark"], lars, k15, D(2026, 11, 27, 9, 15))
+    assert info.value.just_taken
+    assert [(a.patient_id, a.start) for a in Appointment.select().order_by(Appointment.start)] == [
+        (p["jens"].id, D(2026, 11, 27, 9, 0)), (p["mark"].id, D(2026, 11, 27, 9, 15))]
