@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 from helpers import setup_clinic
+from hypothesis import given, strategies as st
 
 from tui.domain import booking, clock, schedule, settings
 from tui.domain.calendar import ClinicSettings
+from tui.domain.clock import CLINIC_TZ
 from tui.models import Absence, WorkPattern
 
 D = dt.datetime
@@ -138,6 +140,30 @@ def test_dst_night_slots_skip_the_missing_hour(clinic):
     # the slot that spans the clock change (02.45-03.00 lasts 75 minutes) is not offered
     assert D(2026, 10, 25, 2, 45) not in [s.start for s in autumn]
     assert D(2026, 10, 25, 2, 30) in [s.start for s in autumn]
+
+
+def _wall_clock_ok_by_definition(start: dt.datetime, end: dt.datetime) -> bool:
+    def utc(x: dt.datetime) -> dt.datetime:
+        return x.replace(tzinfo=CLINIC_TZ).astimezone(dt.timezone.utc)
+
+    def exists(x: dt.datetime) -> bool:
+        return utc(x).astimezone(CLINIC_TZ).replace(tzinfo=None) == x
+
+    return exists(start) and exists(end) and utc(end) - utc(start) == end - start
+
+
+CLOCK_CHANGES = [dt.date(2026, 3, 29), dt.date(2026, 10, 25), dt.date(2027, 3, 28), dt.date(2027, 10, 31)]
+
+
+@given(day=st.one_of(st.sampled_from(CLOCK_CHANGES + [d - dt.timedelta(days=1) for d in CLOCK_CHANGES]),
+                     st.dates(dt.date(2025, 1, 1), dt.date(2029, 12, 31))),
+       start_minute=st.integers(0, 24 * 60 - 1), minutes=st.integers(1, 30 * 60))
+def test_wall_clock_ok_answers_by_its_definition_on_every_day(day, start_minute, minutes):
+    """The shortcut for days without a clock change (most of them) answers as the full
+    check: the hour that does not exist, and a slot across a change, are still refused."""
+    start = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=start_minute)
+    end = start + dt.timedelta(minutes=minutes)
+    assert schedule.wall_clock_ok(start, end) == _wall_clock_ok_by_definition(start, end)
 
 
 def test_day_view_columns_rows_and_cells(clinic):
