@@ -198,16 +198,25 @@ def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientName
         return fn.EXISTS(other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient))
                          .offset(0))
 
+    tests = []
     for term in others:
         first_name = find(sort, " " + term.key) > 0
         last_name_starts = _key_range(sort, term.key)
         in_last_name = find(whole_last, term.key) > 0
         if term.kind == "f":
-            query = query.where((first_name | cut) & look_up(term))
+            tests.append((first_name | cut, look_up(term)))
         elif term.kind == "l":
-            query = query.where(last_name_starts | ((in_last_name | cut) & look_up(term)))
+            tests.append((last_name_starts | in_last_name | cut,
+                          last_name_starts | ((in_last_name | cut) & look_up(term))))
         else:  # either name
-            query = query.where(first_name | last_name_starts | ((in_last_name | cut) & look_up(term)))
+            tests.append((first_name | last_name_starts | in_last_name | cut,
+                          first_name | last_name_starts | ((in_last_name | cut) & look_up(term))))
+    # Every word's test on the entry first, then the look-ups: "bech pedersen mi" looked up
+    # 2,192 Bech Pedersens for "pedersen" before the first names ruled most of them out.
+    for on_entry, _whole in tests:
+        query = query.where(on_entry)
+    for _on_entry, whole in tests:
+        query = query.where(whole)
     return query
 
 
