@@ -216,14 +216,15 @@ class PatientSearch(Vertical):
                     table.clear()
                     for hit in hits:
                         table.add_row(*hit_row(hit), key=str(hit.id))
-            status = self.query_one(".search-status", Static)
             if not text.strip():
-                status.update(_("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number"))
+                said = _("Recently opened") if hits else _("Type a name, CPR number, birth date or phone number")
             elif hits:
-                status.update(_("{n} found").format(n=len(hits)) if len(hits) < patients.SEARCH_LIMIT
-                              else _("First {n} found; type more to narrow").format(n=len(hits)))
+                said = (_("{n} found").format(n=len(hits)) if len(hits) < patients.SEARCH_LIMIT
+                        else _("First {n} found; type more to narrow").format(n=len(hits)))
             else:
-                status.update(_("No patient found"))
+                said = _("No patient found")
+            # one line high whatever it says (CSS): no layout of the whole screen per keystroke
+            self.query_one(".search-status", Static).update(said, layout=False)
             if hits and not unchanged and not reload:
                 table.move_cursor(row=0)
         self.post_message(self.Searched())
