@@ -21,8 +21,9 @@ def test_the_keys_are_read_in_one_query_and_each_read_is_a_fresh_copy(staff, cap
             assert settings.stored("calendar") is None
             with settings.read_once("sms", "language"):  # only the key not read yet
                 assert settings.stored("language") is None
-            settings.put("slot_minutes", 10, by=staff["admin"])
-            assert settings.get("slot_minutes") == 10  # her own change is seen at once
+                settings.put("slot_minutes", 10, by=staff["admin"])
+                assert settings.get("slot_minutes") == 10  # her own change is seen at once
+            assert settings.get("slot_minutes") == 10  # and by the block around
     assert _setting_queries(caplog) == 2  # the three keys, then "language"
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="peewee"):

@@ -35,9 +35,10 @@ def read_once(*keys: str) -> Iterator[None]:
     """Within: `keys` are read once, in one query, and every `stored` of them answers from
     that. A booking reads the grid, the calendar and the SMS settings several times over, and
     on PostgreSQL each read was a round trip while fifty desks wait for the CPU."""
-    outer = _read.get() or {}
-    missing = [k for k in keys if k not in outer]
-    values = dict(outer)
+    outer = _read.get()
+    # nested: one dict for both, so a `put` inside is seen by the outer block as well
+    values = outer if outer is not None else {}
+    missing = [k for k in keys if k not in values]
     if missing:
         values.update(dict.fromkeys(missing))
         values.update({row.key: row.value for row in Setting.select().where(Setting.key.in_(missing))})
