@@ -84,9 +84,9 @@ def typed_ahead_kept(stream: TextIO) -> Iterator[None]:
 
 
 def _open_desk(db: str | None, lang: str | None) -> None:
-    from tui.quiet_gc import postpone_full_collections
+    from tui.quiet_gc import hold_until_drawn
 
-    postpone_full_collections()
+    hold_until_drawn()
     cfg = load(db, lang)
     failed: list[BaseException] = []
     # The database answers (connection, schema, users, language: on PostgreSQL 7-8 ms of

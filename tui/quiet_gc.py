@@ -12,6 +12,11 @@ cost 26-38 ms of the next record's opening. The pauses collect them instead, and
 that never pauses still gets a full collection every 700,000 or so allocations. The desk's
 start sets that rhythm before its imports are done: with Python's, they made a full collection
 due just before the login's first frame (14 ms of 260).
+
+Until the login is drawn the desk does not collect at all (`hold_until_drawn`): its imports
+and the login make objects that live as long as the app, and the young collections that
+walked them, some ninety of them, were part of every start (README, issue 23). The
+collector is back on, and what survived frozen, once the login is drawn.
 """
 from __future__ import annotations
 
@@ -20,12 +25,29 @@ import time
 
 QUIET_SECONDS = 2.0  # no key or click for this long: a pause, not a breath between keys
 FULL_AFTER = 100  # younger collections before an automatic full one (Python's default: 10)
+_held = False  # the desk's start turned the collector off: QuietCollector.start turns it on
 
 
 def postpone_full_collections() -> None:
     young, middle, full = gc.get_threshold()
     if full < FULL_AFTER:
         gc.set_threshold(young, middle, FULL_AFTER)
+
+
+def hold_until_drawn() -> None:
+    """No collection until the login is drawn (QuietCollector.start); full ones rarer after."""
+    global _held
+    postpone_full_collections()
+    if gc.isenabled():
+        gc.disable()
+        _held = True
+
+
+def _resume() -> None:
+    global _held
+    if _held:
+        _held = False
+        gc.enable()
 
 
 class QuietCollector:
@@ -38,6 +60,7 @@ class QuietCollector:
         if self._thresholds is None:
             self._thresholds = gc.get_threshold()
             postpone_full_collections()
+        _resume()
         self.collect_now()
 
     def collect_now(self) -> None:
@@ -58,6 +81,7 @@ class QuietCollector:
         """Everything back to the collector as it was (the app has ended; a process that
         runs app after app, as the tests do, would otherwise keep each one's frozen objects)."""
         gc.unfreeze()
+        _resume()
         if self._thresholds is not None:
             gc.set_threshold(*self._thresholds)
             self._thresholds = None

@@ -4,12 +4,14 @@ walks only what was made since; what was frozen is collected at the next pause."
 from __future__ import annotations
 
 import gc
+import sys
 import time
 import weakref
 
 from helpers import login, settle
 
-from tui.quiet_gc import FULL_AFTER, QUIET_SECONDS, QuietCollector
+from tui import launch
+from tui.quiet_gc import FULL_AFTER, QUIET_SECONDS, QuietCollector, hold_until_drawn
 
 
 class Cycle:
@@ -92,3 +94,58 @@ async def test_a_desk_nobody_works_at_gives_back_its_idle_connections_once(make_
         app._last_activity -= app_module.RELEASE_CONNECTIONS_AFTER
         app._check_idle()
         assert released == [1, 1]
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_desk_collects_nothing_from_its_start_until_the_app_runs(monkeypatch):
+    """tui/launch.py: the collector is off before the screens are imported and still off when
+    the app is run (it comes back once the login is drawn, below)."""
+    seen = []
+    monkeypatch.setattr("tui.app.run", lambda cfg: seen.append(gc.isenabled()))
+    monkeypatch.setattr(launch, "load", lambda db, lang: object())
+    monkeypatch.setattr(launch, "_open_for_desk", lambda cfg, failed: seen.append(gc.isenabled()))
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    thresholds = gc.get_threshold()
+    try:
+        launch._open_desk(None, None)
+    finally:
+        QuietCollector().release()  # as the app does at its end
+        gc.set_threshold(*thresholds)
+    assert seen == [False, False]
+    assert gc.isenabled()
+
+
+async def test_the_collector_held_at_the_start_is_back_once_the_login_is_drawn(make_app):
+    thresholds = gc.get_threshold()
+    hold_until_drawn()
+    try:
+        assert not gc.isenabled()
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 0  # what the start made, frozen
+            cycle = Cycle()
+            ref = weakref.ref(cycle)
+            del cycle
+            gc.collect(0)  # automatic collections work again
+            assert ref() is None
+    finally:
+        gc.enable()
+        gc.set_threshold(*thresholds)
+
+
+def test_a_desk_that_ends_before_its_login_is_drawn_gives_the_collector_back():
+    thresholds = gc.get_threshold()
+    hold_until_drawn()
+    try:
+        QuietCollector().release()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.set_threshold(*thresholds)
