@@ -10,6 +10,7 @@ def test_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("SKRANKE_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.setattr("tui.config.SYSTEM_CONFIG", tmp_path / "no-system.toml")
     monkeypatch.setattr("tui.config.user_config_path", lambda: tmp_path / "no-user.toml")
+    monkeypatch.setattr("tui.config.user_data_dir", lambda: tmp_path)  # a demo clinic there would win
     cfg = load_config()
     assert cfg.language == "da" and not cfg.language_explicit
     assert cfg.idle_lock_minutes == 5
