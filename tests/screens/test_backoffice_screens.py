@@ -250,7 +250,7 @@ async def test_end_of_day_list(make_app, staff, renewals):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await login(pilot, "anne")
         await pilot.press("f7", "3")
-        await pilot.pause()
+        await settle(pilot)  # the lists fill in a worker
         text = screen_text(app)
         assert "Overdue thing" in text and "20.11" in text
         assert "Metformin" in text and "Zopiclon" in text
@@ -268,7 +268,7 @@ async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await login(pilot, "anne")
         await pilot.press("f8", "2")
-        await pilot.pause()
+        await settle(pilot)  # the lists fill in a worker
         assert "Handsker M" in screen_text(app)
         await pilot.press("o")
         await pilot.pause()
@@ -304,7 +304,7 @@ async def test_a_nurse_sees_supplies_but_cannot_order(make_app, staff):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await login(pilot, "sofie")
         await pilot.press("f8", "2")
-        await pilot.pause()
+        await settle(pilot)  # the lists fill in a worker
         assert "Handsker M" in screen_text(app)
         await pilot.press("o")
         await pilot.pause()
