@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     ap.add_argument("--bookings", type=int, default=8)
     ap.add_argument("--calls", type=int, default=8)
     ap.add_argument("--keys", type=int, default=20)
-    ap.add_argument("--verbose", action="store_true", help="print every search keystroke's time")
+    ap.add_argument("--verbose", action="store_true", help="print every search keystroke's time, and every figure's samples in order")
     args = ap.parse_args(argv)
     t_prep = time.perf_counter()
     shared = prepare(args.db, args.keys, args.calls)
@@ -223,6 +223,9 @@ def main(argv=None) -> int:
         print(f"{name:<36} {len(v):>3} {statistics.median(v):>7.0f} {pct(v, 95):>7.0f} {max(v):>7.0f}"
               f"  {what} <= {limit}: {'yes' if good else 'NO'}")
     print("  first visits: " + ", ".join(f"{k} {v:.0f}" for k, v in first.items()))
+    if args.verbose:  # in the order taken: is a slow one the first, or one among many?
+        for name, v in fig.items():
+            print(f"  {name}: " + " ".join(f"{t:.0f}" for t in v))
     print(f"load at end: {load()} (1, 5, 15 min); {'PostgreSQL' if generate.is_pg(args.db) else 'SQLite'}")
     return 0 if ok else 1
 
