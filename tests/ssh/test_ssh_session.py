@@ -232,6 +232,7 @@ def test_the_readme_match_block_is_valid_sshd_config(tmp_path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "hk")], check=True)
     config = tmp_path / "sshd_config"
     config.write_text(f"HostKey {tmp_path / 'hk'}\nUsePAM no\n{readme_match_block()}")
+    os.makedirs("/run/sshd", exist_ok=True)  # sshd -t wants it too; run alone, no session made it
     subprocess.run([SSHD, "-t", "-f", str(config)], check=True, capture_output=True)
     effective = subprocess.run(
         [SSHD, "-T", "-f", str(config), "-C", "user=skranke,host=desk1,addr=10.0.0.23"],
