@@ -133,7 +133,7 @@ async def test_the_collector_held_at_the_start_is_back_once_the_login_is_drawn(m
             cycle = Cycle()
             ref = weakref.ref(cycle)
             del cycle
-            gc.collect(0)  # automatic collections work again
+            gc.collect(0)  # what is made after the freeze is collected as before
             assert ref() is None
     finally:
         gc.enable()
