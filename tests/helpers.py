@@ -208,6 +208,31 @@ def read_until(fd, needle: bytes, timeout: float) -> bytes:
     raise AssertionError(f"{needle!r} not seen; got {seen[-400:]!r}")
 
 
+def seconds_to_exit(proc, fd, started: float, limit: float = 5.0) -> float | None:
+    """Seconds from `started` until `proc` has ended (None if still running after `limit`),
+    reading its pseudo-terminal meanwhile. Waits on a pidfd, so the figure is the exit's own
+    moment, not the next turn of a polling loop (which added up to a tenth of a second)."""
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        watched = [pidfd] if fd is None else [pidfd, fd]
+        while True:
+            remaining = started + limit - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select(watched, [], [], remaining)
+            if pidfd in ready:
+                elapsed = time.monotonic() - started
+                proc.wait()
+                return elapsed
+            if fd in ready:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    watched = [pidfd]  # the pty's other side is gone with the process
+    finally:
+        os.close(pidfd)
+
+
 def drain(fd, seconds: float) -> None:
     """Read and drop a pseudo-terminal's output for `seconds` (so the app never blocks on it)."""
     end = time.monotonic() + seconds

@@ -766,7 +766,12 @@ class SkrankeApp(KeyGate, CardScanner, App):
 
     def hang_up(self) -> None:
         """The terminal went away (or we were told to stop): save, then leave within a second."""
+        from tui.domain import template_render
+
         self._start_watchdog()
+        # a worker waiting on a template's render would hold the exit up to the template's
+        # time limit, past the watchdog: its render process goes first
+        template_render.abandon()
         try:
             self.end_session("terminal closed or process stopped")  # a quick insert first
             self.save_all()

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -45,6 +46,29 @@ def test_a_hostile_template_is_stopped_and_reported(database, clinic, source):
     # the next render works at once (a new render process if the old one was killed)
     assert letters.render_template("Hej {{ patient.first_name }}",
                                    letters.sample_context("korrespondance")).text == "Hej Søren\n"
+
+
+def test_a_desk_that_is_leaving_stops_the_render_it_waits_on(database, clinic, monkeypatch):
+    # A hang-up while a worker waits on a template: the wait ends with the render process,
+    # not at the time limit (which is past the second the desk has to leave in).
+    monkeypatch.setattr(template_render, "_closing", False)
+    template_render.render("warm", {})  # the render process is started
+    done = threading.Event()
+    answers = []
+
+    def waiting_worker():
+        answers.append(template_render.render(FOREVER, {}, time_limit=60))
+        done.set()
+
+    threading.Thread(target=waiting_worker, daemon=True).start()
+    time.sleep(0.3)
+    template_render.abandon()
+    assert done.wait(10), "the render went on after the desk started leaving"
+    assert answers[0][0] == "" and answers[0][1]
+    started = time.monotonic()  # and no new render process starts for the rest of the exit
+    assert template_render.render("Hej", {})[0] == ""
+    assert time.monotonic() - started < 0.5
+    assert template_render._child is None or template_render._child.proc.poll() is not None
 
 
 def test_a_template_that_runs_over_is_never_used_for_a_letter(staff, clinic, patient, org):

@@ -102,6 +102,7 @@ class ChildGone(Exception):
 
 _lock = threading.Lock()
 _child: _Child | None = None
+_closing = False  # the desk is shutting down: no new render process
 
 
 def _at_exit() -> None:
@@ -124,7 +125,11 @@ def render(source: str, context: dict[str, Any], *, time_limit: float | None = N
     request = {"source": source, "context": context, "language": i18n.language(), "max_output": most}
     with _lock:
         for _attempt in range(2):  # a child that died (killed from outside) is replaced once
+            if _closing:
+                break
             if _child is None or _child.proc.poll() is not None:
+                if _child is not None:
+                    _child.kill()  # its pipes
                 _child = _Child()
             try:
                 answer = _child.ask(request, limit)
@@ -155,6 +160,20 @@ def ran_over(error: str) -> bool:
     return any(error.startswith(prefix) for prefix in (
         _("The template took longer than {s} seconds and was stopped.").split("{")[0],
         _too_long(0).split("0")[0], _("The template needs too much memory.")))
+
+
+def abandon() -> None:
+    """The desk is leaving (a hang-up, a signal): kill the render process now, without
+    waiting for the render that may hold it, so the thread waiting on its answer is free at
+    once and the desk can exit; no render starts after this."""
+    global _closing
+    _closing = True
+    child = _child
+    if child is not None:
+        try:
+            child.proc.kill()
+        except OSError:
+            pass
 
 
 def stop() -> None:
