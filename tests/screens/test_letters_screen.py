@@ -84,16 +84,14 @@ async def test_typing_survives_a_lost_session(make_app, staff, patient, org, cli
         await login(pilot)
         assert "korrespondance · Søren Ærø Åberg" in screen_text(app)  # the start screen
         await pilot.press("f5")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("u")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
         editor = app.screen
         assert editor.query_one("#le-body").text == "Skrevet før forbindelsen røg\n"
         assert editor.query_one("#le-subject").value == "Blodprøver"
-        await pilot.press("escape")  # closing saves to the letter
-        await pilot.pause()
+        await pilot.press("escape")  # closing saves to the letter (in a worker), then closes
+        await until(pilot, lambda: app.screen is not editor)
     stored = Letter.get_by_id(letter.id)
     assert stored.body.endswith("Skrevet før forbindelsen røg\n")
     assert stored.fields[letters.FREE_TEXT] == "Skrevet før forbindelsen røg\n"
@@ -222,8 +220,9 @@ async def test_ctrl_o_keeps_the_subject_and_ctrl_s_on_a_signed_letter_says_so(
         await pilot.press(*" på prøver")
         await pilot.pause()
         assert subject.value == "Svar på prøver"  # the first key did not wipe it
+        first = app.screen
         await pilot.press("escape")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen is not first)
         app.push_screen(LetterEditorScreen(signed.id))
         await pilot.pause()
         await pilot.press("ctrl+s")
