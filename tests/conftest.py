@@ -141,9 +141,39 @@ def make_app(database, staff):
     from tui.config import Config
 
     def _make(**config):
-        return SkrankeApp(Config(**config))
+        app = SkrankeApp(Config(**config))
+        app.run_test = _landing(app.run_test, app)
+        return app
 
     return _make
+
+
+def _landing(run_test, app):
+    """app.run_test that, when the test's block ends, first lets the keys it pressed land and
+    the work they started finish (bounded), as a user would see it before walking away:
+    pilot.press returns once keys are queued at the input gate (tui.keygate), and a save that
+    Esc or Ctrl+S starts runs in a worker. A test that wants the moment before does its
+    asserts inside the block."""
+    import asyncio
+    import contextlib
+
+    from helpers import keys_done
+
+    @contextlib.asynccontextmanager
+    async def run(*args, **kwargs):
+        async with run_test(*args, **kwargs) as pilot:
+            yield pilot
+            end = asyncio.get_running_loop().time() + 10
+            while app.is_running and not app._exit and not keys_done(app):
+                if asyncio.get_running_loop().time() > end:
+                    break
+                await pilot.pause(0.02)
+            if app.is_running and not app._exit:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(app.workers.wait_for_complete(), 10)
+                await pilot.pause()
+
+    return run
 
 
 # --- the letter tests' clinic, patient and recipient (letters, MedCom, inbox, signing) ------

@@ -64,8 +64,10 @@ async def test_the_app_freezes_start_up_collects_after_a_pause_and_releases_at_t
         assert typed > started
         app._check_idle()  # straight after her keys: no collection
         assert app._collector.collected_at == started
-        monkeypatch.setattr("tui.quiet_gc.time.monotonic", lambda: typed + QUIET_SECONDS)
-        app._check_idle()  # she has paused
+        # (that is the time module's own clock: Textual's timers read it too, so only for this)
+        with monkeypatch.context() as clock_at:
+            clock_at.setattr("tui.quiet_gc.time.monotonic", lambda: typed + QUIET_SECONDS)
+            app._check_idle()  # she has paused
         assert app._collector.collected_at == typed + QUIET_SECONDS
         assert not app.locked  # a pause is not the idle lock
     assert gc.get_freeze_count() == 0
