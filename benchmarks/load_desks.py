@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate  # noqa: E402
+import machine  # noqa: E402
 from run import ACTIVE, load, pct, raw_connect, search_queries, url_of, _close  # noqa: E402
 
 MIX = [("search", 40), ("day", 15), ("first_free", 10), ("book", 10), ("arrival", 10), ("journal", 5),
@@ -198,6 +199,8 @@ def main(argv=None) -> int:
     ap.add_argument("--desks", type=int, help="desk processes (default 50 on PostgreSQL, 10 on SQLite)")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, default=1.0, help="mean pause between a desk's actions (s)")
+    ap.add_argument("--probe-dir", help="where to time disk syncs during the run: the database server's disk"
+                    " (default the SQLite file's directory, or the temp directory)")
     args = ap.parse_args(argv)
     pg = generate.is_pg(args.db)
     n = args.desks or (50 if pg else 10)
@@ -208,17 +211,19 @@ def main(argv=None) -> int:
     import tui.domain.booking, tui.domain.calls, tui.domain.journal, tui.domain.schedule  # noqa: E401,F401
 
     print(f"{n} desks on {'PostgreSQL' if pg else 'SQLite'}, {args.seconds:.0f} s, think {args.think} s;"
-          f" load at start: {load()}", flush=True)
+          f" load at start: {load()}; CPU pace {machine.cpu_pace():.0f} ms (benchmarks/machine.py)", flush=True)
+    probe_dir = args.probe_dir or (None if pg else Path(args.db).resolve().parent)
     procs = [ctx.Process(target=desk, args=(i, args.db, shared, args.seconds, args.think, ready, go, out))
              for i in range(n)]
     for p in procs:
         p.start()
     for _ in procs:
         ready.acquire()
-    go.set()
-    results = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
+    with machine.Probe(probe_dir) as probe:
+        go.set()
+        results = [out.get() for _ in procs]
+        for p in procs:
+            p.join()
     load_end = load()
     fatal = [r for r in results if "fatal" in r]
     times: dict[str, list[float]] = {}
@@ -265,6 +270,7 @@ def main(argv=None) -> int:
         print(f"{k}: {v}")
     ok &= not errors and not fatal and checks["double bookings"] == 0 and checks["audit chain forks"] == 0
     print(f"load at end: {load_end} (1, 5, 15 min)")
+    print(probe.summary())
     return 0 if ok else 1
 
 

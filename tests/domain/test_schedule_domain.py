@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from tui.domain import booking, clock, schedule, settings
 from tui.domain.calendar import ClinicSettings
 from tui.domain.clock import CLINIC_TZ
-from tui.models import Absence, WorkPattern
+from tui.models import Absence, Appointment, WorkPattern
 
 D = dt.datetime
 
@@ -179,6 +179,19 @@ def test_day_view_columns_rows_and_cells(clinic):
     assert view.cell(0, D(2026, 11, 30, 12, 0)) == ("closed", view.closed_label(D(2026, 11, 30, 12)))
     assert view.cell(1, D(2026, 11, 30, 13, 30))[0] == "off"
     assert view.cell(1, D(2026, 11, 30, 10, 0)) == ("free", None)
+
+
+def test_day_view_rows_reach_the_booking_that_ends_last(clinic):
+    """Rows run to the latest end among a column's bookings, not the end of the first one:
+    here two left from an evening session (the clinic closes at 16 on Mondays)."""
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    jens, mark, types = clinic["patients"]["jens"], clinic["patients"]["mark"], clinic["types"]
+    Appointment.create(patient=jens, staff=lars, type=types["K15"], start=D(2026, 11, 30, 17, 0),
+                       end=D(2026, 11, 30, 17, 15))
+    Appointment.create(patient=mark, staff=lars, type=types["K30"], start=D(2026, 11, 30, 17, 0),
+                       end=D(2026, 11, 30, 17, 30), double_booked=True, override_reason="aftenvagt")
+    view = schedule.day_view(dt.date(2026, 11, 30), anne)
+    assert view.rows[-1] == D(2026, 11, 30, 17, 15)
 
 
 def test_waiting_room_and_threshold(clinic):

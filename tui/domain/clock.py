@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -59,7 +60,25 @@ def to_local(utc_naive: dt.datetime | None) -> dt.datetime | None:
     """A stored UTC event time as the clinic's naive wall-clock time."""
     if utc_naive is None:
         return None
-    return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(CLINIC_TZ).replace(tzinfo=None)
+    if utc_naive.tzinfo is not None:  # read as UTC whatever it says, as ever
+        utc_naive = utc_naive.replace(tzinfo=None)
+    # a day view turns hundreds of arrival times at once: the offset of their hour is
+    # looked up once, the time zone's rules only when the offset changes within the hour
+    offset = _offset_through_hour(utc_naive.replace(minute=0, second=0, microsecond=0))
+    if offset is None:
+        return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(CLINIC_TZ).replace(tzinfo=None)
+    return utc_naive + offset
+
+
+@lru_cache(maxsize=2048)
+def _offset_through_hour(hour: dt.datetime) -> dt.timedelta | None:
+    """The clinic's offset from UTC all through the UTC hour from `hour`; None if it changes."""
+    first = hour.replace(tzinfo=dt.timezone.utc).astimezone(CLINIC_TZ).utcoffset()
+    last = (hour + _HOUR_END).replace(tzinfo=dt.timezone.utc).astimezone(CLINIC_TZ).utcoffset()
+    return first if first == last else None
+
+
+_HOUR_END = dt.timedelta(hours=1, microseconds=-1)
 
 
 def to_utc(local_naive: dt.datetime) -> dt.datetime:

@@ -394,7 +394,8 @@ def day_view(day: dt.date, user: Staff, *, include_cancelled: bool = False,
         bounds.append((dt.datetime.combine(day, hours[0]), dt.datetime.combine(day, hours[1])))
     for c in columns:
         bounds.extend(c.working)
-        bounds.extend((a.start, a.end) for a in c.appointments)
+        if c.appointments:  # in order of start: the first starts first, any may end last
+            bounds.append((c.appointments[0].start, max(a.end for a in c.appointments)))
     rows: list[dt.datetime] = []
     if bounds:
         first = min(a for a, _b in bounds)
