@@ -194,6 +194,18 @@ def test_day_view_rows_reach_the_booking_that_ends_last(clinic):
     assert view.rows[-1] == D(2026, 11, 30, 17, 15)
 
 
+def test_day_view_reads_its_settings_in_one_statement(clinic, caplog):
+    """Each statement is a round trip on PostgreSQL, where fifty desks wait for two CPUs
+    (benchmarks/load_desks.py): the calendar and the grid are read together."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        view = schedule.day_view(dt.date(2026, 11, 30), clinic["secretary"])
+    sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+    assert sum('FROM "setting"' in s for s in sql) == 1, sql
+    assert view.grid == 15 and view.lunch == (D(2026, 11, 30, 12), D(2026, 11, 30, 12, 30))
+
+
 def test_waiting_room_and_threshold(clinic):
     anne = clinic["secretary"]
     a = booking.book(anne, clinic["patients"]["jens"], clinic["doctor"], clinic["types"]["K15"],

@@ -364,8 +364,9 @@ def day_view(day: dt.date, user: Staff, *, include_cancelled: bool = False,
              clinic: ClinicSettings | None = None, audit_view: bool = True) -> DayView:
     """Everything the schedule shows for one day: columns, rows, closed times, bookings."""
     auth.require(user, "schedule.view")
-    s = clinic or settings.calendar_settings()
-    grid = slot_minutes()
+    with settings.read_once("calendar", "slot_minutes"):  # one round trip, not two
+        s = clinic or settings.calendar_settings()
+        grid = slot_minutes()
     people = calendar_staff()
     cal = Calendars.load([p.id for p in people], day, day, s)
     opened = cal.clinic_open(day)
