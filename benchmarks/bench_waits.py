@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate  # noqa: E402
+import machine  # noqa: E402
 from bench_desk import FKEYS, Desk, compiled  # noqa: E402
 from run import _close, load, pct, raw_connect, url_of  # noqa: E402
 
@@ -121,7 +122,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     t_prep = time.perf_counter()
     shared = prepare(args.db, args.keys, args.calls)
-    print(f"prepared in {time.perf_counter() - t_prep:.0f} s; load at start: {load()}", flush=True)
+    print(f"prepared in {time.perf_counter() - t_prep:.0f} s; load at start: {load()};"
+          f" CPU pace {machine.cpu_pace():.0f} ms (benchmarks/machine.py)", flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKRANKE_", "TEXTUAL"))}
     env.update(SKRANKE_DB=url_of(args.db), SKRANKE_CONFIG=os.devnull, SKRANKE_LANG="en",
                TERM="xterm-256color", LANG="C.UTF-8", COLUMNS="80", LINES="24")
