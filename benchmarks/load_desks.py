@@ -31,7 +31,10 @@ checked: new appointments overlapping an active booking of the same person (doub
 bookings, must be 0) and forks in the audit chain (two events naming the same previous
 hash, must be 0).
 
-Prints per operation: count, p50, p95, p99, max, errors; refused bookings; the checks.
+Prints per operation: count, p50, p95, p99, max, errors; refused bookings; the checks; and the
+machine over the run (benchmarks/machine.py): its CPU pace before, the CPU's busy and stolen
+share, and the disk's sync latency (a stalled sync holds every write's commit, and with it the
+audit chain's lock).
 """
 from __future__ import annotations
 
