@@ -82,6 +82,37 @@ def test_free_slots_skip_booked_times_and_spread_over_staff(clinic):
     assert only_lars[0].start == D(2026, 11, 30, 9, 15)
 
 
+def test_a_long_booked_stretch_is_read_in_few_queries_and_answers_as_day_by_day(clinic, caplog):
+    """The busy time is read a week first, then stretches twice as long: 90 days booked solid
+    are four reads (each a round trip on PostgreSQL), and the first free slot after a long
+    booked stretch is the one a day-by-day search finds."""
+    import logging
+
+    sofie, jens, blod = clinic["nurse"], clinic["patients"]["jens"], clinic["types"]["BLOD"]
+    first = dt.date(2026, 11, 30)
+
+    def block(days: range) -> None:
+        for n in days:
+            d = first + dt.timedelta(days=n)
+            Appointment.create(patient=jens, staff=sofie, type=blod, start=D(d.year, d.month, d.day, 6),
+                               end=D(d.year, d.month, d.day, 20), double_booked=True)
+
+    block(range(55))  # into the fourth stretch (days 49-89)
+    day_by_day: list = []
+    for n in range(90):
+        day_by_day = booking.free_slots(blod, staff=sofie, earliest=first + dt.timedelta(days=n), limit=1, days=1)
+        if day_by_day:
+            break
+    assert day_by_day and day_by_day[0].start.date() >= first + dt.timedelta(days=55)
+    assert booking.free_slots(blod, staff=sofie, earliest=first, limit=1, days=90) == day_by_day
+
+    block(range(55, 90))
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        assert booking.free_slots(blod, staff=sofie, earliest=first, limit=1, days=90) == []
+    sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+    assert sum('FROM "staff_day_busy"' in q for q in sql) == 4, sql
+
+
 def test_free_slots_morning_afternoon_weekdays_and_holidays(clinic):
     k15 = clinic["types"]["K15"]
     aft = booking.free_slots(k15, earliest=dt.date(2026, 12, 1), part_of_day="afternoon", limit=3)
