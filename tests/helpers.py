@@ -243,3 +243,14 @@ def drain(fd, seconds: float) -> None:
                 os.read(fd, 65536)
             except OSError:
                 return
+
+
+def statements_sent(caplog, call) -> tuple[object, list[str]]:
+    """What `call` returned, and the SQL statements it sent, in order (each a round trip on
+    PostgreSQL)."""
+    import logging
+
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        result = call()
+    return result, [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]

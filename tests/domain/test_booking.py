@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import setup_clinic
+from helpers import setup_clinic, statements_sent
 
 from tui.domain import booking
 from tui.domain.booking import BookingError, SlotTaken
@@ -193,16 +193,6 @@ def test_absence_permission(clinic):
 
 
 
-def _statements(caplog, write) -> tuple[object, list[str]]:
-    """What `write` returned, and the statements it sent, in order."""
-    import logging
-
-    caplog.clear()
-    with caplog.at_level(logging.DEBUG, logger="peewee"):
-        result = write()
-    return result, [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
-
-
 def test_a_booking_and_an_arrival_hold_the_audit_chains_lock_only_for_the_audit_event(clinic, caplog):
     """On PostgreSQL the chain's advisory lock is held until the commit, and every desk's
     writes wait on it (benchmarks/load_desks.py): the lock and the chain's head are one round
@@ -215,7 +205,7 @@ def test_a_booking_and_an_arrival_hold_the_audit_chains_lock_only_for_the_audit_
     jens = clinic["patients"]["jens"]
 
     def after_the_lock(write) -> tuple[object, list[str]]:
-        result, sql = _statements(caplog, write)
+        result, sql = statements_sent(caplog, write)
         assert not [s for s in sql if "pg_advisory" in s], sql  # no lock taken on its own
         (lock,) = [i for i, s in enumerate(sql) if "skranke_audit_chain_head()" in s]
         return result, sql[lock + 1:]
@@ -238,7 +228,7 @@ def test_a_booking_or_a_move_reads_the_settings_once_and_sets_no_savepoint(clini
     def settings_reads(sql: list[str]) -> int:
         return sum('FROM "setting"' in s for s in sql)
 
-    appt, made = _statements(caplog, lambda: booking.book(anne, jens, lars, k15, D(2026, 11, 27, 9, 0)))
+    appt, made = statements_sent(caplog, lambda: booking.book(anne, jens, lars, k15, D(2026, 11, 27, 9, 0)))
     assert settings_reads(made) == 1 and not [s for s in made if "SAVEPOINT" in s], made
 
     def refused():
@@ -246,9 +236,9 @@ def test_a_booking_or_a_move_reads_the_settings_once_and_sets_no_savepoint(clini
             booking.book(anne, mark, lars, k15, D(2026, 11, 27, 9, 0))
         return info.value
 
-    taken, sql = _statements(caplog, refused)
+    taken, sql = statements_sent(caplog, refused)
     assert taken.slots and settings_reads(sql) == 1, sql
-    _, moved = _statements(caplog, lambda: booking.move(anne, appt, D(2026, 11, 27, 10, 0)))
+    _, moved = statements_sent(caplog, lambda: booking.move(anne, appt, D(2026, 11, 27, 10, 0)))
     assert settings_reads(moved) == 1 and not [s for s in moved if "SAVEPOINT" in s], moved
 
 

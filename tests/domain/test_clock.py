@@ -11,7 +11,7 @@ def _by_the_rules(utc_naive: dt.datetime) -> dt.datetime:
     return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(clock.CLINIC_TZ).replace(tzinfo=None)
 
 
-# the moments the clocks change, 2024-2030, and a minute each side
+# the moments the clocks change, 2024-2030 (the tests look two hours either side)
 _CHANGES = [dt.datetime(y, m, d, 1, 0) for y, m, d in [
     (2024, 3, 31), (2024, 10, 27), (2025, 3, 30), (2025, 10, 26), (2026, 3, 29), (2026, 10, 25),
     (2027, 3, 28), (2027, 10, 31), (2028, 3, 26), (2028, 10, 29), (2029, 3, 25), (2029, 10, 28),

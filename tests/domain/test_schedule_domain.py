@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import setup_clinic
+from helpers import setup_clinic, statements_sent
 from hypothesis import given, strategies as st
 
 from tui.domain import booking, clock, schedule, settings
@@ -86,8 +86,6 @@ def test_a_long_booked_stretch_is_read_in_few_queries_and_answers_as_day_by_day(
     """The busy time is read a week first, then stretches twice as long: 90 days booked solid
     are four reads (each a round trip on PostgreSQL), and the first free slot after a long
     booked stretch is the one a day-by-day search finds."""
-    import logging
-
     sofie, jens, blod = clinic["nurse"], clinic["patients"]["jens"], clinic["types"]["BLOD"]
     first = dt.date(2026, 11, 30)
 
@@ -107,10 +105,11 @@ def test_a_long_booked_stretch_is_read_in_few_queries_and_answers_as_day_by_day(
     assert booking.free_slots(blod, staff=sofie, earliest=first, limit=1, days=90) == day_by_day
 
     block(range(55, 90))
-    with caplog.at_level(logging.DEBUG, logger="peewee"):
-        assert booking.free_slots(blod, staff=sofie, earliest=first, limit=1, days=90) == []
-    sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+    found, sql = statements_sent(caplog, lambda: booking.free_slots(blod, staff=sofie, earliest=first,
+                                                                    limit=1, days=90))
+    assert found == []
     assert sum('FROM "staff_day_busy"' in q for q in sql) == 4, sql
+    assert sum('FROM "setting"' in q for q in sql) == 1, sql  # the grid and the calendar together
 
 
 def test_free_slots_morning_afternoon_weekdays_and_holidays(clinic):
@@ -228,11 +227,7 @@ def test_day_view_rows_reach_the_booking_that_ends_last(clinic):
 def test_day_view_reads_its_settings_in_one_statement(clinic, caplog):
     """Each statement is a round trip on PostgreSQL, where fifty desks wait for two CPUs
     (benchmarks/load_desks.py): the calendar and the grid are read together."""
-    import logging
-
-    with caplog.at_level(logging.DEBUG, logger="peewee"):
-        view = schedule.day_view(dt.date(2026, 11, 30), clinic["secretary"])
-    sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+    view, sql = statements_sent(caplog, lambda: schedule.day_view(dt.date(2026, 11, 30), clinic["secretary"]))
     assert sum('FROM "setting"' in s for s in sql) == 1, sql
     assert view.grid == 15 and view.lunch == (D(2026, 11, 30, 12), D(2026, 11, 30, 12, 30))
 

@@ -273,11 +273,12 @@ def free_slots(appt_type: AppointmentType, *, staff: Staff | Iterable[Staff] | N
         return []
     by_id = {p.id: p for p in people}
     ids = list(by_id)
-    grid = slot_minutes()
+    with settings.read_once("calendar", "slot_minutes"):  # one round trip, not two
+        grid = slot_minutes()
+        clinic = settings.calendar_settings()
     minutes = max(1, int(appt_type.minutes or grid))
     first_day = start_at.date()
     last_day = first_day + dt.timedelta(days=max(1, days) - 1)
-    clinic = settings.calendar_settings()
     cal = Calendars.load(ids, first_day, last_day, clinic)
     found: list[Slot] = []
     chunk_start = first_day
