@@ -11,6 +11,10 @@ import shutil
 import pytest
 from helpers import CLINIC, NOW, PASSWORD, PG_URL, pg_admin, setup_clinic
 
+# Every prepared statement is compiled again and compared with the one kept under its key
+# (tui/db.py prepared): a key given to two different statements fails the test that does it.
+os.environ["SKRANKE_CHECK_PREPARED"] = "1"
+
 # Hashing with full scrypt costs ~50 ms a password; tests use a cheaper work factor.
 from tui.domain import auth
 

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from peewee import JOIN, Database
 
-from tui.db import database_proxy as db, is_sqlite
+from tui.db import database_proxy as db, is_sqlite, prepared_insert
 from tui.domain.clock import now_utc as utcnow
 from tui.models import AuditEvent, BaseModel, JournalEntry, Letter, Patient, Staff
 
@@ -272,7 +272,7 @@ def log(action: str, user: Staff | None = None, *, patient: Patient | int | None
             action=action, patient=patient_id, detail=detail, reason=reason, terminal=term,
             prev_hash=prev, scheme=KEYED)
         event.hash = seal("audit", *_event_values(event))
-        event.save(force_insert=True)
+        prepared_insert("audit.event", event)
     return event
 
 

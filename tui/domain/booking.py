@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from dateutil.rrule import rrulestr
-from peewee import JOIN, IntegrityError, OperationalError
+from peewee import JOIN, SQL, IntegrityError, OperationalError
 
+from tui.db import SLOT, prepared, prepared_insert
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, dates, patients, reach, settings
 from tui.domain.clock import now_local, now_utc, to_local
@@ -325,7 +326,8 @@ def is_bookable_time(staff: Staff, start: dt.datetime, end: dt.datetime) -> bool
 
 
 def _event(appt: Appointment, user: Staff | None, action: str, detail: str = "") -> None:
-    AppointmentEvent.create(appointment=appt, at=now_utc(), by=user, action=action, detail=detail)
+    prepared_insert("booking.event", AppointmentEvent(appointment=appt, at=now_utc(), by=user,
+                                                      action=action, detail=detail))
 
 
 def _describe(appt_type: AppointmentType, staff: Staff, start: dt.datetime) -> str:
@@ -334,12 +336,15 @@ def _describe(appt_type: AppointmentType, staff: Staff, start: dt.datetime) -> s
 
 def _overlaps(staff: Staff, start: dt.datetime, end: dt.datetime, exclude: int | None = None) -> bool:
     """Whether an active booking of `staff` overlaps [start, end) (other than `exclude`)."""
-    query = Appointment.select(Appointment.id).where(
-        (Appointment.staff == staff) & Appointment.status.in_(ACTIVE_STATUSES)
-        & (Appointment.start < end) & (Appointment.start >= start - MAX_LENGTH) & (Appointment.end > start))
+    where = ((Appointment.staff == SLOT) & Appointment.status.in_([SLOT] * len(ACTIVE_STATUSES))
+             & (Appointment.start < SLOT) & (Appointment.start >= SLOT) & (Appointment.end > SLOT))
+    values = [staff.id, *ACTIVE_STATUSES, end, start - MAX_LENGTH, start]
     if exclude is not None:
-        query = query.where(Appointment.id != exclude)
-    return query.first() is not None
+        where &= Appointment.id != SLOT
+        values.append(exclude)
+    query = Appointment.select(Appointment.id).where(where).limit(SQL("1"))
+    key = "booking.overlaps" if exclude is None else "booking.overlaps-other"
+    return prepared(key, query, values).fetchone() is not None
 
 
 def _check_can_book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType,
@@ -389,16 +394,18 @@ def _insert(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentT
     """Insert inside the caller's transaction, which must end on SlotTaken (no slots yet:
     the caller finds them once it has ended). No savepoint of its own: on PostgreSQL that
     was two more round trips for every booking."""
+    appt = Appointment(
+        patient=patient, staff=staff, type=appt_type, start=start, end=end,
+        status="booked", channel=channel, requested_date=requested_date, note=note or "",
+        double_booked=double, override_reason=(override_reason or "").strip() if double else "",
+        series=series, moved_from=moved_from, booked_by=user, booked_at=now_utc(),
+        updated_at=now_utc())
     try:
-        return Appointment.create(
-            patient=patient, staff=staff, type=appt_type, start=start, end=end,
-            status="booked", channel=channel, requested_date=requested_date, note=note or "",
-            double_booked=double, override_reason=(override_reason or "").strip() if double else "",
-            series=series, moved_from=moved_from, booked_by=user, booked_at=now_utc(),
-            updated_at=now_utc())
+        prepared_insert("booking.appointment", appt)
     except IntegrityError:
         raise SlotTaken(_("{name} was booked at {time} a moment ago.").format(
             name=staff.full_name, time=f"{start:%H.%M}"), just_taken=True) from None
+    return appt
 
 
 # What a booking reads of the clinic's settings: the grid, the calendar, the SMS reminders.

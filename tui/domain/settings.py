@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from tui.db import SLOT, prepared_select
 from tui.domain import audit
 from tui.models import Setting, Staff
 
@@ -41,7 +42,9 @@ def read_once(*keys: str) -> Iterator[None]:
     missing = [k for k in keys if k not in values]
     if missing:
         values.update(dict.fromkeys(missing))
-        values.update({row.key: row.value for row in Setting.select().where(Setting.key.in_(missing))})
+        query = Setting.select().where(Setting.key.in_([SLOT] * len(missing)))
+        values.update({row.key: row.value
+                       for row in prepared_select(f"settings.read/{len(missing)}", query, missing)})
     token = _read.set(values)
     try:
         yield
