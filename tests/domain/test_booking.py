@@ -263,3 +263,28 @@ def test_a_time_taken_between_the_check_and_the_insert_is_refused_and_the_outer_
     assert info.value.just_taken
     assert [(a.patient_id, a.start) for a in Appointment.select().order_by(Appointment.start)] == [
         (p["jens"].id, D(2026, 11, 27, 9, 0)), (p["mark"].id, D(2026, 11, 27, 9, 15))]
+
+
+def test_a_no_show_taken_back_when_its_time_is_booked_again_changes_nothing(clinic, caplog):
+    """Back from no-show to booked over a booking made meanwhile: the database refuses it, she
+    is told, and nothing of the change is kept (no status, history or audit event), without a
+    savepoint of its own (two round trips more on PostgreSQL for every arrival)."""
+    anne, lars = clinic["secretary"], clinic["doctor"]
+    k15 = clinic["types"]["K15"]
+    jens, mark = clinic["patients"]["jens"], clinic["patients"]["mark"]
+    first = booking.book(anne, jens, lars, k15, D(2026, 11, 27, 9, 0))
+    booking.set_status(anne, first, "no_show", before_start_ok=True)
+    second = booking.book(anne, mark, lars, k15, D(2026, 11, 27, 9, 0))  # the freed time, taken again
+    events, audits = AppointmentEvent.select().count(), AuditEvent.select().count()
+
+    def back():
+        with pytest.raises(BookingError, match="booket af en anden"):
+            booking.set_status(anne, first, "booked")
+
+    _, sql = statements_sent(caplog, back)
+    assert not [s for s in sql if "SAVEPOINT" in s], sql
+    assert Appointment.get_by_id(first.id).status == "no_show"
+    assert (AppointmentEvent.select().count(), AuditEvent.select().count()) == (events, audits)
+    _, arrival = statements_sent(caplog, lambda: booking.set_status(anne, second.id, "arrived",
+                                                                    before_start_ok=True))
+    assert not [s for s in arrival if "SAVEPOINT" in s], arrival

@@ -590,9 +590,8 @@ def set_status(user: Staff, appt: Appointment | int, status: str, *,
         if status == "booked":
             appt.arrived_at = None
         appt.updated_at = now_utc()
-        try:
-            with db.atomic():
-                appt.save()
+        try:  # no savepoint of its own: the refusal ends this whole change
+            appt.save()
         except IntegrityError:
             raise BookingError(_("The time has been booked by someone else meanwhile.")) from None
         _event(appt, user, "status", f"{old} -> {status}")
