@@ -314,7 +314,9 @@ def prepared_insert(key: str, row) -> None:
     query = type(row).insert_many([[SLOT] * len(fields)], fields=fields)
     if not is_sqlite():
         query = query.returning(meta.primary_key)
-    cursor = prepared(key, query, [field.db_value(value) for field, value in zip(fields, data.values())])
+    # the columns in the key: a row that leaves one out never gets another row's statement
+    cursor = prepared(f"{key}({','.join(data)})", query,
+                      [field.db_value(value) for field, value in zip(fields, data.values())])
     if meta.primary_key.name not in data:
         row._pk = cursor.lastrowid if is_sqlite() else cursor.fetchone()[0]
     row._dirty.clear()

@@ -116,3 +116,18 @@ def test_a_booking_builds_no_sql_once_its_statements_are_kept(database, staff, k
     assert len(compiled) == (1 if is_sqlite() else 0)
     assert Appointment.get_by_id(appt.id).start == start + dt.timedelta(minutes=15)
     assert AuditEvent.select().order_by(AuditEvent.id.desc()).first().action == "appointment_booked"
+
+
+def test_rows_of_one_key_with_other_columns_get_their_own_statement(database, staff, kept_sql):
+    clinic = setup_clinic(staff)
+    jens, k15 = clinic["patients"]["jens"], clinic["types"]["K15"]
+    start = dt.datetime(2026, 11, 30, 9, 0)
+    plain = Appointment(patient=jens, staff=staff["doctor"], type=k15, start=start,
+                        end=start + dt.timedelta(minutes=15))
+    prepared_insert("test.appointment", plain)
+    fuller = Appointment(patient=jens, staff=staff["doctor"], type=k15, start=start + dt.timedelta(hours=1),
+                         end=start + dt.timedelta(hours=1, minutes=15), series="s-1", booked_by=staff["secretary"])
+    prepared_insert("test.appointment", fuller)
+    stored = Appointment.get_by_id(fuller.id)
+    assert (stored.series, stored.booked_by_id) == ("s-1", staff["secretary"].id)
+    assert Appointment.get_by_id(plain.id).series is None
