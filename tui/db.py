@@ -11,7 +11,9 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from peewee import (
@@ -264,59 +266,82 @@ def serialize(name: str) -> None:
         database_proxy.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
 
 
-class Slot(Node):
-    """A value given when a `prepared` statement runs: compiles to the placeholder alone."""
+class _Bound(Node):
+    """A value of a `prepared` statement: compiles to the placeholder alone, and notes
+    which value goes there (the SQL's order of values is the compiler's, not the code's)."""
+
+    def __init__(self, index: int):
+        self.index = index
 
     def __sql__(self, ctx):
+        _compiling.order.append(self.index)
         return ctx.literal(ctx.state.param or "?")
 
 
-SLOT = Slot()
-
-# Compiled once per statement and back-end: (SQL, how many values it takes).
-_prepared: dict[tuple[str, bool], tuple[str, int]] = {}
+Bind = Callable[[Any], Node]  # `v` of a prepared statement: a value in, its placeholder out
+_compiling = threading.local()
+# Compiled once per statement and back-end: (SQL, which value goes to each placeholder, how
+# many values the statement was built with).
+_prepared: dict[tuple[str, bool], tuple[str, tuple[int, ...], int]] = {}
 # The tests compile every time and compare: one key given to two different statements fails.
 CHECK_PREPARED = os.environ.get("SKRANKE_CHECK_PREPARED") == "1"
 
 
-def prepared(key: str, query, values: tuple | list):
-    """Run `query`, written with SLOT for each of its values, with `values` in their order;
-    peewee compiles it the first time only. A hot statement (every booking sends nine) spent
-    a quarter of its time having its SQL built again. `key` names the statement: one that
-    changes shape (an IN list's length) puts the shape in its key. Returns the cursor."""
+def prepared(key: str, build):
+    """Run the query `build(v)` returns, each value in it written `v(value)`; peewee
+    compiles it the first time only. A hot statement (a booking sends nine, a name search
+    one of a hundred parts) spent a quarter to half of its time having its SQL built again.
+    `key` names the statement: one whose shape changes (an IN list's length, a condition
+    more) puts the shape in its key. Returns (cursor, query)."""
+    values: list = []
+
+    def bind(value) -> _Bound:
+        values.append(value)
+        return _Bound(len(values) - 1)
+
+    query = build(bind)
     sqlite = is_sqlite()
     found = _prepared.get((key, sqlite))
     if found is None or CHECK_PREPARED:
-        sql, params = query.sql()
+        _compiling.order = []
+        try:
+            sql, params = query.sql()
+            order = tuple(_compiling.order)
+        finally:
+            del _compiling.order
         if params:
-            raise ValueError(f"prepared statement {key}: a value not given as SLOT: {params!r}")
-        if found is not None and found[0] != sql:
+            raise ValueError(f"prepared statement {key}: a value not given through v(): {params!r}")
+        if found is not None and found != (sql, order, len(values)):
             raise AssertionError(f"prepared statement {key}: one key for two statements:\n{found[0]}\n{sql}")
-        found = _prepared[(key, sqlite)] = (sql, sql.count(database_proxy.param))
-    if len(values) != found[1]:
-        raise ValueError(f"prepared statement {key}: {len(values)} values for {found[1]} places")
-    return database_proxy.execute_sql(found[0], tuple(values))
+        found = _prepared[(key, sqlite)] = (sql, order, len(values))
+    sql, order, count = found
+    if len(values) != count:
+        raise ValueError(f"prepared statement {key}: {len(values)} values, compiled with {count}")
+    return database_proxy.execute_sql(sql, tuple(values[i] for i in order)), query
 
 
-def prepared_select(key: str, query, values: tuple | list) -> list:
+def prepared_select(key: str, build) -> list:
     """`prepared` for a select of model rows: the rows as peewee would give them."""
-    return list(query._get_cursor_wrapper(prepared(key, query, values)))
+    cursor, query = prepared(key, build)
+    return list(query._get_cursor_wrapper(cursor))
 
 
 def prepared_insert(key: str, row) -> None:
     """`row.save(force_insert=True)` for a new model instance, with SQL compiled once: its
     fields as the instance holds them (defaults included), its new id set, nothing dirty."""
-    meta = type(row)._meta
+    model = type(row)
+    meta = model._meta
     data = dict(row.__data__)
     if meta.auto_increment and data.get(meta.primary_key.name) is None:
         data.pop(meta.primary_key.name, None)
     fields = [meta.fields[name] for name in data]
-    query = type(row).insert_many([[SLOT] * len(fields)], fields=fields)
-    if not is_sqlite():
-        query = query.returning(meta.primary_key)
+
+    def build(v):
+        query = model.insert_many([[v(f.db_value(data[f.name])) for f in fields]], fields=fields)
+        return query if is_sqlite() else query.returning(meta.primary_key)
+
     # the columns in the key: a row that leaves one out never gets another row's statement
-    cursor = prepared(f"{key}({','.join(data)})", query,
-                      [field.db_value(value) for field, value in zip(fields, data.values())])
+    cursor, _query = prepared(f"{key}({','.join(data)})", build)
     if meta.primary_key.name not in data:
         row._pk = cursor.lastrowid if is_sqlite() else cursor.fetchone()[0]
     row._dirty.clear()

@@ -1,7 +1,8 @@
 """Hot statements are compiled by peewee once and then sent with new values (tui/db.py
 `prepared`): a booking spent a quarter of its time having its SQL built again. Kept SQL must
-give what peewee's own query gives, take its values in order, refuse a value it would lose,
-and never serve one key's SQL to another statement."""
+give what peewee's own query gives, put each value where the code wrote it (the compiler's
+order is not the code's), refuse a value it would lose, and never serve one key's SQL to
+another statement."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ import pytest
 from helpers import setup_clinic
 
 from tui import db
-from tui.db import SLOT, is_sqlite, prepared, prepared_insert, prepared_select
+from tui.db import is_sqlite, prepared, prepared_insert, prepared_select
 from tui.domain import booking
 from tui.models import Appointment, AppointmentEvent, AuditEvent, Patient
 
@@ -23,48 +24,58 @@ def kept_sql(monkeypatch):
     monkeypatch.setattr(db, "_prepared", {})
 
 
-def by_name(first: str):
-    return Patient.select().where((Patient.first_name == SLOT) & (Patient.birth_date >= SLOT))
+def born_after(first: str, born: dt.date):
+    def build(v):
+        hansens_first = Patient.last_name != v("Hansen")  # written first, sent last
+        return Patient.select().where(
+            (Patient.birth_date >= v(born)) & (Patient.first_name == v(first))).order_by(hansens_first, Patient.id)
+    return build
 
 
 def test_a_prepared_select_gives_what_the_query_gives(database, staff, kept_sql):
     clinic = setup_clinic(staff)
     jens = clinic["patients"]["jens"]
     for _ in range(2):  # compiled, then kept
-        (found,) = prepared_select("test.by-name", by_name("Jens"), ["Jens", dt.date(1960, 1, 1)])
+        (found,) = prepared_select("test.born", born_after("Jens", dt.date(1960, 1, 1)))
         assert (found.id, found.cpr, found.birth_date) == (jens.id, jens.cpr, jens.birth_date)
-        assert prepared_select("test.by-name", by_name("Jens"), ["Jens", dt.date(1962, 1, 1)]) == []
+        assert prepared_select("test.born", born_after("Jens", dt.date(1962, 1, 1))) == []
+        assert prepared_select("test.born", born_after("Mette", dt.date(1960, 1, 1))) == []
 
 
 def test_the_second_run_compiles_nothing(database, staff, kept_sql):
     setup_clinic(staff)
-    prepared("test.by-name", by_name("Jens"), ["Jens", dt.date(1960, 1, 1)])
+    prepared("test.born", born_after("Jens", dt.date(1960, 1, 1)))
 
     class NotCompiled(peewee.ModelSelect):
         def sql(self):
             raise AssertionError("compiled again")
 
-    query = by_name("Jens")
-    query.__class__ = NotCompiled
-    assert len(prepared("test.by-name", query, ["Jens", dt.date(1960, 1, 1)]).fetchall()) == 1
+    def build(v):
+        query = born_after("Jens", dt.date(1960, 1, 1))(v)
+        query.__class__ = NotCompiled
+        return query
+
+    cursor, _query = prepared("test.born", build)
+    assert len(cursor.fetchall()) == 1
 
 
-def test_a_value_not_given_as_a_slot_is_refused(database):
-    with pytest.raises(ValueError, match="not given as SLOT"):
-        prepared("test.constant", Patient.select().where(Patient.first_name == "Jens"), [])
+def test_a_value_not_bound_is_refused(database):
+    with pytest.raises(ValueError, match="not given through v"):
+        prepared("test.constant", lambda v: Patient.select().where(Patient.first_name == "Jens"))
 
 
-def test_the_wrong_number_of_values_is_refused(database):
-    with pytest.raises(ValueError, match="1 values for 2 places"):
-        prepared("test.by-name", by_name("Jens"), ["Jens"])
+def test_a_statement_built_with_other_values_than_it_was_compiled_with_is_refused(database, kept_sql):
+    prepared("test.ids", lambda v: Patient.select().where(Patient.id.in_([v(1), v(2)])))
+    with pytest.raises(ValueError, match="1 values, compiled with 2"):
+        prepared("test.ids", lambda v: Patient.select().where(Patient.id.in_([v(1)])))
 
 
 def test_one_key_for_two_statements_fails_where_the_tests_check(database, monkeypatch):
     monkeypatch.setattr(db, "_prepared", {})
     assert db.CHECK_PREPARED  # the tests' conftest sets it
-    prepared("test.one-key", Patient.select().where(Patient.id == SLOT), [1])
+    prepared("test.one-key", lambda v: Patient.select().where(Patient.id == v(1)))
     with pytest.raises(AssertionError, match="one key for two statements"):
-        prepared("test.one-key", Patient.select().where(Patient.cpr == SLOT), ["0707614285"])
+        prepared("test.one-key", lambda v: Patient.select().where(Patient.cpr == v("0707614285")))
 
 
 def test_a_prepared_insert_is_as_create(database, staff, kept_sql):

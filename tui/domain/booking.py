@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from dateutil.rrule import rrulestr
-from peewee import JOIN, SQL, IntegrityError, OperationalError
+from peewee import JOIN, SQL, IntegrityError, ModelSelect, OperationalError
 
-from tui.db import SLOT, prepared, prepared_insert
+from tui.db import Bind, prepared, prepared_insert
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, dates, patients, reach, settings
 from tui.domain.clock import now_local, now_utc, to_local
@@ -336,15 +336,17 @@ def _describe(appt_type: AppointmentType, staff: Staff, start: dt.datetime) -> s
 
 def _overlaps(staff: Staff, start: dt.datetime, end: dt.datetime, exclude: int | None = None) -> bool:
     """Whether an active booking of `staff` overlaps [start, end) (other than `exclude`)."""
-    where = ((Appointment.staff == SLOT) & Appointment.status.in_([SLOT] * len(ACTIVE_STATUSES))
-             & (Appointment.start < SLOT) & (Appointment.start >= SLOT) & (Appointment.end > SLOT))
-    values = [staff.id, *ACTIVE_STATUSES, end, start - MAX_LENGTH, start]
-    if exclude is not None:
-        where &= Appointment.id != SLOT
-        values.append(exclude)
-    query = Appointment.select(Appointment.id).where(where).limit(SQL("1"))
+    def build(v: Bind) -> ModelSelect[Appointment]:
+        where = ((Appointment.staff == v(staff.id)) & Appointment.status.in_([v(s) for s in ACTIVE_STATUSES])
+                 & (Appointment.start < v(end)) & (Appointment.start >= v(start - MAX_LENGTH))
+                 & (Appointment.end > v(start)))
+        if exclude is not None:
+            where &= Appointment.id != v(exclude)
+        return Appointment.select(Appointment.id).where(where).limit(SQL("1"))
+
     key = "booking.overlaps" if exclude is None else "booking.overlaps-other"
-    return prepared(key, query, values).fetchone() is not None
+    cursor, _query = prepared(key, build)
+    return cursor.fetchone() is not None
 
 
 def _check_can_book(user: Staff, patient: Patient, staff: Staff, appt_type: AppointmentType,

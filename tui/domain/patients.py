@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 
 from peewee import JOIN, SQL, ColumnBase, Expression, ModelAlias, ModelSelect, fn
 
+from tui.db import Bind, is_sqlite, prepared
 from tui.db import database_proxy as db
-from tui.db import is_sqlite
 from tui.domain import audit, auth, clock, names
 from tui.domain.clock import now_utc as utcnow
 from tui.domain.cpr import Cpr, age_on, format_cpr, normalize_cpr, parse_cpr
@@ -134,8 +134,8 @@ def _upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _key_range(column: ColumnBase, prefix: str) -> Expression:
-    return (column >= prefix) & (column < _upper_bound(prefix))
+def _key_range(column: ColumnBase, prefix: str, v: Bind) -> Expression:
+    return (column >= v(prefix)) & (column < v(_upper_bound(prefix)))
 
 
 @dataclass
@@ -171,14 +171,14 @@ def _words(text: str) -> list[str]:
 
 
 def _term_condition(alias: type[PatientNameKey] | ModelAlias[PatientNameKey], term: _Term,
-                    patient_column: ColumnBase) -> Expression:
+                    patient_column: ColumnBase, v: Bind) -> Expression:
     kinds = term.kinds()
-    kind_cond = (alias.kind == kinds[0]) if len(kinds) == 1 else alias.kind.in_(kinds)
-    return (alias.patient == patient_column) & kind_cond & _key_range(alias.key, term.key)
+    kind_cond = (alias.kind == v(kinds[0])) if len(kinds) == 1 else alias.kind.in_([v(k) for k in kinds])
+    return (alias.patient == patient_column) & kind_cond & _key_range(alias.key, term.key, v)
 
 
 def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientNameKey],
-              others: list[_Term]) -> ModelSelect[PatientNameKey]:
+              others: list[_Term], v: Bind) -> ModelSelect[PatientNameKey]:
     """The walk's entries whose patient also matches `others`, decided on the index entry
     where it can be: a look-up per entry cost 250-600 ms for "bech id" at a million
     patients, and looking up every Holm whose last name has several parts (2,855 of
@@ -188,21 +188,22 @@ def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientName
     at its length may hide the rest: such an entry is always looked up."""
     find = fn.instr if is_sqlite() else fn.strpos
     sort = driver_alias.sort
-    whole_last = fn.substr(sort, 1, find(sort.concat(" "), " ") - 1)
-    cut = fn.length(sort) >= SORT_MAX
+    whole_last = fn.substr(sort, v(1), find(sort.concat(v(" ")), v(" ")) - v(1))
+    cut = fn.length(sort) >= v(SORT_MAX)
 
     def look_up(term: _Term) -> ColumnBase:
         # OFFSET 0 keeps it a look-up per entry: PostgreSQL otherwise read every key of a
         # common word into a hash first (46,193 for "pedersen": "bech pedersen mi" 26 → 15 ms)
         other = PatientNameKey.alias()
-        return fn.EXISTS(other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient))
-                         .offset(0))
+        inner = other.select(SQL("1")).where(_term_condition(other, term, driver_alias.patient, v))
+        # SQLite takes no OFFSET without a LIMIT (peewee's own is -1: none)
+        return fn.EXISTS(inner.offset(SQL("0")).limit(SQL("-1") if is_sqlite() else None))
 
     tests = []
     for term in others:
-        first_name = find(sort, " " + term.key) > 0
-        last_name_starts = _key_range(sort, term.key)
-        in_last_name = find(whole_last, term.key) > 0
+        first_name = find(sort, v(" " + term.key)) > v(0)
+        last_name_starts = _key_range(sort, term.key, v)
+        in_last_name = find(whole_last, v(term.key)) > v(0)
         if term.kind == "f":
             tests.append((first_name | cut, look_up(term)))
         elif term.kind == "l":
@@ -218,6 +219,11 @@ def _filtered(query: ModelSelect[PatientNameKey], driver_alias: type[PatientName
     for _on_entry, whole in tests:
         query = query.where(whole)
     return query
+
+
+def _shape(others: list[_Term]) -> str:
+    """What the filter on the other words looks like (kept statements are one per shape)."""
+    return "".join(t.kind for t in others) or "-"
 
 
 def _estimate(term: _Term) -> int:
@@ -259,9 +265,13 @@ def _search_terms(terms: list[_Term], limit: int) -> list[_HitRow]:
     if smallest < _SMALL:
         # Few candidates: take them all, rank in Python.
         kinds = driver_term.kinds()
-        q = (nk.select(nk.patient)
-             .where((nk.kind.in_(kinds)) & _key_range(nk.key, driver_term.key)))
-        ids = {row.patient_id for row in _filtered(q, nk, others)}
+
+        def few(v: Bind) -> ModelSelect[PatientNameKey]:
+            q = nk.select(nk.patient).where(nk.kind.in_([v(k) for k in kinds]) & _key_range(nk.key, driver_term.key, v))
+            return _filtered(q, nk, others, v)
+
+        cursor, _q = prepared(f"search.few/{len(kinds)}/{_shape(others)}", few)
+        ids = {patient_id for (patient_id,) in cursor}
         if not ids:
             return []
         patients = _patients_by_id(ids)
@@ -283,14 +293,18 @@ def _search_terms(terms: list[_Term], limit: int) -> list[_HitRow]:
         for kind in lead.kinds():
             if len(found) >= limit:
                 break
-            key_cond = (nk.key == lead.key) if exact else (
-                (nk.key > lead.key) & (nk.key < _upper_bound(lead.key)))
-            q = (nk.select(nk.patient).where((nk.kind == kind) & key_cond)
-                 .order_by(nk.key, nk.sort).limit(limit * 3))
-            for row in _filtered(q, nk, others):
-                if row.patient_id not in seen:
-                    seen.add(row.patient_id)
-                    found.append(row.patient_id)
+            def walk(v: Bind, exact: bool = exact, kind: str = kind) -> ModelSelect[PatientNameKey]:
+                key_cond = (nk.key == v(lead.key)) if exact else (
+                    (nk.key > v(lead.key)) & (nk.key < v(_upper_bound(lead.key))))
+                q = (nk.select(nk.patient).where((nk.kind == v(kind)) & key_cond)
+                     .order_by(nk.key, nk.sort).limit(v(limit * 3)))
+                return _filtered(q, nk, others, v)
+
+            cursor, _q = prepared(f"search.walk/{'exact' if exact else 'longer'}/{_shape(others)}", walk)
+            for (patient_id,) in cursor:
+                if patient_id not in seen:
+                    seen.add(patient_id)
+                    found.append(patient_id)
                     if len(found) >= limit:
                         break
     by_id = {p.id: p for p in _patients_by_id(found)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from peewee import fn
 
-from tui.db import SLOT, prepared_select
+from tui.db import prepared_select
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, sms
 from tui.domain.calendar import is_public_holiday
@@ -93,9 +93,9 @@ def stop_rule(user: Staff, rule_id: int) -> None:
 def appointment_booked(appt: Appointment) -> None:
     """A control of the rule's type is booked: the next one is due an interval after it
     (the due date it had is kept, for when the control is cancelled)."""
-    query = RecallRule.select().where((RecallRule.patient == SLOT) & (RecallRule.type == SLOT)
-                                      & RecallRule.active)
-    for rule in prepared_select("recall.booked", query, [appt.patient_id, appt.type_id]):  # every booking
+    rules = prepared_select("recall.booked", lambda v: RecallRule.select().where(  # every booking
+        (RecallRule.patient == v(appt.patient_id)) & (RecallRule.type == v(appt.type_id)) & RecallRule.active))
+    for rule in rules:
         due = appt.start.date() + interval(rule)
         if due > rule.next_due:
             if rule.due_before_booking is None:

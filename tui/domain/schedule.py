@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from tui.db import SLOT, prepared_select
+from tui.db import prepared_select
 from tui.db import database_proxy as db
 from tui.domain import audit, auth, settings, work_patterns
 from tui.domain.calendar import (
@@ -130,16 +130,15 @@ class Calendars:
         patterns: dict[int, list[WorkPattern]] = {i: [] for i in ids}
         absences: dict[int, list[Interval]] = {i: [] for i in ids}
         if ids:
-            staff = [SLOT] * len(ids)  # the statements' shape: one per count of staff
-            working = WorkPattern.select().where(
-                WorkPattern.staff.in_(staff) & (WorkPattern.valid_from <= SLOT)
-                & (WorkPattern.valid_to.is_null() | (WorkPattern.valid_to >= SLOT)))
-            for p in prepared_select(f"calendars.patterns/{len(ids)}", working, [*ids, last, first]):
-                patterns[p.staff_id].append(p)
             lo, hi = day_bounds(first)[0], day_bounds(last)[1]
-            away = Absence.select(Absence.staff, Absence.start, Absence.end).where(
-                Absence.staff.in_(staff) & (Absence.start < SLOT) & (Absence.end > SLOT))
-            for a in prepared_select(f"calendars.absences/{len(ids)}", away, [*ids, hi, lo]):
+            # the statements' shape: one per count of staff
+            for p in prepared_select(f"calendars.patterns/{len(ids)}", lambda v: WorkPattern.select().where(
+                    WorkPattern.staff.in_([v(i) for i in ids]) & (WorkPattern.valid_from <= v(last))
+                    & (WorkPattern.valid_to.is_null() | (WorkPattern.valid_to >= v(first))))):
+                patterns[p.staff_id].append(p)
+            for a in prepared_select(f"calendars.absences/{len(ids)}", lambda v: Absence.select(
+                    Absence.staff, Absence.start, Absence.end).where(
+                    Absence.staff.in_([v(i) for i in ids]) & (Absence.start < v(hi)) & (Absence.end > v(lo)))):
                 absences[a.staff_id].append((a.start, a.end))
         return cls(clinic or settings.calendar_settings(), patterns, absences)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from tui.db import SLOT, prepared_select
+from tui.db import prepared_select
 from tui.domain import audit
 from tui.models import Setting, Staff
 
@@ -42,9 +42,9 @@ def read_once(*keys: str) -> Iterator[None]:
     missing = [k for k in keys if k not in values]
     if missing:
         values.update(dict.fromkeys(missing))
-        query = Setting.select().where(Setting.key.in_([SLOT] * len(missing)))
-        values.update({row.key: row.value
-                       for row in prepared_select(f"settings.read/{len(missing)}", query, missing)})
+        rows = prepared_select(f"settings.read/{len(missing)}",
+                               lambda v: Setting.select().where(Setting.key.in_([v(k) for k in missing])))
+        values.update({row.key: row.value for row in rows})
     token = _read.set(values)
     try:
         yield

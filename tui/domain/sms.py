@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from peewee import JOIN, SQL, IntegrityError
 
-from tui.db import SLOT, prepared_select
+from tui.db import prepared_select
 from tui.db import database_proxy as db, is_sqlite
 from tui.domain import audit, auth, dates, settings
 from tui.domain.clock import now_local, now_utc, to_local, to_utc
@@ -185,9 +185,9 @@ def reminder_moment(start: dt.datetime, template: SmsTemplate, cfg: dict[str, An
 
 def active_consent(patient: Patient | int) -> SmsConsent | None:
     pid = patient.id if isinstance(patient, Patient) else patient
-    query = (SmsConsent.select().where((SmsConsent.patient == SLOT) & SmsConsent.withdrawn_at.is_null())
-             .order_by(SmsConsent.id.desc()).limit(SQL("1")))
-    found = prepared_select("sms.active_consent", query, [pid])  # on every booking
+    found = prepared_select("sms.active_consent", lambda v: (  # on every booking
+        SmsConsent.select().where((SmsConsent.patient == v(pid)) & SmsConsent.withdrawn_at.is_null())
+        .order_by(SmsConsent.id.desc()).limit(SQL("1"))))
     return cast("SmsConsent | None", found[0] if found else None)
 
 
