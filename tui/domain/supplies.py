@@ -442,3 +442,8 @@ def export_orders(user: Staff, orders_: list[SupplyOrder], folder: str | Path, f
 
 def order(order_id: int) -> SupplyOrder:
     return SupplyOrder.get_by_id(order_id)
+
+
+def order_now(order_id: int) -> SupplyOrder | None:
+    """The order as it stands now (None: deleted meanwhile, by this desk or another)."""
+    return SupplyOrder.get_or_none(SupplyOrder.id == order_id)

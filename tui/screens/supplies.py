@@ -102,6 +102,16 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
     def reload(self) -> None:
         self._show_lists(self._lists(self.user), always=True)
 
+    def current_order(self):
+        """The order under the cursor as it stands now: the list may be a moment behind (an
+        order sent by the export worker reads as a draft until the list is read again, and
+        an R typed at once was refused)."""
+        shown = self.current("orders")
+        found = None if shown is None else sup.order_now(shown.id)
+        if shown is not None and found is None:
+            self.reload()  # deleted meanwhile
+        return found
+
     @staticmethod
     def _lists(user) -> dict[str, list[tuple[str, object, list[Text]]]]:
         """(key, record, cells) of the three tables, every value read (no lazy query left)."""
@@ -281,7 +291,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
         self.action_tab("orders")
 
     def action_send(self) -> None:
-        order = self.current("orders")
+        order = self.current_order()
         if order is None:
             return
         if order.status not in ("draft", "sent", "partial"):
@@ -360,7 +370,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
                              callback=lambda v: v is not None and self.reload())
 
     def action_receive(self) -> None:
-        order = self.current("orders")
+        order = self.current_order()
         if order is None:
             return
         if order.status not in ("sent", "partial"):
@@ -369,7 +379,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
         self._lines_form(order, receive=True)
 
     def action_quantities(self) -> None:
-        order = self.current("orders")
+        order = self.current_order()
         if order is None:
             return
         if order.status != "draft":
@@ -380,7 +390,7 @@ class SuppliesScreen(ListsFromWorker, SkrankeScreen):
     def action_delete(self) -> None:
         from tui.screens.dialogs import ConfirmScreen
 
-        order = self.current("orders")
+        order = self.current_order()
         if order is None:
             return
 
