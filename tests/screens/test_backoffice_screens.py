@@ -256,19 +256,30 @@ async def test_end_of_day_list(make_app, staff, renewals):
         assert "Metformin" in text and "Zopiclon" in text
 
 
-async def test_supplies_order_send_and_receive_in_part(make_app, staff, tmp_path):
+@pytest.fixture
+def gloves(staff):
+    """Four boxes of gloves at Abena, under their reorder level of ten (thirty are ordered)."""
+    from tui.domain import supplies
+
+    item = supplies.save_item(staff["secretary"], name="Handsker M", unit="æske", supplier="Abena",
+                              reorder_level=10, reorder_quantity=30)
+    supplies.adjust_stock(staff["secretary"], item, 4)
+    return item
+
+
+async def _supplies_below_level(pilot) -> None:
+    await login(pilot, "anne")
+    await pilot.press("f8", "2")
+    await settle(pilot)  # the lists fill in a worker
+
+
+async def test_supplies_order_send_and_receive_in_part(make_app, gloves, tmp_path):
     from tui.domain import supplies
     from tui.models import SupplyItem, SupplyOrder
 
-    sec = staff["secretary"]
-    gloves = supplies.save_item(sec, name="Handsker M", unit="æske", supplier="Abena",
-                                reorder_level=10, reorder_quantity=30)
-    supplies.adjust_stock(sec, gloves, 4)
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await login(pilot, "anne")
-        await pilot.press("f8", "2")
-        await settle(pilot)  # the lists fill in a worker
+        await _supplies_below_level(pilot)
         assert "Handsker M" in screen_text(app)
         await pilot.press("o")
         await pilot.pause()
@@ -397,26 +408,20 @@ async def test_a_sent_task_never_comes_back_as_the_next_tasks_draft(make_app, pa
             await pilot.pause()
 
 
-async def test_an_order_sent_while_its_list_is_a_moment_behind_can_be_received_at_once(make_app, staff):
+async def test_an_order_sent_while_its_list_is_a_moment_behind_can_be_received_at_once(make_app, staff, gloves):
     """The export worker marks the order sent and the list is read again after it: an R typed
     in between was refused ("Only a sent order can be received") and her quantities went
     nowhere (seen once in CI). The action reads the order as it stands."""
     from tui.domain import supplies
     from tui.models import SupplyItem, SupplyOrder
 
-    sec = staff["secretary"]
-    gloves = supplies.save_item(sec, name="Handsker M", unit="æske", supplier="Abena",
-                                reorder_level=10, reorder_quantity=30)
-    supplies.adjust_stock(sec, gloves, 4)
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await login(pilot, "anne")
-        await pilot.press("f8", "2")
-        await settle(pilot)
+        await _supplies_below_level(pilot)
         await pilot.press("o")
         await settle(pilot)
         order = SupplyOrder.get()
-        supplies.send_order(sec, order)  # as the export worker does, the list not yet read again
+        supplies.send_order(staff["secretary"], order)  # as the export worker does, the list not yet read again
         await pilot.press("r")
         await settle(pilot)
         assert "Modtag bestilling" in screen_text(app)  # not "Kun en sendt bestilling kan modtages."
