@@ -22,12 +22,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.message import Message
 from textual.widgets import (
+    ContentSwitcher,
     DataTable,
     OptionList,
     Select,
     Static,
-    TabbedContent,
-    TabPane,
     TextArea,
 )
 from textual.widgets.option_list import Option
@@ -39,6 +38,7 @@ from tui.domain.journal import JOURNAL_KINDS
 from tui.workers import db_worker
 from tui.screens.base import LIVE_SCREENS, KeepsTyping, SkrankeModal, SkrankeScreen
 from tui.widgets.footer import Footer
+from tui.widgets.key_tabs import KeyTabs
 from tui.widgets.tables import cursor_kept
 from tui.widgets.form_select import FormSelect
 from tui.widgets.tables import Table
@@ -166,6 +166,22 @@ class OverviewPane(Vertical):
         self.post_message(self.Ready(self.pane))
 
 
+class DetailsPane(Vertical):
+    """The patient's details and their history of changes, mounted lazily like the others."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("", id="details-text", markup=False)
+            yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
+            yield Table(id="details-table", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(Table)
+        for title in RecordScreen._titles("details"):
+            table.add_column(title)
+        self.post_message(OverviewPane.Ready("details"))
+
+
 class RecordScreen(SkrankeScreen):
     """One patient's record, pushed on top of whatever section she is in."""
 
@@ -207,21 +223,23 @@ class RecordScreen(SkrankeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="record-header")
-        with TabbedContent(id="record-tabs", initial="pane-journal"):
-            with TabPane(_("Journal"), id="pane-journal"):
+        yield KeyTabs([(pane, key, _(label)) for pane, key, label in PANES], "journal", id="record-tabs")
+        with ContentSwitcher(id="record-panes", initial="pane-journal"):
+            with Vertical(id="pane-journal"):
                 yield Static("", id="journal-note", classes="pane-note", markup=False)
                 yield OptionList(id="journal-list")
-            for pane, _key, label in PANES[1:6]:
-                with TabPane(_(label), id=f"pane-{pane}"):
+            for pane, _key, _label in PANES[1:6]:
+                with Vertical(id=f"pane-{pane}"):
                     yield Lazy(OverviewPane(pane, self._titles(pane)))
-            with TabPane(_("Details"), id="pane-details"):
-                with VerticalScroll():
-                    yield Static("", id="details-text", markup=False)
-                    yield Static(Text(_("Changes"), style="bold"), classes="pane-note")
-                    yield Table(id="details-table", cursor_type="row")
-            with TabPane(_("Access log"), id="pane-access"):
+            with Vertical(id="pane-details"):
+                yield Lazy(DetailsPane(id="details-pane"))
+            with Vertical(id="pane-access"):
                 yield Lazy(OverviewPane("access", self._titles("access"),
                                         _("Who looked at this record (x exports it as text)")))
+
+    @property
+    def active_pane(self) -> str:
+        return (self.query_one(ContentSwitcher).current or "pane-journal").removeprefix("pane-")
 
     # --- opening -----------------------------------------------------------------
 
@@ -232,8 +250,7 @@ class RecordScreen(SkrankeScreen):
             self.notify(str(exc), severity="error", markup=False)
             self.app.pop_screen()
             return
-        self._columns()
-        self.refresh_header()
+        self._show_header()
         self.reload_journal()
         # The journal is what she reads first: the other panes' rows come after its frame,
         # so that their queries and tables do not hold it back.
@@ -242,7 +259,7 @@ class RecordScreen(SkrankeScreen):
 
     def _refresh_access_log(self) -> None:
         # The access log is live: who opened the record a moment ago shows without reopening.
-        if self.is_current and self.query_one(TabbedContent).active == "pane-access":
+        if self.is_current and self.active_pane == "access":
             self.load_overview()
 
     @staticmethod
@@ -257,15 +274,10 @@ class RecordScreen(SkrankeScreen):
             "access": (_("When"), _("Who"), _("What"), _("Why")),
         }[pane]
 
-    def _columns(self) -> None:
-        table = self.query_one("#details-table", DataTable)
-        for title in self._titles("details"):
-            table.add_column(title)
-
     def gate_ready(self) -> bool:
         # Keys typed ahead (Enter 2 ↓ f) wait until the panes behind the tabs are mounted
         # and their rows read: they land on the rows she sees, not on an empty table.
-        return self._overview is not None and self._mounted >= set(OVERVIEW_PANES)
+        return self._overview is not None and self._mounted >= {*OVERVIEW_PANES, "details"}
 
     @property
     def gate_patience(self) -> float:
@@ -280,10 +292,18 @@ class RecordScreen(SkrankeScreen):
             self.query_one(f"#{event.pane}-table").focus()
 
     def refresh_header(self) -> None:
+        """The header and details again, read anew (after an edit, or an address shown)."""
         self.patient = patients.get(self.patient_id)
+        self._show_header()
+        self._filled.discard("details")
+        self._fill_shown()
+
+    def _show_header(self) -> None:
         self.head = patients.header(self.user, self.patient)
         self.query_one("#record-header", Static).update(header_text(self.head, self.cpr_revealed))
         self.sub_title = self.head.name
+
+    def _fill_details(self) -> None:
         d = self.patient
         address = self.address_revealed if d.protected_address and self.address_revealed \
             else self.head.address
@@ -364,9 +384,12 @@ class RecordScreen(SkrankeScreen):
         self._fill_shown()
 
     def _fill_shown(self) -> None:
+        pane = self.active_pane
+        if pane == "details" and pane in self._mounted and pane not in self._filled:
+            self._filled.add(pane)
+            self._fill_details()
         if self._overview is None:
             return
-        pane = self.query_one(TabbedContent).active.removeprefix("pane-")
         if pane in self._filled or pane not in OVERVIEW_PANES or not self.query(f"#{pane}-table"):
             return  # a pane not yet mounted is filled when it is (_pane_ready)
         self._filled.add(pane)
@@ -400,18 +423,14 @@ class RecordScreen(SkrankeScreen):
 
     # --- actions -------------------------------------------------------------------------
 
-    @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
-        self.refresh_bindings()  # the appointment keys show only on their pane
-        if self.query_one(TabbedContent).active == "pane-access":
-            self.load_overview()
-        else:
-            self._fill_shown()
+    @on(KeyTabs.Chosen)
+    def _tab_clicked(self, event: KeyTabs.Chosen) -> None:
+        self.action_pane(event.pane)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("move_appt", "cancel_appt"):
             try:
-                return self.query_one(TabbedContent).active == "pane-appointments"
+                return self.active_pane == "appointments"
             except Exception:
                 return False
         return True
@@ -451,7 +470,14 @@ class RecordScreen(SkrankeScreen):
         self.app.pop_screen()
 
     def action_pane(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = f"pane-{pane}"
+        if pane != self.active_pane:
+            self.query_one(ContentSwitcher).current = f"pane-{pane}"
+            self.query_one(KeyTabs).active = pane
+            self.refresh_bindings()  # the appointment keys show only on their pane
+            if pane == "access":
+                self.load_overview()
+            else:
+                self._fill_shown()
         target = "#journal-list" if pane == "journal" else f"#{pane}-table"
         if self.query(target):
             self.query_one(target).focus()
@@ -469,7 +495,7 @@ class RecordScreen(SkrankeScreen):
 
     def action_correct(self) -> None:
         entry = self.highlighted_entry
-        if self.query_one(TabbedContent).active != "pane-journal" or entry is None:
+        if self.active_pane != "journal" or entry is None:
             self.notify(_("Choose an entry in the journal first."), severity="warning")
             return
         if journal.may_correct(self.user, entry.author_id):
