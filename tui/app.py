@@ -137,6 +137,9 @@ class SkrankeApp(KeyGate, CardScanner, App):
         self._last_activity = time.monotonic()
         self._collector = QuietCollector()
         self.presence: threading.Thread | None = None  # run() gives the desk's heartbeat
+        # (user id, monotonic time, tasks text, inbox text): the header's last counts
+        # (tui.widgets.shell.ShellHeader.refresh_counts), so a new screen need not read them
+        self.shell_counts: tuple | None = None
         self.clinic_name = settings.clinic().get("name") or "Skranke"
         if self.config.keys:
             self.set_keymap(self.config.keys)
@@ -265,6 +268,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
 
     def logged_in(self, user) -> None:
         self.user = user
+        self.shell_counts = None
         self.locked = False
         self._session_ended = False
         self.touch()

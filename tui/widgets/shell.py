@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from rich.text import Text
 from textual.widgets import Static
@@ -9,6 +10,11 @@ from textual.widgets import Static
 from tui import i18n
 from tui.domain.clock import now_local
 from tui.i18n import _
+
+# The counts a new screen's header may take from the one before it: as old as the header's
+# own refresh. Read anew at each screen's mounting, they were three queries (round trips on
+# PostgreSQL) before every record's, dialog's and section's first frame.
+COUNTS_FRESH_SECONDS = 30
 
 
 def long_date(day: dt.date) -> str:
@@ -43,17 +49,26 @@ class ShellHeader(Static):
         self.inbox = Text()  # the MedCom inbox's unfiled and failed messages
 
     def on_mount(self) -> None:
-        self.refresh_counts()
+        self.refresh_counts(reuse=True)
         self.set_interval(15, self.refresh_text)
-        self.set_interval(30, self.refresh_counts)
+        self.set_interval(COUNTS_FRESH_SECONDS, self.refresh_counts)
 
-    def refresh_counts(self) -> None:
-        """My open tasks and due callbacks (tui.domain.tasks.header_text), then redraw."""
+    def refresh_counts(self, *, reuse: bool = False) -> None:
+        """My open tasks and due callbacks (tui.domain.tasks.header_text) and the inbox's
+        counts, then redraw. `reuse`: the counts the desk read last, if fresh and hers (the
+        app keeps them; a screen that changed a count reads them anew, for all after it)."""
         from tui.domain.tasks import header_text
 
         user = getattr(self.app, "user", None)
-        self.extra = header_text(user) if user is not None else ""
-        self.inbox = self._inbox_counts(user)
+        kept = getattr(self.app, "shell_counts", None)
+        if reuse and user is not None and kept is not None and kept[0] == user.id \
+                and time.monotonic() - kept[1] < COUNTS_FRESH_SECONDS:
+            self.extra, self.inbox = kept[2], kept[3]
+        else:
+            self.extra = header_text(user) if user is not None else ""
+            self.inbox = self._inbox_counts(user)
+            if user is not None:
+                self.app.shell_counts = (user.id, time.monotonic(), self.extra, self.inbox)
         self.refresh_text()
 
     @staticmethod
