@@ -362,3 +362,24 @@ async def test_a_call_reaches_the_app_as_a_message_from_the_watcher_thread(make_
     while watchers() and time.monotonic() < end:
         time.sleep(0.05)
     assert not watchers()
+
+
+async def test_ctrl_r_takes_the_call_and_reads_it_once(make_app, people, caplog):
+    """Ctrl+R took the call twice (the banner, then the calls screen) and read it three more
+    times: each a round trip, and a commit, before the caller's summary (issue 23)."""
+    import logging
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        call = ring("12345678", "once")
+        await wait_for(pilot, lambda: bool(app.screen.query(CallBanner)))
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="peewee"):
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: "CAVE" in screen_text(app))
+        sql = [str(r.msg[0]) for r in caplog.records if isinstance(r.msg, tuple)]
+        by_id = [s for s in sql if 'FROM "call"' in s and '"t1"."id" = ' in s]
+        assert len([s for s in sql if s.startswith('UPDATE "call"')]) == 1
+        assert len(by_id) == 2, by_id  # the take's own look, and the call as shown
+        assert Call.get_by_id(call.id).status == "answered"

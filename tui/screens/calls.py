@@ -267,11 +267,12 @@ class CallsScreen(SkrankeScreen):
             self.notify(str(exc), severity="error", markup=False)
             return
         self._switch("call")
-        self._reload_call(audit=True)
+        self._reload_call(audit=True, reread=False)
 
-    def _reload_call(self, audit: bool) -> None:
+    def _reload_call(self, audit: bool, reread: bool = True) -> None:
         assert self.call is not None
-        self.call = calls.get_call(self.user, self.call.id)
+        if reread:  # not when it was read a moment ago
+            self.call = calls.get_call(self.user, self.call.id)
         if self.call.patient_id:
             # The first look at this caller is audited; refreshing it during the call is not.
             fresh = audit or self.summary is None or self.summary.patient_id != self.call.patient_id

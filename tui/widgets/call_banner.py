@@ -161,9 +161,7 @@ def open_ringing_call(app) -> None:
     if call is None:
         app.notify(_("No call is ringing."), timeout=3)
         return
-    if auth.can(app.user, "calls.handle"):
-        calls.take(app.user, call.id)
-    app.open_section("calls")
+    app.open_section("calls")  # its open_call takes the call: hers, answered
     app.call_after_refresh(_show_call, app, call.id)
 
 
