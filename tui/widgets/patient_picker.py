@@ -19,7 +19,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static
 
@@ -68,6 +70,16 @@ class _ResultTable(Table, FastRows):
         return Strip(joined, strip.cell_length).simplify()
 
 
+class SearchField(Input):
+    """The search field. Textual's Input sets its virtual size (its text's width) at every
+    key, a reactive that lays out the whole screen: 1-2 ms of every echo, and then the result
+    table's scrollbar redrawn in a frame of its own, which, when it came before the results,
+    held them back by 15-25 ms (issue 23: keystrokes of 44-65 ms among ones of 25-30). The
+    field's size does not follow its text (CSS), so its text's width lays out nothing."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class PatientSearch(Vertical):
     """Search field + result table. Up/Down/PgUp/PgDn move in the results, Enter picks."""
 
@@ -102,8 +114,8 @@ class PatientSearch(Vertical):
 
     def compose(self) -> ComposeResult:
         # Compact (one line, no border): the border would be resent with every keystroke.
-        yield Input(self._initial, id="patient-query", compact=True,
-                    placeholder=_("Name, CPR, birth date or phone"))
+        yield SearchField(self._initial, id="patient-query", compact=True,
+                          placeholder=_("Name, CPR, birth date or phone"))
         yield Static("", classes="search-status", markup=False)
         table = _ResultTable(id="patient-results", cursor_type="row", zebra_stripes=True)
         table.can_focus = False
