@@ -93,6 +93,10 @@ def _later_styles(paths: Iterable[Path]) -> list[tuple[str, str]]:
             if path.parent.name == "styles" and path.name not in LOGIN_STYLES]
 
 
+COLLECT_AFTER_CLOSE_SECONDS = 0.5
+HEADER_TICK_SECONDS = 15  # the headers' clock; their counts every second tick (shell.COUNTS_FRESH_SECONDS)
+
+
 class SkrankeApp(KeyGate, CardScanner, App):
     TITLE = "Skranke"
     # The login screen is the first screen itself: a blank default screen first, then a
@@ -232,6 +236,7 @@ class SkrankeApp(KeyGate, CardScanner, App):
         if not self.is_headless:  # tests and snapshots keep the default theme
             self.choose_theme(self.console.color_system)
         self.set_interval(5, self._check_idle)
+        self.set_interval(HEADER_TICK_SECONDS, self.tick_headers)
         self.set_interval(3600, audit.anchor)  # the chain's head, outside the database
         from tui.call_watcher import CallWatcher
 
@@ -245,6 +250,22 @@ class SkrankeApp(KeyGate, CardScanner, App):
             # lock: started before, it ran while the login's first frame was being drawn
             self.call_after_refresh(self.presence.start)
 
+    _header_ticks = 0
+
+    def tick_headers(self) -> None:
+        """The clock in the headers of the screens shown; every second tick their counts."""
+        from tui.widgets.shell import ShellHeader
+
+        self._header_ticks += 1
+        counts = self._header_ticks % 2 == 0
+        for screen in self.screen_stack:
+            for header in screen.query(ShellHeader):
+                if counts:
+                    header.refresh_counts()
+                    counts = False  # read once; the other headers take them (reuse)
+                else:
+                    header.refresh_counts(reuse=True)
+
     def complete_styles(self) -> None:
         """The screens' CSS, kept from the start (tui.stylesheet), before any of them shows."""
         if isinstance(self.stylesheet, LaterStylesheet) and self.stylesheet.complete():
@@ -257,6 +278,14 @@ class SkrankeApp(KeyGate, CardScanner, App):
     def switch_screen(self, *args, **kwargs):
         self.complete_styles()
         return super().switch_screen(*args, **kwargs)
+
+    async def _replace_screen(self, screen):
+        # Every way a screen closes (pop, dismiss, switch) comes here. Its objects are collected
+        # a moment after (tui.quiet_gc): at once, callbacks it had queued still held it.
+        replaced = await super()._replace_screen(screen)
+        if not screen.is_attached:
+            self.set_timer(COLLECT_AFTER_CLOSE_SECONDS, self._collector.collect_recent)
+        return replaced
 
     def switch_mode(self, mode: str):
         if mode != LOGIN_MODE:

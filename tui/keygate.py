@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import deque
 
 from textual import events
@@ -72,6 +73,16 @@ def _quiet(node: DOMNode) -> bool:
     return any(not waiter.done() for waiter in queue.ready_event._waiters)
 
 
+
+# The nodes an earlier key was aimed at, held weakly: a screen that key closed is not kept
+# until her next key (and frozen meanwhile with what survives a collection, tui.quiet_gc).
+def _weakly(nodes: list[DOMNode]) -> list[weakref.ref[DOMNode]]:
+    return [weakref.ref(n) for n in nodes]
+
+
+def _alive(refs: list[weakref.ref[DOMNode]]) -> list[DOMNode]:
+    return [n for n in (r() for r in refs) if n is not None]
+
 class KeyGate:
     """Mix into the App before App: `class SkrankeApp(KeyGate, App)`."""
 
@@ -109,7 +120,7 @@ class KeyGate:
             else:
                 # Nothing in front: handled at once, exactly as Textual would (typing
                 # slowly costs nothing); the keys after it wait until it has settled.
-                self._gate_before = self._watched()
+                self._gate_before = _weakly(self._watched())
                 await super().on_event(event)
             if self._gate_keys and self._gate_task is None:
                 self._gate_task = asyncio.create_task(self._let_keys_through())
@@ -131,7 +142,7 @@ class KeyGate:
         its queue must be empty (a binding of the last key may be waiting there)."""
         if not self._message_queue.empty():
             return False
-        return all(_quiet(n) for n in (*self._gate_before, *self._watched()) if n is not self)
+        return all(_quiet(n) for n in (*_alive(self._gate_before), *self._watched()) if n is not self)
 
     async def _let_keys_through(self: App) -> None:
         try:
@@ -141,7 +152,7 @@ class KeyGate:
                 # opening, a search's results) for nothing.
                 await self._settle()
                 event = self._gate_keys.popleft()
-                self._gate_before = self._watched()
+                self._gate_before = _weakly(self._watched())
                 event._skranke_gated = True
                 event._skranke_done = asyncio.Event()
                 if not self.post_message(event):
@@ -157,7 +168,7 @@ class KeyGate:
         start, spent = time.monotonic(), time.process_time()
         spins = 0
         while True:
-            nodes = (*self._gate_before, *self._watched())
+            nodes = (*_alive(self._gate_before), *self._watched())
             if all(_quiet(n) for n in nodes):
                 return
             limit = max(MAX_WAIT, *(getattr(n, "gate_patience", 0.0) for n in nodes))

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import work
+from textual.worker import active_worker
 
 from tui.db import database_proxy
 
@@ -37,6 +38,11 @@ def db_worker(group: str, *, exclusive: bool = True) -> Callable[[Callable[..., 
                 except RuntimeError:  # the app has ended meanwhile
                     pass
                 return None
+            finally:
+                # The pool's thread keeps the context Textual gave it, its active worker in it,
+                # and through the worker the screen that started it, closed or not: until that
+                # thread's next worker, out of the garbage collector's reach (tui.quiet_gc).
+                active_worker.set(None)  # type: ignore[arg-type]
 
         return work(thread=True, exclusive=exclusive, group=group, exit_on_error=False)(run)
 

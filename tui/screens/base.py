@@ -239,6 +239,8 @@ class SkrankeScreen(_Guarded, Screen):
         # only rises with a theme change: SkrankeApp.refresh_css) is current already.
         if self._css_update_count == self.app._css_update_count:
             event.refresh_styles = False
+        for header in self.query(ShellHeader):  # the clock (and counts) as they are now
+            header.refresh_counts(reuse=True)
 
     def compose_body(self) -> ComposeResult:
         return iter(())

@@ -255,7 +255,6 @@ class RecordScreen(SkrankeScreen):
         # The journal is what she reads first: the other panes' rows come after its frame,
         # so that their queries and tables do not hold it back.
         self.call_after_refresh(self.load_overview)
-        self.set_interval(ACCESS_REFRESH_SECONDS, self._refresh_access_log)
 
     def _refresh_access_log(self) -> None:
         # The access log is live: who opened the record a moment ago shows without reopening.
@@ -476,6 +475,12 @@ class RecordScreen(SkrankeScreen):
             self.refresh_bindings()  # the appointment keys show only on their pane
             if pane == "access":
                 self.load_overview()
+                if not self._access_timer:
+                    # Only once the log is shown: a timer's cancelled wake-up keeps its screen
+                    # (asyncio keeps the handle, with its context, until it was due), and
+                    # every closed record was kept for five seconds (tui.quiet_gc).
+                    self._access_timer = True
+                    self.set_interval(ACCESS_REFRESH_SECONDS, self._refresh_access_log)
             else:
                 self._fill_shown()
         target = "#journal-list" if pane == "journal" else f"#{pane}-table"
@@ -485,6 +490,7 @@ class RecordScreen(SkrankeScreen):
             self._focus_pending = pane
 
     _focus_pending: str | None = None  # a pane chosen before its table was mounted
+    _access_timer = False  # the access log's refresh runs (from its first showing)
 
     def action_new_entry(self) -> None:
         if not auth.can(self.user, "journal.write"):

@@ -49,9 +49,10 @@ class ShellHeader(Static):
         self.inbox = Text()  # the MedCom inbox's unfiled and failed messages
 
     def on_mount(self) -> None:
+        # No timers of its own: the app ticks every header (SkrankeApp.tick_headers). A timer
+        # stopped with its screen kept the header alive until its next wake-up was due, up to
+        # thirty seconds, out of the garbage collector's reach (tui.quiet_gc).
         self.refresh_counts(reuse=True)
-        self.set_interval(15, self.refresh_text)
-        self.set_interval(COUNTS_FRESH_SECONDS, self.refresh_counts)
 
     def refresh_counts(self, *, reuse: bool = False) -> None:
         """My open tasks and due callbacks (tui.domain.tasks.header_text) and the inbox's
