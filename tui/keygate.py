@@ -73,7 +73,6 @@ def _quiet(node: DOMNode) -> bool:
     return any(not waiter.done() for waiter in queue.ready_event._waiters)
 
 
-
 # The nodes an earlier key was aimed at, held weakly: a screen that key closed is not kept
 # until her next key (and frozen meanwhile with what survives a collection, tui.quiet_gc).
 def _weakly(nodes: list[DOMNode]) -> list[weakref.ref[DOMNode]]:
@@ -82,6 +81,7 @@ def _weakly(nodes: list[DOMNode]) -> list[weakref.ref[DOMNode]]:
 
 def _alive(refs: list[weakref.ref[DOMNode]]) -> list[DOMNode]:
     return [n for n in (r() for r in refs) if n is not None]
+
 
 class KeyGate:
     """Mix into the App before App: `class SkrankeApp(KeyGate, App)`."""
