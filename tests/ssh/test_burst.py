@@ -129,9 +129,9 @@ def test_f4_with_backspaces(tmux, db_url, two_patients, staff):
         assert last.patient_id == jensen, f"run {run}: opened {last.patient_id}"
         # Esc alone, once the record shows: a terminal reads Esc with a key right behind
         # it as Alt+that key, for a person as for this test.
-        tmux.wait_for(name, "Adgangslog")
+        tmux.wait_for(name, "1 Journal")  # the record, on its journal (tabs: tui.widgets.key_tabs)
         burst(tmux, name, "Escape")
-        tmux.wait_for(name, "Adgangslog", gone=True)
+        tmux.wait_for(name, "1 Journal", gone=True)
 
 
 def test_patient_form_with_tab(tmux, db_url, two_patients, staff):
@@ -207,7 +207,7 @@ def test_scan_opens_the_record(tmux, db_url, two_patients, staff):
         last = AuditEvent.select().where(AuditEvent.action == "record_open").order_by(
             AuditEvent.id.desc()).get()
         assert last.patient_id == hansen, f"run {run}"
-        tmux.wait_for(name, "Adgangslog")
+        tmux.wait_for(name, "1 Journal")  # the record, on its journal (tabs: tui.widgets.key_tabs)
         burst(tmux, name, "Escape")
         tmux.wait_for(name, "Indbakke")
 
@@ -268,7 +268,7 @@ def test_move_dialog(tmux, db_url, clinic, staff):
     name = start(tmux, db_url)
     log_in(tmux, name, "anne")
     burst(tmux, name, "F4", "0707614285", "Enter")
-    tmux.wait_for(name, "Adgangslog")
+    tmux.wait_for(name, "1 Journal")  # the record, on its journal (tabs: tui.widgets.key_tabs)
     burst(tmux, name, "2")  # the appointments pane
     tmux.wait_for(name, f"{day:%d.%m.%Y} 15.30")
     for run in range(RUNS):
