@@ -94,7 +94,7 @@ def _later_styles(paths: Iterable[Path]) -> list[tuple[str, str]]:
 
 
 COLLECT_AFTER_CLOSE_SECONDS = 0.5
-HEADER_TICK_SECONDS = 15  # the headers' clock; their counts every second tick (shell.COUNTS_FRESH_SECONDS)
+HEADER_TICK_SECONDS = 15  # the headers' clock; their counts as often as shell.COUNTS_FRESH_SECONDS
 
 
 class SkrankeApp(KeyGate, CardScanner, App):
@@ -253,11 +253,12 @@ class SkrankeApp(KeyGate, CardScanner, App):
     _header_ticks = 0
 
     def tick_headers(self) -> None:
-        """The clock in the headers of the screens shown; every second tick their counts."""
-        from tui.widgets.shell import ShellHeader
+        """The clock in the headers of the screens shown; their counts once they are as old as
+        a header may show them (shell.COUNTS_FRESH_SECONDS)."""
+        from tui.widgets.shell import COUNTS_FRESH_SECONDS, ShellHeader
 
         self._header_ticks += 1
-        counts = self._header_ticks % 2 == 0
+        counts = self._header_ticks % max(1, COUNTS_FRESH_SECONDS // HEADER_TICK_SECONDS) == 0
         for screen in self.screen_stack:
             for header in screen.query(ShellHeader):
                 if counts:
